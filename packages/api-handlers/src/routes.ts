@@ -1,0 +1,82 @@
+import { fileURLToPath } from "node:url";
+import type { TableName } from "@hearth/domain";
+
+/**
+ * The route table: the only place the API's routes are declared. API Gateway (infra) and
+ * the local gateway (local) are both generated from it, and each area's handler routes on
+ * `event.resource` + `event.httpMethod` against the same entries.
+ */
+export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
+export type ApiArea = "profile" | "comments" | "reactions" | "messages";
+/** `member`: ApprovedUsers or Admins; `admin`: Admins only. */
+export type Access = "member" | "admin";
+
+export interface RouteDefinition {
+  method: HttpMethod;
+  /** API Gateway resource path, with `{name}` path parameters. */
+  resource: string;
+  area: ApiArea;
+  access: Access;
+}
+
+export const ROUTES = [
+  { method: "GET", resource: "/profile/{userId}", area: "profile", access: "member" },
+  { method: "PUT", resource: "/profile", area: "profile", access: "member" },
+  { method: "GET", resource: "/profile/{userId}/comments", area: "profile", access: "member" },
+  { method: "GET", resource: "/comments/{itemId}", area: "comments", access: "member" },
+  { method: "POST", resource: "/comments/{itemId}", area: "comments", access: "member" },
+  { method: "PUT", resource: "/comments/{itemId}/{commentId}", area: "comments", access: "member" },
+  { method: "DELETE", resource: "/comments/{itemId}/{commentId}", area: "comments", access: "member" },
+  { method: "DELETE", resource: "/admin/comments/{commentId}", area: "comments", access: "admin" },
+  { method: "POST", resource: "/reactions/{commentId}", area: "reactions", access: "member" },
+  { method: "GET", resource: "/reactions/{commentId}", area: "reactions", access: "member" },
+  { method: "GET", resource: "/messages/conversations", area: "messages", access: "member" },
+  { method: "POST", resource: "/messages/conversations", area: "messages", access: "member" },
+  { method: "GET", resource: "/messages/conversations/{conversationId}", area: "messages", access: "member" },
+  {
+    method: "POST",
+    resource: "/messages/conversations/{conversationId}",
+    area: "messages",
+    access: "member",
+  },
+  {
+    method: "PUT",
+    resource: "/messages/conversations/{conversationId}/read",
+    area: "messages",
+    access: "member",
+  },
+  { method: "POST", resource: "/messages/upload", area: "messages", access: "member" },
+] as const satisfies readonly RouteDefinition[];
+
+export const API_AREAS = [
+  "profile",
+  "comments",
+  "reactions",
+  "messages",
+] as const satisfies readonly ApiArea[];
+
+/** The Lambda entry file of each area (exports `handler`), for NodejsFunction bundling. */
+export const API_HANDLER_ENTRIES: Record<ApiArea, string> = {
+  profile: fileURLToPath(new URL("./handlers/profile.ts", import.meta.url)),
+  comments: fileURLToPath(new URL("./handlers/comments.ts", import.meta.url)),
+  reactions: fileURLToPath(new URL("./handlers/reactions.ts", import.meta.url)),
+  messages: fileURLToPath(new URL("./handlers/messages.ts", import.meta.url)),
+};
+
+export type TableAccess = "read" | "readWrite";
+
+/**
+ * The tables each area touches and how: infra grants exactly these, nothing more.
+ * Keep in step with what the area's handler calls.
+ */
+export const API_TABLE_ACCESS: Record<ApiArea, Partial<Record<TableName, TableAccess>>> = {
+  profile: { UserProfiles: "readWrite", Comments: "read" },
+  comments: { Comments: "readWrite", UserProfiles: "read" },
+  reactions: { CommentReactions: "readWrite", Comments: "readWrite" },
+  messages: { Messages: "readWrite", ConversationMembers: "readWrite", UserProfiles: "read" },
+};
+
+/** Finds the route an API Gateway event was routed to. */
+export function findRoute(method: string, resource: string): RouteDefinition | undefined {
+  return ROUTES.find((route) => route.method === method && route.resource === resource);
+}

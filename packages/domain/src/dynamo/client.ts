@@ -1,0 +1,59 @@
+import { DynamoDBClient, type DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+
+export interface DynamoConfig {
+  /** Deployment stage; `prod`/`production` never talks to a local endpoint. */
+  stage: string;
+  /** Only for local engines (DynamoDB Local); undefined in AWS. */
+  endpoint?: string | undefined;
+  region?: string | undefined;
+}
+
+export class ConfigurationError extends Error {
+  override readonly name = "ConfigurationError";
+}
+
+export function isProductionStage(stage: string): boolean {
+  return ["prod", "production"].includes(stage.trim().toLowerCase());
+}
+
+/**
+ * Reads the DynamoDB configuration from the environment. `DYNAMODB_ENDPOINT` is honoured
+ * only outside production; `STAGE` (or `NODE_ENV` as a fallback) names the stage.
+ */
+export function dynamoConfigFromEnv(env: NodeJS.ProcessEnv = process.env): DynamoConfig {
+  return {
+    stage: env.STAGE ?? env.NODE_ENV ?? "dev",
+    endpoint: env.DYNAMODB_ENDPOINT || undefined,
+    region: env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined,
+  };
+}
+
+/** Builds the low-level client options; throws when production is pointed at a local endpoint. */
+export function dynamoClientOptions(config: DynamoConfig): DynamoDBClientConfig {
+  if (!config.endpoint) {
+    // Default credential chain and region resolution of the SDK.
+    return config.region ? { region: config.region } : {};
+  }
+  if (isProductionStage(config.stage)) {
+    throw new ConfigurationError(
+      `Refusing to start: DYNAMODB_ENDPOINT (${config.endpoint}) is set in the production stage "${config.stage}". ` +
+        "A local endpoint is only for development and tests; unset it in production.",
+    );
+  }
+  return {
+    endpoint: config.endpoint,
+    region: config.region ?? "local",
+    // DynamoDB Local accepts any credentials; use fixed ones so data is not split per profile.
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+  };
+}
+
+/** A DynamoDB document client with the marshalling options every repository relies on. */
+export function createDocumentClient(config: DynamoConfig = dynamoConfigFromEnv()): DynamoDBDocumentClient {
+  const client = new DynamoDBClient(dynamoClientOptions(config));
+  return DynamoDBDocumentClient.from(client, {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+    unmarshallOptions: { wrapNumbers: false },
+  });
+}

@@ -1,0 +1,137 @@
+import {
+  type DynamoDBDocumentClient,
+  QueryCommand,
+  type QueryCommandInput,
+  type QueryCommandOutput,
+} from "@aws-sdk/lib-dynamodb";
+import { InvalidInputError, toDomainError } from "../errors.js";
+import type { CursorCodec, CursorKey } from "./cursor.js";
+
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 100;
+
+export interface ListQuery {
+  tableName: string;
+  indexName?: string;
+  /** The attributes that make up an exclusive start key: the table's key plus the index's key. */
+  keyAttributes: readonly string[];
+  partitionKey: { name: string; value: string };
+  /** Newest first = false. */
+  scanIndexForward: boolean;
+  /** Items failing this are left out (e.g. soft-deleted ones); pages are still filled up to `limit`. */
+  filter?: { expression: string; names?: Record<string, string>; values?: Record<string, unknown> };
+}
+
+export interface PageRequest {
+  limit?: number | undefined;
+  cursor?: string | null | undefined;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export function validatePageSize(limit: number | undefined): number {
+  if (limit === undefined) return DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
+    throw new InvalidInputError(`limit must be an integer from 1 to ${MAX_PAGE_SIZE}`);
+  }
+  return limit;
+}
+
+function scopeOf(query: ListQuery): string {
+  return JSON.stringify([
+    query.tableName,
+    query.indexName ?? "",
+    query.partitionKey.name,
+    query.partitionKey.value,
+    query.scanIndexForward ? "asc" : "desc",
+  ]);
+}
+
+function baseInput(query: ListQuery): QueryCommandInput {
+  const names: Record<string, string> = { "#pk": query.partitionKey.name, ...query.filter?.names };
+  const values: Record<string, unknown> = { ":pk": query.partitionKey.value, ...query.filter?.values };
+  return {
+    TableName: query.tableName,
+    IndexName: query.indexName,
+    KeyConditionExpression: "#pk = :pk",
+    FilterExpression: query.filter?.expression,
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+    ScanIndexForward: query.scanIndexForward,
+  };
+}
+
+/**
+ * One page of a list: a single logical Query (continued only while a filter left the page
+ * short), with a cursor that points at the last item returned, so no item is skipped or
+ * repeated even when filtered items sit at page boundaries.
+ */
+export async function queryPage<T extends Record<string, unknown>>(
+  doc: DynamoDBDocumentClient,
+  cursors: CursorCodec,
+  query: ListQuery,
+  request: PageRequest,
+): Promise<Page<T>> {
+  const limit = validatePageSize(request.limit);
+  const scope = scopeOf(query);
+  let startKey: CursorKey | undefined = request.cursor
+    ? cursors.decode(scope, request.cursor, query.keyAttributes)
+    : undefined;
+  if (startKey && startKey[query.partitionKey.name] !== query.partitionKey.value) {
+    throw new InvalidInputError("The cursor is not valid for this list");
+  }
+
+  const items: T[] = [];
+  let exhausted = false;
+  while (items.length < limit && !exhausted) {
+    let output: QueryCommandOutput;
+    try {
+      output = await doc.send(
+        new QueryCommand({
+          ...baseInput(query),
+          // One extra item tells whether another page exists without a second round trip.
+          Limit: limit - items.length + 1,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+    } catch (error) {
+      throw toDomainError(error);
+    }
+    for (const item of output.Items ?? []) items.push(item as T);
+    startKey = output.LastEvaluatedKey as CursorKey | undefined;
+    exhausted = !startKey;
+  }
+
+  const hasMore = items.length > limit || (!exhausted && items.length === limit);
+  const pageItems = items.slice(0, limit);
+  const last = pageItems.at(-1);
+  const nextCursor =
+    hasMore && last
+      ? cursors.encode(
+          scope,
+          Object.fromEntries(query.keyAttributes.map((name) => [name, last[name] as string])),
+        )
+      : null;
+  return { items: pageItems, nextCursor };
+}
+
+/** Follows every page of a query; for background work, never for a request path's lists. */
+export async function* queryAll<T extends Record<string, unknown>>(
+  doc: DynamoDBDocumentClient,
+  input: QueryCommandInput,
+): AsyncGenerator<T> {
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    let output: QueryCommandOutput;
+    try {
+      output = await doc.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey }));
+    } catch (error) {
+      throw toDomainError(error);
+    }
+    for (const item of output.Items ?? []) yield item as T;
+    startKey = output.LastEvaluatedKey;
+  } while (startKey);
+}

@@ -1,0 +1,131 @@
+import { z } from "zod";
+
+/** Limits shared by validation and the handlers' error messages. */
+export const LIMITS = {
+  displayName: 100,
+  bio: 500,
+  commentText: 2000,
+  itemTitle: 300,
+  messageText: 5000,
+  messagePreview: 100,
+  editHistory: 5,
+  groupParticipants: 50,
+  attachmentsPerMessage: 10,
+  attachmentBytes: 25 * 1024 * 1024,
+} as const;
+
+const isoDate = z.iso.datetime({ offset: true });
+
+export const notificationPreferencesSchema = z.object({
+  comments: z.boolean(),
+  reactions: z.boolean(),
+  messages: z.boolean(),
+});
+export type NotificationPreferences = z.infer<typeof notificationPreferencesSchema>;
+export const DEFAULT_NOTIFICATION_PREFERENCES: NotificationPreferences = {
+  comments: true,
+  reactions: true,
+  messages: true,
+};
+
+export const profileSchema = z.object({
+  userId: z.string().min(1),
+  email: z.string().optional(),
+  displayName: z.string().max(LIMITS.displayName),
+  bio: z.string().max(LIMITS.bio),
+  profilePhotoUrl: z.string().nullable(),
+  isProfilePrivate: z.boolean(),
+  notificationPreferences: notificationPreferencesSchema,
+  commentCount: z.number().int(),
+  lastActive: isoDate.nullable(),
+  createdAt: isoDate,
+  updatedAt: isoDate,
+});
+export type Profile = z.infer<typeof profileSchema>;
+
+/** The fields a user may set on their own profile. */
+export const profileUpdateSchema = z
+  .object({
+    displayName: z.string().trim().min(1).max(LIMITS.displayName),
+    bio: z.string().max(LIMITS.bio),
+    profilePhotoUrl: z
+      .url({ protocol: /^https$/ })
+      .max(2048)
+      .nullable(),
+    isProfilePrivate: z.boolean(),
+    notificationPreferences: notificationPreferencesSchema.strict(),
+  })
+  .partial()
+  .strict();
+export type ProfileUpdate = z.infer<typeof profileUpdateSchema>;
+
+export const editHistoryEntrySchema = z.object({ text: z.string(), editedAt: isoDate });
+export type EditHistoryEntry = z.infer<typeof editHistoryEntrySchema>;
+
+export const commentSchema = z.object({
+  itemId: z.string().min(1),
+  commentId: z.string().min(1),
+  userId: z.string().min(1),
+  userName: z.string(),
+  userPhotoUrl: z.string().nullable(),
+  commentText: z.string(),
+  itemTitle: z.string().nullable(),
+  createdAt: isoDate,
+  updatedAt: isoDate,
+  isEdited: z.boolean(),
+  editHistory: z.array(editHistoryEntrySchema),
+  reactionCount: z.number().int(),
+  deletedAt: isoDate.optional(),
+  deletedBy: z.string().optional(),
+});
+export type Comment = z.infer<typeof commentSchema>;
+
+export const reactionSchema = z.object({
+  commentId: z.string().min(1),
+  userId: z.string().min(1),
+  /** Copied from the comment so the notification processor needs no lookup. */
+  itemId: z.string(),
+  commentAuthorId: z.string(),
+  createdAt: isoDate,
+});
+export type Reaction = z.infer<typeof reactionSchema>;
+
+export const attachmentSchema = z.object({
+  s3Key: z.string().min(1).max(1024),
+  filename: z.string().min(1).max(255),
+  contentType: z.string().min(1).max(255),
+  size: z.number().int().min(1).max(LIMITS.attachmentBytes),
+});
+export type Attachment = z.infer<typeof attachmentSchema>;
+
+export const messageSchema = z.object({
+  conversationId: z.string().min(1),
+  messageId: z.string().min(1),
+  senderId: z.string().min(1),
+  senderName: z.string(),
+  messageText: z.string().max(LIMITS.messageText),
+  attachments: z.array(attachmentSchema),
+  createdAt: isoDate,
+});
+export type Message = z.infer<typeof messageSchema>;
+
+export const conversationTypeSchema = z.enum(["direct", "group"]);
+export type ConversationType = z.infer<typeof conversationTypeSchema>;
+
+export const conversationMemberSchema = z.object({
+  userId: z.string().min(1),
+  conversationId: z.string().min(1),
+  conversationType: conversationTypeSchema,
+  participantIds: z.array(z.string()),
+  title: z.string().nullable(),
+  unreadCount: z.number().int().min(0),
+  lastMessageAt: isoDate,
+  lastMessagePreview: z.string(),
+  lastMessageSenderId: z.string().nullable(),
+  createdAt: isoDate,
+});
+export type ConversationMember = z.infer<typeof conversationMemberSchema>;
+
+/** Kinds of notification email, each debounced on its own. */
+export const NOTIFICATION_KINDS = ["comment", "reaction", "message"] as const;
+export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];

@@ -1,0 +1,157 @@
+/**
+ * Typed domain errors. DynamoDB and validation failures are turned into these before
+ * they reach a handler, so the HTTP layer can map them to status codes without ever
+ * seeing an SDK error.
+ */
+export type HearthErrorCode =
+  | "NOT_FOUND"
+  | "CONFLICT"
+  | "THROTTLED"
+  | "ITEM_TOO_LARGE"
+  | "INVALID_INPUT"
+  | "FORBIDDEN"
+  | "DATABASE_ERROR";
+
+export abstract class HearthError extends Error {
+  abstract readonly code: HearthErrorCode;
+  /** Whether retrying the same call later may succeed. */
+  get retryable(): boolean {
+    return false;
+  }
+}
+
+export class NotFoundError extends HearthError {
+  readonly code = "NOT_FOUND";
+  override readonly name = "NotFoundError";
+}
+
+/** A condition on a write did not hold (the item changed, exists already, or is gone). */
+export class ConflictError extends HearthError {
+  readonly code = "CONFLICT";
+  override readonly name = "ConflictError";
+  constructor(
+    message: string,
+    readonly reasons: readonly (string | undefined)[] = [],
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+  /** True when the conflict was another transaction in flight, not a failed condition. */
+  get isTransactionConflict(): boolean {
+    return this.reasons.includes("TransactionConflict");
+  }
+  override get retryable(): boolean {
+    return this.isTransactionConflict;
+  }
+}
+
+export class ThrottledError extends HearthError {
+  readonly code = "THROTTLED";
+  override readonly name = "ThrottledError";
+  override get retryable(): boolean {
+    return true;
+  }
+}
+
+export class ItemTooLargeError extends HearthError {
+  readonly code = "ITEM_TOO_LARGE";
+  override readonly name = "ItemTooLargeError";
+}
+
+export class InvalidInputError extends HearthError {
+  readonly code = "INVALID_INPUT";
+  override readonly name = "InvalidInputError";
+  constructor(
+    message: string,
+    readonly issues: readonly { path: string; message: string }[] = [],
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+export class ForbiddenError extends HearthError {
+  readonly code = "FORBIDDEN";
+  override readonly name = "ForbiddenError";
+}
+
+/** Anything else that went wrong in the database; the original error is kept as `cause`. */
+export class DatabaseError extends HearthError {
+  readonly code = "DATABASE_ERROR";
+  override readonly name = "DatabaseError";
+}
+
+const THROTTLING_NAMES = new Set([
+  "ProvisionedThroughputExceededException",
+  "ThrottlingException",
+  "RequestLimitExceeded",
+  "Throttling",
+  "TooManyRequestsException",
+]);
+
+function errorName(error: unknown): string | undefined {
+  if (typeof error === "object" && error !== null && "name" in error) {
+    const name = (error as { name: unknown }).name;
+    return typeof name === "string" ? name : undefined;
+  }
+  return undefined;
+}
+
+/** Maps a cancellation reason code of TransactWriteItems to the domain error it stands for. */
+function fromCancellationReasons(error: unknown, reasons: (string | undefined)[]): HearthError {
+  if (reasons.some((r) => r === "ThrottlingError" || r === "ProvisionedThroughputExceeded")) {
+    return new ThrottledError("The database is busy; try again shortly", { cause: error });
+  }
+  if (reasons.includes("ItemCollectionSizeLimitExceeded")) {
+    return new ItemTooLargeError("The item collection is too large", { cause: error });
+  }
+  if (reasons.includes("ValidationError")) {
+    return new InvalidInputError("The write was rejected as invalid", [], { cause: error });
+  }
+  if (reasons.includes("TransactionConflict")) {
+    return new ConflictError("Another change to the same data was in progress", reasons, { cause: error });
+  }
+  if (reasons.includes("ConditionalCheckFailed")) {
+    return new ConflictError("A condition on the write did not hold", reasons, { cause: error });
+  }
+  return new DatabaseError("The transaction was cancelled", { cause: error });
+}
+
+/** Turns any error thrown by the DynamoDB client into a typed domain error. */
+export function toDomainError(error: unknown): HearthError {
+  if (error instanceof HearthError) return error;
+  const name = errorName(error);
+  if (name === "ConditionalCheckFailedException") {
+    return new ConflictError("A condition on the write did not hold", ["ConditionalCheckFailed"], {
+      cause: error,
+    });
+  }
+  if (name === "TransactionCanceledException") {
+    const reasons = ((error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? []).map(
+      (r) => (r.Code === "None" ? undefined : r.Code),
+    );
+    return fromCancellationReasons(error, reasons);
+  }
+  if (name === "TransactionConflictException") {
+    return new ConflictError("Another change to the same data was in progress", ["TransactionConflict"], {
+      cause: error,
+    });
+  }
+  if (name && THROTTLING_NAMES.has(name)) {
+    return new ThrottledError("The database is busy; try again shortly", { cause: error });
+  }
+  if (name === "ItemCollectionSizeLimitExceededException") {
+    return new ItemTooLargeError("The item collection is too large", { cause: error });
+  }
+  if (name === "ValidationException") {
+    const message = error instanceof Error ? error.message : "";
+    if (/item size .*exceeded|size has exceeded/i.test(message)) {
+      return new ItemTooLargeError("The item is larger than DynamoDB allows", { cause: error });
+    }
+    return new InvalidInputError("The request was rejected as invalid", [], { cause: error });
+  }
+  if (name === "ResourceNotFoundException") {
+    return new DatabaseError("A table is missing", { cause: error });
+  }
+  return new DatabaseError("The database call failed", { cause: error });
+}

@@ -1,0 +1,247 @@
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { assertItemFits } from "../dynamo/item-size.js";
+import { type Page, type PageRequest, queryAll, queryPage } from "../dynamo/query.js";
+import { withRetry } from "../dynamo/retry.js";
+import type { Comment } from "../entities.js";
+import { ConflictError, NotFoundError, toDomainError } from "../errors.js";
+import { assertOwnerOrAdmin, type Caller } from "../rules/access.js";
+import { appendEditHistory } from "../rules/comments.js";
+import { Repository } from "./context.js";
+
+export interface NewComment {
+  itemId: string;
+  userId: string;
+  userName: string;
+  userPhotoUrl: string | null;
+  /** Already sanitized plain text. */
+  commentText: string;
+  itemTitle: string | null;
+}
+
+const NOT_DELETED = { expression: "attribute_not_exists(#deletedAt)", names: { "#deletedAt": "deletedAt" } };
+
+export function isDeleted(comment: Pick<Comment, "deletedAt">): boolean {
+  return comment.deletedAt !== undefined;
+}
+
+export class CommentsRepository extends Repository {
+  private get table(): string {
+    return this.tables.Comments;
+  }
+
+  async create(input: NewComment): Promise<Comment> {
+    const now = this.timestamp();
+    const comment: Comment = {
+      ...input,
+      commentId: this.newId(),
+      createdAt: now,
+      updatedAt: now,
+      isEdited: false,
+      editHistory: [],
+      reactionCount: 0,
+    };
+    assertItemFits(comment);
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: comment,
+          ConditionExpression: "attribute_not_exists(commentId)",
+        }),
+      );
+    } catch (error) {
+      throw toDomainError(error);
+    }
+    return comment;
+  }
+
+  /** The comment, soft-deleted or not; null when there is none. */
+  async get(itemId: string, commentId: string, consistent = false): Promise<Comment | null> {
+    try {
+      const output = await this.doc.send(
+        new GetCommand({ TableName: this.table, Key: { itemId, commentId }, ConsistentRead: consistent }),
+      );
+      return (output.Item as Comment | undefined) ?? null;
+    } catch (error) {
+      throw toDomainError(error);
+    }
+  }
+
+  /** A comment found by its id alone (through CommentIdIndex, then a strongly consistent read). */
+  async findById(commentId: string): Promise<Comment | null> {
+    let itemId: string | undefined;
+    try {
+      const output = await this.doc.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: "CommentIdIndex",
+          KeyConditionExpression: "#commentId = :commentId",
+          ExpressionAttributeNames: { "#commentId": "commentId" },
+          ExpressionAttributeValues: { ":commentId": commentId },
+          Limit: 1,
+        }),
+      );
+      itemId = output.Items?.[0]?.itemId as string | undefined;
+    } catch (error) {
+      throw toDomainError(error);
+    }
+    return itemId ? this.get(itemId, commentId, true) : null;
+  }
+
+  /** A comment that exists and is not deleted, or NotFound. */
+  async getActive(itemId: string, commentId: string): Promise<Comment> {
+    const comment = await this.get(itemId, commentId, true);
+    if (!comment || isDeleted(comment)) throw new NotFoundError("Comment not found");
+    return comment;
+  }
+
+  async findActiveById(commentId: string): Promise<Comment> {
+    const comment = await this.findById(commentId);
+    if (!comment || isDeleted(comment)) throw new NotFoundError("Comment not found");
+    return comment;
+  }
+
+  /** An item's comments, oldest first, soft-deleted ones left out. */
+  listByItem(itemId: string, page: PageRequest): Promise<Page<Comment>> {
+    return queryPage<Comment>(
+      this.doc,
+      this.cursors,
+      {
+        tableName: this.table,
+        keyAttributes: ["itemId", "commentId"],
+        partitionKey: { name: "itemId", value: itemId },
+        scanIndexForward: true,
+        filter: NOT_DELETED,
+      },
+      page,
+    );
+  }
+
+  /** A user's comments across items, newest first, soft-deleted ones left out. */
+  listByUser(userId: string, page: PageRequest): Promise<Page<Comment>> {
+    return queryPage<Comment>(
+      this.doc,
+      this.cursors,
+      {
+        tableName: this.table,
+        indexName: "UserCommentsIndex",
+        keyAttributes: ["itemId", "commentId", "userId", "createdAt"],
+        partitionKey: { name: "userId", value: userId },
+        scanIndexForward: false,
+        filter: NOT_DELETED,
+      },
+      page,
+    );
+  }
+
+  /** Everyone with a live comment on the item (for notifications; follows every page). */
+  async commenterIds(itemId: string): Promise<Set<string>> {
+    const ids = new Set<string>();
+    for await (const item of queryAll<{ userId: string }>(this.doc, {
+      TableName: this.table,
+      KeyConditionExpression: "#itemId = :itemId",
+      FilterExpression: NOT_DELETED.expression,
+      ProjectionExpression: "#userId",
+      ExpressionAttributeNames: { "#itemId": "itemId", "#userId": "userId", ...NOT_DELETED.names },
+      ExpressionAttributeValues: { ":itemId": itemId },
+    })) {
+      ids.add(item.userId);
+    }
+    return ids;
+  }
+
+  /**
+   * Edits the caller's own comment, keeping the last five versions. The write is
+   * conditional on the version read (`updatedAt`), so concurrent edits never lose history;
+   * a lost race is retried on the fresh version.
+   */
+  async edit(itemId: string, commentId: string, caller: Caller, newText: string): Promise<Comment> {
+    return withRetry(
+      async () => {
+        const current = await this.getActive(itemId, commentId);
+        assertOwnerOrAdmin(caller, current.userId, false, "comment");
+        const now = this.timestamp();
+        const updated: Comment = {
+          ...current,
+          commentText: newText,
+          updatedAt: now,
+          isEdited: true,
+          editHistory: appendEditHistory(current.editHistory, current.commentText, now),
+        };
+        assertItemFits(updated);
+        try {
+          const output = await this.doc.send(
+            new UpdateCommand({
+              TableName: this.table,
+              Key: { itemId, commentId },
+              UpdateExpression:
+                "SET #text = :text, #updatedAt = :now, #isEdited = :true, #history = :history",
+              ConditionExpression: "#updatedAt = :seen AND attribute_not_exists(#deletedAt)",
+              ExpressionAttributeNames: {
+                "#text": "commentText",
+                "#updatedAt": "updatedAt",
+                "#isEdited": "isEdited",
+                "#history": "editHistory",
+                "#deletedAt": "deletedAt",
+              },
+              ExpressionAttributeValues: {
+                ":text": newText,
+                ":now": now,
+                ":true": true,
+                ":history": updated.editHistory,
+                ":seen": current.updatedAt,
+              },
+              ReturnValues: "ALL_NEW",
+            }),
+          );
+          return output.Attributes as Comment;
+        } catch (error) {
+          throw toDomainError(error);
+        }
+      },
+      (error) => error instanceof ConflictError,
+      { maxAttempts: 4, baseDelayMs: 10, maxDelayMs: 100 },
+    );
+  }
+
+  /**
+   * Soft-deletes a comment: its owner may, and with `asAdmin` an admin may delete anyone's.
+   * One conditional update; a comment already deleted or missing is NotFound.
+   */
+  async softDelete(
+    itemId: string,
+    commentId: string,
+    caller: Caller,
+    options: { asAdmin: boolean },
+  ): Promise<Comment> {
+    const current = await this.getActive(itemId, commentId);
+    assertOwnerOrAdmin(caller, current.userId, options.asAdmin, "comment");
+    const now = this.timestamp();
+    try {
+      const output = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { itemId, commentId },
+          UpdateExpression: "SET #deletedAt = :now, #deletedBy = :by, #updatedAt = :now",
+          ConditionExpression: "attribute_exists(#commentId) AND attribute_not_exists(#deletedAt)",
+          ExpressionAttributeNames: {
+            "#deletedAt": "deletedAt",
+            "#deletedBy": "deletedBy",
+            "#updatedAt": "updatedAt",
+            "#commentId": "commentId",
+          },
+          ExpressionAttributeValues: { ":now": now, ":by": caller.userId },
+          ReturnValues: "ALL_NEW",
+        }),
+      );
+      return output.Attributes as Comment;
+    } catch (error) {
+      const domainError = toDomainError(error);
+      // Deleted by someone else between the read and the write.
+      if (domainError instanceof ConflictError && !domainError.isTransactionConflict) {
+        throw new NotFoundError("Comment not found");
+      }
+      throw domainError;
+    }
+  }
+}

@@ -1,0 +1,178 @@
+import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { type Page, type PageRequest, queryPage } from "../dynamo/query.js";
+import { type TransactItem, transactWrite } from "../dynamo/transactions.js";
+import type { Attachment, ConversationMember, ConversationType, Message } from "../entities.js";
+import { ConflictError, NotFoundError, toDomainError } from "../errors.js";
+import { messagePreview } from "../rules/conversations.js";
+import { Repository } from "./context.js";
+
+export interface NewConversation {
+  conversationId: string;
+  conversationType: ConversationType;
+  participantIds: string[];
+  title: string | null;
+}
+
+export interface NewMessage {
+  conversationId: string;
+  senderId: string;
+  senderName: string;
+  /** Already sanitized plain text; may be empty when there are attachments. */
+  messageText: string;
+  attachments: Attachment[];
+}
+
+/** Conversations (one membership row per participant) and their messages. */
+export class ConversationsRepository extends Repository {
+  async getMembership(userId: string, conversationId: string): Promise<ConversationMember | null> {
+    try {
+      const output = await this.doc.send(
+        new GetCommand({
+          TableName: this.tables.ConversationMembers,
+          Key: { userId, conversationId },
+          ConsistentRead: true,
+        }),
+      );
+      return (output.Item as ConversationMember | undefined) ?? null;
+    } catch (error) {
+      throw toDomainError(error);
+    }
+  }
+
+  async isParticipant(userId: string, conversationId: string): Promise<boolean> {
+    return (await this.getMembership(userId, conversationId)) !== null;
+  }
+
+  /**
+   * Writes every participant's membership row in one transaction. Returns false when the
+   * conversation already exists (a direct conversation started again), which is not an error.
+   */
+  async create(conversation: NewConversation): Promise<boolean> {
+    const now = this.timestamp();
+    const items: TransactItem[] = conversation.participantIds.map((userId) => ({
+      Put: {
+        TableName: this.tables.ConversationMembers,
+        Item: {
+          userId,
+          conversationId: conversation.conversationId,
+          conversationType: conversation.conversationType,
+          participantIds: conversation.participantIds,
+          title: conversation.title,
+          unreadCount: 0,
+          lastMessageAt: now,
+          lastMessagePreview: "",
+          lastMessageSenderId: null,
+          createdAt: now,
+        } satisfies ConversationMember,
+        ConditionExpression: "attribute_not_exists(conversationId)",
+      },
+    }));
+    try {
+      await transactWrite(this.doc, items);
+      return true;
+    } catch (error) {
+      if (error instanceof ConflictError && error.reasons.includes("ConditionalCheckFailed")) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Stores a message and, in the same transaction, raises every other participant's unread
+   * count by one and moves everyone's last-message fields. The sender must be a member.
+   */
+  async sendMessage(input: NewMessage): Promise<Message> {
+    const membership = await this.getMembership(input.senderId, input.conversationId);
+    if (!membership) throw new NotFoundError("Conversation not found");
+    const message: Message = { ...input, messageId: this.newId(), createdAt: this.timestamp() };
+    const preview = messagePreview(input.messageText, input.attachments.length);
+    const memberUpdates: TransactItem[] = membership.participantIds.map((userId) => {
+      const isSender = userId === input.senderId;
+      return {
+        Update: {
+          TableName: this.tables.ConversationMembers,
+          Key: { userId, conversationId: input.conversationId },
+          UpdateExpression: `SET #at = :at, #preview = :preview, #sender = :sender${isSender ? "" : " ADD #unread :one"}`,
+          ConditionExpression: "attribute_exists(conversationId)",
+          ExpressionAttributeNames: {
+            "#at": "lastMessageAt",
+            "#preview": "lastMessagePreview",
+            "#sender": "lastMessageSenderId",
+            ...(isSender ? {} : { "#unread": "unreadCount" }),
+          },
+          ExpressionAttributeValues: {
+            ":at": message.createdAt,
+            ":preview": preview,
+            ":sender": input.senderId,
+            ...(isSender ? {} : { ":one": 1 }),
+          },
+        },
+      };
+    });
+    await transactWrite(this.doc, [
+      {
+        Put: {
+          TableName: this.tables.Messages,
+          Item: message,
+          ConditionExpression: "attribute_not_exists(messageId)",
+        },
+      },
+      ...memberUpdates,
+    ]);
+    return message;
+  }
+
+  /** The user's conversations, most recent first. */
+  listConversations(userId: string, page: PageRequest): Promise<Page<ConversationMember>> {
+    return queryPage<ConversationMember>(
+      this.doc,
+      this.cursors,
+      {
+        tableName: this.tables.ConversationMembers,
+        indexName: "RecentConversationsIndex",
+        keyAttributes: ["userId", "conversationId", "lastMessageAt"],
+        partitionKey: { name: "userId", value: userId },
+        scanIndexForward: false,
+      },
+      page,
+    );
+  }
+
+  /** A conversation's messages, newest first. */
+  listMessages(conversationId: string, page: PageRequest): Promise<Page<Message>> {
+    return queryPage<Message>(
+      this.doc,
+      this.cursors,
+      {
+        tableName: this.tables.Messages,
+        keyAttributes: ["conversationId", "messageId"],
+        partitionKey: { name: "conversationId", value: conversationId },
+        scanIndexForward: false,
+      },
+      page,
+    );
+  }
+
+  /** Resets the caller's unread count; NotFound when they are not a participant. */
+  async markRead(userId: string, conversationId: string): Promise<ConversationMember> {
+    try {
+      const output = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tables.ConversationMembers,
+          Key: { userId, conversationId },
+          UpdateExpression: "SET #unread = :zero",
+          ConditionExpression: "attribute_exists(conversationId)",
+          ExpressionAttributeNames: { "#unread": "unreadCount" },
+          ExpressionAttributeValues: { ":zero": 0 },
+          ReturnValues: "ALL_NEW",
+        }),
+      );
+      return output.Attributes as ConversationMember;
+    } catch (error) {
+      const domainError = toDomainError(error);
+      if (domainError instanceof ConflictError && !domainError.isTransactionConflict) {
+        throw new NotFoundError("Conversation not found");
+      }
+      throw domainError;
+    }
+  }
+}

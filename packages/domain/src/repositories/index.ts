@@ -1,0 +1,29 @@
+import { CommentsRepository } from "./comments.js";
+import type { RepositoryContext } from "./context.js";
+import { ConversationsRepository } from "./conversations.js";
+import { ProfilesRepository } from "./profiles.js";
+import { ReactionsRepository } from "./reactions.js";
+
+export interface Repositories {
+  profiles: ProfilesRepository;
+  comments: CommentsRepository;
+  reactions: ReactionsRepository;
+  conversations: ConversationsRepository;
+}
+
+/** All repositories over one client and one set of tables. */
+export function createRepositories(context: RepositoryContext): Repositories {
+  const comments = new CommentsRepository(context);
+  return {
+    profiles: new ProfilesRepository(context),
+    comments,
+    reactions: new ReactionsRepository(context, comments),
+    conversations: new ConversationsRepository(context),
+  };
+}
+
+export { CommentsRepository, isDeleted, type NewComment } from "./comments.js";
+export { Repository, type RepositoryContext } from "./context.js";
+export { ConversationsRepository, type NewConversation, type NewMessage } from "./conversations.js";
+export { ProfilesRepository } from "./profiles.js";
+export { ReactionsRepository, type ToggleResult } from "./reactions.js";

@@ -1,0 +1,49 @@
+import { ForbiddenError } from "../errors.js";
+
+export const ADMIN_GROUP = "Admins";
+export const MEMBER_GROUP = "ApprovedUsers";
+
+/** Who is calling: derived from the verified token, never from the request body. */
+export interface Caller {
+  userId: string;
+  email?: string | undefined;
+  name?: string | undefined;
+  groups: readonly string[];
+}
+
+export function isAdmin(caller: Pick<Caller, "groups">): boolean {
+  return caller.groups.includes(ADMIN_GROUP);
+}
+
+/** Family members are approved users and admins; anyone else signed in is not let in. */
+export function isMember(caller: Pick<Caller, "groups">): boolean {
+  return caller.groups.includes(MEMBER_GROUP) || isAdmin(caller);
+}
+
+export function assertMember(caller: Caller): void {
+  if (!isMember(caller)) throw new ForbiddenError("Only approved family members may do this");
+}
+
+export function assertAdmin(caller: Caller): void {
+  if (!isAdmin(caller)) throw new ForbiddenError("Only admins may do this");
+}
+
+/** The owner of a resource, or (when `adminMayAct`) an admin. */
+export function assertOwnerOrAdmin(
+  caller: Caller,
+  ownerId: string,
+  adminMayAct: boolean,
+  what: string,
+): void {
+  if (caller.userId === ownerId) return;
+  if (adminMayAct && isAdmin(caller)) return;
+  throw new ForbiddenError(`You may not change someone else's ${what}`);
+}
+
+/** A private profile is visible to its owner and to admins only. */
+export function canViewProfile(
+  caller: Caller,
+  profile: { userId: string; isProfilePrivate: boolean },
+): boolean {
+  return !profile.isProfilePrivate || caller.userId === profile.userId || isAdmin(caller);
+}

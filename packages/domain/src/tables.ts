@@ -1,0 +1,228 @@
+import {
+  CreateTableCommand,
+  type CreateTableCommandInput,
+  DeleteTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  ResourceInUseException,
+  ResourceNotFoundException,
+  UpdateTimeToLiveCommand,
+  waitUntilTableExists,
+  waitUntilTableNotExists,
+} from "@aws-sdk/client-dynamodb";
+
+/**
+ * The table specs: the one place keys, indexes, streams and TTL are declared. The CDK
+ * data stack, the local stack and the tests all build their tables from this list.
+ */
+export type AttributeType = "S" | "N";
+export interface KeySpec {
+  name: string;
+  type: AttributeType;
+}
+export type Projection = { type: "ALL" } | { type: "KEYS_ONLY" } | { type: "INCLUDE"; attributes: string[] };
+export interface IndexSpec {
+  indexName: string;
+  partitionKey: KeySpec;
+  sortKey?: KeySpec;
+  projection: Projection;
+}
+export type StreamViewType = "NEW_AND_OLD_IMAGES" | "NEW_IMAGE" | "OLD_IMAGE" | "KEYS_ONLY";
+export interface TableSpec {
+  /** Logical name; the physical name is `${prefix}${name}`. */
+  name: TableName;
+  /** Environment variable through which functions learn the physical name. */
+  envVar: string;
+  partitionKey: KeySpec;
+  sortKey?: KeySpec;
+  globalSecondaryIndexes?: IndexSpec[];
+  stream?: StreamViewType;
+  timeToLiveAttribute?: string;
+}
+
+export type TableName =
+  | "UserProfiles"
+  | "Comments"
+  | "CommentReactions"
+  | "Messages"
+  | "ConversationMembers"
+  | "IdempotencyRecords";
+
+export const TABLE_SPECS = [
+  {
+    name: "UserProfiles",
+    envVar: "USER_PROFILES_TABLE",
+    partitionKey: { name: "userId", type: "S" },
+    globalSecondaryIndexes: [
+      { indexName: "EmailIndex", partitionKey: { name: "email", type: "S" }, projection: { type: "ALL" } },
+    ],
+  },
+  {
+    name: "Comments",
+    envVar: "COMMENTS_TABLE",
+    partitionKey: { name: "itemId", type: "S" },
+    sortKey: { name: "commentId", type: "S" },
+    globalSecondaryIndexes: [
+      {
+        indexName: "UserCommentsIndex",
+        partitionKey: { name: "userId", type: "S" },
+        sortKey: { name: "createdAt", type: "S" },
+        projection: { type: "ALL" },
+      },
+      {
+        indexName: "CommentIdIndex",
+        partitionKey: { name: "commentId", type: "S" },
+        projection: { type: "KEYS_ONLY" },
+      },
+    ],
+    stream: "NEW_AND_OLD_IMAGES",
+  },
+  {
+    name: "CommentReactions",
+    envVar: "COMMENT_REACTIONS_TABLE",
+    partitionKey: { name: "commentId", type: "S" },
+    sortKey: { name: "userId", type: "S" },
+    stream: "NEW_AND_OLD_IMAGES",
+  },
+  {
+    name: "Messages",
+    envVar: "MESSAGES_TABLE",
+    partitionKey: { name: "conversationId", type: "S" },
+    sortKey: { name: "messageId", type: "S" },
+    stream: "NEW_AND_OLD_IMAGES",
+  },
+  {
+    name: "ConversationMembers",
+    envVar: "CONVERSATION_MEMBERS_TABLE",
+    partitionKey: { name: "userId", type: "S" },
+    sortKey: { name: "conversationId", type: "S" },
+    globalSecondaryIndexes: [
+      {
+        indexName: "RecentConversationsIndex",
+        partitionKey: { name: "userId", type: "S" },
+        sortKey: { name: "lastMessageAt", type: "S" },
+        projection: { type: "ALL" },
+      },
+    ],
+  },
+  {
+    // Powertools idempotency records of the stream processors (key `id`, TTL `expiration`).
+    name: "IdempotencyRecords",
+    envVar: "IDEMPOTENCY_TABLE",
+    partitionKey: { name: "id", type: "S" },
+    timeToLiveAttribute: "expiration",
+  },
+] as const satisfies readonly TableSpec[];
+
+export type TableNames = Record<TableName, string>;
+
+export function tableSpec(name: TableName): TableSpec {
+  const spec = TABLE_SPECS.find((s) => s.name === name);
+  if (!spec) throw new Error(`Unknown table ${name}`);
+  return spec as TableSpec;
+}
+
+export function tableNamesWithPrefix(prefix: string): TableNames {
+  return Object.fromEntries(TABLE_SPECS.map((spec) => [spec.name, `${prefix}${spec.name}`])) as TableNames;
+}
+
+/** Physical table names from the functions' environment; a missing one is a clear startup error. */
+export function tableNamesFromEnv(env: NodeJS.ProcessEnv = process.env): TableNames {
+  const missing = TABLE_SPECS.filter((spec) => !env[spec.envVar]).map((spec) => spec.envVar);
+  if (missing.length) throw new Error(`Missing table name environment variable(s): ${missing.join(", ")}`);
+  return Object.fromEntries(TABLE_SPECS.map((spec) => [spec.name, env[spec.envVar]])) as TableNames;
+}
+
+/** The environment variables that hand `names` to a function (the inverse of tableNamesFromEnv). */
+export function tableEnvironment(names: TableNames): Record<string, string> {
+  return Object.fromEntries(TABLE_SPECS.map((spec) => [spec.envVar, names[spec.name]]));
+}
+
+function projectionInput(projection: Projection) {
+  return projection.type === "INCLUDE"
+    ? { ProjectionType: "INCLUDE" as const, NonKeyAttributes: projection.attributes }
+    : { ProjectionType: projection.type };
+}
+
+export function createTableInput(spec: TableSpec, physicalName: string): CreateTableCommandInput {
+  const keys = [
+    spec.partitionKey,
+    spec.sortKey,
+    ...(spec.globalSecondaryIndexes ?? []).flatMap((i) => [i.partitionKey, i.sortKey]),
+  ];
+  const attributeTypes = new Map<string, AttributeType>();
+  for (const key of keys) if (key) attributeTypes.set(key.name, key.type);
+  return {
+    TableName: physicalName,
+    BillingMode: "PAY_PER_REQUEST",
+    AttributeDefinitions: [...attributeTypes].map(([AttributeName, AttributeType]) => ({
+      AttributeName,
+      AttributeType,
+    })),
+    KeySchema: [
+      { AttributeName: spec.partitionKey.name, KeyType: "HASH" },
+      ...(spec.sortKey ? [{ AttributeName: spec.sortKey.name, KeyType: "RANGE" as const }] : []),
+    ],
+    GlobalSecondaryIndexes: spec.globalSecondaryIndexes?.map((index) => ({
+      IndexName: index.indexName,
+      KeySchema: [
+        { AttributeName: index.partitionKey.name, KeyType: "HASH" as const },
+        ...(index.sortKey ? [{ AttributeName: index.sortKey.name, KeyType: "RANGE" as const }] : []),
+      ],
+      Projection: projectionInput(index.projection),
+    })),
+    StreamSpecification: spec.stream ? { StreamEnabled: true, StreamViewType: spec.stream } : undefined,
+  };
+}
+
+/** Creates every table under `prefix` (existing ones are left as they are) and waits until all are active. */
+export async function createTables(client: DynamoDBClient, prefix: string): Promise<TableNames> {
+  const names = tableNamesWithPrefix(prefix);
+  await Promise.all(
+    TABLE_SPECS.map(async (spec: TableSpec) => {
+      const physicalName = names[spec.name];
+      try {
+        await client.send(new CreateTableCommand(createTableInput(spec, physicalName)));
+      } catch (error) {
+        if (!(error instanceof ResourceInUseException)) throw error;
+      }
+      await waitUntilTableExists({ client, maxWaitTime: 60, minDelay: 1 }, { TableName: physicalName });
+      if (spec.timeToLiveAttribute) {
+        try {
+          await client.send(
+            new UpdateTimeToLiveCommand({
+              TableName: physicalName,
+              TimeToLiveSpecification: { Enabled: true, AttributeName: spec.timeToLiveAttribute },
+            }),
+          );
+        } catch (error) {
+          // Enabling TTL twice is a ValidationException ("already enabled"): that is the idempotent case.
+          if (!(error instanceof Error && /already enabled/i.test(error.message))) throw error;
+        }
+      }
+    }),
+  );
+  return names;
+}
+
+export async function deleteTables(client: DynamoDBClient, prefix: string): Promise<void> {
+  const names = tableNamesWithPrefix(prefix);
+  await Promise.all(
+    TABLE_SPECS.map(async (spec) => {
+      const physicalName = names[spec.name];
+      try {
+        await client.send(new DeleteTableCommand({ TableName: physicalName }));
+      } catch (error) {
+        if (error instanceof ResourceNotFoundException) return;
+        throw error;
+      }
+      await waitUntilTableNotExists({ client, maxWaitTime: 60, minDelay: 1 }, { TableName: physicalName });
+    }),
+  );
+}
+
+/** The stream ARN of a table, for stream readers (local pollers, tests). */
+export async function streamArnOf(client: DynamoDBClient, physicalName: string): Promise<string | undefined> {
+  const output = await client.send(new DescribeTableCommand({ TableName: physicalName }));
+  return output.Table?.LatestStreamArn;
+}

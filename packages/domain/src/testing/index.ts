@@ -1,0 +1,29 @@
+import { randomBytes } from "node:crypto";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { createDocumentClient } from "../dynamo/client.js";
+import { CursorCodec } from "../dynamo/cursor.js";
+import { createRepositories, type Repositories } from "../repositories/index.js";
+import { createTables, type TableNames } from "../tables.js";
+import { localClient } from "./dynamodb-local.js";
+
+export * from "./dynamodb-local.js";
+
+export interface TestDatabase {
+  client: DynamoDBClient;
+  doc: DynamoDBDocumentClient;
+  tables: TableNames;
+  prefix: string;
+  cursors: CursorCodec;
+  repositories: Repositories;
+}
+
+/** Tables under a fresh prefix in the given DynamoDB, so test files can run side by side. */
+export async function createTestDatabase(endpoint: string, label = "t"): Promise<TestDatabase> {
+  const client = localClient(endpoint);
+  const doc = createDocumentClient({ stage: "test", endpoint });
+  const prefix = `${label.replace(/[^A-Za-z0-9_.-]/g, "")}-${randomBytes(4).toString("hex")}-`;
+  const tables = await createTables(client, prefix);
+  const cursors = new CursorCodec("test-cursor-secret-0123456789");
+  return { client, doc, tables, prefix, cursors, repositories: createRepositories({ doc, tables, cursors }) };
+}

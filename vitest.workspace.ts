@@ -1,0 +1,2 @@
+// One vitest project per package; vitest.config.ts feeds this list into `test.projects`.
+export default ["packages/domain", "packages/api-handlers", "packages/stream-processors", "packages/infra"];
