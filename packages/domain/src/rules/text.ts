@@ -49,11 +49,13 @@ export function toPlainText(input: string): string {
     if (next === current) break;
     current = next;
   }
-  return current
-    // Control characters other than tab and line breaks have no place in a comment or message.
-    .replace(/\p{Cc}/gu, (char) => (char === "\n" || char === "\r" || char === "\t" ? char : ""))
-    .replace(/\r\n?/g, "\n")
-    .trim();
+  return (
+    current
+      // Control characters other than tab and line breaks have no place in a comment or message.
+      .replace(/\p{Cc}/gu, (char) => (char === "\n" || char === "\r" || char === "\t" ? char : ""))
+      .replace(/\r\n?/g, "\n")
+      .trim()
+  );
 }
 
 /** Sanitizes and checks the length of a piece of user text; `what` names it in the error. */
