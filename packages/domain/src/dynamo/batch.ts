@@ -46,13 +46,13 @@ async function sendUntilDone<P>(
   const sleep = backoff.sleep ?? defaultSleep;
   let rest: P | undefined = pending;
   for (let attempt = 0; rest && size(rest) > 0; attempt++) {
-    if (attempt > 0) await sleep(backoffDelay(attempt - 1, backoff));
     if (attempt >= backoff.maxAttempts) {
       throw new BatchIncompleteError(
         `${what}: ${size(rest)} item(s) still unprocessed after ${backoff.maxAttempts} attempts`,
         size(rest),
       );
     }
+    if (attempt > 0) await sleep(backoffDelay(attempt - 1, backoff));
     try {
       rest = await send(rest);
     } catch (error) {

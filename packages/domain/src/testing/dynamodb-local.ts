@@ -72,6 +72,8 @@ export async function waitForDynamo(
 
 export interface RunningDynamo {
   endpoint: string;
+  /** Process id of the Java process, so a supervisor can stop it if its owner dies. */
+  pid?: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -111,6 +113,7 @@ export async function startDynamoDbLocal(
   }
   return {
     endpoint,
+    pid: child.pid,
     stop: () =>
       new Promise<void>((resolve) => {
         process.removeListener("exit", kill);

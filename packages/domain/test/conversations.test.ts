@@ -1,0 +1,110 @@
+import { describe, expect, it } from "vitest";
+import { InvalidInputError, NotFoundError } from "../src/errors.js";
+import { directConversationId } from "../src/rules/conversations.js";
+import { useTestDatabase } from "./helpers.js";
+
+const db = useTestDatabase("conversations");
+
+const send = (conversationId: string, senderId: string, messageText: string) =>
+  db().repositories.conversations.sendMessage({
+    conversationId,
+    senderId,
+    senderName: senderId,
+    messageText,
+    attachments: [],
+  });
+
+describe("ConversationsRepository", () => {
+  it("creates a direct conversation once; starting it again reuses it", async () => {
+    const { conversations } = db().repositories;
+    const conversationId = directConversationId("ann", "bob");
+    const conversation = {
+      conversationId,
+      conversationType: "direct" as const,
+      participantIds: ["ann", "bob"],
+      title: null,
+    };
+    expect(await conversations.create(conversation)).toBe(true);
+    expect(await conversations.create(conversation)).toBe(false);
+    expect(await conversations.isParticipant("ann", conversationId)).toBe(true);
+    expect(await conversations.isParticipant("bob", conversationId)).toBe(true);
+    expect(await conversations.isParticipant("eve", conversationId)).toBe(false);
+  });
+
+  it("raises others' unread counts with each message, not the sender's, and resets on read", async () => {
+    const { conversations } = db().repositories;
+    const conversationId = "group-1";
+    await conversations.create({
+      conversationId,
+      conversationType: "group",
+      participantIds: ["ann", "bob", "cat"],
+      title: "Cousins",
+    });
+    await send(conversationId, "ann", "hello");
+    await send(conversationId, "bob", "hi ann");
+    const last = await send(conversationId, "ann", "photos from grandma's attic coming soon");
+    const unread = async (userId: string) =>
+      (await conversations.getMembership(userId, conversationId))?.unreadCount;
+    expect([await unread("ann"), await unread("bob"), await unread("cat")]).toEqual([1, 2, 3]);
+    const cat = await conversations.getMembership("cat", conversationId);
+    expect(cat).toMatchObject({
+      lastMessageAt: last.createdAt,
+      lastMessageSenderId: "ann",
+      title: "Cousins",
+    });
+    expect(cat?.lastMessagePreview).toBe("photos from grandma's attic coming soon");
+
+    expect((await conversations.markRead("cat", conversationId)).unreadCount).toBe(0);
+    expect(await unread("cat")).toBe(0);
+    await expect(conversations.markRead("eve", conversationId)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(send(conversationId, "eve", "let me in")).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it("counts exactly under 50 concurrent messages", async () => {
+    const { conversations } = db().repositories;
+    const conversationId = "busy";
+    await conversations.create({
+      conversationId,
+      conversationType: "group",
+      participantIds: ["ann", "bob", "cat"],
+      title: null,
+    });
+    await Promise.all(Array.from({ length: 50 }, (_, i) => send(conversationId, "ann", `message ${i}`)));
+    expect((await conversations.getMembership("bob", conversationId))?.unreadCount).toBe(50);
+    expect((await conversations.getMembership("cat", conversationId))?.unreadCount).toBe(50);
+    expect((await conversations.getMembership("ann", conversationId))?.unreadCount).toBe(0);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await conversations.listMessages(conversationId, { limit: 20, cursor });
+      seen.push(...page.items.map((m) => m.messageId));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen).toHaveLength(50);
+    expect(seen).toEqual([...seen].sort().reverse());
+  });
+
+  it("lists a user's conversations most recent first, and rejects a foreign cursor", async () => {
+    const { conversations } = db().repositories;
+    for (const id of ["c1", "c2", "c3"]) {
+      await conversations.create({
+        conversationId: id,
+        conversationType: "group",
+        participantIds: ["lee", "max"],
+        title: id,
+      });
+    }
+    await send("c2", "max", "newest in c2");
+    await send("c1", "max", "newest of all");
+    const first = await conversations.listConversations("lee", { limit: 2 });
+    expect(first.items.map((c) => c.conversationId)).toEqual(["c1", "c2"]);
+    const second = await conversations.listConversations("lee", { limit: 2, cursor: first.nextCursor });
+    expect(second.items.map((c) => c.conversationId)).toEqual(["c3"]);
+    await expect(
+      conversations.listConversations("max", { limit: 2, cursor: first.nextCursor }),
+    ).rejects.toBeInstanceOf(InvalidInputError);
+    await expect(
+      conversations.listMessages("c1", { limit: 2, cursor: first.nextCursor }),
+    ).rejects.toBeInstanceOf(InvalidInputError);
+  });
+});

@@ -1,0 +1,75 @@
+import { describe, expect, it } from "vitest";
+import { useTestDatabase } from "./helpers.js";
+
+const db = useTestDatabase("profiles");
+
+describe("ProfilesRepository", () => {
+  it("returns null for a user without a profile", async () => {
+    expect(await db().repositories.profiles.get("nobody")).toBeNull();
+  });
+
+  it("creates a profile with defaults, then updates only the given fields", async () => {
+    const { profiles } = db().repositories;
+    const created = await profiles.upsert("ann", { displayName: "Ann" }, { email: "Ann@Example.com" });
+    expect(created).toMatchObject({
+      userId: "ann",
+      email: "ann@example.com",
+      displayName: "Ann",
+      bio: "",
+      profilePhotoUrl: null,
+      isProfilePrivate: false,
+      notificationPreferences: { comments: true, reactions: true, messages: true },
+      commentCount: 0,
+      lastActive: null,
+    });
+    const updated = await profiles.upsert("ann", { bio: "Family historian", isProfilePrivate: true });
+    expect(updated.displayName).toBe("Ann");
+    expect(updated.bio).toBe("Family historian");
+    expect(updated.isProfilePrivate).toBe(true);
+    expect(updated.createdAt).toBe(created.createdAt);
+    expect(await profiles.get("ann")).toEqual(updated);
+    expect((await profiles.findByEmail("ann@example.com"))?.userId).toBe("ann");
+  });
+
+  it("keeps counters atomic and lastActive moving forward only", async () => {
+    const { profiles } = db().repositories;
+    await profiles.upsert("bob", { displayName: "Bob" });
+    await Promise.all(Array.from({ length: 20 }, () => profiles.addToCommentCount("bob", 1)));
+    await profiles.addToCommentCount("bob", -3);
+    expect(await profiles.touchLastActive("bob", "2024-05-02T00:00:00.000Z")).toBe(true);
+    expect(await profiles.touchLastActive("bob", "2024-05-01T00:00:00.000Z")).toBe(false);
+    const bob = await profiles.get("bob");
+    expect(bob?.commentCount).toBe(17);
+    expect(bob?.lastActive).toBe("2024-05-02T00:00:00.000Z");
+  });
+
+  it("treats activity-only rows as no profile, and keeps their counts once the profile is saved", async () => {
+    const { profiles } = db().repositories;
+    await profiles.addToCommentCount("carol", 2);
+    expect(await profiles.get("carol")).toBeNull();
+    const saved = await profiles.upsert("carol", { displayName: "Carol" });
+    expect(saved.commentCount).toBe(2);
+    const many = await profiles.getMany(["carol", "ann", "nobody", "carol"]);
+    expect([...many.keys()].sort()).toEqual(["ann", "carol"]);
+  });
+
+  it("lets one of many concurrent claims of a notification slot win, per kind, per window", async () => {
+    const { profiles } = db().repositories;
+    await profiles.upsert("dan", { displayName: "Dan" });
+    const now = new Date("2024-06-01T12:00:00.000Z");
+    const claims = await Promise.all(
+      Array.from({ length: 10 }, () => profiles.claimNotificationSlot("dan", "comment", now, 900)),
+    );
+    expect(claims.filter(Boolean)).toHaveLength(1);
+    expect(await profiles.claimNotificationSlot("dan", "reaction", now, 900)).toBe(true);
+    const later = new Date(now.getTime() + 14 * 60_000);
+    expect(await profiles.claimNotificationSlot("dan", "comment", later, 900)).toBe(false);
+    const afterWindow = new Date(now.getTime() + 15 * 60_000);
+    expect(await profiles.claimNotificationSlot("dan", "comment", afterWindow, 900)).toBe(true);
+    // Given back after a failed send, the slot can be claimed again at once.
+    await profiles.releaseNotificationSlot("dan", "comment", afterWindow);
+    expect(await profiles.claimNotificationSlot("dan", "comment", afterWindow, 900)).toBe(true);
+    // No saved profile, nobody to email.
+    expect(await profiles.claimNotificationSlot("ghost", "comment", now, 900)).toBe(false);
+  });
+});
