@@ -52,20 +52,32 @@ export const STREAM_BATCHING = {
   retryAttempts: 3,
   maxRecordAgeSeconds: 3600,
   bisectBatchOnError: true,
+  /** The handlers return `batchItemFailures`; the mapping must be told to read them. */
+  reportBatchItemFailures: true,
 } as const;
 
+const OPERATORS = ["exists", "anything-but", "prefix"] as const;
+
+function matchesScalar(rule: unknown, value: unknown): boolean {
+  if (typeof rule !== "object" || rule === null) return rule === value;
+  const [operator, ...others] = Object.keys(rule);
+  if (!operator || others.length || !(OPERATORS as readonly string[]).includes(operator)) {
+    // Failing loudly beats silently never matching a pattern Lambda would accept.
+    throw new Error(
+      `Unsupported filter rule ${JSON.stringify(rule)}: use ${OPERATORS.join(", ")} or literals`,
+    );
+  }
+  const operand = (rule as Record<string, unknown>)[operator];
+  if (operator === "exists") return operand === (value !== undefined);
+  if (operator === "prefix") return typeof value === "string" && value.startsWith(operand as string);
+  const excluded = Array.isArray(operand) ? operand : [operand];
+  return value !== undefined && !excluded.includes(value);
+}
+
+/** Like EventBridge: an array in the record matches when any of its elements does. */
 function matchesValue(rule: unknown, value: unknown): boolean {
-  if (typeof rule === "object" && rule !== null && "exists" in rule) {
-    return (rule as { exists: boolean }).exists === (value !== undefined);
-  }
-  if (typeof rule === "object" && rule !== null && "anything-but" in rule) {
-    const excluded = (rule as { "anything-but": unknown })["anything-but"];
-    return value !== undefined && !(Array.isArray(excluded) ? excluded : [excluded]).includes(value);
-  }
-  if (typeof rule === "object" && rule !== null && "prefix" in rule) {
-    return typeof value === "string" && value.startsWith((rule as { prefix: string }).prefix);
-  }
-  return rule === value;
+  if (Array.isArray(value)) return value.some((element) => matchesScalar(rule, element));
+  return matchesScalar(rule, value);
 }
 
 /**
@@ -81,8 +93,20 @@ export function matchesFilterPattern(pattern: FilterPattern, record: unknown): b
       // A nested object pattern against a missing value matches only if it asks for absence.
       return matchesFilterPattern(rule as FilterPattern, value ?? {});
     }
-    return false;
+    throw new Error(`Filter pattern field "${key}" must be an array of rules or a nested pattern`);
   });
+}
+
+/** The patterns with which `processor` subscribes to `table`; none when it does not. */
+export function filterPatternsFor(processor: ProcessorName, table: TableName): readonly FilterPattern[] {
+  return STREAM_SUBSCRIPTIONS.filter((s) => s.processor === processor && s.table === table).flatMap(
+    (s) => s.filterPatterns as readonly FilterPattern[],
+  );
+}
+
+/** Whether `processor` wants this record of `table` (the same decision Lambda's filter criteria make). */
+export function isWantedRecord(processor: ProcessorName, table: TableName, record: unknown): boolean {
+  return filterPatternsFor(processor, table).some((pattern) => matchesFilterPattern(pattern, record));
 }
 
 export const PROCESSOR_TABLE_ACCESS: Record<

@@ -1,0 +1,52 @@
+import { commentSchema, isDeleted, messageSchema, reactionSchema } from "@hearth/domain";
+import type { ProcessorDependencies } from "../dependencies.js";
+import { parseNewImage, type StreamChange } from "../stream-change.js";
+
+export interface ActivitySummary {
+  userId: string | null;
+  commentCountDelta: number;
+  lastActiveMoved: boolean;
+}
+
+/**
+ * Keeps `commentCount` and `lastActive` on profiles. `lastActive` only moves forward (late
+ * or out-of-order events change nothing), so it is written first; the counter `ADD`, the
+ * one step that must not repeat, comes last, so a failure before it leaves nothing to undo.
+ */
+export function createActivityAggregator(
+  deps: Pick<ProcessorDependencies, "repositories">,
+): (change: StreamChange) => Promise<ActivitySummary> {
+  const { profiles } = deps.repositories;
+  const none: ActivitySummary = { userId: null, commentCountDelta: 0, lastActiveMoved: false };
+
+  async function record(
+    userId: string,
+    at: string | null,
+    commentCountDelta: number,
+  ): Promise<ActivitySummary> {
+    const lastActiveMoved = at ? await profiles.touchLastActive(userId, at) : false;
+    if (commentCountDelta !== 0) await profiles.addToCommentCount(userId, commentCountDelta);
+    return { userId, commentCountDelta, lastActiveMoved };
+  }
+
+  return async (change) => {
+    if (change.eventName === "REMOVE") return none;
+    if (change.table === "Comments") {
+      const comment = parseNewImage(change, commentSchema);
+      if (change.eventName === "INSERT") return record(comment.userId, comment.createdAt, 1);
+      const wasDeleted = change.oldImage?.deletedAt !== undefined;
+      // The comment's author loses it from their count, whoever deleted it.
+      return isDeleted(comment) && !wasDeleted ? record(comment.userId, null, -1) : none;
+    }
+    if (change.eventName !== "INSERT") return none;
+    if (change.table === "CommentReactions") {
+      const reaction = parseNewImage(change, reactionSchema);
+      return record(reaction.userId, reaction.createdAt, 0);
+    }
+    if (change.table === "Messages") {
+      const message = parseNewImage(change, messageSchema);
+      return record(message.senderId, message.createdAt, 0);
+    }
+    return none;
+  };
+}

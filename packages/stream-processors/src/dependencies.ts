@@ -1,0 +1,147 @@
+import { randomBytes } from "node:crypto";
+import { DynamoDBPersistenceLayer } from "@aws-lambda-powertools/idempotency/dynamodb";
+import type { BasePersistenceLayer } from "@aws-lambda-powertools/idempotency/persistence";
+import { Logger } from "@aws-lambda-powertools/logger";
+import type { LogLevel } from "@aws-lambda-powertools/logger/types";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { SESClient, type SESClientConfig } from "@aws-sdk/client-ses";
+import {
+  ConfigurationError,
+  CursorCodec,
+  createDocumentClient,
+  createRepositories,
+  dynamoClientOptions,
+  dynamoConfigFromEnv,
+  isProductionStage,
+  type Repositories,
+  type TableNames,
+  tableNamesFromEnv,
+  tableSpec,
+} from "@hearth/domain";
+
+/** Stream records are kept 24 hours, so a redelivery can come no later than that. */
+export const IDEMPOTENCY_EXPIRY_SECONDS = 24 * 60 * 60;
+export const DEFAULT_NOTIFICATION_WINDOW_MINUTES = 15;
+
+export interface IdempotencyDependencies {
+  /**
+   * A fresh persistence layer for each processor: Powertools keeps the key prefix on the
+   * layer instance, so two processors must not share one.
+   */
+  createPersistenceLayer(): BasePersistenceLayer;
+  /** How long a processed record's idempotency entry is kept (its TTL). */
+  expiresAfterSeconds: number;
+}
+
+/** Everything the processors use, built once per container and replaceable in tests. */
+export interface ProcessorDependencies {
+  repositories: Repositories;
+  /** Physical table names, to tell which table a stream record came from. */
+  tables: TableNames;
+  ses: SESClient;
+  idempotency: IdempotencyDependencies;
+  /** The verified SES identity emails are sent from. */
+  senderEmail: string;
+  /** Base URL of the website, for links in emails (no trailing slash needed). */
+  siteUrl: string;
+  /** At most one email per recipient per kind within this many seconds. */
+  notificationWindowSeconds: number;
+  logger: Logger;
+  clock: () => Date;
+}
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name]?.trim();
+  if (!value) throw new ConfigurationError(`Missing environment variable ${name}`);
+  return value;
+}
+
+function notificationWindowMinutes(env: NodeJS.ProcessEnv): number {
+  const raw = env.NOTIFICATION_WINDOW_MINUTES?.trim();
+  if (!raw) return DEFAULT_NOTIFICATION_WINDOW_MINUTES;
+  const minutes = Number(raw);
+  if (!Number.isFinite(minutes) || minutes < 0) {
+    throw new ConfigurationError(`NOTIFICATION_WINDOW_MINUTES must be a number of minutes ≥ 0, not "${raw}"`);
+  }
+  return minutes;
+}
+
+function siteUrl(env: NodeJS.ProcessEnv): string {
+  const value = required(env, "SITE_URL");
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigurationError(`SITE_URL must be an absolute URL, not "${value}"`);
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    throw new ConfigurationError(`SITE_URL must be an http(s) URL, not "${value}"`);
+  }
+  return value.replace(/\/+$/, "");
+}
+
+/** SES options: the default credential chain in AWS; a local SES only when configured, never in production. */
+export function sesClientOptions(
+  stage: string,
+  endpoint: string | undefined,
+  region?: string,
+): SESClientConfig {
+  if (!endpoint) return region ? { region } : {};
+  if (isProductionStage(stage)) {
+    throw new ConfigurationError(
+      `Refusing to start: SES_ENDPOINT (${endpoint}) is set in the production stage "${stage}". ` +
+        "A local SES is only for development and tests; unset it in production.",
+    );
+  }
+  return {
+    endpoint,
+    region: region ?? "local",
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+  };
+}
+
+/**
+ * Builds the processors' dependencies from the function environment: table names, `STAGE`,
+ * `DYNAMODB_ENDPOINT` and `SES_ENDPOINT` (local engines only), `SENDER_EMAIL`, `SITE_URL`,
+ * `NOTIFICATION_WINDOW_MINUTES` (default 15), `AWS_REGION` and `LOG_LEVEL`. A missing or
+ * unsafe setting fails at startup with a message naming it.
+ */
+export function processorDependenciesFromEnv(env: NodeJS.ProcessEnv = process.env): ProcessorDependencies {
+  const tables = tableNamesFromEnv(env);
+  const dynamoConfig = dynamoConfigFromEnv(env);
+  const doc = createDocumentClient(dynamoConfig);
+  // Powertools writes marshalled items itself, so it gets a plain client with the same settings.
+  const idempotencyClient = new DynamoDBClient(dynamoClientOptions(dynamoConfig));
+  const idempotencySpec = tableSpec("IdempotencyRecords");
+  const ses = new SESClient(
+    sesClientOptions(dynamoConfig.stage, env.SES_ENDPOINT || undefined, dynamoConfig.region),
+  );
+  return {
+    // The processors never list anything, so no cursor they could sign ever leaves them.
+    repositories: createRepositories({
+      doc,
+      tables,
+      cursors: new CursorCodec(randomBytes(32).toString("hex")),
+    }),
+    tables,
+    ses,
+    idempotency: {
+      createPersistenceLayer: () =>
+        new DynamoDBPersistenceLayer({
+          tableName: tables.IdempotencyRecords,
+          keyAttr: idempotencySpec.partitionKey.name,
+          expiryAttr: idempotencySpec.timeToLiveAttribute ?? "expiration",
+          awsSdkV3Client: idempotencyClient,
+        }),
+      expiresAfterSeconds: IDEMPOTENCY_EXPIRY_SECONDS,
+    },
+    senderEmail: required(env, "SENDER_EMAIL"),
+    siteUrl: siteUrl(env),
+    notificationWindowSeconds: notificationWindowMinutes(env) * 60,
+    logger: new Logger({
+      serviceName: "hearth-stream-processors",
+      logLevel: (env.LOG_LEVEL?.trim().toUpperCase() || "INFO") as LogLevel,
+    }),
+    clock: () => new Date(),
+  };
+}

@@ -1,0 +1,134 @@
+import type { Comment, Message, NotificationKind } from "@hearth/domain";
+
+/** One rendered email: every piece of user content escaped in `html`, flattened in `subject`. */
+export interface Email {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+const HTML_ESCAPES: Record<string, string> = {
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&quot;",
+  "'": "&#39;",
+};
+
+/** Escapes text for HTML element content and quoted attribute values alike. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char] ?? char);
+}
+
+/** Subjects are one line (no header tricks with line breaks) and of a readable length. */
+function oneLine(text: string, max = 120): string {
+  const flat = text.replace(/[\p{Cc}\s]+/gu, " ").trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+function joinUrl(siteUrl: string, path: string): string {
+  return `${siteUrl.replace(/\/+$/, "")}${path}`;
+}
+
+/** The item's page: `SITE_URL` + the item id (a path), each segment percent-encoded. */
+export function itemUrl(siteUrl: string, itemId: string): string {
+  const segments = itemId.split("/").filter((segment) => segment !== "");
+  return joinUrl(siteUrl, `/${segments.map(encodeURIComponent).join("/")}`);
+}
+
+export function conversationUrl(siteUrl: string, conversationId: string): string {
+  return joinUrl(siteUrl, `/messages/${encodeURIComponent(conversationId)}`);
+}
+
+export function settingsUrl(siteUrl: string): string {
+  return joinUrl(siteUrl, "/profile");
+}
+
+const REASONS: Record<NotificationKind, string> = {
+  comment: "you commented on this item",
+  reaction: "someone reacted to your comment",
+  message: "you are in this conversation",
+};
+
+interface Layout {
+  kind: NotificationKind;
+  siteUrl: string;
+  subject: string;
+  /** The first line, plain text. */
+  headline: string;
+  /** The quoted user content, plain text (may span lines). */
+  quote: string;
+  link: { url: string; label: string };
+}
+
+function render({ kind, siteUrl, subject, headline, quote, link }: Layout): Email {
+  const footer = `You get this email because ${REASONS[kind]}. Change which emails you get: ${settingsUrl(siteUrl)}`;
+  const text = [
+    headline,
+    "",
+    ...quote.split("\n").map((line) => `> ${line}`),
+    "",
+    `${link.label}: ${link.url}`,
+    "",
+    "--",
+    footer,
+  ].join("\n");
+  const quoteHtml = escapeHtml(quote).replace(/\n/g, "<br>");
+  const html = [
+    "<!doctype html>",
+    '<html><body style="font-family: Georgia, serif; color: #222;">',
+    `<p>${escapeHtml(headline)}</p>`,
+    `<blockquote style="border-left: 3px solid #ccc; margin: 0; padding-left: 12px;">${quoteHtml}</blockquote>`,
+    `<p><a href="${escapeHtml(link.url)}">${escapeHtml(link.label)}</a></p>`,
+    `<p style="font-size: 12px; color: #777;">You get this email because ${escapeHtml(REASONS[kind])}. ` +
+      `<a href="${escapeHtml(settingsUrl(siteUrl))}">Change which emails you get</a>.</p>`,
+    "</body></html>",
+  ].join("\n");
+  return { subject: oneLine(subject), text, html };
+}
+
+const titleOf = (comment: Pick<Comment, "itemTitle" | "itemId">) =>
+  comment.itemTitle?.trim() || comment.itemId;
+const nameOr = (name: string | undefined | null, fallback: string) => name?.trim() || fallback;
+
+export function commentEmail(siteUrl: string, comment: Comment): Email {
+  const title = oneLine(titleOf(comment), 100);
+  const author = nameOr(comment.userName, "Someone");
+  return render({
+    kind: "comment",
+    siteUrl,
+    subject: `New comment on "${title}"`,
+    headline: `${author} commented on "${title}":`,
+    quote: comment.commentText,
+    link: { url: itemUrl(siteUrl, comment.itemId), label: "See the conversation" },
+  });
+}
+
+export function reactionEmail(siteUrl: string, comment: Comment, reactorName: string | undefined): Email {
+  const title = oneLine(titleOf(comment), 100);
+  const reactor = nameOr(reactorName, "Someone");
+  return render({
+    kind: "reaction",
+    siteUrl,
+    subject: `${reactor} liked your comment on "${title}"`,
+    headline: `${reactor} liked your comment on "${title}":`,
+    quote: comment.commentText,
+    link: { url: itemUrl(siteUrl, comment.itemId), label: "See your comment" },
+  });
+}
+
+export function messageEmail(siteUrl: string, message: Message, conversationTitle: string | null): Email {
+  const sender = nameOr(message.senderName, "Someone");
+  const where = conversationTitle?.trim() ? ` in "${oneLine(conversationTitle, 100)}"` : "";
+  const attachments = message.attachments.length;
+  const attachmentNote =
+    attachments === 0 ? "" : attachments === 1 ? "(1 attachment)" : `(${attachments} attachments)`;
+  return render({
+    kind: "message",
+    siteUrl,
+    subject: `New message from ${sender}${where}`,
+    headline: `${sender} sent you a message${where}:`,
+    quote: [message.messageText, attachmentNote].filter(Boolean).join("\n"),
+    link: { url: conversationUrl(siteUrl, message.conversationId), label: "Open the conversation" },
+  });
+}

@@ -1,0 +1,172 @@
+import { SendEmailCommand } from "@aws-sdk/client-ses";
+import {
+  commentSchema,
+  isDeleted,
+  messageSchema,
+  type NotificationKind,
+  type NotificationPreferences,
+  reactionSchema,
+} from "@hearth/domain";
+import type { ProcessorDependencies } from "../dependencies.js";
+import { parseNewImage, type StreamChange } from "../stream-change.js";
+import { commentEmail, type Email, messageEmail, reactionEmail } from "./emails.js";
+
+const PREFERENCE_OF: Record<NotificationKind, keyof NotificationPreferences> = {
+  comment: "comments",
+  reaction: "reactions",
+  message: "messages",
+};
+
+export interface NotificationSummary {
+  kind: NotificationKind | "none";
+  sent: number;
+  skipped: number;
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/** Some recipients could not be emailed; their slots were released so the record's retry can send. */
+export class NotificationDeliveryError extends AggregateError {
+  override readonly name = "NotificationDeliveryError";
+  constructor(
+    readonly failedRecipientIds: readonly string[],
+    errors: readonly unknown[],
+  ) {
+    const reasons = failedRecipientIds.map((id, index) => `${id} (${describeError(errors[index])})`);
+    super(errors, `Could not email ${failedRecipientIds.length} recipient(s): ${reasons.join(", ")}`);
+  }
+}
+
+type Outcome = "sent" | "skipped";
+
+/** Emails about one event: recipients resolved per kind, each debounced and sent on its own. */
+export function createNotifier(
+  deps: ProcessorDependencies,
+): (change: StreamChange) => Promise<NotificationSummary> {
+  const { repositories, logger } = deps;
+
+  async function deliverOne(
+    kind: NotificationKind,
+    recipientId: string,
+    email: Email,
+    profile: { email?: string | undefined; notificationPreferences: NotificationPreferences } | undefined,
+  ): Promise<Outcome> {
+    if (!profile?.email || !profile.notificationPreferences[PREFERENCE_OF[kind]]) return "skipped";
+    const claimedAt = deps.clock();
+    const claimed = await repositories.profiles.claimNotificationSlot(
+      recipientId,
+      kind,
+      claimedAt,
+      deps.notificationWindowSeconds,
+    );
+    if (!claimed) return "skipped";
+    try {
+      await deps.ses.send(
+        new SendEmailCommand({
+          Source: deps.senderEmail,
+          Destination: { ToAddresses: [profile.email] },
+          Message: {
+            Subject: { Data: email.subject, Charset: "UTF-8" },
+            Body: {
+              Text: { Data: email.text, Charset: "UTF-8" },
+              Html: { Data: email.html, Charset: "UTF-8" },
+            },
+          },
+        }),
+      );
+      return "sent";
+    } catch (sendError) {
+      try {
+        await repositories.profiles.releaseNotificationSlot(recipientId, kind, claimedAt);
+      } catch (releaseError) {
+        // The slot stays claimed: this recipient misses this email until the window passes.
+        logger.error("Could not release a notification slot after a failed send", {
+          recipientId,
+          kind,
+          error: releaseError as Error,
+        });
+      }
+      throw sendError;
+    }
+  }
+
+  async function deliver(
+    kind: NotificationKind,
+    recipientIds: readonly string[],
+    email: Email,
+  ): Promise<NotificationSummary> {
+    if (recipientIds.length === 0) return { kind, sent: 0, skipped: 0 };
+    const profiles = await repositories.profiles.getMany(recipientIds);
+    const outcomes = await Promise.allSettled(
+      recipientIds.map((id) => deliverOne(kind, id, email, profiles.get(id))),
+    );
+    const failedIds = recipientIds.filter((_, index) => outcomes[index]?.status === "rejected");
+    if (failedIds.length) {
+      const errors = outcomes.flatMap((outcome) => (outcome.status === "rejected" ? [outcome.reason] : []));
+      throw new NotificationDeliveryError(failedIds, errors);
+    }
+    const sent = outcomes.filter(
+      (outcome) => outcome.status === "fulfilled" && outcome.value === "sent",
+    ).length;
+    return { kind, sent, skipped: recipientIds.length - sent };
+  }
+
+  const nothing: NotificationSummary = { kind: "none", sent: 0, skipped: 0 };
+
+  async function onNewComment(change: StreamChange): Promise<NotificationSummary> {
+    const comment = parseNewImage(change, commentSchema);
+    if (isDeleted(comment)) return nothing;
+    const commenters = await repositories.comments.commenterIds(comment.itemId);
+    commenters.delete(comment.userId);
+    return deliver("comment", [...commenters], commentEmail(deps.siteUrl, comment));
+  }
+
+  async function onNewReaction(change: StreamChange): Promise<NotificationSummary> {
+    const reaction = parseNewImage(change, reactionSchema);
+    if (reaction.userId === reaction.commentAuthorId) return nothing;
+    const [comment, reactor] = await Promise.all([
+      repositories.comments.get(reaction.itemId, reaction.commentId),
+      repositories.profiles.get(reaction.userId),
+    ]);
+    // A comment deleted since the like has nothing left to show.
+    if (!comment || isDeleted(comment)) return nothing;
+    return deliver(
+      "reaction",
+      [reaction.commentAuthorId],
+      reactionEmail(deps.siteUrl, comment, reactor?.displayName),
+    );
+  }
+
+  async function onNewMessage(change: StreamChange): Promise<NotificationSummary> {
+    const message = parseNewImage(change, messageSchema);
+    const membership = await repositories.conversations.getMembership(
+      message.senderId,
+      message.conversationId,
+    );
+    if (!membership) {
+      logger.warn("A message's sender is not a member of its conversation; nobody emailed", {
+        eventID: change.eventID,
+        conversationId: message.conversationId,
+      });
+      return nothing;
+    }
+    const recipients = membership.participantIds.filter((id) => id !== message.senderId);
+    return deliver("message", recipients, messageEmail(deps.siteUrl, message, membership.title));
+  }
+
+  return async (change) => {
+    if (change.eventName !== "INSERT") return nothing;
+    switch (change.table) {
+      case "Comments":
+        return onNewComment(change);
+      case "CommentReactions":
+        return onNewReaction(change);
+      case "Messages":
+        return onNewMessage(change);
+      default:
+        return nothing;
+    }
+  };
+}

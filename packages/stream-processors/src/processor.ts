@@ -1,0 +1,102 @@
+import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
+import { IdempotencyConfig, makeIdempotent } from "@aws-lambda-powertools/idempotency";
+import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
+import { type ActivitySummary, createActivityAggregator } from "./activity/aggregate.js";
+import type { ProcessorDependencies } from "./dependencies.js";
+import { isWantedRecord, type ProcessorName } from "./filters.js";
+import { createNotifier, type NotificationSummary } from "./notifications/notify.js";
+import { type StreamChange, toStreamChange } from "./stream-change.js";
+import { sourceTableOf } from "./stream-records.js";
+
+export type StreamProcessorHandler = (
+  event: DynamoDBStreamEvent,
+  context: Context,
+) => Promise<DynamoDBBatchResponse>;
+
+type ChangeHandler = (change: StreamChange) => Promise<NotificationSummary | ActivitySummary>;
+
+/**
+ * The shared pipeline: every record of the batch is processed (in parallel), records the
+ * processor does not subscribe to are skipped, the rest run at most once per `eventID`
+ * (Powertools idempotency on the IdempotencyRecords table), and only the records that
+ * failed are reported back so Lambda retries just those.
+ */
+function buildProcessor(
+  name: ProcessorName,
+  deps: ProcessorDependencies,
+  handleChange: ChangeHandler,
+): StreamProcessorHandler {
+  const { logger } = deps;
+  const idempotencyConfig = new IdempotencyConfig({
+    eventKeyJmesPath: "eventID",
+    throwOnNoIdempotencyKey: true,
+    expiresAfterSeconds: deps.idempotency.expiresAfterSeconds,
+  });
+  const handleOnce = makeIdempotent(
+    // The record is the idempotency payload; the change is what the handler works with.
+    (_record: DynamoDBRecord, change: StreamChange) => handleChange(change),
+    {
+      persistenceStore: deps.idempotency.createPersistenceLayer(),
+      config: idempotencyConfig,
+      // Both processors see the same Comments events: their keys must not collide.
+      keyPrefix: `hearth-${name}`,
+      dataIndexArgument: 0,
+    },
+  );
+
+  async function handleRecord(record: DynamoDBRecord): Promise<unknown> {
+    const table = sourceTableOf(record, deps.tables);
+    if (!table || !isWantedRecord(name, table, record)) {
+      logger.debug("Ignoring a record this processor does not subscribe to", {
+        processor: name,
+        eventID: record.eventID,
+        eventName: record.eventName,
+        eventSourceARN: record.eventSourceARN,
+      });
+      return { ignored: true };
+    }
+    try {
+      const result = await handleOnce(record, toStreamChange(record, table));
+      logger.debug("Record processed", { processor: name, eventID: record.eventID, table, result });
+      return result;
+    } catch (error) {
+      logger.error("Record failed; it will be retried", {
+        processor: name,
+        eventID: record.eventID,
+        sequenceNumber: record.dynamodb?.SequenceNumber,
+        table,
+        error: error as Error,
+      });
+      throw error;
+    }
+  }
+
+  return async (event, context) => {
+    idempotencyConfig.registerLambdaContext(context);
+    // A processor instance holds one batch's state: a fresh one per invocation.
+    const batch = new BatchProcessor(EventType.DynamoDBStreams);
+    const response = await processPartialResponse(event, handleRecord, batch, {
+      context,
+      // Report a wholly failed batch like any other, so callers always get batchItemFailures.
+      throwOnFullBatchFailure: false,
+    });
+    logger.info("Batch processed", {
+      processor: name,
+      records: event.Records.length,
+      failed: response.batchItemFailures.length,
+    });
+    return response;
+  };
+}
+
+export function createNotificationProcessor(deps: ProcessorDependencies): StreamProcessorHandler {
+  return buildProcessor("notifications", deps, createNotifier(deps));
+}
+
+export function createActivityProcessor(deps: ProcessorDependencies): StreamProcessorHandler {
+  return buildProcessor("activity", deps, createActivityAggregator(deps));
+}
+
+export function createProcessor(name: ProcessorName, deps: ProcessorDependencies): StreamProcessorHandler {
+  return name === "notifications" ? createNotificationProcessor(deps) : createActivityProcessor(deps);
+}

@@ -1,0 +1,64 @@
+import { ConfigurationError, TABLE_SPECS, tableEnvironment, tableNamesWithPrefix } from "@hearth/domain";
+import { describe, expect, it } from "vitest";
+import { processorDependenciesFromEnv, sesClientOptions } from "../src/dependencies.js";
+
+const baseEnv: Record<string, string> = {
+  ...tableEnvironment(tableNamesWithPrefix("dev-")),
+  STAGE: "dev",
+  SENDER_EMAIL: "notifications@hearth.example",
+  SITE_URL: "https://hearth.example/",
+  AWS_REGION: "eu-west-1",
+  LOG_LEVEL: "SILENT",
+};
+
+describe("processorDependenciesFromEnv", () => {
+  it("builds everything from a deployed function's environment", async () => {
+    const deps = processorDependenciesFromEnv(baseEnv);
+    expect(deps.tables.Comments).toBe("dev-Comments");
+    expect(deps.senderEmail).toBe("notifications@hearth.example");
+    expect(deps.siteUrl).toBe("https://hearth.example");
+    expect(deps.notificationWindowSeconds).toBe(15 * 60);
+    expect(await deps.ses.config.region()).toBe("eu-west-1");
+    expect(deps.clock()).toBeInstanceOf(Date);
+    // One persistence layer per processor: Powertools keeps its key prefix per instance.
+    expect(deps.idempotency.createPersistenceLayer()).not.toBe(deps.idempotency.createPersistenceLayer());
+  });
+
+  it("reads the debounce window in minutes", () => {
+    expect(
+      processorDependenciesFromEnv({ ...baseEnv, NOTIFICATION_WINDOW_MINUTES: "5" })
+        .notificationWindowSeconds,
+    ).toBe(300);
+    expect(() => processorDependenciesFromEnv({ ...baseEnv, NOTIFICATION_WINDOW_MINUTES: "soon" })).toThrow(
+      /NOTIFICATION_WINDOW_MINUTES/,
+    );
+  });
+
+  it("names what is missing or wrong", () => {
+    const { SENDER_EMAIL: _sender, ...withoutSender } = baseEnv;
+    expect(() => processorDependenciesFromEnv(withoutSender)).toThrow(/SENDER_EMAIL/);
+    const { COMMENTS_TABLE: _comments, ...withoutTable } = baseEnv;
+    expect(() => processorDependenciesFromEnv(withoutTable)).toThrow(/COMMENTS_TABLE/);
+    expect(() => processorDependenciesFromEnv({ ...baseEnv, SITE_URL: "hearth.example" })).toThrow(
+      /SITE_URL/,
+    );
+    expect(TABLE_SPECS.every((spec) => spec.envVar in baseEnv)).toBe(true);
+  });
+
+  it("uses local endpoints only outside production", async () => {
+    const local = processorDependenciesFromEnv({
+      ...baseEnv,
+      DYNAMODB_ENDPOINT: "http://127.0.0.1:8000",
+      SES_ENDPOINT: "http://127.0.0.1:8005",
+    });
+    expect((await local.ses.config.endpoint?.())?.hostname).toBe("127.0.0.1");
+    const prod = { ...baseEnv, STAGE: "prod" };
+    expect(() => processorDependenciesFromEnv({ ...prod, SES_ENDPOINT: "http://127.0.0.1:8005" })).toThrow(
+      ConfigurationError,
+    );
+    expect(() =>
+      processorDependenciesFromEnv({ ...prod, DYNAMODB_ENDPOINT: "http://127.0.0.1:8000" }),
+    ).toThrow(/DYNAMODB_ENDPOINT/);
+    expect(sesClientOptions("prod", undefined, "eu-west-1")).toEqual({ region: "eu-west-1" });
+  });
+});

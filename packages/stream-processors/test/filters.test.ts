@@ -1,0 +1,140 @@
+import { existsSync } from "node:fs";
+import { TABLE_SPECS } from "@hearth/domain";
+import type { DynamoDBRecord } from "aws-lambda";
+import { describe, expect, it } from "vitest";
+import {
+  filterPatternsFor,
+  isWantedRecord,
+  matchesFilterPattern,
+  PROCESSOR_ENTRIES,
+  PROCESSOR_NAMES,
+  PROCESSOR_TABLE_ACCESS,
+  STREAM_SUBSCRIPTIONS,
+} from "../src/filters.js";
+
+const ARN = "arn:aws:dynamodb:eu-west-1:123456789012:table/prod-Comments/stream/2024-05-01T00:00:00.000";
+
+/** A Comments stream record exactly as Lambda delivers it (DynamoDB JSON images). */
+function commentRecord(
+  eventName: "INSERT" | "MODIFY" | "REMOVE",
+  images: { old?: { deletedAt?: string }; new?: { deletedAt?: string } },
+): DynamoDBRecord {
+  const image = (extra: { deletedAt?: string } | undefined) =>
+    extra && {
+      itemId: { S: "/2015/christmas" },
+      commentId: { S: "01HZX3K6Q3V4Y8W2J5N7P9R0ST" },
+      userId: { S: "user-1" },
+      commentText: { S: "Lovely" },
+      reactionCount: { N: "2" },
+      isEdited: { BOOL: false },
+      editHistory: { L: [] },
+      userPhotoUrl: { NULL: true },
+      ...(extra.deletedAt ? { deletedAt: { S: extra.deletedAt }, deletedBy: { S: "user-1" } } : {}),
+    };
+  return {
+    eventID: "c4ca4238a0b923820dcc509a6f75849b",
+    eventName,
+    eventVersion: "1.1",
+    eventSource: "aws:dynamodb",
+    awsRegion: "eu-west-1",
+    eventSourceARN: ARN,
+    dynamodb: {
+      ApproximateCreationDateTime: 1_714_521_600,
+      Keys: { itemId: { S: "/2015/christmas" }, commentId: { S: "01HZX3K6Q3V4Y8W2J5N7P9R0ST" } },
+      ...(images.new ? { NewImage: image(images.new) } : {}),
+      ...(images.old ? { OldImage: image(images.old) } : {}),
+      SequenceNumber: "4421584500000000017450439091",
+      SizeBytes: 312,
+      StreamViewType: "NEW_AND_OLD_IMAGES",
+    },
+  };
+}
+
+const deletedAt = "2024-05-01T10:00:00.000Z";
+const insert = commentRecord("INSERT", { new: {} });
+const edit = commentRecord("MODIFY", { old: {}, new: {} });
+const softDelete = commentRecord("MODIFY", { old: {}, new: { deletedAt } });
+const touchAfterDelete = commentRecord("MODIFY", { old: { deletedAt }, new: { deletedAt } });
+const remove = commentRecord("REMOVE", { old: {} });
+
+describe("the soft-delete pattern", () => {
+  const softDeletePattern = filterPatternsFor("activity", "Comments").find((pattern) =>
+    (pattern.eventName as string[]).includes("MODIFY"),
+  );
+
+  it("matches the MODIFY that adds deletedAt", () => {
+    expect(softDeletePattern).toBeDefined();
+    expect(matchesFilterPattern(softDeletePattern ?? {}, softDelete)).toBe(true);
+  });
+
+  it("does not match edits, changes to an already-deleted comment, inserts or removals", () => {
+    for (const record of [edit, touchAfterDelete, insert, remove]) {
+      expect(matchesFilterPattern(softDeletePattern ?? {}, record)).toBe(false);
+    }
+  });
+});
+
+describe("what each processor receives", () => {
+  it("notifications: inserts only, on the three streamed tables", () => {
+    expect(isWantedRecord("notifications", "Comments", insert)).toBe(true);
+    for (const record of [edit, softDelete, remove]) {
+      expect(isWantedRecord("notifications", "Comments", record)).toBe(false);
+    }
+    expect(isWantedRecord("notifications", "CommentReactions", { ...insert })).toBe(true);
+    expect(isWantedRecord("notifications", "UserProfiles", insert)).toBe(false);
+  });
+
+  it("activity: inserts and soft deletes of comments, inserts of reactions and messages", () => {
+    expect(isWantedRecord("activity", "Comments", insert)).toBe(true);
+    expect(isWantedRecord("activity", "Comments", softDelete)).toBe(true);
+    expect(isWantedRecord("activity", "Comments", edit)).toBe(false);
+    expect(isWantedRecord("activity", "Comments", remove)).toBe(false);
+    expect(isWantedRecord("activity", "Messages", insert)).toBe(true);
+    expect(isWantedRecord("activity", "Messages", remove)).toBe(false);
+  });
+});
+
+describe("matchesFilterPattern", () => {
+  const record = { eventName: "INSERT", tags: ["a", "b"], dynamodb: { Keys: { itemId: { S: "/2015/x" } } } };
+
+  it("supports literals, prefix, anything-but, exists and arrays in the record", () => {
+    expect(matchesFilterPattern({ eventName: ["MODIFY", "INSERT"] }, record)).toBe(true);
+    expect(
+      matchesFilterPattern({ dynamodb: { Keys: { itemId: { S: [{ prefix: "/2015/" }] } } } }, record),
+    ).toBe(true);
+    expect(
+      matchesFilterPattern({ dynamodb: { Keys: { itemId: { S: [{ prefix: "/2016/" }] } } } }, record),
+    ).toBe(false);
+    expect(matchesFilterPattern({ eventName: [{ "anything-but": ["REMOVE"] }] }, record)).toBe(true);
+    expect(matchesFilterPattern({ eventName: [{ "anything-but": "INSERT" }] }, record)).toBe(false);
+    expect(matchesFilterPattern({ missing: [{ "anything-but": "x" }] }, record)).toBe(false);
+    expect(matchesFilterPattern({ missing: [{ exists: false }] }, record)).toBe(true);
+    expect(matchesFilterPattern({ eventName: [{ exists: false }] }, record)).toBe(false);
+    expect(matchesFilterPattern({ tags: ["b"] }, record)).toBe(true);
+    expect(matchesFilterPattern({ tags: ["c"] }, record)).toBe(false);
+  });
+
+  it("refuses operators and shapes it cannot evaluate instead of never matching", () => {
+    expect(() => matchesFilterPattern({ eventName: [{ suffix: "T" }] }, record)).toThrow(
+      /Unsupported filter rule/,
+    );
+    expect(() => matchesFilterPattern({ eventName: "INSERT" }, record)).toThrow(/must be an array/);
+  });
+});
+
+describe("subscriptions", () => {
+  it("only subscribe to tables whose spec has a stream with both images", () => {
+    for (const subscription of STREAM_SUBSCRIPTIONS) {
+      const spec = TABLE_SPECS.find((s) => s.name === subscription.table);
+      expect(spec && "stream" in spec ? spec.stream : undefined).toBe("NEW_AND_OLD_IMAGES");
+    }
+  });
+
+  it("give every processor an entry file, subscriptions and access to the idempotency table", () => {
+    for (const name of PROCESSOR_NAMES) {
+      expect(existsSync(PROCESSOR_ENTRIES[name])).toBe(true);
+      expect(STREAM_SUBSCRIPTIONS.some((s) => s.processor === name)).toBe(true);
+      expect(PROCESSOR_TABLE_ACCESS[name].IdempotencyRecords).toBe("readWrite");
+    }
+  });
+});

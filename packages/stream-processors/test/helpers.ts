@@ -1,0 +1,223 @@
+import { randomUUID } from "node:crypto";
+import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+} from "@aws-sdk/client-dynamodb-streams";
+import { type SESClient, SendEmailCommand, type SendEmailCommandInput } from "@aws-sdk/client-ses";
+import {
+  deleteTables,
+  type NotificationPreferences,
+  streamArnOf,
+  type TableName,
+  tableEnvironment,
+} from "@hearth/domain";
+import { createTestDatabase, type TestDatabase } from "@hearth/domain/testing";
+import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
+import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
+import { afterAll, beforeAll, beforeEach, inject } from "vitest";
+import { type ProcessorDependencies, processorDependenciesFromEnv } from "../src/dependencies.js";
+import { toLambdaStreamRecord } from "../src/stream-records.js";
+
+export const SITE_URL = "https://hearth.example";
+export const SENDER_EMAIL = "Hearth <notifications@hearth.example>";
+
+/** The environment a deployed function would get, pointed at DynamoDB Local. */
+export function functionEnvironment(db: TestDatabase, endpoint: string, extra: Record<string, string> = {}) {
+  return {
+    ...tableEnvironment(db.tables),
+    STAGE: "test",
+    DYNAMODB_ENDPOINT: endpoint,
+    AWS_REGION: "local",
+    SENDER_EMAIL,
+    SITE_URL,
+    LOG_LEVEL: "SILENT",
+    ...extra,
+  };
+}
+
+export function lambdaContext(functionName = "stream-processor"): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName,
+    functionVersion: "$LATEST",
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
+    memoryLimitInMB: "256",
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: "local",
+    getRemainingTimeInMillis: () => 60_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+export const batchOf = (records: DynamoDBRecord[]): DynamoDBStreamEvent => ({ Records: records });
+
+/**
+ * Reads a table's DynamoDB Local stream the way Lambda's event source mapping does and
+ * hands back the records not yet taken, shaped as Lambda delivers them.
+ */
+export class StreamTap {
+  private readonly streams: DynamoDBStreamsClient;
+  private readonly lastSequenceByShard = new Map<string, string>();
+
+  constructor(
+    endpoint: string,
+    private readonly db: TestDatabase,
+  ) {
+    this.streams = new DynamoDBStreamsClient({
+      endpoint,
+      region: "local",
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    });
+  }
+
+  async take(table: TableName): Promise<DynamoDBRecord[]> {
+    const streamArn = await streamArnOf(this.db.client, this.db.tables[table]);
+    if (!streamArn) throw new Error(`${table} has no stream`);
+    const { StreamDescription } = await this.streams.send(
+      new DescribeStreamCommand({ StreamArn: streamArn }),
+    );
+    const taken: DynamoDBRecord[] = [];
+    for (const shard of StreamDescription?.Shards ?? []) {
+      const shardId = shard.ShardId as string;
+      const after = this.lastSequenceByShard.get(shardId);
+      let iterator = (
+        await this.streams.send(
+          new GetShardIteratorCommand({
+            StreamArn: streamArn,
+            ShardId: shardId,
+            ...(after
+              ? { ShardIteratorType: "AFTER_SEQUENCE_NUMBER", SequenceNumber: after }
+              : { ShardIteratorType: "TRIM_HORIZON" }),
+          }),
+        )
+      ).ShardIterator;
+      while (iterator) {
+        const output = await this.streams.send(
+          new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }),
+        );
+        const records = output.Records ?? [];
+        if (records.length === 0) break;
+        for (const record of records) {
+          taken.push(toLambdaStreamRecord(record, { eventSourceARN: streamArn, awsRegion: "local" }));
+          this.lastSequenceByShard.set(shardId, record.dynamodb?.SequenceNumber as string);
+        }
+        iterator = output.NextShardIterator;
+      }
+    }
+    return taken;
+  }
+
+  /** Takes exactly one new record (the one the test just caused). */
+  async takeOne(table: TableName): Promise<DynamoDBRecord> {
+    const records = await this.take(table);
+    if (records.length !== 1) throw new Error(`Expected one new ${table} record, got ${records.length}`);
+    return records[0] as DynamoDBRecord;
+  }
+
+  /** Forgets what is on the streams so far (setup writes that are not under test). */
+  async skip(...tables: TableName[]): Promise<void> {
+    for (const table of tables) await this.take(table);
+  }
+
+  destroy(): void {
+    this.streams.destroy();
+  }
+}
+
+export interface Harness {
+  db: TestDatabase;
+  endpoint: string;
+  deps: ProcessorDependencies;
+  ses: AwsClientStub<SESClient>;
+  tap: StreamTap;
+  /** Moves the processors' clock (the debounce window) forward. */
+  advanceClock(ms: number): void;
+  /** The emails sent since the last reset, in order. */
+  sentEmails(): SendEmailCommandInput[];
+  recipientsOfSent(): string[];
+}
+
+/**
+ * Tables under a prefix of this file's own, the processors' dependencies built from a
+ * function environment like a deployed one, a stream tap, and SES stubbed at the client.
+ */
+export function useHarness(label: string, env: Record<string, string> = {}): () => Harness {
+  let harness: Harness | undefined;
+  beforeAll(async () => {
+    const endpoint = inject("dynamoEndpoint");
+    const db = await createTestDatabase(endpoint, label);
+    let offsetMs = 0;
+    const fromEnv = processorDependenciesFromEnv(functionEnvironment(db, endpoint, env));
+    const deps: ProcessorDependencies = { ...fromEnv, clock: () => new Date(Date.now() + offsetMs) };
+    const ses = mockClient(deps.ses);
+    harness = {
+      db,
+      endpoint,
+      deps,
+      ses,
+      tap: new StreamTap(endpoint, db),
+      advanceClock: (ms) => {
+        offsetMs += ms;
+      },
+      sentEmails: () => ses.commandCalls(SendEmailCommand).map((call) => call.args[0].input),
+      recipientsOfSent: () =>
+        ses
+          .commandCalls(SendEmailCommand)
+          .flatMap((call) => call.args[0].input.Destination?.ToAddresses ?? [])
+          .sort(),
+    };
+  });
+  beforeEach(() => {
+    harness?.ses.reset();
+    harness?.ses.on(SendEmailCommand).resolves({ MessageId: randomUUID() });
+  });
+  afterAll(async () => {
+    if (!harness) return;
+    harness.tap.destroy();
+    await deleteTables(harness.db.client, harness.db.prefix);
+    harness.db.client.destroy();
+  });
+  return () => {
+    if (!harness) throw new Error("The harness is not ready");
+    return harness;
+  };
+}
+
+let sequence = 0;
+/** Ids unique within the run, so tests sharing tables never see each other's data. */
+export const uniqueId = (name: string) => `${name}-${++sequence}-${randomUUID().slice(0, 8)}`;
+
+export const emailOf = (userId: string) => `${userId}@family.example`;
+
+export async function saveProfile(
+  h: Harness,
+  userId: string,
+  options: {
+    displayName?: string;
+    email?: string | null;
+    preferences?: Partial<NotificationPreferences>;
+  } = {},
+) {
+  await h.db.repositories.profiles.upsert(
+    userId,
+    {
+      displayName: options.displayName ?? userId,
+      notificationPreferences: { comments: true, reactions: true, messages: true, ...options.preferences },
+    },
+    options.email === null ? {} : { email: options.email ?? emailOf(userId) },
+  );
+}
+
+export function commentBy(
+  userId: string,
+  itemId: string,
+  text = `A comment by ${userId}`,
+  itemTitle = "Christmas 2015",
+) {
+  return { itemId, userId, userName: userId, userPhotoUrl: null, commentText: text, itemTitle };
+}

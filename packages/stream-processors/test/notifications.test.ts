@@ -1,0 +1,369 @@
+import { MessageRejected, SendEmailCommand } from "@aws-sdk/client-ses";
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
+import { describe, expect, it } from "vitest";
+import { createProcessor } from "../src/index.js";
+import {
+  batchOf,
+  commentBy,
+  emailOf,
+  type Harness,
+  lambdaContext,
+  SENDER_EMAIL,
+  saveProfile,
+  uniqueId,
+  useHarness,
+} from "./helpers.js";
+
+const harness = useHarness("notify");
+
+const notifications = (h: Harness) => createProcessor("notifications", h.deps);
+
+async function rawProfile(h: Harness, userId: string) {
+  const output = await h.db.doc.send(
+    new GetCommand({ TableName: h.db.tables.UserProfiles, Key: { userId } }),
+  );
+  return output.Item;
+}
+
+describe("new comment", () => {
+  it("emails every other live commenter on the item, and nobody else", async () => {
+    const h = harness();
+    const itemId = `/2015/christmas-${uniqueId("item")}`;
+    const [alice, bob, carol, dave, erin, gina] = ["alice", "bob", "carol", "dave", "erin", "gina"].map(
+      uniqueId,
+    );
+    for (const user of [alice, bob, carol, dave, gina]) await saveProfile(h, user as string);
+    await saveProfile(h, erin as string, { email: null });
+    const { comments } = h.db.repositories;
+    await comments.create(commentBy(alice as string, itemId));
+    await comments.create(commentBy(bob as string, itemId));
+    await comments.create(commentBy(bob as string, itemId, "Bob again"));
+    const carols = await comments.create(commentBy(carol as string, itemId));
+    await comments.softDelete(
+      itemId,
+      carols.commentId,
+      { userId: carol as string, groups: [] },
+      { asAdmin: false },
+    );
+    await comments.create(commentBy(dave as string, `${itemId}-other`));
+    await comments.create(commentBy(erin as string, itemId));
+    await h.tap.skip("Comments");
+
+    const ginas = await comments.create(commentBy(gina as string, itemId, "Lovely photo"));
+    const record = await h.tap.takeOne("Comments");
+    const response = await notifications(h)(batchOf([record]), lambdaContext());
+
+    expect(response.batchItemFailures).toEqual([]);
+    // Not the author, not a deleted commenter, not another item's, not one without an address.
+    expect(h.recipientsOfSent()).toEqual([emailOf(alice as string), emailOf(bob as string)].sort());
+    const email = h.sentEmails()[0];
+    expect(email?.Source).toBe(SENDER_EMAIL);
+    expect(email?.Message?.Subject?.Data).toBe('New comment on "Christmas 2015"');
+    expect(email?.Message?.Body?.Text?.Data).toContain("Lovely photo");
+    expect(email?.Message?.Body?.Text?.Data).toContain(`https://hearth.example${itemId}`);
+    expect(email?.Message?.Body?.Html?.Data).toContain(`href="https://hearth.example${itemId}"`);
+    expect(ginas.itemTitle).toBe("Christmas 2015");
+  });
+
+  it("never lets HTML in a comment reach the HTML body unescaped", async () => {
+    const h = harness();
+    const itemId = `/letters/${uniqueId("item")}`;
+    const [reader, mallory] = ["reader", "mallory"].map(uniqueId) as [string, string];
+    await saveProfile(h, reader);
+    await saveProfile(h, mallory);
+    await h.db.repositories.comments.create(commentBy(reader, itemId));
+    await h.tap.skip("Comments");
+    await h.db.repositories.comments.create({
+      ...commentBy(mallory, itemId, `<script>alert("x")</script> & <img src=x onerror=alert(1)>`),
+      userName: "<b>Mallory</b>",
+      itemTitle: `Grandma's "letters" <svg onload=alert(1)>`,
+    });
+
+    await notifications(h)(batchOf([await h.tap.takeOne("Comments")]), lambdaContext());
+
+    const [email] = h.sentEmails();
+    const html = email?.Message?.Body?.Html?.Data ?? "";
+    expect(html).not.toMatch(/<script|<img|<svg|<b>Mallory/);
+    expect(html).toContain(
+      "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;img src=x onerror=alert(1)&gt;",
+    );
+    expect(html).toContain("&lt;b&gt;Mallory&lt;/b&gt;");
+    expect(html).toContain("Grandma&#39;s &quot;letters&quot; &lt;svg onload=alert(1)&gt;");
+    expect(email?.Message?.Subject?.Data).toBe(`New comment on "Grandma's "letters" <svg onload=alert(1)>"`);
+    expect(email?.Message?.Body?.Text?.Data).toContain(`<script>alert("x")</script>`);
+  });
+});
+
+describe("new reaction", () => {
+  it("emails the comment's author only, and nobody when they liked their own comment", async () => {
+    const h = harness();
+    const itemId = `/1990/${uniqueId("item")}`;
+    const [author, fan, bystander] = ["author", "fan", "bystander"].map(uniqueId) as [string, string, string];
+    for (const user of [author, fan, bystander]) await saveProfile(h, user);
+    const comment = await h.db.repositories.comments.create(commentBy(author, itemId, "First snow"));
+    await h.db.repositories.comments.create(commentBy(bystander, itemId));
+    await h.tap.skip("Comments");
+
+    await h.db.repositories.reactions.toggle(comment.commentId, fan);
+    await h.db.repositories.reactions.toggle(comment.commentId, author);
+    const records = await h.tap.take("CommentReactions");
+    expect(records).toHaveLength(2);
+    const response = await notifications(h)(batchOf(records), lambdaContext());
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(h.recipientsOfSent()).toEqual([emailOf(author)]);
+    const email = h.sentEmails()[0];
+    expect(email?.Message?.Subject?.Data).toBe(`${fan} liked your comment on "Christmas 2015"`);
+    expect(email?.Message?.Body?.Text?.Data).toContain("First snow");
+  });
+});
+
+describe("new message", () => {
+  it("emails every other participant of the conversation, not the sender nor outsiders", async () => {
+    const h = harness();
+    const [sam, tina, uma, vic] = ["sam", "tina", "uma", "vic"].map(uniqueId) as [
+      string,
+      string,
+      string,
+      string,
+    ];
+    for (const user of [sam, tina, uma, vic]) await saveProfile(h, user);
+    const conversationId = uniqueId("grp");
+    const { conversations } = h.db.repositories;
+    await conversations.create({
+      conversationId,
+      conversationType: "group",
+      participantIds: [sam, tina, uma],
+      title: "Cousins",
+    });
+    await conversations.create({
+      conversationId: uniqueId("other"),
+      conversationType: "direct",
+      participantIds: [sam, vic],
+      title: null,
+    });
+    await conversations.sendMessage({
+      conversationId,
+      senderId: sam,
+      senderName: "Sam",
+      messageText: "Reunion in June?",
+      attachments: [],
+    });
+
+    const response = await notifications(h)(batchOf(await h.tap.take("Messages")), lambdaContext());
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(h.recipientsOfSent()).toEqual([emailOf(tina), emailOf(uma)].sort());
+    const email = h.sentEmails()[0];
+    expect(email?.Message?.Subject?.Data).toBe('New message from Sam in "Cousins"');
+    expect(email?.Message?.Body?.Html?.Data).toContain(
+      `href="https://hearth.example/messages/${conversationId}"`,
+    );
+    expect(email?.Message?.Body?.Text?.Data).toContain("Reunion in June?");
+  });
+});
+
+describe("preferences", () => {
+  it("skips a recipient whose preference for that kind is off, and still emails the kinds left on", async () => {
+    const h = harness();
+    const itemId = `/prefs/${uniqueId("item")}`;
+    const [quiet, chatty, other] = ["quiet", "chatty", "other"].map(uniqueId) as [string, string, string];
+    await saveProfile(h, quiet, { preferences: { comments: false, messages: false } });
+    await saveProfile(h, chatty);
+    await saveProfile(h, other);
+    const quiets = await h.db.repositories.comments.create(commentBy(quiet, itemId));
+    await h.tap.skip("Comments");
+    await h.db.repositories.comments.create(commentBy(other, itemId));
+    await h.db.repositories.reactions.toggle(quiets.commentId, other);
+    const conversationId = uniqueId("grp");
+    await h.db.repositories.conversations.create({
+      conversationId,
+      conversationType: "group",
+      participantIds: [other, quiet, chatty],
+      title: null,
+    });
+    await h.db.repositories.conversations.sendMessage({
+      conversationId,
+      senderId: other,
+      senderName: "Other",
+      messageText: "Hello both",
+      attachments: [],
+    });
+    const records = [
+      ...(await h.tap.take("Comments")),
+      ...(await h.tap.take("CommentReactions")),
+      ...(await h.tap.take("Messages")),
+    ];
+
+    const response = await notifications(h)(batchOf(records), lambdaContext());
+
+    expect(response.batchItemFailures).toEqual([]);
+    const sent = h
+      .sentEmails()
+      .map((email) => [email.Destination?.ToAddresses?.[0], email.Message?.Subject?.Data]);
+    expect(sent).toEqual(
+      expect.arrayContaining([
+        [emailOf(quiet), expect.stringContaining("liked your comment")],
+        [emailOf(chatty), expect.stringContaining("New message from Other")],
+      ]),
+    );
+    expect(sent).toHaveLength(2);
+  });
+});
+
+describe("debounce", () => {
+  it("sends one email per recipient and kind when two batches with different events race", async () => {
+    const h = harness();
+    const itemId = `/race/${uniqueId("item")}`;
+    const [alice, bob, carol, dan] = ["alice", "bob", "carol", "dan"].map(uniqueId) as [
+      string,
+      string,
+      string,
+      string,
+    ];
+    for (const user of [alice, bob, carol, dan]) await saveProfile(h, user);
+    await h.db.repositories.comments.create(commentBy(alice, itemId));
+    await h.tap.skip("Comments");
+    await h.db.repositories.comments.create(commentBy(bob, itemId, "From Bob"));
+    await h.db.repositories.comments.create(commentBy(carol, itemId, "From Carol"));
+    const [bobsRecord, carolsRecord] = await h.tap.take("Comments");
+
+    // Two containers, each with its own batch, at the same time.
+    const results = await Promise.all([
+      notifications(h)(batchOf([bobsRecord as never]), lambdaContext()),
+      notifications(h)(batchOf([carolsRecord as never]), lambdaContext()),
+    ]);
+
+    expect(results.flatMap((r) => r.batchItemFailures)).toEqual([]);
+    const recipients = h.recipientsOfSent();
+    expect(recipients.filter((to) => to === emailOf(alice))).toHaveLength(1);
+    expect(new Set(recipients).size).toBe(recipients.length);
+
+    // Within the window another comment emails nobody already emailed ...
+    h.ses.resetHistory();
+    await h.db.repositories.comments.create(commentBy(dan, itemId, "From Dan"));
+    await notifications(h)(batchOf(await h.tap.take("Comments")), lambdaContext());
+    expect(h.recipientsOfSent()).toEqual([]);
+
+    // ... and once the window has passed, they hear again.
+    h.advanceClock(15 * 60 * 1000 + 1000);
+    await h.db.repositories.comments.create(commentBy(dan, itemId, "Dan again"));
+    await notifications(h)(batchOf(await h.tap.take("Comments")), lambdaContext());
+    expect(h.recipientsOfSent()).toEqual([emailOf(alice), emailOf(bob), emailOf(carol)].sort());
+  });
+});
+
+describe("redelivery", () => {
+  it("sends nothing new when a whole batch is delivered again, even after the debounce window", async () => {
+    const h = harness();
+    const itemId = `/again/${uniqueId("item")}`;
+    const [first, second, third] = ["first", "second", "third"].map(uniqueId) as [string, string, string];
+    for (const user of [first, second, third]) await saveProfile(h, user);
+    await h.db.repositories.comments.create(commentBy(first, itemId));
+    await h.tap.skip("Comments");
+    await h.db.repositories.comments.create(commentBy(second, itemId));
+    const conversationId = uniqueId("grp");
+    await h.db.repositories.conversations.create({
+      conversationId,
+      conversationType: "group",
+      participantIds: [first, second, third],
+      title: null,
+    });
+    await h.db.repositories.conversations.sendMessage({
+      conversationId,
+      senderId: third,
+      senderName: "Third",
+      messageText: "Hi",
+      attachments: [],
+    });
+    const batch = batchOf([...(await h.tap.take("Comments")), ...(await h.tap.take("Messages"))]);
+
+    await notifications(h)(batch, lambdaContext());
+    expect(h.recipientsOfSent()).toEqual([emailOf(first), emailOf(first), emailOf(second)].sort());
+
+    h.ses.resetHistory();
+    // Past the debounce window only the record-level idempotency can hold the emails back;
+    // a new processor instance (another container) shares nothing with the first but the table.
+    h.advanceClock(16 * 60 * 1000);
+    const again = await notifications(h)(batch, lambdaContext());
+
+    expect(again.batchItemFailures).toEqual([]);
+    expect(h.sentEmails()).toEqual([]);
+  });
+});
+
+describe("partial batch failure", () => {
+  it("reports only the poisoned record of ten, releases its slot, and sends it on the retry", async () => {
+    const h = harness();
+    const writer = uniqueId("writer");
+    await saveProfile(h, writer);
+    const readers = Array.from({ length: 10 }, (_, i) => uniqueId(`reader${i}`));
+    const poisonedAddress = `${readers[4]}@bounces.example`;
+    for (const [i, reader] of readers.entries()) {
+      await saveProfile(h, reader, i === 4 ? { email: poisonedAddress } : {});
+      await h.db.repositories.comments.create(commentBy(reader, `/batch/${reader}`));
+    }
+    await h.tap.skip("Comments");
+    for (const reader of readers)
+      await h.db.repositories.comments.create(commentBy(writer, `/batch/${reader}`));
+    const records = await h.tap.take("Comments");
+    expect(records).toHaveLength(10);
+    h.ses
+      .on(SendEmailCommand, { Destination: { ToAddresses: [poisonedAddress] } })
+      .rejects(new MessageRejected({ message: "Email address is not verified.", $metadata: {} }));
+
+    const response = await notifications(h)(batchOf(records), lambdaContext());
+
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: records[4]?.dynamodb?.SequenceNumber }]);
+    expect(h.recipientsOfSent()).toEqual(
+      [...readers.map((r) => (r === readers[4] ? poisonedAddress : emailOf(r)))].sort(),
+    );
+    expect((await rawProfile(h, readers[4] as string))?.lastEmailedAt_comment).toBeUndefined();
+    expect((await rawProfile(h, readers[3] as string))?.lastEmailedAt_comment).toEqual(expect.any(String));
+
+    // SES recovers; Lambda retries from the failed record on: only the failed one sends.
+    h.ses.reset();
+    h.ses.on(SendEmailCommand).resolves({ MessageId: "retry" });
+    const retry = await notifications(h)(batchOf(records.slice(4)), lambdaContext());
+    expect(retry.batchItemFailures).toEqual([]);
+    expect(h.recipientsOfSent()).toEqual([poisonedAddress]);
+  });
+});
+
+describe("records that are not new comments, reactions or messages", () => {
+  it("are ignored cleanly: edits, deletions, unlikes and other tables", async () => {
+    const h = harness();
+    const itemId = `/ignored/${uniqueId("item")}`;
+    const [owner, liker] = ["owner", "liker"].map(uniqueId) as [string, string];
+    await saveProfile(h, owner);
+    await saveProfile(h, liker);
+    const comment = await h.db.repositories.comments.create(commentBy(liker, itemId));
+    const ownerComment = await h.db.repositories.comments.create(commentBy(owner, itemId));
+    await h.db.repositories.reactions.toggle(ownerComment.commentId, liker);
+    await h.tap.skip("Comments", "CommentReactions");
+
+    const caller = { userId: liker, groups: ["ApprovedUsers"] };
+    await h.db.repositories.comments.edit(itemId, comment.commentId, caller, "Edited");
+    await h.db.repositories.comments.softDelete(itemId, comment.commentId, caller, { asAdmin: false });
+    await h.db.repositories.reactions.toggle(ownerComment.commentId, liker);
+    const modifies = await h.tap.take("Comments");
+    const removes = await h.tap.take("CommentReactions");
+    // The edit, the soft delete, and the unlike's counter update on the comment.
+    expect(modifies.map((r) => r.eventName)).toEqual(["MODIFY", "MODIFY", "MODIFY"]);
+    expect(removes.map((r) => r.eventName)).toEqual(["REMOVE"]);
+    await h.db.repositories.comments.create(commentBy(owner, itemId, "Elsewhere"));
+    const insert = await h.tap.takeOne("Comments");
+    const fromAnotherTable = {
+      ...insert,
+      eventSourceARN: insert.eventSourceARN?.replace("Comments", "Unknown"),
+    };
+
+    const response = await notifications(h)(
+      batchOf([...modifies, ...removes, fromAnotherTable]),
+      lambdaContext(),
+    );
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(h.sentEmails()).toEqual([]);
+  });
+});
