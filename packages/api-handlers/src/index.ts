@@ -1,1 +1,11 @@
+export { type ApiHandler, createApiHandler, routeHandlerFor } from "./api-handler.js";
+export * from "./dependencies.js";
+export { MAX_BODY_BYTES } from "./http/request.js";
+export { CORS_ALLOWED_HEADERS, CORS_ALLOWED_METHODS, corsHeaders } from "./http/response.js";
 export * from "./routes.js";
+export {
+  ALLOWED_ATTACHMENT_TYPES,
+  MAX_ATTACHMENT_BYTES,
+  UPLOAD_URL_EXPIRES_IN,
+  uploadPrefix,
+} from "./uploads.js";

@@ -76,6 +76,14 @@ export const API_TABLE_ACCESS: Record<ApiArea, Partial<Record<TableName, TableAc
   messages: { Messages: "readWrite", ConversationMembers: "readWrite", UserProfiles: "read" },
 };
 
+/**
+ * Attachment uploads: areas whose functions presign S3 PUTs, and the key prefix they sign
+ * for. Infra grants those functions `s3:PutObject` on `${ATTACHMENT_KEY_PREFIX}*` of the
+ * attachments bucket (a presigned URL carries the signer's permissions) and nothing more.
+ */
+export const ATTACHMENT_KEY_PREFIX = "attachments/";
+export const API_ATTACHMENT_UPLOADERS = ["messages"] as const satisfies readonly ApiArea[];
+
 /** Finds the route an API Gateway event was routed to. */
 export function findRoute(method: string, resource: string): RouteDefinition | undefined {
   return ROUTES.find((route) => route.method === method && route.resource === resource);

@@ -1,0 +1,11 @@
+import type { Caller, Profile } from "@hearth/domain";
+
+/**
+ * The name shown next to what a user writes: their profile's display name, else the name
+ * in their token, else the part of their email before the `@` (the full address is only
+ * ever shown to its owner and admins).
+ */
+export function authorName(caller: Caller, profile: Profile | null | undefined): string {
+  const candidates = [profile?.displayName, caller.name, caller.email?.split("@")[0]];
+  return candidates.map((name) => name?.trim()).find((name) => !!name) ?? "Family member";
+}

@@ -1,0 +1,212 @@
+import {
+  type Attachment,
+  type ConversationType,
+  directConversationId,
+  LIMITS,
+  NotFoundError,
+  normalizeParticipants,
+  type Repositories,
+  sanitizeText,
+} from "@hearth/domain";
+import { z } from "zod";
+import { badRequest, forbidden, type HttpError, notFound, payloadTooLarge } from "../http/errors.js";
+import { type AreaRoutes, created, ok } from "../http/route-handler.js";
+import {
+  ALLOWED_ATTACHMENT_TYPES,
+  isAllowedAttachmentType,
+  isOwnUploadKey,
+  MAX_ATTACHMENT_BYTES,
+  presignUpload,
+} from "../uploads.js";
+import { conversationView, messageView } from "../views.js";
+import { authorName } from "./authors.js";
+
+/** Longest group conversation title, in characters of plain text. */
+export const MAX_CONVERSATION_TITLE = 100;
+
+// Raw text may carry markup that sanitizing removes; the limits apply to the plain text.
+const rawMessageText = z.string().max(LIMITS.messageText * 8);
+
+const newConversationBody = z.strictObject({
+  participantIds: z.array(z.string().min(1).max(128)).min(1).max(LIMITS.groupParticipants),
+  messageText: rawMessageText,
+  title: z
+    .string()
+    .max(MAX_CONVERSATION_TITLE * 4)
+    .nullable()
+    .optional(),
+});
+
+const attachmentBody = z.strictObject({
+  s3Key: z.string().min(1).max(1024),
+  filename: z.string().min(1).max(1024),
+  contentType: z.string().min(1).max(255),
+  size: z.number().int().positive(),
+});
+
+const newMessageBody = z.strictObject({
+  messageText: rawMessageText.optional(),
+  attachments: z.array(attachmentBody).max(LIMITS.attachmentsPerMessage).optional(),
+});
+
+const uploadBody = z.strictObject({
+  filename: z.string().min(1).max(1024),
+  contentType: z.string().min(1).max(255),
+  size: z.number().int().positive(),
+});
+
+function checkAttachmentTypeAndSize(contentType: string, size: number): string {
+  const type = contentType.trim().toLowerCase();
+  if (!isAllowedAttachmentType(type)) {
+    throw badRequest(`contentType must be one of ${ALLOWED_ATTACHMENT_TYPES.join(", ")}`);
+  }
+  if (size > MAX_ATTACHMENT_BYTES) {
+    throw payloadTooLarge(`Attachments may be at most ${MAX_ATTACHMENT_BYTES / (1024 * 1024)} MB`);
+  }
+  return type;
+}
+
+/** Attachments as stored: only the sender's own uploads, of allowed types and sizes. */
+function checkedAttachments(senderId: string, attachments: z.infer<typeof attachmentBody>[]): Attachment[] {
+  return attachments.map((attachment) => {
+    if (!isOwnUploadKey(senderId, attachment.s3Key)) {
+      throw badRequest("Attachments must be files you uploaded through /messages/upload");
+    }
+    return {
+      s3Key: attachment.s3Key,
+      filename: sanitizeText(attachment.filename, "filename", { min: 1, max: 255 }),
+      contentType: checkAttachmentTypeAndSize(attachment.contentType, attachment.size),
+      size: attachment.size,
+    };
+  });
+}
+
+/**
+ * Why someone without a membership row may not use a conversation: 403 when it exists (it
+ * has messages), 404 when there is no such conversation.
+ */
+async function outsiderError(repositories: Repositories, conversationId: string): Promise<HttpError> {
+  const firstPage = await repositories.conversations.listMessages(conversationId, { limit: 1 });
+  return firstPage.items.length > 0
+    ? forbidden("Only the participants of a conversation may see or change it")
+    : notFound("Conversation not found");
+}
+
+/** Runs `action`; a NotFound because the caller is not a member becomes the outsider error. */
+async function asParticipant<T>(
+  repositories: Repositories,
+  conversationId: string,
+  action: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await action();
+  } catch (error) {
+    if (error instanceof NotFoundError) throw await outsiderError(repositories, conversationId);
+    throw error;
+  }
+}
+
+export const messageRoutes: AreaRoutes<"messages"> = {
+  "GET /messages/conversations": async (request, { repositories }) => {
+    const result = await repositories.conversations.listConversations(request.caller.userId, request.page());
+    return ok({ conversations: result.items.map(conversationView), nextCursor: result.nextCursor });
+  },
+
+  "POST /messages/conversations": async (request, { repositories, newId }) => {
+    const { caller } = request;
+    const body = request.body(newConversationBody);
+    const participants = normalizeParticipants(caller.userId, body.participantIds);
+    const messageText = sanitizeText(body.messageText, "messageText", { min: 1, max: LIMITS.messageText });
+    const profiles = await repositories.profiles.getMany(participants);
+    const unknown = participants.filter((id) => id !== caller.userId && !profiles.has(id));
+    if (unknown.length > 0) {
+      throw badRequest(`Unknown participant(s): ${unknown.slice(0, 5).join(", ")}`);
+    }
+    const conversationType: ConversationType = participants.length === 2 ? "direct" : "group";
+    const [first, second] = participants as [string, string];
+    const conversation =
+      conversationType === "direct"
+        ? {
+            // Starting the same direct conversation again appends to the one that exists.
+            conversationId: directConversationId(first, second),
+            participantIds: [...participants].sort(),
+            title: null,
+          }
+        : {
+            conversationId: `grp_${newId()}`,
+            participantIds: participants,
+            title: body.title
+              ? sanitizeText(body.title, "title", { min: 0, max: MAX_CONVERSATION_TITLE }) || null
+              : null,
+          };
+    await repositories.conversations.create({ ...conversation, conversationType });
+    const message = await repositories.conversations.sendMessage({
+      conversationId: conversation.conversationId,
+      senderId: caller.userId,
+      senderName: authorName(caller, profiles.get(caller.userId)),
+      messageText,
+      attachments: [],
+    });
+    return created({
+      conversationId: conversation.conversationId,
+      conversationType,
+      participantIds: conversation.participantIds,
+      title: conversation.title,
+      message: messageView(message),
+    });
+  },
+
+  "GET /messages/conversations/{conversationId}": async (request, { repositories }) => {
+    const conversationId = request.path("conversationId");
+    const page = request.page();
+    const membership = await repositories.conversations.getMembership(request.caller.userId, conversationId);
+    if (!membership) throw await outsiderError(repositories, conversationId);
+    const result = await repositories.conversations.listMessages(conversationId, page);
+    return ok({ messages: result.items.map(messageView), nextCursor: result.nextCursor });
+  },
+
+  "POST /messages/conversations/{conversationId}": async (request, { repositories }) => {
+    const { caller } = request;
+    const conversationId = request.path("conversationId");
+    const body = request.body(newMessageBody);
+    const messageText =
+      body.messageText === undefined
+        ? ""
+        : sanitizeText(body.messageText, "messageText", { min: 0, max: LIMITS.messageText });
+    const attachments = checkedAttachments(caller.userId, body.attachments ?? []);
+    if (!messageText && attachments.length === 0) {
+      throw badRequest("A message needs text or at least one attachment");
+    }
+    const profile = await repositories.profiles.get(caller.userId);
+    const message = await asParticipant(repositories, conversationId, () =>
+      repositories.conversations.sendMessage({
+        conversationId,
+        senderId: caller.userId,
+        senderName: authorName(caller, profile),
+        messageText,
+        attachments,
+      }),
+    );
+    return created(messageView(message));
+  },
+
+  "PUT /messages/conversations/{conversationId}/read": async (request, { repositories }) => {
+    const conversationId = request.path("conversationId");
+    const membership = await asParticipant(repositories, conversationId, () =>
+      repositories.conversations.markRead(request.caller.userId, conversationId),
+    );
+    return ok({ conversationId: membership.conversationId, unreadCount: membership.unreadCount });
+  },
+
+  "POST /messages/upload": async (request, { s3, attachmentsBucket, newId }) => {
+    const body = request.body(uploadBody);
+    const contentType = checkAttachmentTypeAndSize(body.contentType, body.size);
+    const upload = await presignUpload(s3, attachmentsBucket, newId(), {
+      userId: request.caller.userId,
+      filename: body.filename,
+      contentType,
+      size: body.size,
+    });
+    return ok(upload);
+  },
+};

@@ -1,0 +1,53 @@
+import { HearthError } from "@hearth/domain";
+
+/** An error that already knows its HTTP answer; its message is shown to the client. */
+export class HttpError extends Error {
+  override readonly name = "HttpError";
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+export const badRequest = (message: string) => new HttpError(400, "INVALID_INPUT", message);
+export const unauthorized = (message = "Sign in to continue") => new HttpError(401, "UNAUTHORIZED", message);
+export const forbidden = (message: string) => new HttpError(403, "FORBIDDEN", message);
+export const notFound = (message: string) => new HttpError(404, "NOT_FOUND", message);
+export const payloadTooLarge = (message: string) => new HttpError(413, "PAYLOAD_TOO_LARGE", message);
+
+export const INTERNAL_ERROR_MESSAGE = "Something went wrong on our side; please try again later";
+
+/** Seconds a throttled client is asked to wait before retrying. */
+const RETRY_AFTER_SECONDS = "1";
+
+/**
+ * The client-facing form of an error, or undefined for an unexpected fault (a 500 whose
+ * detail belongs in the log only). Domain error messages are written for users; a
+ * DatabaseError's is not, and neither is anything that is not a typed error.
+ */
+export function toHttpError(error: unknown): HttpError | undefined {
+  if (error instanceof HttpError) return error;
+  if (!(error instanceof HearthError)) return undefined;
+  switch (error.code) {
+    case "INVALID_INPUT":
+      return new HttpError(400, "INVALID_INPUT", error.message);
+    case "FORBIDDEN":
+      return new HttpError(403, "FORBIDDEN", error.message);
+    case "NOT_FOUND":
+      return new HttpError(404, "NOT_FOUND", error.message);
+    case "CONFLICT":
+      return new HttpError(409, "CONFLICT", "The data changed while we were saving it; please try again");
+    case "ITEM_TOO_LARGE":
+      return new HttpError(413, "PAYLOAD_TOO_LARGE", "That is more than can be stored in one item");
+    case "THROTTLED":
+      return new HttpError(429, "TOO_MANY_REQUESTS", "We are busy right now; please try again shortly", {
+        "Retry-After": RETRY_AFTER_SECONDS,
+      });
+    case "DATABASE_ERROR":
+      return undefined;
+  }
+}

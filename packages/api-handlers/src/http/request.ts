@@ -1,0 +1,138 @@
+import type { Caller, PageRequest } from "@hearth/domain";
+import type { APIGatewayProxyEvent } from "aws-lambda";
+import type { z } from "zod";
+import { badRequest, payloadTooLarge, unauthorized } from "./errors.js";
+
+/** The largest request body accepted, in bytes. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/** Case-insensitive header lookup (REST APIs pass header names as the client sent them). */
+export function headerValue(event: APIGatewayProxyEvent, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(event.headers ?? {})) {
+    if (key.toLowerCase() === wanted && value !== undefined) return value;
+  }
+  return undefined;
+}
+
+/**
+ * When a claims `exp` is past. The Cognito authorizer hands it over as a date string
+ * (`Wed Nov 25 17:45:59 UTC 2026`); other gateways may pass epoch seconds.
+ */
+function isExpired(exp: string | undefined, now: Date): boolean {
+  if (!exp) return false;
+  const expiresAt = /^\d+$/.test(exp) ? new Date(Number(exp) * 1000) : new Date(exp);
+  return !Number.isNaN(expiresAt.getTime()) && expiresAt.getTime() <= now.getTime();
+}
+
+/** `Admins,ApprovedUsers` as the authorizer sends it; brackets and spaces tolerated. */
+export function parseGroups(value: string | undefined): string[] {
+  if (!value) return [];
+  return value
+    .replace(/^\[|\]$/g, "")
+    .split(/[,\s]+/)
+    .filter(Boolean);
+}
+
+/** The caller, from the claims the Cognito authorizer verified; no claims means no valid token. */
+export function callerFromEvent(event: APIGatewayProxyEvent, now: Date): Caller {
+  const claims = event.requestContext?.authorizer?.claims as Record<string, unknown> | undefined;
+  const claim = (name: string) => {
+    const value = claims?.[name];
+    return typeof value === "string" && value !== "" ? value : undefined;
+  };
+  const userId = claim("sub");
+  if (!userId) throw unauthorized();
+  if (isExpired(claim("exp"), now)) throw unauthorized("Your sign-in has expired; sign in again");
+  return {
+    userId,
+    email: claim("email"),
+    name: claim("name"),
+    groups: parseGroups(claim("cognito:groups")),
+  };
+}
+
+/** The body as text, refused when it is over the limit. */
+export function rawBody(event: APIGatewayProxyEvent): string | undefined {
+  if (event.body === null || event.body === undefined) return undefined;
+  const bytes = event.isBase64Encoded ? Buffer.from(event.body, "base64") : Buffer.from(event.body, "utf8");
+  if (bytes.length > MAX_BODY_BYTES) {
+    throw payloadTooLarge(`The request body must be at most ${MAX_BODY_BYTES / 1024} KB`);
+  }
+  return event.isBase64Encoded ? bytes.toString("utf8") : event.body;
+}
+
+/** Describes validation issues in one line, naming the fields. */
+export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
+  return issues
+    .slice(0, 5)
+    .map((issue) => (issue.path.length ? `${issue.path.join(".")}: ${issue.message}` : issue.message))
+    .join("; ");
+}
+
+export function parseJsonBody<T>(body: string | undefined, schema: z.ZodType<T>): T {
+  if (body === undefined || body.trim() === "") throw badRequest("A JSON body is required");
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    throw badRequest("The request body is not valid JSON");
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw badRequest("The request body must be a JSON object");
+  }
+  const result = schema.safeParse(value);
+  if (!result.success) throw badRequest(`Invalid request body: ${describeIssues(result.error.issues)}`);
+  return result.data;
+}
+
+/** `?limit=` and `?cursor=`; the cursor itself is checked by the list it belongs to. */
+export function pageRequestFrom(event: APIGatewayProxyEvent): PageRequest {
+  const query = event.queryStringParameters ?? {};
+  const limitText = query.limit;
+  let limit: number | undefined;
+  if (limitText !== undefined) {
+    if (!/^\d{1,3}$/.test(limitText)) throw badRequest("limit must be an integer from 1 to 100");
+    limit = Number(limitText);
+    if (limit < 1 || limit > 100) throw badRequest("limit must be an integer from 1 to 100");
+  }
+  const cursor = query.cursor;
+  if (cursor !== undefined && cursor.trim() === "") throw badRequest("cursor must not be empty");
+  return { limit, cursor };
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is refused
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+
+/** Shapes of the path parameters, checked after decoding. */
+const PATH_PARAMETER_RULES: Record<string, { pattern?: RegExp; maxLength: number }> = {
+  userId: { maxLength: 128 },
+  itemId: { maxLength: 512 },
+  commentId: { pattern: /^[0-9A-Za-z_-]+$/, maxLength: 64 },
+  conversationId: { pattern: /^[0-9A-Za-z_-]+$/, maxLength: 128 },
+};
+
+/**
+ * A path parameter, percent-decoded exactly once (REST APIs deliver them still encoded,
+ * so `%2F2015%2Fchristmas` becomes `/2015/christmas`).
+ */
+export function pathParameter(event: APIGatewayProxyEvent, name: string): string {
+  const encoded = event.pathParameters?.[name];
+  if (!encoded) throw badRequest(`The path parameter ${name} is missing`);
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(encoded);
+  } catch {
+    throw badRequest(`The path parameter ${name} is not correctly percent-encoded`);
+  }
+  const rule = PATH_PARAMETER_RULES[name] ?? { maxLength: 256 };
+  if (
+    decoded.trim() === "" ||
+    decoded.length > rule.maxLength ||
+    CONTROL_CHARACTERS.test(decoded) ||
+    (rule.pattern && !rule.pattern.test(decoded))
+  ) {
+    throw badRequest(`The path parameter ${name} is not valid`);
+  }
+  return decoded;
+}

@@ -1,0 +1,105 @@
+import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+import { LIMITS } from "@hearth/domain";
+import { ATTACHMENT_KEY_PREFIX } from "./routes.js";
+
+/** How long an upload URL stays valid, in seconds. */
+export const UPLOAD_URL_EXPIRES_IN = 900;
+
+/**
+ * Attachment types users may upload: photos, PDFs and plain text. Anything a browser could
+ * run (HTML, SVG, scripts) is deliberately absent.
+ */
+export const ALLOWED_ATTACHMENT_TYPES = [
+  "image/jpeg",
+  "image/png",
+  "image/gif",
+  "image/webp",
+  "image/heic",
+  "image/heif",
+  "application/pdf",
+  "text/plain",
+] as const;
+
+export const MAX_ATTACHMENT_BYTES = LIMITS.attachmentBytes;
+
+const MAX_FILENAME_LENGTH = 100;
+
+export function isAllowedAttachmentType(contentType: string): boolean {
+  return (ALLOWED_ATTACHMENT_TYPES as readonly string[]).includes(contentType);
+}
+
+/** The prefix every key of `userId`'s uploads starts with. */
+export function uploadPrefix(userId: string): string {
+  return `${ATTACHMENT_KEY_PREFIX}${encodeURIComponent(userId)}/`;
+}
+
+/**
+ * A filename safe as the last segment of an S3 key: the base name only, ASCII letters,
+ * digits, `.`, `_` and `-`, no leading dots, at most 100 characters with the extension kept.
+ */
+export function sanitizeFilename(filename: string): string {
+  const baseName = filename.split(/[/\\]/).pop() ?? "";
+  let safe = baseName
+    .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .replace(/[^A-Za-z0-9._-]+/g, "_")
+    .replace(/_+/g, "_")
+    .replace(/^[._]+/, "");
+  if (safe.length > MAX_FILENAME_LENGTH) {
+    const dot = safe.lastIndexOf(".");
+    const extension = dot > 0 && safe.length - dot <= 10 ? safe.slice(dot) : "";
+    safe = safe.slice(0, MAX_FILENAME_LENGTH - extension.length) + extension;
+  }
+  return safe.replace(/^[._]+/, "") || "file";
+}
+
+const KEY_SEGMENT = /^[A-Za-z0-9._-]+$/;
+
+/**
+ * Whether `s3Key` is one of `userId`'s upload keys (`attachments/<user>/<id>/<file>`), so a
+ * message can only reference what its sender uploaded.
+ */
+export function isOwnUploadKey(userId: string, s3Key: string): boolean {
+  const prefix = uploadPrefix(userId);
+  if (!s3Key.startsWith(prefix)) return false;
+  const rest = s3Key.slice(prefix.length).split("/");
+  return rest.length === 2 && rest.every((segment) => KEY_SEGMENT.test(segment) && !/^\.+$/.test(segment));
+}
+
+export interface UploadRequest {
+  userId: string;
+  filename: string;
+  contentType: string;
+  size: number;
+}
+
+export interface PresignedUpload {
+  uploadUrl: string;
+  s3Key: string;
+  expiresIn: number;
+}
+
+/**
+ * A presigned PUT for one attachment under the caller's prefix. Content type and length
+ * are signed, so the upload must be exactly the declared type and size.
+ */
+export async function presignUpload(
+  s3: S3Client,
+  bucket: string,
+  id: string,
+  upload: UploadRequest,
+): Promise<PresignedUpload> {
+  const s3Key = `${uploadPrefix(upload.userId)}${id}/${sanitizeFilename(upload.filename)}`;
+  const command = new PutObjectCommand({
+    Bucket: bucket,
+    Key: s3Key,
+    ContentType: upload.contentType,
+    ContentLength: upload.size,
+  });
+  const uploadUrl = await getSignedUrl(s3, command, {
+    expiresIn: UPLOAD_URL_EXPIRES_IN,
+    signableHeaders: new Set(["content-type", "content-length"]),
+  });
+  return { uploadUrl, s3Key, expiresIn: UPLOAD_URL_EXPIRES_IN };
+}

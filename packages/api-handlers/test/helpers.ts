@@ -1,0 +1,289 @@
+import { randomUUID } from "node:crypto";
+import { Logger } from "@aws-lambda-powertools/logger";
+import { S3Client } from "@aws-sdk/client-s3";
+import { deleteTables } from "@hearth/domain";
+import { createTestDatabase, type TestDatabase } from "@hearth/domain/testing";
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
+import { monotonicFactory } from "ulid";
+import { afterAll, beforeAll, inject } from "vitest";
+import { createApiHandler } from "../src/api-handler.js";
+import type { ApiDependencies } from "../src/dependencies.js";
+import { API_AREAS, type ApiArea, findRoute, type RouteDefinition } from "../src/routes.js";
+
+export const ALLOWED_ORIGIN = "https://archive.example.org";
+export const TEST_BUCKET = "hearth-test-attachments";
+/** A bearer token the handlers must never log. */
+export const FAKE_TOKEN = "eyJraWQiOiJ0ZXN0In0.eyJzdWIiOiJzZWNyZXQtdG9rZW4tcGF5bG9hZCJ9.c2lnbmF0dXJl";
+
+export interface TestUser {
+  userId: string;
+  email: string;
+  name?: string;
+  groups: string[];
+}
+
+export const users = {
+  alice: { userId: "user-alice", email: "alice@example.org", name: "Alice A", groups: ["ApprovedUsers"] },
+  bob: { userId: "user-bob", email: "bob@example.org", name: "Bob B", groups: ["ApprovedUsers"] },
+  carol: { userId: "user-carol", email: "carol@example.org", groups: ["ApprovedUsers"] },
+  admin: { userId: "user-admin", email: "admin@example.org", name: "Ada Admin", groups: ["Admins"] },
+  /** Signed in but never approved: no group at all. */
+  stranger: { userId: "user-stranger", email: "stranger@example.org", groups: [] },
+  /** In some other group, still not a family member. */
+  pending: { userId: "user-pending", email: "pending@example.org", groups: ["PendingUsers"] },
+} satisfies Record<string, TestUser>;
+
+const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/** A date the way the Cognito authorizer writes `exp`: `Wed Nov 25 17:45:59 UTC 2026`. */
+export function authorizerDate(date: Date): string {
+  const pad = (n: number) => String(n).padStart(2, "0");
+  const time = `${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())}`;
+  return `${WEEKDAYS[date.getUTCDay()]} ${MONTHS[date.getUTCMonth()]} ${pad(date.getUTCDate())} ${time} UTC ${date.getUTCFullYear()}`;
+}
+
+/** Claims as the REST API's Cognito authorizer delivers them: a flat map of strings. */
+export function claimsFor(
+  user: TestUser,
+  expiresAt = new Date(Date.now() + 3600_000),
+): Record<string, string> {
+  const claims: Record<string, string> = {
+    sub: user.userId,
+    email: user.email,
+    email_verified: "true",
+    "cognito:username": user.userId,
+    aud: "test-client-id",
+    iss: "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_test",
+    token_use: "id",
+    auth_time: String(Math.floor(Date.now() / 1000)),
+    iat: authorizerDate(new Date()),
+    exp: authorizerDate(expiresAt),
+  };
+  if (user.name) claims.name = user.name;
+  // The authorizer leaves the claim out entirely for users in no group.
+  if (user.groups.length) claims["cognito:groups"] = user.groups.join(",");
+  return claims;
+}
+
+export interface EventOptions {
+  /** `null`: no authorizer claims at all (no or bad token). */
+  caller?: TestUser | null;
+  claims?: Record<string, string>;
+  /** Raw (decoded) values; the event carries them percent-encoded like a REST API does. */
+  pathParameters?: Record<string, string>;
+  /** Values put into the event exactly as given (to send a broken encoding). */
+  encodedPathParameters?: Record<string, string>;
+  query?: Record<string, string>;
+  /** Objects are sent as JSON; strings as they are. */
+  body?: unknown;
+  headers?: Record<string, string>;
+  isBase64Encoded?: boolean;
+}
+
+/** A REST (v1) proxy event for `route`, shaped like API Gateway's. */
+export function apiEvent(route: Pick<RouteDefinition, "method" | "resource">, options: EventOptions = {}) {
+  const encodedParameters = {
+    ...Object.fromEntries(
+      Object.entries(options.pathParameters ?? {}).map(([name, value]) => [name, encodeURIComponent(value)]),
+    ),
+    ...options.encodedPathParameters,
+  };
+  const path = route.resource.replace(/\{(\w+)\}/g, (_, name: string) => encodedParameters[name] ?? "");
+  const caller = options.caller === undefined ? users.alice : options.caller;
+  const claims = options.claims ?? (caller ? claimsFor(caller) : undefined);
+  const body =
+    options.body === undefined
+      ? null
+      : typeof options.body === "string"
+        ? options.body
+        : JSON.stringify(options.body);
+  const headers: Record<string, string> = {
+    Accept: "application/json",
+    Authorization: `Bearer ${FAKE_TOKEN}`,
+    Host: "api.example.org",
+    Origin: ALLOWED_ORIGIN,
+    ...(body !== null ? { "Content-Type": "application/json" } : {}),
+    ...options.headers,
+  };
+  const requestId = randomUUID();
+  const event: APIGatewayProxyEvent = {
+    resource: route.resource,
+    path,
+    httpMethod: route.method,
+    headers,
+    multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
+    queryStringParameters: options.query ?? null,
+    multiValueQueryStringParameters: options.query
+      ? Object.fromEntries(Object.entries(options.query).map(([k, v]) => [k, [v]]))
+      : null,
+    pathParameters: Object.keys(encodedParameters).length ? encodedParameters : null,
+    stageVariables: null,
+    body,
+    isBase64Encoded: options.isBase64Encoded ?? false,
+    requestContext: {
+      accountId: "123456789012",
+      apiId: "testapi",
+      authorizer: claims ? { claims } : null,
+      protocol: "HTTP/1.1",
+      httpMethod: route.method,
+      identity: {
+        accessKey: null,
+        accountId: null,
+        apiKey: null,
+        apiKeyId: null,
+        caller: null,
+        clientCert: null,
+        cognitoAuthenticationProvider: null,
+        cognitoAuthenticationType: null,
+        cognitoIdentityId: null,
+        cognitoIdentityPoolId: null,
+        principalOrgId: null,
+        sourceIp: "203.0.113.9",
+        user: null,
+        userAgent: "vitest",
+        userArn: null,
+      },
+      path: `/test${path}`,
+      stage: "test",
+      requestId,
+      requestTimeEpoch: Date.now(),
+      resourceId: "abc123",
+      resourcePath: route.resource,
+    },
+  };
+  return event;
+}
+
+export function lambdaContext(functionName = "hearth-api-test"): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName,
+    functionVersion: "$LATEST",
+    invokedFunctionArn: `arn:aws:lambda:eu-west-1:123456789012:function:${functionName}`,
+    memoryLimitInMB: "512",
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: "test",
+    getRemainingTimeInMillis: () => 30_000,
+    done: () => {},
+    fail: () => {},
+    succeed: () => {},
+  };
+}
+
+/** An S3 client that only signs: presigning never calls the endpoint. */
+export function signingOnlyS3Client(): S3Client {
+  return new S3Client({
+    region: "eu-west-1",
+    endpoint: "http://127.0.0.1:9",
+    forcePathStyle: true,
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    credentials: { accessKeyId: "test-access-key", secretAccessKey: "test-secret-key" },
+  });
+}
+
+export function testDependencies(
+  db: TestDatabase,
+  overrides: Partial<ApiDependencies> = {},
+): ApiDependencies {
+  return {
+    repositories: db.repositories,
+    s3: signingOnlyS3Client(),
+    attachmentsBucket: TEST_BUCKET,
+    allowedOrigins: [ALLOWED_ORIGIN, "http://localhost:5173"],
+    logger: new Logger({ serviceName: "hearth-api-test", logLevel: "SILENT" }),
+    now: () => new Date(),
+    newId: monotonicFactory(),
+    ...overrides,
+  };
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: tests check response bodies with assertions, not types
+export interface ApiResponse<T = any> {
+  status: number;
+  body: T;
+  headers: Record<string, string | number | boolean>;
+  raw: APIGatewayProxyResult;
+}
+
+export function toApiResponse(result: APIGatewayProxyResult): ApiResponse {
+  return {
+    status: result.statusCode,
+    body: result.body ? JSON.parse(result.body) : undefined,
+    headers: result.headers ?? {},
+    raw: result,
+  };
+}
+
+export type Invoke = (method: string, resource: string, options?: EventOptions) => Promise<ApiResponse>;
+
+/** Invokes the area handler the route table assigns to `method resource`. */
+export function invoker(deps: ApiDependencies): Invoke {
+  const handlers = Object.fromEntries(
+    API_AREAS.map((area) => [area, createApiHandler(area, deps)]),
+  ) as Record<ApiArea, ReturnType<typeof createApiHandler>>;
+  return async (method, resource, options = {}) => {
+    const route = findRoute(method, resource);
+    if (!route) throw new Error(`No route ${method} ${resource} in the route table`);
+    return toApiResponse(await handlers[route.area](apiEvent(route, options), lambdaContext()));
+  };
+}
+
+export interface TestApi {
+  db: TestDatabase;
+  deps: ApiDependencies;
+  call: Invoke;
+}
+
+/** Tables of this file's own, handlers over them, and everything deleted afterwards. */
+export function useTestApi(label: string): () => TestApi {
+  let api: TestApi | undefined;
+  beforeAll(async () => {
+    const db = await createTestDatabase(inject("dynamoEndpoint"), label);
+    const deps = testDependencies(db);
+    api = { db, deps, call: invoker(deps) };
+  });
+  afterAll(async () => {
+    if (!api) return;
+    await deleteTables(api.db.client, api.db.prefix);
+    api.db.client.destroy();
+  });
+  return () => {
+    if (!api) throw new Error("The test API is not ready");
+    return api;
+  };
+}
+
+/** Saves a profile through the API, as its owner would. */
+export async function saveProfile(call: Invoke, user: TestUser, fields: Record<string, unknown> = {}) {
+  const response = await call("PUT", "/profile", {
+    caller: user,
+    body: { displayName: user.name ?? user.userId, ...fields },
+  });
+  if (response.status !== 200)
+    throw new Error(`Saving ${user.userId}'s profile failed: ${response.raw.body}`);
+  return response.body;
+}
+
+/** Follows `nextCursor` through every page of a list route. */
+export async function collectPages<T>(
+  call: Invoke,
+  method: string,
+  resource: string,
+  key: string,
+  options: EventOptions & { limit: number },
+): Promise<{ items: T[]; pages: number }> {
+  const items: T[] = [];
+  let cursor: string | null = null;
+  let pages = 0;
+  do {
+    const query: Record<string, string> = { limit: String(options.limit), ...(cursor ? { cursor } : {}) };
+    const response = await call(method, resource, { ...options, query });
+    if (response.status !== 200) throw new Error(`Listing failed: ${response.raw.body}`);
+    items.push(...(response.body[key] as T[]));
+    cursor = response.body.nextCursor;
+    pages++;
+  } while (cursor);
+  return { items, pages };
+}

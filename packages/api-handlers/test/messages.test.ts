@@ -1,0 +1,455 @@
+import { describe, expect, it } from "vitest";
+import { collectPages, saveProfile, type TestUser, users, useTestApi } from "./helpers.js";
+import { looksLikeMarkup, XSS_PAYLOADS } from "./xss.js";
+
+const api = useTestApi("messages");
+
+const dave: TestUser = {
+  userId: "user-dave",
+  email: "dave@example.org",
+  name: "Dave D",
+  groups: ["ApprovedUsers"],
+};
+
+async function ensureProfiles() {
+  for (const user of [users.alice, users.bob, users.carol, dave, users.admin]) {
+    await saveProfile(api().call, user);
+  }
+}
+
+async function startConversation(
+  caller: TestUser,
+  participantIds: string[],
+  messageText = "hello",
+  title?: string,
+) {
+  const response = await api().call("POST", "/messages/conversations", {
+    caller,
+    body: { participantIds, messageText, ...(title ? { title } : {}) },
+  });
+  if (response.status !== 201) throw new Error(`Starting failed: ${response.raw.body}`);
+  return response.body as { conversationId: string; participantIds: string[]; conversationType: string };
+}
+
+const send = (conversationId: string, body: unknown, caller: TestUser = users.alice) =>
+  api().call("POST", "/messages/conversations/{conversationId}", {
+    caller,
+    pathParameters: { conversationId },
+    body,
+  });
+
+const messagesOf = (
+  conversationId: string,
+  caller: TestUser = users.alice,
+  query: Record<string, string> = {},
+) =>
+  api().call("GET", "/messages/conversations/{conversationId}", {
+    caller,
+    pathParameters: { conversationId },
+    query,
+  });
+
+const markRead = (conversationId: string, caller: TestUser) =>
+  api().call("PUT", "/messages/conversations/{conversationId}/read", {
+    caller,
+    pathParameters: { conversationId },
+  });
+
+async function conversationsOf(caller: TestUser) {
+  const { items } = await collectPages<{ conversationId: string; unreadCount: number }>(
+    api().call,
+    "GET",
+    "/messages/conversations",
+    "conversations",
+    { caller, limit: 100 },
+  );
+  return items;
+}
+
+async function unreadOf(caller: TestUser, conversationId: string): Promise<number | undefined> {
+  return (await conversationsOf(caller)).find((c) => c.conversationId === conversationId)?.unreadCount;
+}
+
+describe("POST /messages/conversations", () => {
+  it("starts a direct conversation with a deterministic URL-safe id, and appends when started again", async () => {
+    await ensureProfiles();
+    const response = await api().call("POST", "/messages/conversations", {
+      caller: users.alice,
+      body: { participantIds: [users.bob.userId], messageText: "Hi Bob" },
+    });
+    expect(response.status).toBe(201);
+    expect(response.body).toEqual({
+      conversationId: expect.stringMatching(/^[A-Za-z0-9_-]+$/),
+      conversationType: "direct",
+      participantIds: [users.alice.userId, users.bob.userId].sort(),
+      title: null,
+      message: {
+        conversationId: response.body.conversationId,
+        messageId: expect.any(String),
+        senderId: users.alice.userId,
+        senderName: users.alice.name,
+        messageText: "Hi Bob",
+        attachments: [],
+        createdAt: expect.any(String),
+      },
+    });
+    const again = await startConversation(users.bob, [users.alice.userId, users.bob.userId], "Hi Alice");
+    expect(again.conversationId).toBe(response.body.conversationId);
+    const messages = await messagesOf(again.conversationId);
+    expect(messages.body.messages.map((m: { messageText: string }) => m.messageText)).toEqual([
+      "Hi Alice",
+      "Hi Bob",
+    ]);
+  });
+
+  it("starts a group conversation for three or more people, adding the caller", async () => {
+    await ensureProfiles();
+    const group = await startConversation(
+      users.alice,
+      [users.bob.userId, users.carol.userId],
+      "Hi all",
+      "Cousins",
+    );
+    expect(group.conversationType).toBe("group");
+    expect(group.conversationId).toMatch(/^grp_[A-Za-z0-9_-]+$/);
+    expect([...group.participantIds].sort()).toEqual([
+      users.alice.userId,
+      users.bob.userId,
+      users.carol.userId,
+    ]);
+    const second = await startConversation(users.alice, [users.bob.userId, users.carol.userId]);
+    expect(second.conversationId).not.toBe(group.conversationId);
+    for (const member of [users.bob, users.carol])
+      expect(await unreadOf(member, group.conversationId)).toBe(1);
+    expect(await unreadOf(users.alice, group.conversationId)).toBe(0);
+  });
+
+  it.each([
+    ["only the caller", { participantIds: [users.alice.userId], messageText: "me" }],
+    ["no participants", { participantIds: [], messageText: "x" }],
+    ["an unknown participant", { participantIds: [users.bob.userId, "user-ghost"], messageText: "x" }],
+    [
+      "51 participants",
+      { participantIds: Array.from({ length: 51 }, (_, i) => `user-many-${i}`), messageText: "x" },
+    ],
+    ["participants as a string", { participantIds: users.bob.userId, messageText: "x" }],
+    ["no message", { participantIds: [users.bob.userId] }],
+    ["an empty message", { participantIds: [users.bob.userId], messageText: "  " }],
+    ["5001 characters", { participantIds: [users.bob.userId], messageText: "m".repeat(5001) }],
+    ["an unknown field", { participantIds: [users.bob.userId], messageText: "x", attachments: [] }],
+  ])("refuses %s with 400 and creates nothing", async (_, body) => {
+    await ensureProfiles();
+    const before = await conversationsOf(users.alice);
+    const response = await api().call("POST", "/messages/conversations", { caller: users.alice, body });
+    expect(response.status).toBe(400);
+    expect(await conversationsOf(users.alice)).toEqual(before);
+  });
+
+  it.each(XSS_PAYLOADS)("never returns %s as markup", async (payload) => {
+    await ensureProfiles();
+    const started = await startConversation(
+      users.alice,
+      [users.bob.userId, dave.userId],
+      `Hey ${payload}`,
+      payload,
+    );
+    const listed = await messagesOf(started.conversationId);
+    for (const message of listed.body.messages) expect(looksLikeMarkup(message.messageText)).toBe(false);
+    const conversation = (await conversationsOf(users.bob)).find(
+      (c) => c.conversationId === started.conversationId,
+    );
+    expect(looksLikeMarkup(JSON.stringify(conversation))).toBe(false);
+  });
+});
+
+describe("POST /messages/conversations/{conversationId}", () => {
+  it("sends a message: recipients' unread counts go up, the sender's does not", async () => {
+    await ensureProfiles();
+    const group = await startConversation(users.alice, [users.bob.userId, users.carol.userId]);
+    await markRead(group.conversationId, users.bob);
+    const response = await send(group.conversationId, { messageText: "Dinner on Sunday?" }, users.bob);
+    expect(response.status).toBe(201);
+    expect(response.body).toEqual({
+      conversationId: group.conversationId,
+      messageId: expect.any(String),
+      senderId: users.bob.userId,
+      senderName: users.bob.name,
+      messageText: "Dinner on Sunday?",
+      attachments: [],
+      createdAt: expect.any(String),
+    });
+    expect(await unreadOf(users.bob, group.conversationId)).toBe(0);
+    expect(await unreadOf(users.alice, group.conversationId)).toBe(1);
+    expect(await unreadOf(users.carol, group.conversationId)).toBe(2);
+    const carolsView = (await api().call("GET", "/messages/conversations", { caller: users.carol })).body;
+    expect(carolsView.conversations[0]).toMatchObject({
+      conversationId: group.conversationId,
+      lastMessagePreview: "Dinner on Sunday?",
+      lastMessageSenderId: users.bob.userId,
+    });
+  });
+
+  it("leaves every recipient's unread count at exactly 50 after 50 concurrent messages", async () => {
+    await ensureProfiles();
+    const group = await startConversation(users.alice, [users.bob.userId, users.carol.userId, dave.userId]);
+    for (const member of [users.bob, users.carol, dave]) await markRead(group.conversationId, member);
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => send(group.conversationId, { messageText: `burst ${i}` })),
+    );
+    expect(responses.filter((r) => r.status !== 201).map((r) => r.raw.body)).toEqual([]);
+    for (const member of [users.bob, users.carol, dave]) {
+      expect(await unreadOf(member, group.conversationId)).toBe(50);
+    }
+    expect(await unreadOf(users.alice, group.conversationId)).toBe(0);
+    const { items } = await collectPages(
+      api().call,
+      "GET",
+      "/messages/conversations/{conversationId}",
+      "messages",
+      {
+        caller: users.alice,
+        pathParameters: { conversationId: group.conversationId },
+        limit: 100,
+      },
+    );
+    expect(items).toHaveLength(51);
+  });
+
+  it("refuses non-participants with 403 and answers 404 for a missing conversation", async () => {
+    await ensureProfiles();
+    const direct = await startConversation(users.alice, [users.bob.userId]);
+    const before = (await messagesOf(direct.conversationId)).body.messages.length;
+    const outsider = await send(direct.conversationId, { messageText: "let me in" }, users.carol);
+    expect(outsider.status).toBe(403);
+    const admin = await send(direct.conversationId, { messageText: "me too" }, users.admin);
+    expect(admin.status).toBe(403);
+    expect((await send("grp_01JZZZZZZZZZZZZZZZZZZZZZZZ", { messageText: "anyone?" })).status).toBe(404);
+    expect((await messagesOf(direct.conversationId)).body.messages).toHaveLength(before);
+  });
+
+  it.each([
+    ["an empty body", {}],
+    ["empty text and no attachments", { messageText: "", attachments: [] }],
+    ["only markup", { messageText: "<script>x</script>" }],
+    ["5001 characters", { messageText: "m".repeat(5001) }],
+    ["text as a number", { messageText: 5 }],
+    ["attachments as an object", { attachments: { s3Key: "x" } }],
+    [
+      "someone else's upload",
+      {
+        attachments: [
+          {
+            s3Key: "attachments/user-bob/01J0000000000000000000000A/a.png",
+            filename: "a.png",
+            contentType: "image/png",
+            size: 10,
+          },
+        ],
+      },
+    ],
+    [
+      "a key outside the upload prefix",
+      {
+        attachments: [
+          {
+            s3Key: "attachments/user-alice/../user-bob/x/a.png",
+            filename: "a.png",
+            contentType: "image/png",
+            size: 10,
+          },
+        ],
+      },
+    ],
+    [
+      "a type that is not allowed",
+      {
+        attachments: [
+          {
+            s3Key: "attachments/user-alice/01J0000000000000000000000A/a.svg",
+            filename: "a.svg",
+            contentType: "image/svg+xml",
+            size: 10,
+          },
+        ],
+      },
+    ],
+    ["an unknown field", { messageText: "x", senderId: users.bob.userId }],
+  ])("refuses %s with 400 and sends nothing", async (_, body) => {
+    await ensureProfiles();
+    const direct = await startConversation(users.alice, [dave.userId]);
+    const before = (await messagesOf(direct.conversationId)).body.messages.length;
+    const response = await send(direct.conversationId, body);
+    expect(response.status).toBe(400);
+    expect((await messagesOf(direct.conversationId)).body.messages).toHaveLength(before);
+  });
+
+  it("sends an uploaded attachment without text", async () => {
+    await ensureProfiles();
+    const upload = await api().call("POST", "/messages/upload", {
+      caller: users.alice,
+      body: { filename: "Grandma's kitchen.jpg", contentType: "image/jpeg", size: 204_800 },
+    });
+    expect(upload.status).toBe(200);
+    const direct = await startConversation(users.alice, [users.bob.userId]);
+    const attachment = {
+      s3Key: upload.body.s3Key,
+      filename: "Grandma's kitchen.jpg",
+      contentType: "image/jpeg",
+      size: 204_800,
+    };
+    const response = await send(direct.conversationId, { attachments: [attachment] });
+    expect(response.status).toBe(201);
+    expect(response.body).toMatchObject({ messageText: "", attachments: [attachment] });
+    const bobsView = (await conversationsOf(users.bob)).find(
+      (c) => c.conversationId === direct.conversationId,
+    );
+    expect(bobsView).toMatchObject({ lastMessagePreview: "📎 1 attachment" });
+    const tooBig = await send(direct.conversationId, {
+      attachments: [{ ...attachment, size: 26 * 1024 * 1024 }],
+    });
+    expect(tooBig.status).toBe(413);
+  });
+});
+
+describe("GET /messages/conversations/{conversationId}", () => {
+  it("lists messages newest first, page by page, to participants only", async () => {
+    await ensureProfiles();
+    const direct = await startConversation(users.carol, [dave.userId], "m0");
+    for (let i = 1; i < 5; i++)
+      await send(direct.conversationId, { messageText: `m${i}` }, i % 2 ? dave : users.carol);
+    const { items, pages } = await collectPages<{ messageText: string }>(
+      api().call,
+      "GET",
+      "/messages/conversations/{conversationId}",
+      "messages",
+      { caller: dave, pathParameters: { conversationId: direct.conversationId }, limit: 2 },
+    );
+    expect(items.map((m) => m.messageText)).toEqual(["m4", "m3", "m2", "m1", "m0"]);
+    expect(pages).toBe(3);
+    expect((await messagesOf(direct.conversationId, users.alice)).status).toBe(403);
+    expect((await messagesOf(direct.conversationId, users.admin)).status).toBe(403);
+    expect((await messagesOf("dm_doesNotExist", users.alice)).status).toBe(404);
+    expect((await messagesOf("bad id!", users.alice)).status).toBe(400);
+  });
+
+  it("refuses a cursor from another conversation with 400", async () => {
+    await ensureProfiles();
+    const one = await startConversation(users.bob, [users.carol.userId]);
+    await send(one.conversationId, { messageText: "again" }, users.bob);
+    const other = await startConversation(users.bob, [dave.userId]);
+    const page = await messagesOf(one.conversationId, users.bob, { limit: "1" });
+    expect(page.body.nextCursor).toEqual(expect.any(String));
+    const foreign = await messagesOf(other.conversationId, users.bob, { cursor: page.body.nextCursor });
+    expect(foreign.status).toBe(400);
+  });
+});
+
+describe("PUT /messages/conversations/{conversationId}/read", () => {
+  it("resets the caller's unread count only", async () => {
+    await ensureProfiles();
+    const group = await startConversation(dave, [users.alice.userId, users.bob.userId]);
+    const response = await markRead(group.conversationId, users.alice);
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ conversationId: group.conversationId, unreadCount: 0 });
+    expect(await unreadOf(users.alice, group.conversationId)).toBe(0);
+    expect(await unreadOf(users.bob, group.conversationId)).toBe(1);
+  });
+
+  it("refuses non-participants with 403 and answers 404 for a missing conversation", async () => {
+    await ensureProfiles();
+    const direct = await startConversation(dave, [users.carol.userId]);
+    expect((await markRead(direct.conversationId, users.alice)).status).toBe(403);
+    expect((await markRead("grp_missing", users.alice)).status).toBe(404);
+    expect(
+      await api().db.repositories.conversations.getMembership(users.alice.userId, direct.conversationId),
+    ).toBeNull();
+  });
+});
+
+describe("GET /messages/conversations", () => {
+  it("lists the caller's conversations, most recent first, with unread counts, page by page", async () => {
+    await ensureProfiles();
+    const member: TestUser = { ...users.carol, userId: "user-lister" };
+    await saveProfile(api().call, member);
+    const started = [];
+    for (const other of [users.alice, users.bob, dave])
+      started.push(await startConversation(member, [other.userId]));
+    await send(started[0]!.conversationId, { messageText: "bump" }, users.alice);
+    const { items, pages } = await collectPages<{ conversationId: string; unreadCount: number }>(
+      api().call,
+      "GET",
+      "/messages/conversations",
+      "conversations",
+      { caller: member, limit: 2 },
+    );
+    expect(items.map((c) => c.conversationId)).toEqual([
+      started[0]!.conversationId,
+      started[2]!.conversationId,
+      started[1]!.conversationId,
+    ]);
+    expect(items.map((c) => c.unreadCount)).toEqual([1, 0, 0]);
+    expect(pages).toBe(2);
+  });
+});
+
+describe("POST /messages/upload", () => {
+  const upload = (body: unknown, caller: TestUser = users.alice) =>
+    api().call("POST", "/messages/upload", { caller, body });
+
+  it("returns a presigned PUT under the caller's prefix, valid 15 minutes, for that type and size", async () => {
+    const response = await upload({
+      filename: "../../etc/Family tree (1).PDF",
+      contentType: "application/pdf",
+      size: 1234,
+    });
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({
+      uploadUrl: expect.any(String),
+      s3Key: expect.any(String),
+      expiresIn: 900,
+    });
+    expect(response.body.s3Key).toMatch(/^attachments\/user-alice\/[0-9A-Z]{26}\/Family_tree_1_.PDF$/);
+    const url = new URL(response.body.uploadUrl);
+    expect(decodeURIComponent(url.pathname)).toBe(`/hearth-test-attachments/${response.body.s3Key}`);
+    expect(url.searchParams.get("X-Amz-Expires")).toBe("900");
+    expect(url.searchParams.get("X-Amz-SignedHeaders")?.split(";")).toEqual(
+      expect.arrayContaining(["content-type", "content-length", "host"]),
+    );
+    expect(url.searchParams.get("X-Amz-Signature")).toMatch(/^[0-9a-f]{64}$/);
+    expect(url.searchParams.has("x-amz-checksum-crc32")).toBe(false);
+  });
+
+  it("gives each upload its own key", async () => {
+    const body = { filename: "a.png", contentType: "image/png", size: 1 };
+    const [first, second] = await Promise.all([upload(body), upload(body, users.bob)]);
+    expect(first!.body.s3Key).not.toBe(second!.body.s3Key);
+    expect(second!.body.s3Key).toMatch(/^attachments\/user-bob\//);
+  });
+
+  it.each([
+    ["an HTML file", { filename: "x.html", contentType: "text/html", size: 10 }],
+    ["an SVG image", { filename: "x.svg", contentType: "image/svg+xml", size: 10 }],
+    ["an empty file", { filename: "x.png", contentType: "image/png", size: 0 }],
+    ["a size as a string", { filename: "x.png", contentType: "image/png", size: "10" }],
+    ["a fractional size", { filename: "x.png", contentType: "image/png", size: 1.5 }],
+    ["no filename", { contentType: "image/png", size: 10 }],
+    ["an unknown field", { filename: "x.png", contentType: "image/png", size: 10, bucket: "other" }],
+  ])("refuses %s with 400", async (_, body) => {
+    expect((await upload(body)).status).toBe(400);
+  });
+
+  it("refuses files over 25 MB with 413", async () => {
+    const response = await upload({
+      filename: "film.pdf",
+      contentType: "application/pdf",
+      size: 25 * 1024 * 1024 + 1,
+    });
+    expect(response.status).toBe(413);
+    const largest = await upload({
+      filename: "big.pdf",
+      contentType: "application/pdf",
+      size: 25 * 1024 * 1024,
+    });
+    expect(largest.status).toBe(200);
+  });
+});

@@ -1,0 +1,204 @@
+import { describe, expect, it } from "vitest";
+import { saveProfile, type TestUser, users, useTestApi } from "./helpers.js";
+import { looksLikeMarkup, XSS_PAYLOADS } from "./xss.js";
+
+const api = useTestApi("profile");
+
+const PUBLIC_FIELDS = [
+  "bio",
+  "commentCount",
+  "createdAt",
+  "displayName",
+  "isProfilePrivate",
+  "lastActive",
+  "profilePhotoUrl",
+  "updatedAt",
+  "userId",
+];
+
+const getProfile = (userId: string, caller: TestUser = users.alice) =>
+  api().call("GET", "/profile/{userId}", { caller, pathParameters: { userId } });
+
+describe("PUT /profile", () => {
+  it("creates the caller's profile and then updates only the given fields", async () => {
+    const { call } = api();
+    const created = await call("PUT", "/profile", {
+      caller: users.alice,
+      body: {
+        displayName: "Alice Archer",
+        bio: "Keeps the letters",
+        profilePhotoUrl: "https://photos.example.org/alice.jpg",
+        isProfilePrivate: false,
+        notificationPreferences: { comments: true, reactions: false, messages: true },
+      },
+    });
+    expect(created.status).toBe(200);
+    expect(created.body).toEqual({
+      userId: users.alice.userId,
+      displayName: "Alice Archer",
+      bio: "Keeps the letters",
+      profilePhotoUrl: "https://photos.example.org/alice.jpg",
+      isProfilePrivate: false,
+      commentCount: 0,
+      lastActive: null,
+      createdAt: expect.any(String),
+      updatedAt: expect.any(String),
+      email: users.alice.email,
+      notificationPreferences: { comments: true, reactions: false, messages: true },
+    });
+
+    const updated = await call("PUT", "/profile", { caller: users.alice, body: { bio: "Now also photos" } });
+    expect(updated.status).toBe(200);
+    expect(updated.body).toMatchObject({ displayName: "Alice Archer", bio: "Now also photos" });
+    expect(updated.body.createdAt).toBe(created.body.createdAt);
+  });
+
+  it.each([
+    ["displayName too long", { displayName: "x".repeat(101) }],
+    ["displayName empty", { displayName: "   " }],
+    ["displayName only markup", { displayName: "<b></b>" }],
+    ["bio too long", { bio: "b".repeat(501) }],
+    ["photo over http", { profilePhotoUrl: "http://photos.example.org/a.jpg" }],
+    ["photo as javascript: URL", { profilePhotoUrl: "javascript:alert(1)" }],
+    ["photo not a URL", { profilePhotoUrl: "not a url" }],
+    ["isProfilePrivate not a boolean", { isProfilePrivate: "yes" }],
+    ["displayName not a string", { displayName: 42 }],
+    ["preferences missing a key", { notificationPreferences: { comments: true, reactions: true } }],
+    [
+      "preferences with an extra key",
+      { notificationPreferences: { comments: true, reactions: true, messages: true, sms: true } },
+    ],
+    ["preferences not booleans", { notificationPreferences: { comments: 1, reactions: 0, messages: 1 } }],
+    ["unknown field", { displayName: "Bob", role: "Admins" }],
+    ["someone else's id", { userId: users.alice.userId }],
+    ["counters", { commentCount: 1000 }],
+    ["no fields at all", {}],
+  ])("refuses %s with 400 and changes nothing", async (_, body) => {
+    const { call } = api();
+    await saveProfile(call, users.bob, { bio: "Original bio" });
+    const before = await getProfile(users.bob.userId, users.bob);
+    const response = await call("PUT", "/profile", { caller: users.bob, body });
+    expect(response.status).toBe(400);
+    expect(response.body.error).toEqual({ code: "INVALID_INPUT", message: expect.any(String) });
+    expect((await getProfile(users.bob.userId, users.bob)).body).toEqual(before.body);
+  });
+
+  it("accepts the longest allowed values", async () => {
+    const response = await api().call("PUT", "/profile", {
+      caller: users.carol,
+      body: { displayName: "d".repeat(100), bio: "b".repeat(500), profilePhotoUrl: null },
+    });
+    expect(response.status).toBe(200);
+    expect(response.body.displayName).toHaveLength(100);
+  });
+
+  it.each(XSS_PAYLOADS)("reduces %s in names and bios to plain text", async (payload) => {
+    const response = await api().call("PUT", "/profile", {
+      caller: users.carol,
+      body: { displayName: `Hi ${payload}`, bio: `Hi ${payload}` },
+    });
+    expect(response.status).toBe(200);
+    expect(response.body.displayName).toMatch(/^Hi/);
+    expect(looksLikeMarkup(response.body.displayName)).toBe(false);
+    expect(looksLikeMarkup(response.body.bio)).toBe(false);
+  });
+});
+
+describe("GET /profile/{userId}", () => {
+  it("shows others the public fields only, and the owner and admins everything", async () => {
+    const { call } = api();
+    await saveProfile(call, users.bob);
+    const asOther = await getProfile(users.bob.userId, users.alice);
+    expect(asOther.status).toBe(200);
+    expect(Object.keys(asOther.body).sort()).toEqual(PUBLIC_FIELDS);
+    for (const caller of [users.bob, users.admin]) {
+      const full = await getProfile(users.bob.userId, caller);
+      expect(full.status).toBe(200);
+      expect(full.body.email).toBe(users.bob.email);
+      expect(full.body.notificationPreferences).toEqual({ comments: true, reactions: true, messages: true });
+    }
+  });
+
+  it("hides a private profile from other members (403) but not from its owner or admins", async () => {
+    const { call } = api();
+    const owner = { ...users.carol, userId: "user-private" };
+    await saveProfile(call, owner, { isProfilePrivate: true });
+    expect((await getProfile(owner.userId, users.alice)).status).toBe(403);
+    expect((await getProfile(owner.userId, owner)).status).toBe(200);
+    expect((await getProfile(owner.userId, users.admin)).status).toBe(200);
+  });
+
+  it("answers 404 for a user without a profile", async () => {
+    const response = await getProfile("user-nobody");
+    expect(response.status).toBe(404);
+    expect(response.body.error.code).toBe("NOT_FOUND");
+  });
+
+  it("decodes the user id once", async () => {
+    const { call } = api();
+    const odd = { ...users.carol, userId: "google_1234|äöü/x" };
+    await saveProfile(call, odd);
+    const response = await getProfile(odd.userId);
+    expect(response.status).toBe(200);
+    expect(response.body.userId).toBe(odd.userId);
+  });
+});
+
+describe("GET /profile/{userId}/comments", () => {
+  const author = { ...users.bob, userId: "user-prolific" };
+
+  it("lists the user's comments newest first, page by page, without deleted ones", async () => {
+    const { call } = api();
+    await saveProfile(call, author);
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const response = await call("POST", "/comments/{itemId}", {
+        caller: author,
+        pathParameters: { itemId: `/letters/${i}` },
+        body: { commentText: `comment ${i}` },
+      });
+      ids.push(response.body.commentId);
+    }
+    await call("DELETE", "/comments/{itemId}/{commentId}", {
+      caller: author,
+      pathParameters: { itemId: "/letters/2", commentId: ids[2]! },
+    });
+    const first = await call("GET", "/profile/{userId}/comments", {
+      pathParameters: { userId: author.userId },
+      query: { limit: "3" },
+    });
+    expect(first.status).toBe(200);
+    expect(first.body.comments.map((c: { commentText: string }) => c.commentText)).toEqual([
+      "comment 4",
+      "comment 3",
+      "comment 1",
+    ]);
+    expect(first.body.nextCursor).toEqual(expect.any(String));
+    const second = await call("GET", "/profile/{userId}/comments", {
+      pathParameters: { userId: author.userId },
+      query: { limit: "3", cursor: first.body.nextCursor },
+    });
+    expect(second.body).toEqual({
+      comments: [expect.objectContaining({ commentText: "comment 0" })],
+      nextCursor: null,
+    });
+  });
+
+  it("follows the privacy rule of the profile", async () => {
+    const { call } = api();
+    const hidden = { ...users.carol, userId: "user-hidden" };
+    await saveProfile(call, hidden, { isProfilePrivate: true });
+    const list = (caller: TestUser) =>
+      call("GET", "/profile/{userId}/comments", { caller, pathParameters: { userId: hidden.userId } });
+    expect((await list(users.alice)).status).toBe(403);
+    expect((await list(hidden)).status).toBe(200);
+    expect((await list(users.admin)).status).toBe(200);
+  });
+
+  it("answers 404 for a user without a profile", async () => {
+    const response = await api().call("GET", "/profile/{userId}/comments", {
+      pathParameters: { userId: "user-nobody" },
+    });
+    expect(response.status).toBe(404);
+  });
+});
