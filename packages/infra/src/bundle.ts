@@ -1,0 +1,51 @@
+import { mkdir, rm, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { type BuildOptions, build, type Metafile } from "esbuild";
+import { BUNDLE_FILE, ESBUILD_SETTINGS } from "./bundling.js";
+import type { FunctionDefinition } from "./functions.js";
+import { REPO_ROOT } from "./paths.js";
+
+/** ESBUILD_SETTINGS in esbuild's own API terms, for one entry written to `outdir`. */
+export function esbuildBuildOptions(
+  entry: string,
+  outdir: string,
+  settings = ESBUILD_SETTINGS,
+): BuildOptions {
+  return {
+    entryPoints: [entry],
+    outfile: join(outdir, BUNDLE_FILE),
+    bundle: true,
+    platform: "node",
+    // NodejsFunction runs esbuild from the project root; so do we, for identical output.
+    absWorkingDir: REPO_ROOT,
+    target: settings.target,
+    format: settings.format,
+    minify: settings.minify,
+    sourcemap: settings.sourcemap,
+    treeShaking: settings.treeShaking,
+    mainFields: [...settings.mainFields],
+    external: [...settings.external],
+    banner: { js: settings.banner },
+    metafile: true,
+    logLevel: settings.logLevel,
+  };
+}
+
+export interface BundleResult {
+  name: string;
+  outdir: string;
+  bytes: number;
+  /** Source files that went into the bundle, relative to the repo root. */
+  inputs: string[];
+}
+
+/** Bundles one function into `<distDir>/<name>/` (emptied first). */
+export async function bundleFunction(definition: FunctionDefinition, distDir: string): Promise<BundleResult> {
+  const outdir = join(distDir, definition.name);
+  await rm(outdir, { recursive: true, force: true });
+  await mkdir(outdir, { recursive: true });
+  const result = await build(esbuildBuildOptions(definition.entry, outdir));
+  const metafile = result.metafile as Metafile;
+  const { size } = await stat(join(outdir, BUNDLE_FILE));
+  return { name: definition.name, outdir, bytes: size, inputs: Object.keys(metafile.inputs) };
+}

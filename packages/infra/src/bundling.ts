@@ -1,0 +1,41 @@
+import { type BundlingOptions, LogLevel, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+
+/**
+ * The esbuild settings of every function, shared by the stacks (through `nodejsBundling`)
+ * and by `pnpm bundle` (through `esbuildBuildOptions`), so the bundle measured locally is
+ * byte for byte the one deployed.
+ */
+export const ESBUILD_SETTINGS = {
+  target: "node22",
+  format: "esm",
+  minify: true,
+  sourcemap: true,
+  treeShaking: true,
+  // Prefer ES module builds of dependencies: they tree-shake far better.
+  mainFields: ["module", "main"],
+  // Nothing is external: the AWS SDK is bundled at the version the lockfile pins, not the runtime's.
+  external: [] as string[],
+  // CommonJS dependencies bundled into an ES module still call `require` for Node built-ins.
+  // Quiet builds: only warnings and errors reach the console.
+  logLevel: "warning",
+  banner:
+    "import { createRequire as __hearthCreateRequire } from 'node:module'; const require = __hearthCreateRequire(import.meta.url);",
+} as const;
+
+/** The output file name of an ES module bundle, as NodejsFunction writes it. */
+export const BUNDLE_FILE = "index.mjs";
+
+/** ESBUILD_SETTINGS in NodejsFunction's terms. */
+export function nodejsBundling(settings = ESBUILD_SETTINGS): BundlingOptions {
+  return {
+    target: settings.target,
+    format: settings.format === "esm" ? OutputFormat.ESM : OutputFormat.CJS,
+    minify: settings.minify,
+    sourceMap: settings.sourcemap,
+    mainFields: [...settings.mainFields],
+    externalModules: [...settings.external],
+    banner: settings.banner,
+    logLevel: settings.logLevel === "warning" ? LogLevel.WARNING : LogLevel.INFO,
+    esbuildArgs: { "--tree-shaking": settings.treeShaking ? "true" : "false" },
+  };
+}

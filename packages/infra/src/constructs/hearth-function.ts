@@ -1,0 +1,77 @@
+import type { Duration } from "aws-cdk-lib";
+import * as iam from "aws-cdk-lib/aws-iam";
+import * as lambda from "aws-cdk-lib/aws-lambda";
+import { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
+import * as logs from "aws-cdk-lib/aws-logs";
+import { Construct } from "constructs";
+import { nodejsBundling } from "../bundling.js";
+import { type EnvironmentConfig, removalPolicyOf } from "../config.js";
+import type { FunctionDefinition } from "../functions.js";
+import { acknowledgeNag } from "../nag.js";
+import { LOCKFILE, REPO_ROOT } from "../paths.js";
+
+export interface HearthFunctionProps {
+  definition: FunctionDefinition;
+  config: EnvironmentConfig;
+  environment: Record<string, string>;
+  memorySize: number;
+  timeout: Duration;
+  description: string;
+}
+
+/**
+ * One function of the app: nodejs22.x on ARM64, bundled with the shared esbuild settings,
+ * its own log group with the environment's retention, and a role that starts with nothing
+ * but the right to write to that log group (grants add exactly what the function uses).
+ */
+export class HearthFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly logGroup: logs.LogGroup;
+  readonly role: iam.Role;
+
+  constructor(scope: Construct, id: string, props: HearthFunctionProps) {
+    super(scope, id);
+    const { definition, config } = props;
+    this.logGroup = new logs.LogGroup(this, "Logs", {
+      retention: config.logRetention,
+      removalPolicy: removalPolicyOf(config),
+    });
+    this.role = new iam.Role(this, "Role", {
+      assumedBy: new iam.ServicePrincipal("lambda.amazonaws.com"),
+      description: `Hearth ${config.name} ${definition.name}`,
+    });
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        resources: [this.logGroup.logGroupArn],
+      }),
+    );
+    this.function = new NodejsFunction(this, "Function", {
+      entry: definition.entry,
+      handler: "handler",
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize,
+      timeout: props.timeout,
+      description: props.description,
+      role: this.role,
+      logGroup: this.logGroup,
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: LOCKFILE,
+      bundling: nodejsBundling(),
+      environment: {
+        STAGE: config.name,
+        LOG_LEVEL: config.logLevel,
+        POWERTOOLS_SERVICE_NAME: `hearth-${definition.name}`,
+        ...props.environment,
+      },
+    });
+    acknowledgeNag(this.function, [
+      {
+        id: "AwsSolutions-L1",
+        reason:
+          "The project targets nodejs22.x (esbuild target node22, same major as CI); moving to a newer runtime is a deliberate, tested upgrade.",
+      },
+    ]);
+  }
+}

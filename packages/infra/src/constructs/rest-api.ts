@@ -1,0 +1,146 @@
+import { type ApiArea, ROUTES } from "@hearth/api-handlers";
+import { Duration, RemovalPolicy } from "aws-cdk-lib";
+import * as apigw from "aws-cdk-lib/aws-apigateway";
+import type * as cognito from "aws-cdk-lib/aws-cognito";
+import type * as lambda from "aws-cdk-lib/aws-lambda";
+import * as logs from "aws-cdk-lib/aws-logs";
+import { Construct } from "constructs";
+import { type EnvironmentConfig, removalPolicyOf } from "../config.js";
+import { acknowledgeNag } from "../nag.js";
+
+export interface RestApiProps {
+  config: EnvironmentConfig;
+  userPool: cognito.IUserPool;
+  /** The function behind each area of the route table. */
+  handlers: Record<ApiArea, lambda.IFunction>;
+}
+
+/** `{userId}` → `method.request.path.userId`: the path parameters a route must carry. */
+function pathParameters(resource: string): string[] {
+  return [...resource.matchAll(/\{([^}]+)\}/g)].map((match) => match[1]!);
+}
+
+/** Gateway error bodies in the API's error shape: `{"error": {"code", "message"}}`. */
+const ERROR_TEMPLATE =
+  '{"error":{"code":"$context.error.responseType","message":$context.error.messageString}}';
+
+/**
+ * The REST API, generated from the route table: every route a Cognito-authorized
+ * AWS_PROXY method on its area's function, CORS preflight for the environment's origins,
+ * gateway errors that carry CORS headers, stage throttling and JSON access logs.
+ */
+export class RestApi extends Construct {
+  readonly api: apigw.RestApi;
+  readonly authorizer: apigw.CognitoUserPoolsAuthorizer;
+
+  constructor(scope: Construct, id: string, props: RestApiProps) {
+    super(scope, id);
+    const { config } = props;
+    const accessLogs = new logs.LogGroup(this, "AccessLogs", {
+      retention: config.logRetention,
+      removalPolicy: removalPolicyOf(config),
+    });
+    const methods = [...new Set(ROUTES.map((route) => route.method))];
+
+    this.api = new apigw.RestApi(this, "Api", {
+      restApiName: `hearth-${config.name}`,
+      description: `Hearth ${config.name} API`,
+      endpointTypes: [apigw.EndpointType.REGIONAL],
+      // Execution logging needs the account-level CloudWatch role; kept on stack deletion
+      // because API Gateway's account settings are shared by every API in the region.
+      cloudWatchRole: true,
+      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+      deployOptions: {
+        stageName: config.name,
+        throttlingRateLimit: config.apiThrottling.rateLimit,
+        throttlingBurstLimit: config.apiThrottling.burstLimit,
+        accessLogDestination: new apigw.LogGroupLogDestination(accessLogs),
+        accessLogFormat: apigw.AccessLogFormat.jsonWithStandardFields(),
+        loggingLevel: apigw.MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false,
+        metricsEnabled: true,
+      },
+      defaultCorsPreflightOptions: {
+        allowOrigins: config.allowedOrigins,
+        allowMethods: [...methods, "OPTIONS"],
+        allowHeaders: ["Authorization", "Content-Type"],
+        maxAge: Duration.hours(1),
+      },
+    });
+
+    // The stack publishes the URL under the shared output key `ApiUrl`; drop RestApi's own output.
+    this.api.node.tryRemoveChild("Endpoint");
+    this.addCorsToGatewayErrors(config.allowedOrigins);
+
+    this.authorizer = new apigw.CognitoUserPoolsAuthorizer(this, "Authorizer", {
+      cognitoUserPools: [props.userPool],
+      identitySource: apigw.IdentitySource.header("Authorization"),
+      resultsCacheTtl: Duration.minutes(5),
+    });
+    const validator = this.api.addRequestValidator("RequestParameters", {
+      validateRequestParameters: true,
+      validateRequestBody: false,
+    });
+    const integrations = Object.fromEntries(
+      Object.entries(props.handlers).map(([area, handler]) => [
+        area,
+        new apigw.LambdaIntegration(handler, { proxy: true, allowTestInvoke: false }),
+      ]),
+    ) as Record<ApiArea, apigw.LambdaIntegration>;
+
+    for (const route of ROUTES) {
+      const requestParameters = Object.fromEntries([
+        ["method.request.header.Authorization", true],
+        ...pathParameters(route.resource).map((name) => [`method.request.path.${name}`, true]),
+      ]);
+      this.api.root.resourceForPath(route.resource).addMethod(route.method, integrations[route.area], {
+        authorizationType: apigw.AuthorizationType.COGNITO,
+        authorizer: this.authorizer,
+        requestValidator: validator,
+        requestParameters,
+      });
+    }
+
+    for (const preflight of this.api.methods.filter((method) => method.httpMethod === "OPTIONS")) {
+      acknowledgeNag(preflight, [
+        { id: "AwsSolutions-APIG4", reason: "CORS preflight: browsers send OPTIONS without credentials." },
+        { id: "AwsSolutions-COG4", reason: "CORS preflight: browsers send OPTIONS without credentials." },
+      ]);
+    }
+    acknowledgeNag(this.api, [
+      {
+        id: "AwsSolutions-APIG2",
+        reason:
+          "The gateway validates the token header and path parameters; JSON bodies are validated by each handler's schema so errors keep the API's error shape.",
+      },
+      {
+        id: "AwsSolutions-APIG3",
+        reason:
+          "No WAF: the API serves a small approved membership, every route needs a Cognito token, and stage throttling bounds abuse.",
+      },
+      {
+        id: "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]",
+        reason:
+          "API Gateway's account-level logging role uses the AWS-managed push-to-CloudWatch policy by design.",
+      },
+    ]);
+  }
+
+  private addCorsToGatewayErrors(allowedOrigins: string[]): void {
+    // A gateway response cannot check an origin against a list: one allowed origin is set
+    // literally; with several the caller's origin is echoed (these bodies carry no data).
+    const allowOrigin =
+      allowedOrigins.length === 1 ? `'${allowedOrigins[0]}'` : "method.request.header.Origin";
+    const responseHeaders = { "Access-Control-Allow-Origin": allowOrigin, Vary: "'Origin'" };
+    for (const [id, type] of [
+      ["Default4xx", apigw.ResponseType.DEFAULT_4XX],
+      ["Default5xx", apigw.ResponseType.DEFAULT_5XX],
+    ] as const) {
+      this.api.addGatewayResponse(id, {
+        type,
+        responseHeaders,
+        templates: { "application/json": ERROR_TEMPLATE },
+      });
+    }
+  }
+}

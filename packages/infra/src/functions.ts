@@ -1,0 +1,38 @@
+import { API_AREAS, API_HANDLER_ENTRIES, type ApiArea } from "@hearth/api-handlers";
+import { PROCESSOR_ENTRIES, PROCESSOR_NAMES, type ProcessorName } from "@hearth/stream-processors";
+
+/**
+ * Every Lambda function of the app, named once: the stacks create one NodejsFunction per
+ * entry and `pnpm bundle` writes `dist/functions/<name>/` for each.
+ */
+export interface ApiFunctionDefinition {
+  kind: "api";
+  name: `api-${ApiArea}`;
+  area: ApiArea;
+  entry: string;
+}
+export interface ProcessorFunctionDefinition {
+  kind: "processor";
+  name: `stream-${ProcessorName}`;
+  processor: ProcessorName;
+  entry: string;
+}
+export type FunctionDefinition = ApiFunctionDefinition | ProcessorFunctionDefinition;
+
+export const API_FUNCTIONS: readonly ApiFunctionDefinition[] = API_AREAS.map((area) => ({
+  kind: "api",
+  name: `api-${area}`,
+  area,
+  entry: API_HANDLER_ENTRIES[area],
+}));
+
+export const PROCESSOR_FUNCTIONS: readonly ProcessorFunctionDefinition[] = PROCESSOR_NAMES.map(
+  (processor) => ({
+    kind: "processor",
+    name: `stream-${processor}`,
+    processor,
+    entry: PROCESSOR_ENTRIES[processor],
+  }),
+);
+
+export const ALL_FUNCTIONS: readonly FunctionDefinition[] = [...API_FUNCTIONS, ...PROCESSOR_FUNCTIONS];

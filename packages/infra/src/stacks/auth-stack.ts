@@ -1,0 +1,81 @@
+import { Duration, Stack, type StackProps } from "aws-cdk-lib";
+import * as cognito from "aws-cdk-lib/aws-cognito";
+import type { Construct } from "constructs";
+import { type EnvironmentConfig, removalPolicyOf } from "../config.js";
+import { acknowledgeNag } from "../nag.js";
+
+export interface AuthStackProps extends StackProps {
+  config: EnvironmentConfig;
+}
+
+/** Group names the handlers check (`cognito:groups`): members and admins. */
+export const USER_GROUPS = ["Admins", "ApprovedUsers"] as const;
+
+/** The user pool: email sign-in, strong passwords, admin approval through the ApprovedUsers group. */
+export class AuthStack extends Stack {
+  readonly userPool: cognito.UserPool;
+  readonly webClient: cognito.UserPoolClient;
+
+  constructor(scope: Construct, id: string, props: AuthStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+
+    this.userPool = new cognito.UserPool(this, "UserPool", {
+      userPoolName: `hearth-${config.name}`,
+      // Signing up only creates an account; the API admits a user once an admin adds them to ApprovedUsers.
+      selfSignUpEnabled: config.selfSignUp,
+      signInAliases: { email: true },
+      signInCaseSensitive: false,
+      autoVerify: { email: true },
+      keepOriginal: { email: true },
+      standardAttributes: { email: { required: true, mutable: true } },
+      passwordPolicy: {
+        minLength: 12,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireDigits: true,
+        requireSymbols: true,
+        tempPasswordValidity: Duration.days(3),
+      },
+      mfa: cognito.Mfa.OPTIONAL,
+      mfaSecondFactor: { otp: true, sms: false },
+      accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
+      deletionProtection: config.production,
+      removalPolicy: removalPolicyOf(config),
+    });
+
+    this.webClient = this.userPool.addClient("WebClient", {
+      userPoolClientName: `hearth-${config.name}-web`,
+      // A browser app cannot keep a secret; SRP keeps the password off the wire, refresh is always allowed.
+      generateSecret: false,
+      authFlows: { userSrp: true },
+      disableOAuth: true,
+      preventUserExistenceErrors: true,
+      enableTokenRevocation: true,
+      idTokenValidity: Duration.hours(1),
+      accessTokenValidity: Duration.hours(1),
+      refreshTokenValidity: Duration.days(30),
+    });
+
+    for (const [index, groupName] of USER_GROUPS.entries()) {
+      this.userPool.addGroup(groupName, {
+        groupName,
+        precedence: index,
+        description: groupName === "Admins" ? "Family archive administrators" : "Approved family members",
+      });
+    }
+
+    acknowledgeNag(this.userPool, [
+      {
+        id: "AwsSolutions-COG2",
+        reason:
+          "MFA is optional (TOTP) rather than required: members are family of all ages and an admin approves every account.",
+      },
+      {
+        id: "AwsSolutions-COG8",
+        reason:
+          "Threat protection needs the Cognito Plus plan; the pool is small, invite-approved, and guarded by a strong password policy.",
+      },
+    ]);
+  }
+}

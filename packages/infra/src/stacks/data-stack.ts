@@ -1,0 +1,125 @@
+import {
+  type AttributeType as SpecAttributeType,
+  TABLE_SPECS,
+  type TableName,
+  type TableSpec,
+} from "@hearth/domain";
+import { Aws, Duration, Stack, type StackProps } from "aws-cdk-lib";
+import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
+import * as s3 from "aws-cdk-lib/aws-s3";
+import type { Construct } from "constructs";
+import { type EnvironmentConfig, removalPolicyOf } from "../config.js";
+import { acknowledgeNag } from "../nag.js";
+
+export interface DataStackProps extends StackProps {
+  config: EnvironmentConfig;
+}
+
+const attributeTypes: Record<SpecAttributeType, dynamodb.AttributeType> = {
+  S: dynamodb.AttributeType.STRING,
+  N: dynamodb.AttributeType.NUMBER,
+};
+
+function attribute(key: { name: string; type: SpecAttributeType }): dynamodb.Attribute {
+  return { name: key.name, type: attributeTypes[key.type] };
+}
+
+/**
+ * The attachments bucket's name, fixed per environment, account and region so the app stack
+ * can scope the upload grant to `attachments/*` by name (readable, and stable for cdk-nag).
+ */
+export function attachmentsBucketName(config: EnvironmentConfig): string {
+  return `hearth-${config.name}-attachments-${Aws.ACCOUNT_ID}-${Aws.REGION}`;
+}
+
+/** The prefix under which the messages function presigns uploads (`attachments/<user>/...`). */
+export const ATTACHMENT_KEY_PREFIX = "attachments/";
+
+/** The stateful part: one table per domain table spec, and the attachments bucket. */
+export class DataStack extends Stack {
+  readonly tables: Record<TableName, dynamodb.Table>;
+  readonly attachmentsBucket: s3.Bucket;
+
+  constructor(scope: Construct, id: string, props: DataStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const removalPolicy = removalPolicyOf(config);
+
+    this.tables = Object.fromEntries(
+      (TABLE_SPECS as readonly TableSpec[]).map((spec) => [spec.name, this.createTable(spec, config)]),
+    ) as Record<TableName, dynamodb.Table>;
+
+    const accessLogs = new s3.Bucket(this, "AccessLogs", {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      removalPolicy,
+      // Access logs live as long as the environment's other logs.
+      lifecycleRules: [{ id: "ExpireLogs", expiration: Duration.days(config.logRetention) }],
+    });
+    acknowledgeNag(accessLogs, [
+      {
+        id: "AwsSolutions-S1",
+        reason: "This is the server access log bucket itself; logging it into itself would loop.",
+      },
+    ]);
+
+    this.attachmentsBucket = new s3.Bucket(this, "Attachments", {
+      bucketName: attachmentsBucketName(config),
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: "attachments/",
+      removalPolicy,
+      cors: [
+        {
+          // Browsers upload attachments straight to S3 with the presigned PUT URL.
+          allowedMethods: [s3.HttpMethods.PUT],
+          allowedOrigins: config.allowedOrigins,
+          allowedHeaders: ["Content-Type", "Content-Length"],
+          maxAge: 3600,
+        },
+      ],
+      lifecycleRules: [
+        { id: "AbortIncompleteUploads", abortIncompleteMultipartUploadAfter: Duration.days(1) },
+        {
+          id: "TierOldAttachments",
+          transitions: [
+            {
+              storageClass: s3.StorageClass.INTELLIGENT_TIERING,
+              transitionAfter: config.attachmentsTieringAfter,
+            },
+          ],
+        },
+      ],
+    });
+  }
+
+  private createTable(spec: TableSpec, config: EnvironmentConfig): dynamodb.Table {
+    const table = new dynamodb.Table(this, spec.name, {
+      partitionKey: attribute(spec.partitionKey),
+      sortKey: spec.sortKey ? attribute(spec.sortKey) : undefined,
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      stream: spec.stream ? dynamodb.StreamViewType[spec.stream] : undefined,
+      timeToLiveAttribute: spec.timeToLiveAttribute,
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: config.production,
+      removalPolicy: removalPolicyOf(config),
+    });
+    for (const index of spec.globalSecondaryIndexes ?? []) {
+      const projection = index.projection;
+      table.addGlobalSecondaryIndex({
+        indexName: index.indexName,
+        partitionKey: attribute(index.partitionKey),
+        sortKey: index.sortKey ? attribute(index.sortKey) : undefined,
+        projectionType: dynamodb.ProjectionType[projection.type],
+        nonKeyAttributes: projection.type === "INCLUDE" ? projection.attributes : undefined,
+      });
+    }
+    return table;
+  }
+}
