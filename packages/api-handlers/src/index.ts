@@ -1,4 +1,5 @@
-export { type ApiHandler, createApiHandler, routeHandlerFor } from "./api-handler.js";
+export { createApiHandler, routeHandlerFor } from "./api-handler.js";
+export { type ApiHandler, createAreaHandler } from "./area-handler.js";
 export * from "./dependencies.js";
 export { MAX_BODY_BYTES } from "./http/request.js";
 export { CORS_ALLOWED_HEADERS, CORS_ALLOWED_METHODS, corsHeaders } from "./http/response.js";

@@ -2,7 +2,12 @@ import { pathToFileURL } from "node:url";
 import { ConfigurationError, deleteTables, tableEnvironment } from "@hearth/domain";
 import { createTestDatabase, type TestDatabase } from "@hearth/domain/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from "vitest";
-import { allowedOriginsFromEnv, apiDependenciesFromEnv, s3ClientOptions } from "../src/dependencies.js";
+import {
+  allowedOriginsFromEnv,
+  apiDependenciesFromEnv,
+  baseApiDependenciesFromEnv,
+  s3ClientOptions,
+} from "../src/dependencies.js";
 import { API_AREAS, API_HANDLER_ENTRIES } from "../src/routes.js";
 import { apiEvent, lambdaContext, toApiResponse } from "./helpers.js";
 
@@ -69,6 +74,13 @@ describe("apiDependenciesFromEnv", () => {
         localEnv({ STAGE: "prod", DYNAMODB_ENDPOINT: "", S3_ENDPOINT: "", CURSOR_SECRET: "" }),
       ),
     ).toThrow(/CURSOR_SECRET/);
+  });
+
+  it("builds the base dependencies (areas that do not upload) with no S3 client or bucket", async () => {
+    const deps = baseApiDependenciesFromEnv(localEnv({ ATTACHMENTS_BUCKET: "", S3_ENDPOINT: "" }));
+    expect(Object.keys(deps).sort()).toEqual(["allowedOrigins", "logger", "newId", "now", "repositories"]);
+    await deps.repositories.profiles.upsert("user-from-base-env", { displayName: "Base" });
+    expect((await db.repositories.profiles.get("user-from-base-env"))?.displayName).toBe("Base");
   });
 
   it("reads no allowed origins as an empty list", () => {

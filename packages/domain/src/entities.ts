@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** Limits shared by validation and the handlers' error messages. */
 export const LIMITS = {

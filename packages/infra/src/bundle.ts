@@ -35,8 +35,10 @@ export interface BundleResult {
   name: string;
   outdir: string;
   bytes: number;
-  /** Source files that went into the bundle, relative to the repo root. */
+  /** Source files esbuild read for the bundle, relative to the repo root. */
   inputs: string[];
+  /** Bytes each input contributes to the bundle after tree shaking; 0 when shaken out entirely. */
+  bytesByInput: Record<string, number>;
 }
 
 /** Bundles one function into `<distDir>/<name>/` (emptied first). */
@@ -47,5 +49,9 @@ export async function bundleFunction(definition: FunctionDefinition, distDir: st
   const result = await build(esbuildBuildOptions(definition.entry, outdir));
   const metafile = result.metafile as Metafile;
   const { size } = await stat(join(outdir, BUNDLE_FILE));
-  return { name: definition.name, outdir, bytes: size, inputs: Object.keys(metafile.inputs) };
+  const output = Object.values(metafile.outputs).find((candidate) => candidate.entryPoint !== undefined);
+  const bytesByInput = Object.fromEntries(
+    Object.keys(metafile.inputs).map((input) => [input, output?.inputs[input]?.bytesInOutput ?? 0]),
+  );
+  return { name: definition.name, outdir, bytes: size, inputs: Object.keys(metafile.inputs), bytesByInput };
 }

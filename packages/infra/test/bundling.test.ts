@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { API_AREAS, API_ATTACHMENT_UPLOADERS, type ApiArea } from "@hearth/api-handlers";
 import { App, Duration, Stack } from "aws-cdk-lib";
 import type { Asset } from "aws-cdk-lib/aws-s3-assets";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -8,7 +9,7 @@ import { type BundleResult, bundleFunction } from "../src/bundle.js";
 import { BUNDLE_FILE } from "../src/bundling.js";
 import { ENVIRONMENTS } from "../src/config.js";
 import { HearthFunction } from "../src/constructs/hearth-function.js";
-import { ALL_FUNCTIONS, API_FUNCTIONS } from "../src/functions.js";
+import { ALL_FUNCTIONS, API_FUNCTIONS, PROCESSOR_FUNCTIONS } from "../src/functions.js";
 
 /** Packages that are only ever devDependencies in this workspace: none may reach a bundle. */
 const DEV_ONLY = [
@@ -40,6 +41,37 @@ describe("function bundles (real esbuild, no Docker)", () => {
         inputs.filter((input) => DEV_ONLY.some((pkg) => input.includes(`node_modules/${pkg}/`))),
       ).toEqual([]);
       expect(inputs.filter((input) => input.includes("packages/infra/"))).toEqual([]);
+    },
+  );
+
+  it.each(API_FUNCTIONS.map((f) => [f.name, f.area] as const))(
+    "%s carries its own area's routes only, and the S3 client only if it presigns uploads",
+    (name, area) => {
+      const { inputs } = results.get(name)!;
+      const areaFiles = (other: ApiArea) =>
+        inputs.filter((input) => input.endsWith(`packages/api-handlers/src/areas/${other}.ts`));
+      expect(areaFiles(area)).toHaveLength(1);
+      for (const other of API_AREAS.filter((a) => a !== area)) expect(areaFiles(other)).toEqual([]);
+      const uploads = (API_ATTACHMENT_UPLOADERS as readonly ApiArea[]).includes(area);
+      const s3Inputs = inputs.filter((input) =>
+        /node_modules\/@aws-sdk\/(client-s3|s3-request-presigner)\//.test(input),
+      );
+      expect(s3Inputs.length > 0).toBe(uploads);
+    },
+  );
+
+  it.each(PROCESSOR_FUNCTIONS.map((f) => f.name))("%s carries no S3 client", (name) => {
+    const { inputs } = results.get(name)!;
+    expect(inputs.filter((input) => input.includes("node_modules/@aws-sdk/client-s3/"))).toEqual([]);
+  });
+
+  it.each(ALL_FUNCTIONS.map((f) => f.name))(
+    "%s carries zod's English messages only (a named `z` import would pull in every locale)",
+    (name) => {
+      const locales = Object.entries(results.get(name)!.bytesByInput)
+        .filter(([input, bytes]) => bytes > 0 && /node_modules\/zod\/v4\/locales\//.test(input))
+        .map(([input]) => input.replace(/.*\/locales\//, ""));
+      expect(locales).toEqual(["en.js"]);
     },
   );
 

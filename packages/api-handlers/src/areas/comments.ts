@@ -1,5 +1,5 @@
 import { LIMITS, sanitizeText } from "@hearth/domain";
-import { z } from "zod";
+import * as z from "zod";
 import { type AreaRoutes, created, ok } from "../http/route-handler.js";
 import { commentView } from "../views.js";
 import { authorName } from "./authors.js";

@@ -8,7 +8,7 @@ import {
   type Repositories,
   sanitizeText,
 } from "@hearth/domain";
-import { z } from "zod";
+import * as z from "zod";
 import { badRequest, forbidden, type HttpError, notFound, payloadTooLarge } from "../http/errors.js";
 import { type AreaRoutes, created, ok } from "../http/route-handler.js";
 import {

@@ -6,7 +6,7 @@ import {
   profileUpdateSchema,
   sanitizeText,
 } from "@hearth/domain";
-import { z } from "zod";
+import * as z from "zod";
 import { forbidden, notFound } from "../http/errors.js";
 import { type AreaRoutes, ok } from "../http/route-handler.js";
 import { commentView, profileView } from "../views.js";

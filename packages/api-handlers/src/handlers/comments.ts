@@ -1,5 +1,6 @@
-import { createApiHandler } from "../api-handler.js";
-import { apiDependenciesFromEnv } from "../dependencies.js";
+import { createAreaHandler } from "../area-handler.js";
+import { commentRoutes } from "../areas/comments.js";
+import { baseApiDependenciesFromEnv } from "../base-dependencies.js";
 
 /** Lambda entry of the comments routes; dependencies are built once per container. */
-export const handler = createApiHandler("comments", apiDependenciesFromEnv());
+export const handler = createAreaHandler("comments", commentRoutes, baseApiDependenciesFromEnv());

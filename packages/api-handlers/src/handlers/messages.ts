@@ -1,5 +1,6 @@
-import { createApiHandler } from "../api-handler.js";
+import { createAreaHandler } from "../area-handler.js";
+import { messageRoutes } from "../areas/messages.js";
 import { apiDependenciesFromEnv } from "../dependencies.js";
 
-/** Lambda entry of the messages routes; dependencies are built once per container. */
-export const handler = createApiHandler("messages", apiDependenciesFromEnv());
+/** Lambda entry of the messages routes (the only area that presigns uploads); built once per container. */
+export const handler = createAreaHandler("messages", messageRoutes, apiDependenciesFromEnv());

@@ -1,5 +1,6 @@
-import { createApiHandler } from "../api-handler.js";
-import { apiDependenciesFromEnv } from "../dependencies.js";
+import { createAreaHandler } from "../area-handler.js";
+import { profileRoutes } from "../areas/profile.js";
+import { baseApiDependenciesFromEnv } from "../base-dependencies.js";
 
 /** Lambda entry of the profile routes; dependencies are built once per container. */
-export const handler = createApiHandler("profile", apiDependenciesFromEnv());
+export const handler = createAreaHandler("profile", profileRoutes, baseApiDependenciesFromEnv());

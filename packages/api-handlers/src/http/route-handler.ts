@@ -1,6 +1,6 @@
 import type { Caller, PageRequest } from "@hearth/domain";
 import type { z } from "zod";
-import type { ApiDependencies } from "../dependencies.js";
+import type { ApiDependencies, AreaDependencies } from "../dependencies.js";
 import type { ApiArea, ROUTES } from "../routes.js";
 
 /** A parsed request as a route implementation sees it; everything is checked on access. */
@@ -19,7 +19,8 @@ export interface ApiResult {
   body: unknown;
 }
 
-export type RouteHandler = (request: ApiRequest, deps: ApiDependencies) => Promise<ApiResult>;
+/** One route's implementation, given the dependencies its area may use. */
+export type RouteHandler<Deps = ApiDependencies> = (request: ApiRequest, deps: Deps) => Promise<ApiResult>;
 
 type Route = (typeof ROUTES)[number];
 /** `"GET /profile/{userId}"` and so on, for the routes of one area. */
@@ -31,7 +32,7 @@ export type RouteKey<A extends ApiArea> =
     : never;
 
 /** An area's implementation: exactly its routes from the route table, checked by the compiler. */
-export type AreaRoutes<A extends ApiArea> = Record<RouteKey<A>, RouteHandler>;
+export type AreaRoutes<A extends ApiArea> = Record<RouteKey<A>, RouteHandler<AreaDependencies<A>>>;
 
 export const routeKey = (route: { method: string; resource: string }) => `${route.method} ${route.resource}`;
 

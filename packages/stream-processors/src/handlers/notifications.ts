@@ -1,5 +1,5 @@
 import { processorDependenciesFromEnv } from "../dependencies.js";
-import { createProcessor } from "../processor.js";
+import { createNotificationProcessor } from "../processor.js";
 
 /** Lambda entry: dependencies are built once per container from the environment. */
-export const handler = createProcessor("notifications", processorDependenciesFromEnv());
+export const handler = createNotificationProcessor(processorDependenciesFromEnv());

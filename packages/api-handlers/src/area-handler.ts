@@ -1,0 +1,103 @@
+import { assertAdmin, assertMember, type Caller } from "@hearth/domain";
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
+import type { AreaDependencies } from "./dependencies.js";
+import { INTERNAL_ERROR_MESSAGE, notFound, toHttpError } from "./http/errors.js";
+import {
+  callerFromEvent,
+  headerValue,
+  pageRequestFrom,
+  parseJsonBody,
+  pathParameter,
+  rawBody,
+} from "./http/request.js";
+import { corsHeaders, errorBody, jsonResponse } from "./http/response.js";
+import { type ApiRequest, type AreaRoutes, type RouteHandler, routeKey } from "./http/route-handler.js";
+import { type ApiArea, findRoute, type RouteDefinition } from "./routes.js";
+
+export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+
+/** The route and its implementation, if the route table gives `method resource` to `area`. */
+export function resolveAreaRoute<A extends ApiArea>(
+  area: A,
+  areaRoutes: AreaRoutes<A>,
+  method: string,
+  resource: string,
+): { route: RouteDefinition; handler: RouteHandler<AreaDependencies<A>> } | undefined {
+  const route = findRoute(method, resource);
+  if (!route || route.area !== area) return undefined;
+  const handler = (areaRoutes as Record<string, RouteHandler<AreaDependencies<A>>>)[routeKey(route)];
+  return handler ? { route, handler } : undefined;
+}
+
+/**
+ * The Lambda handler of one area, given that area's routes: finds the route (`resource` +
+ * `httpMethod`), checks the caller may use it, runs it, and turns every outcome into a JSON
+ * response with CORS headers. Logs carry the request id and route, never the token or the
+ * body. It imports no area, so a Lambda entry that passes its own area's routes bundles
+ * only those.
+ */
+export function createAreaHandler<A extends ApiArea>(
+  area: A,
+  // Inferred from `area` alone, so another area's routes or too few dependencies do not compile.
+  areaRoutes: NoInfer<AreaRoutes<A>>,
+  deps: NoInfer<AreaDependencies<A>>,
+): ApiHandler {
+  return async (event, context) => {
+    const startedAt = Date.now();
+    const logger = deps.logger.createChild({
+      persistentKeys: {
+        requestId: event.requestContext?.requestId,
+        route: `${event.httpMethod} ${event.resource}`,
+      },
+    });
+    logger.addContext(context);
+    const headers = corsHeaders(headerValue(event, "origin"), deps.allowedOrigins);
+    // A CORS preflight carries no token; it only learns what the CORS headers already say.
+    if (event.httpMethod === "OPTIONS") return { statusCode: 204, headers, body: "" };
+    let caller: Caller | undefined;
+    try {
+      const resolved = resolveAreaRoute(area, areaRoutes, event.httpMethod, event.resource);
+      if (!resolved) throw notFound("There is no such route");
+      const { route, handler } = resolved;
+      caller = callerFromEvent(event, deps.now());
+      assertMember(caller);
+      if (route.access === "admin") assertAdmin(caller);
+      const body = rawBody(event);
+      const request: ApiRequest = {
+        caller,
+        path: (name) => pathParameter(event, name),
+        page: () => pageRequestFrom(event),
+        body: (schema) => parseJsonBody(body, schema),
+      };
+      const result = await handler(request, deps);
+      logger.info("Request handled", {
+        statusCode: result.statusCode,
+        userId: caller.userId,
+        durationMs: Date.now() - startedAt,
+      });
+      return jsonResponse(result.statusCode, result.body, headers);
+    } catch (error) {
+      const httpError = toHttpError(error);
+      if (httpError) {
+        logger.info("Request refused", {
+          statusCode: httpError.statusCode,
+          errorCode: httpError.code,
+          reason: httpError.message,
+          userId: caller?.userId,
+          durationMs: Date.now() - startedAt,
+        });
+        return jsonResponse(httpError.statusCode, errorBody(httpError.code, httpError.message), {
+          ...headers,
+          ...httpError.headers,
+        });
+      }
+      logger.error("Request failed", {
+        statusCode: 500,
+        userId: caller?.userId,
+        durationMs: Date.now() - startedAt,
+        error,
+      });
+      return jsonResponse(500, errorBody("INTERNAL_ERROR", INTERNAL_ERROR_MESSAGE), headers);
+    }
+  };
+}

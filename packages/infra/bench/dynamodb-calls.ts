@@ -1,0 +1,436 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import {
+  API_AREAS,
+  type ApiArea,
+  type ApiDependencies,
+  type ApiHandler,
+  apiDependenciesFromEnv,
+  createApiHandler,
+  findRoute,
+  ROUTES,
+} from "@hearth/api-handlers";
+import {
+  CursorCodec,
+  createDocumentClient,
+  createRepositories,
+  createTables,
+  deleteTables,
+  tableEnvironment,
+} from "@hearth/domain";
+import { localClient, type RunningDynamo, startDynamoDbLocal } from "@hearth/domain/testing";
+import type { APIGatewayProxyEvent, Context } from "aws-lambda";
+import { formatTable, machineInfo, writeResult } from "./results.js";
+
+/**
+ * `pnpm bench:dynamodb-calls`: runs every route's handler in-process against DynamoDB Local
+ * (its own, or `DYNAMODB_ENDPOINT`'s) and counts the DynamoDB commands each request sends,
+ * with a middleware on the document client the repositories use. Retries are counted too:
+ * every `send` is one call, as it is on the bill.
+ */
+
+interface BenchUser {
+  userId: string;
+  email: string;
+  name: string;
+  groups: string[];
+}
+const user = (id: string, groups = ["ApprovedUsers"]): BenchUser => ({
+  userId: `user-${id}`,
+  email: `${id}@example.org`,
+  name: id[0]!.toUpperCase() + id.slice(1),
+  groups,
+});
+const alice = user("alice");
+const bob = user("bob");
+const carol = user("carol");
+const dave = user("dave");
+const admin = user("admin", ["Admins"]);
+
+interface RequestOptions {
+  caller?: BenchUser;
+  path?: Record<string, string>;
+  query?: Record<string, string>;
+  body?: unknown;
+}
+
+/** A REST (v1) proxy event as API Gateway builds it after the Cognito authorizer. */
+function apiEvent(method: string, resource: string, options: RequestOptions): APIGatewayProxyEvent {
+  const caller = options.caller ?? alice;
+  const encoded = Object.fromEntries(
+    Object.entries(options.path ?? {}).map(([name, value]) => [name, encodeURIComponent(value)]),
+  );
+  const path = resource.replace(/\{(\w+)\}/g, (_, name: string) => encoded[name] ?? "");
+  const claims = {
+    sub: caller.userId,
+    email: caller.email,
+    name: caller.name,
+    "cognito:groups": caller.groups.join(","),
+    token_use: "id",
+    exp: String(Math.floor(Date.now() / 1000) + 3600),
+  };
+  return {
+    resource,
+    path,
+    httpMethod: method,
+    headers: { Origin: "https://hearth.example.org", "Content-Type": "application/json" },
+    multiValueHeaders: {},
+    queryStringParameters: options.query ?? null,
+    multiValueQueryStringParameters: null,
+    pathParameters: Object.keys(encoded).length ? encoded : null,
+    stageVariables: null,
+    body: options.body === undefined ? null : JSON.stringify(options.body),
+    isBase64Encoded: false,
+    requestContext: {
+      authorizer: { claims },
+      requestId: randomUUID(),
+      httpMethod: method,
+      resourcePath: resource,
+      path,
+    } as unknown as APIGatewayProxyEvent["requestContext"],
+  };
+}
+
+const lambdaContext = { awsRequestId: "bench", functionName: "hearth-bench" } as Context;
+
+// --- DynamoDB and the handlers, with a counter on the document client ------------------
+
+// An already running DynamoDB (DYNAMODB_ENDPOINT) is used as it is; otherwise one of our own.
+const started: RunningDynamo | undefined = process.env.DYNAMODB_ENDPOINT
+  ? undefined
+  : await startDynamoDbLocal();
+const endpoint = process.env.DYNAMODB_ENDPOINT || started!.endpoint;
+const client = localClient(endpoint);
+const prefix = `bench-${randomBytes(3).toString("hex")}-`;
+
+/** Every DynamoDB operation sent while `recording` is on, by name (`GetItem`, `Query`, …). */
+let recorded: string[] | undefined;
+const doc = createDocumentClient({ stage: "bench", endpoint });
+doc.middlewareStack.add(
+  (next, context) => async (args) => {
+    recorded?.push(String(context.commandName).replace(/Command$/, ""));
+    return next(args);
+  },
+  // `initialize` runs once per send, before the retry middleware: one entry per call made.
+  { step: "initialize", name: "countDynamoDbCalls" },
+);
+
+try {
+  const tables = await createTables(client, prefix);
+  // The functions' own factory, with the repositories swapped for ones on the counted client.
+  const deps: ApiDependencies = {
+    ...apiDependenciesFromEnv({
+      ...tableEnvironment(tables),
+      STAGE: "bench",
+      DYNAMODB_ENDPOINT: endpoint,
+      // Presigning is offline: this S3 endpoint is never called.
+      S3_ENDPOINT: "http://127.0.0.1:9",
+      AWS_REGION: "eu-west-1",
+      CURSOR_SECRET: randomBytes(16).toString("hex"),
+      ALLOWED_ORIGINS: "https://hearth.example.org",
+      ATTACHMENTS_BUCKET: "hearth-bench-attachments",
+      LOG_LEVEL: "SILENT",
+    }),
+    repositories: createRepositories({
+      doc,
+      tables,
+      cursors: new CursorCodec(randomBytes(16).toString("hex")),
+    }),
+  };
+  const handlers = Object.fromEntries(
+    API_AREAS.map((area) => [area, createApiHandler(area, deps)]),
+  ) as Record<ApiArea, ApiHandler>;
+
+  // biome-ignore lint/suspicious/noExplicitAny: response bodies are read by field name only
+  async function call(method: string, resource: string, options: RequestOptions = {}): Promise<any> {
+    const route = findRoute(method, resource);
+    if (!route) throw new Error(`No route ${method} ${resource}`);
+    const result = await handlers[route.area](apiEvent(method, resource, options), lambdaContext);
+    return { status: result.statusCode, body: result.body ? JSON.parse(result.body) : undefined };
+  }
+
+  async function setUp(method: string, resource: string, options: RequestOptions = {}) {
+    const response = await call(method, resource, options);
+    if (response.status >= 300) {
+      throw new Error(`Setting up with ${method} ${resource} failed: ${JSON.stringify(response.body)}`);
+    }
+    return response.body;
+  }
+
+  // --- Data a family archive would have: profiles, a busy item, reactions, conversations ---
+  const itemId = "/2015/christmas";
+  for (const member of [alice, bob, carol, admin]) {
+    await setUp("PUT", "/profile", { caller: member, body: { displayName: member.name, bio: "Family" } });
+  }
+  const commentIds: string[] = [];
+  for (let n = 0; n < 30; n++) {
+    const author = [alice, bob, carol][n % 3]!;
+    const comment = await setUp("POST", "/comments/{itemId}", {
+      caller: author,
+      path: { itemId },
+      body: { commentText: `Comment ${n} on Christmas 2015`, itemTitle: "Christmas 2015" },
+    });
+    commentIds.push(comment.commentId);
+  }
+  const [liked, toEdit, toDelete, toModerate] = commentIds.filter((_, n) => n % 3 === 0) as [
+    string,
+    string,
+    string,
+    string,
+  ];
+  for (const member of [bob, carol, admin]) {
+    await setUp("POST", "/reactions/{commentId}", { caller: member, path: { commentId: liked } });
+  }
+  const direct = await setUp("POST", "/messages/conversations", {
+    body: { participantIds: [bob.userId], messageText: "Hello Bob" },
+  });
+  for (let n = 0; n < 25; n++) {
+    await setUp("POST", "/messages/conversations/{conversationId}", {
+      caller: n % 2 ? alice : bob,
+      path: { conversationId: direct.conversationId },
+      body: { messageText: `Message ${n}` },
+    });
+  }
+  const group = await setUp("POST", "/messages/conversations", {
+    body: { participantIds: [bob.userId, carol.userId], messageText: "Hello all", title: "Cousins" },
+  });
+  const secondPage = await setUp("GET", "/comments/{itemId}", { path: { itemId }, query: { limit: "20" } });
+
+  // --- What is measured: one request per case, in this order ------------------------------
+  interface Case {
+    method: string;
+    resource: string;
+    name: string;
+    status: number;
+    options?: RequestOptions;
+  }
+  const cases: Case[] = [
+    {
+      method: "GET",
+      resource: "/profile/{userId}",
+      name: "another member's",
+      status: 200,
+      options: { caller: bob, path: { userId: alice.userId } },
+    },
+    {
+      method: "GET",
+      resource: "/profile/{userId}",
+      name: "no such profile",
+      status: 404,
+      options: { path: { userId: "user-nobody" } },
+    },
+    {
+      method: "PUT",
+      resource: "/profile",
+      name: "update",
+      status: 200,
+      options: { body: { bio: "Keeper of the archive" } },
+    },
+    {
+      method: "PUT",
+      resource: "/profile",
+      name: "first save",
+      status: 200,
+      options: { caller: dave, body: { displayName: "Dave" } },
+    },
+    {
+      method: "GET",
+      resource: "/profile/{userId}/comments",
+      name: "page of 20",
+      status: 200,
+      options: { caller: bob, path: { userId: alice.userId }, query: { limit: "20" } },
+    },
+    {
+      method: "GET",
+      resource: "/comments/{itemId}",
+      name: "page of 20",
+      status: 200,
+      options: { path: { itemId }, query: { limit: "20" } },
+    },
+    {
+      method: "GET",
+      resource: "/comments/{itemId}",
+      name: "next page (cursor)",
+      status: 200,
+      options: { path: { itemId }, query: { limit: "20", cursor: secondPage.nextCursor } },
+    },
+    {
+      method: "POST",
+      resource: "/comments/{itemId}",
+      name: "new comment",
+      status: 201,
+      options: { path: { itemId }, body: { commentText: "What a day", itemTitle: "Christmas 2015" } },
+    },
+    {
+      method: "POST",
+      resource: "/comments/{itemId}",
+      name: "invalid body",
+      status: 400,
+      options: { path: { itemId }, body: { commentText: "" } },
+    },
+    {
+      method: "PUT",
+      resource: "/comments/{itemId}/{commentId}",
+      name: "edit own",
+      status: 200,
+      options: { path: { itemId, commentId: toEdit }, body: { commentText: "Edited" } },
+    },
+    {
+      method: "DELETE",
+      resource: "/comments/{itemId}/{commentId}",
+      name: "delete own",
+      status: 200,
+      options: { path: { itemId, commentId: toDelete } },
+    },
+    {
+      method: "DELETE",
+      resource: "/admin/comments/{commentId}",
+      name: "moderate",
+      status: 200,
+      options: { caller: admin, path: { commentId: toModerate } },
+    },
+    {
+      method: "POST",
+      resource: "/reactions/{commentId}",
+      name: "like",
+      status: 200,
+      options: { path: { commentId: liked } },
+    },
+    {
+      method: "POST",
+      resource: "/reactions/{commentId}",
+      name: "unlike",
+      status: 200,
+      options: { path: { commentId: liked } },
+    },
+    {
+      method: "GET",
+      resource: "/reactions/{commentId}",
+      name: "who reacted",
+      status: 200,
+      options: { path: { commentId: liked } },
+    },
+    { method: "GET", resource: "/messages/conversations", name: "inbox", status: 200 },
+    {
+      method: "POST",
+      resource: "/messages/conversations",
+      name: "new direct",
+      status: 201,
+      options: { caller: carol, body: { participantIds: [dave.userId], messageText: "Hi Dave" } },
+    },
+    {
+      method: "POST",
+      resource: "/messages/conversations",
+      name: "existing direct",
+      status: 201,
+      options: { body: { participantIds: [bob.userId], messageText: "Again" } },
+    },
+    {
+      method: "POST",
+      resource: "/messages/conversations",
+      name: "group of 4",
+      status: 201,
+      options: {
+        body: { participantIds: [bob.userId, carol.userId, dave.userId], messageText: "All of us" },
+      },
+    },
+    {
+      method: "GET",
+      resource: "/messages/conversations/{conversationId}",
+      name: "page of 20",
+      status: 200,
+      options: { path: { conversationId: direct.conversationId }, query: { limit: "20" } },
+    },
+    {
+      method: "GET",
+      resource: "/messages/conversations/{conversationId}",
+      name: "outsider",
+      status: 403,
+      options: { caller: carol, path: { conversationId: direct.conversationId } },
+    },
+    {
+      method: "POST",
+      resource: "/messages/conversations/{conversationId}",
+      name: "direct",
+      status: 201,
+      options: { path: { conversationId: direct.conversationId }, body: { messageText: "Ping" } },
+    },
+    {
+      method: "POST",
+      resource: "/messages/conversations/{conversationId}",
+      name: "group of 3",
+      status: 201,
+      options: { path: { conversationId: group.conversationId }, body: { messageText: "Ping all" } },
+    },
+    {
+      method: "PUT",
+      resource: "/messages/conversations/{conversationId}/read",
+      name: "mark read",
+      status: 200,
+      options: { caller: bob, path: { conversationId: direct.conversationId } },
+    },
+    {
+      method: "POST",
+      resource: "/messages/upload",
+      name: "presign",
+      status: 200,
+      options: { body: { filename: "tree.pdf", contentType: "application/pdf", size: 1000 } },
+    },
+  ];
+  const uncovered = ROUTES.filter(
+    (route) => !cases.some((c) => c.method === route.method && c.resource === route.resource),
+  );
+  if (uncovered.length) {
+    throw new Error(`No benchmark case for: ${uncovered.map((r) => `${r.method} ${r.resource}`).join(", ")}`);
+  }
+
+  const results = [];
+  for (const measured of cases) {
+    recorded = [];
+    const response = await call(measured.method, measured.resource, measured.options);
+    const operations = recorded;
+    recorded = undefined;
+    if (response.status !== measured.status) {
+      throw new Error(
+        `${measured.method} ${measured.resource} (${measured.name}) answered ${response.status}, not ${measured.status}: ${JSON.stringify(response.body)}`,
+      );
+    }
+    const byOperation: Record<string, number> = {};
+    for (const operation of operations) byOperation[operation] = (byOperation[operation] ?? 0) + 1;
+    results.push({
+      route: `${measured.method} ${measured.resource}`,
+      case: measured.name,
+      status: response.status,
+      calls: operations.length,
+      byOperation,
+      sequence: operations,
+    });
+  }
+
+  console.log(
+    formatTable(
+      ["route", "case", "status", "calls", "operations (in the order first sent)"],
+      results.map((r) => [
+        r.route,
+        r.case,
+        r.status,
+        r.calls,
+        Object.entries(r.byOperation)
+          .map(([operation, count]) => `${operation}×${count}`)
+          .join(" "),
+      ]),
+      2,
+    ),
+  );
+  const path = await writeResult("dynamodb-calls", {
+    benchmark: "dynamodb-calls",
+    measuredAt: new Date().toISOString(),
+    machine: machineInfo(),
+    results,
+  });
+  console.log(`\nWrote ${path}`);
+} finally {
+  await deleteTables(client, prefix).catch(() => {});
+  client.destroy();
+  doc.destroy();
+  await started?.stop();
+}
