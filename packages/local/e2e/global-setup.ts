@@ -1,0 +1,50 @@
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { freePort } from "@hearth/domain/testing";
+import type { TestProject } from "vitest/node";
+import { configFromEnv, DEFAULT_OUTPUTS_FILE } from "../src/config.js";
+import { readOutputs } from "../src/outputs.js";
+import { startLocalStack } from "../src/stack.js";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    outputsFile: string;
+  }
+}
+
+async function apiAnswers(apiUrl: string): Promise<boolean> {
+  try {
+    const response = await fetch(apiUrl, { signal: AbortSignal.timeout(2000) });
+    await response.body?.cancel();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Uses the stack the outputs file describes (HEARTH_OUTPUTS, default `.local/outputs.json`)
+ * when its API answers; otherwise starts a throwaway local stack on free ports for this run.
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const requested = resolve(process.env.HEARTH_OUTPUTS || DEFAULT_OUTPUTS_FILE);
+  if (existsSync(requested) && (await apiAnswers(readOutputs(requested).ApiUrl))) {
+    project.provide("outputsFile", requested);
+    return async () => {};
+  }
+  if (process.env.HEARTH_OUTPUTS) {
+    throw new Error(
+      `The stack in ${requested} does not answer; start it or drop HEARTH_OUTPUTS to run a local one`,
+    );
+  }
+  const dataDir = mkdtempSync(join(tmpdir(), "hearth-e2e-"));
+  const config = configFromEnv({ ...process.env, HEARTH_LOCAL_DIR: dataDir });
+  for (const setting of Object.values(config.ports)) setting.port = await freePort();
+  const stack = await startLocalStack({ ...config, seed: false });
+  project.provide("outputsFile", config.outputsFile);
+  return async () => {
+    await stack.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+}

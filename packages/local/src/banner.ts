@@ -1,0 +1,33 @@
+import type { StackOutputs } from "./outputs.js";
+import { DEMO_USERS } from "./seed.js";
+
+/** What `pnpm dev` prints once everything answers. */
+export function readyBanner(
+  outputs: StackOutputs,
+  options: { outputsFile: string; seconds: number },
+): string {
+  const signIn =
+    `aws cognito-idp initiate-auth --endpoint-url ${outputs.CognitoEndpoint} --region ${outputs.Region} ` +
+    `--client-id ${outputs.UserPoolClientId} --auth-flow USER_PASSWORD_AUTH ` +
+    `--auth-parameters USERNAME=${DEMO_USERS.member.email},PASSWORD=${DEMO_USERS.member.password}`;
+  return [
+    "",
+    `Hearth is running locally (ready in ${options.seconds.toFixed(1)} s)`,
+    "",
+    `  API            ${outputs.ApiUrl}`,
+    `  Email inbox    ${outputs.SesEndpoint}/`,
+    `  Cognito        ${outputs.CognitoEndpoint}  (pool ${outputs.UserPoolId}, client ${outputs.UserPoolClientId})`,
+    `  DynamoDB       ${outputs.DynamoDbEndpoint}`,
+    `  S3             ${outputs.S3Endpoint}  (bucket ${outputs.AttachmentsBucket})`,
+    `  Outputs        ${options.outputsFile}`,
+    "",
+    `  Demo admin     ${DEMO_USERS.admin.email} / ${DEMO_USERS.admin.password}`,
+    `  Demo member    ${DEMO_USERS.member.email} / ${DEMO_USERS.member.password}`,
+    "",
+    "  Sign in (ID token in AuthenticationResult.IdToken):",
+    `    ${signIn}`,
+    "",
+    "Ctrl-C stops everything; data stays in .local/ (pnpm dev --reset starts clean).",
+    "",
+  ].join("\n");
+}

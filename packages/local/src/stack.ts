@@ -1,0 +1,252 @@
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import type { Server } from "node:http";
+import { join } from "node:path";
+import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
+import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
+import { S3Client } from "@aws-sdk/client-s3";
+import { ROUTES } from "@hearth/api-handlers";
+import {
+  CursorCodec,
+  createDocumentClient,
+  createRepositories,
+  createTables,
+  deleteTables,
+  streamArnOf,
+  tableEnvironment,
+} from "@hearth/domain";
+import { assertJavaAvailable, localClient } from "@hearth/domain/testing";
+import { matchesFilterPattern, STREAM_BATCHING, STREAM_SUBSCRIPTIONS } from "@hearth/stream-processors";
+import { CheckpointStore } from "./checkpoints.js";
+import type { LocalStackConfig } from "./config.js";
+import { DeadLetterFile } from "./dead-letters.js";
+import { startCognito, startDynamoDb, startS3, startSes, useExternalDynamoDb } from "./engines.js";
+import { createApiHandlers, createStreamProcessors } from "./functions.js";
+import { createGateway } from "./gateway.js";
+import { type StackOutputs, writeOutputs } from "./outputs.js";
+import { assertPortFree } from "./ports.js";
+import { ProcessGroup } from "./processes.js";
+import { ensureBucket, ensureUserPool } from "./provision.js";
+import { seedDemoData } from "./seed.js";
+import { StreamPoller } from "./stream-poller.js";
+import { createIdTokenVerifier } from "./token-verifier.js";
+
+/** Credentials every local engine accepts (s3rver knows only this key pair). */
+const LOCAL_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
+
+export interface RunningStack {
+  outputs: StackOutputs;
+  /** True when this start created the user pool and seeded the demo data. */
+  seeded: boolean;
+  deadLetters: DeadLetterFile;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  reset?: boolean;
+  log?: (line: string) => void;
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+}
+
+/** Kept between runs so pagination cursors handed out before a restart stay valid. */
+function cursorSecret(dataDir: string): string {
+  const file = join(dataDir, "cursor-secret");
+  if (existsSync(file)) return readFileSync(file, "utf8").trim();
+  const secret = randomBytes(32).toString("base64url");
+  writeFileSync(file, secret);
+  return secret;
+}
+
+/**
+ * Starts the whole system locally: engines, the resources the CDK stacks would create,
+ * the handlers behind a local API Gateway and the processors behind local stream pollers.
+ */
+export async function startLocalStack(
+  config: LocalStackConfig,
+  options: StartOptions = {},
+): Promise<RunningStack> {
+  const log = options.log ?? (() => {});
+  const { host, ports } = config;
+  const dynamoDir = join(config.dataDir, "dynamodb");
+  if (options.reset) {
+    for (const part of [
+      "dynamodb",
+      "cognito",
+      "s3",
+      "stream-checkpoints.json",
+      "dead-letters.jsonl",
+      "outputs.json",
+    ]) {
+      rmSync(join(config.dataDir, part), { recursive: true, force: true });
+    }
+  }
+  mkdirSync(config.dataDir, { recursive: true });
+
+  // Fail before starting anything: a missing Java or a taken port is the user's to fix.
+  if (!config.externalDynamoEndpoint) assertJavaAvailable();
+  const portChecks = [ports.api, ports.cognito, ports.ses, ports.s3];
+  if (!config.externalDynamoEndpoint) portChecks.push(ports.dynamodb);
+  for (const { port, envVar } of portChecks) await assertPortFree(host, port, envVar);
+
+  // The SDK's default credential chain (used by the handlers' S3 presigner) must never pick up
+  // real AWS credentials here, and s3rver accepts only its own key pair.
+  process.env.AWS_ACCESS_KEY_ID = LOCAL_CREDENTIALS.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY = LOCAL_CREDENTIALS.secretAccessKey;
+  delete process.env.AWS_SESSION_TOKEN;
+  delete process.env.AWS_PROFILE;
+
+  const group = new ProcessGroup();
+  const closers: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const close of closers.splice(0).reverse()) await close().catch(() => {});
+    await group.stopAll();
+  };
+  try {
+    const [dynamoEndpoint, cognitoEndpoint, sesEndpoint, s3Endpoint] = await Promise.all([
+      config.externalDynamoEndpoint
+        ? useExternalDynamoDb(config.externalDynamoEndpoint)
+        : startDynamoDb(group, { host, port: ports.dynamodb.port }, dynamoDir),
+      startCognito(group, { host, port: ports.cognito.port }, join(config.dataDir, "cognito")),
+      startSes(group, { host, port: ports.ses.port }),
+      startS3(group, { host, port: ports.s3.port }, join(config.dataDir, "s3")),
+    ]);
+
+    const dynamo = localClient(dynamoEndpoint);
+    const cognito = new CognitoIdentityProviderClient({
+      endpoint: cognitoEndpoint,
+      region: config.region,
+      credentials: LOCAL_CREDENTIALS,
+    });
+    const s3 = new S3Client({
+      endpoint: s3Endpoint,
+      region: config.region,
+      forcePathStyle: true,
+      credentials: LOCAL_CREDENTIALS,
+    });
+    closers.push(async () => {
+      dynamo.destroy();
+      cognito.destroy();
+      s3.destroy();
+    });
+
+    // An external DynamoDB outlives us: a reset there means dropping our tables.
+    if (options.reset && config.externalDynamoEndpoint) await deleteTables(dynamo, config.tablePrefix);
+    const [tables, pool] = await Promise.all([
+      createTables(dynamo, config.tablePrefix),
+      ensureUserPool(cognito, config.userPoolName, config.userPoolClientName),
+      ensureBucket(s3, config.attachmentsBucket, config.allowedOrigins),
+    ]);
+    if (pool.created && config.seed) {
+      const doc = createDocumentClient({
+        stage: config.stage,
+        endpoint: dynamoEndpoint,
+        region: config.region,
+      });
+      closers.push(async () => doc.destroy());
+      const repositories = createRepositories({
+        doc,
+        tables,
+        cursors: new CursorCodec(cursorSecret(config.dataDir)),
+      });
+      await seedDemoData(cognito, pool.userPoolId, repositories);
+    }
+
+    const common = {
+      ...tableEnvironment(tables),
+      STAGE: config.stage,
+      DYNAMODB_ENDPOINT: dynamoEndpoint,
+      AWS_REGION: config.region,
+      LOG_LEVEL: process.env.LOG_LEVEL ?? "WARN",
+    };
+    const apiEnv = {
+      ...common,
+      CURSOR_SECRET: cursorSecret(config.dataDir),
+      ALLOWED_ORIGINS: config.allowedOrigins.join(","),
+      ATTACHMENTS_BUCKET: config.attachmentsBucket,
+      S3_ENDPOINT: s3Endpoint,
+    };
+    const processorEnv = {
+      ...common,
+      SES_ENDPOINT: sesEndpoint,
+      SENDER_EMAIL: config.senderEmail,
+      SITE_URL: config.siteUrl,
+      NOTIFICATION_WINDOW_MINUTES: process.env.NOTIFICATION_WINDOW_MINUTES ?? "15",
+    };
+    const handlers = createApiHandlers(apiEnv);
+    const processors = createStreamProcessors(processorEnv);
+
+    const issuer = `${cognitoEndpoint}/${pool.userPoolId}`;
+    const gateway = createGateway({
+      routes: ROUTES,
+      handlers,
+      verifyToken: createIdTokenVerifier({ issuer, clientIds: [pool.userPoolClientId] }),
+      allowedOrigins: config.allowedOrigins,
+      stage: config.stage,
+      region: config.region,
+      log,
+    });
+    await listen(gateway, host, ports.api.port);
+    closers.push(
+      () =>
+        new Promise<void>((resolve) => {
+          gateway.close(() => resolve());
+          gateway.closeAllConnections();
+        }),
+    );
+
+    const streams = new DynamoDBStreamsClient({
+      endpoint: dynamoEndpoint,
+      region: config.region,
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    });
+    closers.push(async () => streams.destroy());
+    const checkpoints = new CheckpointStore(join(config.dataDir, "stream-checkpoints.json"));
+    const deadLetters = new DeadLetterFile(join(config.dataDir, "dead-letters.jsonl"));
+    for (const subscription of STREAM_SUBSCRIPTIONS) {
+      const streamArn = await streamArnOf(dynamo, tables[subscription.table]);
+      if (!streamArn) throw new Error(`Table ${tables[subscription.table]} has no stream`);
+      const poller = new StreamPoller({
+        streams,
+        streamArn,
+        processorName: subscription.processor,
+        table: subscription.table,
+        filterPatterns: subscription.filterPatterns,
+        matches: matchesFilterPattern,
+        processor: processors[subscription.processor],
+        batching: STREAM_BATCHING,
+        checkpoints,
+        deadLetters,
+        region: config.region,
+        log,
+      });
+      poller.start();
+      closers.push(() => poller.stop());
+    }
+
+    const outputs: StackOutputs = {
+      Region: config.region,
+      ApiUrl: `http://${host}:${ports.api.port}/`,
+      UserPoolId: pool.userPoolId,
+      UserPoolClientId: pool.userPoolClientId,
+      AttachmentsBucket: config.attachmentsBucket,
+      CognitoEndpoint: cognitoEndpoint,
+      DynamoDbEndpoint: dynamoEndpoint,
+      SesEndpoint: sesEndpoint,
+      S3Endpoint: s3Endpoint,
+    };
+    writeOutputs(config.outputsFile, outputs);
+    return { outputs, seeded: pool.created && config.seed, deadLetters, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
