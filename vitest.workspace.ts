@@ -1,2 +1,8 @@
 // One vitest project per package; vitest.config.ts feeds this list into `test.projects`.
-export default ["packages/domain", "packages/api-handlers", "packages/stream-processors", "packages/infra"];
+export default [
+  "packages/domain",
+  "packages/api-handlers",
+  "packages/stream-processors",
+  "packages/infra",
+  "packages/local",
+];
