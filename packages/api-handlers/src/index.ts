@@ -1,8 +1,14 @@
 export { createApiHandler, routeHandlerFor } from "./api-handler.js";
 export { type ApiHandler, createAreaHandler } from "./area-handler.js";
 export * from "./dependencies.js";
+export { buildProxyEvent, type ProxyEventInput } from "./http/proxy-event.js";
 export { MAX_BODY_BYTES } from "./http/request.js";
-export { CORS_ALLOWED_HEADERS, CORS_ALLOWED_METHODS, corsHeaders } from "./http/response.js";
+export {
+  CORS_ALLOWED_HEADERS,
+  CORS_ALLOWED_METHODS,
+  CORS_MAX_AGE_SECONDS,
+  corsHeaders,
+} from "./http/response.js";
 export * from "./routes.js";
 export {
   ALLOWED_ATTACHMENT_TYPES,

@@ -3,11 +3,12 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { S3Client } from "@aws-sdk/client-s3";
 import { deleteTables } from "@hearth/domain";
 import { createTestDatabase, type TestDatabase } from "@hearth/domain/testing";
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
+import type { APIGatewayProxyResult, Context } from "aws-lambda";
 import { monotonicFactory } from "ulid";
 import { afterAll, beforeAll, inject } from "vitest";
 import { createApiHandler } from "../src/api-handler.js";
 import type { ApiDependencies } from "../src/dependencies.js";
+import { buildProxyEvent } from "../src/http/proxy-event.js";
 import { API_AREAS, type ApiArea, findRoute, type RouteDefinition } from "../src/routes.js";
 
 export const ALLOWED_ORIGIN = "https://archive.example.org";
@@ -81,7 +82,7 @@ export interface EventOptions {
   isBase64Encoded?: boolean;
 }
 
-/** A REST (v1) proxy event for `route`, shaped like API Gateway's. */
+/** A REST (v1) proxy event for `route`, as API Gateway delivers it to the handlers. */
 export function apiEvent(route: Pick<RouteDefinition, "method" | "resource">, options: EventOptions = {}) {
   const encodedParameters = {
     ...Object.fromEntries(
@@ -103,56 +104,25 @@ export function apiEvent(route: Pick<RouteDefinition, "method" | "resource">, op
     Authorization: `Bearer ${FAKE_TOKEN}`,
     Host: "api.example.org",
     Origin: ALLOWED_ORIGIN,
+    "User-Agent": "vitest",
     ...(body !== null ? { "Content-Type": "application/json" } : {}),
     ...options.headers,
   };
-  const requestId = randomUUID();
-  const event: APIGatewayProxyEvent = {
-    resource: route.resource,
+  return buildProxyEvent({
+    route,
     path,
-    httpMethod: route.method,
-    headers,
-    multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
-    queryStringParameters: options.query ?? null,
-    multiValueQueryStringParameters: options.query
-      ? Object.fromEntries(Object.entries(options.query).map(([k, v]) => [k, [v]]))
-      : null,
-    pathParameters: Object.keys(encodedParameters).length ? encodedParameters : null,
-    stageVariables: null,
+    pathParameters: encodedParameters,
+    query: Object.entries(options.query ?? {}),
+    headers: Object.entries(headers),
     body,
     isBase64Encoded: options.isBase64Encoded ?? false,
-    requestContext: {
-      accountId: "123456789012",
-      apiId: "testapi",
-      authorizer: claims ? { claims } : null,
-      protocol: "HTTP/1.1",
-      httpMethod: route.method,
-      identity: {
-        accessKey: null,
-        accountId: null,
-        apiKey: null,
-        apiKeyId: null,
-        caller: null,
-        clientCert: null,
-        cognitoAuthenticationProvider: null,
-        cognitoAuthenticationType: null,
-        cognitoIdentityId: null,
-        cognitoIdentityPoolId: null,
-        principalOrgId: null,
-        sourceIp: "203.0.113.9",
-        user: null,
-        userAgent: "vitest",
-        userArn: null,
-      },
-      path: `/test${path}`,
-      stage: "test",
-      requestId,
-      requestTimeEpoch: Date.now(),
-      resourceId: "abc123",
-      resourcePath: route.resource,
-    },
-  };
-  return event;
+    claims: claims ?? null,
+    domainName: "api.example.org",
+    sourceIp: "203.0.113.9",
+    stage: "test",
+    requestId: randomUUID(),
+    requestTime: new Date(),
+  });
 }
 
 export function lambdaContext(functionName = "hearth-api-test"): Context {

@@ -1,6 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { ApiArea, RouteDefinition } from "@hearth/api-handlers";
+import {
+  type ApiArea,
+  buildProxyEvent,
+  CORS_MAX_AGE_SECONDS,
+  corsHeaders,
+  type RouteDefinition,
+} from "@hearth/api-handlers";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { createLambdaContext } from "./lambda-context.js";
 import type { IdTokenVerifier } from "./token-verifier.js";
@@ -19,9 +25,6 @@ export interface GatewayOptions {
   timeoutMs?: number;
   log?: (line: string) => void;
 }
-
-/** CDK's `Cors.DEFAULT_HEADERS`, which the deployed API's preflight allows. */
-const PREFLIGHT_ALLOWED_HEADERS = "Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token";
 
 export interface MatchedRoute {
   route: RouteDefinition;
@@ -81,84 +84,6 @@ export interface RequestInput {
   sourceIp: string;
 }
 
-/** A REST API (v1) proxy event exactly as API Gateway builds it for a Cognito-authorized route. */
-export function buildProxyEvent(
-  input: RequestInput,
-  route: RouteDefinition,
-  pathParameters: Record<string, string>,
-  claims: Record<string, string>,
-  options: { stage: string; host: string },
-): APIGatewayProxyEvent {
-  const headers: Record<string, string> = {};
-  const multiValueHeaders: Record<string, string[]> = {};
-  for (let i = 0; i + 1 < input.rawHeaders.length; i += 2) {
-    const name = input.rawHeaders[i]!;
-    const value = input.rawHeaders[i + 1]!;
-    headers[name] = value;
-    multiValueHeaders[name] = [...(multiValueHeaders[name] ?? []), value];
-  }
-  const query = new URLSearchParams(input.rawQuery);
-  const queryStringParameters: Record<string, string> = {};
-  const multiValueQueryStringParameters: Record<string, string[]> = {};
-  for (const [name, value] of query) {
-    queryStringParameters[name] = value;
-    multiValueQueryStringParameters[name] = [...(multiValueQueryStringParameters[name] ?? []), value];
-  }
-  const hasQuery = Object.keys(queryStringParameters).length > 0;
-  const hasPathParameters = Object.keys(pathParameters).length > 0;
-  const now = new Date();
-  const requestId = randomUUID();
-  const userAgent =
-    Object.entries(headers).find(([name]) => name.toLowerCase() === "user-agent")?.[1] ?? null;
-  return {
-    resource: route.resource,
-    path: input.rawPath,
-    httpMethod: route.method,
-    headers,
-    multiValueHeaders,
-    queryStringParameters: hasQuery ? queryStringParameters : null,
-    multiValueQueryStringParameters: hasQuery ? multiValueQueryStringParameters : null,
-    pathParameters: hasPathParameters ? pathParameters : null,
-    stageVariables: null,
-    requestContext: {
-      accountId: "000000000000",
-      apiId: "local",
-      authorizer: { claims },
-      domainName: options.host,
-      domainPrefix: options.host.split(".")[0] ?? options.host,
-      extendedRequestId: requestId,
-      httpMethod: route.method,
-      identity: {
-        accessKey: null,
-        accountId: null,
-        apiKey: null,
-        apiKeyId: null,
-        caller: null,
-        clientCert: null,
-        cognitoAuthenticationProvider: null,
-        cognitoAuthenticationType: null,
-        cognitoIdentityId: null,
-        cognitoIdentityPoolId: null,
-        principalOrgId: null,
-        sourceIp: input.sourceIp,
-        user: null,
-        userAgent,
-        userArn: null,
-      },
-      path: `/${options.stage}${input.rawPath}`,
-      protocol: "HTTP/1.1",
-      requestId,
-      requestTime: now.toUTCString(),
-      requestTimeEpoch: now.getTime(),
-      resourceId: "local",
-      resourcePath: route.resource,
-      stage: options.stage,
-    },
-    body: input.body.length > 0 ? input.body.toString("utf8") : null,
-    isBase64Encoded: false,
-  };
-}
-
 export interface GatewayReply {
   statusCode: number;
   headers: Record<string, string>;
@@ -166,28 +91,32 @@ export interface GatewayReply {
   body: string | Buffer;
 }
 
-function corsHeaders(origin: string | undefined, allowedOrigins: readonly string[]): Record<string, string> {
-  if (!origin || !(allowedOrigins.includes(origin) || allowedOrigins.includes("*"))) return {};
-  return { "Access-Control-Allow-Origin": origin, Vary: "Origin" };
-}
-
-/** A response API Gateway produces itself (no Lambda involved). */
+/**
+ * A response API Gateway produces itself (no Lambda involved), in the API's error shape:
+ * the deployed stack's gateway responses render `{"error":{"code":<responseType>,"message"}}`.
+ */
 function gatewayResponse(
   statusCode: number,
   message: string,
   errorType: string,
+  responseType: string,
   cors: Record<string, string>,
 ): GatewayReply {
   return {
     statusCode,
     headers: { "Content-Type": "application/json", "x-amzn-ErrorType": errorType, ...cors },
-    body: JSON.stringify({ message }),
+    body: JSON.stringify({ error: { code: responseType, message } }),
   };
 }
 
+/** Node's alternating `rawHeaders` as name/value pairs. */
+function* headerPairs(rawHeaders: readonly string[]): Generator<[string, string]> {
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) yield [rawHeaders[i]!, rawHeaders[i + 1]!];
+}
+
 function header(input: RequestInput, name: string): string | undefined {
-  for (let i = 0; i + 1 < input.rawHeaders.length; i += 2) {
-    if (input.rawHeaders[i]!.toLowerCase() === name) return input.rawHeaders[i + 1];
+  for (const [candidate, value] of headerPairs(input.rawHeaders)) {
+    if (candidate.toLowerCase() === name) return value;
   }
   return undefined;
 }
@@ -201,33 +130,53 @@ export async function handleRequest(
   options: GatewayOptions,
   host: string,
 ): Promise<GatewayReply> {
+  // The handlers' CORS headers serve the gateway's own answers too: like the deployed
+  // preflight, they echo a listed origin and give any other the first listed one. (Deployed
+  // gateway errors echo whatever origin asks when several are listed; here a foreign origin
+  // is refused on those too, which only hides error bodies it could not use anyway.)
   const cors = corsHeaders(header(input, "origin"), options.allowedOrigins);
   const matched = matchResource(options.routes, input.rawPath);
   if (input.method === "OPTIONS" && matched) {
+    // The resource's own methods, a subset of the API-wide list the deployed preflight sends.
     const methods = [...new Set(matched.routes.map((route) => route.method)), "OPTIONS"].join(",");
     return {
       statusCode: 204,
       headers: {
         ...cors,
         "Access-Control-Allow-Methods": methods,
-        "Access-Control-Allow-Headers": PREFLIGHT_ALLOWED_HEADERS,
-        "Access-Control-Max-Age": "600",
+        "Access-Control-Max-Age": String(CORS_MAX_AGE_SECONDS),
       },
       body: "",
     };
   }
   const route = matched?.routes.find((candidate) => candidate.method === input.method);
   if (!matched || !route) {
-    return gatewayResponse(403, "Missing Authentication Token", "MissingAuthenticationTokenException", cors);
+    return gatewayResponse(
+      403,
+      "Missing Authentication Token",
+      "MissingAuthenticationTokenException",
+      "MISSING_AUTHENTICATION_TOKEN",
+      cors,
+    );
   }
   const verification = await options.verifyToken(header(input, "authorization"));
   if (!verification.ok) {
     const message = verification.reason === "expired" ? "The incoming token has expired" : "Unauthorized";
-    return gatewayResponse(401, message, "UnauthorizedException", cors);
+    return gatewayResponse(401, message, "UnauthorizedException", "UNAUTHORIZED", cors);
   }
-  const event = buildProxyEvent(input, route, matched.pathParameters, verification.claims, {
+  const event = buildProxyEvent({
+    route,
+    path: input.rawPath,
+    pathParameters: matched.pathParameters,
+    query: new URLSearchParams(input.rawQuery),
+    headers: headerPairs(input.rawHeaders),
+    body: input.body.length > 0 ? input.body.toString("utf8") : null,
+    claims: verification.claims,
+    domainName: host,
+    sourceIp: input.sourceIp,
     stage: options.stage,
-    host,
+    requestId: randomUUID(),
+    requestTime: new Date(),
   });
   const timeoutMs = options.timeoutMs ?? 29_000;
   const context = createLambdaContext(`hearth-${options.stage}-api-${route.area}`, timeoutMs, options.region);
@@ -240,7 +189,13 @@ export async function handleRequest(
       }),
     ]);
     if (result === "timeout") {
-      return gatewayResponse(504, "Endpoint request timed out", "IntegrationTimeout", cors);
+      return gatewayResponse(
+        504,
+        "Endpoint request timed out",
+        "IntegrationTimeout",
+        "INTEGRATION_TIMEOUT",
+        cors,
+      );
     }
     if (!result || typeof result.statusCode !== "number") throw new Error("Malformed Lambda proxy response");
     const headers: Record<string, string> = {};
@@ -255,7 +210,7 @@ export async function handleRequest(
     options.log?.(
       `[gateway] ${route.method} ${route.resource}: handler failed: ${(error as Error).stack ?? error}`,
     );
-    return gatewayResponse(502, "Internal server error", "InternalServerErrorException", cors);
+    return gatewayResponse(502, "Internal server error", "InternalServerErrorException", "DEFAULT_5XX", cors);
   } finally {
     clearTimeout(timer);
   }
@@ -301,7 +256,10 @@ export function createGateway(options: GatewayOptions): Server {
     } catch (error) {
       options.log?.(`[gateway] ${request.method} ${rawPath}: ${(error as Error).stack ?? error}`);
       if (!response.headersSent)
-        send(response, gatewayResponse(500, "Internal server error", "InternalServerErrorException", {}));
+        send(
+          response,
+          gatewayResponse(500, "Internal server error", "InternalServerErrorException", "DEFAULT_5XX", {}),
+        );
     }
   });
 }

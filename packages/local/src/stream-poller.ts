@@ -1,16 +1,14 @@
 import { randomUUID } from "node:crypto";
 import {
-  type AttributeValue,
   DescribeStreamCommand,
   type DynamoDBStreamsClient,
   ExpiredIteratorException,
   GetRecordsCommand,
   GetShardIteratorCommand,
   type Shard,
-  type _Record as StreamRecord,
   TrimmedDataAccessException,
 } from "@aws-sdk/client-dynamodb-streams";
-import type { FilterPattern } from "@hearth/stream-processors";
+import { type FilterPattern, toLambdaStreamRecord } from "@hearth/stream-processors";
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
 import type { CheckpointStore } from "./checkpoints.js";
 import type { DeadLetter, DeadLetterSink } from "./dead-letters.js";
@@ -48,45 +46,6 @@ export interface StreamPollerOptions {
   retryDelayMs?: number;
   functionTimeoutMs?: number;
   log?: (line: string) => void;
-}
-
-/** Converts the SDK's stream attribute values to the JSON Lambda receives (binary as base64). */
-function toLambdaImage(
-  image: Record<string, AttributeValue> | undefined,
-): Record<string, unknown> | undefined {
-  if (!image) return undefined;
-  return Object.fromEntries(Object.entries(image).map(([name, value]) => [name, toLambdaValue(value)]));
-}
-
-function toLambdaValue(value: AttributeValue): unknown {
-  if (value.B !== undefined) return { B: Buffer.from(value.B).toString("base64") };
-  if (value.BS !== undefined) return { BS: value.BS.map((b) => Buffer.from(b).toString("base64")) };
-  if (value.M !== undefined) return { M: toLambdaImage(value.M) };
-  if (value.L !== undefined) return { L: value.L.map(toLambdaValue) };
-  return value;
-}
-
-/** A stream record as it appears in a Lambda `DynamoDBStreamEvent`. */
-export function toLambdaRecord(record: StreamRecord, streamArn: string, region: string): DynamoDBRecord {
-  const data = record.dynamodb ?? {};
-  const created = data.ApproximateCreationDateTime;
-  return {
-    eventID: record.eventID,
-    eventName: record.eventName,
-    eventVersion: "1.1",
-    eventSource: "aws:dynamodb",
-    awsRegion: region,
-    dynamodb: {
-      ApproximateCreationDateTime: created ? Math.floor(new Date(created).getTime() / 1000) : undefined,
-      Keys: toLambdaImage(data.Keys),
-      NewImage: toLambdaImage(data.NewImage),
-      OldImage: toLambdaImage(data.OldImage),
-      SequenceNumber: data.SequenceNumber,
-      SizeBytes: data.SizeBytes,
-      StreamViewType: data.StreamViewType,
-    },
-    eventSourceARN: streamArn,
-  } as DynamoDBRecord;
 }
 
 interface PendingRecord {
@@ -260,7 +219,10 @@ export class StreamPoller {
       if (!state.iterator) state.readToEnd = true;
       const now = Date.now();
       for (const raw of output.Records ?? []) {
-        const record = toLambdaRecord(raw, this.options.streamArn, this.options.region);
+        const record = toLambdaStreamRecord(raw, {
+          eventSourceARN: this.options.streamArn,
+          awsRegion: this.options.region,
+        });
         state.pending.push({
           record,
           sequenceNumber: record.dynamodb!.SequenceNumber!,

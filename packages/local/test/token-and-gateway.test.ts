@@ -208,6 +208,11 @@ describe("local API Gateway", () => {
     expect(event.isBase64Encoded).toBe(false);
     expect(event.requestContext.resourcePath).toBe("/comments/{itemId}");
     expect(event.requestContext.stage).toBe("local");
+    expect(event.requestContext.path).toBe("/local/comments/%2F2015%2Fchristmas");
+    expect(event.requestContext.identity.userAgent).toBe("t");
+    expect(event.requestContext.requestTime).toMatch(
+      /^\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} \+0000$/,
+    );
     const claims = event.requestContext.authorizer?.claims as Record<string, unknown>;
     expect(claims["cognito:groups"]).toBe("Admins,ApprovedUsers");
     expect(claims.sub).toBe(claimsOf(memberToken).sub);
@@ -235,7 +240,9 @@ describe("local API Gateway", () => {
         "h",
       );
       expect(reply.statusCode).toBe(401);
-      expect(JSON.parse(String(reply.body))).toEqual({ message: "Unauthorized" });
+      expect(JSON.parse(String(reply.body))).toEqual({
+        error: { code: "UNAUTHORIZED", message: "Unauthorized" },
+      });
     }
     const expired = sign({ ...claimsOf(memberToken), exp: Math.floor(Date.now() / 1000) - 60 });
     const reply = await handleRequest(
@@ -247,7 +254,9 @@ describe("local API Gateway", () => {
       "h",
     );
     expect(reply.statusCode).toBe(401);
-    expect(JSON.parse(String(reply.body))).toEqual({ message: "The incoming token has expired" });
+    expect(JSON.parse(String(reply.body))).toEqual({
+      error: { code: "UNAUTHORIZED", message: "The incoming token has expired" },
+    });
     expect(reply.headers["Access-Control-Allow-Origin"]).toBe("http://localhost:5173");
     expect(seen).toHaveLength(0);
   });
@@ -263,7 +272,9 @@ describe("local API Gateway", () => {
         "h",
       );
       expect(reply.statusCode).toBe(403);
-      expect(JSON.parse(String(reply.body))).toEqual({ message: "Missing Authentication Token" });
+      expect(JSON.parse(String(reply.body))).toEqual({
+        error: { code: "MISSING_AUTHENTICATION_TOKEN", message: "Missing Authentication Token" },
+      });
     }
   });
 
@@ -286,7 +297,8 @@ describe("local API Gateway", () => {
       options(),
       "h",
     );
-    expect(foreign.headers["Access-Control-Allow-Origin"]).toBeUndefined();
+    // Like the deployed preflight: not echoed, the first listed origin instead, so the browser blocks it.
+    expect(foreign.headers["Access-Control-Allow-Origin"]).toBe("http://localhost:5173");
   });
 
   it("turns a handler crash into API Gateway's 502", async () => {

@@ -1,19 +1,17 @@
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
-import { createProcessor, filterPatternsFor, isWantedRecord, matchesFilterPattern } from "../src/index.js";
+import { filterPatternsFor, isWantedRecord, matchesFilterPattern } from "../src/index.js";
 import {
-  batchOf,
   commentBy,
+  conversationWithMessage,
   type Harness,
-  lambdaContext,
+  membersWithProfiles,
   saveProfile,
   uniqueId,
   useHarness,
 } from "./helpers.js";
 
 const harness = useHarness("activity");
-
-const activity = (h: Harness) => createProcessor("activity", h.deps);
 
 async function profileOf(h: Harness, userId: string) {
   const profile = await h.db.repositories.profiles.get(userId);
@@ -24,13 +22,12 @@ async function profileOf(h: Harness, userId: string) {
 describe("comments", () => {
   it("counts new comments and sets lastActive to the comment's time", async () => {
     const h = harness();
-    const user = uniqueId("writer");
-    await saveProfile(h, user);
+    const [user] = await membersWithProfiles(h, "writer");
     await h.tap.skip("Comments");
     await h.db.repositories.comments.create(commentBy(user, "/a"));
     const latest = await h.db.repositories.comments.create(commentBy(user, "/b"));
 
-    const response = await activity(h)(batchOf(await h.tap.take("Comments")), lambdaContext());
+    const response = await h.process("activity", await h.tap.take("Comments"));
 
     expect(response.batchItemFailures).toEqual([]);
     const profile = await profileOf(h, user);
@@ -40,11 +37,11 @@ describe("comments", () => {
 
   it("takes a soft-deleted comment off its author's count, and ignores edits", async () => {
     const h = harness();
-    const [author, admin] = ["author", "admin"].map(uniqueId) as [string, string];
-    await saveProfile(h, author);
+    const [author] = await membersWithProfiles(h, "author");
+    const admin = uniqueId("admin");
     const kept = await h.db.repositories.comments.create(commentBy(author, "/c"));
     const removed = await h.db.repositories.comments.create(commentBy(author, "/c"));
-    await activity(h)(batchOf(await h.tap.take("Comments")), lambdaContext());
+    await h.process("activity", await h.tap.take("Comments"));
     expect((await profileOf(h, author)).commentCount).toBe(2);
 
     const caller = { userId: author, groups: ["ApprovedUsers"] };
@@ -66,7 +63,7 @@ describe("comments", () => {
     ).toHaveLength(1);
 
     // ... and the processor handles both correctly when they arrive anyway (a local poller, say).
-    const response = await activity(h)(batchOf([edit as never, softDelete as never]), lambdaContext());
+    const response = await h.process("activity", [edit as never, softDelete as never]);
 
     expect(response.batchItemFailures).toEqual([]);
     const profile = await profileOf(h, author);
@@ -80,23 +77,15 @@ describe("comments", () => {
 describe("reactions and messages", () => {
   it("move the actor's lastActive, and only ever forwards", async () => {
     const h = harness();
-    const [author, fan, friend] = ["author", "fan", "friend"].map(uniqueId) as [string, string, string];
-    for (const user of [author, fan, friend]) await saveProfile(h, user);
+    const [author, fan, friend] = await membersWithProfiles(h, "author", "fan", "friend");
     const comment = await h.db.repositories.comments.create(commentBy(author, "/r"));
     await h.tap.skip("Comments");
-    const conversationId = uniqueId("dm");
-    await h.db.repositories.conversations.create({
-      conversationId,
+    const { message: older } = await conversationWithMessage(h, {
       conversationType: "direct",
       participantIds: [fan, friend],
-      title: null,
-    });
-    const older = await h.db.repositories.conversations.sendMessage({
-      conversationId,
       senderId: fan,
       senderName: "Fan",
       messageText: "Earlier",
-      attachments: [],
     });
     await h.db.repositories.reactions.toggle(comment.commentId, fan);
     const reaction = await h.db.repositories.reactions.get(comment.commentId, fan);
@@ -104,8 +93,8 @@ describe("reactions and messages", () => {
     const [like] = await h.tap.take("CommentReactions");
 
     // The newer event first, the older one late: lastActive stays at the newer time.
-    await activity(h)(batchOf([like as never]), lambdaContext());
-    await activity(h)(batchOf([message as never]), lambdaContext());
+    await h.process("activity", [like as never]);
+    await h.process("activity", [message as never]);
 
     const profile = await profileOf(h, fan);
     expect(reaction?.createdAt && reaction.createdAt > older.createdAt).toBe(true);
@@ -119,15 +108,14 @@ describe("reactions and messages", () => {
 describe("redelivery", () => {
   it("counts nothing twice when a whole batch is delivered again", async () => {
     const h = harness();
-    const user = uniqueId("twice");
-    await saveProfile(h, user);
+    const [user] = await membersWithProfiles(h, "twice");
     await h.tap.skip("Comments");
     for (const item of ["/x", "/y", "/z"]) await h.db.repositories.comments.create(commentBy(user, item));
-    const batch = batchOf(await h.tap.take("Comments"));
+    const batch = await h.tap.take("Comments");
 
-    await activity(h)(batch, lambdaContext());
+    await h.process("activity", batch);
     // Another container, sharing only the idempotency table with the first.
-    const again = await activity(h)(batch, lambdaContext());
+    const again = await h.process("activity", batch);
 
     expect(again.batchItemFailures).toEqual([]);
     expect((await profileOf(h, user)).commentCount).toBe(3);
@@ -151,7 +139,7 @@ describe("partial batch failure", () => {
     for (const writer of writers) await h.db.repositories.comments.create(commentBy(writer, `/p/${writer}`));
     const records = await h.tap.take("Comments");
 
-    const response = await activity(h)(batchOf(records), lambdaContext());
+    const response = await h.process("activity", records);
 
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: records[6]?.dynamodb?.SequenceNumber }]);
     for (const writer of writers.filter((w) => w !== poisoned)) {
@@ -165,15 +153,14 @@ describe("partial batch failure", () => {
         Item: { userId: poisoned, commentCount: 0, createdAt: new Date().toISOString() },
       }),
     );
-    const retry = await activity(h)(batchOf(records.slice(6)), lambdaContext());
+    const retry = await h.process("activity", records.slice(6));
     expect(retry.batchItemFailures).toEqual([]);
     for (const writer of writers) expect((await profileOf(h, writer)).commentCount).toBe(1);
   });
 
   it("fails a malformed record alone", async () => {
     const h = harness();
-    const user = uniqueId("good");
-    await saveProfile(h, user);
+    const [user] = await membersWithProfiles(h, "good");
     await h.tap.skip("Comments");
     await h.db.repositories.comments.create(commentBy(user, "/m1"));
     await h.db.repositories.comments.create(commentBy(user, "/m2"));
@@ -181,7 +168,7 @@ describe("partial batch failure", () => {
     const { userId: _dropped, ...imageWithoutAuthor } = other?.dynamodb?.NewImage ?? {};
     const malformed = { ...other, dynamodb: { ...other?.dynamodb, NewImage: imageWithoutAuthor } };
 
-    const response = await activity(h)(batchOf([good as never, malformed]), lambdaContext());
+    const response = await h.process("activity", [good as never, malformed]);
 
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: other?.dynamodb?.SequenceNumber }]);
     expect((await profileOf(h, user)).commentCount).toBe(1);

@@ -7,8 +7,7 @@ import {
   functionEnvironment,
   type Harness,
   lambdaContext,
-  saveProfile,
-  uniqueId,
+  membersWithProfiles,
   useHarness,
 } from "./helpers.js";
 
@@ -34,8 +33,7 @@ afterEach(() => {
 describe("Lambda entry modules", () => {
   it("activity: built from the environment, counts a real stream record", async () => {
     const h = harness();
-    const user = uniqueId("entry");
-    await saveProfile(h, user);
+    const [user] = await membersWithProfiles(h, "entry");
     await h.tap.skip("Comments");
     await h.db.repositories.comments.create(commentBy(user, "/entry"));
     const handler = await loadEntry(h, "activity");
@@ -48,9 +46,7 @@ describe("Lambda entry modules", () => {
 
   it("notifications: an unreachable SES fails the record and gives the debounce slot back", async () => {
     const h = harness();
-    const [reader, writer] = ["reader", "writer"].map(uniqueId) as [string, string];
-    await saveProfile(h, reader);
-    await saveProfile(h, writer);
+    const [reader, writer] = await membersWithProfiles(h, "reader", "writer");
     await h.db.repositories.comments.create(commentBy(reader, "/unreachable"));
     await h.tap.skip("Comments");
     await h.db.repositories.comments.create(commentBy(writer, "/unreachable"));

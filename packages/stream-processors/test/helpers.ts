@@ -7,6 +7,7 @@ import {
 } from "@aws-sdk/client-dynamodb-streams";
 import { type SESClient, SendEmailCommand, type SendEmailCommandInput } from "@aws-sdk/client-ses";
 import {
+  type ConversationType,
   deleteTables,
   type NotificationPreferences,
   streamArnOf,
@@ -14,10 +15,12 @@ import {
   tableEnvironment,
 } from "@hearth/domain";
 import { createTestDatabase, type TestDatabase } from "@hearth/domain/testing";
-import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
+import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
 import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, beforeEach, inject } from "vitest";
 import { type ProcessorDependencies, processorDependenciesFromEnv } from "../src/dependencies.js";
+import type { ProcessorName } from "../src/filters.js";
+import { createProcessor } from "../src/processor.js";
 import { toLambdaStreamRecord } from "../src/stream-records.js";
 
 export const SITE_URL = "https://hearth.example";
@@ -140,6 +143,8 @@ export interface Harness {
   /** The emails sent since the last reset, in order. */
   sentEmails(): SendEmailCommandInput[];
   recipientsOfSent(): string[];
+  /** Delivers `records` as one batch to a new processor (a fresh container each call). */
+  process(name: ProcessorName, records: DynamoDBRecord[]): Promise<DynamoDBBatchResponse>;
 }
 
 /**
@@ -170,6 +175,7 @@ export function useHarness(label: string, env: Record<string, string> = {}): () 
           .commandCalls(SendEmailCommand)
           .flatMap((call) => call.args[0].input.Destination?.ToAddresses ?? [])
           .sort(),
+      process: (name, records) => createProcessor(name, deps)(batchOf(records), lambdaContext()),
     };
   });
   beforeEach(() => {
@@ -193,6 +199,16 @@ let sequence = 0;
 export const uniqueId = (name: string) => `${name}-${++sequence}-${randomUUID().slice(0, 8)}`;
 
 export const emailOf = (userId: string) => `${userId}@family.example`;
+
+/** Members with unique ids made from `names` and a profile each with every notification on. */
+export async function membersWithProfiles<const Names extends readonly string[]>(
+  h: Harness,
+  ...names: Names
+): Promise<{ [K in keyof Names]: string }> {
+  const userIds = names.map(uniqueId);
+  for (const userId of userIds) await saveProfile(h, userId);
+  return userIds as { [K in keyof Names]: string };
+}
 
 export async function saveProfile(
   h: Harness,
@@ -220,4 +236,34 @@ export function commentBy(
   itemTitle = "Christmas 2015",
 ) {
   return { itemId, userId, userName: userId, userPhotoUrl: null, commentText: text, itemTitle };
+}
+
+/** A new conversation with one message in it. */
+export async function conversationWithMessage(
+  h: Harness,
+  conversation: {
+    conversationType: ConversationType;
+    participantIds: string[];
+    title?: string | null;
+    senderId: string;
+    senderName: string;
+    messageText: string;
+  },
+) {
+  const conversationId = uniqueId(conversation.conversationType);
+  const { conversations } = h.db.repositories;
+  await conversations.create({
+    conversationId,
+    conversationType: conversation.conversationType,
+    participantIds: conversation.participantIds,
+    title: conversation.title ?? null,
+  });
+  const message = await conversations.sendMessage({
+    conversationId,
+    senderId: conversation.senderId,
+    senderName: conversation.senderName,
+    messageText: conversation.messageText,
+    attachments: [],
+  });
+  return { conversationId, message };
 }

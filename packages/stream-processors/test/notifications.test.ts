@@ -1,13 +1,12 @@
 import { MessageRejected, SendEmailCommand } from "@aws-sdk/client-ses";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
-import { createProcessor } from "../src/index.js";
 import {
-  batchOf,
   commentBy,
+  conversationWithMessage,
   emailOf,
   type Harness,
-  lambdaContext,
+  membersWithProfiles,
   SENDER_EMAIL,
   saveProfile,
   uniqueId,
@@ -15,8 +14,6 @@ import {
 } from "./helpers.js";
 
 const harness = useHarness("notify");
-
-const notifications = (h: Harness) => createProcessor("notifications", h.deps);
 
 async function rawProfile(h: Harness, userId: string) {
   const output = await h.db.doc.send(
@@ -29,33 +26,33 @@ describe("new comment", () => {
   it("emails every other live commenter on the item, and nobody else", async () => {
     const h = harness();
     const itemId = `/2015/christmas-${uniqueId("item")}`;
-    const [alice, bob, carol, dave, erin, gina] = ["alice", "bob", "carol", "dave", "erin", "gina"].map(
-      uniqueId,
+    const [alice, bob, carol, dave, gina] = await membersWithProfiles(
+      h,
+      "alice",
+      "bob",
+      "carol",
+      "dave",
+      "gina",
     );
-    for (const user of [alice, bob, carol, dave, gina]) await saveProfile(h, user as string);
-    await saveProfile(h, erin as string, { email: null });
+    const erin = uniqueId("erin");
+    await saveProfile(h, erin, { email: null });
     const { comments } = h.db.repositories;
-    await comments.create(commentBy(alice as string, itemId));
-    await comments.create(commentBy(bob as string, itemId));
-    await comments.create(commentBy(bob as string, itemId, "Bob again"));
-    const carols = await comments.create(commentBy(carol as string, itemId));
-    await comments.softDelete(
-      itemId,
-      carols.commentId,
-      { userId: carol as string, groups: [] },
-      { asAdmin: false },
-    );
-    await comments.create(commentBy(dave as string, `${itemId}-other`));
-    await comments.create(commentBy(erin as string, itemId));
+    await comments.create(commentBy(alice, itemId));
+    await comments.create(commentBy(bob, itemId));
+    await comments.create(commentBy(bob, itemId, "Bob again"));
+    const carols = await comments.create(commentBy(carol, itemId));
+    await comments.softDelete(itemId, carols.commentId, { userId: carol, groups: [] }, { asAdmin: false });
+    await comments.create(commentBy(dave, `${itemId}-other`));
+    await comments.create(commentBy(erin, itemId));
     await h.tap.skip("Comments");
 
-    const ginas = await comments.create(commentBy(gina as string, itemId, "Lovely photo"));
+    const ginas = await comments.create(commentBy(gina, itemId, "Lovely photo"));
     const record = await h.tap.takeOne("Comments");
-    const response = await notifications(h)(batchOf([record]), lambdaContext());
+    const response = await h.process("notifications", [record]);
 
     expect(response.batchItemFailures).toEqual([]);
     // Not the author, not a deleted commenter, not another item's, not one without an address.
-    expect(h.recipientsOfSent()).toEqual([emailOf(alice as string), emailOf(bob as string)].sort());
+    expect(h.recipientsOfSent()).toEqual([emailOf(alice), emailOf(bob)].sort());
     const email = h.sentEmails()[0];
     expect(email?.Source).toBe(SENDER_EMAIL);
     expect(email?.Message?.Subject?.Data).toBe('New comment on "Christmas 2015"');
@@ -68,9 +65,7 @@ describe("new comment", () => {
   it("never lets HTML in a comment reach the HTML body unescaped", async () => {
     const h = harness();
     const itemId = `/letters/${uniqueId("item")}`;
-    const [reader, mallory] = ["reader", "mallory"].map(uniqueId) as [string, string];
-    await saveProfile(h, reader);
-    await saveProfile(h, mallory);
+    const [reader, mallory] = await membersWithProfiles(h, "reader", "mallory");
     await h.db.repositories.comments.create(commentBy(reader, itemId));
     await h.tap.skip("Comments");
     await h.db.repositories.comments.create({
@@ -79,7 +74,7 @@ describe("new comment", () => {
       itemTitle: `Grandma's "letters" <svg onload=alert(1)>`,
     });
 
-    await notifications(h)(batchOf([await h.tap.takeOne("Comments")]), lambdaContext());
+    await h.process("notifications", [await h.tap.takeOne("Comments")]);
 
     const [email] = h.sentEmails();
     const html = email?.Message?.Body?.Html?.Data ?? "";
@@ -98,8 +93,7 @@ describe("new reaction", () => {
   it("emails the comment's author only, and nobody when they liked their own comment", async () => {
     const h = harness();
     const itemId = `/1990/${uniqueId("item")}`;
-    const [author, fan, bystander] = ["author", "fan", "bystander"].map(uniqueId) as [string, string, string];
-    for (const user of [author, fan, bystander]) await saveProfile(h, user);
+    const [author, fan, bystander] = await membersWithProfiles(h, "author", "fan", "bystander");
     const comment = await h.db.repositories.comments.create(commentBy(author, itemId, "First snow"));
     await h.db.repositories.comments.create(commentBy(bystander, itemId));
     await h.tap.skip("Comments");
@@ -108,7 +102,7 @@ describe("new reaction", () => {
     await h.db.repositories.reactions.toggle(comment.commentId, author);
     const records = await h.tap.take("CommentReactions");
     expect(records).toHaveLength(2);
-    const response = await notifications(h)(batchOf(records), lambdaContext());
+    const response = await h.process("notifications", records);
 
     expect(response.batchItemFailures).toEqual([]);
     expect(h.recipientsOfSent()).toEqual([emailOf(author)]);
@@ -121,36 +115,23 @@ describe("new reaction", () => {
 describe("new message", () => {
   it("emails every other participant of the conversation, not the sender nor outsiders", async () => {
     const h = harness();
-    const [sam, tina, uma, vic] = ["sam", "tina", "uma", "vic"].map(uniqueId) as [
-      string,
-      string,
-      string,
-      string,
-    ];
-    for (const user of [sam, tina, uma, vic]) await saveProfile(h, user);
-    const conversationId = uniqueId("grp");
-    const { conversations } = h.db.repositories;
-    await conversations.create({
-      conversationId,
-      conversationType: "group",
-      participantIds: [sam, tina, uma],
-      title: "Cousins",
-    });
-    await conversations.create({
+    const [sam, tina, uma, vic] = await membersWithProfiles(h, "sam", "tina", "uma", "vic");
+    await h.db.repositories.conversations.create({
       conversationId: uniqueId("other"),
       conversationType: "direct",
       participantIds: [sam, vic],
       title: null,
     });
-    await conversations.sendMessage({
-      conversationId,
+    const { conversationId } = await conversationWithMessage(h, {
+      conversationType: "group",
+      participantIds: [sam, tina, uma],
+      title: "Cousins",
       senderId: sam,
       senderName: "Sam",
       messageText: "Reunion in June?",
-      attachments: [],
     });
 
-    const response = await notifications(h)(batchOf(await h.tap.take("Messages")), lambdaContext());
+    const response = await h.process("notifications", await h.tap.take("Messages"));
 
     expect(response.batchItemFailures).toEqual([]);
     expect(h.recipientsOfSent()).toEqual([emailOf(tina), emailOf(uma)].sort());
@@ -167,27 +148,19 @@ describe("preferences", () => {
   it("skips a recipient whose preference for that kind is off, and still emails the kinds left on", async () => {
     const h = harness();
     const itemId = `/prefs/${uniqueId("item")}`;
-    const [quiet, chatty, other] = ["quiet", "chatty", "other"].map(uniqueId) as [string, string, string];
+    const quiet = uniqueId("quiet");
     await saveProfile(h, quiet, { preferences: { comments: false, messages: false } });
-    await saveProfile(h, chatty);
-    await saveProfile(h, other);
+    const [chatty, other] = await membersWithProfiles(h, "chatty", "other");
     const quiets = await h.db.repositories.comments.create(commentBy(quiet, itemId));
     await h.tap.skip("Comments");
     await h.db.repositories.comments.create(commentBy(other, itemId));
     await h.db.repositories.reactions.toggle(quiets.commentId, other);
-    const conversationId = uniqueId("grp");
-    await h.db.repositories.conversations.create({
-      conversationId,
+    await conversationWithMessage(h, {
       conversationType: "group",
       participantIds: [other, quiet, chatty],
-      title: null,
-    });
-    await h.db.repositories.conversations.sendMessage({
-      conversationId,
       senderId: other,
       senderName: "Other",
       messageText: "Hello both",
-      attachments: [],
     });
     const records = [
       ...(await h.tap.take("Comments")),
@@ -195,7 +168,7 @@ describe("preferences", () => {
       ...(await h.tap.take("Messages")),
     ];
 
-    const response = await notifications(h)(batchOf(records), lambdaContext());
+    const response = await h.process("notifications", records);
 
     expect(response.batchItemFailures).toEqual([]);
     const sent = h
@@ -215,13 +188,7 @@ describe("debounce", () => {
   it("sends one email per recipient and kind when two batches with different events race", async () => {
     const h = harness();
     const itemId = `/race/${uniqueId("item")}`;
-    const [alice, bob, carol, dan] = ["alice", "bob", "carol", "dan"].map(uniqueId) as [
-      string,
-      string,
-      string,
-      string,
-    ];
-    for (const user of [alice, bob, carol, dan]) await saveProfile(h, user);
+    const [alice, bob, carol, dan] = await membersWithProfiles(h, "alice", "bob", "carol", "dan");
     await h.db.repositories.comments.create(commentBy(alice, itemId));
     await h.tap.skip("Comments");
     await h.db.repositories.comments.create(commentBy(bob, itemId, "From Bob"));
@@ -230,8 +197,8 @@ describe("debounce", () => {
 
     // Two containers, each with its own batch, at the same time.
     const results = await Promise.all([
-      notifications(h)(batchOf([bobsRecord as never]), lambdaContext()),
-      notifications(h)(batchOf([carolsRecord as never]), lambdaContext()),
+      h.process("notifications", [bobsRecord as never]),
+      h.process("notifications", [carolsRecord as never]),
     ]);
 
     expect(results.flatMap((r) => r.batchItemFailures)).toEqual([]);
@@ -242,13 +209,13 @@ describe("debounce", () => {
     // Within the window another comment emails nobody already emailed ...
     h.ses.resetHistory();
     await h.db.repositories.comments.create(commentBy(dan, itemId, "From Dan"));
-    await notifications(h)(batchOf(await h.tap.take("Comments")), lambdaContext());
+    await h.process("notifications", await h.tap.take("Comments"));
     expect(h.recipientsOfSent()).toEqual([]);
 
     // ... and once the window has passed, they hear again.
     h.advanceClock(15 * 60 * 1000 + 1000);
     await h.db.repositories.comments.create(commentBy(dan, itemId, "Dan again"));
-    await notifications(h)(batchOf(await h.tap.take("Comments")), lambdaContext());
+    await h.process("notifications", await h.tap.take("Comments"));
     expect(h.recipientsOfSent()).toEqual([emailOf(alice), emailOf(bob), emailOf(carol)].sort());
   });
 });
@@ -257,35 +224,27 @@ describe("redelivery", () => {
   it("sends nothing new when a whole batch is delivered again, even after the debounce window", async () => {
     const h = harness();
     const itemId = `/again/${uniqueId("item")}`;
-    const [first, second, third] = ["first", "second", "third"].map(uniqueId) as [string, string, string];
-    for (const user of [first, second, third]) await saveProfile(h, user);
+    const [first, second, third] = await membersWithProfiles(h, "first", "second", "third");
     await h.db.repositories.comments.create(commentBy(first, itemId));
     await h.tap.skip("Comments");
     await h.db.repositories.comments.create(commentBy(second, itemId));
-    const conversationId = uniqueId("grp");
-    await h.db.repositories.conversations.create({
-      conversationId,
+    await conversationWithMessage(h, {
       conversationType: "group",
       participantIds: [first, second, third],
-      title: null,
-    });
-    await h.db.repositories.conversations.sendMessage({
-      conversationId,
       senderId: third,
       senderName: "Third",
       messageText: "Hi",
-      attachments: [],
     });
-    const batch = batchOf([...(await h.tap.take("Comments")), ...(await h.tap.take("Messages"))]);
+    const batch = [...(await h.tap.take("Comments")), ...(await h.tap.take("Messages"))];
 
-    await notifications(h)(batch, lambdaContext());
+    await h.process("notifications", batch);
     expect(h.recipientsOfSent()).toEqual([emailOf(first), emailOf(first), emailOf(second)].sort());
 
     h.ses.resetHistory();
     // Past the debounce window only the record-level idempotency can hold the emails back;
     // a new processor instance (another container) shares nothing with the first but the table.
     h.advanceClock(16 * 60 * 1000);
-    const again = await notifications(h)(batch, lambdaContext());
+    const again = await h.process("notifications", batch);
 
     expect(again.batchItemFailures).toEqual([]);
     expect(h.sentEmails()).toEqual([]);
@@ -295,8 +254,7 @@ describe("redelivery", () => {
 describe("partial batch failure", () => {
   it("reports only the poisoned record of ten, releases its slot, and sends it on the retry", async () => {
     const h = harness();
-    const writer = uniqueId("writer");
-    await saveProfile(h, writer);
+    const [writer] = await membersWithProfiles(h, "writer");
     const readers = Array.from({ length: 10 }, (_, i) => uniqueId(`reader${i}`));
     const poisonedAddress = `${readers[4]}@bounces.example`;
     for (const [i, reader] of readers.entries()) {
@@ -312,7 +270,7 @@ describe("partial batch failure", () => {
       .on(SendEmailCommand, { Destination: { ToAddresses: [poisonedAddress] } })
       .rejects(new MessageRejected({ message: "Email address is not verified.", $metadata: {} }));
 
-    const response = await notifications(h)(batchOf(records), lambdaContext());
+    const response = await h.process("notifications", records);
 
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: records[4]?.dynamodb?.SequenceNumber }]);
     expect(h.recipientsOfSent()).toEqual(
@@ -324,7 +282,7 @@ describe("partial batch failure", () => {
     // SES recovers; Lambda retries from the failed record on: only the failed one sends.
     h.ses.reset();
     h.ses.on(SendEmailCommand).resolves({ MessageId: "retry" });
-    const retry = await notifications(h)(batchOf(records.slice(4)), lambdaContext());
+    const retry = await h.process("notifications", records.slice(4));
     expect(retry.batchItemFailures).toEqual([]);
     expect(h.recipientsOfSent()).toEqual([poisonedAddress]);
   });
@@ -334,9 +292,7 @@ describe("records that are not new comments, reactions or messages", () => {
   it("are ignored cleanly: edits, deletions, unlikes and other tables", async () => {
     const h = harness();
     const itemId = `/ignored/${uniqueId("item")}`;
-    const [owner, liker] = ["owner", "liker"].map(uniqueId) as [string, string];
-    await saveProfile(h, owner);
-    await saveProfile(h, liker);
+    const [owner, liker] = await membersWithProfiles(h, "owner", "liker");
     const comment = await h.db.repositories.comments.create(commentBy(liker, itemId));
     const ownerComment = await h.db.repositories.comments.create(commentBy(owner, itemId));
     await h.db.repositories.reactions.toggle(ownerComment.commentId, liker);
@@ -358,10 +314,7 @@ describe("records that are not new comments, reactions or messages", () => {
       eventSourceARN: insert.eventSourceARN?.replace("Comments", "Unknown"),
     };
 
-    const response = await notifications(h)(
-      batchOf([...modifies, ...removes, fromAnotherTable]),
-      lambdaContext(),
-    );
+    const response = await h.process("notifications", [...modifies, ...removes, fromAnotherTable]);
 
     expect(response.batchItemFailures).toEqual([]);
     expect(h.sentEmails()).toEqual([]);

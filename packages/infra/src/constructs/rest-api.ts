@@ -1,4 +1,4 @@
-import { type ApiArea, ROUTES } from "@hearth/api-handlers";
+import { type ApiArea, CORS_ALLOWED_HEADERS, CORS_MAX_AGE_SECONDS, ROUTES } from "@hearth/api-handlers";
 import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import * as apigw from "aws-cdk-lib/aws-apigateway";
 import type * as cognito from "aws-cdk-lib/aws-cognito";
@@ -63,8 +63,8 @@ export class RestApi extends Construct {
       defaultCorsPreflightOptions: {
         allowOrigins: config.allowedOrigins,
         allowMethods: [...methods, "OPTIONS"],
-        allowHeaders: ["Authorization", "Content-Type"],
-        maxAge: Duration.hours(1),
+        allowHeaders: [...CORS_ALLOWED_HEADERS],
+        maxAge: Duration.seconds(CORS_MAX_AGE_SECONDS),
       },
     });
 
