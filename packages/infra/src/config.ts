@@ -101,7 +101,23 @@ export function environmentConfig(name: unknown): EnvironmentConfig {
       `Choose an environment with -c env=<name>, one of: ${ENVIRONMENT_NAMES.join(", ")} (got ${JSON.stringify(name)})`,
     );
   }
-  return ENVIRONMENTS[name];
+  return validateEnvironmentConfig(ENVIRONMENTS[name]);
+}
+
+/**
+ * Settings that would deploy but fail at run time are refused at synth: the notification
+ * function may send only as `sesIdentity`, so the sender must be that address or at that domain.
+ */
+export function validateEnvironmentConfig(config: EnvironmentConfig): EnvironmentConfig {
+  const sender = config.senderEmail.toLowerCase();
+  const identity = config.sesIdentity.toLowerCase();
+  const allowed = identity.includes("@") ? sender === identity : sender.endsWith(`@${identity}`);
+  if (!allowed) {
+    throw new Error(
+      `${config.name}: senderEmail ${config.senderEmail} is not the SES identity ${config.sesIdentity} nor an address at it`,
+    );
+  }
+  return config;
 }
 
 export function removalPolicyOf(config: EnvironmentConfig): RemovalPolicy {

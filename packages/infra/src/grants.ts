@@ -2,7 +2,8 @@ import { type TableName, tableSpec } from "@hearth/domain";
 import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as iam from "aws-cdk-lib/aws-iam";
 
-export type TableAccess = "read" | "readWrite";
+/** `readUpdate`: reads plus UpdateItem, for a function that changes items only by atomic updates. */
+export type TableAccess = "read" | "readUpdate" | "readWrite";
 
 const READ_ACTIONS = [
   "dynamodb:GetItem",
@@ -18,6 +19,7 @@ const READ_ACTIONS = [
  */
 export const TABLE_ACTIONS: Record<TableAccess, readonly string[]> = {
   read: READ_ACTIONS,
+  readUpdate: [...READ_ACTIONS, "dynamodb:UpdateItem"],
   readWrite: [
     ...READ_ACTIONS,
     "dynamodb:PutItem",

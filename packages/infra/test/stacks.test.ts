@@ -1,4 +1,4 @@
-import { API_AREAS, API_TABLE_ACCESS, ROUTES } from "@hearth/api-handlers";
+import { API_AREAS, API_ATTACHMENT_UPLOADERS, API_TABLE_ACCESS, ROUTES } from "@hearth/api-handlers";
 import { TABLE_SPECS, type TableName, type TableSpec } from "@hearth/domain";
 import {
   PROCESSOR_NAMES,
@@ -11,8 +11,8 @@ import { Match } from "aws-cdk-lib/assertions";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { describe, expect, it } from "vitest";
 import { addHearthStacks } from "../src/app.js";
-import { ENVIRONMENT_NAMES, ENVIRONMENTS } from "../src/config.js";
-import { TABLE_ACTIONS } from "../src/grants.js";
+import { ENVIRONMENT_NAMES, ENVIRONMENTS, validateEnvironmentConfig } from "../src/config.js";
+import { TABLE_ACTIONS, type TableAccess } from "../src/grants.js";
 import { AwsSolutionsChecks } from "../src/nag.js";
 import { OUTPUT_KEYS } from "../src/stacks/app-stack.js";
 import {
@@ -287,10 +287,7 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
   });
 
   describe("IAM", () => {
-    const expectedDynamoResources = (
-      access: Partial<Record<TableName, "read" | "readWrite">>,
-      level: string,
-    ) =>
+    const expectedDynamoResources = (access: Partial<Record<TableName, TableAccess>>, level: TableAccess) =>
       (Object.entries(access) as [TableName, string][])
         .filter(([, l]) => l === level)
         .flatMap(([table]) => [
@@ -302,22 +299,30 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
         .sort();
 
     const dynamoGrants = (fn: keyof typeof env.functionLogicalIds) => {
-      const byLevel: Record<string, string[]> = { read: [], readWrite: [] };
+      const byLevel: Record<TableAccess, string[]> = { read: [], readUpdate: [], readWrite: [] };
       for (const statement of functionStatements(env, fn)) {
         const actions = asArray(statement.Action).sort();
         if (!actions.every((a) => a.startsWith("dynamodb:")) || actions.includes("dynamodb:GetRecords"))
           continue;
         if (actions.includes("dynamodb:ListStreams")) continue;
-        const level = actions.includes("dynamodb:PutItem") ? "readWrite" : "read";
-        expect(actions).toEqual([...TABLE_ACTIONS[level as "read" | "readWrite"]].sort());
-        byLevel[level]!.push(...asArray(statement.Resource).map((r) => describeResource(env, r)));
+        // Each statement grants exactly one access level's actions, no more.
+        const level = (Object.keys(TABLE_ACTIONS) as TableAccess[]).find(
+          (candidate) => JSON.stringify([...TABLE_ACTIONS[candidate]].sort()) === JSON.stringify(actions),
+        );
+        expect(level, `unexpected action set ${actions.join(", ")}`).toBeDefined();
+        byLevel[level!].push(...asArray(statement.Resource).map((r) => describeResource(env, r)));
       }
-      return { read: byLevel.read!.sort(), readWrite: byLevel.readWrite!.sort() };
+      return {
+        read: byLevel.read.sort(),
+        readUpdate: byLevel.readUpdate.sort(),
+        readWrite: byLevel.readWrite.sort(),
+      };
     };
 
     it.each(API_AREAS)("lets the %s function touch only its tables, at its access levels", (area) => {
       expect(dynamoGrants(area)).toEqual({
         read: expectedDynamoResources(API_TABLE_ACCESS[area], "read"),
+        readUpdate: expectedDynamoResources(API_TABLE_ACCESS[area], "readUpdate"),
         readWrite: expectedDynamoResources(API_TABLE_ACCESS[area], "readWrite"),
       });
     });
@@ -325,8 +330,17 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
     it.each(PROCESSOR_NAMES)("lets the %s processor touch only its tables and its streams", (name) => {
       expect(dynamoGrants(name)).toEqual({
         read: expectedDynamoResources(PROCESSOR_TABLE_ACCESS[name], "read"),
+        readUpdate: expectedDynamoResources(PROCESSOR_TABLE_ACCESS[name], "readUpdate"),
         readWrite: expectedDynamoResources(PROCESSOR_TABLE_ACCESS[name], "readWrite"),
       });
+      // Profiles are only ever updated atomically by the processors: never put, never deleted.
+      for (const statement of functionStatements(env, name)) {
+        if (asArray(statement.Resource).some((r) => describeResource(env, r) === "table:UserProfiles")) {
+          expect(asArray(statement.Action)).not.toEqual(
+            expect.arrayContaining([expect.stringMatching(/PutItem|DeleteItem|BatchWriteItem/)]),
+          );
+        }
+      }
       const streamResources = functionStatements(env, name)
         .filter((s) => asArray(s.Action).includes("dynamodb:GetRecords"))
         .flatMap((s) => asArray(s.Resource).map((r) => describeResource(env, r)));
@@ -357,17 +371,18 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
           continue;
         }
         expect(ses).toHaveLength(1);
-        expect(asArray(ses[0]!.Action).sort()).toEqual(["ses:SendEmail", "ses:SendRawEmail"]);
+        expect(asArray(ses[0]!.Action)).toEqual(["ses:SendEmail"]);
         expect(JSON.stringify(ses[0]!.Resource)).toContain(`:identity/${config.sesIdentity}"`);
       }
     });
 
-    it("lets only the messages function put objects, under the attachments prefix", () => {
+    it("lets only the route table's upload areas put objects, under the attachments prefix", () => {
+      expect(API_ATTACHMENT_UPLOADERS).toEqual(["messages"]);
       for (const fn of [...API_AREAS, ...PROCESSOR_NAMES]) {
         const s3 = functionStatements(env, fn).filter((s) =>
           asArray(s.Action).some((a) => a.startsWith("s3:")),
         );
-        if (fn !== "messages") {
+        if (!(API_ATTACHMENT_UPLOADERS as readonly string[]).includes(fn)) {
           expect(s3).toEqual([]);
           continue;
         }
@@ -500,5 +515,16 @@ describe("environment selection", () => {
       /-c env=<name>/,
     );
     expect(() => addHearthStacks(new App(), { nag: false })).toThrow(/dev, staging, prod/);
+  });
+
+  it("refuses a sender the notification function would not be allowed to send as", () => {
+    const dev = ENVIRONMENTS.dev;
+    expect(() => validateEnvironmentConfig({ ...dev, senderEmail: "someone@elsewhere.example" })).toThrow(
+      /not the SES identity/,
+    );
+    expect(() =>
+      validateEnvironmentConfig({ ...dev, senderEmail: "a@x.example", sesIdentity: "b@x.example" }),
+    ).toThrow(/not the SES identity/);
+    expect(validateEnvironmentConfig({ ...dev, sesIdentity: dev.senderEmail })).toBeDefined();
   });
 });

@@ -109,15 +109,22 @@ export function isWantedRecord(processor: ProcessorName, table: TableName, recor
   return filterPatternsFor(processor, table).some((pattern) => matchesFilterPattern(pattern, record));
 }
 
+/**
+ * What each processor does to each table, for its IAM grants: `read`, `readUpdate` (reads
+ * plus UpdateItem: profiles are only ever changed by atomic updates here, never put or
+ * deleted) or `readWrite` (Powertools idempotency puts, updates and deletes its records).
+ */
+export type ProcessorTableAccess = "read" | "readUpdate" | "readWrite";
+
 export const PROCESSOR_TABLE_ACCESS: Record<
   ProcessorName,
-  Partial<Record<TableName, "read" | "readWrite">>
+  Partial<Record<TableName, ProcessorTableAccess>>
 > = {
   notifications: {
-    UserProfiles: "readWrite",
+    UserProfiles: "readUpdate",
     Comments: "read",
     ConversationMembers: "read",
     IdempotencyRecords: "readWrite",
   },
-  activity: { UserProfiles: "readWrite", IdempotencyRecords: "readWrite" },
+  activity: { UserProfiles: "readUpdate", IdempotencyRecords: "readWrite" },
 };

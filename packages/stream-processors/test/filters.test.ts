@@ -135,6 +135,8 @@ describe("subscriptions", () => {
       expect(existsSync(PROCESSOR_ENTRIES[name])).toBe(true);
       expect(STREAM_SUBSCRIPTIONS.some((s) => s.processor === name)).toBe(true);
       expect(PROCESSOR_TABLE_ACCESS[name].IdempotencyRecords).toBe("readWrite");
+      // Profiles change only through atomic updates: no right to put or delete them.
+      expect(PROCESSOR_TABLE_ACCESS[name].UserProfiles).toBe("readUpdate");
     }
   });
 });

@@ -1,4 +1,9 @@
-import { API_TABLE_ACCESS, type ApiArea } from "@hearth/api-handlers";
+import {
+  API_ATTACHMENT_UPLOADERS,
+  API_TABLE_ACCESS,
+  type ApiArea,
+  ATTACHMENT_KEY_PREFIX,
+} from "@hearth/api-handlers";
 import { TABLE_SPECS, type TableName, type TableNames, tableEnvironment } from "@hearth/domain";
 import { PROCESSOR_TABLE_ACCESS, type ProcessorName } from "@hearth/stream-processors";
 import { Aws, CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
@@ -17,7 +22,7 @@ import { StreamProcessors } from "../constructs/stream-processors.js";
 import { API_FUNCTIONS, PROCESSOR_FUNCTIONS } from "../functions.js";
 import { grantTableAccess } from "../grants.js";
 import { acknowledgeNag } from "../nag.js";
-import { ATTACHMENT_KEY_PREFIX, attachmentsBucketName } from "./data-stack.js";
+import { attachmentsBucketName } from "./data-stack.js";
 
 export interface AppStackProps extends StackProps {
   config: EnvironmentConfig;
@@ -88,21 +93,23 @@ export class AppStack extends Stack {
         return [definition.area, fn];
       }),
     ) as Record<ApiArea, HearthFunction>;
-    // The messages function presigns attachment uploads; each URL carries its PutObject right.
-    const uploads = this.apiFunctions.messages;
-    uploads.function.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ["s3:PutObject"],
-        resources: [`arn:${Aws.PARTITION}:s3:::${attachmentsBucket}/${ATTACHMENT_KEY_PREFIX}*`],
-      }),
-    );
-    acknowledgeNag(uploads.role, [
-      {
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::hearth-${config.name}-attachments-<AWS::AccountId>-<AWS::Region>/${ATTACHMENT_KEY_PREFIX}*]`,
-        reason:
-          "Upload keys are generated per attachment (attachments/<user>/<id>/<file>), so the presign right covers that prefix only.",
-      },
-    ]);
+    // The areas the route table names presign attachment uploads; each URL carries its PutObject right.
+    for (const area of API_ATTACHMENT_UPLOADERS) {
+      const uploads = this.apiFunctions[area];
+      uploads.function.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ["s3:PutObject"],
+          resources: [`arn:${Aws.PARTITION}:s3:::${attachmentsBucket}/${ATTACHMENT_KEY_PREFIX}*`],
+        }),
+      );
+      acknowledgeNag(uploads.role, [
+        {
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::hearth-${config.name}-attachments-<AWS::AccountId>-<AWS::Region>/${ATTACHMENT_KEY_PREFIX}*]`,
+          reason:
+            "Upload keys are generated per attachment (attachments/<user>/<id>/<file>), so the presign right covers that prefix only.",
+        },
+      ]);
+    }
 
     this.processorFunctions = Object.fromEntries(
       PROCESSOR_FUNCTIONS.map((definition) => {
@@ -133,7 +140,8 @@ export class AppStack extends Stack {
     }
     this.processorFunctions.notifications.function.addToRolePolicy(
       new iam.PolicyStatement({
-        actions: ["ses:SendEmail", "ses:SendRawEmail"],
+        // The processor sends with SendEmail only.
+        actions: ["ses:SendEmail"],
         resources: [
           this.formatArn({ service: "ses", resource: "identity", resourceName: config.sesIdentity }),
         ],

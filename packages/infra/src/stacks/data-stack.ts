@@ -32,9 +32,6 @@ export function attachmentsBucketName(config: EnvironmentConfig): string {
   return `hearth-${config.name}-attachments-${Aws.ACCOUNT_ID}-${Aws.REGION}`;
 }
 
-/** The prefix under which the messages function presigns uploads (`attachments/<user>/...`). */
-export const ATTACHMENT_KEY_PREFIX = "attachments/";
-
 /** The stateful part: one table per domain table spec, and the attachments bucket. */
 export class DataStack extends Stack {
   readonly tables: Record<TableName, dynamodb.Table>;

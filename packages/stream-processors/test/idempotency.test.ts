@@ -1,0 +1,59 @@
+import { SendEmailCommand } from "@aws-sdk/client-ses";
+import { ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { describe, expect, it } from "vitest";
+import { IDEMPOTENCY_EXPIRY_SECONDS } from "../src/dependencies.js";
+import { createProcessor } from "../src/processor.js";
+import {
+  batchOf,
+  commentBy,
+  type Harness,
+  lambdaContext,
+  membersWithProfiles,
+  useHarness,
+} from "./helpers.js";
+
+const harness = useHarness("idempotency");
+
+/** The processor's idempotency records (this file's tables hold no others). */
+async function idempotencyRecords(h: Harness, processor: string) {
+  const output = await h.db.doc.send(new ScanCommand({ TableName: h.db.tables.IdempotencyRecords }));
+  return (output.Items ?? []).filter((item) => String(item.id).startsWith(`hearth-${processor}#`));
+}
+
+describe("idempotency records", () => {
+  it("hold a record in progress no longer than the invocation can run, and expire by TTL a day later", async () => {
+    const h = harness();
+    const [reader, writer] = await membersWithProfiles(h, "reader", "writer");
+    await h.db.repositories.comments.create(commentBy(reader, "/idempotency"));
+    await h.tap.skip("Comments");
+    await h.db.repositories.comments.create(commentBy(writer, "/idempotency"));
+    const record = await h.tap.takeOne("Comments");
+    const remainingMs = 42_000;
+    const context = { ...lambdaContext("notifications"), getRemainingTimeInMillis: () => remainingMs };
+    let inProgress: Record<string, unknown>[] = [];
+    // Look at the table while the email is being sent, i.e. while the record is in progress.
+    h.ses.on(SendEmailCommand).callsFake(async () => {
+      inProgress = await idempotencyRecords(h, "notifications");
+      return { MessageId: "in-progress" };
+    });
+
+    const startedMs = Date.now();
+    const response = await createProcessor("notifications", h.deps)(batchOf([record]), context);
+    const finishedMs = Date.now();
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(inProgress).toHaveLength(1);
+    expect(inProgress[0]?.status).toBe("INPROGRESS");
+    // A container that dies mid-record (a timeout) frees the record when its time is up, so
+    // Lambda's retry is processed instead of being refused as "already in progress".
+    const inProgressUntil = Number(inProgress[0]?.in_progress_expiration);
+    expect(inProgressUntil).toBeGreaterThanOrEqual(startedMs + remainingMs);
+    expect(inProgressUntil).toBeLessThanOrEqual(finishedMs + remainingMs);
+
+    const [done] = await idempotencyRecords(h, "notifications");
+    expect(done?.status).toBe("COMPLETED");
+    const expiresAt = Number(done?.expiration);
+    expect(expiresAt).toBeGreaterThanOrEqual(Math.floor(startedMs / 1000) + IDEMPOTENCY_EXPIRY_SECONDS);
+    expect(expiresAt).toBeLessThanOrEqual(Math.ceil(finishedMs / 1000) + IDEMPOTENCY_EXPIRY_SECONDS);
+  });
+});
