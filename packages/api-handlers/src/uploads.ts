@@ -36,22 +36,22 @@ export function uploadPrefix(userId: string): string {
 
 /**
  * A filename safe as the last segment of an S3 key: the base name only, ASCII letters,
- * digits, `.`, `_` and `-`, no leading dots, at most 100 characters with the extension kept.
+ * digits, `.`, `_` and `-`, no leading dots, at most 100 characters with the extension
+ * kept (a name with nothing usable left, such as `日本.jpg`, becomes `file.jpg`).
  */
 export function sanitizeFilename(filename: string): string {
   const baseName = filename.split(/[/\\]/).pop() ?? "";
-  let safe = baseName
+  const safe = baseName
     .normalize("NFKD")
     .replace(/[\u0300-\u036f]/g, "")
     .replace(/[^A-Za-z0-9._-]+/g, "_")
-    .replace(/_+/g, "_")
-    .replace(/^[._]+/, "");
-  if (safe.length > MAX_FILENAME_LENGTH) {
-    const dot = safe.lastIndexOf(".");
-    const extension = dot > 0 && safe.length - dot <= 10 ? safe.slice(dot) : "";
-    safe = safe.slice(0, MAX_FILENAME_LENGTH - extension.length) + extension;
-  }
-  return safe.replace(/^[._]+/, "") || "file";
+    .replace(/_+/g, "_");
+  const dot = safe.lastIndexOf(".");
+  const extension = dot >= 0 && dot < safe.length - 1 && safe.length - dot <= 10 ? safe.slice(dot) : "";
+  const stem = (extension ? safe.slice(0, dot) : safe)
+    .replace(/^[._]+/, "")
+    .slice(0, MAX_FILENAME_LENGTH - extension.length);
+  return `${stem || "file"}${extension}`;
 }
 
 const KEY_SEGMENT = /^[A-Za-z0-9._-]+$/;

@@ -1,5 +1,14 @@
+import { createRepositories } from "@hearth/domain";
 import { describe, expect, it } from "vitest";
-import { collectPages, saveProfile, type TestUser, users, useTestApi } from "./helpers.js";
+import {
+  collectPages,
+  invoker,
+  saveProfile,
+  type TestUser,
+  testDependencies,
+  users,
+  useTestApi,
+} from "./helpers.js";
 import { looksLikeMarkup, XSS_PAYLOADS } from "./xss.js";
 
 const api = useTestApi("messages");
@@ -143,6 +152,25 @@ describe("POST /messages/conversations", () => {
     const response = await api().call("POST", "/messages/conversations", { caller: users.alice, body });
     expect(response.status).toBe(400);
     expect(await conversationsOf(users.alice)).toEqual(before);
+  });
+
+  it("leaves no conversation behind when the first message cannot be stored (500)", async () => {
+    await ensureProfiles();
+    const { db } = api();
+    // A Messages table that does not exist: the message's part of the start fails for real.
+    const repositories = createRepositories({
+      doc: db.doc,
+      cursors: db.cursors,
+      tables: { ...db.tables, Messages: `${db.tables.Messages}-missing` },
+    });
+    const brokenCall = invoker(testDependencies(db, { repositories }));
+    const before = await conversationsOf(users.carol);
+    const response = await brokenCall("POST", "/messages/conversations", {
+      caller: users.alice,
+      body: { participantIds: [users.carol.userId, dave.userId], messageText: "lost" },
+    });
+    expect(response.status).toBe(500);
+    expect(await conversationsOf(users.carol)).toEqual(before);
   });
 
   it.each(XSS_PAYLOADS)("never returns %s as markup", async (payload) => {
@@ -417,6 +445,19 @@ describe("POST /messages/upload", () => {
     );
     expect(url.searchParams.get("X-Amz-Signature")).toMatch(/^[0-9a-f]{64}$/);
     expect(url.searchParams.has("x-amz-checksum-crc32")).toBe(false);
+  });
+
+  it("keeps the extension of a name with nothing else usable", async () => {
+    for (const [filename, expected] of [
+      ["日本.jpg", "file.jpg"],
+      ["_.png", "file.png"],
+      ["...", "file"],
+      [`${"é".repeat(150)}.jpeg`, `${"e".repeat(95)}.jpeg`],
+    ] as const) {
+      const response = await upload({ filename, contentType: "image/jpeg", size: 5 });
+      expect(response.status, filename).toBe(200);
+      expect(response.body.s3Key.split("/").at(-1), filename).toBe(expected);
+    }
   });
 
   it("gives each upload its own key", async () => {

@@ -61,6 +61,8 @@ describe("PUT /profile", () => {
     ["photo over http", { profilePhotoUrl: "http://photos.example.org/a.jpg" }],
     ["photo as javascript: URL", { profilePhotoUrl: "javascript:alert(1)" }],
     ["photo not a URL", { profilePhotoUrl: "not a url" }],
+    ["photo with credentials", { profilePhotoUrl: "https://me:secret@photos.example.org/a.jpg" }],
+    ["photo on a bare host", { profilePhotoUrl: "https://intranet/a.jpg" }],
     ["isProfilePrivate not a boolean", { isProfilePrivate: "yes" }],
     ["displayName not a string", { displayName: 42 }],
     ["preferences missing a key", { notificationPreferences: { comments: true, reactions: true } }],
@@ -81,6 +83,17 @@ describe("PUT /profile", () => {
     expect(response.status).toBe(400);
     expect(response.body.error).toEqual({ code: "INVALID_INPUT", message: expect.any(String) });
     expect((await getProfile(users.bob.userId, users.bob)).body).toEqual(before.body);
+  });
+
+  it("stores a photo URL normalized, so no quote or angle bracket can break out of an attribute", async () => {
+    const response = await api().call("PUT", "/profile", {
+      caller: users.carol,
+      body: { profilePhotoUrl: `https://Photos.Example.org/x" onerror="alert(1)'<b>.jpg` },
+    });
+    expect(response.status).toBe(200);
+    expect(response.body.profilePhotoUrl).toBe(
+      "https://photos.example.org/x%22%20onerror=%22alert(1)%27%3Cb%3E.jpg",
+    );
   });
 
   it("accepts the longest allowed values", async () => {

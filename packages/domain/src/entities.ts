@@ -43,15 +43,27 @@ export const profileSchema = z.object({
 });
 export type Profile = z.infer<typeof profileSchema>;
 
+/**
+ * A profile photo: an https URL on a public host name, stored in its normalized form so
+ * quotes, angle brackets and spaces arrive percent-encoded (an apostrophe too, which URL
+ * normalization leaves alone in paths) and never break out of an `src` attribute.
+ */
+export const photoUrlSchema = z
+  .url({ protocol: /^https$/, hostname: z.regexes.domain, normalize: true })
+  // Zod runs refinements after a failed check too: an unparseable value is already an issue.
+  .refine((url) => {
+    const parsed = URL.canParse(url) ? new URL(url) : undefined;
+    return !parsed?.username && !parsed?.password;
+  }, "must not carry a user name or password")
+  .transform((url) => url.replaceAll("'", "%27"))
+  .pipe(z.string().max(2048));
+
 /** The fields a user may set on their own profile. */
 export const profileUpdateSchema = z
   .object({
     displayName: z.string().trim().min(1).max(LIMITS.displayName),
     bio: z.string().max(LIMITS.bio),
-    profilePhotoUrl: z
-      .url({ protocol: /^https$/ })
-      .max(2048)
-      .nullable(),
+    profilePhotoUrl: photoUrlSchema.nullable(),
     isProfilePrivate: z.boolean(),
     notificationPreferences: notificationPreferencesSchema.strict(),
   })

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { MAX_QUERY_ROUNDS_PER_PAGE } from "../src/dynamo/query.js";
 import type { Comment } from "../src/entities.js";
 import { ForbiddenError, InvalidInputError, NotFoundError } from "../src/errors.js";
 import { admin, member, useTestDatabase } from "./helpers.js";
@@ -150,5 +151,40 @@ describe("CommentsRepository", () => {
     const second = await comments.listByItem("/holes", { limit: 4, cursor: first.nextCursor });
     expect(second.items.map((c) => c.commentText)).toEqual(["c9", "c11"]);
     expect(second.nextCursor).toBeNull();
+  });
+
+  it("reads at most a few times per page past a long run of deleted comments, missing none", async () => {
+    const { comments } = db().repositories;
+    const { doc } = db();
+    const all: Comment[] = [];
+    for (let i = 0; i < 30; i++) all.push(await comments.create(newComment("/sparse", "ann", `s${i}`)));
+    const live = new Set([0, 27, 29]);
+    await Promise.all(
+      all
+        .filter((_, i) => !live.has(i))
+        .map((c) => comments.softDelete("/sparse", c.commentId, member("ann"), { asAdmin: false })),
+    );
+    let queries = 0;
+    doc.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === "QueryCommand") queries++;
+        return next(args);
+      },
+      { step: "initialize", name: "countQueries" },
+    );
+    try {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        queries = 0;
+        const page = await comments.listByItem("/sparse", { limit: 2, cursor });
+        expect(queries).toBeLessThanOrEqual(MAX_QUERY_ROUNDS_PER_PAGE);
+        seen.push(...page.items.map((c) => c.commentText));
+        cursor = page.nextCursor;
+      } while (cursor);
+      expect(seen).toEqual(["s0", "s27", "s29"]);
+    } finally {
+      doc.middlewareStack.remove("countQueries");
+    }
   });
 });

@@ -1,5 +1,7 @@
+import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
 import { InvalidInputError, NotFoundError } from "../src/errors.js";
+import { createRepositories } from "../src/repositories/index.js";
 import { directConversationId } from "../src/rules/conversations.js";
 import { useTestDatabase } from "./helpers.js";
 
@@ -106,5 +108,73 @@ describe("ConversationsRepository", () => {
     await expect(
       conversations.listMessages("c1", { limit: 2, cursor: first.nextCursor }),
     ).rejects.toBeInstanceOf(InvalidInputError);
+  });
+
+  it("starts a conversation and its first message together, appending when it exists", async () => {
+    const { conversations } = db().repositories;
+    const conversationId = directConversationId("kim", "lou");
+    const direct = {
+      conversationId,
+      conversationType: "direct" as const,
+      participantIds: ["kim", "lou"],
+      title: null,
+    };
+    const first = { senderId: "kim", senderName: "Kim", messageText: "hi Lou", attachments: [] };
+    const started = await conversations.start(direct, first);
+    expect(started.created).toBe(true);
+    expect(await conversations.getMembership("lou", conversationId)).toMatchObject({
+      unreadCount: 1,
+      lastMessagePreview: "hi Lou",
+      lastMessageSenderId: "kim",
+      lastMessageAt: started.message.createdAt,
+    });
+    expect((await conversations.getMembership("kim", conversationId))?.unreadCount).toBe(0);
+
+    // Both start the same direct conversation at the same moment: one conversation, both messages.
+    const again = await Promise.all([
+      conversations.start(direct, { ...first, messageText: "again" }),
+      conversations.start(direct, { ...first, senderId: "lou", senderName: "Lou", messageText: "hey" }),
+    ]);
+    expect(again.map((r) => r.created)).toEqual([false, false]);
+    const page = await conversations.listMessages(conversationId, { limit: 10 });
+    expect(page.items.map((m) => m.messageText).sort()).toEqual(["again", "hey", "hi Lou"]);
+    expect((await conversations.getMembership("lou", conversationId))?.unreadCount).toBe(2);
+    expect((await conversations.getMembership("kim", conversationId))?.unreadCount).toBe(1);
+
+    await expect(
+      conversations.start({ ...direct, conversationId: "x" }, { ...first, senderId: "eve" }),
+    ).rejects.toBeInstanceOf(InvalidInputError);
+  });
+
+  it("leaves no conversation behind when its first message cannot be stored", async () => {
+    const { doc, tables, cursors } = db();
+    // A Messages table that does not exist makes the message's part of the transaction fail.
+    const broken = createRepositories({
+      doc,
+      cursors,
+      tables: { ...tables, Messages: `${tables.Messages}-missing` },
+    }).conversations;
+    await expect(
+      broken.start(
+        {
+          conversationId: "grp_doomed",
+          conversationType: "group",
+          participantIds: ["a", "b", "c"],
+          title: null,
+        },
+        { senderId: "a", senderName: "A", messageText: "hello", attachments: [] },
+      ),
+    ).rejects.toThrow();
+    for (const userId of ["a", "b", "c"]) {
+      const rows = await doc.send(
+        new QueryCommand({
+          TableName: tables.ConversationMembers,
+          KeyConditionExpression: "userId = :u",
+          ExpressionAttributeValues: { ":u": userId },
+          ConsistentRead: true,
+        }),
+      );
+      expect(rows.Items ?? []).toEqual([]);
+    }
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { photoUrlSchema } from "../src/entities.js";
 import { ForbiddenError, InvalidInputError } from "../src/errors.js";
 import {
   assertAdmin,
@@ -39,6 +40,10 @@ describe("plain text sanitizing", () => {
     );
     expect(toPlainText("Fish &amp; chips")).toBe("Fish & chips");
     expect(toPlainText("bell\u0007 ring")).toBe("bell ring");
+  });
+
+  it("replaces lone surrogates, which cannot be stored, and keeps real emoji", () => {
+    expect(toPlainText("a\ud800b \udc00 😀")).toBe("a\ufffdb \ufffd 😀");
   });
 
   it("checks the length after sanitizing", () => {
@@ -108,5 +113,26 @@ describe("conversation rules", () => {
     expect(messagePreview("  hi\n there ", 0)).toBe("hi there");
     expect(messagePreview("x".repeat(200), 0)).toHaveLength(100);
     expect(messagePreview("", 2)).toContain("2 attachments");
+  });
+});
+
+describe("profile photo URLs", () => {
+  it("accept https URLs on public host names, stored normalized so no quote or bracket survives", () => {
+    expect(photoUrlSchema.parse("https://photos.example.org/alice.jpg")).toBe(
+      "https://photos.example.org/alice.jpg",
+    );
+    expect(photoUrlSchema.parse(`HTTPS://Photos.Example.org/a "b"<c>'d.jpg`)).toBe(
+      "https://photos.example.org/a%20%22b%22%3Cc%3E%27d.jpg",
+    );
+  });
+
+  it.each([
+    ["plain http", "http://photos.example.org/a.jpg"],
+    ["a javascript: URL", "javascript:alert(1)"],
+    ["a host without a domain", "https://localhost/a.jpg"],
+    ["credentials", "https://user:secret@photos.example.org/a.jpg"],
+    ["over 2048 characters", `https://photos.example.org/${"a".repeat(2048)}`],
+  ])("refuse %s", (_, url) => {
+    expect(photoUrlSchema.safeParse(url).success).toBe(false);
   });
 });

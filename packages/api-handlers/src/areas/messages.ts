@@ -139,14 +139,16 @@ export const messageRoutes: AreaRoutes<"messages"> = {
               ? sanitizeText(body.title, "title", { min: 0, max: MAX_CONVERSATION_TITLE }) || null
               : null,
           };
-    await repositories.conversations.create({ ...conversation, conversationType });
-    const message = await repositories.conversations.sendMessage({
-      conversationId: conversation.conversationId,
-      senderId: caller.userId,
-      senderName: authorName(caller, profiles.get(caller.userId)),
-      messageText,
-      attachments: [],
-    });
+    // The conversation and its first message are written together, or not at all.
+    const { message } = await repositories.conversations.start(
+      { ...conversation, conversationType },
+      {
+        senderId: caller.userId,
+        senderName: authorName(caller, profiles.get(caller.userId)),
+        messageText,
+        attachments: [],
+      },
+    );
     return created({
       conversationId: conversation.conversationId,
       conversationType,

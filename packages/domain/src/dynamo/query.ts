@@ -5,10 +5,12 @@ import {
   type QueryCommandOutput,
 } from "@aws-sdk/lib-dynamodb";
 import { InvalidInputError, toDomainError } from "../errors.js";
-import type { CursorCodec, CursorKey } from "./cursor.js";
+import type { CursorCodec, CursorKey, KeyValue } from "./cursor.js";
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
+/** A page filled up past filtered-out items stops after this many Query calls and returns a short page. */
+export const MAX_QUERY_ROUNDS_PER_PAGE = 3;
 
 export interface ListQuery {
   tableName: string;
@@ -86,7 +88,8 @@ export async function queryPage<T extends Record<string, unknown>>(
 
   const items: T[] = [];
   let exhausted = false;
-  while (items.length < limit && !exhausted) {
+  // Filtered-out items (soft-deleted comments) can make a page need more reads; never more than a few.
+  for (let round = 0; items.length < limit && !exhausted && round < MAX_QUERY_ROUNDS_PER_PAGE; round++) {
     let output: QueryCommandOutput;
     try {
       output = await doc.send(
@@ -105,17 +108,14 @@ export async function queryPage<T extends Record<string, unknown>>(
     exhausted = !startKey;
   }
 
-  const hasMore = items.length > limit || (!exhausted && items.length === limit);
   const pageItems = items.slice(0, limit);
-  const last = pageItems.at(-1);
-  const nextCursor =
-    hasMore && last
-      ? cursors.encode(
-          scope,
-          Object.fromEntries(query.keyAttributes.map((name) => [name, last[name] as string])),
-        )
-      : null;
-  return { items: pageItems, nextCursor };
+  const keyOf = (item: Record<string, unknown>): CursorKey =>
+    Object.fromEntries(query.keyAttributes.map((name) => [name, item[name] as KeyValue]));
+  let resumeAt: CursorKey | undefined;
+  if (items.length > limit || (!exhausted && items.length === limit)) resumeAt = keyOf(pageItems.at(-1)!);
+  // Stopped short after the last round: go on after the last key read, every item up to it being filtered out.
+  else if (!exhausted && startKey) resumeAt = keyOf(startKey);
+  return { items: pageItems, nextCursor: resumeAt ? cursors.encode(scope, resumeAt) : null };
 }
 
 /** Follows every page of a query; for background work, never for a request path's lists. */

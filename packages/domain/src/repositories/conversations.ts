@@ -2,7 +2,7 @@ import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { type Page, type PageRequest, queryPage } from "../dynamo/query.js";
 import { type TransactItem, transactWrite } from "../dynamo/transactions.js";
 import type { Attachment, ConversationMember, ConversationType, Message } from "../entities.js";
-import { ConflictError, NotFoundError, toDomainError } from "../errors.js";
+import { ConflictError, InvalidInputError, NotFoundError, toDomainError } from "../errors.js";
 import { messagePreview } from "../rules/conversations.js";
 import { Repository } from "./context.js";
 
@@ -74,6 +74,65 @@ export class ConversationsRepository extends Repository {
       if (error instanceof ConflictError && error.reasons.includes("ConditionalCheckFailed")) return false;
       throw error;
     }
+  }
+
+  /**
+   * Starts a conversation with its first message in one transaction: the message and every
+   * participant's membership row (unread 1 for the others, 0 for the sender, last-message
+   * fields set) land together or not at all, so a failed start leaves no empty conversation.
+   * When the conversation exists already (a direct one started again, perhaps at the same
+   * moment by the other person), the message is appended to it instead.
+   */
+  async start(
+    conversation: NewConversation,
+    first: Omit<NewMessage, "conversationId">,
+  ): Promise<{ message: Message; created: boolean }> {
+    if (!conversation.participantIds.includes(first.senderId)) {
+      throw new InvalidInputError("The sender must be one of the participants");
+    }
+    const message: Message = {
+      ...first,
+      conversationId: conversation.conversationId,
+      messageId: this.newId(),
+      createdAt: this.timestamp(),
+    };
+    const memberPuts: TransactItem[] = conversation.participantIds.map((userId) => ({
+      Put: {
+        TableName: this.tables.ConversationMembers,
+        Item: {
+          userId,
+          conversationId: conversation.conversationId,
+          conversationType: conversation.conversationType,
+          participantIds: conversation.participantIds,
+          title: conversation.title,
+          unreadCount: userId === first.senderId ? 0 : 1,
+          lastMessageAt: message.createdAt,
+          lastMessagePreview: messagePreview(first.messageText, first.attachments.length),
+          lastMessageSenderId: first.senderId,
+          createdAt: message.createdAt,
+        } satisfies ConversationMember,
+        ConditionExpression: "attribute_not_exists(conversationId)",
+      },
+    }));
+    try {
+      await transactWrite(this.doc, [
+        {
+          Put: {
+            TableName: this.tables.Messages,
+            Item: message,
+            ConditionExpression: "attribute_not_exists(messageId)",
+          },
+        },
+        ...memberPuts,
+      ]);
+      return { message, created: true };
+    } catch (error) {
+      if (!(error instanceof ConflictError && error.reasons.includes("ConditionalCheckFailed"))) throw error;
+    }
+    return {
+      message: await this.sendMessage({ ...first, conversationId: conversation.conversationId }),
+      created: false,
+    };
   }
 
   /**

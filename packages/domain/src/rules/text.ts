@@ -54,6 +54,8 @@ export function toPlainText(input: string): string {
       // Control characters other than tab and line breaks have no place in a comment or message.
       .replace(/\p{Cc}/gu, (char) => (char === "\n" || char === "\r" || char === "\t" ? char : ""))
       .replace(/\r\n?/g, "\n")
+      // A lone UTF-16 surrogate cannot be stored as UTF-8: make it the replacement character.
+      .replace(/\p{Cs}/gu, "\uFFFD")
       .trim()
   );
 }
