@@ -20,6 +20,7 @@ try {
   console.log(
     readyBanner(stack.outputs, {
       outputsFile: config.outputsFile,
+      dataDir: config.dataDir,
       seconds: (performance.now() - started) / 1000,
     }),
   );

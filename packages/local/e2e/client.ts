@@ -58,7 +58,7 @@ export class Outside {
     );
     const token = auth.AuthenticationResult!.IdToken!;
     const claims = JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString()) as { sub: string };
-    return { name, email, token, userId: claims.sub };
+    return { name, email, token, accessToken: auth.AuthenticationResult!.AccessToken!, userId: claims.sub };
   }
 
   async call<T = Record<string, unknown>>(
@@ -107,7 +107,10 @@ export class Outside {
 export interface User {
   name: string;
   email: string;
+  /** The ID token: what the API takes. */
   token: string;
+  /** The same sign-in's access token, which the API must refuse (the authorizer wants an ID token). */
+  accessToken: string;
   userId: string;
 }
 

@@ -40,6 +40,7 @@ describe("a family story", () => {
     expect((await outside.call("GET", "/messages/conversations", { token: "not-a-jwt" })).status).toBe(401);
     const forged = `${alice.token.slice(0, -4)}AAAA`;
     expect((await outside.call("GET", itemPath, { token: forged })).status).toBe(401);
+    expect((await outside.call("GET", itemPath, { token: alice.accessToken })).status).toBe(401);
     const denied = await outside.call("GET", itemPath, { as: stranger });
     expect(denied.status).toBe(403);
     expect(denied.body).toMatchObject({ error: { code: expect.any(String), message: expect.any(String) } });
@@ -212,6 +213,10 @@ describe("a family story", () => {
 
     const read = await outside.call("PUT", `/messages/conversations/${directId}/read`, { as: bob });
     expect(read.body).toMatchObject({ unreadCount: 0 });
+    const bobsListAfterRead = await outside.call<Listing>("GET", "/messages/conversations", { as: bob });
+    expect(
+      Object.fromEntries(bobsListAfterRead.body.conversations.map((c) => [c.conversationId, c.unreadCount])),
+    ).toEqual({ [directId]: 0, [groupId]: 1 });
     const alicesList = await outside.call<Listing>("GET", "/messages/conversations", { as: alice });
     const aliceUnread = Object.fromEntries(
       alicesList.body.conversations.map((c) => [c.conversationId, c.unreadCount]),
@@ -283,6 +288,8 @@ describe("a family story", () => {
 
     expect(await emailsOf(alice, "comment")).toHaveLength(1);
     expect(await emailsOf(alice, "reaction")).toHaveLength(1);
+    // Bob only liked: reaction emails go to the comment's author, not to those who react.
+    expect(await emailsOf(bob, "reaction")).toEqual([]);
     expect(await emailsOf(bob, "message")).toHaveLength(1);
     expect(await emailsOf(alice, "message")).toHaveLength(1);
     expect(await outside.inbox(admin.email)).toEqual([]);

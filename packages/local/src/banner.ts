@@ -4,7 +4,7 @@ import { DEMO_USERS } from "./seed.js";
 /** What `pnpm dev` prints once everything answers. */
 export function readyBanner(
   outputs: StackOutputs,
-  options: { outputsFile: string; seconds: number },
+  options: { outputsFile: string; dataDir: string; seconds: number },
 ): string {
   const signIn =
     `aws cognito-idp initiate-auth --endpoint-url ${outputs.CognitoEndpoint} --region ${outputs.Region} ` +
@@ -27,7 +27,7 @@ export function readyBanner(
     "  Sign in (ID token in AuthenticationResult.IdToken):",
     `    ${signIn}`,
     "",
-    "Ctrl-C stops everything; data stays in .local/ (pnpm dev --reset starts clean).",
+    `Ctrl-C stops everything; data stays in ${options.dataDir} (pnpm dev --reset starts clean).`,
     "",
   ].join("\n");
 }

@@ -1,4 +1,5 @@
 import { resolve } from "node:path";
+import { UserFixableError } from "./errors.js";
 
 /**
  * Where the local stack listens and keeps its data. Every port has an environment
@@ -46,7 +47,7 @@ function portFromEnv(env: NodeJS.ProcessEnv, envVar: string, fallback: number): 
   if (raw === undefined || raw === "") return { envVar, port: fallback };
   const port = Number(raw);
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new Error(`${envVar} must be a port number between 1 and 65535, got "${raw}"`);
+    throw new UserFixableError(`${envVar} must be a port number between 1 and 65535, got "${raw}"`);
   }
   return { envVar, port };
 }

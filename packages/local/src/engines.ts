@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { startDynamoDbLocal, waitForDynamo } from "@hearth/domain/testing";
+import { UserFixableError } from "./errors.js";
 import { answers, type ProcessGroup, waitUntilReady } from "./processes.js";
 
 const require = createRequire(import.meta.url);
@@ -30,8 +31,14 @@ export async function startDynamoDb(
   return dynamo.endpoint;
 }
 
-export async function useExternalDynamoDb(endpoint: string): Promise<string> {
-  await waitForDynamo(endpoint, 10_000);
+export async function useExternalDynamoDb(endpoint: string, timeoutMs = 10_000): Promise<string> {
+  try {
+    await waitForDynamo(endpoint, timeoutMs);
+  } catch {
+    throw new UserFixableError(
+      `DYNAMODB_ENDPOINT=${endpoint} does not answer as DynamoDB within ${timeoutMs / 1000} s. Start it, or unset DYNAMODB_ENDPOINT to let pnpm dev run its own DynamoDB Local.`,
+    );
+  }
   return endpoint;
 }
 

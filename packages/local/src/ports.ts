@@ -1,6 +1,7 @@
 import { createServer } from "node:net";
+import { UserFixableError } from "./errors.js";
 
-export class PortInUseError extends Error {
+export class PortInUseError extends UserFixableError {
   override readonly name = "PortInUseError";
 }
 

@@ -1,14 +1,17 @@
 import {
   AdminAddUserToGroupCommand,
   AdminCreateUserCommand,
+  AdminGetUserCommand,
   AdminSetUserPasswordCommand,
   type CognitoIdentityProviderClient,
   CreateGroupCommand,
   CreateUserPoolClientCommand,
   CreateUserPoolCommand,
   GroupExistsException,
+  ListGroupsCommand,
   ListUserPoolClientsCommand,
   ListUserPoolsCommand,
+  UsernameExistsException,
 } from "@aws-sdk/client-cognito-identity-provider";
 import {
   BucketAlreadyOwnedByYou,
@@ -73,7 +76,12 @@ export async function ensureUserPool(
     );
     userPoolClientId = output.UserPoolClient!.ClientId!;
   }
+  // Only the missing groups: cognito-local's CreateGroup silently replaces an existing group,
+  // members included, where Cognito would refuse with GroupExistsException.
+  const existing = await cognito.send(new ListGroupsCommand({ UserPoolId: userPoolId, Limit: 60 }));
+  const existingNames = new Set(existing.Groups?.map((group) => group.GroupName));
   for (const group of [ADMIN_GROUP, MEMBER_GROUP]) {
+    if (existingNames.has(group)) continue;
     try {
       await cognito.send(new CreateGroupCommand({ UserPoolId: userPoolId, GroupName: group }));
     } catch (error) {
@@ -83,25 +91,38 @@ export async function ensureUserPool(
   return { userPoolId, userPoolClientId, created };
 }
 
-/** A confirmed user with a permanent password in the given groups; returns their `sub`. */
+/**
+ * A confirmed user with a permanent password in the given groups; returns their `sub`.
+ * An existing user (a start interrupted after creating it) is brought to the same state.
+ */
 export async function createUser(
   cognito: CognitoIdentityProviderClient,
   userPoolId: string,
   user: { email: string; password: string; name: string; groups: readonly string[] },
 ): Promise<string> {
-  const output = await cognito.send(
-    new AdminCreateUserCommand({
-      UserPoolId: userPoolId,
-      Username: user.email,
-      MessageAction: "SUPPRESS",
-      UserAttributes: [
-        { Name: "email", Value: user.email },
-        { Name: "email_verified", Value: "true" },
-        { Name: "name", Value: user.name },
-      ],
-    }),
-  );
-  const sub = output.User?.Attributes?.find((attribute) => attribute.Name === "sub")?.Value;
+  let attributes: Array<{ Name?: string | undefined; Value?: string | undefined }> | undefined;
+  try {
+    const output = await cognito.send(
+      new AdminCreateUserCommand({
+        UserPoolId: userPoolId,
+        Username: user.email,
+        MessageAction: "SUPPRESS",
+        UserAttributes: [
+          { Name: "email", Value: user.email },
+          { Name: "email_verified", Value: "true" },
+          { Name: "name", Value: user.name },
+        ],
+      }),
+    );
+    attributes = output.User?.Attributes;
+  } catch (error) {
+    if (!(error instanceof UsernameExistsException)) throw error;
+    const existing = await cognito.send(
+      new AdminGetUserCommand({ UserPoolId: userPoolId, Username: user.email }),
+    );
+    attributes = existing.UserAttributes;
+  }
+  const sub = attributes?.find((attribute) => attribute.Name === "sub")?.Value;
   if (!sub) throw new Error(`Cognito returned no sub for ${user.email}`);
   await cognito.send(
     new AdminSetUserPasswordCommand({

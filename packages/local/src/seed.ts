@@ -25,12 +25,19 @@ export const DEMO_USERS = {
   },
 } as const satisfies Record<string, DemoUser>;
 
-/** The demo family: two users, comments on two items and a conversation between them. */
+const DEMO_ITEM_ID = "/2015/christmas";
+
+/**
+ * The demo family: two users, comments on two items and a conversation between them. The
+ * users go into the (new) pool; the content only into tables that do not have it yet, so a
+ * new pool on tables that outlived it (an external DynamoDB, a deleted `.local/cognito`)
+ * does not duplicate it. Returns whether the content was written.
+ */
 export async function seedDemoData(
   cognito: CognitoIdentityProviderClient,
   userPoolId: string,
   repositories: Repositories,
-): Promise<void> {
+): Promise<{ content: boolean }> {
   const adminId = await createUser(cognito, userPoolId, DEMO_USERS.admin);
   const memberId = await createUser(cognito, userPoolId, DEMO_USERS.member);
   const admin = await repositories.profiles.upsert(
@@ -43,15 +50,16 @@ export async function seedDemoData(
     { displayName: DEMO_USERS.member.name, bio: "Scanning the old photo albums." },
     { email: DEMO_USERS.member.email },
   );
+  if ((await repositories.comments.commenterIds(DEMO_ITEM_ID)).size > 0) return { content: false };
   const comments = [
     {
-      itemId: "/2015/christmas",
+      itemId: DEMO_ITEM_ID,
       itemTitle: "Christmas 2015",
       author: admin,
       text: "The year the tree fell over!",
     },
     {
-      itemId: "/2015/christmas",
+      itemId: DEMO_ITEM_ID,
       itemTitle: "Christmas 2015",
       author: member,
       text: "I still have the photo.",
@@ -87,4 +95,5 @@ export async function seedDemoData(
     messageText: "Welcome to Hearth, Sam! Have a look at the Christmas 2015 photos.",
     attachments: [],
   });
+  return { content: true };
 }

@@ -36,7 +36,7 @@ const LOCAL_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
 
 export interface RunningStack {
   outputs: StackOutputs;
-  /** True when this start created the user pool and seeded the demo data. */
+  /** True when this start seeded the demo users (and the demo content, if the tables lacked it). */
   seeded: boolean;
   deadLetters: DeadLetterFile;
   stop(): Promise<void>;
@@ -56,6 +56,9 @@ function listen(server: Server, host: string, port: number): Promise<void> {
     });
   });
 }
+
+/** Written once the demo data is in: a start interrupted while seeding seeds again next time. */
+const SEEDED_MARKER = "seeded";
 
 /** Kept between runs so pagination cursors handed out before a restart stay valid. */
 function cursorSecret(dataDir: string): string {
@@ -85,6 +88,7 @@ export async function startLocalStack(
       "stream-checkpoints.json",
       "dead-letters.jsonl",
       "outputs.json",
+      SEEDED_MARKER,
     ]) {
       rmSync(join(config.dataDir, part), { recursive: true, force: true });
     }
@@ -145,7 +149,9 @@ export async function startLocalStack(
       ensureUserPool(cognito, config.userPoolName, config.userPoolClientName),
       ensureBucket(s3, config.attachmentsBucket, config.allowedOrigins),
     ]);
-    if (pool.created && config.seed) {
+    const seedMarker = join(config.dataDir, SEEDED_MARKER);
+    const seeding = config.seed && (pool.created || !existsSync(seedMarker));
+    if (seeding) {
       const doc = createDocumentClient({
         stage: config.stage,
         endpoint: dynamoEndpoint,
@@ -157,7 +163,9 @@ export async function startLocalStack(
         tables,
         cursors: new CursorCodec(cursorSecret(config.dataDir)),
       });
-      await seedDemoData(cognito, pool.userPoolId, repositories);
+      const seeded = await seedDemoData(cognito, pool.userPoolId, repositories);
+      if (!seeded.content) log("Demo users created; the tables already hold the demo content.");
+      writeFileSync(seedMarker, `${new Date().toISOString()}\n`);
     }
 
     const common = {
@@ -244,7 +252,7 @@ export async function startLocalStack(
       S3Endpoint: s3Endpoint,
     };
     writeOutputs(config.outputsFile, outputs);
-    return { outputs, seeded: pool.created && config.seed, deadLetters, stop };
+    return { outputs, seeded: seeding, deadLetters, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -1,9 +1,12 @@
+import { spawn } from "node:child_process";
 import { createServer } from "node:net";
-import { JAVA_MISSING_MESSAGE } from "@hearth/domain/testing";
-import { describe, expect, it } from "vitest";
+import { freePort, JAVA_MISSING_MESSAGE } from "@hearth/domain/testing";
+import { describe, expect, inject, it } from "vitest";
 import { userFacingMessage } from "../src/cli.js";
 import { configFromEnv } from "../src/config.js";
+import { useExternalDynamoDb } from "../src/engines.js";
 import { parseOutputs } from "../src/outputs.js";
+import { ancestorPids, isAlive, watchProcesses } from "../src/parent-watch.js";
 import { assertPortFree, PortInUseError } from "../src/ports.js";
 
 describe("start-up problems the user fixes", () => {
@@ -30,11 +33,26 @@ describe("start-up problems the user fixes", () => {
     expect(message).not.toContain("\n");
   });
 
-  it("reads ports from their variables and refuses nonsense", () => {
+  it("reads ports from their variables and refuses nonsense in one line", () => {
     const config = configFromEnv({ API_PORT: "3100", S3_PORT: "4600" });
     expect(config.ports.api).toEqual({ envVar: "API_PORT", port: 3100 });
     expect(config.ports.dynamodb).toEqual({ envVar: "DYNAMODB_PORT", port: 8000 });
-    expect(() => configFromEnv({ SES_PORT: "eighty" })).toThrow(/SES_PORT/);
+    let error: unknown;
+    try {
+      configFromEnv({ SES_PORT: "eighty" });
+    } catch (thrown) {
+      error = thrown;
+    }
+    expect(userFacingMessage(error)).toBe('SES_PORT must be a port number between 1 and 65535, got "eighty"');
+  });
+
+  it("uses a DYNAMODB_ENDPOINT that answers, and names the variable in one line when it does not", async () => {
+    const running = inject("dynamoEndpoint");
+    await expect(useExternalDynamoDb(running)).resolves.toBe(running);
+    const nowhere = `http://127.0.0.1:${await freePort()}`;
+    const error = await useExternalDynamoDb(nowhere, 300).catch((e: unknown) => e);
+    expect(userFacingMessage(error)).toMatch(new RegExp(`^DYNAMODB_ENDPOINT=${nowhere} does not answer`));
+    expect(userFacingMessage(error)).not.toContain("\n");
   });
 });
 
@@ -59,5 +77,22 @@ describe("outputs files", () => {
 
   it("says which keys are missing", () => {
     expect(() => parseOutputs({ Region: "x" }, "o.json")).toThrow("o.json lacks ApiUrl, UserPoolId");
+  });
+});
+
+describe("watching the processes that started pnpm dev", () => {
+  it("knows its launchers, nearest first", () => {
+    const launchers = ancestorPids();
+    expect(launchers[0]).toBe(process.ppid);
+    expect(launchers).not.toContain(1);
+    expect(launchers.every(isAlive)).toBe(true);
+  });
+
+  it("calls back once a watched process has exited", async () => {
+    const child = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60_000)"], { stdio: "ignore" });
+    const gone = new Promise<number>((resolve) => watchProcesses([process.pid, child.pid!], resolve, 20));
+    await new Promise((resolve) => child.once("spawn", resolve));
+    child.kill("SIGKILL");
+    expect(await gone).toBe(child.pid);
   });
 });
