@@ -137,6 +137,8 @@ describe("CommentsRepository", () => {
       moderated.commentId,
     );
     expect([...(await comments.commenterIds("/del"))]).toEqual(["ann"]);
+    expect([...(await comments.commenterIds("/del", { before: keep.commentId }))]).toEqual([]);
+    expect([...(await comments.commenterIds("/del", { before: moderated.commentId }))]).toEqual(["ann"]);
   });
 
   it("fills a page even when soft-deleted comments sit in it", async () => {

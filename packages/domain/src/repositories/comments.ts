@@ -134,16 +134,26 @@ export class CommentsRepository extends Repository {
     );
   }
 
-  /** Everyone with a live comment on the item (for notifications; follows every page). */
-  async commenterIds(itemId: string): Promise<Set<string>> {
+  /**
+   * Everyone with a live comment on the item (for notifications; follows every page).
+   * With `before` (a commentId), only comments written before that one count: ULIDs sort
+   * by time, so people who commented later are not told about an earlier comment.
+   */
+  async commenterIds(itemId: string, options: { before?: string } = {}): Promise<Set<string>> {
     const ids = new Set<string>();
+    const before = options.before !== undefined;
     for await (const item of queryAll<{ userId: string }>(this.doc, {
       TableName: this.table,
-      KeyConditionExpression: "#itemId = :itemId",
+      KeyConditionExpression: before ? "#itemId = :itemId AND #commentId < :before" : "#itemId = :itemId",
       FilterExpression: NOT_DELETED.expression,
       ProjectionExpression: "#userId",
-      ExpressionAttributeNames: { "#itemId": "itemId", "#userId": "userId", ...NOT_DELETED.names },
-      ExpressionAttributeValues: { ":itemId": itemId },
+      ExpressionAttributeNames: {
+        "#itemId": "itemId",
+        "#userId": "userId",
+        ...(before ? { "#commentId": "commentId" } : {}),
+        ...NOT_DELETED.names,
+      },
+      ExpressionAttributeValues: { ":itemId": itemId, ...(before ? { ":before": options.before } : {}) },
     })) {
       ids.add(item.userId);
     }

@@ -16,7 +16,9 @@ export function assertJavaAvailable(): void {
   const match = /version "(\d+)(?:\.(\d+))?/.exec(`${result.stderr}${result.stdout}`);
   const major = match ? Number(match[1] === "1" ? match[2] : match[1]) : Number.NaN;
   if (!(major >= 17))
-    throw new Error(`${JAVA_MISSING_MESSAGE} (found Java ${match?.[1] ?? "of unknown version"})`);
+    throw new Error(
+      `${JAVA_MISSING_MESSAGE} (found Java ${Number.isNaN(major) ? "of unknown version" : major})`,
+    );
 }
 
 export function freePort(): Promise<number> {

@@ -118,7 +118,10 @@ export function createNotifier(
   async function onNewComment(change: StreamChange): Promise<NotificationSummary> {
     const comment = parseNewImage(change, commentSchema);
     if (isDeleted(comment)) return nothing;
-    const commenters = await repositories.comments.commenterIds(comment.itemId);
+    // Only those who had commented before this comment; later commenters saw it already.
+    const commenters = await repositories.comments.commenterIds(comment.itemId, {
+      before: comment.commentId,
+    });
     commenters.delete(comment.userId);
     return deliver("comment", [...commenters], commentEmail(deps.siteUrl, comment));
   }
