@@ -32,6 +32,11 @@ export interface EnvironmentConfig {
   sesIdentity: string;
   /** Create the SES identity in this stack (otherwise it must already exist and be verified). */
   createSesIdentity: boolean;
+  /**
+   * The account is in the SES sandbox here: SES then also authorizes each recipient's
+   * identity, so the function may send to the account's verified identities too.
+   */
+  sesSandbox: boolean;
   notificationWindowMinutes: number;
   logLevel: "DEBUG" | "INFO" | "WARN" | "ERROR";
   logRetention: RetentionDays;
@@ -60,6 +65,7 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentConfig> = {
     siteUrl: "https://dev.hearth.example.org",
     senderEmail: "notifications@dev.hearth.example.org",
     sesIdentity: "dev.hearth.example.org",
+    sesSandbox: true,
     logLevel: "DEBUG",
     logRetention: RetentionDays.ONE_WEEK,
     apiThrottling: { rateLimit: 20, burstLimit: 40 },
@@ -72,6 +78,7 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentConfig> = {
     siteUrl: "https://staging.hearth.example.org",
     senderEmail: "notifications@staging.hearth.example.org",
     sesIdentity: "staging.hearth.example.org",
+    sesSandbox: true,
     logLevel: "INFO",
     logRetention: RetentionDays.ONE_MONTH,
     apiThrottling: { rateLimit: 50, burstLimit: 100 },
@@ -84,6 +91,7 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentConfig> = {
     siteUrl: "https://hearth.example.org",
     senderEmail: "notifications@hearth.example.org",
     sesIdentity: "hearth.example.org",
+    sesSandbox: false,
     logLevel: "INFO",
     logRetention: RetentionDays.ONE_YEAR,
     apiThrottling: { rateLimit: 100, burstLimit: 200 },

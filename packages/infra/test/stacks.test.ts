@@ -372,7 +372,11 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
         }
         expect(ses).toHaveLength(1);
         expect(asArray(ses[0]!.Action)).toEqual(["ses:SendEmail"]);
-        expect(JSON.stringify(ses[0]!.Resource)).toContain(`:identity/${config.sesIdentity}"`);
+        const resources = JSON.stringify(ses[0]!.Resource);
+        expect(resources).toContain(`:identity/${config.sesIdentity}"`);
+        // Any identity only where the account is in the SES sandbox, never in production.
+        expect(resources.includes(':identity/*"')).toBe(config.sesSandbox);
+        if (config.production) expect(config.sesSandbox).toBe(false);
       }
     });
 
