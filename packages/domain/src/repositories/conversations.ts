@@ -44,12 +44,12 @@ export class ConversationsRepository extends Repository {
   }
 
   /**
-   * Writes every participant's membership row in one transaction. Returns false when the
-   * conversation already exists (a direct conversation started again), which is not an error.
+   * One new membership row per participant, each only if absent. With a first message the
+   * rows start with it (unread 1 for everyone but its sender); without, they start empty.
    */
-  async create(conversation: NewConversation): Promise<boolean> {
-    const now = this.timestamp();
-    const items: TransactItem[] = conversation.participantIds.map((userId) => ({
+  private membershipPuts(conversation: NewConversation, at: string, first: Message | null): TransactItem[] {
+    const preview = first ? messagePreview(first.messageText, first.attachments.length) : "";
+    return conversation.participantIds.map((userId) => ({
       Put: {
         TableName: this.tables.ConversationMembers,
         Item: {
@@ -58,15 +58,23 @@ export class ConversationsRepository extends Repository {
           conversationType: conversation.conversationType,
           participantIds: conversation.participantIds,
           title: conversation.title,
-          unreadCount: 0,
-          lastMessageAt: now,
-          lastMessagePreview: "",
-          lastMessageSenderId: null,
-          createdAt: now,
+          unreadCount: first && userId !== first.senderId ? 1 : 0,
+          lastMessageAt: at,
+          lastMessagePreview: preview,
+          lastMessageSenderId: first?.senderId ?? null,
+          createdAt: at,
         } satisfies ConversationMember,
         ConditionExpression: "attribute_not_exists(conversationId)",
       },
     }));
+  }
+
+  /**
+   * Writes every participant's membership row in one transaction. Returns false when the
+   * conversation already exists (a direct conversation started again), which is not an error.
+   */
+  async create(conversation: NewConversation): Promise<boolean> {
+    const items = this.membershipPuts(conversation, this.timestamp(), null);
     try {
       await transactWrite(this.doc, items);
       return true;
@@ -96,24 +104,7 @@ export class ConversationsRepository extends Repository {
       messageId: this.newId(),
       createdAt: this.timestamp(),
     };
-    const memberPuts: TransactItem[] = conversation.participantIds.map((userId) => ({
-      Put: {
-        TableName: this.tables.ConversationMembers,
-        Item: {
-          userId,
-          conversationId: conversation.conversationId,
-          conversationType: conversation.conversationType,
-          participantIds: conversation.participantIds,
-          title: conversation.title,
-          unreadCount: userId === first.senderId ? 0 : 1,
-          lastMessageAt: message.createdAt,
-          lastMessagePreview: messagePreview(first.messageText, first.attachments.length),
-          lastMessageSenderId: first.senderId,
-          createdAt: message.createdAt,
-        } satisfies ConversationMember,
-        ConditionExpression: "attribute_not_exists(conversationId)",
-      },
-    }));
+    const memberPuts = this.membershipPuts(conversation, message.createdAt, message);
     try {
       await transactWrite(this.doc, [
         {
