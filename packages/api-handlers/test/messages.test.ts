@@ -243,7 +243,7 @@ describe("POST /messages/conversations/{conversationId}", () => {
     expect(items).toHaveLength(51);
   });
 
-  it("refuses non-participants with 403 and answers 404 for a missing conversation", async () => {
+  it("refuses non-participants with 403, for a missing conversation too (no probing who talks to whom)", async () => {
     await ensureProfiles();
     const direct = await startConversation(users.alice, [users.bob.userId]);
     const before = (await messagesOf(direct.conversationId)).body.messages.length;
@@ -251,7 +251,7 @@ describe("POST /messages/conversations/{conversationId}", () => {
     expect(outsider.status).toBe(403);
     const admin = await send(direct.conversationId, { messageText: "me too" }, users.admin);
     expect(admin.status).toBe(403);
-    expect((await send("grp_01JZZZZZZZZZZZZZZZZZZZZZZZ", { messageText: "anyone?" })).status).toBe(404);
+    expect((await send("grp_01JZZZZZZZZZZZZZZZZZZZZZZZ", { messageText: "anyone?" })).status).toBe(403);
     expect((await messagesOf(direct.conversationId)).body.messages).toHaveLength(before);
   });
 
@@ -356,7 +356,7 @@ describe("GET /messages/conversations/{conversationId}", () => {
     expect(pages).toBe(3);
     expect((await messagesOf(direct.conversationId, users.alice)).status).toBe(403);
     expect((await messagesOf(direct.conversationId, users.admin)).status).toBe(403);
-    expect((await messagesOf("dm_doesNotExist", users.alice)).status).toBe(404);
+    expect((await messagesOf("dm_doesNotExist", users.alice)).status).toBe(403);
     expect((await messagesOf("bad id!", users.alice)).status).toBe(400);
   });
 
@@ -383,11 +383,11 @@ describe("PUT /messages/conversations/{conversationId}/read", () => {
     expect(await unreadOf(users.bob, group.conversationId)).toBe(1);
   });
 
-  it("refuses non-participants with 403 and answers 404 for a missing conversation", async () => {
+  it("refuses non-participants with 403, for a missing conversation too (no probing who talks to whom)", async () => {
     await ensureProfiles();
     const direct = await startConversation(dave, [users.carol.userId]);
     expect((await markRead(direct.conversationId, users.alice)).status).toBe(403);
-    expect((await markRead("grp_missing", users.alice)).status).toBe(404);
+    expect((await markRead("grp_missing", users.alice)).status).toBe(403);
     expect(
       await api().db.repositories.conversations.getMembership(users.alice.userId, direct.conversationId),
     ).toBeNull();

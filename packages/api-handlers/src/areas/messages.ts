@@ -5,11 +5,10 @@ import {
   LIMITS,
   NotFoundError,
   normalizeParticipants,
-  type Repositories,
   sanitizeText,
 } from "@hearth/domain";
 import * as z from "zod";
-import { badRequest, forbidden, type HttpError, notFound, payloadTooLarge } from "../http/errors.js";
+import { badRequest, forbidden, type HttpError, payloadTooLarge } from "../http/errors.js";
 import { type AreaRoutes, created, ok } from "../http/route-handler.js";
 import {
   ALLOWED_ATTACHMENT_TYPES,
@@ -82,26 +81,19 @@ function checkedAttachments(senderId: string, attachments: z.infer<typeof attach
 }
 
 /**
- * Why someone without a membership row may not use a conversation: 403 when it exists (it
- * has messages), 404 when there is no such conversation.
+ * Someone without a membership row gets 403 whether or not the conversation exists:
+ * direct conversation ids derive from the two user ids, so a 404 would let any member
+ * probe who has messaged whom.
  */
-async function outsiderError(repositories: Repositories, conversationId: string): Promise<HttpError> {
-  const firstPage = await repositories.conversations.listMessages(conversationId, { limit: 1 });
-  return firstPage.items.length > 0
-    ? forbidden("Only the participants of a conversation may see or change it")
-    : notFound("Conversation not found");
-}
+const outsiderError = (): HttpError =>
+  forbidden("Only the participants of a conversation may see or change it");
 
 /** Runs `action`; a NotFound because the caller is not a member becomes the outsider error. */
-async function asParticipant<T>(
-  repositories: Repositories,
-  conversationId: string,
-  action: () => Promise<T>,
-): Promise<T> {
+async function asParticipant<T>(action: () => Promise<T>): Promise<T> {
   try {
     return await action();
   } catch (error) {
-    if (error instanceof NotFoundError) throw await outsiderError(repositories, conversationId);
+    if (error instanceof NotFoundError) throw outsiderError();
     throw error;
   }
 }
@@ -162,7 +154,7 @@ export const messageRoutes: AreaRoutes<"messages"> = {
     const conversationId = request.path("conversationId");
     const page = request.page();
     const membership = await repositories.conversations.getMembership(request.caller.userId, conversationId);
-    if (!membership) throw await outsiderError(repositories, conversationId);
+    if (!membership) throw outsiderError();
     const result = await repositories.conversations.listMessages(conversationId, page);
     return ok({ messages: result.items.map(messageView), nextCursor: result.nextCursor });
   },
@@ -180,7 +172,7 @@ export const messageRoutes: AreaRoutes<"messages"> = {
       throw badRequest("A message needs text or at least one attachment");
     }
     const profile = await repositories.profiles.get(caller.userId);
-    const message = await asParticipant(repositories, conversationId, () =>
+    const message = await asParticipant(() =>
       repositories.conversations.sendMessage({
         conversationId,
         senderId: caller.userId,
@@ -194,7 +186,7 @@ export const messageRoutes: AreaRoutes<"messages"> = {
 
   "PUT /messages/conversations/{conversationId}/read": async (request, { repositories }) => {
     const conversationId = request.path("conversationId");
-    const membership = await asParticipant(repositories, conversationId, () =>
+    const membership = await asParticipant(() =>
       repositories.conversations.markRead(request.caller.userId, conversationId),
     );
     return ok({ conversationId: membership.conversationId, unreadCount: membership.unreadCount });
