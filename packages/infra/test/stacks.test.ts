@@ -270,7 +270,11 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
         POWERTOOLS_SERVICE_NAME: `hearth-api-${area}`,
       });
       expect(JSON.stringify(variables.CURSOR_SECRET)).toContain("{{resolve:secretsmanager:");
-      expect(JSON.stringify(variables.ATTACHMENTS_BUCKET)).toContain(`hearth-${envName}-attachments-`);
+      if ((API_ATTACHMENT_UPLOADERS as readonly string[]).includes(area)) {
+        expect(JSON.stringify(variables.ATTACHMENTS_BUCKET)).toContain(`hearth-${envName}-attachments-`);
+      } else {
+        expect(variables.ATTACHMENTS_BUCKET).toBeUndefined();
+      }
     });
 
     it.each(PROCESSOR_NAMES)("gives the %s processor its settings", (name) => {

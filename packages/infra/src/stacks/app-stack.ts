@@ -86,7 +86,10 @@ export class AppStack extends Stack {
             // Resolved by CloudFormation at deploy time (a dynamic reference), never in the template.
             CURSOR_SECRET: cursorSecret.secretValue.unsafeUnwrap(),
             ALLOWED_ORIGINS: config.allowedOrigins.join(","),
-            ATTACHMENTS_BUCKET: attachmentsBucket,
+            // Only the areas that presign uploads need the bucket.
+            ...((API_ATTACHMENT_UPLOADERS as readonly ApiArea[]).includes(definition.area)
+              ? { ATTACHMENTS_BUCKET: attachmentsBucket }
+              : {}),
           },
         });
         grantTableAccess(fn.function, tables, API_TABLE_ACCESS[definition.area]);
