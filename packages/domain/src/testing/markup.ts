@@ -156,3 +156,16 @@ export function encodedMarkup(maxLevels = 10): fc.Arbitrary<EncodedMarkup> {
       return { payload, levels, text: `Look ${text} here` };
     });
 }
+
+/**
+ * `count` generated nestings (as from `encodedMarkup`) at most `maxLength` characters long,
+ * the same for the same seed: for tests that try a few per field rather than a property.
+ */
+export function sampleEncodedMarkup(count: number, options: { seed: number; maxLength: number }): string[] {
+  return fc.sample(
+    encodedMarkup(10)
+      .map((sample) => sample.text)
+      .filter((text) => text.length <= options.maxLength),
+    { seed: options.seed, numRuns: count },
+  );
+}
