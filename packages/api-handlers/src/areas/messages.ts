@@ -110,9 +110,17 @@ export const messageRoutes: AreaRoutes<"messages"> = {
     const participants = normalizeParticipants(caller.userId, body.participantIds);
     const messageText = sanitizeText(body.messageText, "messageText", { min: 1, max: LIMITS.messageText });
     const profiles = await repositories.profiles.getMany(participants);
-    const unknown = participants.filter((id) => id !== caller.userId && !profiles.has(id));
-    if (unknown.length > 0) {
-      throw badRequest(`Unknown participant(s): ${unknown.slice(0, 5).join(", ")}`);
+    // Named by position in the request: an id that is not a member's is the client's text, never echoed.
+    const unknownPositions = body.participantIds.flatMap((id, index) =>
+      id !== caller.userId && !profiles.has(id) ? [`participantIds[${index}]`] : [],
+    );
+    if (unknownPositions.length > 0) {
+      const [first, ...more] = unknownPositions.slice(0, 5);
+      throw badRequest(
+        more.length === 0
+          ? `${first} is not a member of the family archive`
+          : `${[first, ...more].join(", ")} are not members of the family archive`,
+      );
     }
     const conversationType: ConversationType = participants.length === 2 ? "direct" : "group";
     const [first, second] = participants as [string, string];

@@ -62,11 +62,104 @@ export function rawBody(event: APIGatewayProxyEvent): string | undefined {
   return event.isBase64Encoded ? bytes.toString("utf8") : event.body;
 }
 
-/** Describes validation issues in one line, naming the fields. */
+/** A path segment that is a field name of a schema, safe to show; anything else may be a client's key. */
+const FIELD_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+
+/** `notificationPreferences.comments`, `participantIds[2]`; a segment not shaped like a field name shows as `[key]`. */
+function issuePath(path: readonly PropertyKey[]): string {
+  return path
+    .map((segment, index) => {
+      if (typeof segment === "number") return `[${segment}]`;
+      const name = typeof segment === "string" && FIELD_NAME.test(segment) ? segment : "[key]";
+      return index === 0 || name === "[key]" ? name : `.${name}`;
+    })
+    .join("");
+}
+
+/** Zod's type names as a sentence says them. */
+const EXPECTED_TYPES: Partial<Record<string, string>> = {
+  string: "a string",
+  number: "a number",
+  int: "an integer",
+  boolean: "true or false",
+  array: "an array",
+  object: "an object",
+  null: "null",
+};
+
+const plural = (count: number, one: string, many = `${one}s`) => `${count} ${count === 1 ? one : many}`;
+
+/** How big or small a value may be, by what it is. */
+function sizeRule(issue: z.core.$ZodIssueTooBig | z.core.$ZodIssueTooSmall, bound: number | bigint): string {
+  const count = Number(bound);
+  switch (issue.origin) {
+    case "string":
+      return plural(count, "character");
+    case "array":
+    case "set":
+      return plural(count, "item");
+    default:
+      return String(bound);
+  }
+}
+
+/**
+ * The rule one issue broke, worded from its code and the schema's own facts (types, limits,
+ * allowed values, our refinement messages), never from zod's default text, which quotes
+ * unknown keys as the client sent them. Needs issues parsed with `reportInput` to tell a
+ * missing field from one of the wrong type; the input itself is never shown.
+ */
+function issueRule(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case "invalid_type":
+      if ("input" in issue && issue.input === undefined) return "is required";
+      return `must be ${EXPECTED_TYPES[issue.expected] ?? `of type ${issue.expected}`}`;
+    case "too_big":
+      return issue.inclusive === false
+        ? `must be less than ${sizeRule(issue, issue.maximum)}`
+        : `must be at most ${sizeRule(issue, issue.maximum)}`;
+    case "too_small":
+      if (issue.origin === "string" && Number(issue.minimum) === 1 && issue.inclusive !== false)
+        return "must not be empty";
+      return issue.inclusive === false
+        ? `must be more than ${sizeRule(issue, issue.minimum)}`
+        : `must be at least ${sizeRule(issue, issue.minimum)}`;
+    case "invalid_format":
+      return `must be a valid ${issue.format}`;
+    case "invalid_value":
+      return issue.values.length === 1
+        ? `must be ${JSON.stringify(issue.values[0])}`
+        : `must be one of ${issue.values.map((value) => JSON.stringify(value)).join(", ")}`;
+    case "not_multiple_of":
+      return `must be a multiple of ${issue.divisor}`;
+    case "unrecognized_keys":
+      return issue.keys.length === 1
+        ? "has a field that is not allowed"
+        : `has ${issue.keys.length} fields that are not allowed`;
+    case "invalid_key":
+      return "has a key that is not allowed";
+    case "invalid_element":
+      return "has a value that is not allowed";
+    case "invalid_union":
+      return "does not match any allowed form";
+    case "custom":
+      // Written in our schemas' refinements, which never quote the input.
+      return issue.message;
+  }
+}
+
+/**
+ * Describes validation issues in one line, naming the fields and the rules they broke. Client
+ * supplied keys and values are never echoed: a crafted key or value cannot reach the message.
+ */
 export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
   return issues
     .slice(0, 5)
-    .map((issue) => (issue.path.length ? `${issue.path.join(".")}: ${issue.message}` : issue.message))
+    .map((issue) => {
+      const path = issuePath(issue.path);
+      const rule = issueRule(issue);
+      return path ? `${path} ${rule}` : issue.code === "custom" ? rule : `the body ${rule}`;
+    })
     .join("; ");
 }
 
@@ -81,7 +174,7 @@ export function parseJsonBody<T>(body: string | undefined, schema: z.ZodType<T>)
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw badRequest("The request body must be a JSON object");
   }
-  const result = schema.safeParse(value);
+  const result = schema.safeParse(value, { reportInput: true });
   if (!result.success) throw badRequest(`Invalid request body: ${describeIssues(result.error.issues)}`);
   return result.data;
 }
