@@ -68,6 +68,7 @@ export function createAreaHandler<A extends ApiArea>(
         path: (name) => pathParameter(event, name),
         page: () => pageRequestFrom(event),
         body: (schema) => parseJsonBody(body, schema),
+        header: (name) => headerValue(event, name),
       };
       const result = await handler(request, deps);
       logger.info("Request handled", {

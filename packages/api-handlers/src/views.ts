@@ -1,4 +1,11 @@
-import type { Comment, ConversationMember, Message, Profile, Reaction } from "@hearth/domain";
+import {
+  type Comment,
+  type ConversationMember,
+  commentVersion,
+  type Message,
+  type Profile,
+  type Reaction,
+} from "@hearth/domain";
 
 /**
  * The JSON shapes the API returns. Each picks its fields explicitly, so nothing stored for
@@ -38,6 +45,8 @@ export function commentView(comment: Comment) {
     isEdited: comment.isEdited,
     editHistory: (comment.editHistory ?? []).map((entry) => ({ text: entry.text, editedAt: entry.editedAt })),
     reactionCount: comment.reactionCount ?? 0,
+    /** What `If-Match` on an edit names, so an edit cannot overwrite one the client has not seen. */
+    version: commentVersion(comment),
   };
 }
 

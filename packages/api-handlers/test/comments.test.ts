@@ -68,6 +68,7 @@ describe("POST /comments/{itemId}", () => {
       isEdited: false,
       editHistory: [],
       reactionCount: 0,
+      version: 1,
     });
     const stored = await api().db.repositories.comments.get(ITEM, response.body.commentId);
     expect(stored?.itemId).toBe("/2015/christmas");

@@ -87,6 +87,8 @@ export const commentSchema = z.object({
   isEdited: z.boolean(),
   editHistory: z.array(editHistoryEntrySchema),
   reactionCount: z.number().int(),
+  /** 1 when written, one more with every edit; absent on comments written before versions existed. */
+  version: z.number().int().min(1).optional(),
   deletedAt: isoDate.optional(),
   deletedBy: z.string().optional(),
 });

@@ -28,7 +28,7 @@ export class NotFoundError extends HearthError {
 /** A condition on a write did not hold (the item changed, exists already, or is gone). */
 export class ConflictError extends HearthError {
   readonly code = "CONFLICT";
-  override readonly name = "ConflictError";
+  override readonly name: string = "ConflictError";
   constructor(
     message: string,
     readonly reasons: readonly (string | undefined)[] = [],
@@ -42,6 +42,17 @@ export class ConflictError extends HearthError {
   }
   override get retryable(): boolean {
     return this.isTransactionConflict;
+  }
+}
+
+/**
+ * The caller changed something on the strength of a version that is no longer current (an
+ * `If-Match` that no longer matches). Not retried: the caller has to look at the new version.
+ */
+export class StaleVersionError extends ConflictError {
+  override readonly name = "StaleVersionError";
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, ["StaleVersion"], options);
   }
 }
 

@@ -1,5 +1,6 @@
 import { LIMITS, sanitizeText } from "@hearth/domain";
 import * as z from "zod";
+import { ifMatchVersion } from "../http/request.js";
 import { type AreaRoutes, created, ok } from "../http/route-handler.js";
 import { commentView } from "../views.js";
 import { authorName } from "./authors.js";
@@ -59,8 +60,11 @@ export const commentRoutes: AreaRoutes<"comments"> = {
   "PUT /comments/{itemId}/{commentId}": async (request, { repositories }) => {
     const itemId = request.path("itemId");
     const commentId = request.path("commentId");
+    const expectedVersion = ifMatchVersion(request.header("if-match"));
     const text = commentText(request.body(editCommentBody).commentText);
-    const comment = await repositories.comments.edit(itemId, commentId, request.caller, text);
+    const comment = await repositories.comments.edit(itemId, commentId, request.caller, text, {
+      expectedVersion,
+    });
     return ok(commentView(comment));
   },
 

@@ -1,4 +1,4 @@
-import { HearthError } from "@hearth/domain";
+import { HearthError, StaleVersionError } from "@hearth/domain";
 
 /** An error that already knows its HTTP answer; its message is shown to the client. */
 export class HttpError extends Error {
@@ -40,7 +40,15 @@ export function toHttpError(error: unknown): HttpError | undefined {
     case "NOT_FOUND":
       return new HttpError(404, "NOT_FOUND", error.message);
     case "CONFLICT":
-      return new HttpError(409, "CONFLICT", "The data changed while we were saving it; please try again");
+      // A stale If-Match is the client's own precondition, worth telling it in words; other
+      // conflicts are races the domain already retried.
+      return new HttpError(
+        409,
+        "CONFLICT",
+        error instanceof StaleVersionError
+          ? error.message
+          : "The data changed while we were saving it; please try again",
+      );
     case "ITEM_TOO_LARGE":
       return new HttpError(413, "PAYLOAD_TOO_LARGE", "That is more than can be stored in one item");
     case "THROTTLED":

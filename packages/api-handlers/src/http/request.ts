@@ -179,6 +179,20 @@ export function parseJsonBody<T>(body: string | undefined, schema: z.ZodType<T>)
   return result.data;
 }
 
+/** `3`, `"3"` or `W/"3"`: the forms a client may send a version in. */
+const VERSION_TAG = /^(?:W\/)?"?([1-9][0-9]{0,9})"?$/;
+
+/**
+ * The version an `If-Match` header names, for an edit that must not overwrite a newer one;
+ * undefined without the header or with `*` (any version). 400 when it names no version.
+ */
+export function ifMatchVersion(value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === "*") return undefined;
+  const match = VERSION_TAG.exec(value.trim());
+  if (!match?.[1]) throw badRequest('If-Match must be the version being edited, such as "3"');
+  return Number(match[1]);
+}
+
 /** `?limit=` and `?cursor=`; the cursor itself is checked by the list it belongs to. */
 export function pageRequestFrom(event: APIGatewayProxyEvent): PageRequest {
   const query = event.queryStringParameters ?? {};

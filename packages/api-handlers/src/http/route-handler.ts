@@ -12,6 +12,8 @@ export interface ApiRequest {
   page(): PageRequest;
   /** The JSON body validated against `schema`; 400 when malformed or invalid. */
   body<T>(schema: z.ZodType<T>): T;
+  /** A request header by case-insensitive name, as sent; undefined when absent. */
+  header(name: string): string | undefined;
 }
 
 export interface ApiResult {

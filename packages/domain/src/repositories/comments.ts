@@ -3,9 +3,9 @@ import { assertItemFits } from "../dynamo/item-size.js";
 import { type Page, type PageRequest, queryAll, queryPage } from "../dynamo/query.js";
 import { withRetry } from "../dynamo/retry.js";
 import type { Comment } from "../entities.js";
-import { ConflictError, NotFoundError, toDomainError } from "../errors.js";
+import { ConflictError, NotFoundError, StaleVersionError, toDomainError } from "../errors.js";
 import { assertOwnerOrAdmin, type Caller } from "../rules/access.js";
-import { appendEditHistory } from "../rules/comments.js";
+import { appendEditHistory, commentVersion } from "../rules/comments.js";
 import { Repository } from "./context.js";
 
 export interface NewComment {
@@ -16,6 +16,19 @@ export interface NewComment {
   /** Already sanitized plain text. */
   commentText: string;
   itemTitle: string | null;
+}
+
+/**
+ * How many edits of one comment may race and still all succeed. An edit loses a race only
+ * when another edit landed between its read and its write, so an edit with this many attempts
+ * outlasts this many rivals however the jitter falls; the backoff just spreads them out.
+ */
+export const CONCURRENT_EDITS = 25;
+const EDIT_RETRY = { maxAttempts: CONCURRENT_EDITS, baseDelayMs: 5, maxDelayMs: 100 };
+
+export interface EditOptions {
+  /** The version the caller edited (`If-Match`); a comment changed since is a StaleVersionError. */
+  expectedVersion?: number;
 }
 
 const NOT_DELETED = { expression: "attribute_not_exists(#deletedAt)", names: { "#deletedAt": "deletedAt" } };
@@ -39,6 +52,7 @@ export class CommentsRepository extends Repository {
       isEdited: false,
       editHistory: [],
       reactionCount: 0,
+      version: 1,
     };
     assertItemFits(comment);
     try {
@@ -161,15 +175,26 @@ export class CommentsRepository extends Repository {
   }
 
   /**
-   * Edits the caller's own comment, keeping the last five versions. The write is
-   * conditional on the version read (`updatedAt`), so concurrent edits never lose history;
-   * a lost race is retried on the fresh version.
+   * Edits the caller's own comment, keeping the last five versions. The write is conditional
+   * on the version read, so concurrent edits serialize: a lost race is retried on the fresh
+   * version, and every edit lands exactly once with the history it saw. With
+   * `expectedVersion`, a comment changed since that version is refused instead.
    */
-  async edit(itemId: string, commentId: string, caller: Caller, newText: string): Promise<Comment> {
+  async edit(
+    itemId: string,
+    commentId: string,
+    caller: Caller,
+    newText: string,
+    options: EditOptions = {},
+  ): Promise<Comment> {
     return withRetry(
       async () => {
         const current = await this.getActive(itemId, commentId);
         assertOwnerOrAdmin(caller, current.userId, false, "comment");
+        const seen = commentVersion(current);
+        if (options.expectedVersion !== undefined && options.expectedVersion !== seen) {
+          throw new StaleVersionError("The comment has changed since you loaded it; load it again and retry");
+        }
         const now = this.timestamp();
         const updated: Comment = {
           ...current,
@@ -177,6 +202,7 @@ export class CommentsRepository extends Repository {
           updatedAt: now,
           isEdited: true,
           editHistory: appendEditHistory(current.editHistory, current.commentText, now),
+          version: seen + 1,
         };
         assertItemFits(updated);
         try {
@@ -185,13 +211,15 @@ export class CommentsRepository extends Repository {
               TableName: this.table,
               Key: { itemId, commentId },
               UpdateExpression:
-                "SET #text = :text, #updatedAt = :now, #isEdited = :true, #history = :history",
-              ConditionExpression: "#updatedAt = :seen AND attribute_not_exists(#deletedAt)",
+                "SET #text = :text, #updatedAt = :now, #isEdited = :true, #history = :history, #version = :next",
+              // A comment without a version is one from before versions existed, still at version 1.
+              ConditionExpression: `${current.version === undefined ? "attribute_not_exists(#version)" : "#version = :seen"} AND attribute_not_exists(#deletedAt)`,
               ExpressionAttributeNames: {
                 "#text": "commentText",
                 "#updatedAt": "updatedAt",
                 "#isEdited": "isEdited",
                 "#history": "editHistory",
+                "#version": "version",
                 "#deletedAt": "deletedAt",
               },
               ExpressionAttributeValues: {
@@ -199,7 +227,8 @@ export class CommentsRepository extends Repository {
                 ":now": now,
                 ":true": true,
                 ":history": updated.editHistory,
-                ":seen": current.updatedAt,
+                ":next": updated.version,
+                ...(current.version === undefined ? {} : { ":seen": seen }),
               },
               ReturnValues: "ALL_NEW",
             }),
@@ -209,8 +238,9 @@ export class CommentsRepository extends Repository {
           throw toDomainError(error);
         }
       },
-      (error) => error instanceof ConflictError,
-      { maxAttempts: 4, baseDelayMs: 10, maxDelayMs: 100 },
+      // A lost race, not a stale If-Match: read the fresh version and try again.
+      (error) => error instanceof ConflictError && !(error instanceof StaleVersionError),
+      EDIT_RETRY,
     );
   }
 
