@@ -51,6 +51,7 @@ interface RequestOptions {
   path?: Record<string, string>;
   query?: Record<string, string>;
   body?: unknown;
+  headers?: Record<string, string>;
 }
 
 /** A REST (v1) proxy event as API Gateway builds it after the Cognito authorizer. */
@@ -72,7 +73,7 @@ function apiEvent(method: string, resource: string, options: RequestOptions): AP
     resource,
     path,
     httpMethod: method,
-    headers: { Origin: "https://hearth.example.org", "Content-Type": "application/json" },
+    headers: { Origin: "https://hearth.example.org", "Content-Type": "application/json", ...options.headers },
     multiValueHeaders: {},
     queryStringParameters: options.query ?? null,
     multiValueQueryStringParameters: null,
@@ -273,6 +274,28 @@ try {
       name: "edit own",
       status: 200,
       options: { path: { itemId, commentId: toEdit }, body: { commentText: "Edited" } },
+    },
+    {
+      method: "PUT",
+      resource: "/comments/{itemId}/{commentId}",
+      name: "edit own, If-Match current",
+      status: 200,
+      options: {
+        path: { itemId, commentId: toEdit },
+        body: { commentText: "Again" },
+        headers: { "If-Match": "2" },
+      },
+    },
+    {
+      method: "PUT",
+      resource: "/comments/{itemId}/{commentId}",
+      name: "edit own, If-Match stale",
+      status: 409,
+      options: {
+        path: { itemId, commentId: toEdit },
+        body: { commentText: "Lost" },
+        headers: { "If-Match": "2" },
+      },
     },
     {
       method: "DELETE",

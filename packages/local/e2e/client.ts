@@ -64,7 +64,7 @@ export class Outside {
   async call<T = Record<string, unknown>>(
     method: string,
     path: string,
-    options: { as?: User; token?: string; body?: unknown } = {},
+    options: { as?: User; token?: string; body?: unknown; headers?: Record<string, string> } = {},
   ): Promise<{ status: number; body: T }> {
     const token = options.token ?? options.as?.token;
     const response = await fetch(`${this.outputs.ApiUrl.replace(/\/$/, "")}${path}`, {
@@ -72,6 +72,7 @@ export class Outside {
       headers: {
         ...(token ? { Authorization: `Bearer ${token}` } : {}),
         ...(options.body !== undefined ? { "Content-Type": "application/json" } : {}),
+        ...options.headers,
       },
       body: options.body !== undefined ? JSON.stringify(options.body) : undefined,
     });
