@@ -196,3 +196,33 @@ describe("message fields", () => {
     expect(messages.body.messages.map((m: { messageText: string }) => m.messageText)).toEqual(["hi"]);
   });
 });
+
+describe("author names from the token", () => {
+  it("shows a token name set to markup as plain text on comments and messages", async () => {
+    const { call } = api();
+    const eve: TestUser = {
+      userId: "user-eve",
+      email: "eve@example.org",
+      name: `&lt;img src=x onerror=alert(1)&gt;Eve`,
+      groups: ["ApprovedUsers"],
+    };
+    const comment = await call("POST", "/comments/{itemId}", {
+      caller: eve,
+      pathParameters: { itemId: "/token-name" },
+      body: { commentText: "Hello" },
+    });
+    expect(comment.body.userName).toBe("Eve");
+    const started = await call("POST", "/messages/conversations", {
+      caller: eve,
+      body: { participantIds: [users.bob.userId], messageText: "Hi" },
+    });
+    expect(started.body.message.senderName).toBe("Eve");
+    const overNested = { ...eve, userId: "user-eve-2", name: OVER_NESTED };
+    const fallback = await call("POST", "/comments/{itemId}", {
+      caller: overNested,
+      pathParameters: { itemId: "/token-name" },
+      body: { commentText: "Hello" },
+    });
+    expect(fallback.body.userName).toBe("eve");
+  });
+});
