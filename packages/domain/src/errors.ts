@@ -1,3 +1,6 @@
+import type { AttributeValue } from "@aws-sdk/client-dynamodb";
+import { unmarshall } from "@aws-sdk/util-dynamodb";
+
 /**
  * Typed domain errors. DynamoDB and validation failures are turned into these before
  * they reach a handler, so the HTTP layer can map them to status codes without ever
@@ -126,6 +129,17 @@ function fromCancellationReasons(error: unknown, reasons: (string | undefined)[]
     return new ConflictError("A condition on the write did not hold", reasons, { cause: error });
   }
   return new DatabaseError("The transaction was cancelled", { cause: error });
+}
+
+/**
+ * The item as it was when a write's condition failed, for a write sent with
+ * `ReturnValuesOnConditionCheckFailure: "ALL_OLD"`; undefined for any other error or when the
+ * item did not exist. Saves reading it again before a retry.
+ */
+export function itemAtConditionFailure(error: unknown): Record<string, unknown> | undefined {
+  if (errorName(error) !== "ConditionalCheckFailedException") return undefined;
+  const item = (error as { Item?: Record<string, AttributeValue> }).Item;
+  return item ? unmarshall(item) : undefined;
 }
 
 /** Turns any error thrown by the DynamoDB client into a typed domain error. */

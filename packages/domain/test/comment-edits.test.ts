@@ -19,6 +19,25 @@ const create = (itemId: string, text = "v0") =>
     itemTitle: null,
   });
 
+/** The names of the commands the document client sends until `stop()`. */
+function countCommands() {
+  const names: string[] = [];
+  const { doc } = db();
+  doc.middlewareStack.add(
+    (next, context) => async (args) => {
+      names.push(String(context.commandName));
+      return next(args);
+    },
+    { step: "initialize", name: "countCommands" },
+  );
+  return {
+    stop() {
+      doc.middlewareStack.remove("countCommands");
+      return names;
+    },
+  };
+}
+
 /** Every edit that ran, in the order it landed (its version), checked to form one unbroken chain. */
 function expectOneChainOfEdits(original: Comment, edits: Comment[]) {
   const inOrder = [...edits].sort((a, b) => (a.version ?? 0) - (b.version ?? 0));
@@ -38,9 +57,12 @@ describe("concurrent edits of one comment", () => {
     const { comments } = db().repositories;
     const original = await create("/race-20");
     const texts = Array.from({ length: 20 }, (_, i) => `edit ${i}`);
+    const commands = countCommands();
     const edits = await Promise.all(
       texts.map((text) => comments.edit("/race-20", original.commentId, ann, text)),
     );
+    // One read per edit: a lost race hands back the winner's version, so a retry only writes.
+    expect(commands.stop().filter((name) => name === "GetItemCommand")).toHaveLength(20);
     expect(new Set(edits.map((edit) => edit.commentText))).toEqual(new Set(texts));
     expectOneChainOfEdits(original, edits);
     const stored = await comments.get("/race-20", original.commentId, true);

@@ -3,7 +3,13 @@ import { assertItemFits } from "../dynamo/item-size.js";
 import { type Page, type PageRequest, queryAll, queryPage } from "../dynamo/query.js";
 import { withRetry } from "../dynamo/retry.js";
 import type { Comment } from "../entities.js";
-import { ConflictError, NotFoundError, StaleVersionError, toDomainError } from "../errors.js";
+import {
+  ConflictError,
+  itemAtConditionFailure,
+  NotFoundError,
+  StaleVersionError,
+  toDomainError,
+} from "../errors.js";
 import { assertOwnerOrAdmin, type Caller } from "../rules/access.js";
 import { appendEditHistory, commentVersion } from "../rules/comments.js";
 import { Repository } from "./context.js";
@@ -187,9 +193,13 @@ export class CommentsRepository extends Repository {
     newText: string,
     options: EditOptions = {},
   ): Promise<Comment> {
+    // Read once; a lost race hands back the comment as the winner left it, so a retry needs
+    // only the write.
+    let fresh: Comment | undefined;
     return withRetry(
       async () => {
-        const current = await this.getActive(itemId, commentId);
+        const current = fresh ?? (await this.getActive(itemId, commentId));
+        fresh = undefined;
         assertOwnerOrAdmin(caller, current.userId, false, "comment");
         const seen = commentVersion(current);
         if (options.expectedVersion !== undefined && options.expectedVersion !== seen) {
@@ -231,10 +241,14 @@ export class CommentsRepository extends Repository {
                 ...(current.version === undefined ? {} : { ":seen": seen }),
               },
               ReturnValues: "ALL_NEW",
+              ReturnValuesOnConditionCheckFailure: "ALL_OLD",
             }),
           );
           return output.Attributes as Comment;
         } catch (error) {
+          const winner = itemAtConditionFailure(error) as Comment | undefined;
+          if (winner && isDeleted(winner)) throw new NotFoundError("Comment not found");
+          fresh = winner;
           throw toDomainError(error);
         }
       },
