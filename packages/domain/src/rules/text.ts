@@ -40,7 +40,7 @@ function stripOnce(input: string): string {
 /**
  * Most rounds of reduction a text may need before it stops changing. One round decodes one
  * level of entities or removes one layer of tags, so 16 covers any honest text many times
- * over (a doubly escaped `&amp;amp;` needs 3); more is deliberate nesting and is refused.
+ * over (a doubly escaped `&amp;amp;` needs 2); more is deliberate nesting and is refused.
  */
 export const MAX_PLAIN_TEXT_ROUNDS = 16;
 
