@@ -1,10 +1,52 @@
 import type { Comment, ConversationMember, Message, Profile, Reaction } from "@hearth/domain";
+import * as z from "zod";
 
 /**
  * The JSON shapes the API returns. Each picks its fields explicitly, so nothing stored for
  * internal use (deletion markers, notification bookkeeping) ever leaks into a response.
+ * Every view has a zod schema beside it: the OpenAPI document is generated from these, and
+ * each view function returns `z.infer` of its schema, so the compiler keeps the two in step.
  */
-export function profileView(profile: Profile, includePrivateFields: boolean) {
+
+const timestamp = z.iso.datetime({ offset: true });
+/** The opaque cursor of the next page, or null on the last page. */
+const nextCursor = z.string().nullable().describe("Pass as `cursor` to get the next page; null on the last");
+
+export const profileViewSchema = z.object({
+  userId: z.string(),
+  displayName: z.string(),
+  bio: z.string(),
+  profilePhotoUrl: z.string().nullable(),
+  isProfilePrivate: z.boolean(),
+  commentCount: z.number().int(),
+  lastActive: timestamp.nullable(),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+});
+
+/** What the owner of a profile (and an admin) sees on top of the public fields. */
+export const ownProfileViewSchema = profileViewSchema.extend({
+  email: z.string().nullable(),
+  notificationPreferences: z.object({
+    comments: z.boolean(),
+    reactions: z.boolean(),
+    messages: z.boolean(),
+  }),
+});
+
+export function profileView(profile: Profile, includePrivateFields: false): z.infer<typeof profileViewSchema>;
+export function profileView(
+  profile: Profile,
+  includePrivateFields: true,
+): z.infer<typeof ownProfileViewSchema>;
+export function profileView(
+  profile: Profile,
+  includePrivateFields: boolean,
+): z.infer<typeof profileViewSchema> | z.infer<typeof ownProfileViewSchema>;
+export function profileView(
+  profile: Profile,
+  includePrivateFields: boolean,
+): z.infer<typeof profileViewSchema> | z.infer<typeof ownProfileViewSchema> {
   const view = {
     userId: profile.userId,
     displayName: profile.displayName,
@@ -24,7 +66,25 @@ export function profileView(profile: Profile, includePrivateFields: boolean) {
   };
 }
 
-export function commentView(comment: Comment) {
+/** `GET /profile/{userId}`: the owner and admins get the private fields too. */
+export const anyProfileViewSchema = z.union([ownProfileViewSchema, profileViewSchema]);
+
+export const commentViewSchema = z.object({
+  itemId: z.string(),
+  commentId: z.string(),
+  userId: z.string(),
+  userName: z.string(),
+  userPhotoUrl: z.string().nullable(),
+  commentText: z.string(),
+  itemTitle: z.string().nullable(),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+  isEdited: z.boolean(),
+  editHistory: z.array(z.object({ text: z.string(), editedAt: timestamp })),
+  reactionCount: z.number().int(),
+});
+
+export function commentView(comment: Comment): z.infer<typeof commentViewSchema> {
   return {
     itemId: comment.itemId,
     commentId: comment.commentId,
@@ -41,11 +101,46 @@ export function commentView(comment: Comment) {
   };
 }
 
-export function reactionView(reaction: Reaction) {
+export const commentPageSchema = z.object({ comments: z.array(commentViewSchema), nextCursor });
+
+export const commentDeletionSchema = z.object({
+  itemId: z.string(),
+  commentId: z.string(),
+  deleted: z.literal(true),
+  deletedAt: timestamp.optional(),
+});
+
+export const reactionViewSchema = z.object({ userId: z.string(), createdAt: timestamp });
+
+export function reactionView(reaction: Reaction): z.infer<typeof reactionViewSchema> {
   return { userId: reaction.userId, createdAt: reaction.createdAt };
 }
 
-export function messageView(message: Message) {
+export const reactionPageSchema = z.object({ reactions: z.array(reactionViewSchema), nextCursor });
+
+export const reactionToggleSchema = z.object({
+  liked: z.boolean().describe("Whether the caller likes the comment now"),
+  reactionCount: z.number().int(),
+});
+
+export const attachmentViewSchema = z.object({
+  s3Key: z.string(),
+  filename: z.string(),
+  contentType: z.string(),
+  size: z.number().int(),
+});
+
+export const messageViewSchema = z.object({
+  conversationId: z.string(),
+  messageId: z.string(),
+  senderId: z.string(),
+  senderName: z.string(),
+  messageText: z.string(),
+  attachments: z.array(attachmentViewSchema),
+  createdAt: timestamp,
+});
+
+export function messageView(message: Message): z.infer<typeof messageViewSchema> {
   return {
     conversationId: message.conversationId,
     messageId: message.messageId,
@@ -62,7 +157,23 @@ export function messageView(message: Message) {
   };
 }
 
-export function conversationView(membership: ConversationMember) {
+export const messagePageSchema = z.object({ messages: z.array(messageViewSchema), nextCursor });
+
+const conversationType = z.enum(["direct", "group"]);
+
+export const conversationViewSchema = z.object({
+  conversationId: z.string(),
+  conversationType,
+  participantIds: z.array(z.string()),
+  title: z.string().nullable(),
+  unreadCount: z.number().int().min(0),
+  lastMessageAt: timestamp,
+  lastMessagePreview: z.string(),
+  lastMessageSenderId: z.string().nullable(),
+  createdAt: timestamp,
+});
+
+export function conversationView(membership: ConversationMember): z.infer<typeof conversationViewSchema> {
   return {
     conversationId: membership.conversationId,
     conversationType: membership.conversationType,
@@ -75,3 +186,29 @@ export function conversationView(membership: ConversationMember) {
     createdAt: membership.createdAt,
   };
 }
+
+export const conversationPageSchema = z.object({
+  conversations: z.array(conversationViewSchema),
+  nextCursor,
+});
+
+export const startedConversationSchema = z.object({
+  conversationId: z.string(),
+  conversationType,
+  participantIds: z.array(z.string()),
+  title: z.string().nullable(),
+  message: messageViewSchema,
+});
+
+export const readReceiptSchema = z.object({
+  conversationId: z.string(),
+  unreadCount: z.number().int().min(0),
+});
+
+export const presignedUploadSchema = z.object({
+  uploadUrl: z
+    .string()
+    .describe("PUT the file here with exactly the declared Content-Type and Content-Length"),
+  s3Key: z.string().describe("Pass as an attachment's s3Key when sending the message"),
+  expiresIn: z.number().int().describe("Seconds the upload URL stays valid"),
+});
