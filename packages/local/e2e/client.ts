@@ -96,7 +96,14 @@ export class Outside {
     );
     const token = auth.AuthenticationResult!.IdToken!;
     const claims = JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString()) as { sub: string };
-    return { name, email, token, accessToken: auth.AuthenticationResult!.AccessToken!, userId: claims.sub };
+    return {
+      name,
+      email,
+      password,
+      token,
+      accessToken: auth.AuthenticationResult!.AccessToken!,
+      userId: claims.sub,
+    };
   }
 
   /** A raw request, for what the typed client will not send (malformed input, no or bad tokens). */
@@ -146,6 +153,8 @@ export class Outside {
 export interface User {
   name: string;
   email: string;
+  /** For signing in again (the browser test's page does). */
+  password: string;
   /** The ID token: what the API takes. */
   token: string;
   /** The same sign-in's access token, which the API must refuse (the authorizer wants an ID token). */

@@ -48,6 +48,11 @@ export class ContractValidator {
     );
   }
 
+  /** A named schema of the document (`components.schemas`). */
+  schemaNamed(name: string): unknown {
+    return this.document.components.schemas[name];
+  }
+
   private validatorFor(key: string, schema: unknown): ValidateFunction {
     let validate = this.validators.get(key);
     if (!validate) {
