@@ -39,6 +39,8 @@ beforeAll(async () => {
     outside.signUp("Other", ["ApprovedUsers"]),
     outside.signUp("Outsider", []),
   ]);
+  // Messages go only to members with a profile.
+  await outside.client(other).PUT("/profile", { body: { displayName: "Other E2E" } });
   const script = await bundlePageScript();
   const configFor = (user: User): PageConfig => ({
     apiUrl: outputs.ApiUrl,
