@@ -1,37 +1,48 @@
-import type { Comment, ConversationMember, Message, Profile, Reaction } from "@hearth/domain";
+import {
+  attachmentSchema,
+  type Comment,
+  type ConversationMember,
+  commentSchema,
+  conversationMemberSchema,
+  conversationTypeSchema,
+  type Message,
+  messageSchema,
+  notificationPreferencesSchema,
+  type Profile,
+  profileSchema,
+  type Reaction,
+  reactionSchema,
+} from "@hearth/domain";
 import * as z from "zod";
 
 /**
  * The JSON shapes the API returns. Each picks its fields explicitly, so nothing stored for
  * internal use (deletion markers, notification bookkeeping) ever leaks into a response.
- * Every view has a zod schema beside it: the OpenAPI document is generated from these, and
- * each view function returns `z.infer` of its schema, so the compiler keeps the two in step.
+ * Every view has a zod schema beside it, picked from the entity's: the OpenAPI document is
+ * generated from these, and each view function returns `z.infer` of its schema, so the
+ * compiler keeps the two in step.
  */
 
 const timestamp = z.iso.datetime({ offset: true });
 /** The opaque cursor of the next page, or null on the last page. */
 const nextCursor = z.string().nullable().describe("Pass as `cursor` to get the next page; null on the last");
 
-export const profileViewSchema = z.object({
-  userId: z.string(),
-  displayName: z.string(),
-  bio: z.string(),
-  profilePhotoUrl: z.string().nullable(),
-  isProfilePrivate: z.boolean(),
-  commentCount: z.number().int(),
-  lastActive: timestamp.nullable(),
-  createdAt: timestamp,
-  updatedAt: timestamp,
+export const profileViewSchema = profileSchema.pick({
+  userId: true,
+  displayName: true,
+  bio: true,
+  profilePhotoUrl: true,
+  isProfilePrivate: true,
+  commentCount: true,
+  lastActive: true,
+  createdAt: true,
+  updatedAt: true,
 });
 
 /** What the owner of a profile (and an admin) sees on top of the public fields. */
 export const ownProfileViewSchema = profileViewSchema.extend({
   email: z.string().nullable(),
-  notificationPreferences: z.object({
-    comments: z.boolean(),
-    reactions: z.boolean(),
-    messages: z.boolean(),
-  }),
+  notificationPreferences: notificationPreferencesSchema,
 });
 
 export function profileView(profile: Profile, includePrivateFields: false): z.infer<typeof profileViewSchema>;
@@ -69,19 +80,19 @@ export function profileView(
 /** `GET /profile/{userId}`: the owner and admins get the private fields too. */
 export const anyProfileViewSchema = z.union([ownProfileViewSchema, profileViewSchema]);
 
-export const commentViewSchema = z.object({
-  itemId: z.string(),
-  commentId: z.string(),
-  userId: z.string(),
-  userName: z.string(),
-  userPhotoUrl: z.string().nullable(),
-  commentText: z.string(),
-  itemTitle: z.string().nullable(),
-  createdAt: timestamp,
-  updatedAt: timestamp,
-  isEdited: z.boolean(),
-  editHistory: z.array(z.object({ text: z.string(), editedAt: timestamp })),
-  reactionCount: z.number().int(),
+export const commentViewSchema = commentSchema.pick({
+  itemId: true,
+  commentId: true,
+  userId: true,
+  userName: true,
+  userPhotoUrl: true,
+  commentText: true,
+  itemTitle: true,
+  createdAt: true,
+  updatedAt: true,
+  isEdited: true,
+  editHistory: true,
+  reactionCount: true,
 });
 
 export function commentView(comment: Comment): z.infer<typeof commentViewSchema> {
@@ -110,7 +121,7 @@ export const commentDeletionSchema = z.object({
   deletedAt: timestamp.optional(),
 });
 
-export const reactionViewSchema = z.object({ userId: z.string(), createdAt: timestamp });
+export const reactionViewSchema = reactionSchema.pick({ userId: true, createdAt: true });
 
 export function reactionView(reaction: Reaction): z.infer<typeof reactionViewSchema> {
   return { userId: reaction.userId, createdAt: reaction.createdAt };
@@ -123,21 +134,16 @@ export const reactionToggleSchema = z.object({
   reactionCount: z.number().int(),
 });
 
-export const attachmentViewSchema = z.object({
-  s3Key: z.string(),
-  filename: z.string(),
-  contentType: z.string(),
-  size: z.number().int(),
-});
+export const attachmentViewSchema = attachmentSchema;
 
-export const messageViewSchema = z.object({
-  conversationId: z.string(),
-  messageId: z.string(),
-  senderId: z.string(),
-  senderName: z.string(),
-  messageText: z.string(),
-  attachments: z.array(attachmentViewSchema),
-  createdAt: timestamp,
+export const messageViewSchema = messageSchema.pick({
+  conversationId: true,
+  messageId: true,
+  senderId: true,
+  senderName: true,
+  messageText: true,
+  attachments: true,
+  createdAt: true,
 });
 
 export function messageView(message: Message): z.infer<typeof messageViewSchema> {
@@ -159,18 +165,16 @@ export function messageView(message: Message): z.infer<typeof messageViewSchema>
 
 export const messagePageSchema = z.object({ messages: z.array(messageViewSchema), nextCursor });
 
-const conversationType = z.enum(["direct", "group"]);
-
-export const conversationViewSchema = z.object({
-  conversationId: z.string(),
-  conversationType,
-  participantIds: z.array(z.string()),
-  title: z.string().nullable(),
-  unreadCount: z.number().int().min(0),
-  lastMessageAt: timestamp,
-  lastMessagePreview: z.string(),
-  lastMessageSenderId: z.string().nullable(),
-  createdAt: timestamp,
+export const conversationViewSchema = conversationMemberSchema.pick({
+  conversationId: true,
+  conversationType: true,
+  participantIds: true,
+  title: true,
+  unreadCount: true,
+  lastMessageAt: true,
+  lastMessagePreview: true,
+  lastMessageSenderId: true,
+  createdAt: true,
 });
 
 export function conversationView(membership: ConversationMember): z.infer<typeof conversationViewSchema> {
@@ -194,7 +198,7 @@ export const conversationPageSchema = z.object({
 
 export const startedConversationSchema = z.object({
   conversationId: z.string(),
-  conversationType,
+  conversationType: conversationTypeSchema,
   participantIds: z.array(z.string()),
   title: z.string().nullable(),
   message: messageViewSchema,

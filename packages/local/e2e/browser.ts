@@ -1,7 +1,6 @@
-import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { delimiter, join } from "node:path";
 import { build } from "esbuild";
 
 /** Names a system Chromium or Chrome goes by on PATH, most likely first. */
@@ -10,25 +9,27 @@ const BROWSER_COMMANDS = ["chromium", "chromium-browser", "google-chrome", "goog
 export const NO_BROWSER_MESSAGE =
   "No Chromium or Chrome found for the browser test: install one (Debian/Ubuntu: `sudo apt-get install chromium`, macOS: Google Chrome) or set HEARTH_CHROMIUM=/path/to/chrome";
 
-/** The system browser to drive: HEARTH_CHROMIUM, else the first on PATH, else /usr/bin/chromium. */
-export function findChromium(env: NodeJS.ProcessEnv = process.env): string {
+/**
+ * The system browser to drive: HEARTH_CHROMIUM, else the first of the usual names on PATH,
+ * else a usual install location; otherwise an error saying how to get one.
+ */
+export function findChromium(
+  env: NodeJS.ProcessEnv = process.env,
+  knownLocations: readonly string[] = ["/usr/bin/chromium"],
+): string {
   if (env.HEARTH_CHROMIUM) {
     if (!existsSync(env.HEARTH_CHROMIUM))
       throw new Error(`HEARTH_CHROMIUM=${env.HEARTH_CHROMIUM} does not exist`);
     return env.HEARTH_CHROMIUM;
   }
+  const directories = (env.PATH ?? "").split(delimiter).filter(Boolean);
   for (const command of BROWSER_COMMANDS) {
-    try {
-      const found = execFileSync("which", [command], {
-        encoding: "utf8",
-        stdio: ["ignore", "pipe", "ignore"],
-      }).trim();
-      if (found) return found;
-    } catch {
-      // Not on PATH.
+    for (const directory of directories) {
+      if (existsSync(join(directory, command))) return join(directory, command);
     }
   }
-  if (existsSync("/usr/bin/chromium")) return "/usr/bin/chromium";
+  const known = knownLocations.find((location) => existsSync(location));
+  if (known) return known;
   throw new Error(NO_BROWSER_MESSAGE);
 }
 
