@@ -1,5 +1,6 @@
 import { rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
+import { ROUTES } from "@hearth/api-handlers";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { readOutputs } from "../src/outputs.js";
@@ -181,6 +182,21 @@ describe("a browser on another origin", () => {
       text: expect.stringMatching(/^403 FORBIDDEN: \S/),
     });
     expect(steps["post-comment"]).toEqual({ outcome: "not-run", text: "Not run" });
+    await page.close();
+  });
+
+  it("renders the local API reference at /docs from the stack itself, every route listed", async () => {
+    const page = await context.newPage();
+    const elsewhere: string[] = [];
+    page.on("request", (request) => {
+      if (!request.url().startsWith(outputs.ApiUrl)) elsewhere.push(request.url());
+    });
+    await page.goto(new URL("docs", outputs.ApiUrl).href);
+    await page.locator(".opblock").first().waitFor({ timeout: 30_000 });
+    expect(await page.locator(".opblock").count()).toBe(ROUTES.length);
+    expect(await page.locator(".info .title").textContent()).toContain("Hearth API");
+    // Swagger UI comes from the local stack, not from a CDN.
+    expect(elsewhere).toEqual([]);
     await page.close();
   });
 });
