@@ -5,4 +5,5 @@ export default [
   "packages/stream-processors",
   "packages/infra",
   "packages/local",
+  "packages/client",
 ];

@@ -12,6 +12,8 @@ export {
 export * from "./routes.js";
 export {
   ALLOWED_ATTACHMENT_TYPES,
+  ATTACHMENT_CORS_MAX_AGE_SECONDS,
+  ATTACHMENT_CORS_RULES,
   MAX_ATTACHMENT_BYTES,
   UPLOAD_URL_EXPIRES_IN,
   uploadPrefix,

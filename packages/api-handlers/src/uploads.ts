@@ -23,6 +23,22 @@ export const ALLOWED_ATTACHMENT_TYPES = [
 
 export const MAX_ATTACHMENT_BYTES = LIMITS.attachmentBytes;
 
+/**
+ * The attachments bucket's CORS rules (the deployed bucket and the local S3 alike), for the
+ * configured origins: exactly what a browser needs for a presigned PUT (whose signed
+ * Content-Type is the one header it sends; Content-Length is set by the browser and never
+ * asked for in a preflight) and a presigned GET, which sends no headers.
+ */
+export const ATTACHMENT_CORS_RULES = [
+  { allowedMethods: ["PUT"], allowedHeaders: ["Content-Type"] },
+  { allowedMethods: ["GET"], allowedHeaders: [] },
+] as const satisfies readonly {
+  allowedMethods: readonly ("PUT" | "GET")[];
+  allowedHeaders: readonly string[];
+}[];
+/** How long browsers may cache the bucket's preflight answer. */
+export const ATTACHMENT_CORS_MAX_AGE_SECONDS = 3600;
+
 const MAX_FILENAME_LENGTH = 100;
 
 export function isAllowedAttachmentType(contentType: string): boolean {

@@ -1,17 +1,64 @@
 import {
+  attachmentSchema,
   type Comment,
   type ConversationMember,
+  commentSchema,
   commentVersion,
+  conversationMemberSchema,
+  conversationTypeSchema,
   type Message,
+  messageSchema,
+  notificationPreferencesSchema,
   type Profile,
+  profileSchema,
   type Reaction,
+  reactionSchema,
 } from "@hearth/domain";
+import * as z from "zod";
 
 /**
  * The JSON shapes the API returns. Each picks its fields explicitly, so nothing stored for
  * internal use (deletion markers, notification bookkeeping) ever leaks into a response.
+ * Every view has a zod schema beside it, picked from the entity's: the OpenAPI document is
+ * generated from these, and each view function returns `z.infer` of its schema, so the
+ * compiler keeps the two in step.
  */
-export function profileView(profile: Profile, includePrivateFields: boolean) {
+
+const timestamp = z.iso.datetime({ offset: true });
+/** The opaque cursor of the next page, or null on the last page. */
+const nextCursor = z.string().nullable().describe("Pass as `cursor` to get the next page; null on the last");
+
+export const profileViewSchema = profileSchema.pick({
+  userId: true,
+  displayName: true,
+  bio: true,
+  profilePhotoUrl: true,
+  isProfilePrivate: true,
+  commentCount: true,
+  lastActive: true,
+  createdAt: true,
+  updatedAt: true,
+});
+
+/** What the owner of a profile (and an admin) sees on top of the public fields. */
+export const ownProfileViewSchema = profileViewSchema.extend({
+  email: z.string().nullable(),
+  notificationPreferences: notificationPreferencesSchema,
+});
+
+export function profileView(profile: Profile, includePrivateFields: false): z.infer<typeof profileViewSchema>;
+export function profileView(
+  profile: Profile,
+  includePrivateFields: true,
+): z.infer<typeof ownProfileViewSchema>;
+export function profileView(
+  profile: Profile,
+  includePrivateFields: boolean,
+): z.infer<typeof profileViewSchema> | z.infer<typeof ownProfileViewSchema>;
+export function profileView(
+  profile: Profile,
+  includePrivateFields: boolean,
+): z.infer<typeof profileViewSchema> | z.infer<typeof ownProfileViewSchema> {
   const view = {
     userId: profile.userId,
     displayName: profile.displayName,
@@ -31,7 +78,30 @@ export function profileView(profile: Profile, includePrivateFields: boolean) {
   };
 }
 
-export function commentView(comment: Comment) {
+/** `GET /profile/{userId}`: the owner and admins get the private fields too. */
+export const anyProfileViewSchema = z.union([ownProfileViewSchema, profileViewSchema]);
+
+export const commentViewSchema = commentSchema
+  .pick({
+    itemId: true,
+    commentId: true,
+    userId: true,
+    userName: true,
+    userPhotoUrl: true,
+    commentText: true,
+    itemTitle: true,
+    createdAt: true,
+    updatedAt: true,
+    isEdited: true,
+    editHistory: true,
+    reactionCount: true,
+  })
+  .extend({
+    /** What `If-Match` on an edit names, so an edit cannot overwrite one the client has not seen. */
+    version: z.number().int().min(1),
+  });
+
+export function commentView(comment: Comment): z.infer<typeof commentViewSchema> {
   return {
     itemId: comment.itemId,
     commentId: comment.commentId,
@@ -45,16 +115,45 @@ export function commentView(comment: Comment) {
     isEdited: comment.isEdited,
     editHistory: (comment.editHistory ?? []).map((entry) => ({ text: entry.text, editedAt: entry.editedAt })),
     reactionCount: comment.reactionCount ?? 0,
-    /** What `If-Match` on an edit names, so an edit cannot overwrite one the client has not seen. */
     version: commentVersion(comment),
   };
 }
 
-export function reactionView(reaction: Reaction) {
+export const commentPageSchema = z.object({ comments: z.array(commentViewSchema), nextCursor });
+
+export const commentDeletionSchema = z.object({
+  itemId: z.string(),
+  commentId: z.string(),
+  deleted: z.literal(true),
+  deletedAt: timestamp.optional(),
+});
+
+export const reactionViewSchema = reactionSchema.pick({ userId: true, createdAt: true });
+
+export function reactionView(reaction: Reaction): z.infer<typeof reactionViewSchema> {
   return { userId: reaction.userId, createdAt: reaction.createdAt };
 }
 
-export function messageView(message: Message) {
+export const reactionPageSchema = z.object({ reactions: z.array(reactionViewSchema), nextCursor });
+
+export const reactionToggleSchema = z.object({
+  liked: z.boolean().describe("Whether the caller likes the comment now"),
+  reactionCount: z.number().int(),
+});
+
+export const attachmentViewSchema = attachmentSchema;
+
+export const messageViewSchema = messageSchema.pick({
+  conversationId: true,
+  messageId: true,
+  senderId: true,
+  senderName: true,
+  messageText: true,
+  attachments: true,
+  createdAt: true,
+});
+
+export function messageView(message: Message): z.infer<typeof messageViewSchema> {
   return {
     conversationId: message.conversationId,
     messageId: message.messageId,
@@ -71,7 +170,21 @@ export function messageView(message: Message) {
   };
 }
 
-export function conversationView(membership: ConversationMember) {
+export const messagePageSchema = z.object({ messages: z.array(messageViewSchema), nextCursor });
+
+export const conversationViewSchema = conversationMemberSchema.pick({
+  conversationId: true,
+  conversationType: true,
+  participantIds: true,
+  title: true,
+  unreadCount: true,
+  lastMessageAt: true,
+  lastMessagePreview: true,
+  lastMessageSenderId: true,
+  createdAt: true,
+});
+
+export function conversationView(membership: ConversationMember): z.infer<typeof conversationViewSchema> {
   return {
     conversationId: membership.conversationId,
     conversationType: membership.conversationType,
@@ -84,3 +197,29 @@ export function conversationView(membership: ConversationMember) {
     createdAt: membership.createdAt,
   };
 }
+
+export const conversationPageSchema = z.object({
+  conversations: z.array(conversationViewSchema),
+  nextCursor,
+});
+
+export const startedConversationSchema = z.object({
+  conversationId: z.string(),
+  conversationType: conversationTypeSchema,
+  participantIds: z.array(z.string()),
+  title: z.string().nullable(),
+  message: messageViewSchema,
+});
+
+export const readReceiptSchema = z.object({
+  conversationId: z.string(),
+  unreadCount: z.number().int().min(0),
+});
+
+export const presignedUploadSchema = z.object({
+  uploadUrl: z
+    .string()
+    .describe("PUT the file here with exactly the declared Content-Type and Content-Length"),
+  s3Key: z.string().describe("Pass as an attachment's s3Key when sending the message"),
+  expiresIn: z.number().int().describe("Seconds the upload URL stays valid"),
+});

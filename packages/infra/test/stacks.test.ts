@@ -102,7 +102,7 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
   });
 
   describe("attachments bucket", () => {
-    it("is private, encrypted, TLS-only, logged, with CORS for PUT from the allowed origins and a lifecycle", () => {
+    it("is private, encrypted, TLS-only, logged, with CORS for exactly presigned PUT and GET from the allowed origins and a lifecycle", () => {
       env.data.hasResourceProperties("AWS::S3::Bucket", {
         BucketName: Match.anyValue(),
         PublicAccessBlockConfiguration: {
@@ -114,7 +114,16 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
         BucketEncryption: Match.objectLike({}),
         LoggingConfiguration: Match.objectLike({ DestinationBucketName: Match.anyValue() }),
         CorsConfiguration: {
-          CorsRules: [Match.objectLike({ AllowedMethods: ["PUT"], AllowedOrigins: config.allowedOrigins })],
+          // PUT may send only the signed Content-Type; GET sends no headers; nothing else is allowed.
+          CorsRules: [
+            {
+              AllowedMethods: ["PUT"],
+              AllowedOrigins: config.allowedOrigins,
+              AllowedHeaders: ["Content-Type"],
+              MaxAge: 3600,
+            },
+            { AllowedMethods: ["GET"], AllowedOrigins: config.allowedOrigins, MaxAge: 3600 },
+          ],
         },
         LifecycleConfiguration: {
           Rules: Match.arrayWith([

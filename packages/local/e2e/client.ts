@@ -6,12 +6,19 @@ import {
   CognitoIdentityProviderClient,
   InitiateAuthCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
+import { createHearthClient, type HearthClient } from "@hearth/client";
 import type { StackOutputs } from "../src/outputs.js";
+import { ContractValidator } from "./contract.js";
 
-/** Drives the system only from outside: Cognito's API, the HTTP API, the SES inbox. */
+/**
+ * Drives the system only from outside: Cognito's API, the HTTP API, the SES inbox. Every
+ * API answer, through the typed client or `call`, is checked against the OpenAPI document.
+ */
 export class Outside {
   readonly cognito: CognitoIdentityProviderClient;
   readonly runId = randomBytes(4).toString("hex");
+  readonly contract = new ContractValidator();
+  private readonly apiBase: URL;
 
   constructor(readonly outputs: StackOutputs) {
     this.cognito = new CognitoIdentityProviderClient({
@@ -22,6 +29,37 @@ export class Outside {
             credentials: { accessKeyId: "local", secretAccessKey: "local" },
           }
         : {}),
+    });
+    this.apiBase = new URL(outputs.ApiUrl.endsWith("/") ? outputs.ApiUrl : `${outputs.ApiUrl}/`);
+  }
+
+  /**
+   * `fetch` for the API that checks each answer against the contract (a ContractViolation
+   * fails the test) and hands it back unread.
+   */
+  readonly fetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const request = new Request(input, init);
+    const response = await fetch(request);
+    const text = await response.text();
+    const url = new URL(request.url);
+    const stagePrefix = this.apiBase.pathname.replace(/\/$/, "");
+    const rawPath = url.pathname.startsWith(stagePrefix)
+      ? url.pathname.slice(stagePrefix.length)
+      : url.pathname;
+    this.contract.check(request.method, rawPath || "/", response.status, text ? JSON.parse(text) : undefined);
+    return new Response(text, {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    });
+  };
+
+  /** The typed `@hearth/client` signed in as `user` (or with a raw `token`), contract-checked. */
+  client(as: User | { token: string }): HearthClient {
+    return createHearthClient({
+      apiUrl: this.outputs.ApiUrl,
+      idToken: async () => as.token,
+      fetch: this.fetch,
     });
   }
 
@@ -58,16 +96,24 @@ export class Outside {
     );
     const token = auth.AuthenticationResult!.IdToken!;
     const claims = JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString()) as { sub: string };
-    return { name, email, token, accessToken: auth.AuthenticationResult!.AccessToken!, userId: claims.sub };
+    return {
+      name,
+      email,
+      password,
+      token,
+      accessToken: auth.AuthenticationResult!.AccessToken!,
+      userId: claims.sub,
+    };
   }
 
+  /** A raw request, for what the typed client will not send (malformed input, no or bad tokens). */
   async call<T = Record<string, unknown>>(
     method: string,
     path: string,
     options: { as?: User; token?: string; body?: unknown; headers?: Record<string, string> } = {},
   ): Promise<{ status: number; body: T }> {
     const token = options.token ?? options.as?.token;
-    const response = await fetch(`${this.outputs.ApiUrl.replace(/\/$/, "")}${path}`, {
+    const response = await this.fetch(`${this.outputs.ApiUrl.replace(/\/$/, "")}${path}`, {
       method,
       headers: {
         ...(token ? { Authorization: `Bearer ${token}` } : {}),
@@ -108,6 +154,8 @@ export class Outside {
 export interface User {
   name: string;
   email: string;
+  /** For signing in again (the browser test's page does). */
+  password: string;
   /** The ID token: what the API takes. */
   token: string;
   /** The same sign-in's access token, which the API must refuse (the authorizer wants an ID token). */

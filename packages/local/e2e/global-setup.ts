@@ -10,8 +10,13 @@ import { startLocalStack } from "../src/stack.js";
 declare module "vitest" {
   export interface ProvidedContext {
     outputsFile: string;
+    /** Where the browser test serves its page: an origin the API and the bucket allow, not the API's. */
+    browserPageOrigin: string;
   }
 }
+
+/** The page origin for a stack this run did not start: one its CORS rules allow (the dev default). */
+const DEFAULT_PAGE_ORIGIN = "http://127.0.0.1:5173";
 
 async function apiAnswers(apiUrl: string): Promise<boolean> {
   try {
@@ -31,6 +36,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const requested = resolve(process.env.HEARTH_OUTPUTS || DEFAULT_OUTPUTS_FILE);
   if (existsSync(requested) && (await apiAnswers(readOutputs(requested).ApiUrl))) {
     project.provide("outputsFile", requested);
+    project.provide("browserPageOrigin", process.env.HEARTH_BROWSER_ORIGIN || DEFAULT_PAGE_ORIGIN);
     return async () => {};
   }
   if (process.env.HEARTH_OUTPUTS) {
@@ -39,10 +45,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
     );
   }
   const dataDir = mkdtempSync(join(tmpdir(), "hearth-e2e-"));
+  const browserPageOrigin = `http://127.0.0.1:${await freePort()}`;
   const config = configFromEnv({ ...process.env, HEARTH_LOCAL_DIR: dataDir });
   for (const setting of Object.values(config.ports)) setting.port = await freePort();
+  config.allowedOrigins = [...config.allowedOrigins, browserPageOrigin];
   const stack = await startLocalStack({ ...config, seed: false });
   project.provide("outputsFile", config.outputsFile);
+  project.provide("browserPageOrigin", browserPageOrigin);
   return async () => {
     await stack.stop();
     rmSync(dataDir, { recursive: true, force: true });

@@ -1,3 +1,4 @@
+import { DOCS_PATH, OPENAPI_PATH } from "./api-docs.js";
 import type { StackOutputs } from "./outputs.js";
 import { DEMO_USERS } from "./seed.js";
 
@@ -15,6 +16,7 @@ export function readyBanner(
     `Hearth is running locally (ready in ${options.seconds.toFixed(1)} s)`,
     "",
     `  API            ${outputs.ApiUrl}`,
+    `  API docs       ${new URL(DOCS_PATH, outputs.ApiUrl)}  (OpenAPI: ${new URL(OPENAPI_PATH, outputs.ApiUrl)})`,
     `  Email inbox    ${outputs.SesEndpoint}/`,
     `  Cognito        ${outputs.CognitoEndpoint}  (pool ${outputs.UserPoolId}, client ${outputs.UserPoolClientId})`,
     `  DynamoDB       ${outputs.DynamoDbEndpoint}`,

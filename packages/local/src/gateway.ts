@@ -8,6 +8,7 @@ import {
   type RouteDefinition,
 } from "@hearth/api-handlers";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
+import { apiDocsReply } from "./api-docs.js";
 import { createLambdaContext } from "./lambda-context.js";
 import type { IdTokenVerifier } from "./token-verifier.js";
 
@@ -21,6 +22,8 @@ export interface GatewayOptions {
   allowedOrigins: readonly string[];
   stage: string;
   region: string;
+  /** Served at `GET /openapi.json` (and rendered at `GET /docs`) without a token, when given. */
+  openApiDocument?: unknown;
   /** API Gateway's integration timeout. */
   timeoutMs?: number;
   log?: (line: string) => void;
@@ -135,6 +138,10 @@ export async function handleRequest(
   // gateway errors echo whatever origin asks when several are listed; here a foreign origin
   // is refused on those too, which only hides error bodies it could not use anyway.)
   const cors = corsHeaders(header(input, "origin"), options.allowedOrigins);
+  if (options.openApiDocument) {
+    const docs = apiDocsReply(input.method, input.rawPath, options.openApiDocument);
+    if (docs) return { ...docs, headers: { ...docs.headers, ...cors } };
+  }
   const matched = matchResource(options.routes, input.rawPath);
   if (input.method === "OPTIONS" && matched) {
     // The resource's own methods, a subset of the API-wide list the deployed preflight sends.

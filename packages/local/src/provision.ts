@@ -19,6 +19,7 @@ import {
   PutBucketCorsCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
+import { ATTACHMENT_CORS_MAX_AGE_SECONDS, ATTACHMENT_CORS_RULES } from "@hearth/api-handlers";
 import { ADMIN_GROUP, MEMBER_GROUP } from "@hearth/domain";
 
 export interface UserPool {
@@ -140,7 +141,7 @@ export async function createUser(
   return sub;
 }
 
-/** The attachments bucket, with the CORS rule browsers need to PUT to presigned URLs. */
+/** The attachments bucket, with the CORS rules browsers need for presigned PUTs and GETs. */
 export async function ensureBucket(
   s3: S3Client,
   bucket: string,
@@ -156,15 +157,13 @@ export async function ensureBucket(
     new PutBucketCorsCommand({
       Bucket: bucket,
       CORSConfiguration: {
-        CORSRules: [
-          {
-            AllowedOrigins: [...allowedOrigins],
-            AllowedMethods: ["PUT", "GET", "HEAD"],
-            AllowedHeaders: ["*"],
-            ExposeHeaders: ["ETag"],
-            MaxAgeSeconds: 3000,
-          },
-        ],
+        // The same rules as the deployed bucket.
+        CORSRules: ATTACHMENT_CORS_RULES.map((rule) => ({
+          AllowedOrigins: [...allowedOrigins],
+          AllowedMethods: [...rule.allowedMethods],
+          ...(rule.allowedHeaders.length ? { AllowedHeaders: [...rule.allowedHeaders] } : {}),
+          MaxAgeSeconds: ATTACHMENT_CORS_MAX_AGE_SECONDS,
+        })),
       },
     }),
   );

@@ -6,6 +6,7 @@ import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-
 import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
 import { S3Client } from "@aws-sdk/client-s3";
 import { ROUTES } from "@hearth/api-handlers";
+import { generateOpenApiDocument } from "@hearth/api-handlers/openapi";
 import {
   CursorCodec,
   createDocumentClient,
@@ -198,6 +199,7 @@ export async function startLocalStack(
       handlers,
       verifyToken: createIdTokenVerifier({ issuer, clientIds: [pool.userPoolClientId] }),
       allowedOrigins: config.allowedOrigins,
+      openApiDocument: generateOpenApiDocument(),
       stage: config.stage,
       region: config.region,
       log,

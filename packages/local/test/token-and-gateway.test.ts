@@ -278,6 +278,35 @@ describe("local API Gateway", () => {
     }
   });
 
+  it("serves the OpenAPI document and the API reference page without a token, with CORS headers", async () => {
+    const document = { openapi: "3.1.0", info: { title: "t", version: "1" }, paths: {} };
+    const withDocs = { ...options(), openApiDocument: document };
+    const spec = await handleRequest(
+      request({ rawPath: "/openapi.json", rawHeaders: ["Origin", "http://localhost:5173"] }),
+      withDocs,
+      "h",
+    );
+    expect(spec.statusCode).toBe(200);
+    expect(spec.headers["Content-Type"]).toMatch(/^application\/json/);
+    expect(spec.headers["Access-Control-Allow-Origin"]).toBe("http://localhost:5173");
+    expect(JSON.parse(spec.body.toString())).toEqual(document);
+    const page = await handleRequest(request({ rawPath: "/docs" }), withDocs, "h");
+    expect(page.statusCode).toBe(200);
+    expect(page.body.toString()).toContain('<script src="/docs/swagger-ui-bundle.js"></script>');
+    // Every file the page loads is served locally (no CDN).
+    for (const [, src] of page.body.toString().matchAll(/(?:src|href)="(\/docs\/[^"]+)"/g)) {
+      const asset = await handleRequest(request({ rawPath: src! }), withDocs, "h");
+      expect(asset.statusCode, src).toBe(200);
+      expect(asset.body.length, src).toBeGreaterThan(10);
+    }
+    expect(page.body.toString()).not.toMatch(/https?:\/\//);
+    // Without a document (or for other paths) the gateway answers as API Gateway would.
+    expect((await handleRequest(request({ rawPath: "/docs" }), options(), "h")).statusCode).toBe(403);
+    expect(
+      (await handleRequest(request({ rawPath: "/docs/../package.json" }), withDocs, "h")).statusCode,
+    ).toBe(403);
+  });
+
   it("answers CORS preflight for allowed origins without a token", async () => {
     const allowed = await handleRequest(
       request({

@@ -8,7 +8,7 @@ import { authorName } from "./authors.js";
 // Raw text may carry markup that sanitizing removes; the limits apply to the plain text.
 const rawCommentText = z.string().max(LIMITS.commentText * 8);
 
-const newCommentBody = z.strictObject({
+export const newCommentBody = z.strictObject({
   commentText: rawCommentText,
   itemTitle: z
     .string()
@@ -17,7 +17,7 @@ const newCommentBody = z.strictObject({
     .optional(),
 });
 
-const editCommentBody = z.strictObject({ commentText: rawCommentText });
+export const editCommentBody = z.strictObject({ commentText: rawCommentText });
 
 const commentText = (text: string) => sanitizeText(text, "commentText", { min: 1, max: LIMITS.commentText });
 
@@ -25,7 +25,7 @@ function deletionResult(comment: { itemId: string; commentId: string; deletedAt?
   return {
     itemId: comment.itemId,
     commentId: comment.commentId,
-    deleted: true,
+    deleted: true as const,
     deletedAt: comment.deletedAt,
   };
 }

@@ -26,7 +26,7 @@ export const MAX_CONVERSATION_TITLE = 100;
 // Raw text may carry markup that sanitizing removes; the limits apply to the plain text.
 const rawMessageText = z.string().max(LIMITS.messageText * 8);
 
-const newConversationBody = z.strictObject({
+export const newConversationBody = z.strictObject({
   participantIds: z.array(z.string().min(1).max(128)).min(1).max(LIMITS.groupParticipants),
   messageText: rawMessageText,
   title: z
@@ -43,12 +43,12 @@ const attachmentBody = z.strictObject({
   size: z.number().int().positive(),
 });
 
-const newMessageBody = z.strictObject({
+export const newMessageBody = z.strictObject({
   messageText: rawMessageText.optional(),
   attachments: z.array(attachmentBody).max(LIMITS.attachmentsPerMessage).optional(),
 });
 
-const uploadBody = z.strictObject({
+export const uploadBody = z.strictObject({
   filename: z.string().min(1).max(1024),
   contentType: z.string().min(1).max(255),
   size: z.number().int().positive(),

@@ -15,7 +15,7 @@ import { commentView, profileView } from "../views.js";
  * The fields of `PUT /profile`; unknown ones are refused. Names and bios are reduced to
  * plain text (and then length-checked) like every other piece of user text.
  */
-const profileUpdateBody = profileUpdateSchema
+export const profileUpdateBody = profileUpdateSchema
   .extend({
     // Room for markup that sanitizing removes; the limits apply to the plain text.
     displayName: z

@@ -212,7 +212,7 @@ export function pageRequestFrom(event: APIGatewayProxyEvent): PageRequest {
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 
 /** Shapes of the path parameters, checked after decoding. */
-const PATH_PARAMETER_RULES: Record<string, { pattern?: RegExp; maxLength: number }> = {
+export const PATH_PARAMETER_RULES: Record<string, { pattern?: RegExp; maxLength: number }> = {
   userId: { maxLength: 128 },
   itemId: { maxLength: 512 },
   commentId: { pattern: /^[0-9A-Za-z_-]+$/, maxLength: 64 },

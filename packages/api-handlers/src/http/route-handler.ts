@@ -1,5 +1,6 @@
 import type { Caller, PageRequest } from "@hearth/domain";
 import type { z } from "zod";
+import type { RouteContracts, SuccessBody } from "../contract.js";
 import type { ApiDependencies, AreaDependencies } from "../dependencies.js";
 import type { ApiArea, ROUTES } from "../routes.js";
 
@@ -16,13 +17,21 @@ export interface ApiRequest {
   header(name: string): string | undefined;
 }
 
-export interface ApiResult {
-  statusCode: 200 | 201;
-  body: unknown;
+export interface ApiResult<Body = unknown, Status extends 200 | 201 = 200 | 201> {
+  statusCode: Status;
+  body: Body;
 }
 
 /** One route's implementation, given the dependencies its area may use. */
-export type RouteHandler<Deps = ApiDependencies> = (request: ApiRequest, deps: Deps) => Promise<ApiResult>;
+export type RouteHandler<Deps = ApiDependencies, Result extends ApiResult = ApiResult> = (
+  request: ApiRequest,
+  deps: Deps,
+) => Promise<Result>;
+
+/** What a route answers on success, as its contract (`contract.ts`) declares it. */
+type SuccessResult<K extends string> = K extends keyof RouteContracts
+  ? ApiResult<SuccessBody<K>, RouteContracts[K]["success"]["status"]>
+  : never;
 
 type Route = (typeof ROUTES)[number];
 /** `"GET /profile/{userId}"` and so on, for the routes of one area. */
@@ -33,10 +42,15 @@ export type RouteKey<A extends ApiArea> =
       : never
     : never;
 
-/** An area's implementation: exactly its routes from the route table, checked by the compiler. */
-export type AreaRoutes<A extends ApiArea> = Record<RouteKey<A>, RouteHandler<AreaDependencies<A>>>;
+/**
+ * An area's implementation: exactly its routes from the route table, each answering the
+ * status and body its contract declares, checked by the compiler.
+ */
+export type AreaRoutes<A extends ApiArea> = {
+  [K in RouteKey<A>]: RouteHandler<AreaDependencies<A>, SuccessResult<K>>;
+};
 
 export const routeKey = (route: { method: string; resource: string }) => `${route.method} ${route.resource}`;
 
-export const ok = (body: unknown): ApiResult => ({ statusCode: 200, body });
-export const created = (body: unknown): ApiResult => ({ statusCode: 201, body });
+export const ok = <Body>(body: Body): ApiResult<Body, 200> => ({ statusCode: 200, body });
+export const created = <Body>(body: Body): ApiResult<Body, 201> => ({ statusCode: 201, body });

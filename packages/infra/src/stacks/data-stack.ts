@@ -1,3 +1,4 @@
+import { ATTACHMENT_CORS_MAX_AGE_SECONDS, ATTACHMENT_CORS_RULES } from "@hearth/api-handlers";
 import {
   type AttributeType as SpecAttributeType,
   TABLE_SPECS,
@@ -71,15 +72,13 @@ export class DataStack extends Stack {
       serverAccessLogsBucket: accessLogs,
       serverAccessLogsPrefix: "attachments/",
       removalPolicy,
-      cors: [
-        {
-          // Browsers upload attachments straight to S3 with the presigned PUT URL.
-          allowedMethods: [s3.HttpMethods.PUT],
-          allowedOrigins: config.allowedOrigins,
-          allowedHeaders: ["Content-Type", "Content-Length"],
-          maxAge: 3600,
-        },
-      ],
+      // Browsers upload attachments straight to S3 with presigned PUTs and fetch them with GETs.
+      cors: ATTACHMENT_CORS_RULES.map((rule) => ({
+        allowedMethods: rule.allowedMethods.map((method) => s3.HttpMethods[method]),
+        allowedOrigins: config.allowedOrigins,
+        ...(rule.allowedHeaders.length ? { allowedHeaders: [...rule.allowedHeaders] } : {}),
+        maxAge: ATTACHMENT_CORS_MAX_AGE_SECONDS,
+      })),
       lifecycleRules: [
         { id: "AbortIncompleteUploads", abortIncompleteMultipartUploadAfter: Duration.days(1) },
         {

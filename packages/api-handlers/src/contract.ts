@@ -1,0 +1,237 @@
+import type * as z from "zod";
+import { editCommentBody, newCommentBody } from "./areas/comments.js";
+import { newConversationBody, newMessageBody, uploadBody } from "./areas/messages.js";
+import { profileUpdateBody } from "./areas/profile.js";
+import type { ROUTES } from "./routes.js";
+import {
+  anyProfileViewSchema,
+  commentDeletionSchema,
+  commentPageSchema,
+  commentViewSchema,
+  conversationPageSchema,
+  messagePageSchema,
+  messageViewSchema,
+  ownProfileViewSchema,
+  presignedUploadSchema,
+  reactionPageSchema,
+  reactionToggleSchema,
+  readReceiptSchema,
+  startedConversationSchema,
+} from "./views.js";
+
+/**
+ * The API's published contract, route by route: what each entry of the route table takes and
+ * answers. The OpenAPI document (`pnpm openapi`) is generated from this, the request bodies
+ * are the very schemas the handlers validate with and the responses the views' schemas, and
+ * the compiler holds each route's handler to its success body. Areas never import this file
+ * (it would pull every area's schemas into each Lambda bundle).
+ *
+ * Adding a route: its route-table entry, then one entry here.
+ */
+
+type Route = (typeof ROUTES)[number];
+/** `"GET /profile/{userId}"` and so on, for every route in the route table. */
+export type AnyRouteKey = Route extends infer R
+  ? R extends { method: string; resource: string }
+    ? `${R["method"]} ${R["resource"]}`
+    : never
+  : never;
+
+/** Every error status a route may answer, each with the `error.code`s it carries. */
+export const ERROR_STATUSES = {
+  400: { description: "The input is invalid; nothing was changed", codes: ["INVALID_INPUT"] },
+  401: { description: "No valid Cognito ID token", codes: ["UNAUTHORIZED"] },
+  403: {
+    description: "The caller may not do this (not a member, not an admin, not theirs)",
+    codes: ["FORBIDDEN"],
+  },
+  404: { description: "It does not exist (or no longer does)", codes: ["NOT_FOUND"] },
+  409: {
+    description: "The data changed while saving, or a request with the same Idempotency-Key is still running",
+    codes: ["CONFLICT", "REQUEST_IN_PROGRESS"],
+  },
+  413: { description: "The body, a file or the stored item is too large", codes: ["PAYLOAD_TOO_LARGE"] },
+  415: {
+    description: "The body is not JSON (send Content-Type: application/json)",
+    codes: ["UNSUPPORTED_MEDIA_TYPE"],
+  },
+  422: {
+    description: "The Idempotency-Key was already used with a different request",
+    codes: ["IDEMPOTENCY_KEY_REUSED"],
+  },
+  429: { description: "Too many requests; retry after the Retry-After header", codes: ["TOO_MANY_REQUESTS"] },
+  500: { description: "A fault on the server side", codes: ["INTERNAL_ERROR"] },
+  502: { description: "The function behind the route failed", codes: [] },
+  504: { description: "The request took too long", codes: [] },
+} as const satisfies Record<number, { description: string; codes: readonly string[] }>;
+export type ErrorStatus = keyof typeof ERROR_STATUSES;
+
+/**
+ * Codes API Gateway itself renders into the error shape (`$context.error.responseType`),
+ * for answers no handler gave: a failed authorizer, throttling, an unknown route, a timeout.
+ */
+export const GATEWAY_ERROR_CODES: Partial<Record<ErrorStatus, readonly string[]>> = {
+  400: ["BAD_REQUEST_PARAMETERS", "BAD_REQUEST_BODY"],
+  401: ["UNAUTHORIZED", "EXPIRED_TOKEN"],
+  403: ["ACCESS_DENIED", "MISSING_AUTHENTICATION_TOKEN", "WAF_FILTERED"],
+  413: ["REQUEST_TOO_LARGE"],
+  415: ["UNSUPPORTED_MEDIA_TYPE"],
+  429: ["THROTTLED", "QUOTA_EXCEEDED"],
+  500: ["DEFAULT_5XX", "API_CONFIGURATION_ERROR", "AUTHORIZER_CONFIGURATION_ERROR"],
+  502: ["DEFAULT_5XX", "INTEGRATION_FAILURE"],
+  504: ["INTEGRATION_TIMEOUT"],
+};
+
+/** Statuses every route can answer: bad input, no token, not a member, throttling, faults. */
+export const COMMON_ERROR_STATUSES = [400, 401, 403, 429, 500, 502, 504] as const satisfies ErrorStatus[];
+
+export interface RouteContract {
+  /** Stable name of the operation (the OpenAPI operationId). */
+  operationId: string;
+  summary: string;
+  description?: string;
+  /** Takes `?limit=` (1–100) and `?cursor=` (from the previous page's `nextCursor`). */
+  paginated?: boolean;
+  /** The JSON body, as the handler validates it. */
+  body?: z.ZodType;
+  success: { status: 200 | 201; description: string; schema: z.ZodType };
+  /** Error statuses beyond the common ones and those every write, body or POST can answer. */
+  errors?: readonly ErrorStatus[];
+}
+
+export const ROUTE_CONTRACTS = {
+  "GET /profile/{userId}": {
+    operationId: "getProfile",
+    summary: "A member's profile",
+    description:
+      "The owner and admins also get `email` and `notificationPreferences`. A private profile is 403 for anyone else.",
+    success: { status: 200, description: "The profile", schema: anyProfileViewSchema },
+    errors: [404],
+  },
+  "PUT /profile": {
+    operationId: "updateOwnProfile",
+    summary: "Create or update the caller's own profile",
+    description: "Only the given fields change. Names and bios are reduced to plain text.",
+    body: profileUpdateBody,
+    success: { status: 200, description: "The profile as saved", schema: ownProfileViewSchema },
+  },
+  "GET /profile/{userId}/comments": {
+    operationId: "listProfileComments",
+    summary: "A member's comments, newest first",
+    paginated: true,
+    success: { status: 200, description: "One page of comments", schema: commentPageSchema },
+    errors: [404],
+  },
+  "GET /comments/{itemId}": {
+    operationId: "listItemComments",
+    summary: "An item's comments, oldest first",
+    description: "Deleted comments are left out. `itemId` looks like a path and travels percent-encoded.",
+    paginated: true,
+    success: { status: 200, description: "One page of comments", schema: commentPageSchema },
+  },
+  "POST /comments/{itemId}": {
+    operationId: "createComment",
+    summary: "Comment on an item",
+    description:
+      "The text is reduced to plain text (1–2000 characters); the author's name and photo come from their profile.",
+    body: newCommentBody,
+    success: { status: 201, description: "The new comment", schema: commentViewSchema },
+  },
+  "PUT /comments/{itemId}/{commentId}": {
+    operationId: "editComment",
+    summary: "Edit the caller's own comment",
+    description: "The last five earlier versions are kept in `editHistory`.",
+    body: editCommentBody,
+    success: { status: 200, description: "The edited comment", schema: commentViewSchema },
+    errors: [404],
+  },
+  "DELETE /comments/{itemId}/{commentId}": {
+    operationId: "deleteComment",
+    summary: "Delete the caller's own comment",
+    success: { status: 200, description: "The comment is deleted", schema: commentDeletionSchema },
+    errors: [404],
+  },
+  "DELETE /admin/comments/{commentId}": {
+    operationId: "adminDeleteComment",
+    summary: "Delete any comment (admins only)",
+    success: { status: 200, description: "The comment is deleted", schema: commentDeletionSchema },
+    errors: [404],
+  },
+  "POST /reactions/{commentId}": {
+    operationId: "toggleReaction",
+    summary: "Like a comment, or take the like back",
+    success: {
+      status: 200,
+      description: "Whether the caller likes it now, and the count",
+      schema: reactionToggleSchema,
+    },
+    errors: [404],
+  },
+  "GET /reactions/{commentId}": {
+    operationId: "listReactions",
+    summary: "Who likes a comment",
+    paginated: true,
+    success: { status: 200, description: "One page of reactions", schema: reactionPageSchema },
+    errors: [404],
+  },
+  "GET /messages/conversations": {
+    operationId: "listConversations",
+    summary: "The caller's conversations, most recent first, with unread counts",
+    paginated: true,
+    success: { status: 200, description: "One page of conversations", schema: conversationPageSchema },
+  },
+  "POST /messages/conversations": {
+    operationId: "startConversation",
+    summary: "Start a conversation with a first message",
+    description:
+      "Two participants (the caller included) make a direct conversation, whose id derives from both user ids; starting it again appends to it. More make a group.",
+    body: newConversationBody,
+    success: {
+      status: 201,
+      description: "The conversation and its first message",
+      schema: startedConversationSchema,
+    },
+  },
+  "GET /messages/conversations/{conversationId}": {
+    operationId: "listMessages",
+    summary: "A conversation's messages, newest first (participants only)",
+    paginated: true,
+    success: { status: 200, description: "One page of messages", schema: messagePageSchema },
+  },
+  "POST /messages/conversations/{conversationId}": {
+    operationId: "sendMessage",
+    summary: "Send a message (text and/or attachments) to a conversation",
+    description: "Attachments must be files the sender uploaded through `POST /messages/upload`.",
+    body: newMessageBody,
+    success: { status: 201, description: "The message", schema: messageViewSchema },
+  },
+  "PUT /messages/conversations/{conversationId}/read": {
+    operationId: "markConversationRead",
+    summary: "Reset the caller's unread count of a conversation",
+    success: { status: 200, description: "The unread count is zero", schema: readReceiptSchema },
+  },
+  "POST /messages/upload": {
+    operationId: "requestAttachmentUpload",
+    summary: "A presigned S3 PUT URL for one attachment",
+    description:
+      "Valid for 15 minutes; PUT the file to `uploadUrl` with exactly the declared Content-Type and Content-Length.",
+    body: uploadBody,
+    success: { status: 200, description: "Where to upload the file", schema: presignedUploadSchema },
+  },
+} satisfies Record<AnyRouteKey, RouteContract>;
+
+export type RouteContracts = typeof ROUTE_CONTRACTS;
+
+/** The JSON a route answers on success, for the compiler to hold its handler to. */
+export type SuccessBody<K extends string> = K extends keyof RouteContracts
+  ? z.output<RouteContracts[K]["success"]["schema"]>
+  : never;
+
+/** All error statuses a route can answer, in ascending order. */
+export function errorStatusesOf(method: string, contract: RouteContract): ErrorStatus[] {
+  const statuses = new Set<ErrorStatus>([...COMMON_ERROR_STATUSES, ...(contract.errors ?? [])]);
+  if (method !== "GET") for (const status of [409, 413] as const) statuses.add(status);
+  if (contract.body) statuses.add(415);
+  if (method === "POST") statuses.add(422);
+  return [...statuses].sort((a, b) => a - b);
+}
