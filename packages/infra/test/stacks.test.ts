@@ -11,7 +11,7 @@ import { Match } from "aws-cdk-lib/assertions";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { describe, expect, it } from "vitest";
 import { addHearthStacks } from "../src/app.js";
-import { ENVIRONMENT_NAMES, ENVIRONMENTS, validateEnvironmentConfig } from "../src/config.js";
+import { ENVIRONMENT_NAMES, FIXTURE_CONFIG_PATH, fixtureConfig } from "../src/config.js";
 import { TABLE_ACTIONS, type TableAccess } from "../src/grants.js";
 import { AwsSolutionsChecks } from "../src/nag.js";
 import { OUTPUT_KEYS } from "../src/stacks/app-stack.js";
@@ -46,7 +46,7 @@ function resourcePaths(env: SynthesizedEnvironment): Map<string, string> {
 }
 
 describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
-  const config = ENVIRONMENTS[envName];
+  const config = fixtureConfig(envName);
   const env = synthesize(envName);
 
   it("names every stack after the environment", () => {
@@ -223,10 +223,34 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
       }
     });
 
+    it("creates API Gateway's account-level CloudWatch role only where the config says this environment owns it", () => {
+      const accounts = Object.values(resourcesOf(env.main, "AWS::ApiGateway::Account"));
+      if (config.apiGatewayAccountSettings === "create") {
+        expect(accounts).toHaveLength(1);
+        // Retained: other environments in the account keep using it after this stack is gone.
+        expect(accounts[0]!.DeletionPolicy).toBe("Retain");
+      } else {
+        expect(accounts).toEqual([]);
+      }
+    });
+
+    it("logs the caller's sub, the route, status, latency and the integration error of each request", () => {
+      const stage = Object.values(resourcesOf(env.main, "AWS::ApiGateway::Stage"))[0]!;
+      const format = JSON.parse((stage.Properties.AccessLogSetting as { Format: string }).Format);
+      expect(format).toMatchObject({
+        sub: "$context.authorizer.claims.sub",
+        httpMethod: "$context.httpMethod",
+        route: "$context.resourcePath",
+        status: "$context.status",
+        responseLatencyMs: "$context.responseLatency",
+        integrationError: "$context.integrationErrorMessage",
+      });
+    });
+
     it("throttles the stage and writes JSON access logs", () => {
       env.main.hasResourceProperties("AWS::ApiGateway::Stage", {
         StageName: envName,
-        AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp("requestId") },
+        AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.anyValue() },
         MethodSettings: [
           Match.objectLike({
             ThrottlingRateLimit: config.apiThrottling.rateLimit,
@@ -457,13 +481,40 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
 
   describe("alarms", () => {
     const alarms = Object.values(resourcesOf(env.main, "AWS::CloudWatch::Alarm")).map((a) => a.Properties);
+    const topics = Object.keys(resourcesOf(env.main, "AWS::SNS::Topic"));
+    const destinations = [{ Ref: topics[0] }, ...(config.alarmTopicArn ? [config.alarmTopicArn] : [])];
     const alarmOn = (metricName: string, dimension: unknown) =>
       alarms.filter(
         (a) =>
-          a.MetricName === metricName &&
-          JSON.stringify(a.Dimensions).includes(JSON.stringify(dimension)) &&
-          (a.AlarmActions as unknown[]).length === 1,
+          a.MetricName === metricName && JSON.stringify(a.Dimensions).includes(JSON.stringify(dimension)),
       );
+    /** Alarms on a metric math expression that uses `metricName` (with `dimension`, if given). */
+    const alarmOnExpression = (metricName: string, dimension?: unknown) =>
+      alarms.filter((a) =>
+        (
+          (a.Metrics as { MetricStat?: { Metric: { MetricName: string; Dimensions: unknown } } }[]) ?? []
+        ).some(
+          (m) =>
+            m.MetricStat?.Metric.MetricName === metricName &&
+            (dimension === undefined ||
+              JSON.stringify(m.MetricStat.Metric.Dimensions).includes(JSON.stringify(dimension))),
+        ),
+      );
+
+    it("sends every alarm to the environment's topic and the configured topic", () => {
+      expect(topics).toHaveLength(1);
+      expect(alarms.length).toBeGreaterThan(0);
+      for (const alarm of alarms) expect(alarm.AlarmActions).toEqual(destinations);
+    });
+
+    it("subscribes the configured alarm email to the topic", () => {
+      expect(config.alarmEmail).toBeDefined();
+      env.main.hasResourceProperties("AWS::SNS::Subscription", {
+        Protocol: "email",
+        Endpoint: config.alarmEmail,
+        TopicArn: { Ref: topics[0] },
+      });
+    });
 
     it.each([...API_AREAS, ...PROCESSOR_NAMES])("alarms on errors and throttles of %s", (fn) => {
       const dimension = { Ref: env.functionLogicalIds[fn] };
@@ -471,7 +522,13 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
       expect(alarmOn("Throttles", dimension)).toHaveLength(1);
     });
 
-    it("alarms on dead letters of each processor and on API 5xx", () => {
+    it.each(PROCESSOR_NAMES)("alarms when records wait 5 minutes for %s", (name) => {
+      const [alarm, ...others] = alarmOn("IteratorAge", { Ref: env.functionLogicalIds[name] });
+      expect(others).toEqual([]);
+      expect(alarm).toMatchObject({ Statistic: "Maximum", Threshold: 300_000 });
+    });
+
+    it("alarms on dead letters of each processor", () => {
       for (const name of PROCESSOR_NAMES) {
         const queue = env.stacks.app.streamProcessors.deadLetterQueues[name];
         const dimension = {
@@ -479,9 +536,43 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
         };
         expect(alarmOn("ApproximateNumberOfMessagesVisible", dimension)).toHaveLength(1);
       }
-      expect(
-        alarms.filter((a) => a.MetricName === "5XXError" && a.Namespace === "AWS/ApiGateway"),
-      ).toHaveLength(1);
+    });
+
+    it("alarms on the API's 5xx rate (5% of requests) and p99 latency (2 s for 15 minutes)", () => {
+      const [rate, ...otherRates] = alarmOnExpression("5XXError");
+      expect(otherRates).toEqual([]);
+      expect(rate).toMatchObject({ Threshold: 5, ComparisonOperator: "GreaterThanOrEqualToThreshold" });
+      expect(JSON.stringify(rate!.Metrics)).toContain('"MetricName":"Count"');
+      const latency = alarms.filter((a) => a.MetricName === "Latency" && a.Namespace === "AWS/ApiGateway");
+      expect(latency).toEqual([
+        expect.objectContaining({ ExtendedStatistic: "p99", Threshold: 2000, EvaluationPeriods: 3 }),
+      ]);
+    });
+
+    it.each(TABLE_SPECS.map((spec) => spec.name))("alarms on throttled requests to %s", (table) => {
+      const alarmsOfTable = alarmOnExpression("ReadThrottleEvents").filter((a) =>
+        String(a.AlarmDescription).endsWith(` ${table}`),
+      );
+      expect(alarmsOfTable).toHaveLength(1);
+      const metrics = JSON.stringify(alarmsOfTable[0]!.Metrics);
+      expect(metrics).toContain('"MetricName":"WriteThrottleEvents"');
+      expect(metrics).toContain('"Name":"TableName"');
+    });
+
+    it("alarms on SES bounce (5%) and complaint (0.1%) rates, before SES pauses sending", () => {
+      const ses = (metricName: string) =>
+        alarms.filter((a) => a.Namespace === "AWS/SES" && a.MetricName === metricName);
+      expect(ses("Reputation.BounceRate")).toEqual([expect.objectContaining({ Threshold: 0.05 })]);
+      expect(ses("Reputation.ComplaintRate")).toEqual([expect.objectContaining({ Threshold: 0.001 })]);
+    });
+
+    it("shows every alarm on the environment's one dashboard", () => {
+      const dashboards = Object.values(resourcesOf(env.main, "AWS::CloudWatch::Dashboard"));
+      expect(dashboards).toHaveLength(1);
+      expect(dashboards[0]!.Properties.DashboardName).toBe(`hearth-${envName}`);
+      const body = JSON.stringify(dashboards[0]!.Properties.DashboardBody);
+      const alarmIds = Object.keys(resourcesOf(env.main, "AWS::CloudWatch::Alarm"));
+      for (const id of alarmIds) expect(body).toContain(`"${id}"`);
     });
   });
 
@@ -519,20 +610,16 @@ describe("the cdk-nag check itself", () => {
 
 describe("environment selection", () => {
   it("refuses to synthesize without a known -c env", () => {
-    expect(() => addHearthStacks(new App({ context: { env: "qa" } }), { nag: false })).toThrow(
+    const context = { config: FIXTURE_CONFIG_PATH };
+    expect(() => addHearthStacks(new App({ context: { ...context, env: "qa" } }), { nag: false })).toThrow(
       /-c env=<name>/,
     );
-    expect(() => addHearthStacks(new App(), { nag: false })).toThrow(/dev, staging, prod/);
+    expect(() => addHearthStacks(new App({ context }), { nag: false })).toThrow(/dev, staging, prod/);
   });
 
-  it("refuses a sender the notification function would not be allowed to send as", () => {
-    const dev = ENVIRONMENTS.dev;
-    expect(() => validateEnvironmentConfig({ ...dev, senderEmail: "someone@elsewhere.example" })).toThrow(
-      /not the SES identity/,
+  it("refuses to synthesize prod without a config file, listing what to set", () => {
+    expect(() => addHearthStacks(new App({ context: { env: "prod" } }), { nag: false })).toThrow(
+      "prod: set allowedOrigins, siteUrl, senderEmail, sesIdentity, account, region, alarmEmail or alarmTopicArn in a config file passed with -c config=path.json",
     );
-    expect(() =>
-      validateEnvironmentConfig({ ...dev, senderEmail: "a@x.example", sesIdentity: "b@x.example" }),
-    ).toThrow(/not the SES identity/);
-    expect(validateEnvironmentConfig({ ...dev, sesIdentity: dev.senderEmail })).toBeDefined();
   });
 });

@@ -24,10 +24,36 @@ function pathParameters(resource: string): string[] {
 const ERROR_TEMPLATE =
   '{"error":{"code":"$context.error.responseType","message":$context.error.messageString}}';
 
+const field = apigw.AccessLogField;
+/**
+ * One JSON line per request: who called (the token's `sub`), which route, the outcome and
+ * its latency, and why the integration failed when it did.
+ */
+export const ACCESS_LOG_FORMAT = apigw.AccessLogFormat.custom(
+  JSON.stringify({
+    requestId: field.contextRequestId(),
+    requestTime: field.contextRequestTime(),
+    sub: field.contextAuthorizerClaims("sub"),
+    httpMethod: field.contextHttpMethod(),
+    route: field.contextResourcePath(),
+    status: field.contextStatus(),
+    responseLatencyMs: field.contextResponseLatency(),
+    integrationLatencyMs: field.contextIntegrationLatency(),
+    integrationStatus: field.contextIntegrationStatus(),
+    integrationError: field.contextIntegrationErrorMessage(),
+    errorType: field.contextErrorResponseType(),
+    error: field.contextErrorMessage(),
+    sourceIp: field.contextIdentitySourceIp(),
+    userAgent: field.contextIdentityUserAgent(),
+    responseLength: field.contextResponseLength(),
+  }),
+);
+
 /**
  * The REST API, generated from the route table: every route a Cognito-authorized
  * AWS_PROXY method on its area's function, CORS preflight for the environment's origins,
- * gateway errors that carry CORS headers, stage throttling and JSON access logs.
+ * gateway errors that carry CORS headers, stage throttling and JSON access logs
+ * (ACCESS_LOG_FORMAT).
  */
 export class RestApi extends Construct {
   readonly api: apigw.RestApi;
@@ -46,16 +72,18 @@ export class RestApi extends Construct {
       restApiName: `hearth-${config.name}`,
       description: `Hearth ${config.name} API`,
       endpointTypes: [apigw.EndpointType.REGIONAL],
-      // Execution logging needs the account-level CloudWatch role; kept on stack deletion
-      // because API Gateway's account settings are shared by every API in the region.
-      cloudWatchRole: true,
-      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+      // Execution logging needs the account-level CloudWatch role (AWS::ApiGateway::Account,
+      // one per account and region): only the environment that owns it creates it, and it is
+      // kept on stack deletion so the other environments' stages keep logging.
+      ...(config.apiGatewayAccountSettings === "create"
+        ? { cloudWatchRole: true, cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN }
+        : { cloudWatchRole: false }),
       deployOptions: {
         stageName: config.name,
         throttlingRateLimit: config.apiThrottling.rateLimit,
         throttlingBurstLimit: config.apiThrottling.burstLimit,
         accessLogDestination: new apigw.LogGroupLogDestination(accessLogs),
-        accessLogFormat: apigw.AccessLogFormat.jsonWithStandardFields(),
+        accessLogFormat: ACCESS_LOG_FORMAT,
         loggingLevel: apigw.MethodLoggingLevel.ERROR,
         dataTraceEnabled: false,
         metricsEnabled: true,
