@@ -12,6 +12,7 @@ import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { describe, expect, it } from "vitest";
 import { addHearthStacks } from "../src/app.js";
 import { ENVIRONMENT_NAMES, FIXTURE_CONFIG_PATH, fixtureConfig } from "../src/config.js";
+import { FAILED_RECORDS_METRICS_ID } from "../src/constructs/stream-processors.js";
 import { TABLE_ACTIONS, type TableAccess } from "../src/grants.js";
 import { AwsSolutionsChecks } from "../src/nag.js";
 import { OUTPUT_KEYS } from "../src/stacks/app-stack.js";
@@ -48,6 +49,8 @@ function resourcePaths(env: SynthesizedEnvironment): Map<string, string> {
 describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
   const config = fixtureConfig(envName);
   const env = synthesize(envName);
+  const failedRecordsId = () =>
+    env.stacks.app.getLogicalId(env.stacks.app.streamProcessors.failedRecords.node.defaultChild as never);
 
   it("names every stack after the environment", () => {
     expect([env.stacks.data.stackName, env.stacks.auth.stackName, env.stacks.app.stackName]).toEqual([
@@ -408,12 +411,17 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
       }
     });
 
+    const s3Statements = (fn: keyof typeof env.functionLogicalIds, bucket: "attachments" | "failedRecords") =>
+      functionStatements(env, fn).filter(
+        (s) =>
+          asArray(s.Action).some((a) => a.startsWith("s3:")) &&
+          JSON.stringify(s.Resource).includes(bucket === "attachments" ? "-attachments-" : failedRecordsId()),
+      );
+
     it("lets only the route table's upload areas put objects, under the attachments prefix", () => {
       expect(API_ATTACHMENT_UPLOADERS).toEqual(["messages"]);
       for (const fn of [...API_AREAS, ...PROCESSOR_NAMES]) {
-        const s3 = functionStatements(env, fn).filter((s) =>
-          asArray(s.Action).some((a) => a.startsWith("s3:")),
-        );
+        const s3 = s3Statements(fn, "attachments");
         if (!(API_ATTACHMENT_UPLOADERS as readonly string[]).includes(fn)) {
           expect(s3).toEqual([]);
           continue;
@@ -422,18 +430,34 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
         expect(JSON.stringify(s3[0]!.Resource)).toContain("/attachments/*");
       }
     });
+
+    it("lets only the processors write failed records, and nothing else on that bucket", () => {
+      for (const fn of API_AREAS) expect(s3Statements(fn, "failedRecords")).toEqual([]);
+      for (const fn of PROCESSOR_NAMES) {
+        const statements = s3Statements(fn, "failedRecords");
+        expect(statements.map((s) => asArray(s.Action).sort())).toEqual([["s3:ListBucket", "s3:PutObject"]]);
+      }
+      // No function touches S3 beyond these two buckets.
+      for (const fn of [...API_AREAS, ...PROCESSOR_NAMES]) {
+        const all = functionStatements(env, fn).filter((s) =>
+          asArray(s.Action).some((a) => a.startsWith("s3:")),
+        );
+        expect(all).toHaveLength(
+          s3Statements(fn, "attachments").length + s3Statements(fn, "failedRecords").length,
+        );
+      }
+    });
   });
 
   describe("streams", () => {
     const mappings = Object.values(resourcesOf(env.main, "AWS::Lambda::EventSourceMapping"));
-    const queues = resourcesOf(env.main, "AWS::SQS::Queue");
 
     it("maps exactly the stream subscriptions", () => {
       expect(mappings).toHaveLength(STREAM_SUBSCRIPTIONS.length);
     });
 
     it.each(STREAM_SUBSCRIPTIONS)(
-      "feeds $processor from $table with its filters, partial batch responses, bisect, bounded retries and a DLQ",
+      "feeds $processor from $table with its filters, partial batch responses, bisect, bounded retries and an S3 on-failure destination",
       (subscription) => {
         const matching = mappings.filter(
           (m) =>
@@ -455,27 +479,23 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
           MaximumBatchingWindowInSeconds: STREAM_BATCHING.maxBatchingWindowSeconds,
           StartingPosition: "LATEST",
         });
-        const destination = (
-          mapping.DestinationConfig as { OnFailure: { Destination: { "Fn::GetAtt": string[] } } }
-        ).OnFailure.Destination["Fn::GetAtt"];
-        expect(queues[destination[0]!]).toBeDefined();
-        expect(destination[0]).toBe(
-          env.stacks.app.getLogicalId(
-            env.stacks.app.streamProcessors.deadLetterQueues[subscription.processor].node
-              .defaultChild as never,
-          ),
-        );
+        expect(mapping.DestinationConfig).toEqual({
+          OnFailure: { Destination: { "Fn::GetAtt": [failedRecordsId(), "Arn"] } },
+        });
       },
     );
 
-    it("keeps dead letters encrypted and TLS-only for 14 days", () => {
-      for (const queue of Object.values(queues)) {
-        expect(queue.Properties).toMatchObject({
-          SqsManagedSseEnabled: true,
-          MessageRetentionPeriod: 14 * 24 * 3600,
-        });
-      }
-      expect(Object.keys(queues)).toHaveLength(PROCESSOR_NAMES.length);
+    it("keeps failed records whole in a private, encrypted bucket (retained in production) with PUT metrics", () => {
+      expect(resourcesOf(env.main, "AWS::SQS::Queue")).toEqual({});
+      const bucket = resourcesOf(env.main, "AWS::S3::Bucket")[failedRecordsId()]!;
+      expect(bucket.DeletionPolicy).toBe(config.production ? "Retain" : "Delete");
+      expect(bucket.Properties).toMatchObject({
+        PublicAccessBlockConfiguration: { BlockPublicAcls: true, RestrictPublicBuckets: true },
+        BucketEncryption: expect.anything(),
+        MetricsConfigurations: [{ Id: FAILED_RECORDS_METRICS_ID }],
+      });
+      // No expiry: a record stays until someone replays it.
+      expect(bucket.Properties.LifecycleConfiguration).toBeUndefined();
     });
   });
 
@@ -528,14 +548,11 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
       expect(alarm).toMatchObject({ Statistic: "Maximum", Threshold: 300_000 });
     });
 
-    it("alarms on dead letters of each processor", () => {
-      for (const name of PROCESSOR_NAMES) {
-        const queue = env.stacks.app.streamProcessors.deadLetterQueues[name];
-        const dimension = {
-          "Fn::GetAtt": [env.stacks.app.getLogicalId(queue.node.defaultChild as never), "QueueName"],
-        };
-        expect(alarmOn("ApproximateNumberOfMessagesVisible", dimension)).toHaveLength(1);
-      }
+    it("alarms on the first failed stream record written to the bucket", () => {
+      const [alarm, ...others] = alarmOn("PutRequests", { Ref: failedRecordsId() });
+      expect(others).toEqual([]);
+      expect(alarm).toMatchObject({ Namespace: "AWS/S3", Statistic: "Sum", Threshold: 1 });
+      expect(JSON.stringify(alarm!.Dimensions)).toContain(FAILED_RECORDS_METRICS_ID);
     });
 
     it("alarms on the API's 5xx rate (5% of requests) and p99 latency (2 s for 15 minutes)", () => {

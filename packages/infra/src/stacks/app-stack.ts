@@ -19,7 +19,7 @@ import { type EnvironmentConfig, removalPolicyOf } from "../config.js";
 import { Alarms } from "../constructs/alarms.js";
 import { HearthFunction } from "../constructs/hearth-function.js";
 import { RestApi } from "../constructs/rest-api.js";
-import { StreamProcessors } from "../constructs/stream-processors.js";
+import { FAILED_RECORDS_METRICS_ID, StreamProcessors } from "../constructs/stream-processors.js";
 import { API_FUNCTIONS, PROCESSOR_FUNCTIONS } from "../functions.js";
 import { grantTableAccess } from "../grants.js";
 import { acknowledgeNag } from "../nag.js";
@@ -174,6 +174,7 @@ export class AppStack extends Stack {
     this.streamProcessors = new StreamProcessors(this, "Streams", {
       tables,
       processors: functionsOf(this.processorFunctions),
+      removalPolicy: removalPolicyOf(config),
     });
 
     this.alarms = new Alarms(this, "Alarms", {
@@ -247,13 +248,18 @@ export class AppStack extends Stack {
           description: `Stream records waited 5 minutes or more for ${name}`,
         });
       }
-      for (const [name, queue] of Object.entries(this.streamProcessors.deadLetterQueues)) {
-        alarms.alarm(`${name}-dead-letters`, {
-          metric: queue.metricApproximateNumberOfMessagesVisible({ period, statistic: "Maximum" }),
-          threshold: 1,
-          description: `Stream records of ${name} failed for good`,
-        });
-      }
+      const failedRecords = this.streamProcessors.failedRecords;
+      alarms.alarm("failed-stream-records", {
+        metric: new cloudwatch.Metric({
+          namespace: "AWS/S3",
+          metricName: "PutRequests",
+          dimensionsMap: { BucketName: failedRecords.bucketName, FilterId: FAILED_RECORDS_METRICS_ID },
+          period,
+          statistic: "Sum",
+        }),
+        threshold: 1,
+        description: "Stream records failed for good and were kept for pnpm replay",
+      });
     });
     alarms.section("DynamoDB", () => {
       for (const spec of TABLE_SPECS) {
