@@ -133,6 +133,34 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
     });
   });
 
+  describe("attachments versions", () => {
+    const attachments = () =>
+      Object.values(resourcesOf(env.data, "AWS::S3::Bucket")).find((b) => b.Properties.CorsConfiguration)!;
+
+    it(
+      config.production
+        ? "keeps previous versions in production, for 30 days"
+        : "keeps no previous versions outside production",
+      () => {
+        const bucket = attachments().Properties;
+        const rules = (bucket.LifecycleConfiguration as { Rules: Record<string, unknown>[] }).Rules;
+        const noncurrent = rules.filter((rule) => rule.NoncurrentVersionExpiration);
+        if (config.production) {
+          expect(bucket.VersioningConfiguration).toEqual({ Status: "Enabled" });
+          expect(noncurrent).toEqual([
+            expect.objectContaining({
+              NoncurrentVersionExpiration: { NoncurrentDays: 30 },
+              Status: "Enabled",
+            }),
+          ]);
+        } else {
+          expect(bucket.VersioningConfiguration).toBeUndefined();
+          expect(noncurrent).toEqual([]);
+        }
+      },
+    );
+  });
+
   describe("auth", () => {
     it("has an email sign-in pool with a strong password policy", () => {
       env.auth.hasResourceProperties("AWS::Cognito::UserPool", {
@@ -250,9 +278,10 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
       });
     });
 
-    it("throttles the stage and writes JSON access logs", () => {
+    it("throttles the stage, traces it with X-Ray and writes JSON access logs", () => {
       env.main.hasResourceProperties("AWS::ApiGateway::Stage", {
         StageName: envName,
+        TracingEnabled: true,
         AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.anyValue() },
         MethodSettings: [
           Match.objectLike({
@@ -382,13 +411,30 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
       );
     });
 
-    it("uses a wildcard resource only for dynamodb:ListStreams, which has no resource-level permissions", () => {
+    it("uses a wildcard resource only for actions without resource-level permissions (ListStreams, X-Ray)", () => {
       for (const fn of [...API_AREAS, ...PROCESSOR_NAMES]) {
         for (const statement of functionStatements(env, fn)) {
           expect(asArray(statement.Action).every((a) => !a.includes("*"))).toBe(true);
-          if (asArray(statement.Resource).includes("*"))
-            expect(statement.Action).toBe("dynamodb:ListStreams");
+          if (asArray(statement.Resource).includes("*")) {
+            expect(asArray(statement.Action)).toEqual(
+              expect.arrayContaining([expect.stringMatching(/^(dynamodb:ListStreams|xray:PutT\w+)$/)]),
+            );
+            for (const action of asArray(statement.Action))
+              expect(action).toMatch(
+                /^(dynamodb:ListStreams|xray:PutTraceSegments|xray:PutTelemetryRecords)$/,
+              );
+          }
         }
+      }
+    });
+
+    it("traces every function with X-Ray", () => {
+      for (const fn of [...API_AREAS, ...PROCESSOR_NAMES]) {
+        const properties = (env.main.toJSON().Resources as Resources)[env.functionLogicalIds[fn]]!.Properties;
+        expect(properties.TracingConfig).toEqual({ Mode: "Active" });
+        expect(functionStatements(env, fn).flatMap((s) => asArray(s.Action))).toEqual(
+          expect.arrayContaining(["xray:PutTraceSegments", "xray:PutTelemetryRecords"]),
+        );
       }
     });
 

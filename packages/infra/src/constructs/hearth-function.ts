@@ -21,8 +21,9 @@ export interface HearthFunctionProps {
 
 /**
  * One function of the app: nodejs22.x on ARM64, bundled with the shared esbuild settings,
- * its own log group with the environment's retention, and a role that starts with nothing
- * but the right to write to that log group (grants add exactly what the function uses).
+ * its own log group with the environment's retention, active X-Ray tracing, and a role that
+ * starts with nothing but the right to write to that log group and its traces (grants add
+ * exactly what the function uses).
  */
 export class HearthFunction extends Construct {
   readonly function: NodejsFunction;
@@ -59,6 +60,8 @@ export class HearthFunction extends Construct {
       projectRoot: REPO_ROOT,
       depsLockFilePath: LOCKFILE,
       bundling: nodejsBundling(),
+      // X-Ray: each invocation is traced (the API stage passes its trace header on).
+      tracing: lambda.Tracing.ACTIVE,
       environment: {
         STAGE: config.name,
         LOG_LEVEL: config.logLevel,
@@ -66,6 +69,13 @@ export class HearthFunction extends Construct {
         ...props.environment,
       },
     });
+    acknowledgeNag(this.role, [
+      {
+        id: "AwsSolutions-IAM5[Resource::*]",
+        reason:
+          "X-Ray's PutTraceSegments/PutTelemetryRecords have no resource-level permissions (added by active tracing); every other wildcard is justified where it is granted.",
+      },
+    ]);
     acknowledgeNag(this.function, [
       {
         id: "AwsSolutions-L1",

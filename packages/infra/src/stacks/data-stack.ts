@@ -32,6 +32,9 @@ export function attachmentsBucketName(config: EnvironmentConfig): string {
   return `hearth-${config.name}-attachments-${Aws.ACCOUNT_ID}-${Aws.REGION}`;
 }
 
+/** How long production keeps an overwritten or deleted attachment's previous version. */
+export const NONCURRENT_VERSION_DAYS = 30;
+
 /** The stateful part: one table per domain table spec, and the attachments bucket. */
 export class DataStack extends Stack {
   readonly tables: Record<TableName, dynamodb.Table>;
@@ -71,6 +74,8 @@ export class DataStack extends Stack {
       serverAccessLogsBucket: accessLogs,
       serverAccessLogsPrefix: "attachments/",
       removalPolicy,
+      // Production keeps what a bug or a mistaken delete overwrote, for 30 days.
+      versioned: config.production,
       cors: [
         {
           // Browsers upload attachments straight to S3 with the presigned PUT URL.
@@ -82,6 +87,15 @@ export class DataStack extends Stack {
       ],
       lifecycleRules: [
         { id: "AbortIncompleteUploads", abortIncompleteMultipartUploadAfter: Duration.days(1) },
+        ...(config.production
+          ? [
+              {
+                id: "ExpireOverwrittenVersions",
+                noncurrentVersionExpiration: Duration.days(NONCURRENT_VERSION_DAYS),
+                expiredObjectDeleteMarker: true,
+              },
+            ]
+          : []),
         {
           id: "TierOldAttachments",
           transitions: [
