@@ -61,6 +61,8 @@ export interface EnvironmentConfig {
    * (`create`, retained on stack deletion), the others sharing that account use it (`existing`).
    */
   apiGatewayAccountSettings: "create" | "existing";
+  /** A WAF web ACL on the API stage (a per-IP rate-based rule and AWS's common rule set). */
+  waf: { enabled: boolean; requestsPerIpPer5Minutes: number };
   /** How long attachments stay in the standard storage class before moving to Intelligent-Tiering. */
   attachmentsTieringAfter: Duration;
 }
@@ -80,6 +82,7 @@ const DEFAULTS: Record<
     apiThrottling: { rateLimit: 20, burstLimit: 40 },
     selfSignUp: true,
     apiGatewayAccountSettings: "create",
+    waf: { enabled: false, requestsPerIpPer5Minutes: 1000 },
     attachmentsTieringAfter: Duration.days(30),
   },
   staging: {
@@ -92,6 +95,7 @@ const DEFAULTS: Record<
     apiThrottling: { rateLimit: 50, burstLimit: 100 },
     selfSignUp: true,
     apiGatewayAccountSettings: "create",
+    waf: { enabled: false, requestsPerIpPer5Minutes: 1000 },
     attachmentsTieringAfter: Duration.days(30),
   },
   prod: {
@@ -104,6 +108,7 @@ const DEFAULTS: Record<
     apiThrottling: { rateLimit: 100, burstLimit: 200 },
     selfSignUp: true,
     apiGatewayAccountSettings: "create",
+    waf: { enabled: true, requestsPerIpPer5Minutes: 1000 },
     attachmentsTieringAfter: Duration.days(30),
   },
 };
@@ -127,6 +132,13 @@ const environmentFileSchema = z.strictObject({
     .strictObject({ rateLimit: z.number().positive(), burstLimit: z.number().int().positive() })
     .optional(),
   selfSignUp: z.boolean().optional(),
+  waf: z
+    .strictObject({
+      enabled: z.boolean(),
+      // WAF's own bounds for a rate-based rule.
+      requestsPerIpPer5Minutes: z.number().int().min(10).max(2_000_000_000).optional(),
+    })
+    .optional(),
 });
 export type EnvironmentFileEntry = z.infer<typeof environmentFileSchema>;
 
@@ -185,9 +197,11 @@ export function environmentConfig(name: unknown, file: ConfigFile | undefined): 
       : `a config file passed with -c config=path.json (see ${FIXTURE_CONFIG_PATH} for its shape)`;
     throw new Error(`${name}: set ${missing.join(", ")} in ${where}`);
   }
+  const defaults = DEFAULTS[name];
   return validateEnvironmentConfig({
-    ...DEFAULTS[name],
+    ...defaults,
     ...entry,
+    waf: { ...defaults.waf, ...entry.waf },
     name,
     allowedOrigins: entry.allowedOrigins!,
     siteUrl: entry.siteUrl!,

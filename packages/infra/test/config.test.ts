@@ -29,6 +29,12 @@ describe("the fixture configuration", () => {
     expect(fixtureConfig(name).name).toBe(name);
   });
 
+  it("turns WAF on by default in prod only, and lets the file turn it on elsewhere", () => {
+    expect(prod.waf).toEqual({ enabled: true, requestsPerIpPer5Minutes: 1000 });
+    expect(dev.waf.enabled).toBe(false);
+    expect(staging.waf).toEqual({ enabled: true, requestsPerIpPer5Minutes: 500 });
+  });
+
   it("pins prod to an account and region and sends its alarms somewhere", () => {
     expect(prod).toMatchObject({ production: true, account: expect.stringMatching(/^\d{12}$/) });
     expect(prod.region).toBeDefined();

@@ -278,6 +278,39 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
       });
     });
 
+    it(
+      config.waf.enabled
+        ? "puts a WAF web ACL on the stage: a per-IP rate limit, then AWS's common rule set"
+        : "has no WAF where the config turns it off",
+      () => {
+        const acls = Object.values(resourcesOf(env.main, "AWS::WAFv2::WebACL"));
+        const associations = Object.values(resourcesOf(env.main, "AWS::WAFv2::WebACLAssociation"));
+        if (!config.waf.enabled) {
+          expect([acls, associations]).toEqual([[], []]);
+          return;
+        }
+        expect(acls).toHaveLength(1);
+        const rules = acls[0]!.Properties.Rules as Record<string, unknown>[];
+        expect(acls[0]!.Properties).toMatchObject({ Scope: "REGIONAL", DefaultAction: { Allow: {} } });
+        expect(rules).toEqual([
+          expect.objectContaining({
+            Action: { Block: {} },
+            Statement: {
+              RateBasedStatement: { Limit: config.waf.requestsPerIpPer5Minutes, AggregateKeyType: "IP" },
+            },
+          }),
+          expect.objectContaining({
+            Statement: {
+              ManagedRuleGroupStatement: { VendorName: "AWS", Name: "AWSManagedRulesCommonRuleSet" },
+            },
+          }),
+        ]);
+        const stageId = Object.keys(resourcesOf(env.main, "AWS::ApiGateway::Stage"))[0]!;
+        expect(associations).toHaveLength(1);
+        expect(JSON.stringify(associations[0]!.Properties.ResourceArn)).toContain(`"Ref":"${stageId}"`);
+      },
+    );
+
     it("throttles the stage, traces it with X-Ray and writes JSON access logs", () => {
       env.main.hasResourceProperties("AWS::ApiGateway::Stage", {
         StageName: envName,

@@ -20,6 +20,7 @@ import { Alarms } from "../constructs/alarms.js";
 import { HearthFunction } from "../constructs/hearth-function.js";
 import { RestApi } from "../constructs/rest-api.js";
 import { FAILED_RECORDS_METRICS_ID, StreamProcessors } from "../constructs/stream-processors.js";
+import { WebAcl } from "../constructs/web-acl.js";
 import { API_FUNCTIONS, PROCESSOR_FUNCTIONS } from "../functions.js";
 import { grantTableAccess } from "../grants.js";
 import { acknowledgeNag } from "../nag.js";
@@ -52,6 +53,7 @@ export class AppStack extends Stack {
   readonly restApi: RestApi;
   readonly streamProcessors: StreamProcessors;
   readonly alarms: Alarms;
+  readonly webAcl?: WebAcl;
 
   constructor(scope: Construct, id: string, props: AppStackProps) {
     super(scope, id, props);
@@ -171,6 +173,13 @@ export class AppStack extends Stack {
       userPool: props.userPool,
       handlers: functionsOf(this.apiFunctions),
     });
+    if (config.waf.enabled) {
+      this.webAcl = new WebAcl(this, "Waf", {
+        environmentName: config.name,
+        stage: this.restApi.api.deploymentStage,
+        requestsPerIpPer5Minutes: config.waf.requestsPerIpPer5Minutes,
+      });
+    }
     this.streamProcessors = new StreamProcessors(this, "Streams", {
       tables,
       processors: functionsOf(this.processorFunctions),
