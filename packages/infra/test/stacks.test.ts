@@ -357,6 +357,7 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
         LOG_LEVEL: config.logLevel,
         ALLOWED_ORIGINS: config.allowedOrigins.join(","),
         POWERTOOLS_SERVICE_NAME: `hearth-api-${area}`,
+        POWERTOOLS_METRICS_NAMESPACE: `Hearth/${envName}`,
       });
       expect(JSON.stringify(variables.CURSOR_SECRET)).toContain("{{resolve:secretsmanager:");
       if ((API_ATTACHMENT_UPLOADERS as readonly string[]).includes(area)) {
@@ -375,6 +376,7 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
         SENDER_EMAIL: config.senderEmail,
         SITE_URL: config.siteUrl,
         NOTIFICATION_WINDOW_MINUTES: String(config.notificationWindowMinutes),
+        POWERTOOLS_METRICS_NAMESPACE: `Hearth/${envName}`,
       });
     });
   });

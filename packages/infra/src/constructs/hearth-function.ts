@@ -10,6 +10,11 @@ import type { FunctionDefinition } from "../functions.js";
 import { acknowledgeNag } from "../nag.js";
 import { LOCKFILE, REPO_ROOT } from "../paths.js";
 
+/** One CloudWatch metrics namespace per environment. */
+export function metricsNamespace(config: EnvironmentConfig): string {
+  return `Hearth/${config.name}`;
+}
+
 export interface HearthFunctionProps {
   definition: FunctionDefinition;
   config: EnvironmentConfig;
@@ -66,6 +71,8 @@ export class HearthFunction extends Construct {
         STAGE: config.name,
         LOG_LEVEL: config.logLevel,
         POWERTOOLS_SERVICE_NAME: `hearth-${definition.name}`,
+        // Powertools Metrics (EMF, written to the function's log; no IAM permission needed).
+        POWERTOOLS_METRICS_NAMESPACE: metricsNamespace(config),
         ...props.environment,
       },
     });
