@@ -7,7 +7,7 @@ import { API_ATTACHMENT_UPLOADERS, type ApiArea } from "@hearth/api-handlers";
 import { tableEnvironment, tableNamesWithPrefix } from "@hearth/domain";
 import { type BundleResult, bundleFunction } from "../src/bundle.js";
 import { BUNDLE_FILE } from "../src/bundling.js";
-import { ENVIRONMENTS } from "../src/config.js";
+import { fixtureConfig } from "../src/config.js";
 import { ALL_FUNCTIONS, type FunctionDefinition } from "../src/functions.js";
 import { REPO_ROOT } from "../src/paths.js";
 import { formatTable, intOption, machineInfo, median, writeResult } from "./results.js";
@@ -20,7 +20,7 @@ import { formatTable, intOption, machineInfo, median, writeResult } from "./resu
  */
 const runs = intOption("runs", 9);
 const distDir = join(REPO_ROOT, "dist", "bench", "functions");
-const config = ENVIRONMENTS.prod;
+const config = fixtureConfig("prod");
 
 /** What the stacks put in each function's environment, with dummy names and secrets. */
 function environmentOf(definition: FunctionDefinition): Record<string, string> {

@@ -1,5 +1,12 @@
 import { type App, Validations } from "aws-cdk-lib";
-import { type EnvironmentConfig, type EnvironmentName, environmentConfig, stackName } from "./config.js";
+import {
+  type ConfigFile,
+  type EnvironmentConfig,
+  type EnvironmentName,
+  environmentConfig,
+  loadConfigFile,
+  stackName,
+} from "./config.js";
 import { AwsSolutionsChecks } from "./nag.js";
 import { AppStack } from "./stacks/app-stack.js";
 import { AuthStack } from "./stacks/auth-stack.js";
@@ -14,14 +21,18 @@ export interface HearthStacks {
 
 /**
  * Adds one environment's stacks to `app`: the environment comes from the `env` context
- * value (`cdk synth -c env=prod`) unless named in `options`. cdk-nag's AwsSolutionsChecks validates every stack at
- * synthesis unless `nag: false` (tests run the checks themselves to inspect the findings).
+ * value (`cdk synth -c env=prod`) and its values from the config file named by the `config`
+ * context value (`-c config=path.json`), unless given in `options`. cdk-nag's
+ * AwsSolutionsChecks validates every stack at synthesis unless `nag: false` (tests run the
+ * checks themselves to inspect the findings).
  */
 export function addHearthStacks(
   app: App,
-  options: { nag?: boolean; environment?: EnvironmentName } = {},
+  options: { nag?: boolean; environment?: EnvironmentName; configFile?: ConfigFile } = {},
 ): HearthStacks {
-  const config = environmentConfig(options.environment ?? app.node.tryGetContext("env"));
+  const configPath = app.node.tryGetContext("config") as string | undefined;
+  const file = options.configFile ?? (configPath ? loadConfigFile(configPath) : undefined);
+  const config = environmentConfig(options.environment ?? app.node.tryGetContext("env"), file);
   const env =
     config.account || config.region ? { account: config.account, region: config.region } : undefined;
   const common = {

@@ -1,19 +1,27 @@
+import { readFileSync } from "node:fs";
+import { isAbsolute, join, resolve } from "node:path";
 import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import { RetentionDays } from "aws-cdk-lib/aws-logs";
+import { z } from "zod";
+import { REPO_ROOT } from "./paths.js";
 
 /**
- * Per-environment settings: the one place an environment differs from another. Select one
- * with `-c env=<name>`; edit the values here (sender, origins, site URL, account) before a
- * real deployment.
+ * Per-environment settings. What differs between deployments of the same environment (the
+ * operator's domain, sender, account, where alarms go) comes from a config file passed as
+ * CDK context (`-c config=path.json`); the rest (log levels, retention, throttling) has
+ * defaults here that the file may override. Everything is validated at synth.
  */
 export const ENVIRONMENT_NAMES = ["dev", "staging", "prod"] as const;
 export type EnvironmentName = (typeof ENVIRONMENT_NAMES)[number];
 
+/** The repository's fixture: realistic, non-placeholder values that CI synthesizes and tests use. */
+export const FIXTURE_CONFIG_PATH = join(REPO_ROOT, "packages", "infra", "config", "fixture.json");
+
 export interface EnvironmentConfig {
   name: EnvironmentName;
   /**
-   * Pin the stacks to an account/region; left out, stacks are environment-agnostic and
-   * deploy wherever the CLI's credentials point.
+   * Pin the stacks to an account/region (required in prod); left out, stacks are
+   * environment-agnostic and deploy wherever the CLI's credentials point.
    */
   account?: string;
   region?: string;
@@ -43,87 +51,289 @@ export interface EnvironmentConfig {
   apiThrottling: { rateLimit: number; burstLimit: number };
   /** Anyone may sign up; an admin approves by adding the user to `ApprovedUsers`. */
   selfSignUp: boolean;
-  /** Email address subscribed to alarm notifications, if any. */
+  /** Email address subscribed to alarm notifications. */
   alarmEmail?: string;
+  /** An existing SNS topic (e.g. a paging integration) that alarms also notify. */
+  alarmTopicArn?: string;
+  /**
+   * API Gateway's CloudWatch role is one setting per account and region
+   * (`AWS::ApiGateway::Account`): exactly one environment per account/region creates it
+   * (`create`, retained on stack deletion), the others sharing that account use it (`existing`).
+   */
+  apiGatewayAccountSettings: "create" | "existing";
+  /** A WAF web ACL on the API stage (a per-IP rate-based rule and AWS's common rule set). */
+  waf: { enabled: boolean; requestsPerIpPer5Minutes: number };
   /** How long attachments stay in the standard storage class before moving to Intelligent-Tiering. */
   attachmentsTieringAfter: Duration;
 }
 
-const shared = {
-  notificationWindowMinutes: 15,
-  createSesIdentity: false,
-  selfSignUp: true,
-  attachmentsTieringAfter: Duration.days(30),
-} as const;
-
-export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentConfig> = {
+/** What an environment gets unless the config file says otherwise. */
+const DEFAULTS: Record<
+  EnvironmentName,
+  Omit<EnvironmentConfig, "name" | "allowedOrigins" | "siteUrl" | "senderEmail" | "sesIdentity">
+> = {
   dev: {
-    ...shared,
-    name: "dev",
     production: false,
-    allowedOrigins: ["http://localhost:5173", "https://dev.hearth.example.org"],
-    siteUrl: "https://dev.hearth.example.org",
-    senderEmail: "notifications@dev.hearth.example.org",
-    sesIdentity: "dev.hearth.example.org",
+    createSesIdentity: false,
     sesSandbox: true,
+    notificationWindowMinutes: 15,
     logLevel: "DEBUG",
     logRetention: RetentionDays.ONE_WEEK,
     apiThrottling: { rateLimit: 20, burstLimit: 40 },
+    selfSignUp: true,
+    apiGatewayAccountSettings: "create",
+    waf: { enabled: false, requestsPerIpPer5Minutes: 1000 },
+    attachmentsTieringAfter: Duration.days(30),
   },
   staging: {
-    ...shared,
-    name: "staging",
     production: false,
-    allowedOrigins: ["https://staging.hearth.example.org"],
-    siteUrl: "https://staging.hearth.example.org",
-    senderEmail: "notifications@staging.hearth.example.org",
-    sesIdentity: "staging.hearth.example.org",
+    createSesIdentity: false,
     sesSandbox: true,
+    notificationWindowMinutes: 15,
     logLevel: "INFO",
     logRetention: RetentionDays.ONE_MONTH,
     apiThrottling: { rateLimit: 50, burstLimit: 100 },
+    selfSignUp: true,
+    apiGatewayAccountSettings: "create",
+    waf: { enabled: false, requestsPerIpPer5Minutes: 1000 },
+    attachmentsTieringAfter: Duration.days(30),
   },
   prod: {
-    ...shared,
-    name: "prod",
     production: true,
-    allowedOrigins: ["https://hearth.example.org"],
-    siteUrl: "https://hearth.example.org",
-    senderEmail: "notifications@hearth.example.org",
-    sesIdentity: "hearth.example.org",
+    createSesIdentity: false,
     sesSandbox: false,
+    notificationWindowMinutes: 15,
     logLevel: "INFO",
     logRetention: RetentionDays.ONE_YEAR,
     apiThrottling: { rateLimit: 100, burstLimit: 200 },
+    selfSignUp: true,
+    apiGatewayAccountSettings: "create",
+    waf: { enabled: true, requestsPerIpPer5Minutes: 1000 },
+    attachmentsTieringAfter: Duration.days(30),
   },
 };
+
+/** One environment's entry in the config file: the operator's values, and optional overrides. */
+const environmentFileSchema = z.strictObject({
+  account: z.string().optional(),
+  region: z.string().optional(),
+  allowedOrigins: z.array(z.string()).optional(),
+  siteUrl: z.string().optional(),
+  senderEmail: z.string().optional(),
+  sesIdentity: z.string().optional(),
+  createSesIdentity: z.boolean().optional(),
+  sesSandbox: z.boolean().optional(),
+  alarmEmail: z.string().optional(),
+  alarmTopicArn: z.string().optional(),
+  apiGatewayAccountSettings: z.enum(["create", "existing"]).optional(),
+  logLevel: z.enum(["DEBUG", "INFO", "WARN", "ERROR"]).optional(),
+  notificationWindowMinutes: z.number().int().min(1).max(1440).optional(),
+  apiThrottling: z
+    .strictObject({ rateLimit: z.number().positive(), burstLimit: z.number().int().positive() })
+    .optional(),
+  selfSignUp: z.boolean().optional(),
+  waf: z
+    .strictObject({
+      enabled: z.boolean(),
+      // WAF's own bounds for a rate-based rule.
+      requestsPerIpPer5Minutes: z.number().int().min(10).max(2_000_000_000).optional(),
+    })
+    .optional(),
+});
+export type EnvironmentFileEntry = z.infer<typeof environmentFileSchema>;
+
+const configFileSchema = z.strictObject({
+  $comment: z.string().optional(),
+  dev: environmentFileSchema.optional(),
+  staging: environmentFileSchema.optional(),
+  prod: environmentFileSchema.optional(),
+});
+export type ConfigFile = z.infer<typeof configFileSchema>;
+
+/** Reads and shape-checks a config file; `path` is relative to the working directory. */
+export function loadConfigFile(path: string): ConfigFile {
+  const absolute = isAbsolute(path) ? path : resolve(process.cwd(), path);
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(absolute, "utf8"));
+  } catch (error) {
+    throw new Error(`Cannot read the config file ${absolute}: ${(error as Error).message}`);
+  }
+  const parsed = configFileSchema.safeParse(json);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map(
+      (issue) => `  - ${issue.path.join(".") || "(file)"}: ${issue.message}`,
+    );
+    throw new Error(`The config file ${absolute} is not valid:\n${problems.join("\n")}`);
+  }
+  return parsed.data;
+}
 
 export function isEnvironmentName(value: unknown): value is EnvironmentName {
   return typeof value === "string" && (ENVIRONMENT_NAMES as readonly string[]).includes(value);
 }
 
-/** The configuration named by `-c env=<name>`; an unknown or missing name is a clear error. */
-export function environmentConfig(name: unknown): EnvironmentConfig {
+const REQUIRED_VALUES = ["allowedOrigins", "siteUrl", "senderEmail", "sesIdentity"] as const;
+
+/**
+ * The configuration of environment `name` from the config file's entry: defaults, then the
+ * file's values, then validation. A missing file entry or missing values are one error that
+ * lists everything to set.
+ */
+export function environmentConfig(name: unknown, file: ConfigFile | undefined): EnvironmentConfig {
   if (!isEnvironmentName(name)) {
     throw new Error(
       `Choose an environment with -c env=<name>, one of: ${ENVIRONMENT_NAMES.join(", ")} (got ${JSON.stringify(name)})`,
     );
   }
-  return validateEnvironmentConfig(ENVIRONMENTS[name]);
+  const entry = file?.[name] ?? {};
+  const missing: string[] = REQUIRED_VALUES.filter((key) => entry[key] === undefined);
+  if (name === "prod") missing.push(...(["account", "region"] as const).filter((key) => !entry[key]));
+  if (name !== "dev" && !entry.alarmEmail && !entry.alarmTopicArn)
+    missing.push("alarmEmail or alarmTopicArn");
+  if (missing.length) {
+    const where = file
+      ? `the "${name}" entry of the config file`
+      : `a config file passed with -c config=path.json (see ${FIXTURE_CONFIG_PATH} for its shape)`;
+    throw new Error(`${name}: set ${missing.join(", ")} in ${where}`);
+  }
+  const defaults = DEFAULTS[name];
+  return validateEnvironmentConfig({
+    ...defaults,
+    ...entry,
+    waf: { ...defaults.waf, ...entry.waf },
+    name,
+    allowedOrigins: entry.allowedOrigins!,
+    siteUrl: entry.siteUrl!,
+    senderEmail: entry.senderEmail!,
+    sesIdentity: entry.sesIdentity!,
+  });
+}
+
+/** The fixture's configuration of an environment: what `pnpm synth` and the tests build. */
+export function fixtureConfig(name: EnvironmentName): EnvironmentConfig {
+  return environmentConfig(name, loadConfigFile(FIXTURE_CONFIG_PATH));
+}
+
+/** Domains reserved for documentation and testing (RFC 2606 / 6761): never real in prod. */
+const PLACEHOLDER_DOMAIN = /(^|\.)(example\.(org|com|net)|example|test|invalid|localhost)$/i;
+const PLACEHOLDER_ACCOUNTS = new Set(["123456789012", "000000000000", "111111111111"]);
+const EMAIL = /^[^\s@]+@([a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+)$/i;
+const DOMAIN = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/i;
+const LOCALHOST_ORIGIN = /^http:\/\/localhost(:\d{1,5})?$/;
+const ACCOUNT = /^\d{12}$/;
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:([a-z]{2}(-[a-z]+)+-\d):(\d{12}):[A-Za-z0-9_-]{1,256}$/;
+
+function urlOf(value: string): URL | undefined {
+  try {
+    return new URL(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The URL's host, or undefined when `value` is not an absolute URL. */
+function hostOf(value: string): string | undefined {
+  return urlOf(value)?.hostname;
+}
+
+function domainOfEmail(address: string): string | undefined {
+  return EMAIL.exec(address)?.[1]?.toLowerCase();
 }
 
 /**
- * Settings that would deploy but fail at run time are refused at synth: the notification
- * function may send only as `sesIdentity`, so the sender must be that address or at that domain.
+ * Settings that would deploy but misbehave are refused at synth, all problems in one message:
+ * CORS origins, the site URL, the sender and its SES identity, the account and region, where
+ * alarms go, and (in prod) anything still pointing at a placeholder domain or account.
  */
 export function validateEnvironmentConfig(config: EnvironmentConfig): EnvironmentConfig {
-  const sender = config.senderEmail.toLowerCase();
-  const identity = config.sesIdentity.toLowerCase();
-  const allowed = identity.includes("@") ? sender === identity : sender.endsWith(`@${identity}`);
-  if (!allowed) {
-    throw new Error(
-      `${config.name}: senderEmail ${config.senderEmail} is not the SES identity ${config.sesIdentity} nor an address at it`,
+  const problems: string[] = [];
+  const isDev = config.name === "dev";
+
+  if (config.allowedOrigins.length === 0) problems.push("allowedOrigins: name at least one origin");
+  for (const origin of config.allowedOrigins) {
+    if (LOCALHOST_ORIGIN.test(origin)) {
+      if (!isDev)
+        problems.push(`allowedOrigins: http://localhost origins are allowed in dev only (got ${origin})`);
+      continue;
+    }
+    const url = urlOf(origin);
+    if (url?.protocol !== "https:" || url.origin !== origin) {
+      problems.push(
+        `allowedOrigins: ${JSON.stringify(origin)} is not an absolute https:// origin (scheme and host, optional port, no path or trailing slash)`,
+      );
+    }
+  }
+
+  const site = urlOf(config.siteUrl);
+  if (site?.protocol !== "https:" || site.search || site.hash || site.username) {
+    problems.push(
+      `siteUrl: ${JSON.stringify(config.siteUrl)} is not an https:// URL without query or fragment`,
     );
+  }
+
+  const senderDomain = domainOfEmail(config.senderEmail);
+  const identity = config.sesIdentity.toLowerCase();
+  const identityIsAddress = identity.includes("@");
+  if (!senderDomain)
+    problems.push(`senderEmail: ${JSON.stringify(config.senderEmail)} is not an email address`);
+  if (identityIsAddress ? !domainOfEmail(identity) : !DOMAIN.test(identity)) {
+    problems.push(
+      `sesIdentity: ${JSON.stringify(config.sesIdentity)} is neither a domain nor an email address`,
+    );
+  } else if (senderDomain) {
+    const sender = config.senderEmail.toLowerCase();
+    const inside = identityIsAddress ? sender === identity : senderDomain === identity;
+    if (!inside) {
+      problems.push(
+        `senderEmail: ${config.senderEmail} is not the SES identity ${config.sesIdentity} nor an address at it`,
+      );
+    }
+  }
+
+  if (config.account !== undefined && !ACCOUNT.test(config.account)) {
+    problems.push(`account: ${JSON.stringify(config.account)} is not a 12-digit AWS account id`);
+  }
+  if (config.region !== undefined && !REGION.test(config.region)) {
+    problems.push(`region: ${JSON.stringify(config.region)} is not an AWS region name (like eu-west-1)`);
+  }
+  if (config.production && (!config.account || !config.region)) {
+    problems.push("account, region: production must be pinned to an account and a region");
+  }
+
+  if (config.alarmEmail !== undefined && !domainOfEmail(config.alarmEmail)) {
+    problems.push(`alarmEmail: ${JSON.stringify(config.alarmEmail)} is not an email address`);
+  }
+  if (config.alarmTopicArn !== undefined && !SNS_TOPIC_ARN.test(config.alarmTopicArn)) {
+    problems.push(`alarmTopicArn: ${JSON.stringify(config.alarmTopicArn)} is not an SNS topic ARN`);
+  }
+  if (!isDev && !config.alarmEmail && !config.alarmTopicArn) {
+    problems.push("alarmEmail or alarmTopicArn: staging and prod alarms must reach someone");
+  }
+
+  if (config.production) {
+    const placeholders = [
+      ...config.allowedOrigins.map((origin) => ["allowedOrigins", origin, hostOf(origin)] as const),
+      ["siteUrl", config.siteUrl, hostOf(config.siteUrl)] as const,
+      ["senderEmail", config.senderEmail, domainOfEmail(config.senderEmail)] as const,
+      ["sesIdentity", config.sesIdentity, identityIsAddress ? domainOfEmail(identity) : identity] as const,
+      ...(config.alarmEmail
+        ? [["alarmEmail", config.alarmEmail, domainOfEmail(config.alarmEmail)] as const]
+        : []),
+    ].filter(([, , host]) => host !== undefined && PLACEHOLDER_DOMAIN.test(host));
+    for (const [key, value] of placeholders) {
+      problems.push(`${key}: ${value} is a placeholder domain; set the real one for production`);
+    }
+    if (config.account && PLACEHOLDER_ACCOUNTS.has(config.account)) {
+      problems.push(
+        `account: ${config.account} is a placeholder account id; set the real one for production`,
+      );
+    }
+  }
+
+  if (problems.length) {
+    throw new Error(`${config.name}: invalid configuration\n${problems.map((p) => `  - ${p}`).join("\n")}`);
   }
   return config;
 }

@@ -7,7 +7,7 @@ import type { Asset } from "aws-cdk-lib/aws-s3-assets";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BundleResult, bundleFunction } from "../src/bundle.js";
 import { BUNDLE_FILE } from "../src/bundling.js";
-import { ENVIRONMENTS } from "../src/config.js";
+import { fixtureConfig } from "../src/config.js";
 import { HearthFunction } from "../src/constructs/hearth-function.js";
 import { ALL_FUNCTIONS, API_FUNCTIONS, PROCESSOR_FUNCTIONS } from "../src/functions.js";
 
@@ -83,7 +83,7 @@ describe("function bundles (real esbuild, no Docker)", () => {
       const stack = new Stack(app, "BundlingCheck");
       const fn = new HearthFunction(stack, definition.name, {
         definition,
-        config: ENVIRONMENTS.dev,
+        config: fixtureConfig("dev"),
         environment: {},
         memorySize: 128,
         timeout: Duration.seconds(10),

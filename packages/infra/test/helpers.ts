@@ -5,7 +5,7 @@ import { App, type CfnResource, type PolicyValidationPluginReport, Stack, Valida
 import { Template } from "aws-cdk-lib/assertions";
 import type { IConstruct } from "constructs";
 import { addHearthStacks, type HearthStacks } from "../src/app.js";
-import type { EnvironmentName } from "../src/config.js";
+import { type EnvironmentName, FIXTURE_CONFIG_PATH } from "../src/config.js";
 import { cdkJsonContext } from "../src/context.js";
 import { AwsSolutionsChecks } from "../src/nag.js";
 
@@ -25,13 +25,15 @@ export interface SynthesizedEnvironment {
 const cache = new Map<EnvironmentName, SynthesizedEnvironment>();
 
 /**
- * One environment's stacks, synthesized once per test file without bundling (the
+ * One environment's stacks from the fixture config file, synthesized once per test file without bundling (the
  * documented `aws:cdk:bundling-stacks` context), with cdk-nag's report.
  */
 export function synthesize(env: EnvironmentName): SynthesizedEnvironment {
   const cached = cache.get(env);
   if (cached) return cached;
-  const app = new App({ context: { ...cdkJsonContext(), env, "aws:cdk:bundling-stacks": [] } });
+  const app = new App({
+    context: { ...cdkJsonContext(), env, config: FIXTURE_CONFIG_PATH, "aws:cdk:bundling-stacks": [] },
+  });
   const stacks = addHearthStacks(app, { nag: false });
   const nag = new AwsSolutionsChecks(app).validateScope(app);
   const tableByLogicalId = new Map<string, TableName>(

@@ -11,7 +11,8 @@ import { Match } from "aws-cdk-lib/assertions";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { describe, expect, it } from "vitest";
 import { addHearthStacks } from "../src/app.js";
-import { ENVIRONMENT_NAMES, ENVIRONMENTS, validateEnvironmentConfig } from "../src/config.js";
+import { ENVIRONMENT_NAMES, FIXTURE_CONFIG_PATH, fixtureConfig } from "../src/config.js";
+import { FAILED_RECORDS_METRICS_ID } from "../src/constructs/stream-processors.js";
 import { TABLE_ACTIONS, type TableAccess } from "../src/grants.js";
 import { AwsSolutionsChecks } from "../src/nag.js";
 import { OUTPUT_KEYS } from "../src/stacks/app-stack.js";
@@ -46,8 +47,10 @@ function resourcePaths(env: SynthesizedEnvironment): Map<string, string> {
 }
 
 describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
-  const config = ENVIRONMENTS[envName];
+  const config = fixtureConfig(envName);
   const env = synthesize(envName);
+  const failedRecordsId = () =>
+    env.stacks.app.getLogicalId(env.stacks.app.streamProcessors.failedRecords.node.defaultChild as never);
 
   it("names every stack after the environment", () => {
     expect([env.stacks.data.stackName, env.stacks.auth.stackName, env.stacks.app.stackName]).toEqual([
@@ -137,6 +140,34 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
         expect(JSON.stringify(policy.Properties.PolicyDocument)).toContain('"aws:SecureTransport":"false"');
       }
     });
+  });
+
+  describe("attachments versions", () => {
+    const attachments = () =>
+      Object.values(resourcesOf(env.data, "AWS::S3::Bucket")).find((b) => b.Properties.CorsConfiguration)!;
+
+    it(
+      config.production
+        ? "keeps previous versions in production, for 30 days"
+        : "keeps no previous versions outside production",
+      () => {
+        const bucket = attachments().Properties;
+        const rules = (bucket.LifecycleConfiguration as { Rules: Record<string, unknown>[] }).Rules;
+        const noncurrent = rules.filter((rule) => rule.NoncurrentVersionExpiration);
+        if (config.production) {
+          expect(bucket.VersioningConfiguration).toEqual({ Status: "Enabled" });
+          expect(noncurrent).toEqual([
+            expect.objectContaining({
+              NoncurrentVersionExpiration: { NoncurrentDays: 30 },
+              Status: "Enabled",
+            }),
+          ]);
+        } else {
+          expect(bucket.VersioningConfiguration).toBeUndefined();
+          expect(noncurrent).toEqual([]);
+        }
+      },
+    );
   });
 
   describe("auth", () => {
@@ -232,10 +263,68 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
       }
     });
 
-    it("throttles the stage and writes JSON access logs", () => {
+    it("creates API Gateway's account-level CloudWatch role only where the config says this environment owns it", () => {
+      const accounts = Object.values(resourcesOf(env.main, "AWS::ApiGateway::Account"));
+      if (config.apiGatewayAccountSettings === "create") {
+        expect(accounts).toHaveLength(1);
+        // Retained: other environments in the account keep using it after this stack is gone.
+        expect(accounts[0]!.DeletionPolicy).toBe("Retain");
+      } else {
+        expect(accounts).toEqual([]);
+      }
+    });
+
+    it("logs the caller's sub, the route, status, latency and the integration error of each request", () => {
+      const stage = Object.values(resourcesOf(env.main, "AWS::ApiGateway::Stage"))[0]!;
+      const format = JSON.parse((stage.Properties.AccessLogSetting as { Format: string }).Format);
+      expect(format).toMatchObject({
+        sub: "$context.authorizer.claims.sub",
+        httpMethod: "$context.httpMethod",
+        route: "$context.resourcePath",
+        status: "$context.status",
+        responseLatencyMs: "$context.responseLatency",
+        integrationError: "$context.integrationErrorMessage",
+      });
+    });
+
+    it(
+      config.waf.enabled
+        ? "puts a WAF web ACL on the stage: a per-IP rate limit, then AWS's common rule set"
+        : "has no WAF where the config turns it off",
+      () => {
+        const acls = Object.values(resourcesOf(env.main, "AWS::WAFv2::WebACL"));
+        const associations = Object.values(resourcesOf(env.main, "AWS::WAFv2::WebACLAssociation"));
+        if (!config.waf.enabled) {
+          expect([acls, associations]).toEqual([[], []]);
+          return;
+        }
+        expect(acls).toHaveLength(1);
+        const rules = acls[0]!.Properties.Rules as Record<string, unknown>[];
+        expect(acls[0]!.Properties).toMatchObject({ Scope: "REGIONAL", DefaultAction: { Allow: {} } });
+        expect(rules).toEqual([
+          expect.objectContaining({
+            Action: { Block: {} },
+            Statement: {
+              RateBasedStatement: { Limit: config.waf.requestsPerIpPer5Minutes, AggregateKeyType: "IP" },
+            },
+          }),
+          expect.objectContaining({
+            Statement: {
+              ManagedRuleGroupStatement: { VendorName: "AWS", Name: "AWSManagedRulesCommonRuleSet" },
+            },
+          }),
+        ]);
+        const stageId = Object.keys(resourcesOf(env.main, "AWS::ApiGateway::Stage"))[0]!;
+        expect(associations).toHaveLength(1);
+        expect(JSON.stringify(associations[0]!.Properties.ResourceArn)).toContain(`"Ref":"${stageId}"`);
+      },
+    );
+
+    it("throttles the stage, traces it with X-Ray and writes JSON access logs", () => {
       env.main.hasResourceProperties("AWS::ApiGateway::Stage", {
         StageName: envName,
-        AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp("requestId") },
+        TracingEnabled: true,
+        AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.anyValue() },
         MethodSettings: [
           Match.objectLike({
             ThrottlingRateLimit: config.apiThrottling.rateLimit,
@@ -277,6 +366,7 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
         LOG_LEVEL: config.logLevel,
         ALLOWED_ORIGINS: config.allowedOrigins.join(","),
         POWERTOOLS_SERVICE_NAME: `hearth-api-${area}`,
+        POWERTOOLS_METRICS_NAMESPACE: `Hearth/${envName}`,
       });
       expect(JSON.stringify(variables.CURSOR_SECRET)).toContain("{{resolve:secretsmanager:");
       if ((API_ATTACHMENT_UPLOADERS as readonly string[]).includes(area)) {
@@ -295,6 +385,7 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
         SENDER_EMAIL: config.senderEmail,
         SITE_URL: config.siteUrl,
         NOTIFICATION_WINDOW_MINUTES: String(config.notificationWindowMinutes),
+        POWERTOOLS_METRICS_NAMESPACE: `Hearth/${envName}`,
       });
     });
   });
@@ -364,13 +455,30 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
       );
     });
 
-    it("uses a wildcard resource only for dynamodb:ListStreams, which has no resource-level permissions", () => {
+    it("uses a wildcard resource only for actions without resource-level permissions (ListStreams, X-Ray)", () => {
       for (const fn of [...API_AREAS, ...PROCESSOR_NAMES]) {
         for (const statement of functionStatements(env, fn)) {
           expect(asArray(statement.Action).every((a) => !a.includes("*"))).toBe(true);
-          if (asArray(statement.Resource).includes("*"))
-            expect(statement.Action).toBe("dynamodb:ListStreams");
+          if (asArray(statement.Resource).includes("*")) {
+            expect(asArray(statement.Action)).toEqual(
+              expect.arrayContaining([expect.stringMatching(/^(dynamodb:ListStreams|xray:PutT\w+)$/)]),
+            );
+            for (const action of asArray(statement.Action))
+              expect(action).toMatch(
+                /^(dynamodb:ListStreams|xray:PutTraceSegments|xray:PutTelemetryRecords)$/,
+              );
+          }
         }
+      }
+    });
+
+    it("traces every function with X-Ray", () => {
+      for (const fn of [...API_AREAS, ...PROCESSOR_NAMES]) {
+        const properties = (env.main.toJSON().Resources as Resources)[env.functionLogicalIds[fn]]!.Properties;
+        expect(properties.TracingConfig).toEqual({ Mode: "Active" });
+        expect(functionStatements(env, fn).flatMap((s) => asArray(s.Action))).toEqual(
+          expect.arrayContaining(["xray:PutTraceSegments", "xray:PutTelemetryRecords"]),
+        );
       }
     });
 
@@ -393,12 +501,17 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
       }
     });
 
+    const s3Statements = (fn: keyof typeof env.functionLogicalIds, bucket: "attachments" | "failedRecords") =>
+      functionStatements(env, fn).filter(
+        (s) =>
+          asArray(s.Action).some((a) => a.startsWith("s3:")) &&
+          JSON.stringify(s.Resource).includes(bucket === "attachments" ? "-attachments-" : failedRecordsId()),
+      );
+
     it("lets only the route table's upload areas put objects, under the attachments prefix", () => {
       expect(API_ATTACHMENT_UPLOADERS).toEqual(["messages"]);
       for (const fn of [...API_AREAS, ...PROCESSOR_NAMES]) {
-        const s3 = functionStatements(env, fn).filter((s) =>
-          asArray(s.Action).some((a) => a.startsWith("s3:")),
-        );
+        const s3 = s3Statements(fn, "attachments");
         if (!(API_ATTACHMENT_UPLOADERS as readonly string[]).includes(fn)) {
           expect(s3).toEqual([]);
           continue;
@@ -407,18 +520,34 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
         expect(JSON.stringify(s3[0]!.Resource)).toContain("/attachments/*");
       }
     });
+
+    it("lets only the processors write failed records, and nothing else on that bucket", () => {
+      for (const fn of API_AREAS) expect(s3Statements(fn, "failedRecords")).toEqual([]);
+      for (const fn of PROCESSOR_NAMES) {
+        const statements = s3Statements(fn, "failedRecords");
+        expect(statements.map((s) => asArray(s.Action).sort())).toEqual([["s3:ListBucket", "s3:PutObject"]]);
+      }
+      // No function touches S3 beyond these two buckets.
+      for (const fn of [...API_AREAS, ...PROCESSOR_NAMES]) {
+        const all = functionStatements(env, fn).filter((s) =>
+          asArray(s.Action).some((a) => a.startsWith("s3:")),
+        );
+        expect(all).toHaveLength(
+          s3Statements(fn, "attachments").length + s3Statements(fn, "failedRecords").length,
+        );
+      }
+    });
   });
 
   describe("streams", () => {
     const mappings = Object.values(resourcesOf(env.main, "AWS::Lambda::EventSourceMapping"));
-    const queues = resourcesOf(env.main, "AWS::SQS::Queue");
 
     it("maps exactly the stream subscriptions", () => {
       expect(mappings).toHaveLength(STREAM_SUBSCRIPTIONS.length);
     });
 
     it.each(STREAM_SUBSCRIPTIONS)(
-      "feeds $processor from $table with its filters, partial batch responses, bisect, bounded retries and a DLQ",
+      "feeds $processor from $table with its filters, partial batch responses, bisect, bounded retries and an S3 on-failure destination",
       (subscription) => {
         const matching = mappings.filter(
           (m) =>
@@ -440,39 +569,62 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
           MaximumBatchingWindowInSeconds: STREAM_BATCHING.maxBatchingWindowSeconds,
           StartingPosition: "LATEST",
         });
-        const destination = (
-          mapping.DestinationConfig as { OnFailure: { Destination: { "Fn::GetAtt": string[] } } }
-        ).OnFailure.Destination["Fn::GetAtt"];
-        expect(queues[destination[0]!]).toBeDefined();
-        expect(destination[0]).toBe(
-          env.stacks.app.getLogicalId(
-            env.stacks.app.streamProcessors.deadLetterQueues[subscription.processor].node
-              .defaultChild as never,
-          ),
-        );
+        expect(mapping.DestinationConfig).toEqual({
+          OnFailure: { Destination: { "Fn::GetAtt": [failedRecordsId(), "Arn"] } },
+        });
       },
     );
 
-    it("keeps dead letters encrypted and TLS-only for 14 days", () => {
-      for (const queue of Object.values(queues)) {
-        expect(queue.Properties).toMatchObject({
-          SqsManagedSseEnabled: true,
-          MessageRetentionPeriod: 14 * 24 * 3600,
-        });
-      }
-      expect(Object.keys(queues)).toHaveLength(PROCESSOR_NAMES.length);
+    it("keeps failed records whole in a private, encrypted bucket (retained in production) with PUT metrics", () => {
+      expect(resourcesOf(env.main, "AWS::SQS::Queue")).toEqual({});
+      const bucket = resourcesOf(env.main, "AWS::S3::Bucket")[failedRecordsId()]!;
+      expect(bucket.DeletionPolicy).toBe(config.production ? "Retain" : "Delete");
+      expect(bucket.Properties).toMatchObject({
+        PublicAccessBlockConfiguration: { BlockPublicAcls: true, RestrictPublicBuckets: true },
+        BucketEncryption: expect.anything(),
+        MetricsConfigurations: [{ Id: FAILED_RECORDS_METRICS_ID }],
+      });
+      // No expiry: a record stays until someone replays it.
+      expect(bucket.Properties.LifecycleConfiguration).toBeUndefined();
     });
   });
 
   describe("alarms", () => {
     const alarms = Object.values(resourcesOf(env.main, "AWS::CloudWatch::Alarm")).map((a) => a.Properties);
+    const topics = Object.keys(resourcesOf(env.main, "AWS::SNS::Topic"));
+    const destinations = [{ Ref: topics[0] }, ...(config.alarmTopicArn ? [config.alarmTopicArn] : [])];
     const alarmOn = (metricName: string, dimension: unknown) =>
       alarms.filter(
         (a) =>
-          a.MetricName === metricName &&
-          JSON.stringify(a.Dimensions).includes(JSON.stringify(dimension)) &&
-          (a.AlarmActions as unknown[]).length === 1,
+          a.MetricName === metricName && JSON.stringify(a.Dimensions).includes(JSON.stringify(dimension)),
       );
+    /** Alarms on a metric math expression that uses `metricName` (with `dimension`, if given). */
+    const alarmOnExpression = (metricName: string, dimension?: unknown) =>
+      alarms.filter((a) =>
+        (
+          (a.Metrics as { MetricStat?: { Metric: { MetricName: string; Dimensions: unknown } } }[]) ?? []
+        ).some(
+          (m) =>
+            m.MetricStat?.Metric.MetricName === metricName &&
+            (dimension === undefined ||
+              JSON.stringify(m.MetricStat.Metric.Dimensions).includes(JSON.stringify(dimension))),
+        ),
+      );
+
+    it("sends every alarm to the environment's topic and the configured topic", () => {
+      expect(topics).toHaveLength(1);
+      expect(alarms.length).toBeGreaterThan(0);
+      for (const alarm of alarms) expect(alarm.AlarmActions).toEqual(destinations);
+    });
+
+    it("subscribes the configured alarm email to the topic", () => {
+      expect(config.alarmEmail).toBeDefined();
+      env.main.hasResourceProperties("AWS::SNS::Subscription", {
+        Protocol: "email",
+        Endpoint: config.alarmEmail,
+        TopicArn: { Ref: topics[0] },
+      });
+    });
 
     it.each([...API_AREAS, ...PROCESSOR_NAMES])("alarms on errors and throttles of %s", (fn) => {
       const dimension = { Ref: env.functionLogicalIds[fn] };
@@ -480,17 +632,54 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
       expect(alarmOn("Throttles", dimension)).toHaveLength(1);
     });
 
-    it("alarms on dead letters of each processor and on API 5xx", () => {
-      for (const name of PROCESSOR_NAMES) {
-        const queue = env.stacks.app.streamProcessors.deadLetterQueues[name];
-        const dimension = {
-          "Fn::GetAtt": [env.stacks.app.getLogicalId(queue.node.defaultChild as never), "QueueName"],
-        };
-        expect(alarmOn("ApproximateNumberOfMessagesVisible", dimension)).toHaveLength(1);
-      }
-      expect(
-        alarms.filter((a) => a.MetricName === "5XXError" && a.Namespace === "AWS/ApiGateway"),
-      ).toHaveLength(1);
+    it.each(PROCESSOR_NAMES)("alarms when records wait 5 minutes for %s", (name) => {
+      const [alarm, ...others] = alarmOn("IteratorAge", { Ref: env.functionLogicalIds[name] });
+      expect(others).toEqual([]);
+      expect(alarm).toMatchObject({ Statistic: "Maximum", Threshold: 300_000 });
+    });
+
+    it("alarms on the first failed stream record written to the bucket", () => {
+      const [alarm, ...others] = alarmOn("PutRequests", { Ref: failedRecordsId() });
+      expect(others).toEqual([]);
+      expect(alarm).toMatchObject({ Namespace: "AWS/S3", Statistic: "Sum", Threshold: 1 });
+      expect(JSON.stringify(alarm!.Dimensions)).toContain(FAILED_RECORDS_METRICS_ID);
+    });
+
+    it("alarms on the API's 5xx rate (5% of requests) and p99 latency (2 s for 15 minutes)", () => {
+      const [rate, ...otherRates] = alarmOnExpression("5XXError");
+      expect(otherRates).toEqual([]);
+      expect(rate).toMatchObject({ Threshold: 5, ComparisonOperator: "GreaterThanOrEqualToThreshold" });
+      expect(JSON.stringify(rate!.Metrics)).toContain('"MetricName":"Count"');
+      const latency = alarms.filter((a) => a.MetricName === "Latency" && a.Namespace === "AWS/ApiGateway");
+      expect(latency).toEqual([
+        expect.objectContaining({ ExtendedStatistic: "p99", Threshold: 2000, EvaluationPeriods: 3 }),
+      ]);
+    });
+
+    it.each(TABLE_SPECS.map((spec) => spec.name))("alarms on throttled requests to %s", (table) => {
+      const alarmsOfTable = alarmOnExpression("ReadThrottleEvents").filter((a) =>
+        String(a.AlarmDescription).endsWith(` ${table}`),
+      );
+      expect(alarmsOfTable).toHaveLength(1);
+      const metrics = JSON.stringify(alarmsOfTable[0]!.Metrics);
+      expect(metrics).toContain('"MetricName":"WriteThrottleEvents"');
+      expect(metrics).toContain('"Name":"TableName"');
+    });
+
+    it("alarms on SES bounce (5%) and complaint (0.1%) rates, before SES pauses sending", () => {
+      const ses = (metricName: string) =>
+        alarms.filter((a) => a.Namespace === "AWS/SES" && a.MetricName === metricName);
+      expect(ses("Reputation.BounceRate")).toEqual([expect.objectContaining({ Threshold: 0.05 })]);
+      expect(ses("Reputation.ComplaintRate")).toEqual([expect.objectContaining({ Threshold: 0.001 })]);
+    });
+
+    it("shows every alarm on the environment's one dashboard", () => {
+      const dashboards = Object.values(resourcesOf(env.main, "AWS::CloudWatch::Dashboard"));
+      expect(dashboards).toHaveLength(1);
+      expect(dashboards[0]!.Properties.DashboardName).toBe(`hearth-${envName}`);
+      const body = JSON.stringify(dashboards[0]!.Properties.DashboardBody);
+      const alarmIds = Object.keys(resourcesOf(env.main, "AWS::CloudWatch::Alarm"));
+      for (const id of alarmIds) expect(body).toContain(`"${id}"`);
     });
   });
 
@@ -528,20 +717,16 @@ describe("the cdk-nag check itself", () => {
 
 describe("environment selection", () => {
   it("refuses to synthesize without a known -c env", () => {
-    expect(() => addHearthStacks(new App({ context: { env: "qa" } }), { nag: false })).toThrow(
+    const context = { config: FIXTURE_CONFIG_PATH };
+    expect(() => addHearthStacks(new App({ context: { ...context, env: "qa" } }), { nag: false })).toThrow(
       /-c env=<name>/,
     );
-    expect(() => addHearthStacks(new App(), { nag: false })).toThrow(/dev, staging, prod/);
+    expect(() => addHearthStacks(new App({ context }), { nag: false })).toThrow(/dev, staging, prod/);
   });
 
-  it("refuses a sender the notification function would not be allowed to send as", () => {
-    const dev = ENVIRONMENTS.dev;
-    expect(() => validateEnvironmentConfig({ ...dev, senderEmail: "someone@elsewhere.example" })).toThrow(
-      /not the SES identity/,
+  it("refuses to synthesize prod without a config file, listing what to set", () => {
+    expect(() => addHearthStacks(new App({ context: { env: "prod" } }), { nag: false })).toThrow(
+      "prod: set allowedOrigins, siteUrl, senderEmail, sesIdentity, account, region, alarmEmail or alarmTopicArn in a config file passed with -c config=path.json",
     );
-    expect(() =>
-      validateEnvironmentConfig({ ...dev, senderEmail: "a@x.example", sesIdentity: "b@x.example" }),
-    ).toThrow(/not the SES identity/);
-    expect(validateEnvironmentConfig({ ...dev, sesIdentity: dev.senderEmail })).toBeDefined();
   });
 });

@@ -1,10 +1,12 @@
 import { API_AREAS, type ApiArea, apiDependenciesFromEnv, createApiHandler } from "@hearth/api-handlers";
+import { type TableNames, tableEnvironment } from "@hearth/domain";
 import {
   createProcessor,
   PROCESSOR_NAMES,
   type ProcessorName,
   processorDependenciesFromEnv,
 } from "@hearth/stream-processors";
+import type { LocalStackConfig } from "./config.js";
 import type { ApiHandler } from "./gateway.js";
 import type { StreamProcessor } from "./stream-poller.js";
 
@@ -28,4 +30,22 @@ export function createStreamProcessors(env: Environment): Record<ProcessorName, 
   return Object.fromEntries(
     PROCESSOR_NAMES.map((name) => [name, createProcessor(name, dependencies)]),
   ) as Record<ProcessorName, StreamProcessor>;
+}
+
+/** What the local stream processors get in their environment (`pnpm dev` and `pnpm replay local`). */
+export function processorEnvironment(
+  config: Pick<LocalStackConfig, "stage" | "region" | "senderEmail" | "siteUrl">,
+  engines: { tables: TableNames; dynamoEndpoint: string; sesEndpoint: string },
+): Environment {
+  return {
+    ...tableEnvironment(engines.tables),
+    STAGE: config.stage,
+    DYNAMODB_ENDPOINT: engines.dynamoEndpoint,
+    AWS_REGION: config.region,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? "WARN",
+    SES_ENDPOINT: engines.sesEndpoint,
+    SENDER_EMAIL: config.senderEmail,
+    SITE_URL: config.siteUrl,
+    NOTIFICATION_WINDOW_MINUTES: process.env.NOTIFICATION_WINDOW_MINUTES ?? "15",
+  };
 }

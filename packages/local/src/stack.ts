@@ -22,7 +22,7 @@ import { CheckpointStore } from "./checkpoints.js";
 import type { LocalStackConfig } from "./config.js";
 import { DeadLetterFile } from "./dead-letters.js";
 import { startCognito, startDynamoDb, startS3, startSes, useExternalDynamoDb } from "./engines.js";
-import { createApiHandlers, createStreamProcessors } from "./functions.js";
+import { createApiHandlers, createStreamProcessors, processorEnvironment } from "./functions.js";
 import { createGateway } from "./gateway.js";
 import { type StackOutputs, writeOutputs } from "./outputs.js";
 import { assertPortFree } from "./ports.js";
@@ -183,13 +183,7 @@ export async function startLocalStack(
       ATTACHMENTS_BUCKET: config.attachmentsBucket,
       S3_ENDPOINT: s3Endpoint,
     };
-    const processorEnv = {
-      ...common,
-      SES_ENDPOINT: sesEndpoint,
-      SENDER_EMAIL: config.senderEmail,
-      SITE_URL: config.siteUrl,
-      NOTIFICATION_WINDOW_MINUTES: process.env.NOTIFICATION_WINDOW_MINUTES ?? "15",
-    };
+    const processorEnv = processorEnvironment(config, { tables, dynamoEndpoint, sesEndpoint });
     const handlers = createApiHandlers(apiEnv);
     const processors = createStreamProcessors(processorEnv);
 

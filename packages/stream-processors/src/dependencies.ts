@@ -3,6 +3,7 @@ import { DynamoDBPersistenceLayer } from "@aws-lambda-powertools/idempotency/dyn
 import type { BasePersistenceLayer } from "@aws-lambda-powertools/idempotency/persistence";
 import { Logger } from "@aws-lambda-powertools/logger";
 import type { LogLevel } from "@aws-lambda-powertools/logger/types";
+import { Metrics } from "@aws-lambda-powertools/metrics";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SESClient, type SESClientConfig } from "@aws-sdk/client-ses";
 import {
@@ -34,6 +35,27 @@ export interface IdempotencyDependencies {
 }
 
 /** Everything the processors use, built once per container and replaceable in tests. */
+/**
+ * What the processors count, published as CloudWatch metrics (EMF) once per batch: the
+ * shape of Powertools Metrics that they use, so tests can record instead.
+ */
+export interface ProcessorMetrics {
+  addMetric(name: string, unit: "Count", value: number): void;
+  publishStoredMetrics(): void;
+}
+
+/** The namespace is per environment (`POWERTOOLS_METRICS_NAMESPACE`, set by the stacks). */
+export function processorMetricsFromEnv(env: NodeJS.ProcessEnv): ProcessorMetrics {
+  const namespace = env.POWERTOOLS_METRICS_NAMESPACE?.trim();
+  // Without a namespace (local stack, tests) nothing is emitted: EMF lines would only be noise.
+  if (!namespace) return { addMetric: () => {}, publishStoredMetrics: () => {} };
+  const metrics = new Metrics({ namespace, serviceName: "hearth-stream-processors" });
+  return {
+    addMetric: (name, unit, value) => metrics.addMetric(name, unit, value),
+    publishStoredMetrics: () => metrics.publishStoredMetrics(),
+  };
+}
+
 export interface ProcessorDependencies {
   repositories: Repositories;
   /** Physical table names, to tell which table a stream record came from. */
@@ -47,6 +69,7 @@ export interface ProcessorDependencies {
   /** At most one email per recipient per kind within this many seconds. */
   notificationWindowSeconds: number;
   logger: Logger;
+  metrics: ProcessorMetrics;
   clock: () => Date;
 }
 
@@ -103,7 +126,8 @@ export function sesClientOptions(
 /**
  * Builds the processors' dependencies from the function environment: table names, `STAGE`,
  * `DYNAMODB_ENDPOINT` and `SES_ENDPOINT` (local engines only), `SENDER_EMAIL`, `SITE_URL`,
- * `NOTIFICATION_WINDOW_MINUTES` (default 15), `AWS_REGION` and `LOG_LEVEL`. A missing or
+ * `NOTIFICATION_WINDOW_MINUTES` (default 15), `AWS_REGION`, `LOG_LEVEL` and
+ * `POWERTOOLS_METRICS_NAMESPACE` (metrics are emitted only when set). A missing or
  * unsafe setting fails at startup with a message naming it.
  */
 export function processorDependenciesFromEnv(env: NodeJS.ProcessEnv = process.env): ProcessorDependencies {
@@ -142,6 +166,7 @@ export function processorDependenciesFromEnv(env: NodeJS.ProcessEnv = process.en
       serviceName: "hearth-stream-processors",
       logLevel: (env.LOG_LEVEL?.trim().toUpperCase() || "INFO") as LogLevel,
     }),
+    metrics: processorMetricsFromEnv(env),
     clock: () => new Date(),
   };
 }

@@ -2,9 +2,13 @@ import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-p
 import { IdempotencyConfig, makeIdempotent } from "@aws-lambda-powertools/idempotency";
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
 import { type ActivitySummary, createActivityAggregator } from "./activity/aggregate.js";
-import type { ProcessorDependencies } from "./dependencies.js";
+import type { ProcessorDependencies, ProcessorMetrics } from "./dependencies.js";
 import { isWantedRecord, type ProcessorName } from "./filters.js";
-import { createNotifier, type NotificationSummary } from "./notifications/notify.js";
+import {
+  createNotifier,
+  NotificationDeliveryError,
+  type NotificationSummary,
+} from "./notifications/notify.js";
 import { type StreamChange, toStreamChange } from "./stream-change.js";
 import { sourceTableOf } from "./stream-records.js";
 
@@ -14,6 +18,30 @@ export type StreamProcessorHandler = (
 ) => Promise<DynamoDBBatchResponse>;
 
 type ChangeHandler = (change: StreamChange) => Promise<NotificationSummary | ActivitySummary>;
+
+/** What the family did, counted once: by the activity processor, which sees every new item. */
+const ACTIVITY_METRICS: Partial<Record<StreamChange["table"], string>> = {
+  Comments: "CommentsPosted",
+  CommentReactions: "ReactionsAdded",
+  Messages: "MessagesSent",
+};
+
+function countOutcome(
+  metrics: ProcessorMetrics,
+  name: ProcessorName,
+  change: StreamChange,
+  result: NotificationSummary | ActivitySummary,
+): void {
+  if (name === "activity") {
+    const metric = ACTIVITY_METRICS[change.table];
+    if (metric && change.eventName === "INSERT") metrics.addMetric(metric, "Count", 1);
+    return;
+  }
+  const summary = result as NotificationSummary;
+  if (summary.sent) metrics.addMetric("EmailsSent", "Count", summary.sent);
+  // Recipients who opted out, have no address, or were emailed within the window.
+  if (summary.skipped) metrics.addMetric("EmailsSuppressed", "Count", summary.skipped);
+}
 
 /**
  * The shared pipeline: every record of the batch is processed (in parallel), records the
@@ -34,7 +62,19 @@ function buildProcessor(
   });
   const handleOnce = makeIdempotent(
     // The record is the idempotency payload; the change is what the handler works with.
-    (_record: DynamoDBRecord, change: StreamChange) => handleChange(change),
+    // Counted in here, so a redelivered record (answered from the idempotency store) is not.
+    async (_record: DynamoDBRecord, change: StreamChange) => {
+      try {
+        const result = await handleChange(change);
+        countOutcome(deps.metrics, name, change, result);
+        return result;
+      } catch (error) {
+        if (error instanceof NotificationDeliveryError) {
+          deps.metrics.addMetric("EmailsFailed", "Count", error.failedRecipientIds.length);
+        }
+        throw error;
+      }
+    },
     {
       persistenceStore: deps.idempotency.createPersistenceLayer(),
       config: idempotencyConfig,
@@ -80,6 +120,7 @@ function buildProcessor(
       // Report a wholly failed batch like any other, so callers always get batchItemFailures.
       throwOnFullBatchFailure: false,
     });
+    deps.metrics.publishStoredMetrics();
     logger.info("Batch processed", {
       processor: name,
       records: event.Records.length,

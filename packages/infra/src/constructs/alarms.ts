@@ -3,19 +3,32 @@ import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
 import * as sns from "aws-cdk-lib/aws-sns";
 import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
-import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { acknowledgeNag } from "../nag.js";
 
 export interface AlarmsProps {
   environmentName: string;
+  /** Subscribed by email to the environment's alarm topic. */
   alarmEmail?: string;
+  /** An existing topic (a pager, a chat integration) every alarm also notifies. */
+  alarmTopicArn?: string;
 }
 
-/** Alarms that notify one topic (and the configured address): any occurrence is worth a look. */
+export interface AlarmOptions {
+  metric: cloudwatch.IMetric;
+  /** Alarms when the metric reaches (≥) this value. */
+  threshold: number;
+  description: string;
+  /** Consecutive periods the threshold must be reached; 1 unless a blip is normal. */
+  evaluationPeriods?: number;
+}
+
+/** The environment's alarms: every alarm notifies the topic (and the configured ones) and gets a dashboard widget. */
 export class Alarms extends Construct {
   readonly topic: sns.Topic;
-  private readonly action: SnsAction;
+  readonly dashboard: cloudwatch.Dashboard;
+  private readonly actions: SnsAction[];
+  private sectionWidgets: cloudwatch.IWidget[] | undefined;
 
   constructor(scope: Construct, id: string, props: AlarmsProps) {
     super(scope, id);
@@ -31,30 +44,39 @@ export class Alarms extends Construct {
       },
     ]);
     if (props.alarmEmail) this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
-    this.action = new SnsAction(this.topic);
+    this.actions = [new SnsAction(this.topic)];
+    if (props.alarmTopicArn) {
+      this.actions.push(new SnsAction(sns.Topic.fromTopicArn(this, "ConfiguredTopic", props.alarmTopicArn)));
+    }
+    this.dashboard = new cloudwatch.Dashboard(this, "Dashboard", {
+      dashboardName: `hearth-${props.environmentName}`,
+      defaultInterval: Duration.hours(24),
+    });
   }
 
-  /** Alarms when `metric` (a 5-minute sum) reaches `threshold`. */
-  atLeast(id: string, metric: cloudwatch.IMetric, threshold: number, description: string): cloudwatch.Alarm {
+  /** A section of the dashboard: a title, then a widget for each alarm that `addAlarms` adds. */
+  section(title: string, addAlarms: () => void): void {
+    this.sectionWidgets = [new cloudwatch.TextWidget({ markdown: `## ${title}`, width: 24, height: 1 })];
+    addAlarms();
+    // One row per section; widgets past the grid's width wrap onto the next line.
+    this.dashboard.addWidgets(...this.sectionWidgets);
+    this.sectionWidgets = undefined;
+  }
+
+  /** An alarm on `metric` reaching `threshold`, notifying every configured destination. */
+  alarm(id: string, options: AlarmOptions): cloudwatch.Alarm {
     const alarm = new cloudwatch.Alarm(this, id, {
-      metric,
-      threshold,
-      evaluationPeriods: 1,
+      metric: options.metric,
+      threshold: options.threshold,
+      evaluationPeriods: options.evaluationPeriods ?? 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      alarmDescription: description,
+      alarmDescription: options.description,
     });
-    alarm.addAlarmAction(this.action);
+    for (const action of this.actions) alarm.addAlarmAction(action);
+    const widget = new cloudwatch.AlarmWidget({ alarm, title: options.description, width: 6 });
+    if (this.sectionWidgets) this.sectionWidgets.push(widget);
+    else this.dashboard.addWidgets(widget);
     return alarm;
-  }
-
-  /** Any message waiting in a dead-letter queue. */
-  deadLetters(id: string, queue: sqs.IQueue, description: string): cloudwatch.Alarm {
-    return this.atLeast(
-      id,
-      queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: "Maximum" }),
-      1,
-      description,
-    );
   }
 }

@@ -10,6 +10,11 @@ import type { FunctionDefinition } from "../functions.js";
 import { acknowledgeNag } from "../nag.js";
 import { LOCKFILE, REPO_ROOT } from "../paths.js";
 
+/** One CloudWatch metrics namespace per environment. */
+export function metricsNamespace(config: EnvironmentConfig): string {
+  return `Hearth/${config.name}`;
+}
+
 export interface HearthFunctionProps {
   definition: FunctionDefinition;
   config: EnvironmentConfig;
@@ -21,8 +26,9 @@ export interface HearthFunctionProps {
 
 /**
  * One function of the app: nodejs22.x on ARM64, bundled with the shared esbuild settings,
- * its own log group with the environment's retention, and a role that starts with nothing
- * but the right to write to that log group (grants add exactly what the function uses).
+ * its own log group with the environment's retention, active X-Ray tracing, and a role that
+ * starts with nothing but the right to write to that log group and its traces (grants add
+ * exactly what the function uses).
  */
 export class HearthFunction extends Construct {
   readonly function: NodejsFunction;
@@ -59,13 +65,24 @@ export class HearthFunction extends Construct {
       projectRoot: REPO_ROOT,
       depsLockFilePath: LOCKFILE,
       bundling: nodejsBundling(),
+      // X-Ray: each invocation is traced (the API stage passes its trace header on).
+      tracing: lambda.Tracing.ACTIVE,
       environment: {
         STAGE: config.name,
         LOG_LEVEL: config.logLevel,
         POWERTOOLS_SERVICE_NAME: `hearth-${definition.name}`,
+        // Powertools Metrics (EMF, written to the function's log; no IAM permission needed).
+        POWERTOOLS_METRICS_NAMESPACE: metricsNamespace(config),
         ...props.environment,
       },
     });
+    acknowledgeNag(this.role, [
+      {
+        id: "AwsSolutions-IAM5[Resource::*]",
+        reason:
+          "X-Ray's PutTraceSegments/PutTelemetryRecords have no resource-level permissions (added by active tracing); every other wildcard is justified where it is granted.",
+      },
+    ]);
     acknowledgeNag(this.function, [
       {
         id: "AwsSolutions-L1",

@@ -24,10 +24,36 @@ function pathParameters(resource: string): string[] {
 const ERROR_TEMPLATE =
   '{"error":{"code":"$context.error.responseType","message":$context.error.messageString}}';
 
+const field = apigw.AccessLogField;
+/**
+ * One JSON line per request: who called (the token's `sub`), which route, the outcome and
+ * its latency, and why the integration failed when it did.
+ */
+export const ACCESS_LOG_FORMAT = apigw.AccessLogFormat.custom(
+  JSON.stringify({
+    requestId: field.contextRequestId(),
+    requestTime: field.contextRequestTime(),
+    sub: field.contextAuthorizerClaims("sub"),
+    httpMethod: field.contextHttpMethod(),
+    route: field.contextResourcePath(),
+    status: field.contextStatus(),
+    responseLatencyMs: field.contextResponseLatency(),
+    integrationLatencyMs: field.contextIntegrationLatency(),
+    integrationStatus: field.contextIntegrationStatus(),
+    integrationError: field.contextIntegrationErrorMessage(),
+    errorType: field.contextErrorResponseType(),
+    error: field.contextErrorMessage(),
+    sourceIp: field.contextIdentitySourceIp(),
+    userAgent: field.contextIdentityUserAgent(),
+    responseLength: field.contextResponseLength(),
+  }),
+);
+
 /**
  * The REST API, generated from the route table: every route a Cognito-authorized
  * AWS_PROXY method on its area's function, CORS preflight for the environment's origins,
- * gateway errors that carry CORS headers, stage throttling and JSON access logs.
+ * gateway errors that carry CORS headers, stage throttling and JSON access logs
+ * (ACCESS_LOG_FORMAT).
  */
 export class RestApi extends Construct {
   readonly api: apigw.RestApi;
@@ -46,19 +72,22 @@ export class RestApi extends Construct {
       restApiName: `hearth-${config.name}`,
       description: `Hearth ${config.name} API`,
       endpointTypes: [apigw.EndpointType.REGIONAL],
-      // Execution logging needs the account-level CloudWatch role; kept on stack deletion
-      // because API Gateway's account settings are shared by every API in the region.
-      cloudWatchRole: true,
-      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+      // Execution logging needs the account-level CloudWatch role (AWS::ApiGateway::Account,
+      // one per account and region): only the environment that owns it creates it, and it is
+      // kept on stack deletion so the other environments' stages keep logging.
+      ...(config.apiGatewayAccountSettings === "create"
+        ? { cloudWatchRole: true, cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN }
+        : { cloudWatchRole: false }),
       deployOptions: {
         stageName: config.name,
         throttlingRateLimit: config.apiThrottling.rateLimit,
         throttlingBurstLimit: config.apiThrottling.burstLimit,
         accessLogDestination: new apigw.LogGroupLogDestination(accessLogs),
-        accessLogFormat: apigw.AccessLogFormat.jsonWithStandardFields(),
+        accessLogFormat: ACCESS_LOG_FORMAT,
         loggingLevel: apigw.MethodLoggingLevel.ERROR,
         dataTraceEnabled: false,
         metricsEnabled: true,
+        tracingEnabled: true,
       },
       defaultCorsPreflightOptions: {
         allowOrigins: config.allowedOrigins,
@@ -113,11 +142,15 @@ export class RestApi extends Construct {
         reason:
           "The gateway validates the token header and path parameters; JSON bodies are validated by each handler's schema so errors keep the API's error shape.",
       },
-      {
-        id: "AwsSolutions-APIG3",
-        reason:
-          "No WAF: the API serves a small approved membership, every route needs a Cognito token, and stage throttling bounds abuse.",
-      },
+      ...(config.waf.enabled
+        ? []
+        : [
+            {
+              id: "AwsSolutions-APIG3",
+              reason:
+                "WAF is off in this environment's config (on by default in prod): every route needs a Cognito token, and stage throttling bounds abuse.",
+            },
+          ]),
       {
         id: "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]",
         reason:

@@ -7,6 +7,7 @@ import {
 import { TABLE_SPECS, type TableName, type TableNames, tableEnvironment } from "@hearth/domain";
 import { PROCESSOR_TABLE_ACCESS, type ProcessorName } from "@hearth/stream-processors";
 import { Aws, CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
+import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import type * as cognito from "aws-cdk-lib/aws-cognito";
 import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as iam from "aws-cdk-lib/aws-iam";
@@ -18,7 +19,8 @@ import { type EnvironmentConfig, removalPolicyOf } from "../config.js";
 import { Alarms } from "../constructs/alarms.js";
 import { HearthFunction } from "../constructs/hearth-function.js";
 import { RestApi } from "../constructs/rest-api.js";
-import { StreamProcessors } from "../constructs/stream-processors.js";
+import { FAILED_RECORDS_METRICS_ID, StreamProcessors } from "../constructs/stream-processors.js";
+import { WebAcl } from "../constructs/web-acl.js";
 import { API_FUNCTIONS, PROCESSOR_FUNCTIONS } from "../functions.js";
 import { grantTableAccess } from "../grants.js";
 import { acknowledgeNag } from "../nag.js";
@@ -51,6 +53,7 @@ export class AppStack extends Stack {
   readonly restApi: RestApi;
   readonly streamProcessors: StreamProcessors;
   readonly alarms: Alarms;
+  readonly webAcl?: WebAcl;
 
   constructor(scope: Construct, id: string, props: AppStackProps) {
     super(scope, id, props);
@@ -170,31 +173,25 @@ export class AppStack extends Stack {
       userPool: props.userPool,
       handlers: functionsOf(this.apiFunctions),
     });
+    if (config.waf.enabled) {
+      this.webAcl = new WebAcl(this, "Waf", {
+        environmentName: config.name,
+        stage: this.restApi.api.deploymentStage,
+        requestsPerIpPer5Minutes: config.waf.requestsPerIpPer5Minutes,
+      });
+    }
     this.streamProcessors = new StreamProcessors(this, "Streams", {
       tables,
       processors: functionsOf(this.processorFunctions),
+      removalPolicy: removalPolicyOf(config),
     });
 
-    this.alarms = new Alarms(this, "Alarms", { environmentName: config.name, alarmEmail: config.alarmEmail });
-    for (const [name, fn] of Object.entries({ ...this.apiFunctions, ...this.processorFunctions })) {
-      const period = Duration.minutes(5);
-      this.alarms.atLeast(`${name}-errors`, fn.function.metricErrors({ period }), 1, `${name} threw errors`);
-      this.alarms.atLeast(
-        `${name}-throttles`,
-        fn.function.metricThrottles({ period }),
-        1,
-        `${name} was throttled`,
-      );
-    }
-    for (const [name, queue] of Object.entries(this.streamProcessors.deadLetterQueues)) {
-      this.alarms.deadLetters(`${name}-dead-letters`, queue, `Stream records of ${name} failed for good`);
-    }
-    this.alarms.atLeast(
-      "api-5xx",
-      this.restApi.api.metricServerError({ period: Duration.minutes(5) }),
-      1,
-      "The API answered with 5xx",
-    );
+    this.alarms = new Alarms(this, "Alarms", {
+      environmentName: config.name,
+      alarmEmail: config.alarmEmail,
+      alarmTopicArn: config.alarmTopicArn,
+    });
+    this.addAlarms(tables);
 
     const outputs: Record<OutputKey, string> = {
       Region: Aws.REGION,
@@ -205,7 +202,110 @@ export class AppStack extends Stack {
     };
     for (const key of OUTPUT_KEYS) new CfnOutput(this, key, { value: outputs[key] });
   }
+
+  /**
+   * What an operator must hear about, by the layer it happens in. Thresholds: any function
+   * error, throttle or failed stream batch is a defect worth a look; the API's 5xx rate and
+   * p99 latency over a sustained window (not a single cold start); records waiting in a stream
+   * for 5 minutes (emails would go out late); SES's reputation at the rates where SES starts a
+   * review (bounces 5 %, complaints 0.1 %), well before it pauses sending (10 % / 0.5 %).
+   */
+  private addAlarms(tables: Record<TableName, dynamodb.ITable>): void {
+    const period = Duration.minutes(5);
+    const alarms = this.alarms;
+    const api = this.restApi.api;
+    alarms.section("API", () => {
+      alarms.alarm("api-5xx-rate", {
+        metric: new cloudwatch.MathExpression({
+          expression: "IF(requests > 0, 100 * errors / requests, 0)",
+          usingMetrics: {
+            errors: api.metricServerError({ period, statistic: "Sum" }),
+            requests: api.metricCount({ period, statistic: "SampleCount" }),
+          },
+          label: "5xx responses (% of requests)",
+          period,
+        }),
+        threshold: 5,
+        description: "API 5xx responses reached 5% of requests",
+      });
+      alarms.alarm("api-p99-latency", {
+        metric: api.metricLatency({ period, statistic: "p99" }),
+        threshold: 2000,
+        evaluationPeriods: 3,
+        description: "API p99 latency stayed at or above 2 s for 15 minutes",
+      });
+    });
+    alarms.section("Functions", () => {
+      for (const [name, fn] of Object.entries({ ...this.apiFunctions, ...this.processorFunctions })) {
+        alarms.alarm(`${name}-errors`, {
+          metric: fn.function.metricErrors({ period }),
+          threshold: 1,
+          description: `${name} threw errors`,
+        });
+        alarms.alarm(`${name}-throttles`, {
+          metric: fn.function.metricThrottles({ period }),
+          threshold: 1,
+          description: `${name} was throttled`,
+        });
+      }
+    });
+    alarms.section("Streams", () => {
+      for (const [name, fn] of Object.entries(this.processorFunctions)) {
+        alarms.alarm(`${name}-iterator-age`, {
+          metric: fn.function.metric("IteratorAge", { period, statistic: "Maximum" }),
+          threshold: Duration.minutes(5).toMilliseconds(),
+          description: `Stream records waited 5 minutes or more for ${name}`,
+        });
+      }
+      const failedRecords = this.streamProcessors.failedRecords;
+      alarms.alarm("failed-stream-records", {
+        metric: new cloudwatch.Metric({
+          namespace: "AWS/S3",
+          metricName: "PutRequests",
+          dimensionsMap: { BucketName: failedRecords.bucketName, FilterId: FAILED_RECORDS_METRICS_ID },
+          period,
+          statistic: "Sum",
+        }),
+        threshold: 1,
+        description: "Stream records failed for good and were kept for pnpm replay",
+      });
+    });
+    alarms.section("DynamoDB", () => {
+      for (const spec of TABLE_SPECS) {
+        const table = tables[spec.name];
+        alarms.alarm(`${spec.name}-throttles`, {
+          metric: new cloudwatch.MathExpression({
+            expression: "reads + writes",
+            usingMetrics: {
+              reads: table.metric("ReadThrottleEvents", { period, statistic: "Sum" }),
+              writes: table.metric("WriteThrottleEvents", { period, statistic: "Sum" }),
+            },
+            label: `${spec.name} throttled requests`,
+            period,
+          }),
+          threshold: 1,
+          description: `DynamoDB throttled requests to ${spec.name}`,
+        });
+      }
+    });
+    alarms.section("Email (SES, whole account)", () => {
+      alarms.alarm("ses-bounce-rate", {
+        metric: new cloudwatch.Metric({ ...SES_REPUTATION, metricName: "Reputation.BounceRate" }),
+        threshold: 0.05,
+        description: "SES bounce rate reached 5% (SES reviews the account here and pauses sending at 10%)",
+      });
+      alarms.alarm("ses-complaint-rate", {
+        metric: new cloudwatch.Metric({ ...SES_REPUTATION, metricName: "Reputation.ComplaintRate" }),
+        threshold: 0.001,
+        description:
+          "SES complaint rate reached 0.1% (SES reviews the account here and pauses sending at 0.5%)",
+      });
+    });
+  }
 }
+
+/** SES publishes its reputation metrics per account (no dimensions), about hourly. */
+const SES_REPUTATION = { namespace: "AWS/SES", period: Duration.hours(1), statistic: "Maximum" } as const;
 
 function functionsOf<K extends string>(functions: Record<K, HearthFunction>): Record<K, lambda.IFunction> {
   const entries = Object.entries<HearthFunction>(functions).map(([key, fn]): [string, lambda.IFunction] => [

@@ -33,6 +33,9 @@ export function attachmentsBucketName(config: EnvironmentConfig): string {
   return `hearth-${config.name}-attachments-${Aws.ACCOUNT_ID}-${Aws.REGION}`;
 }
 
+/** How long production keeps an overwritten or deleted attachment's previous version. */
+export const NONCURRENT_VERSION_DAYS = 30;
+
 /** The stateful part: one table per domain table spec, and the attachments bucket. */
 export class DataStack extends Stack {
   readonly tables: Record<TableName, dynamodb.Table>;
@@ -72,6 +75,8 @@ export class DataStack extends Stack {
       serverAccessLogsBucket: accessLogs,
       serverAccessLogsPrefix: "attachments/",
       removalPolicy,
+      // Production keeps what a bug or a mistaken delete overwrote, for 30 days.
+      versioned: config.production,
       // Browsers upload attachments straight to S3 with presigned PUTs and fetch them with GETs.
       cors: ATTACHMENT_CORS_RULES.map((rule) => ({
         allowedMethods: rule.allowedMethods.map((method) => s3.HttpMethods[method]),
@@ -81,6 +86,15 @@ export class DataStack extends Stack {
       })),
       lifecycleRules: [
         { id: "AbortIncompleteUploads", abortIncompleteMultipartUploadAfter: Duration.days(1) },
+        ...(config.production
+          ? [
+              {
+                id: "ExpireOverwrittenVersions",
+                noncurrentVersionExpiration: Duration.days(NONCURRENT_VERSION_DAYS),
+                expiredObjectDeleteMarker: true,
+              },
+            ]
+          : []),
         {
           id: "TierOldAttachments",
           transitions: [

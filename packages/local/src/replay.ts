@@ -1,0 +1,159 @@
+import type { InvokeCommandInput, InvokeCommandOutput } from "@aws-sdk/client-lambda";
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
+import { PROCESSOR_NAMES, type ProcessorName } from "@hearth/stream-processors";
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from "aws-lambda";
+import type { DeadLetter } from "./dead-letters.js";
+import { createLambdaContext } from "./lambda-context.js";
+import type { StreamProcessor } from "./stream-poller.js";
+
+/**
+ * `pnpm replay`: failed stream batches fed back through their processor. The processors
+ * are idempotent per record (`eventID`), so replaying a record that did get through in the
+ * meantime changes nothing, and replaying twice is safe.
+ */
+export interface ReplayBatch {
+  /** Where the batch was kept: `s3://bucket/key` or `file:line`. */
+  source: string;
+  /** The function that failed it (from the invocation record). */
+  functionArn: string;
+  /** Known for local dead letters; deployed records name the function instead. */
+  processor?: ProcessorName;
+  event: DynamoDBStreamEvent;
+}
+
+export interface ReplayOutcome {
+  source: string;
+  records: number;
+  /** `eventID`s (or sequence numbers) the processor failed again; empty when all got through. */
+  failed: string[];
+  error?: string;
+}
+
+type Json = Record<string, unknown>;
+
+function isStreamEvent(value: unknown): value is DynamoDBStreamEvent {
+  return typeof value === "object" && value !== null && Array.isArray((value as Json).Records);
+}
+
+/**
+ * The batch kept in one failure record: a local dead letter (one record, see
+ * dead-letters.ts) or the invocation record Lambda writes to an S3 on-failure destination
+ * (metadata plus the whole invocation `payload`). SQS/SNS destinations keep only the batch's
+ * shard coordinates; those cannot be replayed once the stream has moved on.
+ */
+export function replayBatchOf(json: unknown, source: string): ReplayBatch {
+  const record = (typeof json === "object" && json !== null ? json : {}) as Json;
+  const functionArn = (record.requestContext as Json | undefined)?.functionArn;
+  if (typeof functionArn !== "string") throw new Error(`${source}: not a Lambda invocation record`);
+  const letter = record as Partial<DeadLetter>;
+  if (letter.record) {
+    const processor = (PROCESSOR_NAMES as readonly string[]).includes(letter.processor ?? "")
+      ? (letter.processor as ProcessorName)
+      : undefined;
+    return { source, functionArn, processor, event: { Records: [letter.record] } };
+  }
+  const payload = typeof record.payload === "string" ? JSON.parse(record.payload) : record.payload;
+  if (!isStreamEvent(payload)) {
+    throw new Error(
+      `${source}: holds no invocation payload (only the batch's coordinates); it cannot be replayed`,
+    );
+  }
+  return { source, functionArn, event: payload };
+}
+
+/** Feeds each batch to `invoke`, one after another, and reports what failed again. */
+export async function replayBatches(
+  batches: readonly ReplayBatch[],
+  invoke: (batch: ReplayBatch) => Promise<DynamoDBBatchResponse | undefined>,
+): Promise<ReplayOutcome[]> {
+  const outcomes: ReplayOutcome[] = [];
+  for (const batch of batches) {
+    const records = batch.event.Records.length;
+    try {
+      const response = await invoke(batch);
+      const failed = (response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier);
+      outcomes.push({ source: batch.source, records, failed });
+    } catch (error) {
+      outcomes.push({
+        source: batch.source,
+        records,
+        failed: batch.event.Records.map((r) => r.eventID ?? r.dynamodb?.SequenceNumber ?? "?"),
+        error: (error as Error).message,
+      });
+    }
+  }
+  return outcomes;
+}
+
+/** `s3://bucket/key-or-prefix` → its parts. */
+export function parseS3Uri(uri: string): { bucket: string; prefix: string } {
+  const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
+  if (!match) throw new Error(`Not an s3:// URI: ${uri}`);
+  return { bucket: match[1]!, prefix: match[2]! };
+}
+
+/** Every failure record under an S3 URI (one object, or all objects under a prefix). */
+export async function batchesInS3(s3: S3Client, uri: string): Promise<ReplayBatch[]> {
+  const { bucket, prefix } = parseS3Uri(uri);
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+    );
+    for (const object of page.Contents ?? [])
+      if (object.Key && !object.Key.endsWith("/")) keys.push(object.Key);
+    token = page.NextContinuationToken;
+  } while (token);
+  const batches: ReplayBatch[] = [];
+  for (const key of keys.sort()) {
+    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    const text = (await object.Body?.transformToString()) ?? "";
+    batches.push(replayBatchOf(JSON.parse(text), `s3://${bucket}/${key}`));
+  }
+  return batches;
+}
+
+/**
+ * A deployed environment's batch goes back to the function that failed it, which must be one
+ * of that environment's (its physical name starts with the app stack's name).
+ */
+export function assertFunctionOfEnvironment(batch: ReplayBatch, environment: string): string {
+  const name = batch.functionArn.split(":")[6] ?? "";
+  if (!name.startsWith(`Hearth-${environment}-App-`)) {
+    throw new Error(`${batch.source}: failed in ${name || batch.functionArn}, not a ${environment} function`);
+  }
+  return batch.functionArn;
+}
+
+/** Invokes the deployed function synchronously with the original event, as its mapping did. */
+export function lambdaInvoker(
+  send: (input: InvokeCommandInput) => Promise<InvokeCommandOutput>,
+  environment: string,
+): (batch: ReplayBatch) => Promise<DynamoDBBatchResponse | undefined> {
+  return async (batch) => {
+    const response = await send({
+      FunctionName: assertFunctionOfEnvironment(batch, environment),
+      InvocationType: "RequestResponse",
+      Payload: new TextEncoder().encode(JSON.stringify(batch.event)),
+    });
+    const body = response.Payload ? new TextDecoder().decode(response.Payload) : "";
+    if (response.FunctionError) throw new Error(`the function failed: ${body.slice(0, 500)}`);
+    return body ? (JSON.parse(body) as DynamoDBBatchResponse) : undefined;
+  };
+}
+
+/** The local stack's processors, built as `pnpm dev` builds them, for its dead letters. */
+export async function replayLocalDeadLetters(
+  letters: readonly DeadLetter[],
+  source: string,
+  processors: Record<ProcessorName, StreamProcessor>,
+  region: string,
+): Promise<ReplayOutcome[]> {
+  const batches = letters.map((letter, index) => replayBatchOf(letter, `${source}:${index + 1}`));
+  return replayBatches(batches, async (batch) => {
+    if (!batch.processor) throw new Error(`${batch.source}: names no known processor`);
+    const context = createLambdaContext(`hearth-local-${batch.processor}`, 60_000, region);
+    return (await processors[batch.processor](batch.event, context)) ?? undefined;
+  });
+}
