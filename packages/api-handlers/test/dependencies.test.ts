@@ -78,7 +78,14 @@ describe("apiDependenciesFromEnv", () => {
 
   it("builds the base dependencies (areas that do not upload) with no S3 client or bucket", async () => {
     const deps = baseApiDependenciesFromEnv(localEnv({ ATTACHMENTS_BUCKET: "", S3_ENDPOINT: "" }));
-    expect(Object.keys(deps).sort()).toEqual(["allowedOrigins", "logger", "newId", "now", "repositories"]);
+    expect(Object.keys(deps).sort()).toEqual([
+      "allowedOrigins",
+      "idempotency",
+      "logger",
+      "newId",
+      "now",
+      "repositories",
+    ]);
     await deps.repositories.profiles.upsert("user-from-base-env", { displayName: "Base" });
     expect((await db.repositories.profiles.get("user-from-base-env"))?.displayName).toBe("Base");
   });

@@ -7,7 +7,7 @@ import type { APIGatewayProxyResult, Context } from "aws-lambda";
 import { monotonicFactory } from "ulid";
 import { afterAll, beforeAll, inject } from "vitest";
 import { createApiHandler } from "../src/api-handler.js";
-import type { ApiDependencies } from "../src/dependencies.js";
+import { type ApiDependencies, createApiIdempotency } from "../src/dependencies.js";
 import { buildProxyEvent } from "../src/http/proxy-event.js";
 import { API_AREAS, type ApiArea, findRoute, type RouteDefinition } from "../src/routes.js";
 
@@ -79,6 +79,8 @@ export interface EventOptions {
   /** Objects are sent as JSON; strings as they are. */
   body?: unknown;
   headers?: Record<string, string>;
+  /** The Content-Type header; JSON when a body is given, `null` to send none at all. */
+  contentType?: string | null;
   isBase64Encoded?: boolean;
 }
 
@@ -105,9 +107,11 @@ export function apiEvent(route: Pick<RouteDefinition, "method" | "resource">, op
     Host: "api.example.org",
     Origin: ALLOWED_ORIGIN,
     "User-Agent": "vitest",
-    ...(body !== null ? { "Content-Type": "application/json" } : {}),
     ...options.headers,
   };
+  const contentType =
+    options.contentType === undefined && body !== null ? "application/json" : options.contentType;
+  if (contentType) headers["Content-Type"] = contentType;
   return buildProxyEvent({
     route,
     path,
@@ -159,6 +163,7 @@ export function testDependencies(
 ): ApiDependencies {
   return {
     repositories: db.repositories,
+    idempotency: createApiIdempotency(db.client, db.tables),
     s3: signingOnlyS3Client(),
     attachmentsBucket: TEST_BUCKET,
     allowedOrigins: [ALLOWED_ORIGIN, "http://localhost:5173"],

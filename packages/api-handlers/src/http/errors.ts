@@ -18,6 +18,8 @@ export const unauthorized = (message = "Sign in to continue") => new HttpError(4
 export const forbidden = (message: string) => new HttpError(403, "FORBIDDEN", message);
 export const notFound = (message: string) => new HttpError(404, "NOT_FOUND", message);
 export const payloadTooLarge = (message: string) => new HttpError(413, "PAYLOAD_TOO_LARGE", message);
+export const unsupportedMediaType = (message: string) =>
+  new HttpError(415, "UNSUPPORTED_MEDIA_TYPE", message);
 
 export const INTERNAL_ERROR_MESSAGE = "Something went wrong on our side; please try again later";
 
