@@ -1,13 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { Logger } from "@aws-lambda-powertools/logger";
-import { S3Client } from "@aws-sdk/client-s3";
 import { deleteTables } from "@hearth/domain";
 import { createTestDatabase, type TestDatabase } from "@hearth/domain/testing";
 import type { APIGatewayProxyResult, Context } from "aws-lambda";
 import { monotonicFactory } from "ulid";
 import { afterAll, beforeAll, inject } from "vitest";
 import { createApiHandler } from "../src/api-handler.js";
-import { type ApiDependencies, createApiIdempotency } from "../src/dependencies.js";
+import { type ApiDependencies, createApiIdempotency, S3UploadSigner } from "../src/dependencies.js";
 import { buildProxyEvent } from "../src/http/proxy-event.js";
 import { API_AREAS, type ApiArea, findRoute, type RouteDefinition } from "../src/routes.js";
 
@@ -146,13 +145,11 @@ export function lambdaContext(functionName = "hearth-api-test"): Context {
   };
 }
 
-/** An S3 client that only signs: presigning never calls the endpoint. */
-export function signingOnlyS3Client(): S3Client {
-  return new S3Client({
+/** An upload signer for a path-style endpoint nothing listens on: presigning never calls it. */
+export function signingOnlyS3Client(): S3UploadSigner {
+  return new S3UploadSigner({
     region: "eu-west-1",
     endpoint: "http://127.0.0.1:9",
-    forcePathStyle: true,
-    requestChecksumCalculation: "WHEN_REQUIRED",
     credentials: { accessKeyId: "test-access-key", secretAccessKey: "test-secret-key" },
   });
 }

@@ -1,4 +1,4 @@
-import { HearthError } from "@hearth/domain";
+import { HearthError, isServiceUnavailableError } from "@hearth/domain";
 
 /** An error that already knows its HTTP answer; its message is shown to the client. */
 export class HttpError extends Error {
@@ -26,6 +26,11 @@ export const INTERNAL_ERROR_MESSAGE = "Something went wrong on our side; please 
 /** Seconds a throttled client is asked to wait before retrying. */
 const RETRY_AFTER_SECONDS = "1";
 
+const serviceUnavailable = () =>
+  new HttpError(503, "SERVICE_UNAVAILABLE", "We could not reach our data in time; please try again shortly", {
+    "Retry-After": RETRY_AFTER_SECONDS,
+  });
+
 /**
  * The client-facing form of an error, or undefined for an unexpected fault (a 500 whose
  * detail belongs in the log only). Domain error messages are written for users; a
@@ -33,7 +38,9 @@ const RETRY_AFTER_SECONDS = "1";
  */
 export function toHttpError(error: unknown): HttpError | undefined {
   if (error instanceof HttpError) return error;
-  if (!(error instanceof HearthError)) return undefined;
+  // An SDK client that ran out of its time budget outside the repositories (S3, Powertools).
+  if (!(error instanceof HearthError))
+    return isServiceUnavailableError(error) ? serviceUnavailable() : undefined;
   switch (error.code) {
     case "INVALID_INPUT":
       return new HttpError(400, "INVALID_INPUT", error.message);
@@ -49,6 +56,8 @@ export function toHttpError(error: unknown): HttpError | undefined {
       return new HttpError(429, "TOO_MANY_REQUESTS", "We are busy right now; please try again shortly", {
         "Retry-After": RETRY_AFTER_SECONDS,
       });
+    case "UNAVAILABLE":
+      return serviceUnavailable();
     case "DATABASE_ERROR":
       return undefined;
   }
