@@ -82,6 +82,13 @@ export const API_HANDLER_ENTRIES: Record<ApiArea, string> = {
   messages: fileURLToPath(new URL("./handlers/messages.ts", import.meta.url)),
 };
 
+/**
+ * How long an API function may run, in seconds: infra configures the functions with it, the
+ * local gateway enforces it, and the SDK clients fit their timeouts and retries inside it
+ * (through `FUNCTION_TIMEOUT_SECONDS`). API Gateway itself gives up after 29 seconds.
+ */
+export const API_FUNCTION_TIMEOUT_SECONDS = 10;
+
 export type TableAccess = "read" | "readWrite";
 
 /**

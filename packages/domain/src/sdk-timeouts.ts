@@ -74,6 +74,8 @@ export function sdkClientTimeouts(functionTimeoutSeconds = DEFAULT_FUNCTION_TIME
     requestHandler: new NodeHttpHandler({
       connectionTimeout: timeouts.connectionTimeoutMs,
       requestTimeout: timeouts.requestTimeoutMs,
+      // Without it the handler only logs a warning when the request timeout passes and waits on.
+      throwOnRequestTimeout: true,
     }),
     maxAttempts: timeouts.maxAttempts,
   };

@@ -5,18 +5,24 @@ import { join } from "node:path";
 import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
 import { S3Client } from "@aws-sdk/client-s3";
-import { ROUTES } from "@hearth/api-handlers";
+import { API_FUNCTION_TIMEOUT_SECONDS, ROUTES } from "@hearth/api-handlers";
 import {
   CursorCodec,
   createDocumentClient,
   createRepositories,
   createTables,
   deleteTables,
+  FUNCTION_TIMEOUT_ENV,
   streamArnOf,
   tableEnvironment,
 } from "@hearth/domain";
 import { assertJavaAvailable, localClient } from "@hearth/domain/testing";
-import { matchesFilterPattern, STREAM_BATCHING, STREAM_SUBSCRIPTIONS } from "@hearth/stream-processors";
+import {
+  matchesFilterPattern,
+  PROCESSOR_FUNCTION_TIMEOUT_SECONDS,
+  STREAM_BATCHING,
+  STREAM_SUBSCRIPTIONS,
+} from "@hearth/stream-processors";
 import { CheckpointStore } from "./checkpoints.js";
 import type { LocalStackConfig } from "./config.js";
 import { DeadLetterFile } from "./dead-letters.js";
@@ -177,6 +183,8 @@ export async function startLocalStack(
     };
     const apiEnv = {
       ...common,
+      // The functions' own timeouts, from the constants infra configures them with.
+      [FUNCTION_TIMEOUT_ENV]: String(API_FUNCTION_TIMEOUT_SECONDS),
       CURSOR_SECRET: cursorSecret(config.dataDir),
       ALLOWED_ORIGINS: config.allowedOrigins.join(","),
       ATTACHMENTS_BUCKET: config.attachmentsBucket,
@@ -184,6 +192,7 @@ export async function startLocalStack(
     };
     const processorEnv = {
       ...common,
+      [FUNCTION_TIMEOUT_ENV]: String(PROCESSOR_FUNCTION_TIMEOUT_SECONDS),
       SES_ENDPOINT: sesEndpoint,
       SENDER_EMAIL: config.senderEmail,
       SITE_URL: config.siteUrl,
@@ -231,6 +240,7 @@ export async function startLocalStack(
         matches: matchesFilterPattern,
         processor: processors[subscription.processor],
         batching: STREAM_BATCHING,
+        functionTimeoutMs: PROCESSOR_FUNCTION_TIMEOUT_SECONDS * 1000,
         checkpoints,
         deadLetters,
         region: config.region,
