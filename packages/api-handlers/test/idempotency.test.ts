@@ -2,6 +2,7 @@ import { ScanCommand } from "@aws-sdk/client-dynamodb";
 import { CommentsRepository, DatabaseError, type NewComment } from "@hearth/domain";
 import { describe, expect, it } from "vitest";
 import { API_IDEMPOTENCY_KEY_PREFIX, MAX_IDEMPOTENCY_KEY_LENGTH } from "../src/http/idempotency.js";
+import { API_AREAS, API_TABLE_ACCESS, ROUTES } from "../src/routes.js";
 import { type EventOptions, invoker, saveProfile, testDependencies, users, useTestApi } from "./helpers.js";
 
 const api = useTestApi("idempotency");
@@ -232,5 +233,14 @@ describe("a POST with an Idempotency-Key", () => {
     await postComment(itemId, undefined);
     await postComment(itemId, undefined);
     expect(await commentsOn(itemId)).toHaveLength(2);
+  });
+});
+
+describe("the idempotency records table", () => {
+  it("is granted read-write to exactly the areas that have POST routes", () => {
+    for (const area of API_AREAS) {
+      const hasPost = ROUTES.some((route) => route.area === area && route.method === "POST");
+      expect(API_TABLE_ACCESS[area].IdempotencyRecords, area).toBe(hasPost ? "readWrite" : undefined);
+    }
   });
 });
