@@ -6,6 +6,7 @@ import {
   type ApiHandler,
   apiDependenciesFromEnv,
   createApiHandler,
+  createApiIdempotency,
   findRoute,
   ROUTES,
 } from "@hearth/api-handlers";
@@ -51,6 +52,7 @@ interface RequestOptions {
   path?: Record<string, string>;
   query?: Record<string, string>;
   body?: unknown;
+  headers?: Record<string, string>;
 }
 
 /** A REST (v1) proxy event as API Gateway builds it after the Cognito authorizer. */
@@ -72,7 +74,7 @@ function apiEvent(method: string, resource: string, options: RequestOptions): AP
     resource,
     path,
     httpMethod: method,
-    headers: { Origin: "https://hearth.example.org", "Content-Type": "application/json" },
+    headers: { Origin: "https://hearth.example.org", "Content-Type": "application/json", ...options.headers },
     multiValueHeaders: {},
     queryStringParameters: options.query ?? null,
     multiValueQueryStringParameters: null,
@@ -105,14 +107,18 @@ const prefix = `bench-${randomBytes(3).toString("hex")}-`;
 /** Every DynamoDB operation sent while `recording` is on, by name (`GetItem`, `Query`, …). */
 let recorded: string[] | undefined;
 const doc = createDocumentClient({ stage: "bench", endpoint });
-doc.middlewareStack.add(
-  (next, context) => async (args) => {
-    recorded?.push(String(context.commandName).replace(/Command$/, ""));
-    return next(args);
-  },
-  // `initialize` runs once per send, before the retry middleware: one entry per call made.
-  { step: "initialize", name: "countDynamoDbCalls" },
-);
+// Powertools idempotency sends through a plain client of its own: counted the same way.
+const idempotencyClient = localClient(endpoint);
+for (const counted of [doc, idempotencyClient]) {
+  counted.middlewareStack.add(
+    (next, context) => async (args) => {
+      recorded?.push(String(context.commandName).replace(/Command$/, ""));
+      return next(args);
+    },
+    // `initialize` runs once per send, before the retry middleware: one entry per call made.
+    { step: "initialize", name: "countDynamoDbCalls" },
+  );
+}
 
 try {
   const tables = await createTables(client, prefix);
@@ -135,6 +141,7 @@ try {
       tables,
       cursors: new CursorCodec(randomBytes(16).toString("hex")),
     }),
+    idempotency: createApiIdempotency(idempotencyClient, tables),
   };
   const handlers = Object.fromEntries(
     API_AREAS.map((area) => [area, createApiHandler(area, deps)]),
@@ -259,6 +266,39 @@ try {
       name: "new comment",
       status: 201,
       options: { path: { itemId }, body: { commentText: "What a day", itemTitle: "Christmas 2015" } },
+    },
+    {
+      method: "POST",
+      resource: "/comments/{itemId}",
+      name: "Idempotency-Key, first",
+      status: 201,
+      options: {
+        path: { itemId },
+        body: { commentText: "Sent with a key" },
+        headers: { "Idempotency-Key": "bench-1" },
+      },
+    },
+    {
+      method: "POST",
+      resource: "/comments/{itemId}",
+      name: "Idempotency-Key, retry",
+      status: 201,
+      options: {
+        path: { itemId },
+        body: { commentText: "Sent with a key" },
+        headers: { "Idempotency-Key": "bench-1" },
+      },
+    },
+    {
+      method: "POST",
+      resource: "/comments/{itemId}",
+      name: "text/plain (415)",
+      status: 415,
+      options: {
+        path: { itemId },
+        body: { commentText: "Not JSON" },
+        headers: { "Content-Type": "text/plain" },
+      },
     },
     {
       method: "POST",
@@ -432,5 +472,6 @@ try {
   await deleteTables(client, prefix).catch(() => {});
   client.destroy();
   doc.destroy();
+  idempotencyClient.destroy();
   await started?.stop();
 }
