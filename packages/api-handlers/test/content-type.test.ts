@@ -1,17 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { isJsonContentType } from "../src/http/request.js";
 import { ROUTES, type RouteDefinition } from "../src/routes.js";
-import { saveProfile, users, useTestApi } from "./helpers.js";
+import { SAMPLE_PARAMETERS, saveProfile, users, useTestApi } from "./helpers.js";
 
 const api = useTestApi("content-type");
-
-/** Path parameters that are well formed for every route. */
-const SAMPLE_PARAMETERS = {
-  userId: users.bob.userId,
-  itemId: "/content-type/item",
-  commentId: "01JZZZZZZZZZZZZZZZZZZZZZZZ",
-  conversationId: "grp_01JZZZZZZZZZZZZZZZZZZZZZZZ",
-};
 
 /** What clients send instead of JSON; `null` is no Content-Type header at all. */
 const NOT_JSON = [

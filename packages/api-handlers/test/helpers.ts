@@ -33,6 +33,14 @@ export const users = {
   pending: { userId: "user-pending", email: "pending@example.org", groups: ["PendingUsers"] },
 } satisfies Record<string, TestUser>;
 
+/** Path parameters that are well formed for every route. */
+export const SAMPLE_PARAMETERS = {
+  userId: users.bob.userId,
+  itemId: "/2015/christmas",
+  commentId: "01JZZZZZZZZZZZZZZZZZZZZZZZ",
+  conversationId: "grp_01JZZZZZZZZZZZZZZZZZZZZZZZ",
+};
+
 const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 

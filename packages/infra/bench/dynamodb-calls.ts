@@ -210,6 +210,12 @@ try {
     status: number;
     options?: RequestOptions;
   }
+  // Sent twice: the first runs and stores its answer, the retry only reads it back.
+  const keyedComment: RequestOptions = {
+    path: { itemId },
+    body: { commentText: "Sent with a key" },
+    headers: { "Idempotency-Key": "bench-1" },
+  };
   const cases: Case[] = [
     {
       method: "GET",
@@ -272,22 +278,14 @@ try {
       resource: "/comments/{itemId}",
       name: "Idempotency-Key, first",
       status: 201,
-      options: {
-        path: { itemId },
-        body: { commentText: "Sent with a key" },
-        headers: { "Idempotency-Key": "bench-1" },
-      },
+      options: keyedComment,
     },
     {
       method: "POST",
       resource: "/comments/{itemId}",
       name: "Idempotency-Key, retry",
       status: 201,
-      options: {
-        path: { itemId },
-        body: { commentText: "Sent with a key" },
-        headers: { "Idempotency-Key": "bench-1" },
-      },
+      options: keyedComment,
     },
     {
       method: "POST",
