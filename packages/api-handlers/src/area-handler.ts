@@ -2,7 +2,9 @@ import { assertAdmin, assertMember, type Caller } from "@hearth/domain";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import type { AreaDependencies } from "./dependencies.js";
 import { INTERNAL_ERROR_MESSAGE, notFound, toHttpError } from "./http/errors.js";
+import { comparableBody, IDEMPOTENT_REPLAY_HEADER, idempotencyKeyFrom } from "./http/idempotency.js";
 import {
+  assertJsonContentType,
   callerFromEvent,
   headerValue,
   pageRequestFrom,
@@ -11,7 +13,13 @@ import {
   rawBody,
 } from "./http/request.js";
 import { corsHeaders, errorBody, jsonResponse } from "./http/response.js";
-import { type ApiRequest, type AreaRoutes, type RouteHandler, routeKey } from "./http/route-handler.js";
+import {
+  type ApiRequest,
+  type ApiResult,
+  type AreaRoutes,
+  type RouteHandler,
+  routeKey,
+} from "./http/route-handler.js";
 import { type ApiArea, findRoute, type RouteDefinition } from "./routes.js";
 
 export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
@@ -31,8 +39,9 @@ export function resolveAreaRoute<A extends ApiArea>(
 
 /**
  * The Lambda handler of one area, given that area's routes: finds the route (`resource` +
- * `httpMethod`), checks the caller may use it, runs it, and turns every outcome into a JSON
- * response with CORS headers. Logs carry the request id and route, never the token or the
+ * `httpMethod`), checks the caller may use it, requires a JSON content type on the routes the
+ * route table says take a body, runs a POST with an `Idempotency-Key` at most once per key,
+ * and turns every outcome into a JSON response with CORS headers. Logs carry the request id and route, never the token or the
  * body. It imports no area, so a Lambda entry that passes its own area's routes bundles
  * only those.
  */
@@ -62,21 +71,53 @@ export function createAreaHandler<A extends ApiArea>(
       caller = callerFromEvent(event, deps.now());
       assertMember(caller);
       if (route.access === "admin") assertAdmin(caller);
+      if (route.requestBody) assertJsonContentType(event);
       const body = rawBody(event);
       const request: ApiRequest = {
         caller,
         path: (name) => pathParameter(event, name),
         page: () => pageRequestFrom(event),
-        body: (schema) => parseJsonBody(body, schema),
+        body: (schema) => {
+          // The route table decides which routes get the content-type check; a route that
+          // reads a body without being listed there is a bug, not a client error.
+          if (!route.requestBody)
+            throw new Error(`${routeKey(route)} reads a body but is not marked requestBody`);
+          return parseJsonBody(body, schema);
+        },
         header: (name) => headerValue(event, name),
       };
-      const result = await handler(request, deps);
+      const idempotencyKey = route.method === "POST" ? idempotencyKeyFrom(event) : undefined;
+      let result: ApiResult;
+      let replayed = false;
+      if (idempotencyKey === undefined) {
+        result = await handler(request, deps);
+      } else {
+        ({ result, replayed } = await deps.idempotency.run(
+          {
+            callerId: caller.userId,
+            route: routeKey(route),
+            key: idempotencyKey,
+            request: {
+              pathParameters: event.pathParameters,
+              query: event.queryStringParameters,
+              body: comparableBody(body),
+            },
+          },
+          context,
+          () => handler(request, deps),
+        ));
+      }
       logger.info("Request handled", {
         statusCode: result.statusCode,
         userId: caller.userId,
+        replayed,
         durationMs: Date.now() - startedAt,
       });
-      return jsonResponse(result.statusCode, result.body, headers);
+      return jsonResponse(
+        result.statusCode,
+        result.body,
+        replayed ? { ...headers, [IDEMPOTENT_REPLAY_HEADER]: "true" } : headers,
+      );
     } catch (error) {
       const httpError = toHttpError(error);
       if (httpError) {

@@ -1,14 +1,20 @@
+import { DynamoDBPersistenceLayer } from "@aws-lambda-powertools/idempotency/dynamodb";
 import { Logger } from "@aws-lambda-powertools/logger";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   CursorCodec,
   createDocumentClient,
   createRepositories,
   cursorSecretFromEnv,
+  dynamoClientOptions,
   dynamoConfigFromEnv,
   type Repositories,
+  type TableNames,
   tableNamesFromEnv,
+  tableSpec,
 } from "@hearth/domain";
 import { monotonicFactory } from "ulid";
+import { ApiIdempotency } from "./http/idempotency.js";
 
 /**
  * What every area's routes use, built once per container and replaceable in tests. This
@@ -16,6 +22,8 @@ import { monotonicFactory } from "ulid";
  */
 export interface BaseApiDependencies {
   repositories: Repositories;
+  /** Runs a POST that carries an `Idempotency-Key` at most once per (caller, route, key). */
+  idempotency: ApiIdempotency;
   /** Origins browsers may call the API from; `*` allows any. */
   allowedOrigins: readonly string[];
   logger: Logger;
@@ -43,6 +51,19 @@ export function createApiLogger(logLevel: string | undefined = "INFO"): Logger {
   });
 }
 
+/** Idempotent POSTs over the `IdempotencyRecords` table, through `client`. */
+export function createApiIdempotency(client: DynamoDBClient, tables: TableNames): ApiIdempotency {
+  const spec = tableSpec("IdempotencyRecords");
+  return new ApiIdempotency(
+    new DynamoDBPersistenceLayer({
+      tableName: tables.IdempotencyRecords,
+      keyAttr: spec.partitionKey.name,
+      expiryAttr: spec.timeToLiveAttribute ?? "expiration",
+      awsSdkV3Client: client,
+    }),
+  );
+}
+
 /**
  * The base dependencies from the environment: table names, `STAGE`, `DYNAMODB_ENDPOINT`
  * (local only), `CURSOR_SECRET`, `ALLOWED_ORIGINS`, `AWS_REGION`, `LOG_LEVEL`. A missing or
@@ -51,9 +72,12 @@ export function createApiLogger(logLevel: string | undefined = "INFO"): Logger {
 export function baseApiDependenciesFromEnv(env: NodeJS.ProcessEnv = process.env): BaseApiDependencies {
   const tables = tableNamesFromEnv(env);
   const cursors = new CursorCodec(cursorSecretFromEnv(env));
-  const doc = createDocumentClient(dynamoConfigFromEnv(env));
+  const dynamoConfig = dynamoConfigFromEnv(env);
+  const doc = createDocumentClient(dynamoConfig);
   return {
     repositories: createRepositories({ doc, tables, cursors }),
+    // Powertools writes marshalled items itself, so it gets a plain client with the same settings.
+    idempotency: createApiIdempotency(new DynamoDBClient(dynamoClientOptions(dynamoConfig)), tables),
     allowedOrigins: allowedOriginsFromEnv(env),
     logger: createApiLogger(env.LOG_LEVEL),
     now: () => new Date(),

@@ -62,6 +62,10 @@ export const ERROR_STATUSES = {
   429: { description: "Too many requests; retry after the Retry-After header", codes: ["TOO_MANY_REQUESTS"] },
   500: { description: "A fault on the server side", codes: ["INTERNAL_ERROR"] },
   502: { description: "The function behind the route failed", codes: [] },
+  503: {
+    description: "The data could not be reached in time; retry after the Retry-After header",
+    codes: ["SERVICE_UNAVAILABLE"],
+  },
   504: { description: "The request took too long", codes: [] },
 } as const satisfies Record<number, { description: string; codes: readonly string[] }>;
 export type ErrorStatus = keyof typeof ERROR_STATUSES;
@@ -83,7 +87,9 @@ export const GATEWAY_ERROR_CODES: Partial<Record<ErrorStatus, readonly string[]>
 };
 
 /** Statuses every route can answer: bad input, no token, not a member, throttling, faults. */
-export const COMMON_ERROR_STATUSES = [400, 401, 403, 429, 500, 502, 504] as const satisfies ErrorStatus[];
+export const COMMON_ERROR_STATUSES = [
+  400, 401, 403, 429, 500, 502, 503, 504,
+] as const satisfies ErrorStatus[];
 
 export interface RouteContract {
   /** Stable name of the operation (the OpenAPI operationId). */
@@ -95,6 +101,8 @@ export interface RouteContract {
   /** The JSON body, as the handler validates it. */
   body?: z.ZodType;
   success: { status: 200 | 201; description: string; schema: z.ZodType };
+  /** Takes an optional `If-Match` with the version the client last saw (409 when stale). */
+  ifMatch?: boolean;
   /** Error statuses beyond the common ones and those every write, body or POST can answer. */
   errors?: readonly ErrorStatus[];
 }
@@ -142,6 +150,7 @@ export const ROUTE_CONTRACTS = {
     summary: "Edit the caller's own comment",
     description: "The last five earlier versions are kept in `editHistory`.",
     body: editCommentBody,
+    ifMatch: true,
     success: { status: 200, description: "The edited comment", schema: commentViewSchema },
     errors: [404],
   },

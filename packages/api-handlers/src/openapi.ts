@@ -144,6 +144,7 @@ export function generateOpenApiDocument(): JsonObject {
     const parameters: JsonObject[] = pathParameterNames(route.resource).map(pathParameter);
     if (contract.paginated) parameters.push(...PAGE_PARAMETERS);
     if (route.method === "POST") parameters.push({ $ref: "#/components/parameters/IdempotencyKey" });
+    if (contract.ifMatch) parameters.push({ $ref: "#/components/parameters/IfMatch" });
 
     const responses: Record<string, JsonObject> = {
       [contract.success.status]: {
@@ -192,7 +193,7 @@ export function generateOpenApiDocument(): JsonObject {
     errorRegistry.add(errorSchema(codes), { id: `Error${status}` });
     errorResponses[`Error${status}`] = {
       description: `${ERROR_STATUSES[status].description} (\`error.code\`: ${codes.join(", ")})`,
-      ...(status === 429
+      ...(status === 429 || status === 503
         ? { headers: { "Retry-After": { description: "Seconds to wait", schema: { type: "string" } } } }
         : {}),
       content: { "application/json": { schema: { $ref: SCHEMA_REF(`Error${status}`) } } },
@@ -249,7 +250,14 @@ export function generateOpenApiDocument(): JsonObject {
           in: "header",
           description:
             "Optional. Retrying with the same key returns the first answer instead of doing it twice; the same key with a different request is a 422.",
-          schema: { type: "string", minLength: 1 },
+          schema: { type: "string", minLength: 1, maxLength: 255 },
+        },
+        IfMatch: {
+          name: "If-Match",
+          in: "header",
+          description:
+            'Optional. The comment `version` the client last saw (`3`, `"3"` or `W/"3"`); a newer one on the server is a 409 and nothing changes.',
+          schema: { type: "string" },
         },
       },
       responses: errorResponses,

@@ -17,27 +17,46 @@ export interface RouteDefinition {
   resource: string;
   area: ApiArea;
   access: Access;
+  /**
+   * The route reads a JSON request body: the shared request parsing then requires
+   * `Content-Type: application/json` (415 otherwise) before the route runs, and only these
+   * routes may read a body at all.
+   */
+  requestBody?: true;
 }
 
 export const ROUTES = [
   { method: "GET", resource: "/profile/{userId}", area: "profile", access: "member" },
-  { method: "PUT", resource: "/profile", area: "profile", access: "member" },
+  { method: "PUT", resource: "/profile", area: "profile", access: "member", requestBody: true },
   { method: "GET", resource: "/profile/{userId}/comments", area: "profile", access: "member" },
   { method: "GET", resource: "/comments/{itemId}", area: "comments", access: "member" },
-  { method: "POST", resource: "/comments/{itemId}", area: "comments", access: "member" },
-  { method: "PUT", resource: "/comments/{itemId}/{commentId}", area: "comments", access: "member" },
+  { method: "POST", resource: "/comments/{itemId}", area: "comments", access: "member", requestBody: true },
+  {
+    method: "PUT",
+    resource: "/comments/{itemId}/{commentId}",
+    area: "comments",
+    access: "member",
+    requestBody: true,
+  },
   { method: "DELETE", resource: "/comments/{itemId}/{commentId}", area: "comments", access: "member" },
   { method: "DELETE", resource: "/admin/comments/{commentId}", area: "comments", access: "admin" },
   { method: "POST", resource: "/reactions/{commentId}", area: "reactions", access: "member" },
   { method: "GET", resource: "/reactions/{commentId}", area: "reactions", access: "member" },
   { method: "GET", resource: "/messages/conversations", area: "messages", access: "member" },
-  { method: "POST", resource: "/messages/conversations", area: "messages", access: "member" },
+  {
+    method: "POST",
+    resource: "/messages/conversations",
+    area: "messages",
+    access: "member",
+    requestBody: true,
+  },
   { method: "GET", resource: "/messages/conversations/{conversationId}", area: "messages", access: "member" },
   {
     method: "POST",
     resource: "/messages/conversations/{conversationId}",
     area: "messages",
     access: "member",
+    requestBody: true,
   },
   {
     method: "PUT",
@@ -45,7 +64,7 @@ export const ROUTES = [
     area: "messages",
     access: "member",
   },
-  { method: "POST", resource: "/messages/upload", area: "messages", access: "member" },
+  { method: "POST", resource: "/messages/upload", area: "messages", access: "member", requestBody: true },
 ] as const satisfies readonly RouteDefinition[];
 
 export const API_AREAS = [
@@ -63,6 +82,13 @@ export const API_HANDLER_ENTRIES: Record<ApiArea, string> = {
   messages: fileURLToPath(new URL("./handlers/messages.ts", import.meta.url)),
 };
 
+/**
+ * How long an API function may run, in seconds: infra configures the functions with it, the
+ * local gateway enforces it, and the SDK clients fit their timeouts and retries inside it
+ * (through `FUNCTION_TIMEOUT_SECONDS`). API Gateway itself gives up after 29 seconds.
+ */
+export const API_FUNCTION_TIMEOUT_SECONDS = 10;
+
 export type TableAccess = "read" | "readWrite";
 
 /**
@@ -71,9 +97,15 @@ export type TableAccess = "read" | "readWrite";
  */
 export const API_TABLE_ACCESS: Record<ApiArea, Partial<Record<TableName, TableAccess>>> = {
   profile: { UserProfiles: "readWrite", Comments: "read" },
-  comments: { Comments: "readWrite", UserProfiles: "read" },
-  reactions: { CommentReactions: "readWrite", Comments: "readWrite" },
-  messages: { Messages: "readWrite", ConversationMembers: "readWrite", UserProfiles: "read" },
+  // Areas with POST routes store idempotent responses (Powertools puts, updates and deletes them).
+  comments: { Comments: "readWrite", UserProfiles: "read", IdempotencyRecords: "readWrite" },
+  reactions: { CommentReactions: "readWrite", Comments: "readWrite", IdempotencyRecords: "readWrite" },
+  messages: {
+    Messages: "readWrite",
+    ConversationMembers: "readWrite",
+    UserProfiles: "read",
+    IdempotencyRecords: "readWrite",
+  },
 };
 
 /**

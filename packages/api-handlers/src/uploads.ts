@@ -1,7 +1,6 @@
-import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { LIMITS } from "@hearth/domain";
 import { ATTACHMENT_KEY_PREFIX } from "./routes.js";
+import type { S3UploadSigner } from "./upload-dependencies.js";
 
 /** How long an upload URL stays valid, in seconds. */
 export const UPLOAD_URL_EXPIRES_IN = 900;
@@ -101,21 +100,18 @@ export interface PresignedUpload {
  * are signed, so the upload must be exactly the declared type and size.
  */
 export async function presignUpload(
-  s3: S3Client,
+  s3: S3UploadSigner,
   bucket: string,
   id: string,
   upload: UploadRequest,
 ): Promise<PresignedUpload> {
   const s3Key = `${uploadPrefix(upload.userId)}${id}/${sanitizeFilename(upload.filename)}`;
-  const command = new PutObjectCommand({
-    Bucket: bucket,
-    Key: s3Key,
-    ContentType: upload.contentType,
-    ContentLength: upload.size,
-  });
-  const uploadUrl = await getSignedUrl(s3, command, {
-    expiresIn: UPLOAD_URL_EXPIRES_IN,
-    signableHeaders: new Set(["content-type", "content-length"]),
+  const uploadUrl = await s3.presignPut({
+    bucket,
+    key: s3Key,
+    contentType: upload.contentType,
+    contentLength: upload.size,
+    expiresInSeconds: UPLOAD_URL_EXPIRES_IN,
   });
   return { uploadUrl, s3Key, expiresIn: UPLOAD_URL_EXPIRES_IN };
 }

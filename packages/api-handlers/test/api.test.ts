@@ -11,6 +11,7 @@ import {
   FAKE_TOKEN,
   invoker,
   lambdaContext,
+  SAMPLE_PARAMETERS,
   saveProfile,
   testDependencies,
   toApiResponse,
@@ -19,14 +20,6 @@ import {
 } from "./helpers.js";
 
 const api = useTestApi("api");
-
-/** Path parameters that are well formed for every route. */
-const SAMPLE_PARAMETERS = {
-  userId: users.bob.userId,
-  itemId: "/2015/christmas",
-  commentId: "01JZZZZZZZZZZZZZZZZZZZZZZZ",
-  conversationId: "grp_01JZZZZZZZZZZZZZZZZZZZZZZZ",
-};
 
 const BODY_ROUTES = ROUTES.filter((route) => route.method === "POST" || route.method === "PUT").filter(
   (route) =>

@@ -6,7 +6,7 @@ import {
   allowedOriginsFromEnv,
   apiDependenciesFromEnv,
   baseApiDependenciesFromEnv,
-  s3ClientOptions,
+  s3SignerOptions,
 } from "../src/dependencies.js";
 import { API_AREAS, API_HANDLER_ENTRIES } from "../src/routes.js";
 import { apiEvent, lambdaContext, toApiResponse } from "./helpers.js";
@@ -43,8 +43,19 @@ describe("apiDependenciesFromEnv", () => {
     const deps = apiDependenciesFromEnv(localEnv());
     expect(deps.attachmentsBucket).toBe("hearth-local-attachments");
     expect(deps.allowedOrigins).toEqual(["https://archive.example.org", "http://localhost:5173"]);
-    expect(deps.s3.config.forcePathStyle).toBe(true);
-    expect((await deps.s3.config.endpoint?.())?.hostname).toBe("127.0.0.1");
+    const url = new URL(
+      await deps.s3.presignPut({
+        bucket: deps.attachmentsBucket,
+        key: "attachments/u/1/a.png",
+        contentType: "image/png",
+        contentLength: 1,
+        expiresInSeconds: 60,
+      }),
+    );
+    // The local S3 is addressed path-style, with s3rver's key pair.
+    expect(url.host).toBe("127.0.0.1:4569");
+    expect(url.pathname).toBe("/hearth-local-attachments/attachments/u/1/a.png");
+    expect(url.searchParams.get("X-Amz-Credential")).toMatch(/^S3RVER\/\d{8}\/eu-west-1\/s3\/aws4_request$/);
     const saved = await deps.repositories.profiles.upsert("user-from-env", { displayName: "Env" });
     expect((await db.repositories.profiles.get("user-from-env"))?.displayName).toBe(saved.displayName);
   });
@@ -56,14 +67,15 @@ describe("apiDependenciesFromEnv", () => {
     expect(() => apiDependenciesFromEnv(localEnv({ STAGE: "production", S3_ENDPOINT: "" }))).toThrow(
       /DYNAMODB_ENDPOINT/,
     );
-    expect(() => s3ClientOptions({ stage: "prod", endpoint: "http://127.0.0.1:4569" })).toThrow(
+    expect(() => s3SignerOptions({ stage: "prod", endpoint: "http://127.0.0.1:4569" })).toThrow(
       /S3_ENDPOINT/,
     );
   });
 
   it("uses the SDK's default credentials and region without a local endpoint", () => {
-    const options = s3ClientOptions({ stage: "prod", region: "eu-west-1" });
-    expect(options).toEqual({ region: "eu-west-1", requestChecksumCalculation: "WHEN_REQUIRED" });
+    const options = s3SignerOptions({ stage: "prod", region: "eu-west-1" });
+    expect(options).toEqual({ region: "eu-west-1", credentials: expect.any(Function) });
+    expect(() => s3SignerOptions({ stage: "prod" })).toThrow(/AWS_REGION/);
   });
 
   it("fails at start-up when a setting is missing", () => {
@@ -78,7 +90,14 @@ describe("apiDependenciesFromEnv", () => {
 
   it("builds the base dependencies (areas that do not upload) with no S3 client or bucket", async () => {
     const deps = baseApiDependenciesFromEnv(localEnv({ ATTACHMENTS_BUCKET: "", S3_ENDPOINT: "" }));
-    expect(Object.keys(deps).sort()).toEqual(["allowedOrigins", "logger", "newId", "now", "repositories"]);
+    expect(Object.keys(deps).sort()).toEqual([
+      "allowedOrigins",
+      "idempotency",
+      "logger",
+      "newId",
+      "now",
+      "repositories",
+    ]);
     await deps.repositories.profiles.upsert("user-from-base-env", { displayName: "Base" });
     expect((await db.repositories.profiles.get("user-from-base-env"))?.displayName).toBe("Base");
   });

@@ -1,13 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { Logger } from "@aws-lambda-powertools/logger";
-import { S3Client } from "@aws-sdk/client-s3";
 import { deleteTables } from "@hearth/domain";
 import { createTestDatabase, type TestDatabase } from "@hearth/domain/testing";
 import type { APIGatewayProxyResult, Context } from "aws-lambda";
 import { monotonicFactory } from "ulid";
 import { afterAll, beforeAll, inject } from "vitest";
 import { createApiHandler } from "../src/api-handler.js";
-import type { ApiDependencies } from "../src/dependencies.js";
+import { type ApiDependencies, createApiIdempotency, S3UploadSigner } from "../src/dependencies.js";
 import { buildProxyEvent } from "../src/http/proxy-event.js";
 import { API_AREAS, type ApiArea, findRoute, type RouteDefinition } from "../src/routes.js";
 
@@ -33,6 +32,14 @@ export const users = {
   /** In some other group, still not a family member. */
   pending: { userId: "user-pending", email: "pending@example.org", groups: ["PendingUsers"] },
 } satisfies Record<string, TestUser>;
+
+/** Path parameters that are well formed for every route. */
+export const SAMPLE_PARAMETERS = {
+  userId: users.bob.userId,
+  itemId: "/2015/christmas",
+  commentId: "01JZZZZZZZZZZZZZZZZZZZZZZZ",
+  conversationId: "grp_01JZZZZZZZZZZZZZZZZZZZZZZZ",
+};
 
 const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
@@ -79,6 +86,8 @@ export interface EventOptions {
   /** Objects are sent as JSON; strings as they are. */
   body?: unknown;
   headers?: Record<string, string>;
+  /** The Content-Type header; JSON when a body is given, `null` to send none at all. */
+  contentType?: string | null;
   isBase64Encoded?: boolean;
 }
 
@@ -105,9 +114,11 @@ export function apiEvent(route: Pick<RouteDefinition, "method" | "resource">, op
     Host: "api.example.org",
     Origin: ALLOWED_ORIGIN,
     "User-Agent": "vitest",
-    ...(body !== null ? { "Content-Type": "application/json" } : {}),
     ...options.headers,
   };
+  const contentType =
+    options.contentType === undefined && body !== null ? "application/json" : options.contentType;
+  if (contentType) headers["Content-Type"] = contentType;
   return buildProxyEvent({
     route,
     path,
@@ -142,13 +153,11 @@ export function lambdaContext(functionName = "hearth-api-test"): Context {
   };
 }
 
-/** An S3 client that only signs: presigning never calls the endpoint. */
-export function signingOnlyS3Client(): S3Client {
-  return new S3Client({
+/** An upload signer for a path-style endpoint nothing listens on: presigning never calls it. */
+export function signingOnlyS3Client(): S3UploadSigner {
+  return new S3UploadSigner({
     region: "eu-west-1",
     endpoint: "http://127.0.0.1:9",
-    forcePathStyle: true,
-    requestChecksumCalculation: "WHEN_REQUIRED",
     credentials: { accessKeyId: "test-access-key", secretAccessKey: "test-secret-key" },
   });
 }
@@ -159,6 +168,7 @@ export function testDependencies(
 ): ApiDependencies {
   return {
     repositories: db.repositories,
+    idempotency: createApiIdempotency(db.client, db.tables),
     s3: signingOnlyS3Client(),
     attachmentsBucket: TEST_BUCKET,
     allowedOrigins: [ALLOWED_ORIGIN, "http://localhost:5173"],

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import SwaggerParser from "@apidevtools/swagger-parser";
 import { describe, expect, it } from "vitest";
-import { ROUTE_CONTRACTS } from "../src/contract.js";
+import { ROUTE_CONTRACTS, type RouteContract } from "../src/contract.js";
 import { generateOpenApiDocument, openApiJson } from "../src/openapi.js";
 import { OPENAPI_FILE } from "../src/openapi-file.js";
 import { ROUTES } from "../src/routes.js";
@@ -94,5 +94,24 @@ describe("the OpenAPI document", () => {
     const createComment = document.components.schemas.CreateCommentRequest!;
     expect(createComment.required).toEqual(["commentText"]);
     expect(createComment.additionalProperties).toBe(false);
+  });
+
+  it("documents a body exactly for the routes the route table marks as taking one (the 415 check)", () => {
+    for (const route of ROUTES) {
+      const contract: RouteContract =
+        ROUTE_CONTRACTS[`${route.method} ${route.resource}` as keyof typeof ROUTE_CONTRACTS];
+      const takesBody = "requestBody" in route && route.requestBody === true;
+      expect({ route: `${route.method} ${route.resource}`, body: contract.body !== undefined }).toEqual({
+        route: `${route.method} ${route.resource}`,
+        body: takesBody,
+      });
+    }
+  });
+
+  it("documents If-Match on the comment edit and 503 with Retry-After on every route", () => {
+    const edit = committed.paths["/comments/{itemId}/{commentId}"]!.put!;
+    expect(edit.parameters).toContainEqual({ $ref: "#/components/parameters/IfMatch" });
+    for (const item of Object.values(committed.paths))
+      for (const operation of Object.values(item)) expect(Object.keys(operation.responses)).toContain("503");
   });
 });

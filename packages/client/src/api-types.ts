@@ -521,6 +521,17 @@ export interface components {
                 message: string;
             };
         };
+        Error503: {
+            error: {
+                /**
+                 * @description What went wrong, for programs
+                 * @enum {string}
+                 */
+                code: "SERVICE_UNAVAILABLE";
+                /** @description What went wrong, for people; never echoes what the client sent */
+                message: string;
+            };
+        };
         Error504: {
             error: {
                 /**
@@ -538,7 +549,7 @@ export interface components {
                  * @description What went wrong, for programs
                  * @enum {string}
                  */
-                code: "ACCESS_DENIED" | "API_CONFIGURATION_ERROR" | "AUTHORIZER_CONFIGURATION_ERROR" | "BAD_REQUEST_BODY" | "BAD_REQUEST_PARAMETERS" | "CONFLICT" | "DEFAULT_5XX" | "EXPIRED_TOKEN" | "FORBIDDEN" | "IDEMPOTENCY_KEY_REUSED" | "INTEGRATION_FAILURE" | "INTEGRATION_TIMEOUT" | "INTERNAL_ERROR" | "INVALID_INPUT" | "MISSING_AUTHENTICATION_TOKEN" | "NOT_FOUND" | "PAYLOAD_TOO_LARGE" | "QUOTA_EXCEEDED" | "REQUEST_IN_PROGRESS" | "REQUEST_TOO_LARGE" | "THROTTLED" | "TOO_MANY_REQUESTS" | "UNAUTHORIZED" | "UNSUPPORTED_MEDIA_TYPE" | "WAF_FILTERED";
+                code: "ACCESS_DENIED" | "API_CONFIGURATION_ERROR" | "AUTHORIZER_CONFIGURATION_ERROR" | "BAD_REQUEST_BODY" | "BAD_REQUEST_PARAMETERS" | "CONFLICT" | "DEFAULT_5XX" | "EXPIRED_TOKEN" | "FORBIDDEN" | "IDEMPOTENCY_KEY_REUSED" | "INTEGRATION_FAILURE" | "INTEGRATION_TIMEOUT" | "INTERNAL_ERROR" | "INVALID_INPUT" | "MISSING_AUTHENTICATION_TOKEN" | "NOT_FOUND" | "PAYLOAD_TOO_LARGE" | "QUOTA_EXCEEDED" | "REQUEST_IN_PROGRESS" | "REQUEST_TOO_LARGE" | "SERVICE_UNAVAILABLE" | "THROTTLED" | "TOO_MANY_REQUESTS" | "UNAUTHORIZED" | "UNSUPPORTED_MEDIA_TYPE" | "WAF_FILTERED";
                 /** @description What went wrong, for people; never echoes what the client sent */
                 message: string;
             };
@@ -646,6 +657,17 @@ export interface components {
                 "application/json": components["schemas"]["Error502"];
             };
         };
+        /** @description The data could not be reached in time; retry after the Retry-After header (`error.code`: SERVICE_UNAVAILABLE) */
+        Error503: {
+            headers: {
+                /** @description Seconds to wait */
+                "Retry-After"?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error503"];
+            };
+        };
         /** @description The request took too long (`error.code`: INTEGRATION_TIMEOUT) */
         Error504: {
             headers: {
@@ -663,6 +685,8 @@ export interface components {
         Cursor: string;
         /** @description Optional. Retrying with the same key returns the first answer instead of doing it twice; the same key with a different request is a 422. */
         IdempotencyKey: string;
+        /** @description Optional. The comment `version` the client last saw (`3`, `"3"` or `W/"3"`); a newer one on the server is a 409 and nothing changes. */
+        IfMatch: string;
     };
     requestBodies: never;
     headers: never;
@@ -698,6 +722,7 @@ export interface operations {
             429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
             502: components["responses"]["Error502"];
+            503: components["responses"]["Error503"];
             504: components["responses"]["Error504"];
         };
     };
@@ -732,6 +757,7 @@ export interface operations {
             429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
             502: components["responses"]["Error502"];
+            503: components["responses"]["Error503"];
             504: components["responses"]["Error504"];
         };
     };
@@ -768,6 +794,7 @@ export interface operations {
             429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
             502: components["responses"]["Error502"];
+            503: components["responses"]["Error503"];
             504: components["responses"]["Error504"];
         };
     };
@@ -803,6 +830,7 @@ export interface operations {
             429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
             502: components["responses"]["Error502"];
+            503: components["responses"]["Error503"];
             504: components["responses"]["Error504"];
         };
     };
@@ -844,13 +872,17 @@ export interface operations {
             429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
             502: components["responses"]["Error502"];
+            503: components["responses"]["Error503"];
             504: components["responses"]["Error504"];
         };
     };
     editComment: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Optional. The comment `version` the client last saw (`3`, `"3"` or `W/"3"`); a newer one on the server is a 409 and nothing changes. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
             path: {
                 /** @description Looks like a path (`/2015/christmas`) and travels percent-encoded (`%2F2015%2Fchristmas`) */
                 itemId: string;
@@ -884,6 +916,7 @@ export interface operations {
             429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
             502: components["responses"]["Error502"];
+            503: components["responses"]["Error503"];
             504: components["responses"]["Error504"];
         };
     };
@@ -919,6 +952,7 @@ export interface operations {
             429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
             502: components["responses"]["Error502"];
+            503: components["responses"]["Error503"];
             504: components["responses"]["Error504"];
         };
     };
@@ -952,6 +986,7 @@ export interface operations {
             429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
             502: components["responses"]["Error502"];
+            503: components["responses"]["Error503"];
             504: components["responses"]["Error504"];
         };
     };
@@ -988,6 +1023,7 @@ export interface operations {
             429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
             502: components["responses"]["Error502"];
+            503: components["responses"]["Error503"];
             504: components["responses"]["Error504"];
         };
     };
@@ -1025,6 +1061,7 @@ export interface operations {
             429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
             502: components["responses"]["Error502"];
+            503: components["responses"]["Error503"];
             504: components["responses"]["Error504"];
         };
     };
@@ -1057,6 +1094,7 @@ export interface operations {
             429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
             502: components["responses"]["Error502"];
+            503: components["responses"]["Error503"];
             504: components["responses"]["Error504"];
         };
     };
@@ -1095,6 +1133,7 @@ export interface operations {
             429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
             502: components["responses"]["Error502"];
+            503: components["responses"]["Error503"];
             504: components["responses"]["Error504"];
         };
     };
@@ -1130,6 +1169,7 @@ export interface operations {
             429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
             502: components["responses"]["Error502"];
+            503: components["responses"]["Error503"];
             504: components["responses"]["Error504"];
         };
     };
@@ -1171,6 +1211,7 @@ export interface operations {
             429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
             502: components["responses"]["Error502"];
+            503: components["responses"]["Error503"];
             504: components["responses"]["Error504"];
         };
     };
@@ -1203,6 +1244,7 @@ export interface operations {
             429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
             502: components["responses"]["Error502"];
+            503: components["responses"]["Error503"];
             504: components["responses"]["Error504"];
         };
     };
@@ -1241,6 +1283,7 @@ export interface operations {
             429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
             502: components["responses"]["Error502"];
+            503: components["responses"]["Error503"];
             504: components["responses"]["Error504"];
         };
     };

@@ -13,6 +13,7 @@ export type HearthErrorCode =
   | "ITEM_TOO_LARGE"
   | "INVALID_INPUT"
   | "FORBIDDEN"
+  | "UNAVAILABLE"
   | "DATABASE_ERROR";
 
 export abstract class HearthError extends Error {
@@ -89,6 +90,15 @@ export class ForbiddenError extends HearthError {
   override readonly name = "ForbiddenError";
 }
 
+/** The database did not answer in time or could not be reached; a later retry may succeed. */
+export class UnavailableError extends HearthError {
+  readonly code = "UNAVAILABLE";
+  override readonly name = "UnavailableError";
+  override get retryable(): boolean {
+    return true;
+  }
+}
+
 /** Anything else that went wrong in the database; the original error is kept as `cause`. */
 export class DatabaseError extends HearthError {
   readonly code = "DATABASE_ERROR";
@@ -102,6 +112,33 @@ const THROTTLING_NAMES = new Set([
   "Throttling",
   "TooManyRequestsException",
 ]);
+
+/** What the SDK's HTTP handler throws when a connection or request timeout runs out. */
+const TIMEOUT_NAMES = new Set(["TimeoutError", "RequestTimeout", "RequestTimeoutException"]);
+/** Socket errors of an endpoint that is down or unreachable. */
+const NETWORK_ERROR_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ECONNABORTED",
+  "ETIMEDOUT",
+  "EPIPE",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+]);
+
+/**
+ * Whether an AWS SDK call failed because the service was out of reach: a timeout of the
+ * HTTP handler, a socket error, or the service saying it is unavailable. The SDK retries
+ * these within its budget; what is thrown after that is a 503, not a fault of the code.
+ */
+export function isServiceUnavailableError(error: unknown): boolean {
+  const name = errorName(error);
+  if (name && (TIMEOUT_NAMES.has(name) || name === "ServiceUnavailable")) return true;
+  const code = typeof error === "object" && error !== null ? (error as { code?: unknown }).code : undefined;
+  return typeof code === "string" && NETWORK_ERROR_CODES.has(code);
+}
 
 function errorName(error: unknown): string | undefined {
   if (typeof error === "object" && error !== null && "name" in error) {
@@ -177,6 +214,9 @@ export function toDomainError(error: unknown): HearthError {
   }
   if (name === "ResourceNotFoundException") {
     return new DatabaseError("A table is missing", { cause: error });
+  }
+  if (isServiceUnavailableError(error)) {
+    return new UnavailableError("The database did not answer in time", { cause: error });
   }
   return new DatabaseError("The database call failed", { cause: error });
 }

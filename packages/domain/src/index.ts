@@ -14,4 +14,5 @@ export * from "./rules/access.js";
 export * from "./rules/comments.js";
 export * from "./rules/conversations.js";
 export * from "./rules/text.js";
+export * from "./sdk-timeouts.js";
 export * from "./tables.js";

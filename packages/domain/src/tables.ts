@@ -106,7 +106,8 @@ export const TABLE_SPECS = [
     ],
   },
   {
-    // Powertools idempotency records of the stream processors (key `id`, TTL `expiration`).
+    // Powertools idempotency records (key `id`, TTL `expiration`): the stream processors' per
+    // record, and the API's idempotent POSTs under the prefix `hearth-api`.
     name: "IdempotencyRecords",
     envVar: "IDEMPOTENCY_TABLE",
     partitionKey: { name: "id", type: "S" },

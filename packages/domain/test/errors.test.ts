@@ -6,12 +6,27 @@ import {
   ItemTooLargeError,
   ThrottledError,
   toDomainError,
+  UnavailableError,
 } from "../src/errors.js";
 
 const sdkError = (name: string, extra: Record<string, unknown> = {}, message = name) =>
   Object.assign(new Error(message), { name, ...extra });
 
 describe("toDomainError", () => {
+  it("maps a timed-out or unreachable service to Unavailable, which may be retried later", () => {
+    for (const original of [
+      sdkError("TimeoutError"),
+      Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:9"), { code: "ECONNREFUSED" }),
+      Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }),
+    ]) {
+      const mapped = toDomainError(original);
+      expect(mapped, original.message).toBeInstanceOf(UnavailableError);
+      expect(mapped.retryable).toBe(true);
+      expect(mapped.cause).toBe(original);
+    }
+    expect(toDomainError(sdkError("InternalFailure"))).toBeInstanceOf(DatabaseError);
+  });
+
   it("maps a failed condition to Conflict and keeps the original as cause", () => {
     const original = sdkError("ConditionalCheckFailedException");
     const mapped = toDomainError(original);

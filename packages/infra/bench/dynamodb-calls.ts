@@ -1,11 +1,13 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import {
   API_AREAS,
+  API_FUNCTION_TIMEOUT_SECONDS,
   type ApiArea,
   type ApiDependencies,
   type ApiHandler,
   apiDependenciesFromEnv,
   createApiHandler,
+  createApiIdempotency,
   findRoute,
   ROUTES,
 } from "@hearth/api-handlers";
@@ -91,7 +93,13 @@ function apiEvent(method: string, resource: string, options: RequestOptions): AP
   };
 }
 
-const lambdaContext = { awsRequestId: "bench", functionName: "hearth-bench" } as Context;
+// Idempotent POSTs read the function's remaining time (an unfinished first attempt stops
+// blocking retries when it is up).
+const lambdaContext = {
+  awsRequestId: "bench",
+  functionName: "hearth-bench",
+  getRemainingTimeInMillis: () => API_FUNCTION_TIMEOUT_SECONDS * 1000,
+} as Context;
 
 // --- DynamoDB and the handlers, with a counter on the document client ------------------
 
@@ -106,14 +114,18 @@ const prefix = `bench-${randomBytes(3).toString("hex")}-`;
 /** Every DynamoDB operation sent while `recording` is on, by name (`GetItem`, `Query`, …). */
 let recorded: string[] | undefined;
 const doc = createDocumentClient({ stage: "bench", endpoint });
-doc.middlewareStack.add(
-  (next, context) => async (args) => {
-    recorded?.push(String(context.commandName).replace(/Command$/, ""));
-    return next(args);
-  },
-  // `initialize` runs once per send, before the retry middleware: one entry per call made.
-  { step: "initialize", name: "countDynamoDbCalls" },
-);
+// Powertools idempotency sends through a plain client of its own: counted the same way.
+const idempotencyClient = localClient(endpoint);
+for (const counted of [doc, idempotencyClient]) {
+  counted.middlewareStack.add(
+    (next, context) => async (args) => {
+      recorded?.push(String(context.commandName).replace(/Command$/, ""));
+      return next(args);
+    },
+    // `initialize` runs once per send, before the retry middleware: one entry per call made.
+    { step: "initialize", name: "countDynamoDbCalls" },
+  );
+}
 
 try {
   const tables = await createTables(client, prefix);
@@ -136,6 +148,7 @@ try {
       tables,
       cursors: new CursorCodec(randomBytes(16).toString("hex")),
     }),
+    idempotency: createApiIdempotency(idempotencyClient, tables),
   };
   const handlers = Object.fromEntries(
     API_AREAS.map((area) => [area, createApiHandler(area, deps)]),
@@ -204,6 +217,12 @@ try {
     status: number;
     options?: RequestOptions;
   }
+  // Sent twice: the first runs and stores its answer, the retry only reads it back.
+  const keyedComment: RequestOptions = {
+    path: { itemId },
+    body: { commentText: "Sent with a key" },
+    headers: { "Idempotency-Key": "bench-1" },
+  };
   const cases: Case[] = [
     {
       method: "GET",
@@ -260,6 +279,31 @@ try {
       name: "new comment",
       status: 201,
       options: { path: { itemId }, body: { commentText: "What a day", itemTitle: "Christmas 2015" } },
+    },
+    {
+      method: "POST",
+      resource: "/comments/{itemId}",
+      name: "Idempotency-Key, first",
+      status: 201,
+      options: keyedComment,
+    },
+    {
+      method: "POST",
+      resource: "/comments/{itemId}",
+      name: "Idempotency-Key, retry",
+      status: 201,
+      options: keyedComment,
+    },
+    {
+      method: "POST",
+      resource: "/comments/{itemId}",
+      name: "text/plain (415)",
+      status: 415,
+      options: {
+        path: { itemId },
+        body: { commentText: "Not JSON" },
+        headers: { "Content-Type": "text/plain" },
+      },
     },
     {
       method: "POST",
@@ -455,5 +499,6 @@ try {
   await deleteTables(client, prefix).catch(() => {});
   client.destroy();
   doc.destroy();
+  idempotencyClient.destroy();
   await started?.stop();
 }

@@ -1,6 +1,13 @@
-import { API_AREAS, API_ATTACHMENT_UPLOADERS, API_TABLE_ACCESS, ROUTES } from "@hearth/api-handlers";
+import {
+  API_AREAS,
+  API_ATTACHMENT_UPLOADERS,
+  API_FUNCTION_TIMEOUT_SECONDS,
+  API_TABLE_ACCESS,
+  ROUTES,
+} from "@hearth/api-handlers";
 import { TABLE_SPECS, type TableName, type TableSpec } from "@hearth/domain";
 import {
+  PROCESSOR_FUNCTION_TIMEOUT_SECONDS,
   PROCESSOR_NAMES,
   PROCESSOR_TABLE_ACCESS,
   STREAM_BATCHING,
@@ -373,6 +380,18 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
         expect(JSON.stringify(variables.ATTACHMENTS_BUCKET)).toContain(`hearth-${envName}-attachments-`);
       } else {
         expect(variables.ATTACHMENTS_BUCKET).toBeUndefined();
+      }
+    });
+
+    it("configures each function's timeout once and tells the function, for its SDK clients", () => {
+      const resources = env.main.toJSON().Resources as Resources;
+      const expected: [keyof typeof env.functionLogicalIds, number][] = [
+        ...API_AREAS.map((area) => [area, API_FUNCTION_TIMEOUT_SECONDS] as [typeof area, number]),
+        ...PROCESSOR_NAMES.map((name) => [name, PROCESSOR_FUNCTION_TIMEOUT_SECONDS] as [typeof name, number]),
+      ];
+      for (const [name, seconds] of expected) {
+        expect(resources[env.functionLogicalIds[name]]!.Properties.Timeout, name).toBe(seconds);
+        expect(variablesOf(name).FUNCTION_TIMEOUT_SECONDS, name).toBe(String(seconds));
       }
     });
 

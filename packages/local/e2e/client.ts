@@ -110,8 +110,16 @@ export class Outside {
   async call<T = Record<string, unknown>>(
     method: string,
     path: string,
-    options: { as?: User; token?: string; body?: unknown; headers?: Record<string, string> } = {},
-  ): Promise<{ status: number; body: T }> {
+    options: {
+      as?: User;
+      token?: string;
+      body?: unknown;
+      /** Sent exactly as given, with no Content-Type unless `headers` names one. */
+      rawBody?: string;
+      /** More request headers (`Idempotency-Key`, another `Content-Type`). */
+      headers?: Record<string, string>;
+    } = {},
+  ): Promise<{ status: number; body: T; headers: Headers }> {
     const token = options.token ?? options.as?.token;
     const response = await this.fetch(`${this.outputs.ApiUrl.replace(/\/$/, "")}${path}`, {
       method,
@@ -120,10 +128,10 @@ export class Outside {
         ...(options.body !== undefined ? { "Content-Type": "application/json" } : {}),
         ...options.headers,
       },
-      body: options.body !== undefined ? JSON.stringify(options.body) : undefined,
+      body: options.rawBody ?? (options.body !== undefined ? JSON.stringify(options.body) : undefined),
     });
     const text = await response.text();
-    return { status: response.status, body: (text ? JSON.parse(text) : {}) as T };
+    return { status: response.status, body: (text ? JSON.parse(text) : {}) as T, headers: response.headers };
   }
 
   /** Emails in the local SES inbox addressed to `email`. */

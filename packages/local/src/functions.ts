@@ -1,7 +1,8 @@
 import { API_AREAS, type ApiArea, apiDependenciesFromEnv, createApiHandler } from "@hearth/api-handlers";
-import { type TableNames, tableEnvironment } from "@hearth/domain";
+import { FUNCTION_TIMEOUT_ENV, type TableNames, tableEnvironment } from "@hearth/domain";
 import {
   createProcessor,
+  PROCESSOR_FUNCTION_TIMEOUT_SECONDS,
   PROCESSOR_NAMES,
   type ProcessorName,
   processorDependenciesFromEnv,
@@ -47,5 +48,6 @@ export function processorEnvironment(
     SENDER_EMAIL: config.senderEmail,
     SITE_URL: config.siteUrl,
     NOTIFICATION_WINDOW_MINUTES: process.env.NOTIFICATION_WINDOW_MINUTES ?? "15",
+    [FUNCTION_TIMEOUT_ENV]: String(PROCESSOR_FUNCTION_TIMEOUT_SECONDS),
   };
 }

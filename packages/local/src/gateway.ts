@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import {
+  API_FUNCTION_TIMEOUT_SECONDS,
   type ApiArea,
   buildProxyEvent,
   CORS_MAX_AGE_SECONDS,
@@ -24,8 +25,10 @@ export interface GatewayOptions {
   region: string;
   /** Served at `GET /openapi.json` (and rendered at `GET /docs`) without a token, when given. */
   openApiDocument?: unknown;
-  /** API Gateway's integration timeout. */
-  timeoutMs?: number;
+  /** The API functions' timeout (Lambda stops them then); the route table's by default. */
+  functionTimeoutMs?: number;
+  /** API Gateway's own integration timeout, 29 s. */
+  integrationTimeoutMs?: number;
   log?: (line: string) => void;
 }
 
@@ -94,6 +97,9 @@ export interface GatewayReply {
   body: string | Buffer;
 }
 
+/** API Gateway's limit on waiting for an integration (a REST API's default and maximum). */
+const INTEGRATION_TIMEOUT_MS = 29_000;
+
 /**
  * A response API Gateway produces itself (no Lambda involved), in the API's error shape:
  * the deployed stack's gateway responses render `{"error":{"code":<responseType>,"message"}}`.
@@ -126,7 +132,9 @@ function header(input: RequestInput, name: string): string | undefined {
 
 /**
  * What API Gateway would answer: preflight, unknown route (403 "Missing Authentication
- * Token"), failed authorizer (401), or the Lambda proxy integration's response.
+ * Token"), failed authorizer (401), the Lambda proxy integration's response, or — when the
+ * function runs past its configured timeout — the 502 a timed-out Lambda gets (504 only
+ * past the 29 s integration timeout).
  */
 export async function handleRequest(
   input: RequestInput,
@@ -185,17 +193,38 @@ export async function handleRequest(
     requestId: randomUUID(),
     requestTime: new Date(),
   });
-  const timeoutMs = options.timeoutMs ?? 29_000;
-  const context = createLambdaContext(`hearth-${options.stage}-api-${route.area}`, timeoutMs, options.region);
+  const functionTimeoutMs = options.functionTimeoutMs ?? API_FUNCTION_TIMEOUT_SECONDS * 1000;
+  const integrationTimeoutMs = options.integrationTimeoutMs ?? INTEGRATION_TIMEOUT_MS;
+  const context = createLambdaContext(
+    `hearth-${options.stage}-api-${route.area}`,
+    functionTimeoutMs,
+    options.region,
+  );
   let timer: NodeJS.Timeout | undefined;
   try {
     const result = await Promise.race([
       options.handlers[route.area](event, context),
-      new Promise<"timeout">((resolve) => {
-        timer = setTimeout(() => resolve("timeout"), timeoutMs);
+      new Promise<"function timeout" | "integration timeout">((resolve) => {
+        timer =
+          functionTimeoutMs < integrationTimeoutMs
+            ? setTimeout(() => resolve("function timeout"), functionTimeoutMs)
+            : setTimeout(() => resolve("integration timeout"), integrationTimeoutMs);
       }),
     ]);
-    if (result === "timeout") {
+    if (result === "function timeout") {
+      // Lambda stops the function and API Gateway gets an error instead of a proxy response.
+      options.log?.(
+        `[gateway] ${route.method} ${route.resource}: the function timed out after ${functionTimeoutMs / 1000} s`,
+      );
+      return gatewayResponse(
+        502,
+        "Internal server error",
+        "InternalServerErrorException",
+        "DEFAULT_5XX",
+        cors,
+      );
+    }
+    if (result === "integration timeout") {
       return gatewayResponse(
         504,
         "Endpoint request timed out",

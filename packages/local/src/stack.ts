@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
 import { S3Client } from "@aws-sdk/client-s3";
-import { ROUTES } from "@hearth/api-handlers";
+import { API_FUNCTION_TIMEOUT_SECONDS, ROUTES } from "@hearth/api-handlers";
 import { generateOpenApiDocument } from "@hearth/api-handlers/openapi";
 import {
   CursorCodec,
@@ -13,11 +13,17 @@ import {
   createRepositories,
   createTables,
   deleteTables,
+  FUNCTION_TIMEOUT_ENV,
   streamArnOf,
   tableEnvironment,
 } from "@hearth/domain";
 import { assertJavaAvailable, localClient } from "@hearth/domain/testing";
-import { matchesFilterPattern, STREAM_BATCHING, STREAM_SUBSCRIPTIONS } from "@hearth/stream-processors";
+import {
+  matchesFilterPattern,
+  PROCESSOR_FUNCTION_TIMEOUT_SECONDS,
+  STREAM_BATCHING,
+  STREAM_SUBSCRIPTIONS,
+} from "@hearth/stream-processors";
 import { CheckpointStore } from "./checkpoints.js";
 import type { LocalStackConfig } from "./config.js";
 import { DeadLetterFile } from "./dead-letters.js";
@@ -178,6 +184,8 @@ export async function startLocalStack(
     };
     const apiEnv = {
       ...common,
+      // The functions' own timeouts, from the constants infra configures them with.
+      [FUNCTION_TIMEOUT_ENV]: String(API_FUNCTION_TIMEOUT_SECONDS),
       CURSOR_SECRET: cursorSecret(config.dataDir),
       ALLOWED_ORIGINS: config.allowedOrigins.join(","),
       ATTACHMENTS_BUCKET: config.attachmentsBucket,
@@ -227,6 +235,7 @@ export async function startLocalStack(
         matches: matchesFilterPattern,
         processor: processors[subscription.processor],
         batching: STREAM_BATCHING,
+        functionTimeoutMs: PROCESSOR_FUNCTION_TIMEOUT_SECONDS * 1000,
         checkpoints,
         deadLetters,
         region: config.region,

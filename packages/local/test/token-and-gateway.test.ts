@@ -7,7 +7,7 @@ import {
   CognitoIdentityProviderClient,
   InitiateAuthCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
-import { ROUTES } from "@hearth/api-handlers";
+import { API_FUNCTION_TIMEOUT_SECONDS, ROUTES } from "@hearth/api-handlers";
 import { freePort } from "@hearth/domain/testing";
 import type { APIGatewayProxyEvent } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -188,6 +188,8 @@ describe("local API Gateway", () => {
           "application/json",
           "User-Agent",
           "t",
+          "Idempotency-Key",
+          "retry-1",
         ],
         body: Buffer.from('{"text":"hi"}'),
       }),
@@ -203,7 +205,9 @@ describe("local API Gateway", () => {
     expect(event.pathParameters).toEqual({ itemId: "%2F2015%2Fchristmas" });
     expect(event.queryStringParameters).toEqual({ limit: "5", tag: "b c" });
     expect(event.multiValueQueryStringParameters).toEqual({ limit: ["5"], tag: ["a", "b c"] });
+    // Passed through for the handlers to check: the content type and the idempotency key.
     expect(event.headers["Content-Type"]).toBe("application/json");
+    expect(event.headers["Idempotency-Key"]).toBe("retry-1");
     expect(event.body).toBe('{"text":"hi"}');
     expect(event.isBase64Encoded).toBe(false);
     expect(event.requestContext.resourcePath).toBe("/comments/{itemId}");
@@ -341,5 +345,60 @@ describe("local API Gateway", () => {
     );
     expect(reply.statusCode).toBe(502);
     expect(String(reply.body)).not.toContain("boom");
+  });
+
+  it("gives each invocation the API functions' configured timeout", async () => {
+    let remainingMs = 0;
+    const clock: ApiHandler = async (_event, context) => {
+      remainingMs = context.getRemainingTimeInMillis();
+      return { statusCode: 200, body: "{}" };
+    };
+    await handleRequest(
+      request({ rawPath: "/profile", method: "PUT", rawHeaders: ["Authorization", memberToken] }),
+      { ...options(), handlers: { profile: clock, comments: clock, reactions: clock, messages: clock } },
+      "h",
+    );
+    expect(remainingMs).toBeGreaterThan(API_FUNCTION_TIMEOUT_SECONDS * 1000 - 1000);
+    expect(remainingMs).toBeLessThanOrEqual(API_FUNCTION_TIMEOUT_SECONDS * 1000);
+  });
+
+  it("stops waiting when the function's time is up and answers as for a timed-out Lambda (502)", async () => {
+    const hang: ApiHandler = () => new Promise(() => {});
+    const logged: string[] = [];
+    const reply = await handleRequest(
+      request({ rawPath: "/profile", method: "PUT", rawHeaders: ["Authorization", memberToken] }),
+      {
+        ...options(),
+        handlers: { profile: hang, comments: hang, reactions: hang, messages: hang },
+        functionTimeoutMs: 200,
+        log: (line: string) => logged.push(line),
+      },
+      "h",
+    );
+    expect(reply.statusCode).toBe(502);
+    expect(JSON.parse(String(reply.body))).toEqual({
+      error: { code: "DEFAULT_5XX", message: "Internal server error" },
+    });
+    expect(logged.join("\n")).toContain("timed out after 0.2 s");
+  });
+
+  it("answers 504 Endpoint request timed out when API Gateway's integration timeout comes first", async () => {
+    const hang: ApiHandler = () => new Promise(() => {});
+    const reply = await handleRequest(
+      request({ rawPath: "/profile", method: "PUT", rawHeaders: ["Authorization", memberToken] }),
+      {
+        ...options(),
+        handlers: { profile: hang, comments: hang, reactions: hang, messages: hang },
+        functionTimeoutMs: 60_000,
+        integrationTimeoutMs: 200,
+      },
+      "h",
+    );
+    expect(reply.statusCode).toBe(504);
+    expect(reply.headers["x-amzn-ErrorType"]).toBe("IntegrationTimeout");
+    expect(JSON.parse(String(reply.body)).error).toEqual({
+      code: "INTEGRATION_TIMEOUT",
+      message: "Endpoint request timed out",
+    });
   });
 });

@@ -15,6 +15,7 @@ import {
   dynamoConfigFromEnv,
   isProductionStage,
   type Repositories,
+  sdkClientTimeouts,
   type TableNames,
   tableNamesFromEnv,
   tableSpec,
@@ -103,13 +104,18 @@ function siteUrl(env: NodeJS.ProcessEnv): string {
   return value.replace(/\/+$/, "");
 }
 
-/** SES options: the default credential chain in AWS; a local SES only when configured, never in production. */
+/**
+ * SES options: the default credential chain in AWS; a local SES only when configured, never
+ * in production; timeouts and retries that fit in the function's time.
+ */
 export function sesClientOptions(
   stage: string,
   endpoint: string | undefined,
   region?: string,
+  functionTimeoutSeconds?: number,
 ): SESClientConfig {
-  if (!endpoint) return region ? { region } : {};
+  const timeouts = sdkClientTimeouts(functionTimeoutSeconds);
+  if (!endpoint) return region ? { ...timeouts, region } : timeouts;
   if (isProductionStage(stage)) {
     throw new ConfigurationError(
       `Refusing to start: SES_ENDPOINT (${endpoint}) is set in the production stage "${stage}". ` +
@@ -117,6 +123,7 @@ export function sesClientOptions(
     );
   }
   return {
+    ...timeouts,
     endpoint,
     region: region ?? "local",
     credentials: { accessKeyId: "local", secretAccessKey: "local" },
@@ -126,7 +133,7 @@ export function sesClientOptions(
 /**
  * Builds the processors' dependencies from the function environment: table names, `STAGE`,
  * `DYNAMODB_ENDPOINT` and `SES_ENDPOINT` (local engines only), `SENDER_EMAIL`, `SITE_URL`,
- * `NOTIFICATION_WINDOW_MINUTES` (default 15), `AWS_REGION`, `LOG_LEVEL` and
+ * `NOTIFICATION_WINDOW_MINUTES` (default 15), `FUNCTION_TIMEOUT_SECONDS`, `AWS_REGION`, `LOG_LEVEL` and
  * `POWERTOOLS_METRICS_NAMESPACE` (metrics are emitted only when set). A missing or
  * unsafe setting fails at startup with a message naming it.
  */
@@ -138,7 +145,12 @@ export function processorDependenciesFromEnv(env: NodeJS.ProcessEnv = process.en
   const idempotencyClient = new DynamoDBClient(dynamoClientOptions(dynamoConfig));
   const idempotencySpec = tableSpec("IdempotencyRecords");
   const ses = new SESClient(
-    sesClientOptions(dynamoConfig.stage, env.SES_ENDPOINT || undefined, dynamoConfig.region),
+    sesClientOptions(
+      dynamoConfig.stage,
+      env.SES_ENDPOINT || undefined,
+      dynamoConfig.region,
+      dynamoConfig.functionTimeoutSeconds,
+    ),
   );
   return {
     // The processors never list anything, so no cursor they could sign ever leaves them.

@@ -45,6 +45,13 @@ export const PROCESSOR_ENTRIES: Record<ProcessorName, string> = {
   activity: fileURLToPath(new URL("./handlers/activity.ts", import.meta.url)),
 };
 
+/**
+ * How long a processor function may run, in seconds: infra configures the functions with it,
+ * the local pollers give each invocation that long, and the SDK clients fit their timeouts
+ * and retries inside it (through `FUNCTION_TIMEOUT_SECONDS`).
+ */
+export const PROCESSOR_FUNCTION_TIMEOUT_SECONDS = 60;
+
 /** Event source mapping settings shared by infra and the local pollers. */
 export const STREAM_BATCHING = {
   batchSize: 25,

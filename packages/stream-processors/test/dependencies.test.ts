@@ -1,4 +1,5 @@
 import { ConfigurationError, TABLE_SPECS, tableEnvironment, tableNamesWithPrefix } from "@hearth/domain";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { describe, expect, it } from "vitest";
 import { processorDependenciesFromEnv, sesClientOptions } from "../src/dependencies.js";
 
@@ -59,6 +60,17 @@ describe("processorDependenciesFromEnv", () => {
     expect(() =>
       processorDependenciesFromEnv({ ...prod, DYNAMODB_ENDPOINT: "http://127.0.0.1:8000" }),
     ).toThrow(/DYNAMODB_ENDPOINT/);
-    expect(sesClientOptions("prod", undefined, "eu-west-1")).toEqual({ region: "eu-west-1" });
+    expect(sesClientOptions("prod", undefined, "eu-west-1")).toEqual({
+      region: "eu-west-1",
+      requestHandler: expect.any(NodeHttpHandler),
+      maxAttempts: 3,
+    });
+  });
+
+  it("gives SES a request timeout that fits the processor's own timeout", () => {
+    const options = sesClientOptions("prod", undefined, "eu-west-1", 60);
+    expect(options.requestHandler).toBeInstanceOf(NodeHttpHandler);
+    expect(options.maxAttempts).toBe(3);
+    expect(() => sesClientOptions("prod", undefined, "eu-west-1", 1)).toThrow(ConfigurationError);
   });
 });

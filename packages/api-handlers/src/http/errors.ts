@@ -1,4 +1,4 @@
-import { HearthError, StaleVersionError } from "@hearth/domain";
+import { HearthError, isServiceUnavailableError, StaleVersionError } from "@hearth/domain";
 
 /** An error that already knows its HTTP answer; its message is shown to the client. */
 export class HttpError extends Error {
@@ -18,11 +18,18 @@ export const unauthorized = (message = "Sign in to continue") => new HttpError(4
 export const forbidden = (message: string) => new HttpError(403, "FORBIDDEN", message);
 export const notFound = (message: string) => new HttpError(404, "NOT_FOUND", message);
 export const payloadTooLarge = (message: string) => new HttpError(413, "PAYLOAD_TOO_LARGE", message);
+export const unsupportedMediaType = (message: string) =>
+  new HttpError(415, "UNSUPPORTED_MEDIA_TYPE", message);
 
 export const INTERNAL_ERROR_MESSAGE = "Something went wrong on our side; please try again later";
 
 /** Seconds a throttled client is asked to wait before retrying. */
 const RETRY_AFTER_SECONDS = "1";
+
+const serviceUnavailable = () =>
+  new HttpError(503, "SERVICE_UNAVAILABLE", "We could not reach our data in time; please try again shortly", {
+    "Retry-After": RETRY_AFTER_SECONDS,
+  });
 
 /**
  * The client-facing form of an error, or undefined for an unexpected fault (a 500 whose
@@ -31,7 +38,9 @@ const RETRY_AFTER_SECONDS = "1";
  */
 export function toHttpError(error: unknown): HttpError | undefined {
   if (error instanceof HttpError) return error;
-  if (!(error instanceof HearthError)) return undefined;
+  // An SDK client that ran out of its time budget outside the repositories (S3, Powertools).
+  if (!(error instanceof HearthError))
+    return isServiceUnavailableError(error) ? serviceUnavailable() : undefined;
   switch (error.code) {
     case "INVALID_INPUT":
       return new HttpError(400, "INVALID_INPUT", error.message);
@@ -55,6 +64,8 @@ export function toHttpError(error: unknown): HttpError | undefined {
       return new HttpError(429, "TOO_MANY_REQUESTS", "We are busy right now; please try again shortly", {
         "Retry-After": RETRY_AFTER_SECONDS,
       });
+    case "UNAVAILABLE":
+      return serviceUnavailable();
     case "DATABASE_ERROR":
       return undefined;
   }

@@ -1,7 +1,7 @@
 import type { Caller, PageRequest } from "@hearth/domain";
 import type { APIGatewayProxyEvent } from "aws-lambda";
 import type { z } from "zod";
-import { badRequest, payloadTooLarge, unauthorized } from "./errors.js";
+import { badRequest, payloadTooLarge, unauthorized, unsupportedMediaType } from "./errors.js";
 
 /** The largest request body accepted, in bytes. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -60,6 +60,32 @@ export function rawBody(event: APIGatewayProxyEvent): string | undefined {
     throw payloadTooLarge(`The request body must be at most ${MAX_BODY_BYTES / 1024} KB`);
   }
   return event.isBase64Encoded ? bytes.toString("utf8") : event.body;
+}
+
+/** The one media type request bodies may have. */
+export const JSON_MEDIA_TYPE = "application/json";
+
+/**
+ * Whether a `Content-Type` value is JSON: `application/json`, in any case, with no
+ * parameter but an optional UTF-8 charset (JSON is UTF-8 by definition).
+ */
+export function isJsonContentType(value: string | undefined): boolean {
+  if (value === undefined) return false;
+  const [mediaType = "", ...parameters] = value.split(";").map((part) => part.trim().toLowerCase());
+  if (mediaType !== JSON_MEDIA_TYPE) return false;
+  return parameters.every((parameter) => /^charset\s*=\s*"?utf-?8"?$/.test(parameter));
+}
+
+/**
+ * Refuses a request to a route that takes a body unless it says the body is JSON: 415,
+ * whatever the body holds (a form or text body is never guessed at).
+ */
+export function assertJsonContentType(event: APIGatewayProxyEvent): void {
+  if (!isJsonContentType(headerValue(event, "content-type"))) {
+    throw unsupportedMediaType(
+      `Send the request body as ${JSON_MEDIA_TYPE} (Content-Type: ${JSON_MEDIA_TYPE})`,
+    );
+  }
 }
 
 /** A path segment that is a field name of a schema, safe to show; anything else may be a client's key. */

@@ -1,5 +1,6 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { functionTimeoutFromEnv, sdkClientTimeouts } from "../sdk-timeouts.js";
 
 export interface DynamoConfig {
   /** Deployment stage; `prod`/`production` never talks to a local endpoint. */
@@ -7,6 +8,8 @@ export interface DynamoConfig {
   /** Only for local engines (DynamoDB Local); undefined in AWS. */
   endpoint?: string | undefined;
   region?: string | undefined;
+  /** The timeout of the function the client runs in; its calls' timeouts and retries fit inside. */
+  functionTimeoutSeconds?: number | undefined;
 }
 
 export class ConfigurationError extends Error {
@@ -19,21 +22,27 @@ export function isProductionStage(stage: string): boolean {
 
 /**
  * Reads the DynamoDB configuration from the environment. `DYNAMODB_ENDPOINT` is honoured
- * only outside production; `STAGE` (or `NODE_ENV` as a fallback) names the stage.
+ * only outside production; `STAGE` (or `NODE_ENV` as a fallback) names the stage;
+ * `FUNCTION_TIMEOUT_SECONDS` is the function's own timeout.
  */
 export function dynamoConfigFromEnv(env: NodeJS.ProcessEnv = process.env): DynamoConfig {
   return {
     stage: env.STAGE ?? env.NODE_ENV ?? "dev",
     endpoint: env.DYNAMODB_ENDPOINT || undefined,
     region: env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined,
+    functionTimeoutSeconds: functionTimeoutFromEnv(env),
   };
 }
 
-/** Builds the low-level client options; throws when production is pointed at a local endpoint. */
+/**
+ * Builds the low-level client options: connection and request timeouts and a retry budget
+ * that fit in the function's time; throws when production is pointed at a local endpoint.
+ */
 export function dynamoClientOptions(config: DynamoConfig): DynamoDBClientConfig {
+  const timeouts = sdkClientTimeouts(config.functionTimeoutSeconds);
   if (!config.endpoint) {
     // Default credential chain and region resolution of the SDK.
-    return config.region ? { region: config.region } : {};
+    return config.region ? { ...timeouts, region: config.region } : timeouts;
   }
   if (isProductionStage(config.stage)) {
     throw new ConfigurationError(
@@ -42,6 +51,7 @@ export function dynamoClientOptions(config: DynamoConfig): DynamoDBClientConfig 
     );
   }
   return {
+    ...timeouts,
     endpoint: config.endpoint,
     region: config.region ?? "local",
     // DynamoDB Local accepts any credentials; use fixed ones so data is not split per profile.

@@ -21,7 +21,8 @@ export interface TestDatabase {
 /** Tables under a fresh prefix in the given DynamoDB, so test files can run side by side. */
 export async function createTestDatabase(endpoint: string, label = "t"): Promise<TestDatabase> {
   const client = localClient(endpoint);
-  const doc = createDocumentClient({ stage: "test", endpoint });
+  // The longest per-attempt timeout there is: a busy test machine is slow, not down.
+  const doc = createDocumentClient({ stage: "test", endpoint, functionTimeoutSeconds: 60 });
   const prefix = `${label.replace(/[^A-Za-z0-9_.-]/g, "")}-${randomBytes(4).toString("hex")}-`;
   const tables = await createTables(client, prefix);
   const cursors = new CursorCodec("test-cursor-secret-0123456789");

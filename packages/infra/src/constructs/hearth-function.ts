@@ -1,3 +1,4 @@
+import { FUNCTION_TIMEOUT_ENV } from "@hearth/domain";
 import type { Duration } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
@@ -28,7 +29,8 @@ export interface HearthFunctionProps {
  * One function of the app: nodejs22.x on ARM64, bundled with the shared esbuild settings,
  * its own log group with the environment's retention, active X-Ray tracing, and a role that
  * starts with nothing but the right to write to that log group and its traces (grants add
- * exactly what the function uses).
+ * exactly what the function uses). It learns its own timeout through `FUNCTION_TIMEOUT_SECONDS`,
+ * so its SDK clients give up in time.
  */
 export class HearthFunction extends Construct {
   readonly function: NodejsFunction;
@@ -73,6 +75,7 @@ export class HearthFunction extends Construct {
         POWERTOOLS_SERVICE_NAME: `hearth-${definition.name}`,
         // Powertools Metrics (EMF, written to the function's log; no IAM permission needed).
         POWERTOOLS_METRICS_NAMESPACE: metricsNamespace(config),
+        [FUNCTION_TIMEOUT_ENV]: String(props.timeout.toSeconds()),
         ...props.environment,
       },
     });

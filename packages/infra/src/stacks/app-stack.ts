@@ -1,11 +1,16 @@
 import {
   API_ATTACHMENT_UPLOADERS,
+  API_FUNCTION_TIMEOUT_SECONDS,
   API_TABLE_ACCESS,
   type ApiArea,
   ATTACHMENT_KEY_PREFIX,
 } from "@hearth/api-handlers";
 import { TABLE_SPECS, type TableName, type TableNames, tableEnvironment } from "@hearth/domain";
-import { PROCESSOR_TABLE_ACCESS, type ProcessorName } from "@hearth/stream-processors";
+import {
+  PROCESSOR_FUNCTION_TIMEOUT_SECONDS,
+  PROCESSOR_TABLE_ACCESS,
+  type ProcessorName,
+} from "@hearth/stream-processors";
 import { Aws, CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import type * as cognito from "aws-cdk-lib/aws-cognito";
@@ -83,7 +88,7 @@ export class AppStack extends Stack {
           config,
           description: `Hearth ${config.name} API: ${definition.area}`,
           memorySize: 512,
-          timeout: Duration.seconds(10),
+          timeout: Duration.seconds(API_FUNCTION_TIMEOUT_SECONDS),
           environment: {
             ...tableEnvironment(tableNames),
             // Resolved by CloudFormation at deploy time (a dynamic reference), never in the template.
@@ -124,7 +129,7 @@ export class AppStack extends Stack {
           config,
           description: `Hearth ${config.name} stream processor: ${definition.processor}`,
           memorySize: 512,
-          timeout: Duration.seconds(60),
+          timeout: Duration.seconds(PROCESSOR_FUNCTION_TIMEOUT_SECONDS),
           environment: {
             ...tableEnvironment(tableNames),
             SENDER_EMAIL: config.senderEmail,
