@@ -46,6 +46,8 @@ export const ROUTES = [
     access: "member",
   },
   { method: "POST", resource: "/messages/upload", area: "messages", access: "member" },
+  // Screens a frontend builds (issue 10): the member directory.
+  { method: "GET", resource: "/members", area: "profile", access: "member" },
 ] as const satisfies readonly RouteDefinition[];
 
 export const API_AREAS = [
@@ -70,9 +72,20 @@ export type TableAccess = "read" | "readWrite";
  * Keep in step with what the area's handler calls.
  */
 export const API_TABLE_ACCESS: Record<ApiArea, Partial<Record<TableName, TableAccess>>> = {
-  profile: { UserProfiles: "readWrite", Comments: "read" },
-  comments: { Comments: "readWrite", UserProfiles: "read" },
-  reactions: { CommentReactions: "readWrite", Comments: "readWrite" },
+  // CommentReactions is read for `viewerHasReacted` on comment lists.
+  profile: { UserProfiles: "readWrite", Comments: "read", CommentReactions: "read" },
+  comments: {
+    Comments: "readWrite",
+    CommentLocators: "readWrite",
+    UserProfiles: "read",
+    CommentReactions: "read",
+  },
+  reactions: {
+    CommentReactions: "readWrite",
+    Comments: "readWrite",
+    CommentLocators: "readWrite",
+    UserProfiles: "read",
+  },
   messages: { Messages: "readWrite", ConversationMembers: "readWrite", UserProfiles: "read" },
 };
 

@@ -1,4 +1,5 @@
-import type { Caller, Profile } from "@hearth/domain";
+import type { Caller, Profile, Repositories } from "@hearth/domain";
+import { commentView, UNNAMED_MEMBER } from "../views.js";
 
 /**
  * The name shown next to what a user writes: their profile's display name, else the name
@@ -7,5 +8,21 @@ import type { Caller, Profile } from "@hearth/domain";
  */
 export function authorName(caller: Caller, profile: Profile | null | undefined): string {
   const candidates = [profile?.displayName, caller.name, caller.email?.split("@")[0]];
-  return candidates.map((name) => name?.trim()).find((name) => !!name) ?? "Family member";
+  return candidates.map((name) => name?.trim()).find((name) => !!name) ?? UNNAMED_MEMBER;
+}
+
+/**
+ * Comment views for `viewerId`, each with `viewerHasReacted`: one batch read of the
+ * viewer's reaction rows for the whole page (none for an empty page).
+ */
+export async function commentViewsFor(
+  reactions: Repositories["reactions"],
+  viewerId: string,
+  comments: readonly Parameters<typeof commentView>[0][],
+) {
+  const reacted = await reactions.reactedTo(
+    viewerId,
+    comments.map((comment) => comment.commentId),
+  );
+  return comments.map((comment) => commentView(comment, reacted.has(comment.commentId)));
 }

@@ -2,7 +2,7 @@ import { LIMITS, sanitizeText } from "@hearth/domain";
 import * as z from "zod";
 import { type AreaRoutes, created, ok } from "../http/route-handler.js";
 import { commentView } from "../views.js";
-import { authorName } from "./authors.js";
+import { authorName, commentViewsFor } from "./authors.js";
 
 // Raw text may carry markup that sanitizing removes; the limits apply to the plain text.
 const rawCommentText = z.string().max(LIMITS.commentText * 8);
@@ -33,7 +33,8 @@ export const commentRoutes: AreaRoutes<"comments"> = {
   "GET /comments/{itemId}": async (request, { repositories }) => {
     const itemId = request.path("itemId");
     const result = await repositories.comments.listByItem(itemId, request.page());
-    return ok({ comments: result.items.map(commentView), nextCursor: result.nextCursor });
+    const comments = await commentViewsFor(repositories.reactions, request.caller.userId, result.items);
+    return ok({ comments, nextCursor: result.nextCursor });
   },
 
   "POST /comments/{itemId}": async (request, { repositories }) => {
@@ -53,7 +54,8 @@ export const commentRoutes: AreaRoutes<"comments"> = {
       commentText: text,
       itemTitle,
     });
-    return created(commentView(comment));
+    // Nobody has reacted to a comment that did not exist a moment ago.
+    return created(commentView(comment, false));
   },
 
   "PUT /comments/{itemId}/{commentId}": async (request, { repositories }) => {
@@ -61,7 +63,8 @@ export const commentRoutes: AreaRoutes<"comments"> = {
     const commentId = request.path("commentId");
     const text = commentText(request.body(editCommentBody).commentText);
     const comment = await repositories.comments.edit(itemId, commentId, request.caller, text);
-    return ok(commentView(comment));
+    const [view] = await commentViewsFor(repositories.reactions, request.caller.userId, [comment]);
+    return ok(view);
   },
 
   "DELETE /comments/{itemId}/{commentId}": async (request, { repositories }) => {
@@ -75,8 +78,8 @@ export const commentRoutes: AreaRoutes<"comments"> = {
 
   "DELETE /admin/comments/{commentId}": async (request, { repositories }) => {
     const commentId = request.path("commentId");
-    const comment = await repositories.comments.findActiveById(commentId);
-    const deleted = await repositories.comments.softDelete(comment.itemId, commentId, request.caller, {
+    const { itemId } = await repositories.comments.locateActive(commentId);
+    const deleted = await repositories.comments.softDelete(itemId, commentId, request.caller, {
       asAdmin: true,
     });
     return ok(deletionResult(deleted));
