@@ -263,8 +263,8 @@ describe("GET /members", () => {
     // The first PUT /profile of a member who only changes their bio.
     await call("PUT", "/profile", { caller: quiet, body: { bio: "Hello" } });
     const names = async () =>
-      ours((await listMembers({ limit: "100" })).body.members).map(
-        (m: { displayName: string }) => m.displayName,
+      ours<{ userId: string; displayName: string }>((await listMembers({ limit: "100" })).body.members).map(
+        (m) => m.displayName,
       );
     expect(await names()).toContain("Quentin");
     await call("PUT", "/profile", { caller: quiet, body: { displayName: "Aardvark" } });
