@@ -29,6 +29,8 @@ export interface AppStackProps extends StackProps {
   tables: Record<TableName, dynamodb.ITable>;
   userPool: cognito.IUserPool;
   userPoolClient: cognito.IUserPoolClient;
+  /** The user pool's sign-in trigger (Auth stack): alarmed here with the other functions. */
+  signInTrigger: lambda.IFunction;
 }
 
 /** The keys of the deployed outputs file; the local stack writes the same keys. */
@@ -186,6 +188,19 @@ export class AppStack extends Stack {
         `${name} was throttled`,
       );
     }
+    const signInPeriod = Duration.minutes(5);
+    this.alarms.atLeast(
+      "auth-sign-in-errors",
+      props.signInTrigger.metricErrors({ period: signInPeriod }),
+      1,
+      "The sign-in trigger failed (timeouts or crashes; it logs and lets DynamoDB errors pass)",
+    );
+    this.alarms.atLeast(
+      "auth-sign-in-throttles",
+      props.signInTrigger.metricThrottles({ period: signInPeriod }),
+      1,
+      "The sign-in trigger was throttled",
+    );
     for (const [name, queue] of Object.entries(this.streamProcessors.deadLetterQueues)) {
       this.alarms.deadLetters(`${name}-dead-letters`, queue, `Stream records of ${name} failed for good`);
     }
