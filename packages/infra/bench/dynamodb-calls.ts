@@ -476,6 +476,11 @@ try {
     const response = await call(measured.method, measured.resource, measured.options);
     const calls = recorded;
     recorded = undefined;
+    if (inFlight !== 0) {
+      throw new Error(
+        `${measured.method} ${measured.resource} (${measured.name}) answered while ${inFlight} DynamoDB call(s) were still in flight`,
+      );
+    }
     const operations = calls.map((c) => c.operation);
     if (response.status !== measured.status) {
       throw new Error(

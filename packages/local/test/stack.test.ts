@@ -3,6 +3,9 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
+  AdminAddUserToGroupCommand,
+  AdminCreateUserCommand,
+  AdminSetUserPasswordCommand,
   CognitoIdentityProviderClient,
   InitiateAuthCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
@@ -119,5 +122,53 @@ describe("the local stack on an already running DynamoDB", () => {
     const read = await demoMemberReadsChristmas(running.outputs);
     expect(read.status).toBe(200);
     expect(read.body.comments).toHaveLength(2);
+  });
+
+  it("runs the user pool's sign-in trigger: a new member is in the directory after signing in", async () => {
+    const outputs = running!.outputs;
+    const cognito = new CognitoIdentityProviderClient({
+      endpoint: outputs.CognitoEndpoint,
+      region: outputs.Region,
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    });
+    try {
+      const email = `newcomer-${randomBytes(3).toString("hex")}@hearth.local`;
+      const password = "Hearth-newcomer-2024";
+      const UserPoolId = outputs.UserPoolId;
+      await cognito.send(
+        new AdminCreateUserCommand({
+          UserPoolId,
+          Username: email,
+          MessageAction: "SUPPRESS",
+          UserAttributes: [
+            { Name: "email", Value: email },
+            { Name: "name", Value: "Newcomer Nell" },
+          ],
+        }),
+      );
+      await cognito.send(
+        new AdminSetUserPasswordCommand({ UserPoolId, Username: email, Password: password, Permanent: true }),
+      );
+      await cognito.send(
+        new AdminAddUserToGroupCommand({ UserPoolId, Username: email, GroupName: "ApprovedUsers" }),
+      );
+      const auth = await cognito.send(
+        new InitiateAuthCommand({
+          AuthFlow: "USER_PASSWORD_AUTH",
+          ClientId: outputs.UserPoolClientId,
+          AuthParameters: { USERNAME: email, PASSWORD: password },
+        }),
+      );
+      const response = await fetch(`${outputs.ApiUrl}members?limit=100`, {
+        headers: { Authorization: `Bearer ${auth.AuthenticationResult!.IdToken!}` },
+      });
+      expect(response.status).toBe(200);
+      const { members } = (await response.json()) as { members: { displayName: string }[] };
+      expect(members.map((member) => member.displayName)).toEqual(
+        expect.arrayContaining(["Newcomer Nell", DEMO_USERS.admin.name, DEMO_USERS.member.name]),
+      );
+    } finally {
+      cognito.destroy();
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { LIMITS, sanitizeText } from "@hearth/domain";
+import { firstFailureOf, LIMITS, sanitizeText } from "@hearth/domain";
 import * as z from "zod";
 import { type AreaRoutes, created, ok } from "../http/route-handler.js";
 import { commentView } from "../views.js";
@@ -62,9 +62,13 @@ export const commentRoutes: AreaRoutes<"comments"> = {
     const itemId = request.path("itemId");
     const commentId = request.path("commentId");
     const text = commentText(request.body(editCommentBody).commentText);
-    const comment = await repositories.comments.edit(itemId, commentId, request.caller, text);
-    const [view] = await commentViewsFor(repositories.reactions, request.caller.userId, [comment]);
-    return ok(view);
+    const { caller } = request;
+    // Whether the caller liked it does not depend on the edit: both in one round trip.
+    const [comment, reacted] = await firstFailureOf([
+      repositories.comments.edit(itemId, commentId, caller, text),
+      repositories.reactions.reactedTo(caller.userId, [commentId]),
+    ]);
+    return ok(commentView(comment, reacted.has(commentId)));
   },
 
   "DELETE /comments/{itemId}/{commentId}": async (request, { repositories }) => {

@@ -1,5 +1,6 @@
 import {
   canViewProfile,
+  firstFailureOf,
   isAdmin,
   LIMITS,
   type Profile,
@@ -8,7 +9,7 @@ import {
 } from "@hearth/domain";
 import * as z from "zod";
 import { forbidden, notFound } from "../http/errors.js";
-import { type AreaRoutes, firstFailureOf, ok } from "../http/route-handler.js";
+import { type AreaRoutes, ok } from "../http/route-handler.js";
 import { memberView, profileView } from "../views.js";
 import { authorName, commentViewsFor } from "./authors.js";
 

@@ -1,4 +1,5 @@
-import { type AreaRoutes, firstFailureOf, ok } from "../http/route-handler.js";
+import { firstFailureOf } from "@hearth/domain";
+import { type AreaRoutes, ok } from "../http/route-handler.js";
 import { reactionView } from "../views.js";
 
 export const reactionRoutes: AreaRoutes<"reactions"> = {

@@ -1,5 +1,6 @@
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { batchGetAll } from "../dynamo/batch.js";
+import { firstFailureOf } from "../dynamo/parallel.js";
 import { type Page, type PageRequest, queryPage } from "../dynamo/query.js";
 import { type TransactItem, transactWrite } from "../dynamo/transactions.js";
 import type { Reaction } from "../entities.js";
@@ -57,7 +58,7 @@ export class ReactionsRepository extends Repository {
   async toggle(commentId: string, userId: string): Promise<ToggleResult> {
     const key = { commentId, userId };
     for (let attempt = 0; attempt < 5; attempt++) {
-      const [locator, existing] = await Promise.all([
+      const [locator, existing] = await firstFailureOf([
         this.comments.locateActive(commentId),
         this.get(commentId, userId, true),
       ]);
