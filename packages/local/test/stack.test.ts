@@ -3,9 +3,6 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  AdminAddUserToGroupCommand,
-  AdminCreateUserCommand,
-  AdminSetUserPasswordCommand,
   CognitoIdentityProviderClient,
   InitiateAuthCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
@@ -15,6 +12,7 @@ import { afterAll, describe, expect, inject, it } from "vitest";
 import { configFromEnv, type LocalStackConfig } from "../src/config.js";
 import { readOutputs, type StackOutputs } from "../src/outputs.js";
 import { assertPortFree } from "../src/ports.js";
+import { createUser } from "../src/provision.js";
 import { DEMO_USERS } from "../src/seed.js";
 import { type RunningStack, startLocalStack } from "../src/stack.js";
 
@@ -134,24 +132,12 @@ describe("the local stack on an already running DynamoDB", () => {
     try {
       const email = `newcomer-${randomBytes(3).toString("hex")}@hearth.local`;
       const password = "Hearth-newcomer-2024";
-      const UserPoolId = outputs.UserPoolId;
-      await cognito.send(
-        new AdminCreateUserCommand({
-          UserPoolId,
-          Username: email,
-          MessageAction: "SUPPRESS",
-          UserAttributes: [
-            { Name: "email", Value: email },
-            { Name: "name", Value: "Newcomer Nell" },
-          ],
-        }),
-      );
-      await cognito.send(
-        new AdminSetUserPasswordCommand({ UserPoolId, Username: email, Password: password, Permanent: true }),
-      );
-      await cognito.send(
-        new AdminAddUserToGroupCommand({ UserPoolId, Username: email, GroupName: "ApprovedUsers" }),
-      );
+      await createUser(cognito, outputs.UserPoolId, {
+        email,
+        password,
+        name: "Newcomer Nell",
+        groups: ["ApprovedUsers"],
+      });
       const auth = await cognito.send(
         new InitiateAuthCommand({
           AuthFlow: "USER_PASSWORD_AUTH",
