@@ -9,6 +9,7 @@ import {
   commentPageSchema,
   commentViewSchema,
   conversationPageSchema,
+  memberPageSchema,
   messagePageSchema,
   messageViewSchema,
   ownProfileViewSchema,
@@ -182,6 +183,14 @@ export const ROUTE_CONTRACTS = {
     paginated: true,
     success: { status: 200, description: "One page of reactions", schema: reactionPageSchema },
     errors: [404],
+  },
+  "GET /members": {
+    operationId: "listMembers",
+    summary: "The member directory, by name",
+    description:
+      "Every member who has signed in at least once, sorted by display name (case-insensitive); private profiles show name and photo only.",
+    paginated: true,
+    success: { status: 200, description: "One page of members", schema: memberPageSchema },
   },
   "GET /messages/conversations": {
     operationId: "listConversations",

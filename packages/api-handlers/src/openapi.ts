@@ -17,6 +17,8 @@ import {
   commentViewSchema,
   conversationPageSchema,
   conversationViewSchema,
+  memberPageSchema,
+  memberViewSchema,
   messagePageSchema,
   messageViewSchema,
   ownProfileViewSchema,
@@ -54,6 +56,8 @@ const NAMED_RESPONSE_SCHEMAS: Record<string, z.ZodType> = {
   MessagePage: messagePageSchema,
   Conversation: conversationViewSchema,
   ConversationPage: conversationPageSchema,
+  Member: memberViewSchema,
+  MemberPage: memberPageSchema,
 };
 
 const capitalized = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);

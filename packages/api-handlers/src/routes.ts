@@ -65,6 +65,8 @@ export const ROUTES = [
     access: "member",
   },
   { method: "POST", resource: "/messages/upload", area: "messages", access: "member", requestBody: true },
+  // Screens a frontend builds (issue 10): the member directory.
+  { method: "GET", resource: "/members", area: "profile", access: "member" },
 ] as const satisfies readonly RouteDefinition[];
 
 export const API_AREAS = [
@@ -96,10 +98,23 @@ export type TableAccess = "read" | "readWrite";
  * Keep in step with what the area's handler calls.
  */
 export const API_TABLE_ACCESS: Record<ApiArea, Partial<Record<TableName, TableAccess>>> = {
-  profile: { UserProfiles: "readWrite", Comments: "read" },
+  // CommentReactions is read for `viewerHasReacted` on comment lists.
+  profile: { UserProfiles: "readWrite", Comments: "read", CommentReactions: "read" },
   // Areas with POST routes store idempotent responses (Powertools puts, updates and deletes them).
-  comments: { Comments: "readWrite", UserProfiles: "read", IdempotencyRecords: "readWrite" },
-  reactions: { CommentReactions: "readWrite", Comments: "readWrite", IdempotencyRecords: "readWrite" },
+  comments: {
+    Comments: "readWrite",
+    CommentLocators: "readWrite",
+    UserProfiles: "read",
+    CommentReactions: "read",
+    IdempotencyRecords: "readWrite",
+  },
+  reactions: {
+    CommentReactions: "readWrite",
+    Comments: "readWrite",
+    CommentLocators: "readWrite",
+    UserProfiles: "read",
+    IdempotencyRecords: "readWrite",
+  },
   messages: {
     Messages: "readWrite",
     ConversationMembers: "readWrite",

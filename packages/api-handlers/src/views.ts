@@ -16,6 +16,9 @@ import {
 } from "@hearth/domain";
 import * as z from "zod";
 
+/** The name shown for someone whose profile has none. */
+export const UNNAMED_MEMBER = "Family member";
+
 /**
  * The JSON shapes the API returns. Each picks its fields explicitly, so nothing stored for
  * internal use (deletion markers, notification bookkeeping) ever leaks into a response.
@@ -63,7 +66,7 @@ export function profileView(
     userId: profile.userId,
     displayName: profile.displayName,
     bio: profile.bio,
-    profilePhotoUrl: profile.profilePhotoUrl,
+    profilePhotoUrl: photoUrlOf(profile),
     isProfilePrivate: profile.isProfilePrivate,
     commentCount: profile.commentCount,
     lastActive: profile.lastActive,
@@ -80,6 +83,14 @@ export function profileView(
 
 /** `GET /profile/{userId}`: the owner and admins get the private fields too. */
 export const anyProfileViewSchema = z.union([ownProfileViewSchema, profileViewSchema]);
+
+/**
+ * Every profile photo a view shows goes through here: today the stored external https URL
+ * (or null). One place, so a stored photo key can become a presigned GET for all views at once.
+ */
+export function photoUrlOf(profileLike: { profilePhotoUrl?: string | null | undefined }): string | null {
+  return profileLike.profilePhotoUrl ?? null;
+}
 
 export const commentViewSchema = commentSchema
   .pick({
@@ -99,15 +110,17 @@ export const commentViewSchema = commentSchema
   .extend({
     /** What `If-Match` on an edit names, so an edit cannot overwrite one the client has not seen. */
     version: z.number().int().min(1),
+    viewerHasReacted: z.boolean().describe("Whether the caller has liked this comment"),
   });
 
-export function commentView(comment: Comment): z.infer<typeof commentViewSchema> {
+/** `viewerHasReacted`: whether the caller has liked this comment. */
+export function commentView(comment: Comment, viewerHasReacted: boolean): z.infer<typeof commentViewSchema> {
   return {
     itemId: comment.itemId,
     commentId: comment.commentId,
     userId: comment.userId,
     userName: comment.userName,
-    userPhotoUrl: comment.userPhotoUrl ?? null,
+    userPhotoUrl: photoUrlOf({ profilePhotoUrl: comment.userPhotoUrl }),
     commentText: comment.commentText,
     itemTitle: comment.itemTitle ?? null,
     createdAt: comment.createdAt,
@@ -116,6 +129,7 @@ export function commentView(comment: Comment): z.infer<typeof commentViewSchema>
     editHistory: (comment.editHistory ?? []).map((entry) => ({ text: entry.text, editedAt: entry.editedAt })),
     reactionCount: comment.reactionCount ?? 0,
     version: commentVersion(comment),
+    viewerHasReacted,
   };
 }
 
@@ -128,11 +142,42 @@ export const commentDeletionSchema = z.object({
   deletedAt: timestamp.optional(),
 });
 
-export const reactionViewSchema = reactionSchema.pick({ userId: true, createdAt: true });
+/** A member as other members see them anywhere: name and photo. */
+const memberFields = {
+  displayName: z.string(),
+  profilePhotoUrl: z.string().nullable(),
+};
 
-export function reactionView(reaction: Reaction): z.infer<typeof reactionViewSchema> {
-  return { userId: reaction.userId, createdAt: reaction.createdAt };
+export const reactionViewSchema = reactionSchema.pick({ userId: true, createdAt: true }).extend(memberFields);
+
+/** Someone who reacted, with their current name and photo (a reactor without a profile shows a generic name). */
+export function reactionView(
+  reaction: Reaction,
+  reactor: Profile | undefined,
+): z.infer<typeof reactionViewSchema> {
+  return {
+    userId: reaction.userId,
+    displayName: reactor?.displayName || UNNAMED_MEMBER,
+    profilePhotoUrl: reactor ? photoUrlOf(reactor) : null,
+    createdAt: reaction.createdAt,
+  };
 }
+
+export const memberViewSchema = z.object({ userId: z.string(), ...memberFields });
+
+/**
+ * A directory entry: name and photo only, so a private profile shows no more than a
+ * comment by its owner would.
+ */
+export function memberView(profile: Profile): z.infer<typeof memberViewSchema> {
+  return {
+    userId: profile.userId,
+    displayName: profile.displayName || UNNAMED_MEMBER,
+    profilePhotoUrl: photoUrlOf(profile),
+  };
+}
+
+export const memberPageSchema = z.object({ members: z.array(memberViewSchema), nextCursor });
 
 export const reactionPageSchema = z.object({ reactions: z.array(reactionViewSchema), nextCursor });
 

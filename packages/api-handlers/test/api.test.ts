@@ -31,6 +31,7 @@ const LIST_RESOURCES: readonly string[] = [
   "/reactions/{commentId}",
   "/messages/conversations",
   "/messages/conversations/{conversationId}",
+  "/members",
 ];
 const LIST_ROUTES = ROUTES.filter(
   (route) => route.method === "GET" && LIST_RESOURCES.includes(route.resource),
@@ -45,7 +46,7 @@ describe("the route table", () => {
         else expect(handler).toBeUndefined();
       }
     }
-    expect(ROUTES).toHaveLength(16);
+    expect(ROUTES).toHaveLength(17);
   });
 
   it("names an existing entry module for every area", async () => {

@@ -69,6 +69,7 @@ describe("POST /comments/{itemId}", () => {
       editHistory: [],
       reactionCount: 0,
       version: 1,
+      viewerHasReacted: false,
     });
     const stored = await api().db.repositories.comments.get(ITEM, response.body.commentId);
     expect(stored?.itemId).toBe("/2015/christmas");
@@ -166,6 +167,56 @@ describe("GET /comments/{itemId}", () => {
     const response = await api().call("GET", "/comments/{itemId}", { pathParameters: { itemId: "/quiet" } });
     expect(response.status).toBe(200);
     expect(response.body).toEqual({ comments: [], nextCursor: null });
+  });
+});
+
+describe("viewerHasReacted on comments", () => {
+  const like = (commentId: string, caller: TestUser) =>
+    api().call("POST", "/reactions/{commentId}", { caller, pathParameters: { commentId } });
+
+  it("tells each caller whether they liked each comment, in lists, a user's history and edits", async () => {
+    const { call } = api();
+    const itemId = "/viewer-state";
+    await saveProfile(call, users.alice);
+    const first = await postComment(itemId, "first");
+    const second = await postComment(itemId, "second");
+    await like(first.commentId, users.bob);
+    await like(second.commentId, users.alice);
+    const stateOf = (comments: { commentId: string; viewerHasReacted: boolean }[]) =>
+      comments.map((comment) => [comment.commentId, comment.viewerHasReacted]);
+
+    const asBob = await call("GET", "/comments/{itemId}", { caller: users.bob, pathParameters: { itemId } });
+    expect(stateOf(asBob.body.comments)).toEqual([
+      [first.commentId, true],
+      [second.commentId, false],
+    ]);
+    const asAlice = await call("GET", "/comments/{itemId}", {
+      caller: users.alice,
+      pathParameters: { itemId },
+    });
+    expect(stateOf(asAlice.body.comments)).toEqual([
+      [first.commentId, false],
+      [second.commentId, true],
+    ]);
+    const history = await call("GET", "/profile/{userId}/comments", {
+      caller: users.bob,
+      pathParameters: { userId: users.alice.userId },
+      query: { limit: "2" },
+    });
+    expect(stateOf(history.body.comments)).toEqual([
+      [second.commentId, false],
+      [first.commentId, true],
+    ]);
+    const edited = await editComment(itemId, second.commentId, "second, edited");
+    expect(edited.body).toMatchObject({ commentText: "second, edited", viewerHasReacted: true });
+
+    // Unliking shows at once.
+    await like(first.commentId, users.bob);
+    const after = await call("GET", "/comments/{itemId}", { caller: users.bob, pathParameters: { itemId } });
+    expect(stateOf(after.body.comments)).toEqual([
+      [first.commentId, false],
+      [second.commentId, false],
+    ]);
   });
 });
 

@@ -215,3 +215,87 @@ describe("GET /profile/{userId}/comments", () => {
     expect(response.status).toBe(404);
   });
 });
+
+describe("GET /members", () => {
+  // Another file's tables: this describe's members are the only ones with this prefix.
+  const member = (id: string, name?: string): TestUser => ({
+    userId: `user-dir-${id}`,
+    email: `${id}@example.org`,
+    groups: ["ApprovedUsers"],
+    ...(name ? { name } : {}),
+  });
+  const listMembers = (query: Record<string, string> = {}, caller: TestUser = users.alice) =>
+    api().call("GET", "/members", { caller, query });
+  const ours = <T extends { userId: string }>(members: T[]) =>
+    members.filter((m) => m.userId.startsWith("user-dir-"));
+
+  it("lists members by name regardless of case, with name and photo only, private ones included", async () => {
+    const { call, db } = api();
+    await saveProfile(call, member("zoe"), { displayName: "zoe" });
+    await saveProfile(call, member("adam"), {
+      displayName: "Adam",
+      profilePhotoUrl: "https://photos.example.org/adam.jpg",
+    });
+    await saveProfile(call, member("beth"), { displayName: "beth", isProfilePrivate: true, bio: "hidden" });
+    // Signed in once but not a member (no group): has a profile, is not listed.
+    await db.repositories.profiles.ensureOnSignIn("user-dir-outsider", {
+      displayName: "Aaron",
+      isMember: false,
+    });
+
+    const response = await listMembers({ limit: "100" });
+    expect(response.status).toBe(200);
+    expect(ours(response.body.members)).toEqual([
+      {
+        userId: "user-dir-adam",
+        displayName: "Adam",
+        profilePhotoUrl: "https://photos.example.org/adam.jpg",
+      },
+      { userId: "user-dir-beth", displayName: "beth", profilePhotoUrl: null },
+      { userId: "user-dir-zoe", displayName: "zoe", profilePhotoUrl: null },
+    ]);
+    expect(response.body.nextCursor).toBeNull();
+  });
+
+  it("lists a member who never saved a profile under their token's name, and follows renames", async () => {
+    const { call } = api();
+    const quiet = member("quiet", "Quentin");
+    // The first PUT /profile of a member who only changes their bio.
+    await call("PUT", "/profile", { caller: quiet, body: { bio: "Hello" } });
+    const names = async () =>
+      ours<{ userId: string; displayName: string }>((await listMembers({ limit: "100" })).body.members).map(
+        (m) => m.displayName,
+      );
+    expect(await names()).toContain("Quentin");
+    await call("PUT", "/profile", { caller: quiet, body: { displayName: "Aardvark" } });
+    const after = await names();
+    expect(after[0]).toBe("Aardvark");
+    expect(after).not.toContain("Quentin");
+  });
+
+  it("pages with a cursor and refuses a bad limit or a cursor of another list with 400", async () => {
+    const { call } = api();
+    for (const id of ["p1", "p2", "p3"]) await saveProfile(call, member(id), { displayName: `Pager ${id}` });
+    const first = await listMembers({ limit: "2" });
+    expect(first.body.members).toHaveLength(2);
+    const second = await listMembers({ limit: "2", cursor: first.body.nextCursor });
+    expect(second.status).toBe(200);
+    expect(second.body.members[0].userId).not.toBe(first.body.members[1].userId);
+
+    expect((await listMembers({ limit: "0" })).status).toBe(400);
+    expect((await listMembers({ limit: "x" })).status).toBe(400);
+    expect((await listMembers({ cursor: "tampered" })).status).toBe(400);
+    for (const text of ["one", "two"]) {
+      await call("POST", "/comments/{itemId}", {
+        pathParameters: { itemId: "/dir-cursor" },
+        body: { commentText: text },
+      });
+    }
+    const commentsPage = await call("GET", "/comments/{itemId}", {
+      pathParameters: { itemId: "/dir-cursor" },
+      query: { limit: "1" },
+    });
+    expect(commentsPage.body.nextCursor).toEqual(expect.any(String));
+    expect((await listMembers({ cursor: commentsPage.body.nextCursor })).status).toBe(400);
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { collectPages, type TestUser, users, useTestApi } from "./helpers.js";
+import { collectPages, saveProfile, type TestUser, users, useTestApi } from "./helpers.js";
 
 const api = useTestApi("reactions");
 
@@ -70,8 +70,18 @@ describe("GET /reactions/{commentId}", () => {
     const first = await list(commentId, { limit: "2" });
     expect(first.status).toBe(200);
     expect(first.body.reactions).toEqual([
-      { userId: "user-reactor-0", createdAt: expect.any(String) },
-      { userId: "user-reactor-1", createdAt: expect.any(String) },
+      {
+        userId: "user-reactor-0",
+        displayName: "Family member",
+        profilePhotoUrl: null,
+        createdAt: expect.any(String),
+      },
+      {
+        userId: "user-reactor-1",
+        displayName: "Family member",
+        profilePhotoUrl: null,
+        createdAt: expect.any(String),
+      },
     ]);
     const { items, pages } = await collectPages<{ userId: string }>(
       api().call,
@@ -82,6 +92,45 @@ describe("GET /reactions/{commentId}", () => {
     );
     expect(items.map((r) => r.userId)).toEqual(reactors.map((r) => r.userId));
     expect(pages).toBe(3);
+  });
+
+  it("names each reactor with their profile's name and photo, private profiles included", async () => {
+    const { call } = api();
+    const commentId = await postComment("/named-reactions");
+    const rose = { ...users.bob, userId: "user-rose" };
+    const sam = { ...users.bob, userId: "user-sam" };
+    await saveProfile(call, rose, {
+      displayName: "Rose",
+      profilePhotoUrl: "https://photos.example.org/rose.jpg",
+    });
+    await saveProfile(call, sam, { displayName: "Sam", isProfilePrivate: true, bio: "secret" });
+    await toggle(commentId, rose);
+    await toggle(commentId, sam);
+    const response = await list(commentId);
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({
+      reactions: [
+        {
+          userId: "user-rose",
+          displayName: "Rose",
+          profilePhotoUrl: "https://photos.example.org/rose.jpg",
+          createdAt: expect.any(String),
+        },
+        { userId: "user-sam", displayName: "Sam", profilePhotoUrl: null, createdAt: expect.any(String) },
+      ],
+      nextCursor: null,
+    });
+  });
+
+  it("answers 404 for a deleted comment, even with a bad cursor", async () => {
+    const commentId = await postComment("/deleted-list");
+    await toggle(commentId);
+    await api().call("DELETE", "/comments/{itemId}/{commentId}", {
+      pathParameters: { itemId: "/deleted-list", commentId },
+    });
+    expect((await list(commentId)).status).toBe(404);
+    expect((await list(commentId, { cursor: "not-a-cursor" })).status).toBe(404);
+    expect((await list(MISSING_COMMENT, { limit: "0" })).status).toBe(400);
   });
 
   it("answers 404 for a missing comment and 400 for a cursor of another comment", async () => {

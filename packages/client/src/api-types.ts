@@ -217,6 +217,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The member directory, by name
+         * @description Every member who has signed in at least once, sorted by display name (case-insensitive); private profiles show name and photo only.
+         */
+        get: operations["listMembers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -311,6 +331,8 @@ export interface components {
             }[];
             reactionCount: number;
             version: number;
+            /** @description Whether the caller has liked this comment */
+            viewerHasReacted: boolean;
         };
         CommentPage: {
             comments: components["schemas"]["Comment"][];
@@ -321,6 +343,8 @@ export interface components {
             userId: string;
             /** Format: date-time */
             createdAt: string;
+            displayName: string;
+            profilePhotoUrl: string | null;
         };
         ReactionPage: {
             reactions: components["schemas"]["Reaction"][];
@@ -364,6 +388,16 @@ export interface components {
         };
         ConversationPage: {
             conversations: components["schemas"]["Conversation"][];
+            /** @description Pass as `cursor` to get the next page; null on the last */
+            nextCursor: string | null;
+        };
+        Member: {
+            userId: string;
+            displayName: string;
+            profilePhotoUrl: string | null;
+        };
+        MemberPage: {
+            members: components["schemas"]["Member"][];
             /** @description Pass as `cursor` to get the next page; null on the last */
             nextCursor: string | null;
         };
@@ -1280,6 +1314,39 @@ export interface operations {
             413: components["responses"]["Error413"];
             415: components["responses"]["Error415"];
             422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            500: components["responses"]["Error500"];
+            502: components["responses"]["Error502"];
+            503: components["responses"]["Error503"];
+            504: components["responses"]["Error504"];
+        };
+    };
+    listMembers: {
+        parameters: {
+            query?: {
+                /** @description Page size */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page of the same list */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of members */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberPage"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
             429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
             502: components["responses"]["Error502"];

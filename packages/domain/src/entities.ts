@@ -36,6 +36,8 @@ export const profileSchema = z.object({
   profilePhotoUrl: z.string().nullable(),
   isProfilePrivate: z.boolean(),
   notificationPreferences: notificationPreferencesSchema,
+  /** Set while the person is a member (ApprovedUsers or Admins); the directory lists only these. */
+  membership: z.literal("member").optional(),
   commentCount: z.number().int(),
   lastActive: isoDate.nullable(),
   createdAt: isoDate,

@@ -2,6 +2,7 @@ export * from "./dynamo/batch.js";
 export * from "./dynamo/client.js";
 export * from "./dynamo/cursor.js";
 export * from "./dynamo/item-size.js";
+export * from "./dynamo/parallel.js";
 export * from "./dynamo/query.js";
 export * from "./dynamo/retry.js";
 export * from "./dynamo/transactions.js";

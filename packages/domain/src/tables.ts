@@ -44,6 +44,7 @@ export type TableName =
   | "UserProfiles"
   | "Comments"
   | "CommentReactions"
+  | "CommentLocators"
   | "Messages"
   | "ConversationMembers"
   | "IdempotencyRecords";
@@ -55,6 +56,14 @@ export const TABLE_SPECS = [
     partitionKey: { name: "userId", type: "S" },
     globalSecondaryIndexes: [
       { indexName: "EmailIndex", partitionKey: { name: "email", type: "S" }, projection: { type: "ALL" } },
+      {
+        // The member directory: sparse, only profiles whose `membership` is set are in it, so a
+        // person can have a profile without being listed (e.g. someone not approved yet).
+        indexName: "MemberDirectoryIndex",
+        partitionKey: { name: "membership", type: "S" },
+        sortKey: { name: "directoryName", type: "S" },
+        projection: { type: "ALL" },
+      },
     ],
   },
   {
@@ -69,11 +78,6 @@ export const TABLE_SPECS = [
         sortKey: { name: "createdAt", type: "S" },
         projection: { type: "ALL" },
       },
-      {
-        indexName: "CommentIdIndex",
-        partitionKey: { name: "commentId", type: "S" },
-        projection: { type: "KEYS_ONLY" },
-      },
     ],
     stream: "NEW_AND_OLD_IMAGES",
   },
@@ -83,6 +87,15 @@ export const TABLE_SPECS = [
     partitionKey: { name: "commentId", type: "S" },
     sortKey: { name: "userId", type: "S" },
     stream: "NEW_AND_OLD_IMAGES",
+  },
+  {
+    // Where a comment lives (its itemId) by commentId alone, written in the same transaction
+    // as the comment, so a strongly consistent GetItem finds a comment the moment it exists
+    // (a GSI would be eventually consistent). Also holds a copy of the comment's reaction
+    // count and deletion time, kept in step in the same transactions.
+    name: "CommentLocators",
+    envVar: "COMMENT_LOCATORS_TABLE",
+    partitionKey: { name: "commentId", type: "S" },
   },
   {
     name: "Messages",

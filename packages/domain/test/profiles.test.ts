@@ -1,4 +1,6 @@
+import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
+import { directoryNameOf } from "../src/repositories/index.js";
 import { useTestDatabase } from "./helpers.js";
 
 const db = useTestDatabase("profiles");
@@ -71,5 +73,79 @@ describe("ProfilesRepository", () => {
     expect(await profiles.claimNotificationSlot("dan", "comment", afterWindow, 900)).toBe(true);
     // No saved profile, nobody to email.
     expect(await profiles.claimNotificationSlot("ghost", "comment", now, 900)).toBe(false);
+  });
+
+  it("creates a profile at the first sign-in and never overwrites one that exists", async () => {
+    const { profiles } = db().repositories;
+    const first = await profiles.ensureOnSignIn("sig", {
+      email: "Sig@Example.org",
+      displayName: "Sigrid",
+      isMember: true,
+    });
+    expect(first).toMatchObject({
+      userId: "sig",
+      email: "sig@example.org",
+      displayName: "Sigrid",
+      bio: "",
+      membership: "member",
+      commentCount: 0,
+    });
+    await profiles.upsert("sig", { displayName: "Siggy", bio: "Keeps the letters" });
+    const again = await profiles.ensureOnSignIn("sig", { displayName: "Sigrid", isMember: true });
+    expect(again).toMatchObject({
+      displayName: "Siggy",
+      bio: "Keeps the letters",
+      createdAt: first.createdAt,
+    });
+  });
+
+  it("lists members only, by name regardless of case, a page per Query, following renames", async () => {
+    const { profiles } = db().repositories;
+    // Other tests of this file add members too: look at these users only.
+    const mine = (page: { items: { userId: string }[] }) =>
+      page.items.map((p) => p.userId).filter((id) => id.startsWith("dir-"));
+    await profiles.ensureOnSignIn("dir-zed", { displayName: "zed", isMember: true });
+    await profiles.ensureOnSignIn("dir-amy", { displayName: "Amy", isMember: true });
+    await profiles.ensureOnSignIn("dir-bea", { displayName: "bea", isMember: true });
+    await profiles.ensureOnSignIn("dir-amy2", { displayName: "Amy B", isMember: true });
+    await profiles.ensureOnSignIn("dir-outsider", { displayName: "Aaron", isMember: false });
+    await profiles.upsert("dir-private", { displayName: "Cy", isProfilePrivate: true }, { isMember: true });
+    const all = await profiles.listMembers({ limit: 100 });
+    expect(mine(all)).toEqual(["dir-amy", "dir-amy2", "dir-bea", "dir-private", "dir-zed"]);
+
+    const firstPage = await profiles.listMembers({ limit: 2 });
+    const secondPage = await profiles.listMembers({ limit: 2, cursor: firstPage.nextCursor });
+    expect(firstPage.items).toHaveLength(2);
+    expect(secondPage.items[0]?.userId).not.toBe(firstPage.items[1]?.userId);
+
+    // A rename moves the person in the same update; losing membership takes them out.
+    await profiles.upsert("dir-zed", { displayName: "Abe" });
+    await profiles.ensureOnSignIn("dir-bea", { displayName: "bea", isMember: false });
+    expect(mine(await profiles.listMembers({ limit: 100 }))).toEqual([
+      "dir-zed",
+      "dir-amy",
+      "dir-amy2",
+      "dir-private",
+    ]);
+    // The profile of someone who is no longer a member stays as it was.
+    expect(await profiles.get("dir-bea")).toMatchObject({ displayName: "bea" });
+  });
+
+  it("gives a profile saved before the directory existed its directory entry", async () => {
+    const { doc, tables, repositories } = db();
+    await doc.send(
+      new PutCommand({
+        TableName: tables.UserProfiles,
+        Item: { userId: "dir-old", displayName: "Olga", createdAt: "2024-01-01T00:00:00.000Z" },
+      }),
+    );
+    await repositories.profiles.ensureOnSignIn("dir-old", { displayName: "olga.k", isMember: true });
+    const stored = await doc.send(
+      new GetCommand({ TableName: tables.UserProfiles, Key: { userId: "dir-old" } }),
+    );
+    expect(stored.Item).toMatchObject({
+      displayName: "Olga",
+      directoryName: directoryNameOf("Olga", "dir-old"),
+    });
   });
 });

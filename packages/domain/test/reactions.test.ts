@@ -1,6 +1,8 @@
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
+import { createDocumentClient } from "../src/dynamo/client.js";
 import { NotFoundError } from "../src/errors.js";
+import { createRepositories } from "../src/repositories/index.js";
 import { member, useTestDatabase } from "./helpers.js";
 
 const db = useTestDatabase("reactions");
@@ -67,6 +69,69 @@ describe("ReactionsRepository", () => {
     await comments.softDelete(comment.itemId, comment.commentId, member("author"), { asAdmin: false });
     await expect(reactions.toggle(comment.commentId, "ann")).rejects.toBeInstanceOf(NotFoundError);
     expect(await reactionRows(comment.commentId)).toBe(0);
+  });
+
+  it("likes a comment the moment it exists in two round trips, never through an index", async () => {
+    const { tables, cursors } = db();
+    // A client of its own that records what each call is and how many are in flight at once.
+    const doc = createDocumentClient({ stage: "test", endpoint: inject("dynamoEndpoint") });
+    const calls: { command: string; index?: string; consistent?: boolean; roundTrip: number }[] = [];
+    let inFlight = 0;
+    let roundTrip = 0;
+    doc.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (inFlight++ === 0) roundTrip++;
+        const input = args.input as { IndexName?: string; ConsistentRead?: boolean };
+        calls.push({
+          command: String(context.commandName),
+          ...(input.IndexName ? { index: input.IndexName } : {}),
+          ...(input.ConsistentRead !== undefined ? { consistent: input.ConsistentRead } : {}),
+          roundTrip,
+        });
+        try {
+          return await next(args);
+        } finally {
+          inFlight--;
+        }
+      },
+      { step: "initialize", name: "recordCalls" },
+    );
+    const repositories = createRepositories({ doc, tables, cursors });
+    const comment = await repositories.comments.create({
+      itemId: "/fresh",
+      userId: "author",
+      userName: "Author",
+      userPhotoUrl: null,
+      commentText: "Just written",
+      itemTitle: null,
+    });
+    calls.length = 0;
+    roundTrip = 0;
+    expect(await repositories.reactions.toggle(comment.commentId, "ann")).toEqual({
+      liked: true,
+      reactionCount: 1,
+    });
+    expect(calls).toEqual([
+      { command: "GetItemCommand", consistent: true, roundTrip: 1 },
+      { command: "GetItemCommand", consistent: true, roundTrip: 1 },
+      { command: "TransactWriteItemsCommand", roundTrip: 2 },
+    ]);
+    doc.destroy();
+  });
+
+  it("tells which comments of a page a user reacted to, in one batch read", async () => {
+    const { reactions } = db().repositories;
+    const [one, two, three] = [
+      await aComment("/viewer"),
+      await aComment("/viewer"),
+      await aComment("/viewer"),
+    ];
+    await reactions.toggle(one.commentId, "viewer");
+    await reactions.toggle(three.commentId, "viewer");
+    await reactions.toggle(two.commentId, "someone-else");
+    const reacted = await reactions.reactedTo("viewer", [one.commentId, two.commentId, three.commentId]);
+    expect([...reacted].sort()).toEqual([one.commentId, three.commentId].sort());
+    expect(await reactions.reactedTo("viewer", [])).toEqual(new Set());
   });
 
   it("pages through who reacted", async () => {

@@ -29,7 +29,6 @@ describe("table specs", () => {
     ]);
     expect(comments.GlobalSecondaryIndexes?.map((i) => [i.IndexName, i.Projection?.ProjectionType])).toEqual([
       ["UserCommentsIndex", "ALL"],
-      ["CommentIdIndex", "KEYS_ONLY"],
     ]);
     expect(comments.StreamSpecification).toEqual({
       StreamEnabled: true,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { CursorCodec } from "../src/dynamo/cursor.js";
 import { assertItemFits, itemSizeBytes, MAX_ITEM_BYTES } from "../src/dynamo/item-size.js";
+import { firstFailureOf } from "../src/dynamo/parallel.js";
 import { isExpired, toEpochSeconds, ttlAfter } from "../src/dynamo/ttl.js";
 import { buildUpdateExpression } from "../src/dynamo/update-expression.js";
 import { InvalidInputError, ItemTooLargeError } from "../src/errors.js";
@@ -85,5 +86,23 @@ describe("cursor codec", () => {
     expect(() =>
       new CursorCodec("a-secret-of-sufficient-length-2").decode("scope-a", cursor, ["itemId", "commentId"]),
     ).toThrow(InvalidInputError);
+  });
+});
+
+describe("firstFailureOf", () => {
+  it("waits for every call and throws the failure of the first in the list, whatever failed first", async () => {
+    const late = new Promise<never>((_, reject) => setTimeout(() => reject(new Error("first, late")), 20));
+    const early = Promise.reject(new Error("second, early"));
+    let finished = false;
+    const slow = new Promise<number>((resolve) =>
+      setTimeout(() => {
+        finished = true;
+        resolve(1);
+      }, 40),
+    );
+    await expect(firstFailureOf([late, early, slow])).rejects.toThrow("first, late");
+    // Nothing is left running behind the answer.
+    expect(finished).toBe(true);
+    expect(await firstFailureOf([Promise.resolve("a"), Promise.resolve(2)])).toEqual(["a", 2]);
   });
 });

@@ -111,18 +111,40 @@ const endpoint = process.env.DYNAMODB_ENDPOINT || started!.endpoint;
 const client = localClient(endpoint);
 const prefix = `bench-${randomBytes(3).toString("hex")}-`;
 
-/** Every DynamoDB operation sent while `recording` is on, by name (`GetItem`, `Query`, …). */
-let recorded: string[] | undefined;
+/**
+ * Every DynamoDB operation sent while `recording` is on, by name (`GetItem`, `Query`, …),
+ * with the sequential round trip it belongs to: a round trip is a stretch of time in which
+ * at least one call is in flight, so calls sent in parallel share one, and a call sent
+ * after every earlier one has answered starts the next.
+ */
+interface RecordedCall {
+  operation: string;
+  roundTrip: number;
+}
+let recorded: RecordedCall[] | undefined;
+let inFlight = 0;
+let roundTrips = 0;
 const doc = createDocumentClient({ stage: "bench", endpoint });
 // Powertools idempotency sends through a plain client of its own: counted the same way.
 const idempotencyClient = localClient(endpoint);
 for (const counted of [doc, idempotencyClient]) {
   counted.middlewareStack.add(
     (next, context) => async (args) => {
-      recorded?.push(String(context.commandName).replace(/Command$/, ""));
-      return next(args);
+      if (!recorded) return next(args);
+      if (inFlight === 0) roundTrips++;
+      inFlight++;
+      recorded.push({
+        operation: String(context.commandName).replace(/Command$/, ""),
+        roundTrip: roundTrips,
+      });
+      try {
+        return await next(args);
+      } finally {
+        inFlight--;
+      }
     },
-    // `initialize` runs once per send, before the retry middleware: one entry per call made.
+    // `initialize` runs once per send, before the retry middleware: one entry per call made,
+    // in flight until its last retry has answered.
     { step: "initialize", name: "countDynamoDbCalls" },
   );
 }
@@ -208,6 +230,16 @@ try {
     body: { participantIds: [bob.userId, carol.userId], messageText: "Hello all", title: "Cousins" },
   });
   const secondPage = await setUp("GET", "/comments/{itemId}", { path: { itemId }, query: { limit: "20" } });
+  // Issue 10: bob likes a few comments of the first page; a comment to like right after it is written.
+  for (const commentId of commentIds.slice(1, 6)) {
+    await setUp("POST", "/reactions/{commentId}", { caller: bob, path: { commentId } });
+  }
+  await setUp("PUT", "/profile", { caller: carol, body: { isProfilePrivate: true } });
+  const membersPage = await setUp("GET", "/members", { query: { limit: "2" } });
+  const fresh = await setUp("POST", "/comments/{itemId}", {
+    path: { itemId },
+    body: { commentText: "Just now", itemTitle: "Christmas 2015" },
+  });
 
   // --- What is measured: one request per case, in this order ------------------------------
   interface Case {
@@ -442,6 +474,63 @@ try {
       status: 200,
       options: { body: { filename: "tree.pdf", contentType: "application/pdf", size: 1000 } },
     },
+    // --- Screens a frontend builds (issue 10) ---
+    {
+      method: "POST",
+      resource: "/reactions/{commentId}",
+      name: "like a comment just created",
+      status: 200,
+      options: { caller: bob, path: { commentId: fresh.commentId } },
+    },
+    {
+      method: "POST",
+      resource: "/reactions/{commentId}",
+      name: "missing comment",
+      status: 404,
+      options: { path: { commentId: "01JZZZZZZZZZZZZZZZZZZZZZZZ" } },
+    },
+    {
+      method: "GET",
+      resource: "/reactions/{commentId}",
+      name: "missing comment",
+      status: 404,
+      options: { path: { commentId: "01JZZZZZZZZZZZZZZZZZZZZZZZ" } },
+    },
+    {
+      method: "GET",
+      resource: "/comments/{itemId}",
+      name: "page of 20, caller liked some",
+      status: 200,
+      options: { caller: bob, path: { itemId }, query: { limit: "20" } },
+    },
+    {
+      method: "GET",
+      resource: "/profile/{userId}/comments",
+      name: "private profile (403)",
+      status: 403,
+      options: { caller: bob, path: { userId: carol.userId } },
+    },
+    {
+      method: "GET",
+      resource: "/members",
+      name: "page of 20",
+      status: 200,
+      options: { query: { limit: "20" } },
+    },
+    {
+      method: "GET",
+      resource: "/members",
+      name: "next page (cursor)",
+      status: 200,
+      options: { query: { limit: "2", cursor: membersPage.nextCursor } },
+    },
+    {
+      method: "GET",
+      resource: "/members",
+      name: "bad limit",
+      status: 400,
+      options: { query: { limit: "0" } },
+    },
   ];
   const uncovered = ROUTES.filter(
     (route) => !cases.some((c) => c.method === route.method && c.resource === route.resource),
@@ -453,9 +542,16 @@ try {
   const results = [];
   for (const measured of cases) {
     recorded = [];
+    roundTrips = 0;
     const response = await call(measured.method, measured.resource, measured.options);
-    const operations = recorded;
+    const calls = recorded;
     recorded = undefined;
+    if (inFlight !== 0) {
+      throw new Error(
+        `${measured.method} ${measured.resource} (${measured.name}) answered while ${inFlight} DynamoDB call(s) were still in flight`,
+      );
+    }
+    const operations = calls.map((c) => c.operation);
     if (response.status !== measured.status) {
       throw new Error(
         `${measured.method} ${measured.resource} (${measured.name}) answered ${response.status}, not ${measured.status}: ${JSON.stringify(response.body)}`,
@@ -468,22 +564,33 @@ try {
       case: measured.name,
       status: response.status,
       calls: operations.length,
+      roundTrips: roundTrips,
       byOperation,
       sequence: operations,
+      /** The operations of each sequential round trip, in order. */
+      byRoundTrip: Array.from({ length: roundTrips }, (_, n) =>
+        calls.filter((c) => c.roundTrip === n + 1).map((c) => c.operation),
+      ),
     });
   }
 
   console.log(
     formatTable(
-      ["route", "case", "status", "calls", "operations (in the order first sent)"],
+      [
+        "route",
+        "case",
+        "status",
+        "calls",
+        "round trips",
+        "operations by round trip (parallel ones joined by +)",
+      ],
       results.map((r) => [
         r.route,
         r.case,
         r.status,
         r.calls,
-        Object.entries(r.byOperation)
-          .map(([operation, count]) => `${operation}×${count}`)
-          .join(" "),
+        r.roundTrips,
+        r.byRoundTrip.map((trip) => trip.join("+")).join(" → "),
       ]),
       2,
     ),

@@ -50,6 +50,7 @@ export function addHearthStacks(
     ...common,
     config,
     description: `Hearth ${config.name}: Cognito user pool`,
+    tables: data.tables,
   });
   const stack = new AppStack(app, stackName(config, "App"), {
     ...common,
@@ -58,6 +59,7 @@ export function addHearthStacks(
     tables: data.tables,
     userPool: auth.userPool,
     userPoolClient: auth.webClient,
+    signInTrigger: auth.signInTrigger.function,
   });
   // The app stack names the attachments bucket rather than referencing it.
   stack.addStackDependency(data);

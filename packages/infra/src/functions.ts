@@ -1,5 +1,10 @@
 import { API_AREAS, API_HANDLER_ENTRIES, type ApiArea } from "@hearth/api-handlers";
-import { PROCESSOR_ENTRIES, PROCESSOR_NAMES, type ProcessorName } from "@hearth/stream-processors";
+import {
+  PROCESSOR_ENTRIES,
+  PROCESSOR_NAMES,
+  type ProcessorName,
+  SIGN_IN_TRIGGER_ENTRY,
+} from "@hearth/stream-processors";
 
 /**
  * Every Lambda function of the app, named once: the stacks create one NodejsFunction per
@@ -17,7 +22,16 @@ export interface ProcessorFunctionDefinition {
   processor: ProcessorName;
   entry: string;
 }
-export type FunctionDefinition = ApiFunctionDefinition | ProcessorFunctionDefinition;
+/** A Cognito trigger of the user pool (lives in the Auth stack, next to the pool). */
+export interface TriggerFunctionDefinition {
+  kind: "trigger";
+  name: "auth-sign-in";
+  entry: string;
+}
+export type FunctionDefinition =
+  | ApiFunctionDefinition
+  | ProcessorFunctionDefinition
+  | TriggerFunctionDefinition;
 
 export const API_FUNCTIONS: readonly ApiFunctionDefinition[] = API_AREAS.map((area) => ({
   kind: "api",
@@ -35,4 +49,14 @@ export const PROCESSOR_FUNCTIONS: readonly ProcessorFunctionDefinition[] = PROCE
   }),
 );
 
-export const ALL_FUNCTIONS: readonly FunctionDefinition[] = [...API_FUNCTIONS, ...PROCESSOR_FUNCTIONS];
+export const SIGN_IN_FUNCTION: TriggerFunctionDefinition = {
+  kind: "trigger",
+  name: "auth-sign-in",
+  entry: SIGN_IN_TRIGGER_ENTRY,
+};
+
+export const ALL_FUNCTIONS: readonly FunctionDefinition[] = [
+  ...API_FUNCTIONS,
+  ...PROCESSOR_FUNCTIONS,
+  SIGN_IN_FUNCTION,
+];

@@ -109,9 +109,14 @@ export function functionStatements(
   env: SynthesizedEnvironment,
   fn: ApiArea | ProcessorName,
 ): PolicyStatementJson[] {
-  const template = env.main.toJSON();
+  return roleStatements(env.main, env.functionLogicalIds[fn]);
+}
+
+/** The statements of the policy attached to the role of the function `functionLogicalId` in `stack`. */
+export function roleStatements(stack: Template, functionLogicalId: string): PolicyStatementJson[] {
+  const template = stack.toJSON();
   const resources = template.Resources as Record<string, { Type: string; Properties: Record<string, Json> }>;
-  const functionProps = resources[env.functionLogicalIds[fn]]!.Properties;
+  const functionProps = resources[functionLogicalId]!.Properties;
   const roleId = (functionProps.Role as { "Fn::GetAtt": [string, string] })["Fn::GetAtt"][0];
   return Object.values(resources)
     .filter(

@@ -5,11 +5,12 @@ import {
   API_TABLE_ACCESS,
   ROUTES,
 } from "@hearth/api-handlers";
-import { TABLE_SPECS, type TableName, type TableSpec } from "@hearth/domain";
+import { TABLE_SPECS, type TableName, type TableSpec, tableSpec } from "@hearth/domain";
 import {
   PROCESSOR_FUNCTION_TIMEOUT_SECONDS,
   PROCESSOR_NAMES,
   PROCESSOR_TABLE_ACCESS,
+  SIGN_IN_TABLE_ACCESS,
   STREAM_BATCHING,
   STREAM_SUBSCRIPTIONS,
 } from "@hearth/stream-processors";
@@ -28,6 +29,8 @@ import {
   asArray,
   describeResource,
   functionStatements,
+  logicalId,
+  roleStatements,
   type SynthesizedEnvironment,
   synthesize,
 } from "./helpers.js";
@@ -200,6 +203,44 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
         GenerateSecret: false,
         ExplicitAuthFlows: Match.arrayEquals(["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]),
       });
+    });
+
+    it("runs the sign-in trigger at Pre Token Generation, with a grant to update profiles only", () => {
+      const trigger = logicalId(env.stacks.auth.signInTrigger.function.node.defaultChild);
+      env.auth.hasResourceProperties("AWS::Cognito::UserPool", {
+        LambdaConfig: { PreTokenGeneration: { "Fn::GetAtt": [trigger, "Arn"] } },
+      });
+      env.auth.hasResourceProperties("AWS::Lambda::Permission", {
+        Action: "lambda:InvokeFunction",
+        Principal: "cognito-idp.amazonaws.com",
+        FunctionName: { "Fn::GetAtt": [trigger, "Arn"] },
+      });
+      const statements = roleStatements(env.auth, trigger).filter((statement) =>
+        asArray(statement.Action).some((action) => action.startsWith("dynamodb:")),
+      );
+      // Reads plus UpdateItem on UserProfiles and its indexes: no Put, no Delete, no other table.
+      expect(statements).toHaveLength(1);
+      expect(asArray(statements[0]!.Action).sort()).toEqual([...TABLE_ACTIONS.readUpdate].sort());
+      expect(
+        asArray(statements[0]!.Resource)
+          .map((r) => describeResource(env, r))
+          .sort(),
+      ).toEqual(
+        [
+          "table:UserProfiles",
+          ...tableSpec("UserProfiles").globalSecondaryIndexes!.map(
+            (i) => `index:UserProfiles/${i.indexName}`,
+          ),
+        ].sort(),
+      );
+      expect(SIGN_IN_TABLE_ACCESS).toEqual({ UserProfiles: "readUpdate" });
+    });
+
+    it("alarms on errors of the sign-in trigger", () => {
+      const alarms = Object.values(resourcesOf(env.main, "AWS::CloudWatch::Alarm")).map((a) => a.Properties);
+      expect(
+        alarms.filter((a) => a.MetricName === "Errors" && /signin/i.test(JSON.stringify(a.Dimensions))),
+      ).toHaveLength(1);
     });
 
     it.each(["Admins", "ApprovedUsers"])("has the %s group", (groupName) => {

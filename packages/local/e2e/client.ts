@@ -5,6 +5,7 @@ import {
   AdminSetUserPasswordCommand,
   CognitoIdentityProviderClient,
   InitiateAuthCommand,
+  RespondToAuthChallengeCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
 import { createHearthClient, type HearthClient } from "@hearth/client";
 import type { StackOutputs } from "../src/outputs.js";
@@ -92,6 +93,64 @@ export class Outside {
         AuthFlow: "USER_PASSWORD_AUTH",
         ClientId: this.outputs.UserPoolClientId,
         AuthParameters: { USERNAME: email, PASSWORD: password },
+      }),
+    );
+    const token = auth.AuthenticationResult!.IdToken!;
+    const claims = JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString()) as { sub: string };
+    return {
+      name,
+      email,
+      password,
+      token,
+      accessToken: auth.AuthenticationResult!.AccessToken!,
+      userId: claims.sub,
+    };
+  }
+
+  /**
+   * A user an admin created with a temporary password (and, if given, a `name` attribute),
+   * in `groups`, who then signs in the first time: the password step, then the
+   * NEW_PASSWORD_REQUIRED challenge, the way a new family member's first visit goes.
+   */
+  async adminInvites(name: string, groups: string[], attributes: { name?: string } = {}): Promise<User> {
+    const email = `${name.toLowerCase()}-${this.runId}@e2e.hearth.test`;
+    const temporary = `Tmp-${randomBytes(6).toString("hex")}-Pw1`;
+    const password = `E2e-${randomBytes(6).toString("hex")}-Pw1`;
+    const { UserPoolId, UserPoolClientId } = this.outputs;
+    await this.cognito.send(
+      new AdminCreateUserCommand({
+        UserPoolId,
+        Username: email,
+        TemporaryPassword: temporary,
+        MessageAction: "SUPPRESS",
+        UserAttributes: [
+          { Name: "email", Value: email },
+          { Name: "email_verified", Value: "true" },
+          ...(attributes.name ? [{ Name: "name", Value: attributes.name }] : []),
+        ],
+      }),
+    );
+    for (const group of groups) {
+      await this.cognito.send(
+        new AdminAddUserToGroupCommand({ UserPoolId, Username: email, GroupName: group }),
+      );
+    }
+    const started = await this.cognito.send(
+      new InitiateAuthCommand({
+        AuthFlow: "USER_PASSWORD_AUTH",
+        ClientId: UserPoolClientId,
+        AuthParameters: { USERNAME: email, PASSWORD: temporary },
+      }),
+    );
+    if (started.ChallengeName !== "NEW_PASSWORD_REQUIRED") {
+      throw new Error(`Expected the new-password challenge, got ${started.ChallengeName ?? "tokens"}`);
+    }
+    const auth = await this.cognito.send(
+      new RespondToAuthChallengeCommand({
+        ClientId: UserPoolClientId,
+        ChallengeName: "NEW_PASSWORD_REQUIRED",
+        Session: started.Session,
+        ChallengeResponses: { USERNAME: email, NEW_PASSWORD: password },
       }),
     );
     const token = auth.AuthenticationResult!.IdToken!;

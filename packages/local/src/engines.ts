@@ -50,6 +50,8 @@ export async function startCognito(
   group: ProcessGroup,
   address: EngineAddress,
   dataDir: string,
+  /** Where cognito-local invokes the user pool's Lambda triggers, and which it invokes. */
+  triggers?: { lambdaEndpoint: string; functions: Record<string, string> },
 ): Promise<string> {
   const endpoint = url(address);
   mkdirSync(join(dataDir, ".cognito"), { recursive: true });
@@ -60,6 +62,16 @@ export async function startCognito(
         ServerConfig: { hostname: address.host, port: address.port },
         TokenConfig: { IssuerDomain: endpoint },
         UserPoolDefaults: { UsernameAttributes: ["email"] },
+        ...(triggers
+          ? {
+              LambdaClient: {
+                endpoint: triggers.lambdaEndpoint,
+                region: "local",
+                credentials: { accessKeyId: "local", secretAccessKey: "local" },
+              },
+              TriggerFunctions: triggers.functions,
+            }
+          : {}),
       },
       null,
       2,

@@ -43,12 +43,12 @@ export async function seedDemoData(
   const admin = await repositories.profiles.upsert(
     adminId,
     { displayName: DEMO_USERS.admin.name, bio: "Keeper of the family letters." },
-    { email: DEMO_USERS.admin.email },
+    { email: DEMO_USERS.admin.email, isMember: true },
   );
   const member = await repositories.profiles.upsert(
     memberId,
     { displayName: DEMO_USERS.member.name, bio: "Scanning the old photo albums." },
-    { email: DEMO_USERS.member.email },
+    { email: DEMO_USERS.member.email, isMember: true },
   );
   if ((await repositories.comments.commenterIds(DEMO_ITEM_ID)).size > 0) return { content: false };
   const comments = [

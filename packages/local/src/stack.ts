@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
@@ -19,12 +20,19 @@ import {
 } from "@hearth/domain";
 import { assertJavaAvailable, localClient } from "@hearth/domain/testing";
 import {
+  createSignInTrigger,
   matchesFilterPattern,
   PROCESSOR_FUNCTION_TIMEOUT_SECONDS,
   STREAM_BATCHING,
   STREAM_SUBSCRIPTIONS,
+  signInTriggerDependenciesFromEnv,
 } from "@hearth/stream-processors";
 import { CheckpointStore } from "./checkpoints.js";
+import {
+  createCognitoTriggerServer,
+  type PreTokenGenerationHandler,
+  SIGN_IN_TRIGGER_NAME,
+} from "./cognito-triggers.js";
 import type { LocalStackConfig } from "./config.js";
 import { DeadLetterFile } from "./dead-letters.js";
 import { startCognito, startDynamoDb, startS3, startSes, useExternalDynamoDb } from "./engines.js";
@@ -122,11 +130,39 @@ export async function startLocalStack(
     await group.stopAll();
   };
   try {
+    // The user pool's sign-in trigger, served before cognito-local starts so it can be configured
+    // with it; the handler itself is built once the tables exist (sign-ins before that fail).
+    let signInTrigger: PreTokenGenerationHandler | undefined;
+    let cognitoForTriggers: CognitoIdentityProviderClient | undefined;
+    const triggerServer = createCognitoTriggerServer({
+      signIn: () => {
+        if (!signInTrigger) throw new Error("The local stack is still starting");
+        return signInTrigger;
+      },
+      cognito: () => {
+        if (!cognitoForTriggers) throw new Error("The local stack is still starting");
+        return cognitoForTriggers;
+      },
+      log,
+    });
+    await listen(triggerServer, host, 0);
+    closers.push(
+      () =>
+        new Promise<void>((resolve) => {
+          triggerServer.close(() => resolve());
+          triggerServer.closeAllConnections();
+        }),
+    );
+    const triggerPort = (triggerServer.address() as AddressInfo).port;
+
     const [dynamoEndpoint, cognitoEndpoint, sesEndpoint, s3Endpoint] = await Promise.all([
       config.externalDynamoEndpoint
         ? useExternalDynamoDb(config.externalDynamoEndpoint)
         : startDynamoDb(group, { host, port: ports.dynamodb.port }, dynamoDir),
-      startCognito(group, { host, port: ports.cognito.port }, join(config.dataDir, "cognito")),
+      startCognito(group, { host, port: ports.cognito.port }, join(config.dataDir, "cognito"), {
+        lambdaEndpoint: `http://${host}:${triggerPort}`,
+        functions: { PreTokenGeneration: SIGN_IN_TRIGGER_NAME },
+      }),
       startSes(group, { host, port: ports.ses.port }),
       startS3(group, { host, port: ports.s3.port }, join(config.dataDir, "s3")),
     ]);
@@ -143,6 +179,7 @@ export async function startLocalStack(
       forcePathStyle: true,
       credentials: LOCAL_CREDENTIALS,
     });
+    cognitoForTriggers = cognito;
     closers.push(async () => {
       dynamo.destroy();
       cognito.destroy();
@@ -192,6 +229,7 @@ export async function startLocalStack(
       S3_ENDPOINT: s3Endpoint,
     };
     const processorEnv = processorEnvironment(config, { tables, dynamoEndpoint, sesEndpoint });
+    signInTrigger = createSignInTrigger(signInTriggerDependenciesFromEnv(common));
     const handlers = createApiHandlers(apiEnv);
     const processors = createStreamProcessors(processorEnv);
 

@@ -12,6 +12,7 @@ import { afterAll, describe, expect, inject, it } from "vitest";
 import { configFromEnv, type LocalStackConfig } from "../src/config.js";
 import { readOutputs, type StackOutputs } from "../src/outputs.js";
 import { assertPortFree } from "../src/ports.js";
+import { createUser } from "../src/provision.js";
 import { DEMO_USERS } from "../src/seed.js";
 import { type RunningStack, startLocalStack } from "../src/stack.js";
 
@@ -119,5 +120,41 @@ describe("the local stack on an already running DynamoDB", () => {
     const read = await demoMemberReadsChristmas(running.outputs);
     expect(read.status).toBe(200);
     expect(read.body.comments).toHaveLength(2);
+  });
+
+  it("runs the user pool's sign-in trigger: a new member is in the directory after signing in", async () => {
+    const outputs = running!.outputs;
+    const cognito = new CognitoIdentityProviderClient({
+      endpoint: outputs.CognitoEndpoint,
+      region: outputs.Region,
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    });
+    try {
+      const email = `newcomer-${randomBytes(3).toString("hex")}@hearth.local`;
+      const password = "Hearth-newcomer-2024";
+      await createUser(cognito, outputs.UserPoolId, {
+        email,
+        password,
+        name: "Newcomer Nell",
+        groups: ["ApprovedUsers"],
+      });
+      const auth = await cognito.send(
+        new InitiateAuthCommand({
+          AuthFlow: "USER_PASSWORD_AUTH",
+          ClientId: outputs.UserPoolClientId,
+          AuthParameters: { USERNAME: email, PASSWORD: password },
+        }),
+      );
+      const response = await fetch(`${outputs.ApiUrl}members?limit=100`, {
+        headers: { Authorization: `Bearer ${auth.AuthenticationResult!.IdToken!}` },
+      });
+      expect(response.status).toBe(200);
+      const { members } = (await response.json()) as { members: { displayName: string }[] };
+      expect(members.map((member) => member.displayName)).toEqual(
+        expect.arrayContaining(["Newcomer Nell", DEMO_USERS.admin.name, DEMO_USERS.member.name]),
+      );
+    } finally {
+      cognito.destroy();
+    }
   });
 });

@@ -135,3 +135,13 @@ export const PROCESSOR_TABLE_ACCESS: Record<
   },
   activity: { UserProfiles: "readUpdate", IdempotencyRecords: "readWrite" },
 };
+
+/**
+ * The Cognito sign-in trigger (not a stream processor, but an event handler of the same
+ * kind: pure logic in `sign-in/`, a thin entry in `handlers/`). Its entry and its grant:
+ * profiles are only ever changed by one atomic UpdateItem there.
+ */
+export const SIGN_IN_TRIGGER_ENTRY = fileURLToPath(new URL("./handlers/sign-in.ts", import.meta.url));
+export const SIGN_IN_TABLE_ACCESS: Partial<Record<TableName, ProcessorTableAccess>> = {
+  UserProfiles: "readUpdate",
+};

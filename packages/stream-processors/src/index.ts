@@ -4,5 +4,6 @@ export * from "./filters.js";
 export * from "./notifications/emails.js";
 export * from "./notifications/notify.js";
 export * from "./processor.js";
+export * from "./sign-in/profile-on-sign-in.js";
 export * from "./stream-change.js";
 export * from "./stream-records.js";

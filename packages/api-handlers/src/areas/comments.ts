@@ -1,9 +1,9 @@
-import { LIMITS, sanitizeText } from "@hearth/domain";
+import { firstFailureOf, LIMITS, sanitizeText } from "@hearth/domain";
 import * as z from "zod";
 import { ifMatchVersion } from "../http/request.js";
 import { type AreaRoutes, created, ok } from "../http/route-handler.js";
 import { commentView } from "../views.js";
-import { authorName } from "./authors.js";
+import { authorName, commentViewsFor } from "./authors.js";
 
 // Raw text may carry markup that sanitizing removes; the limits apply to the plain text.
 const rawCommentText = z.string().max(LIMITS.commentText * 8);
@@ -34,7 +34,8 @@ export const commentRoutes: AreaRoutes<"comments"> = {
   "GET /comments/{itemId}": async (request, { repositories }) => {
     const itemId = request.path("itemId");
     const result = await repositories.comments.listByItem(itemId, request.page());
-    return ok({ comments: result.items.map(commentView), nextCursor: result.nextCursor });
+    const comments = await commentViewsFor(repositories.reactions, request.caller.userId, result.items);
+    return ok({ comments, nextCursor: result.nextCursor });
   },
 
   "POST /comments/{itemId}": async (request, { repositories }) => {
@@ -54,7 +55,8 @@ export const commentRoutes: AreaRoutes<"comments"> = {
       commentText: text,
       itemTitle,
     });
-    return created(commentView(comment));
+    // Nobody has reacted to a comment that did not exist a moment ago.
+    return created(commentView(comment, false));
   },
 
   "PUT /comments/{itemId}/{commentId}": async (request, { repositories }) => {
@@ -62,10 +64,13 @@ export const commentRoutes: AreaRoutes<"comments"> = {
     const commentId = request.path("commentId");
     const expectedVersion = ifMatchVersion(request.header("if-match"));
     const text = commentText(request.body(editCommentBody).commentText);
-    const comment = await repositories.comments.edit(itemId, commentId, request.caller, text, {
-      expectedVersion,
-    });
-    return ok(commentView(comment));
+    const { caller } = request;
+    // Whether the caller liked it does not depend on the edit: both in one round trip.
+    const [comment, reacted] = await firstFailureOf([
+      repositories.comments.edit(itemId, commentId, caller, text, { expectedVersion }),
+      repositories.reactions.reactedTo(caller.userId, [commentId]),
+    ]);
+    return ok(commentView(comment, reacted.has(commentId)));
   },
 
   "DELETE /comments/{itemId}/{commentId}": async (request, { repositories }) => {
@@ -79,8 +84,8 @@ export const commentRoutes: AreaRoutes<"comments"> = {
 
   "DELETE /admin/comments/{commentId}": async (request, { repositories }) => {
     const commentId = request.path("commentId");
-    const comment = await repositories.comments.findActiveById(commentId);
-    const deleted = await repositories.comments.softDelete(comment.itemId, commentId, request.caller, {
+    const { itemId } = await repositories.comments.locateActive(commentId);
+    const deleted = await repositories.comments.softDelete(itemId, commentId, request.caller, {
       asAdmin: true,
     });
     return ok(deletionResult(deleted));

@@ -1,5 +1,6 @@
 import {
   canViewProfile,
+  firstFailureOf,
   isAdmin,
   LIMITS,
   type Profile,
@@ -9,7 +10,8 @@ import {
 import * as z from "zod";
 import { forbidden, notFound } from "../http/errors.js";
 import { type AreaRoutes, ok } from "../http/route-handler.js";
-import { commentView, profileView } from "../views.js";
+import { memberView, profileView } from "../views.js";
+import { authorName, commentViewsFor } from "./authors.js";
 
 /**
  * The fields of `PUT /profile`; unknown ones are refused. Names and bios are reduced to
@@ -60,8 +62,12 @@ export const profileRoutes: AreaRoutes<"profile"> = {
     if (body.bio !== undefined) {
       update.bio = sanitizeText(body.bio, "bio", { min: 0, max: LIMITS.bio });
     }
-    const profile = await repositories.profiles.upsert(request.caller.userId, update, {
-      email: request.caller.email,
+    const { caller } = request;
+    // Only members get this far, so the profile is listed in the directory.
+    const profile = await repositories.profiles.upsert(caller.userId, update, {
+      email: caller.email,
+      defaultDisplayName: authorName(caller, null),
+      isMember: true,
     });
     return ok(profileView(profile, true));
   },
@@ -69,8 +75,18 @@ export const profileRoutes: AreaRoutes<"profile"> = {
   "GET /profile/{userId}/comments": async (request, { repositories }) => {
     const userId = request.path("userId");
     const page = request.page();
-    await visibleProfile(repositories.profiles, request.caller, userId);
-    const result = await repositories.comments.listByUser(userId, page);
-    return ok({ comments: result.items.map(commentView), nextCursor: result.nextCursor });
+    const { caller } = request;
+    // The privacy check and the page are read together; nothing of the page is shown unless the check passes.
+    const [, result] = await firstFailureOf([
+      visibleProfile(repositories.profiles, caller, userId),
+      repositories.comments.listByUser(userId, page),
+    ]);
+    const comments = await commentViewsFor(repositories.reactions, caller.userId, result.items);
+    return ok({ comments, nextCursor: result.nextCursor });
+  },
+
+  "GET /members": async (request, { repositories }) => {
+    const result = await repositories.profiles.listMembers(request.page());
+    return ok({ members: result.items.map(memberView), nextCursor: result.nextCursor });
   },
 };

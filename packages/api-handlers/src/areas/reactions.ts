@@ -1,3 +1,4 @@
+import { firstFailureOf } from "@hearth/domain";
 import { type AreaRoutes, ok } from "../http/route-handler.js";
 import { reactionView } from "../views.js";
 
@@ -10,9 +11,16 @@ export const reactionRoutes: AreaRoutes<"reactions"> = {
   "GET /reactions/{commentId}": async (request, { repositories }) => {
     const commentId = request.path("commentId");
     const page = request.page();
-    // A missing or deleted comment is a 404, not an empty list.
-    await repositories.comments.findActiveById(commentId);
-    const result = await repositories.reactions.list(commentId, page);
-    return ok({ reactions: result.items.map(reactionView), nextCursor: result.nextCursor });
+    // The comment check and the page are independent: one round trip for both. A missing or
+    // deleted comment is a 404 (not an empty list), and it wins over a bad cursor.
+    const [, result] = await firstFailureOf([
+      repositories.comments.locateActive(commentId),
+      repositories.reactions.list(commentId, page),
+    ]);
+    const reactors = await repositories.profiles.getMany(result.items.map((reaction) => reaction.userId));
+    return ok({
+      reactions: result.items.map((reaction) => reactionView(reaction, reactors.get(reaction.userId))),
+      nextCursor: result.nextCursor,
+    });
   },
 };

@@ -1,7 +1,8 @@
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { assertItemFits } from "../dynamo/item-size.js";
 import { type Page, type PageRequest, queryAll, queryPage } from "../dynamo/query.js";
 import { withRetry } from "../dynamo/retry.js";
+import { transactWrite } from "../dynamo/transactions.js";
 import type { Comment } from "../entities.js";
 import {
   ConflictError,
@@ -37,6 +38,21 @@ export interface EditOptions {
   expectedVersion?: number;
 }
 
+/**
+ * A comment's locator row (CommentLocators): where the comment lives, found by its id alone
+ * with one strongly consistent GetItem. `reactionCount` and `deletedAt` mirror the comment's
+ * and change in the same transactions, so a like reads its current count without knowing
+ * the item first.
+ */
+export interface CommentLocator {
+  commentId: string;
+  itemId: string;
+  /** The comment's author. */
+  userId: string;
+  reactionCount: number;
+  deletedAt?: string;
+}
+
 const NOT_DELETED = { expression: "attribute_not_exists(#deletedAt)", names: { "#deletedAt": "deletedAt" } };
 
 export function isDeleted(comment: Pick<Comment, "deletedAt">): boolean {
@@ -61,18 +77,49 @@ export class CommentsRepository extends Repository {
       version: 1,
     };
     assertItemFits(comment);
-    try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: comment,
+    const locator: CommentLocator = {
+      commentId: comment.commentId,
+      itemId: comment.itemId,
+      userId: comment.userId,
+      reactionCount: 0,
+    };
+    // The comment and its locator exist together or not at all.
+    await transactWrite(this.doc, [
+      {
+        Put: { TableName: this.table, Item: comment, ConditionExpression: "attribute_not_exists(commentId)" },
+      },
+      {
+        Put: {
+          TableName: this.tables.CommentLocators,
+          Item: locator,
           ConditionExpression: "attribute_not_exists(commentId)",
+        },
+      },
+    ]);
+    return comment;
+  }
+
+  /** Where a comment lives, by its id alone (strongly consistent); null when there is no such comment. */
+  async locate(commentId: string): Promise<CommentLocator | null> {
+    try {
+      const output = await this.doc.send(
+        new GetCommand({
+          TableName: this.tables.CommentLocators,
+          Key: { commentId },
+          ConsistentRead: true,
         }),
       );
+      return (output.Item as CommentLocator | undefined) ?? null;
     } catch (error) {
       throw toDomainError(error);
     }
-    return comment;
+  }
+
+  /** The locator of a comment that exists and is not deleted, or NotFound. */
+  async locateActive(commentId: string): Promise<CommentLocator> {
+    const locator = await this.locate(commentId);
+    if (!locator || locator.deletedAt !== undefined) throw new NotFoundError("Comment not found");
+    return locator;
   }
 
   /** The comment, soft-deleted or not; null when there is none. */
@@ -87,25 +134,10 @@ export class CommentsRepository extends Repository {
     }
   }
 
-  /** A comment found by its id alone (through CommentIdIndex, then a strongly consistent read). */
+  /** A comment found by its id alone (its locator, then a strongly consistent read). */
   async findById(commentId: string): Promise<Comment | null> {
-    let itemId: string | undefined;
-    try {
-      const output = await this.doc.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: "CommentIdIndex",
-          KeyConditionExpression: "#commentId = :commentId",
-          ExpressionAttributeNames: { "#commentId": "commentId" },
-          ExpressionAttributeValues: { ":commentId": commentId },
-          Limit: 1,
-        }),
-      );
-      itemId = output.Items?.[0]?.itemId as string | undefined;
-    } catch (error) {
-      throw toDomainError(error);
-    }
-    return itemId ? this.get(itemId, commentId, true) : null;
+    const locator = await this.locate(commentId);
+    return locator ? this.get(locator.itemId, commentId, true) : null;
   }
 
   /** A comment that exists and is not deleted, or NotFound. */
@@ -272,30 +304,42 @@ export class CommentsRepository extends Repository {
     assertOwnerOrAdmin(caller, current.userId, options.asAdmin, "comment");
     const now = this.timestamp();
     try {
-      const output = await this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { itemId, commentId },
-          UpdateExpression: "SET #deletedAt = :now, #deletedBy = :by, #updatedAt = :now",
-          ConditionExpression: "attribute_exists(#commentId) AND attribute_not_exists(#deletedAt)",
-          ExpressionAttributeNames: {
-            "#deletedAt": "deletedAt",
-            "#deletedBy": "deletedBy",
-            "#updatedAt": "updatedAt",
-            "#commentId": "commentId",
+      // The comment and its locator are marked together, so a like never sees one deleted and not the other.
+      await transactWrite(this.doc, [
+        {
+          Update: {
+            TableName: this.table,
+            Key: { itemId, commentId },
+            UpdateExpression: "SET #deletedAt = :now, #deletedBy = :by, #updatedAt = :now",
+            ConditionExpression: "attribute_exists(#commentId) AND attribute_not_exists(#deletedAt)",
+            ExpressionAttributeNames: {
+              "#deletedAt": "deletedAt",
+              "#deletedBy": "deletedBy",
+              "#updatedAt": "updatedAt",
+              "#commentId": "commentId",
+            },
+            ExpressionAttributeValues: { ":now": now, ":by": caller.userId },
           },
-          ExpressionAttributeValues: { ":now": now, ":by": caller.userId },
-          ReturnValues: "ALL_NEW",
-        }),
-      );
-      return output.Attributes as Comment;
+        },
+        {
+          Update: {
+            // Also (re)states where the comment lives, so a comment without a locator still deletes.
+            TableName: this.tables.CommentLocators,
+            Key: { commentId },
+            UpdateExpression: "SET #deletedAt = :now, #itemId = :itemId, #author = :author",
+            ConditionExpression: "attribute_not_exists(#deletedAt)",
+            ExpressionAttributeNames: { "#deletedAt": "deletedAt", "#itemId": "itemId", "#author": "userId" },
+            ExpressionAttributeValues: { ":now": now, ":itemId": itemId, ":author": current.userId },
+          },
+        },
+      ]);
     } catch (error) {
-      const domainError = toDomainError(error);
       // Deleted by someone else between the read and the write.
-      if (domainError instanceof ConflictError && !domainError.isTransactionConflict) {
+      if (error instanceof ConflictError && !error.isTransactionConflict) {
         throw new NotFoundError("Comment not found");
       }
-      throw domainError;
+      throw error;
     }
+    return { ...current, deletedAt: now, deletedBy: caller.userId, updatedAt: now };
   }
 }

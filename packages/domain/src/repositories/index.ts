@@ -22,8 +22,8 @@ export function createRepositories(context: RepositoryContext): Repositories {
   };
 }
 
-export { CommentsRepository, isDeleted, type NewComment } from "./comments.js";
+export { type CommentLocator, CommentsRepository, isDeleted, type NewComment } from "./comments.js";
 export { Repository, type RepositoryContext } from "./context.js";
 export { ConversationsRepository, type NewConversation, type NewMessage } from "./conversations.js";
-export { ProfilesRepository } from "./profiles.js";
+export { directoryNameOf, MEMBER, ProfilesRepository, type SignInIdentity } from "./profiles.js";
 export { ReactionsRepository, type ToggleResult } from "./reactions.js";

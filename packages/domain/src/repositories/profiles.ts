@@ -1,8 +1,10 @@
 import { GetCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { batchGetAll } from "../dynamo/batch.js";
-import { buildUpdateExpression } from "../dynamo/update-expression.js";
+import { type Page, type PageRequest, queryPage } from "../dynamo/query.js";
+import { buildUpdateExpression, type UpdateSpec } from "../dynamo/update-expression.js";
 import {
   DEFAULT_NOTIFICATION_PREFERENCES,
+  LIMITS,
   type NotificationKind,
   type Profile,
   type ProfileUpdate,
@@ -23,6 +25,7 @@ function toProfile(item: Record<string, unknown>): Profile {
       ...DEFAULT_NOTIFICATION_PREFERENCES,
       ...(item.notificationPreferences as Partial<Profile["notificationPreferences"]> | undefined),
     },
+    ...(item.membership === MEMBER ? { membership: MEMBER } : {}),
     commentCount: Math.max(0, (item.commentCount as number | undefined) ?? 0),
     lastActive: (item.lastActive as string | null | undefined) ?? null,
     createdAt:
@@ -34,6 +37,31 @@ function toProfile(item: Record<string, unknown>): Profile {
       (item.createdAt as string | undefined) ??
       new Date(0).toISOString(),
   };
+}
+
+/**
+ * `membership` says whether a person with a profile is a member (in ApprovedUsers or Admins).
+ * The member directory index is keyed on it, so only members are listed; another status
+ * (e.g. someone waiting for approval) would be another partition of the same index.
+ */
+export const MEMBER = "member";
+
+/**
+ * The directory's sort key: the display name lower-cased (case-insensitive order), then the
+ * user id so equal names stay distinct and in a stable order. \u0001 sorts below every
+ * character a name can hold, so "Ann" comes before "Ann B".
+ */
+export function directoryNameOf(displayName: string, userId: string): string {
+  return `${displayName.trim().toLowerCase()}\u0001${userId}`;
+}
+
+/** Who signs in, as the sign-in trigger sees them. */
+export interface SignInIdentity {
+  email?: string | undefined;
+  /** The name a new profile starts with (the user pool's `name`, else the email's local part). */
+  displayName: string;
+  /** In ApprovedUsers or Admins right now. */
+  isMember: boolean;
 }
 
 const lastEmailedAttribute = (kind: NotificationKind) => `lastEmailedAt_${kind}`;
@@ -90,20 +118,18 @@ export class ProfilesRepository extends Repository {
   /**
    * Creates or updates a profile in one UpdateItem: given fields are set, absent ones get
    * defaults only if the profile is new, and counters written by the aggregator are kept.
+   * A member's profile is marked as such (the directory lists it), and the directory's sort
+   * key follows the display name in the same update.
    */
   async upsert(
     userId: string,
     update: ProfileUpdate,
-    identity: { email?: string | undefined } = {},
+    identity: { email?: string | undefined; defaultDisplayName?: string; isMember?: boolean } = {},
   ): Promise<Profile> {
     const now = this.timestamp();
     const defaults: Record<string, unknown> = {
-      displayName: "",
-      bio: "",
-      profilePhotoUrl: null,
-      isProfilePrivate: false,
-      notificationPreferences: DEFAULT_NOTIFICATION_PREFERENCES,
-      createdAt: now,
+      ...this.newProfileDefaults(now),
+      displayName: identity.defaultDisplayName ?? "",
     };
     const set: Record<string, unknown> = { updatedAt: now };
     for (const [field, value] of Object.entries(update)) {
@@ -111,16 +137,112 @@ export class ProfilesRepository extends Repository {
       set[field] = value;
       delete defaults[field];
     }
+    if (update.displayName !== undefined) set.directoryName = directoryNameOf(update.displayName, userId);
+    else defaults.directoryName = directoryNameOf(defaults.displayName as string, userId);
     if (identity.email) set.email = identity.email.toLowerCase();
-    const expression = buildUpdateExpression({ set, setIfNotExists: { ...defaults, commentCount: 0 } });
+    if (identity.isMember) set.membership = MEMBER;
+    return this.updateProfile(userId, { set, setIfNotExists: { ...defaults, commentCount: 0 } });
+  }
+
+  /**
+   * What a sign-in does: creates the profile if there is none (name and email from the user
+   * pool, everything else defaults) and never overwrites a field of an existing one; only
+   * the membership mark follows the person's groups at every sign-in. One UpdateItem.
+   */
+  async ensureOnSignIn(userId: string, identity: SignInIdentity): Promise<Profile> {
+    const now = this.timestamp();
+    const displayName = identity.displayName.trim().slice(0, LIMITS.displayName);
+    return this.updateProfile(userId, {
+      set: {
+        ...(identity.isMember ? { membership: MEMBER } : {}),
+        ...(identity.email ? { email: identity.email.toLowerCase() } : {}),
+      },
+      setIfNotExists: {
+        ...this.newProfileDefaults(now),
+        displayName,
+        directoryName: directoryNameOf(displayName, userId),
+        updatedAt: now,
+        commentCount: 0,
+      },
+      ...(identity.isMember ? {} : { remove: ["membership"] }),
+    });
+  }
+
+  /** The member directory: members by display name (case-insensitive), one Query per page. */
+  async listMembers(page: PageRequest): Promise<Page<Profile>> {
+    const result = await queryPage<Record<string, unknown>>(
+      this.doc,
+      this.cursors,
+      {
+        tableName: this.table,
+        indexName: "MemberDirectoryIndex",
+        keyAttributes: ["userId", "membership", "directoryName"],
+        partitionKey: { name: "membership", value: MEMBER },
+        scanIndexForward: true,
+      },
+      page,
+    );
+    return { items: result.items.map(toProfile), nextCursor: result.nextCursor };
+  }
+
+  private newProfileDefaults(now: string): Record<string, unknown> {
+    return {
+      bio: "",
+      profilePhotoUrl: null,
+      isProfilePrivate: false,
+      notificationPreferences: DEFAULT_NOTIFICATION_PREFERENCES,
+      createdAt: now,
+    };
+  }
+
+  /**
+   * Runs a profile update and returns the new profile. A row saved before the directory
+   * existed has a display name but no (or a stale) sort key, which `if_not_exists` would
+   * fill from the wrong name: that rare case is corrected with one conditional update.
+   */
+  private async updateProfile(userId: string, spec: UpdateSpec): Promise<Profile> {
+    let attributes: Record<string, unknown>;
     try {
       const output = await this.doc.send(
-        new UpdateCommand({ TableName: this.table, Key: { userId }, ...expression, ReturnValues: "ALL_NEW" }),
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { userId },
+          ...buildUpdateExpression(spec),
+          ReturnValues: "ALL_NEW",
+        }),
       );
-      return toProfile(output.Attributes ?? {});
+      attributes = output.Attributes ?? {};
     } catch (error) {
       throw toDomainError(error);
     }
+    const expected = directoryNameOf((attributes.displayName as string | undefined) ?? "", userId);
+    if (attributes.directoryName !== expected) await this.repairDirectoryName(userId, attributes, expected);
+    return toProfile(attributes);
+  }
+
+  private async repairDirectoryName(
+    userId: string,
+    attributes: Record<string, unknown>,
+    expected: string,
+  ): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { userId },
+          UpdateExpression: "SET #directoryName = :expected",
+          // Only if the name is still the one read: a newer rename has set its own key.
+          ConditionExpression: "#displayName = :seen",
+          ExpressionAttributeNames: { "#directoryName": "directoryName", "#displayName": "displayName" },
+          ExpressionAttributeValues: { ":expected": expected, ":seen": attributes.displayName ?? "" },
+        }),
+      );
+    } catch (error) {
+      const domainError = toDomainError(error);
+      if (domainError instanceof ConflictError && !domainError.isTransactionConflict) return;
+      throw domainError;
+    }
+    attributes.directoryName = expected;
   }
 
   /** Adds `delta` to the comment count (atomic ADD; never read-modify-write). */

@@ -1,9 +1,11 @@
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
+import { batchGetAll } from "../dynamo/batch.js";
+import { firstFailureOf } from "../dynamo/parallel.js";
 import { type Page, type PageRequest, queryPage } from "../dynamo/query.js";
 import { type TransactItem, transactWrite } from "../dynamo/transactions.js";
-import type { Comment, Reaction } from "../entities.js";
+import type { Reaction } from "../entities.js";
 import { ConflictError, NotFoundError, toDomainError } from "../errors.js";
-import type { CommentsRepository } from "./comments.js";
+import type { CommentLocator, CommentsRepository } from "./comments.js";
 import { Repository, type RepositoryContext } from "./context.js";
 
 export interface ToggleResult {
@@ -19,12 +21,15 @@ export class ReactionsRepository extends Repository {
     super(context);
   }
 
-  /** The comment's counter moves only if it still exists and is not deleted. */
-  private counterUpdate(comment: Comment, delta: 1 | -1): TransactItem {
-    return {
+  /**
+   * The comment's counter and its locator's copy move together, only while the comment
+   * exists and is not deleted.
+   */
+  private counterUpdates(locator: CommentLocator, delta: 1 | -1): TransactItem[] {
+    const update = (TableName: string, Key: Record<string, string>): TransactItem => ({
       Update: {
-        TableName: this.tables.Comments,
-        Key: { itemId: comment.itemId, commentId: comment.commentId },
+        TableName,
+        Key,
         UpdateExpression: "ADD #count :delta",
         ConditionExpression: "attribute_exists(#commentId) AND attribute_not_exists(#deletedAt)",
         ExpressionAttributeNames: {
@@ -34,85 +39,87 @@ export class ReactionsRepository extends Repository {
         },
         ExpressionAttributeValues: { ":delta": delta },
       },
-    };
+    });
+    return [
+      update(this.tables.Comments, { itemId: locator.itemId, commentId: locator.commentId }),
+      update(this.tables.CommentLocators, { commentId: locator.commentId }),
+    ];
   }
 
   /**
-   * Likes the comment if the user has not, unlikes it if they have. The reaction row and
-   * the comment's `reactionCount` change in one transaction, each conditioned on the
-   * other's state, so the count always equals the number of rows, however many toggle at once.
+   * Likes the comment if the user has not, unlikes it if they have. Two round trips: the
+   * comment's locator and the caller's reaction row are read in parallel (both strongly
+   * consistent, so a comment created a moment ago is found), then the reaction row, the
+   * comment's `reactionCount` and the locator's copy change in one transaction, each
+   * conditioned on the state read, so the count always equals the number of rows however
+   * many toggle at once. The count returned is the one read plus this toggle (likes by
+   * others landing in the same instant may not be in it yet).
    */
   async toggle(commentId: string, userId: string): Promise<ToggleResult> {
-    const comment = await this.comments.findActiveById(commentId);
     const key = { commentId, userId };
     for (let attempt = 0; attempt < 5; attempt++) {
-      const reaction: Reaction = {
-        commentId,
-        userId,
-        itemId: comment.itemId,
-        commentAuthorId: comment.userId,
-        createdAt: this.timestamp(),
-      };
-      try {
-        await transactWrite(this.doc, [
-          {
+      const [locator, existing] = await firstFailureOf([
+        this.comments.locateActive(commentId),
+        this.get(commentId, userId, true),
+      ]);
+      const liked = !existing;
+      const delta = liked ? 1 : -1;
+      const reactionWrite: TransactItem = liked
+        ? {
             Put: {
               TableName: this.tables.CommentReactions,
-              Item: reaction,
+              Item: {
+                commentId,
+                userId,
+                itemId: locator.itemId,
+                commentAuthorId: locator.userId,
+                createdAt: this.timestamp(),
+              } satisfies Reaction,
               ConditionExpression: "attribute_not_exists(userId)",
             },
-          },
-          this.counterUpdate(comment, 1),
-        ]);
-        return { liked: true, reactionCount: await this.currentCount(comment) };
-      } catch (error) {
-        if (!(error instanceof ConflictError)) throw error;
-        if (error.reasons[1] === "ConditionalCheckFailed") throw new NotFoundError("Comment not found");
-        if (error.reasons[0] !== "ConditionalCheckFailed") throw error;
-      }
-      // Already liked: unlike.
-      try {
-        await transactWrite(this.doc, [
-          {
+          }
+        : {
             Delete: {
               TableName: this.tables.CommentReactions,
               Key: key,
               ConditionExpression: "attribute_exists(userId)",
             },
-          },
-          this.counterUpdate(comment, -1),
-        ]);
-        return { liked: false, reactionCount: await this.currentCount(comment) };
+          };
+      try {
+        await transactWrite(this.doc, [reactionWrite, ...this.counterUpdates(locator, delta)]);
+        return { liked, reactionCount: Math.max(0, (locator.reactionCount ?? 0) + delta) };
       } catch (error) {
         if (!(error instanceof ConflictError)) throw error;
-        if (error.reasons[1] === "ConditionalCheckFailed") throw new NotFoundError("Comment not found");
+        if (error.reasons.slice(1).includes("ConditionalCheckFailed")) {
+          throw new NotFoundError("Comment not found");
+        }
         if (error.reasons[0] !== "ConditionalCheckFailed") throw error;
-        // The same user's other toggle removed it in between: go round again.
+        // The same user's other toggle changed the row in between: read again and go round.
       }
     }
     throw new ConflictError("The reaction kept changing; try again");
   }
 
-  private async currentCount(comment: Comment): Promise<number> {
+  /** Which of `commentIds` the user has reacted to: one chunked BatchGetItem of their reaction rows. */
+  async reactedTo(userId: string, commentIds: readonly string[]): Promise<Set<string>> {
+    if (commentIds.length === 0) return new Set();
+    const rows = await batchGetAll<{ commentId: string }>(
+      this.doc,
+      this.tables.CommentReactions,
+      [...new Set(commentIds)].map((commentId) => ({ commentId, userId })),
+      { consistentRead: true, projection: ["commentId"] },
+    );
+    return new Set(rows.map((row) => row.commentId));
+  }
+
+  async get(commentId: string, userId: string, consistent = false): Promise<Reaction | null> {
     try {
       const output = await this.doc.send(
         new GetCommand({
-          TableName: this.tables.Comments,
-          Key: { itemId: comment.itemId, commentId: comment.commentId },
-          ProjectionExpression: "reactionCount",
-          ConsistentRead: true,
+          TableName: this.tables.CommentReactions,
+          Key: { commentId, userId },
+          ConsistentRead: consistent,
         }),
-      );
-      return (output.Item?.reactionCount as number | undefined) ?? 0;
-    } catch (error) {
-      throw toDomainError(error);
-    }
-  }
-
-  async get(commentId: string, userId: string): Promise<Reaction | null> {
-    try {
-      const output = await this.doc.send(
-        new GetCommand({ TableName: this.tables.CommentReactions, Key: { commentId, userId } }),
       );
       return (output.Item as Reaction | undefined) ?? null;
     } catch (error) {

@@ -36,6 +36,8 @@ export interface AppStackProps extends StackProps {
   tables: Record<TableName, dynamodb.ITable>;
   userPool: cognito.IUserPool;
   userPoolClient: cognito.IUserPoolClient;
+  /** The user pool's sign-in trigger (Auth stack): alarmed here with the other functions. */
+  signInTrigger: lambda.IFunction;
 }
 
 /** The keys of the deployed outputs file; the local stack writes the same keys. */
@@ -196,7 +198,7 @@ export class AppStack extends Stack {
       alarmEmail: config.alarmEmail,
       alarmTopicArn: config.alarmTopicArn,
     });
-    this.addAlarms(tables);
+    this.addAlarms(tables, props.signInTrigger);
 
     const outputs: Record<OutputKey, string> = {
       Region: Aws.REGION,
@@ -215,7 +217,7 @@ export class AppStack extends Stack {
    * for 5 minutes (emails would go out late); SES's reputation at the rates where SES starts a
    * review (bounces 5 %, complaints 0.1 %), well before it pauses sending (10 % / 0.5 %).
    */
-  private addAlarms(tables: Record<TableName, dynamodb.ITable>): void {
+  private addAlarms(tables: Record<TableName, dynamodb.ITable>, signInTrigger: lambda.IFunction): void {
     const period = Duration.minutes(5);
     const alarms = this.alarms;
     const api = this.restApi.api;
@@ -253,6 +255,17 @@ export class AppStack extends Stack {
           description: `${name} was throttled`,
         });
       }
+      alarms.alarm("auth-sign-in-errors", {
+        metric: signInTrigger.metricErrors({ period }),
+        threshold: 1,
+        description:
+          "The sign-in trigger failed (timeouts or crashes; it logs and lets DynamoDB errors pass)",
+      });
+      alarms.alarm("auth-sign-in-throttles", {
+        metric: signInTrigger.metricThrottles({ period }),
+        threshold: 1,
+        description: "The sign-in trigger was throttled",
+      });
     });
     alarms.section("Streams", () => {
       for (const [name, fn] of Object.entries(this.processorFunctions)) {

@@ -1,11 +1,19 @@
+import { TABLE_SPECS, type TableName, type TableNames, tableEnvironment } from "@hearth/domain";
+import { SIGN_IN_TABLE_ACCESS } from "@hearth/stream-processors";
 import { Duration, Stack, type StackProps } from "aws-cdk-lib";
 import * as cognito from "aws-cdk-lib/aws-cognito";
+import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import type { Construct } from "constructs";
 import { type EnvironmentConfig, removalPolicyOf } from "../config.js";
+import { HearthFunction } from "../constructs/hearth-function.js";
+import { SIGN_IN_FUNCTION } from "../functions.js";
+import { grantTableAccess } from "../grants.js";
 import { acknowledgeNag } from "../nag.js";
 
 export interface AuthStackProps extends StackProps {
   config: EnvironmentConfig;
+  /** For the sign-in trigger, which writes profiles. */
+  tables: Record<TableName, dynamodb.ITable>;
 }
 
 /** Group names the handlers check (`cognito:groups`): members and admins. */
@@ -15,6 +23,7 @@ export const USER_GROUPS = ["Admins", "ApprovedUsers"] as const;
 export class AuthStack extends Stack {
   readonly userPool: cognito.UserPool;
   readonly webClient: cognito.UserPoolClient;
+  readonly signInTrigger: HearthFunction;
 
   constructor(scope: Construct, id: string, props: AuthStackProps) {
     super(scope, id, props);
@@ -64,6 +73,26 @@ export class AuthStack extends Stack {
         description: groupName === "Admins" ? "Family archive administrators" : "Approved family members",
       });
     }
+
+    // Pre Token Generation runs whenever the pool issues tokens: a password sign-in, the
+    // new-password step of a user an admin created (Post Authentication is not the last step
+    // there), and every refresh. It is the one trigger that is handed the user's groups, so
+    // the profile's membership follows the groups the tokens carry.
+    const tableNames = Object.fromEntries(
+      TABLE_SPECS.map((spec) => [spec.name, props.tables[spec.name].tableName]),
+    ) as TableNames;
+    this.signInTrigger = new HearthFunction(this, SIGN_IN_FUNCTION.name, {
+      definition: SIGN_IN_FUNCTION,
+      config,
+      description: `Hearth ${config.name} sign-in: a profile from the first sign-in`,
+      memorySize: 256,
+      // Cognito waits at most 5 seconds for a trigger; the handler never throws, so a slow
+      // DynamoDB costs one profile update at worst, never the sign-in.
+      timeout: Duration.seconds(5),
+      environment: tableEnvironment(tableNames),
+    });
+    grantTableAccess(this.signInTrigger.function, props.tables, SIGN_IN_TABLE_ACCESS);
+    this.userPool.addTrigger(cognito.UserPoolOperation.PRE_TOKEN_GENERATION, this.signInTrigger.function);
 
     acknowledgeNag(this.userPool, [
       {

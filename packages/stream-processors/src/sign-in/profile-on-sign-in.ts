@@ -1,0 +1,94 @@
+import { randomBytes } from "node:crypto";
+import { Logger } from "@aws-lambda-powertools/logger";
+import type { LogLevel } from "@aws-lambda-powertools/logger/types";
+import {
+  CursorCodec,
+  createDocumentClient,
+  createRepositories,
+  dynamoConfigFromEnv,
+  isMember,
+  LIMITS,
+  type Repositories,
+  type SignInIdentity,
+  tableNamesFromEnv,
+  toPlainText,
+} from "@hearth/domain";
+import type { PreTokenGenerationTriggerEvent } from "aws-lambda";
+
+/**
+ * The Cognito Pre Token Generation trigger: every time the user pool issues tokens (a
+ * password sign-in, the new-password step of a user an admin created, a refresh) it makes
+ * sure the person has a profile and that the profile's membership mark matches the groups
+ * the tokens will carry. It never blocks a sign-in: a failure is logged and the event is
+ * returned unchanged (the next sign-in or refresh tries again).
+ */
+export interface SignInTriggerDependencies {
+  profiles: Pick<Repositories["profiles"], "ensureOnSignIn">;
+  logger: Logger;
+}
+
+const FALLBACK_NAME = "Family member";
+
+/** The profile a sign-in stands for: the user pool's `name`, else the email's local part. */
+export function signInIdentityOf(event: PreTokenGenerationTriggerEvent): {
+  userId: string | undefined;
+  identity: SignInIdentity;
+} {
+  const attributes = event.request.userAttributes ?? {};
+  const email = attributes.email?.trim() || undefined;
+  const candidates = [attributes.name, email?.split("@")[0]];
+  const displayName =
+    candidates
+      .map((candidate) => (candidate ? toPlainText(candidate).trim().slice(0, LIMITS.displayName) : ""))
+      .find((name) => name.length > 0) ?? FALLBACK_NAME;
+  // Cognito hands the user's groups to this trigger as the groups the tokens would carry.
+  const groups = event.request.groupConfiguration?.groupsToOverride ?? [];
+  return { userId: attributes.sub, identity: { email, displayName, isMember: isMember({ groups }) } };
+}
+
+export function createSignInTrigger(deps: SignInTriggerDependencies) {
+  return async (event: PreTokenGenerationTriggerEvent): Promise<PreTokenGenerationTriggerEvent> => {
+    const { userId, identity } = signInIdentityOf(event);
+    if (!userId) {
+      deps.logger.warn("Token generation without a sub attribute; no profile made", {
+        triggerSource: event.triggerSource,
+      });
+      return event;
+    }
+    try {
+      await deps.profiles.ensureOnSignIn(userId, identity);
+      deps.logger.info("Profile ensured at sign-in", {
+        userId,
+        isMember: identity.isMember,
+        triggerSource: event.triggerSource,
+      });
+    } catch (error) {
+      deps.logger.error("Could not ensure the profile at sign-in; the sign-in goes on", {
+        userId,
+        triggerSource: event.triggerSource,
+        error,
+      });
+    }
+    return event;
+  };
+}
+
+/** Only the profiles repository over DynamoDB: no SES, no idempotency store. */
+export function signInTriggerDependenciesFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): SignInTriggerDependencies {
+  const doc = createDocumentClient(dynamoConfigFromEnv(env));
+  const repositories = createRepositories({
+    doc,
+    tables: tableNamesFromEnv(env),
+    // Nothing here lists anything, so no cursor is ever signed.
+    cursors: new CursorCodec(randomBytes(32).toString("hex")),
+  });
+  return {
+    profiles: repositories.profiles,
+    logger: new Logger({
+      serviceName: "hearth-sign-in",
+      logLevel: (env.LOG_LEVEL?.trim().toUpperCase() || "INFO") as LogLevel,
+    }),
+  };
+}

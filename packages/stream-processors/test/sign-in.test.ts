@@ -1,0 +1,129 @@
+import { Logger } from "@aws-lambda-powertools/logger";
+import { DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { deleteTables, ProfilesRepository } from "@hearth/domain";
+import { createTestDatabase, type TestDatabase } from "@hearth/domain/testing";
+import type { PreTokenGenerationTriggerEvent } from "aws-lambda";
+import { mockClient } from "aws-sdk-client-mock";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import {
+  createSignInTrigger,
+  signInIdentityOf,
+  signInTriggerDependenciesFromEnv,
+} from "../src/sign-in/profile-on-sign-in.js";
+import { functionEnvironment } from "./helpers.js";
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await createTestDatabase(inject("dynamoEndpoint"), "sign-in");
+});
+afterAll(async () => {
+  await deleteTables(db.client, db.prefix);
+  db.client.destroy();
+});
+
+/** The event Cognito sends when it is about to issue tokens. */
+function tokenEvent(
+  attributes: Record<string, string>,
+  groups: string[],
+  triggerSource: PreTokenGenerationTriggerEvent["triggerSource"] = "TokenGeneration_Authentication",
+): PreTokenGenerationTriggerEvent {
+  return {
+    version: "1",
+    region: "eu-west-1",
+    userPoolId: "eu-west-1_test",
+    userName: attributes.sub ?? "someone",
+    callerContext: { awsSdkVersion: "aws-sdk-unknown-unknown", clientId: "client" },
+    triggerSource,
+    request: { userAttributes: attributes, groupConfiguration: { groupsToOverride: groups } },
+    response: { claimsOverrideDetails: {} },
+  } as PreTokenGenerationTriggerEvent;
+}
+
+const trigger = () =>
+  createSignInTrigger(signInTriggerDependenciesFromEnv(functionEnvironment(db, inject("dynamoEndpoint"))));
+
+const directoryIds = async () =>
+  (await db.repositories.profiles.listMembers({ limit: 100 })).items.map((profile) => profile.userId);
+
+describe("the sign-in trigger (Cognito Pre Token Generation)", () => {
+  it("creates the profile at the first sign-in, named from the user pool, and lists a member", async () => {
+    const event = tokenEvent({ sub: "u-rose", email: "Rose@Example.org", name: "Rose Hearth" }, [
+      "ApprovedUsers",
+    ]);
+    // The event goes back to Cognito as it came: no claim is changed.
+    expect(await trigger()(event)).toEqual(event);
+    expect(await db.repositories.profiles.get("u-rose")).toMatchObject({
+      displayName: "Rose Hearth",
+      email: "rose@example.org",
+      bio: "",
+      isProfilePrivate: false,
+      membership: "member",
+    });
+    expect(await directoryIds()).toContain("u-rose");
+  });
+
+  it("covers a user an admin created: named from the email when the pool has no name", async () => {
+    await trigger()(
+      tokenEvent(
+        { sub: "u-sam", email: "sam.smith@example.org" },
+        ["Admins"],
+        "TokenGeneration_NewPasswordChallenge",
+      ),
+    );
+    expect(await db.repositories.profiles.get("u-sam")).toMatchObject({
+      displayName: "sam.smith",
+      membership: "member",
+    });
+  });
+
+  it("never overwrites an existing profile, but keeps membership in step with the groups", async () => {
+    const { profiles } = db.repositories;
+    await profiles.upsert(
+      "u-ivy",
+      { displayName: "Ivy (Grandma)", bio: "Letters from 1952" },
+      { isMember: true },
+    );
+    await trigger()(tokenEvent({ sub: "u-ivy", email: "ivy@example.org", name: "Ivy" }, ["ApprovedUsers"]));
+    expect(await profiles.get("u-ivy")).toMatchObject({
+      displayName: "Ivy (Grandma)",
+      bio: "Letters from 1952",
+    });
+
+    // Taken out of ApprovedUsers: still a profile, no longer in the directory.
+    await trigger()(
+      tokenEvent({ sub: "u-ivy", email: "ivy@example.org" }, [], "TokenGeneration_RefreshTokens"),
+    );
+    expect(await profiles.get("u-ivy")).toMatchObject({ displayName: "Ivy (Grandma)" });
+    expect(await directoryIds()).not.toContain("u-ivy");
+  });
+
+  it("gives someone not approved yet a profile but no directory entry", async () => {
+    await trigger()(tokenEvent({ sub: "u-new", email: "new@example.org" }, []));
+    expect(await db.repositories.profiles.get("u-new")).toMatchObject({ displayName: "new" });
+    expect(await directoryIds()).not.toContain("u-new");
+  });
+
+  it("reduces a name with markup to plain text", () => {
+    const { identity } = signInIdentityOf(
+      tokenEvent({ sub: "u-x", email: "x@example.org", name: "<b>Bold</b> <script>x</script>" }, []),
+    );
+    expect(identity.displayName).not.toMatch(/[<>]/);
+    expect(identity.displayName).toContain("Bold");
+  });
+
+  it("lets the sign-in go on when DynamoDB fails, and logs it", async () => {
+    const doc = DynamoDBDocumentClient.from(db.client);
+    const mock = mockClient(doc);
+    mock
+      .on(UpdateCommand)
+      .rejects(Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" }));
+    const logger = new Logger({ serviceName: "test", logLevel: "SILENT" });
+    const errors: unknown[] = [];
+    logger.error = (...args: unknown[]) => void errors.push(args);
+    const profiles = new ProfilesRepository({ doc, tables: db.tables, cursors: db.cursors });
+    const event = tokenEvent({ sub: "u-busy", email: "busy@example.org" }, ["ApprovedUsers"]);
+    expect(await createSignInTrigger({ profiles, logger })(event)).toEqual(event);
+    expect(errors).toHaveLength(1);
+    mock.restore();
+  });
+});
