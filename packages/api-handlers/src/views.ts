@@ -4,12 +4,13 @@ import type { Comment, ConversationMember, Message, Profile, Reaction } from "@h
  * The JSON shapes the API returns. Each picks its fields explicitly, so nothing stored for
  * internal use (deletion markers, notification bookkeeping) ever leaks into a response.
  */
-export function profileView(profile: Profile, includePrivateFields: boolean) {
+export function profileView(profile: Profile, includePrivateFields: boolean, profilePhotoUrl: string | null) {
   const view = {
     userId: profile.userId,
     displayName: profile.displayName,
     bio: profile.bio,
-    profilePhotoUrl: profile.profilePhotoUrl,
+    /** Served: an uploaded photo as a presigned GET, an external URL as it is. */
+    profilePhotoUrl,
     isProfilePrivate: profile.isProfilePrivate,
     commentCount: profile.commentCount,
     lastActive: profile.lastActive,
@@ -24,13 +25,13 @@ export function profileView(profile: Profile, includePrivateFields: boolean) {
   };
 }
 
-export function commentView(comment: Comment) {
+export function commentView(comment: Comment, userPhotoUrl: string | null) {
   return {
     itemId: comment.itemId,
     commentId: comment.commentId,
     userId: comment.userId,
     userName: comment.userName,
-    userPhotoUrl: comment.userPhotoUrl ?? null,
+    userPhotoUrl,
     commentText: comment.commentText,
     itemTitle: comment.itemTitle ?? null,
     createdAt: comment.createdAt,
@@ -45,28 +46,57 @@ export function reactionView(reaction: Reaction) {
   return { userId: reaction.userId, createdAt: reaction.createdAt };
 }
 
-export function messageView(message: Message) {
+/** What a participant needs to open an attachment: a presigned GET and when it expires. */
+export interface AttachmentDownloadView {
+  downloadUrl: string;
+  downloadUrlExpiresAt: string;
+}
+
+/**
+ * A message; `downloads[i]` opens `attachments[i]`. A deleted message keeps its place and
+ * sender but shows no text and no attachments.
+ */
+export function messageView(message: Message, downloads: readonly AttachmentDownloadView[]) {
+  const deleted = message.deleted === true;
   return {
     conversationId: message.conversationId,
     messageId: message.messageId,
     senderId: message.senderId,
     senderName: message.senderName,
-    messageText: message.messageText,
-    attachments: message.attachments.map((attachment) => ({
-      s3Key: attachment.s3Key,
-      filename: attachment.filename,
-      contentType: attachment.contentType,
-      size: attachment.size,
-    })),
+    messageText: deleted ? null : message.messageText,
+    attachments: deleted
+      ? []
+      : message.attachments.map((attachment, index) => ({
+          s3Key: attachment.s3Key,
+          filename: attachment.filename,
+          contentType: attachment.contentType,
+          size: attachment.size,
+          downloadUrl: downloads[index]?.downloadUrl ?? null,
+          downloadUrlExpiresAt: downloads[index]?.downloadUrlExpiresAt ?? null,
+        })),
     createdAt: message.createdAt,
+    deleted,
+    deletedAt: message.deletedAt ?? null,
   };
 }
 
-export function conversationView(membership: ConversationMember) {
+/** A conversation participant as lists show them: name and (served) photo. */
+export interface ParticipantView {
+  userId: string;
+  displayName: string;
+  profilePhotoUrl: string | null;
+}
+
+export function conversationView(membership: ConversationMember, participants: readonly ParticipantView[]) {
   return {
     conversationId: membership.conversationId,
     conversationType: membership.conversationType,
     participantIds: membership.participantIds,
+    participants: participants.map((p) => ({
+      userId: p.userId,
+      displayName: p.displayName,
+      profilePhotoUrl: p.profilePhotoUrl,
+    })),
     title: membership.title ?? null,
     unreadCount: membership.unreadCount,
     lastMessageAt: membership.lastMessageAt,

@@ -1,14 +1,15 @@
 import { randomUUID } from "node:crypto";
 import { Logger } from "@aws-lambda-powertools/logger";
-import { S3Client } from "@aws-sdk/client-s3";
 import { deleteTables } from "@hearth/domain";
 import { createTestDatabase, type TestDatabase } from "@hearth/domain/testing";
 import type { APIGatewayProxyResult, Context } from "aws-lambda";
 import { monotonicFactory } from "ulid";
 import { afterAll, beforeAll, inject } from "vitest";
 import { createApiHandler } from "../src/api-handler.js";
-import type { ApiDependencies } from "../src/dependencies.js";
+import { type ApiDependencies, createObjectUrlSigner } from "../src/dependencies.js";
 import { buildProxyEvent } from "../src/http/proxy-event.js";
+import type { ObjectUrlSigner } from "../src/object-urls.js";
+import { createPhotoUrls } from "../src/photos.js";
 import { API_AREAS, type ApiArea, findRoute, type RouteDefinition } from "../src/routes.js";
 
 export const ALLOWED_ORIGIN = "https://archive.example.org";
@@ -142,14 +143,15 @@ export function lambdaContext(functionName = "hearth-api-test"): Context {
   };
 }
 
-/** An S3 client that only signs: presigning never calls the endpoint. */
-export function signingOnlyS3Client(): S3Client {
-  return new S3Client({
+/** A signer of the test bucket on an address nothing listens on: presigning never calls it. */
+export function testObjectUrlSigner(): ObjectUrlSigner {
+  return createObjectUrlSigner({
+    stage: "test",
+    bucket: TEST_BUCKET,
     region: "eu-west-1",
     endpoint: "http://127.0.0.1:9",
-    forcePathStyle: true,
-    requestChecksumCalculation: "WHEN_REQUIRED",
-    credentials: { accessKeyId: "test-access-key", secretAccessKey: "test-secret-key" },
+    accessKeyId: "test-access-key",
+    secretAccessKey: "test-secret-key",
   });
 }
 
@@ -157,10 +159,11 @@ export function testDependencies(
   db: TestDatabase,
   overrides: Partial<ApiDependencies> = {},
 ): ApiDependencies {
+  const objectUrls = testObjectUrlSigner();
   return {
     repositories: db.repositories,
-    s3: signingOnlyS3Client(),
-    attachmentsBucket: TEST_BUCKET,
+    objectUrls,
+    photos: createPhotoUrls(objectUrls),
     allowedOrigins: [ALLOWED_ORIGIN, "http://localhost:5173"],
     logger: new Logger({ serviceName: "hearth-api-test", logLevel: "SILENT" }),
     now: () => new Date(),

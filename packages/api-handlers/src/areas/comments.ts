@@ -1,7 +1,7 @@
 import { LIMITS, sanitizeText } from "@hearth/domain";
 import * as z from "zod";
 import { type AreaRoutes, created, ok } from "../http/route-handler.js";
-import { commentView } from "../views.js";
+import { servedComments } from "../served.js";
 import { authorName } from "./authors.js";
 
 // Raw text may carry markup that sanitizing removes; the limits apply to the plain text.
@@ -30,13 +30,15 @@ function deletionResult(comment: { itemId: string; commentId: string; deletedAt?
 }
 
 export const commentRoutes: AreaRoutes<"comments"> = {
-  "GET /comments/{itemId}": async (request, { repositories }) => {
+  "GET /comments/{itemId}": async (request, storage) => {
+    const { repositories } = storage;
     const itemId = request.path("itemId");
     const result = await repositories.comments.listByItem(itemId, request.page());
-    return ok({ comments: result.items.map(commentView), nextCursor: result.nextCursor });
+    return ok({ comments: await servedComments(storage, result.items), nextCursor: result.nextCursor });
   },
 
-  "POST /comments/{itemId}": async (request, { repositories }) => {
+  "POST /comments/{itemId}": async (request, storage) => {
+    const { repositories } = storage;
     const itemId = request.path("itemId");
     const body = request.body(newCommentBody);
     const text = commentText(body.commentText);
@@ -53,15 +55,18 @@ export const commentRoutes: AreaRoutes<"comments"> = {
       commentText: text,
       itemTitle,
     });
-    return created(commentView(comment));
+    const [view] = await servedComments(storage, [comment]);
+    return created(view);
   },
 
-  "PUT /comments/{itemId}/{commentId}": async (request, { repositories }) => {
+  "PUT /comments/{itemId}/{commentId}": async (request, storage) => {
+    const { repositories } = storage;
     const itemId = request.path("itemId");
     const commentId = request.path("commentId");
     const text = commentText(request.body(editCommentBody).commentText);
     const comment = await repositories.comments.edit(itemId, commentId, request.caller, text);
-    return ok(commentView(comment));
+    const [view] = await servedComments(storage, [comment]);
+    return ok(view);
   },
 
   "DELETE /comments/{itemId}/{commentId}": async (request, { repositories }) => {
