@@ -728,10 +728,8 @@ describe("POST /messages/conversations/{conversationId}/leave", () => {
     for (const member of [users.alice, users.bob]) {
       const conversation = await conversationOf(member, group.conversationId);
       expect(conversation?.participantIds).toEqual([users.alice.userId, users.bob.userId]);
-      expect((conversation?.participants as Array<{ userId: string }>).map((p) => p.userId)).toEqual([
-        users.alice.userId,
-        users.bob.userId,
-      ]);
+      const participants = (conversation?.participants ?? []) as Array<{ userId: string }>;
+      expect(participants.map((p) => p.userId)).toEqual([users.alice.userId, users.bob.userId]);
     }
     expect(await unreadOf(users.carol, group.conversationId)).toBeUndefined();
   });
