@@ -18,6 +18,7 @@ import {
   tableNamesFromEnv,
   tableSpec,
 } from "@hearth/domain";
+import type { AttachmentObjects } from "./attachments/cleanup.js";
 
 /** Stream records are kept 24 hours, so a redelivery can come no later than that. */
 export const IDEMPOTENCY_EXPIRY_SECONDS = 24 * 60 * 60;
@@ -48,6 +49,11 @@ export interface ProcessorDependencies {
   notificationWindowSeconds: number;
   logger: Logger;
   clock: () => Date;
+  /**
+   * The attachment objects of deleted messages are removed through this; only the
+   * attachments processor has it (its entry adds it), so no other bundle carries S3 code.
+   */
+  attachmentObjects?: AttachmentObjects;
 }
 
 function required(env: NodeJS.ProcessEnv, name: string): string {

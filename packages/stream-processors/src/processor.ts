@@ -2,6 +2,7 @@ import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-p
 import { IdempotencyConfig, makeIdempotent } from "@aws-lambda-powertools/idempotency";
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
 import { type ActivitySummary, createActivityAggregator } from "./activity/aggregate.js";
+import { type CleanupSummary, createAttachmentCleaner } from "./attachments/cleanup.js";
 import type { ProcessorDependencies } from "./dependencies.js";
 import { isWantedRecord, type ProcessorName } from "./filters.js";
 import { createNotifier, type NotificationSummary } from "./notifications/notify.js";
@@ -13,7 +14,9 @@ export type StreamProcessorHandler = (
   context: Context,
 ) => Promise<DynamoDBBatchResponse>;
 
-type ChangeHandler = (change: StreamChange) => Promise<NotificationSummary | ActivitySummary>;
+type ChangeHandler = (
+  change: StreamChange,
+) => Promise<NotificationSummary | ActivitySummary | CleanupSummary>;
 
 /**
  * The shared pipeline: every record of the batch is processed (in parallel), records the
@@ -97,6 +100,17 @@ export function createActivityProcessor(deps: ProcessorDependencies): StreamProc
   return buildProcessor("activity", deps, createActivityAggregator(deps));
 }
 
+export function createAttachmentCleanupProcessor(deps: ProcessorDependencies): StreamProcessorHandler {
+  return buildProcessor("attachments", deps, createAttachmentCleaner(deps));
+}
+
 export function createProcessor(name: ProcessorName, deps: ProcessorDependencies): StreamProcessorHandler {
-  return name === "notifications" ? createNotificationProcessor(deps) : createActivityProcessor(deps);
+  switch (name) {
+    case "notifications":
+      return createNotificationProcessor(deps);
+    case "activity":
+      return createActivityProcessor(deps);
+    case "attachments":
+      return createAttachmentCleanupProcessor(deps);
+  }
 }
