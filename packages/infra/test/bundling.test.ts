@@ -1,7 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { API_AREAS, API_ATTACHMENT_UPLOADERS, type ApiArea } from "@hearth/api-handlers";
+import { API_AREAS, type ApiArea } from "@hearth/api-handlers";
+import { ATTACHMENT_DELETERS } from "@hearth/stream-processors";
 import { App, Duration, Stack } from "aws-cdk-lib";
 import type { Asset } from "aws-cdk-lib/aws-s3-assets";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -45,25 +46,29 @@ describe("function bundles (real esbuild, no Docker)", () => {
   );
 
   it.each(API_FUNCTIONS.map((f) => [f.name, f.area] as const))(
-    "%s carries its own area's routes only, and the S3 client only if it presigns uploads",
+    "%s carries its own area's routes only, and the light S3 signer but never the S3 client",
     (name, area) => {
       const { inputs } = results.get(name)!;
       const areaFiles = (other: ApiArea) =>
         inputs.filter((input) => input.endsWith(`packages/api-handlers/src/areas/${other}.ts`));
       expect(areaFiles(area)).toHaveLength(1);
       for (const other of API_AREAS.filter((a) => a !== area)) expect(areaFiles(other)).toEqual([]);
-      const uploads = (API_ATTACHMENT_UPLOADERS as readonly ApiArea[]).includes(area);
-      const s3Inputs = inputs.filter((input) =>
-        /node_modules\/@aws-sdk\/(client-s3|s3-request-presigner)\//.test(input),
+      // Every area presigns (profile photos at least) with the signer alone: no S3 client.
+      expect(inputs.filter((input) => input.includes("node_modules/@aws-sdk/client-s3/"))).toEqual([]);
+      expect(inputs.some((input) => input.includes("node_modules/@aws-sdk/s3-request-presigner/"))).toBe(
+        true,
       );
-      expect(s3Inputs.length > 0).toBe(uploads);
     },
   );
 
-  it.each(PROCESSOR_FUNCTIONS.map((f) => f.name))("%s carries no S3 client", (name) => {
-    const { inputs } = results.get(name)!;
-    expect(inputs.filter((input) => input.includes("node_modules/@aws-sdk/client-s3/"))).toEqual([]);
-  });
+  it.each(PROCESSOR_FUNCTIONS.map((f) => [f.name, f.processor] as const))(
+    "%s carries the S3 client only if it deletes attachments",
+    (name, processor) => {
+      const { inputs } = results.get(name)!;
+      const s3Inputs = inputs.filter((input) => input.includes("node_modules/@aws-sdk/client-s3/"));
+      expect(s3Inputs.length > 0).toBe((ATTACHMENT_DELETERS as readonly string[]).includes(processor));
+    },
+  );
 
   it.each(ALL_FUNCTIONS.map((f) => f.name))(
     "%s carries zod's English messages only (a named `z` import would pull in every locale)",

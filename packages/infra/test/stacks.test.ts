@@ -1,4 +1,4 @@
-import { API_AREAS, API_ATTACHMENT_UPLOADERS, API_TABLE_ACCESS, ROUTES } from "@hearth/api-handlers";
+import { API_AREAS, API_TABLE_ACCESS, ROUTES } from "@hearth/api-handlers";
 import { TABLE_SPECS, type TableName, type TableSpec } from "@hearth/domain";
 import {
   PROCESSOR_NAMES,
@@ -270,11 +270,8 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
         POWERTOOLS_SERVICE_NAME: `hearth-api-${area}`,
       });
       expect(JSON.stringify(variables.CURSOR_SECRET)).toContain("{{resolve:secretsmanager:");
-      if ((API_ATTACHMENT_UPLOADERS as readonly string[]).includes(area)) {
-        expect(JSON.stringify(variables.ATTACHMENTS_BUCKET)).toContain(`hearth-${envName}-attachments-`);
-      } else {
-        expect(variables.ATTACHMENTS_BUCKET).toBeUndefined();
-      }
+      // Every area presigns URLs of the files bucket (profile photos at least).
+      expect(JSON.stringify(variables.ATTACHMENTS_BUCKET)).toContain(`hearth-${envName}-attachments-`);
     });
 
     it.each(PROCESSOR_NAMES)("gives the %s processor its settings", (name) => {
@@ -384,18 +381,34 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
       }
     });
 
-    it("lets only the route table's upload areas put objects, under the attachments prefix", () => {
-      expect(API_ATTACHMENT_UPLOADERS).toEqual(["messages"]);
+    it("gives each function exactly the S3 actions and prefixes it signs for, and nothing else", () => {
+      const expected: Record<string, string[]> = {
+        profile: ["s3:GetObject profile-photos/*", "s3:PutObject profile-photos/*"],
+        comments: ["s3:GetObject profile-photos/*"],
+        reactions: ["s3:GetObject profile-photos/*"],
+        // Only the message-serving function may read attachments.
+        messages: [
+          "s3:GetObject attachments/*",
+          "s3:GetObject profile-photos/*",
+          "s3:PutObject attachments/*",
+        ],
+        notifications: [],
+        activity: [],
+        // The files of deleted messages are deleted by this processor alone.
+        attachments: ["s3:DeleteObject attachments/*"],
+      };
       for (const fn of [...API_AREAS, ...PROCESSOR_NAMES]) {
         const s3 = functionStatements(env, fn).filter((s) =>
           asArray(s.Action).some((a) => a.startsWith("s3:")),
         );
-        if (!(API_ATTACHMENT_UPLOADERS as readonly string[]).includes(fn)) {
-          expect(s3).toEqual([]);
-          continue;
-        }
-        expect(s3.map((s) => s.Action)).toEqual(["s3:PutObject"]);
-        expect(JSON.stringify(s3[0]!.Resource)).toContain("/attachments/*");
+        const grants = s3.flatMap((statement) =>
+          asArray(statement.Action).flatMap((action) => {
+            const resource = JSON.stringify(statement.Resource);
+            const prefix = /\/(attachments|profile-photos)\/\*/.exec(resource)?.[1] ?? resource;
+            return [`${action} ${prefix}/*`];
+          }),
+        );
+        expect(grants.sort(), fn).toEqual(expected[fn]);
       }
     });
   });

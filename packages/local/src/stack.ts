@@ -188,6 +188,9 @@ export async function startLocalStack(
       SENDER_EMAIL: config.senderEmail,
       SITE_URL: config.siteUrl,
       NOTIFICATION_WINDOW_MINUTES: process.env.NOTIFICATION_WINDOW_MINUTES ?? "15",
+      // The attachments processor deletes the files of deleted messages there.
+      ATTACHMENTS_BUCKET: config.attachmentsBucket,
+      S3_ENDPOINT: s3Endpoint,
     };
     const handlers = createApiHandlers(apiEnv);
     const processors = createStreamProcessors(processorEnv);
