@@ -114,7 +114,9 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
         BucketEncryption: Match.objectLike({}),
         LoggingConfiguration: Match.objectLike({ DestinationBucketName: Match.anyValue() }),
         CorsConfiguration: {
-          CorsRules: [Match.objectLike({ AllowedMethods: ["PUT"], AllowedOrigins: config.allowedOrigins })],
+          CorsRules: [
+            Match.objectLike({ AllowedMethods: ["PUT", "GET"], AllowedOrigins: config.allowedOrigins }),
+          ],
         },
         LifecycleConfiguration: {
           Rules: Match.arrayWith([

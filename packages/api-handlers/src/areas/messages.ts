@@ -248,7 +248,9 @@ export const messageRoutes: AreaRoutes<"messages"> = {
     const membership = await repositories.conversations.getMembership(caller.userId, conversationId);
     if (!membership) throw outsiderError();
     if (membership.conversationType === "group") {
-      await asParticipant(() => repositories.conversations.leaveGroup(caller.userId, conversationId));
+      await asParticipant(() =>
+        repositories.conversations.leaveGroup(caller.userId, conversationId, membership),
+      );
       return ok({ conversationId, conversationType: "group", outcome: "left" });
     }
     await asParticipant(() => repositories.conversations.hide(caller.userId, conversationId));

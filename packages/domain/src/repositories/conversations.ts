@@ -293,9 +293,13 @@ export class ConversationsRepository extends Repository {
    * people leaving at once retry on the fresh list). The last one out leaves the messages
    * stored but reachable by nobody. NotFound when they are not a member.
    */
-  async leaveGroup(userId: string, conversationId: string): Promise<void> {
+  async leaveGroup(userId: string, conversationId: string, known?: ConversationMember): Promise<void> {
     for (let attempt = 1; ; attempt++) {
-      const membership = await this.getMembership(userId, conversationId);
+      // The caller's row as just read saves a round trip on the first attempt.
+      const membership =
+        attempt === 1 && known?.userId === userId && known.conversationId === conversationId
+          ? known
+          : await this.getMembership(userId, conversationId);
       if (!membership) throw new NotFoundError("Conversation not found");
       if (membership.conversationType !== "group") {
         throw new InvalidInputError("Only a group can be left; a direct conversation can be hidden");

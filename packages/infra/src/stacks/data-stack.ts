@@ -73,8 +73,9 @@ export class DataStack extends Stack {
       removalPolicy,
       cors: [
         {
-          // Browsers upload attachments straight to S3 with the presigned PUT URL.
-          allowedMethods: [s3.HttpMethods.PUT],
+          // Browsers upload attachments and photos straight to S3 with presigned PUT URLs, and
+          // read downloads and photos with presigned GETs (fetch and canvas need CORS for that).
+          allowedMethods: [s3.HttpMethods.PUT, s3.HttpMethods.GET],
           allowedOrigins: config.allowedOrigins,
           allowedHeaders: ["Content-Type", "Content-Length"],
           maxAge: 3600,
