@@ -35,19 +35,20 @@ const MAX_MEMBERSHIP_ATTEMPTS = 5;
 
 /** Conversations (one membership row per participant) and their messages. */
 export class ConversationsRepository extends Repository {
-  async getMembership(userId: string, conversationId: string): Promise<ConversationMember | null> {
+  /** One item read strongly consistent (a membership just changed must be seen), or null. */
+  private async getConsistent<T>(tableName: string, key: Record<string, string>): Promise<T | null> {
     try {
       const output = await this.doc.send(
-        new GetCommand({
-          TableName: this.tables.ConversationMembers,
-          Key: { userId, conversationId },
-          ConsistentRead: true,
-        }),
+        new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }),
       );
-      return (output.Item as ConversationMember | undefined) ?? null;
+      return (output.Item as T | undefined) ?? null;
     } catch (error) {
       throw toDomainError(error);
     }
+  }
+
+  getMembership(userId: string, conversationId: string): Promise<ConversationMember | null> {
+    return this.getConsistent(this.tables.ConversationMembers, { userId, conversationId });
   }
 
   async isParticipant(userId: string, conversationId: string): Promise<boolean> {
@@ -384,19 +385,8 @@ export class ConversationsRepository extends Repository {
   }
 
   /** A message as stored, or null. */
-  async getMessage(conversationId: string, messageId: string): Promise<Message | null> {
-    try {
-      const output = await this.doc.send(
-        new GetCommand({
-          TableName: this.tables.Messages,
-          Key: { conversationId, messageId },
-          ConsistentRead: true,
-        }),
-      );
-      return (output.Item as Message | undefined) ?? null;
-    } catch (error) {
-      throw toDomainError(error);
-    }
+  getMessage(conversationId: string, messageId: string): Promise<Message | null> {
+    return this.getConsistent(this.tables.Messages, { conversationId, messageId });
   }
 
   /** The user's conversations, most recent first. */
