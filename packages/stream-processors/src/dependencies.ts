@@ -106,22 +106,26 @@ export function sesClientOptions(
   };
 }
 
+/** What every processor's pipeline needs (no email settings, no SES client). */
+export type BaseProcessorDependencies = Omit<
+  ProcessorDependencies,
+  "ses" | "senderEmail" | "siteUrl" | "notificationWindowSeconds" | "attachmentObjects"
+>;
+
 /**
- * Builds the processors' dependencies from the function environment: table names, `STAGE`,
- * `DYNAMODB_ENDPOINT` and `SES_ENDPOINT` (local engines only), `SENDER_EMAIL`, `SITE_URL`,
- * `NOTIFICATION_WINDOW_MINUTES` (default 15), `AWS_REGION` and `LOG_LEVEL`. A missing or
- * unsafe setting fails at startup with a message naming it.
+ * The dependencies every processor needs from the function environment: table names,
+ * `STAGE`, `DYNAMODB_ENDPOINT` (local only), `AWS_REGION` and `LOG_LEVEL`. It builds no SES
+ * client, so a processor that sends no email (attachments) bundles none.
  */
-export function processorDependenciesFromEnv(env: NodeJS.ProcessEnv = process.env): ProcessorDependencies {
+export function baseProcessorDependenciesFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): BaseProcessorDependencies {
   const tables = tableNamesFromEnv(env);
   const dynamoConfig = dynamoConfigFromEnv(env);
   const doc = createDocumentClient(dynamoConfig);
   // Powertools writes marshalled items itself, so it gets a plain client with the same settings.
   const idempotencyClient = new DynamoDBClient(dynamoClientOptions(dynamoConfig));
   const idempotencySpec = tableSpec("IdempotencyRecords");
-  const ses = new SESClient(
-    sesClientOptions(dynamoConfig.stage, env.SES_ENDPOINT || undefined, dynamoConfig.region),
-  );
   return {
     // The processors never list anything, so no cursor they could sign ever leaves them.
     repositories: createRepositories({
@@ -130,7 +134,6 @@ export function processorDependenciesFromEnv(env: NodeJS.ProcessEnv = process.en
       cursors: new CursorCodec(randomBytes(32).toString("hex")),
     }),
     tables,
-    ses,
     idempotency: {
       createPersistenceLayer: () =>
         new DynamoDBPersistenceLayer({
@@ -141,13 +144,29 @@ export function processorDependenciesFromEnv(env: NodeJS.ProcessEnv = process.en
         }),
       expiresAfterSeconds: IDEMPOTENCY_EXPIRY_SECONDS,
     },
-    senderEmail: required(env, "SENDER_EMAIL"),
-    siteUrl: siteUrl(env),
-    notificationWindowSeconds: notificationWindowMinutes(env) * 60,
     logger: new Logger({
       serviceName: "hearth-stream-processors",
       logLevel: (env.LOG_LEVEL?.trim().toUpperCase() || "INFO") as LogLevel,
     }),
     clock: () => new Date(),
+  };
+}
+
+/**
+ * Builds the processors' dependencies from the function environment: the base ones plus
+ * `SES_ENDPOINT` (local only), `SENDER_EMAIL`, `SITE_URL` and `NOTIFICATION_WINDOW_MINUTES`
+ * (default 15). A missing or unsafe setting fails at startup with a message naming it.
+ */
+export function processorDependenciesFromEnv(env: NodeJS.ProcessEnv = process.env): ProcessorDependencies {
+  const base = baseProcessorDependenciesFromEnv(env);
+  const dynamoConfig = dynamoConfigFromEnv(env);
+  return {
+    ...base,
+    ses: new SESClient(
+      sesClientOptions(dynamoConfig.stage, env.SES_ENDPOINT || undefined, dynamoConfig.region),
+    ),
+    senderEmail: required(env, "SENDER_EMAIL"),
+    siteUrl: siteUrl(env),
+    notificationWindowSeconds: notificationWindowMinutes(env) * 60,
   };
 }

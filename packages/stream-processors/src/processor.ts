@@ -2,8 +2,9 @@ import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-p
 import { IdempotencyConfig, makeIdempotent } from "@aws-lambda-powertools/idempotency";
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
 import { type ActivitySummary, createActivityAggregator } from "./activity/aggregate.js";
+import type { AttachmentObjects } from "./attachments/cleanup.js";
 import { type CleanupSummary, createAttachmentCleaner } from "./attachments/cleanup.js";
-import type { ProcessorDependencies } from "./dependencies.js";
+import type { BaseProcessorDependencies, ProcessorDependencies } from "./dependencies.js";
 import { isWantedRecord, type ProcessorName } from "./filters.js";
 import { createNotifier, type NotificationSummary } from "./notifications/notify.js";
 import { type StreamChange, toStreamChange } from "./stream-change.js";
@@ -26,7 +27,7 @@ type ChangeHandler = (
  */
 function buildProcessor(
   name: ProcessorName,
-  deps: ProcessorDependencies,
+  deps: BaseProcessorDependencies,
   handleChange: ChangeHandler,
 ): StreamProcessorHandler {
   const { logger } = deps;
@@ -100,7 +101,9 @@ export function createActivityProcessor(deps: ProcessorDependencies): StreamProc
   return buildProcessor("activity", deps, createActivityAggregator(deps));
 }
 
-export function createAttachmentCleanupProcessor(deps: ProcessorDependencies): StreamProcessorHandler {
+export function createAttachmentCleanupProcessor(
+  deps: BaseProcessorDependencies & { attachmentObjects?: AttachmentObjects | undefined },
+): StreamProcessorHandler {
   return buildProcessor("attachments", deps, createAttachmentCleaner(deps));
 }
 

@@ -1,5 +1,4 @@
 import { messageSchema } from "@hearth/domain";
-import type { ProcessorDependencies } from "../dependencies.js";
 import type { StreamChange } from "../stream-change.js";
 
 /** Deletes objects of the files bucket; the S3 implementation lives in `s3-objects.ts`. */
@@ -19,9 +18,9 @@ export interface CleanupSummary {
  * by the event source mapping and ends in the dead-letter queue, never silently lost.
  * Deleting an object twice is harmless, so redeliveries are safe.
  */
-export function createAttachmentCleaner(
-  deps: Pick<ProcessorDependencies, "attachmentObjects">,
-): (change: StreamChange) => Promise<CleanupSummary> {
+export function createAttachmentCleaner(deps: {
+  attachmentObjects?: AttachmentObjects | undefined;
+}): (change: StreamChange) => Promise<CleanupSummary> {
   return async (change) => {
     if (change.table !== "Messages" || change.eventName !== "MODIFY") return { deletedObjects: 0 };
     const before = messageSchema.safeParse(change.oldImage);
