@@ -30,6 +30,11 @@ function isConditionFailure(error: unknown): boolean {
   return domainError instanceof ConflictError && !domainError.isTransactionConflict;
 }
 
+/** A transaction cancelled because one of its conditions did not hold. */
+function isConditionCancellation(error: unknown): boolean {
+  return error instanceof ConflictError && error.reasons.includes("ConditionalCheckFailed");
+}
+
 /** Attempts at a membership transaction while others join the race (leave, send). */
 const MAX_MEMBERSHIP_ATTEMPTS = 5;
 
@@ -92,7 +97,7 @@ export class ConversationsRepository extends Repository {
       await transactWrite(this.doc, items);
       return true;
     } catch (error) {
-      if (error instanceof ConflictError && error.reasons.includes("ConditionalCheckFailed")) return false;
+      if (isConditionCancellation(error)) return false;
       throw error;
     }
   }
@@ -119,19 +124,10 @@ export class ConversationsRepository extends Repository {
     };
     const memberPuts = this.membershipPuts(conversation, message.createdAt, message);
     try {
-      await transactWrite(this.doc, [
-        {
-          Put: {
-            TableName: this.tables.Messages,
-            Item: message,
-            ConditionExpression: "attribute_not_exists(messageId)",
-          },
-        },
-        ...memberPuts,
-      ]);
+      await transactWrite(this.doc, [this.newMessagePut(message), ...memberPuts]);
       return { message, created: true };
     } catch (error) {
-      if (!(error instanceof ConflictError && error.reasons.includes("ConditionalCheckFailed"))) throw error;
+      if (!isConditionCancellation(error)) throw error;
     }
     return {
       message: await this.sendMessage({ ...first, conversationId: conversation.conversationId }),
@@ -152,22 +148,25 @@ export class ConversationsRepository extends Repository {
       const message: Message = { ...input, messageId: this.newId(), createdAt: this.timestamp() };
       try {
         await transactWrite(this.doc, [
-          {
-            Put: {
-              TableName: this.tables.Messages,
-              Item: message,
-              ConditionExpression: "attribute_not_exists(messageId)",
-            },
-          },
+          this.newMessagePut(message),
           ...this.lastMessageUpdates(membership.participantIds, message),
         ]);
         return message;
       } catch (error) {
-        const membersChanged =
-          error instanceof ConflictError && error.reasons.includes("ConditionalCheckFailed");
-        if (!membersChanged || attempt >= MAX_MEMBERSHIP_ATTEMPTS) throw error;
+        // A member joined the race (left meanwhile): try again on the fresh membership.
+        if (!isConditionCancellation(error) || attempt >= MAX_MEMBERSHIP_ATTEMPTS) throw error;
       }
     }
+  }
+
+  private newMessagePut(message: Message): TransactItem {
+    return {
+      Put: {
+        TableName: this.tables.Messages,
+        Item: message,
+        ConditionExpression: "attribute_not_exists(messageId)",
+      },
+    };
   }
 
   private lastMessageUpdates(participantIds: readonly string[], message: Message): TransactItem[] {
@@ -333,9 +332,8 @@ export class ConversationsRepository extends Repository {
         await transactWrite(this.doc, items);
         return;
       } catch (error) {
-        const membersChanged =
-          error instanceof ConflictError && error.reasons.includes("ConditionalCheckFailed");
-        if (!membersChanged || attempt >= MAX_MEMBERSHIP_ATTEMPTS) throw error;
+        // A member joined the race (left meanwhile): try again on the fresh membership.
+        if (!isConditionCancellation(error) || attempt >= MAX_MEMBERSHIP_ATTEMPTS) throw error;
       }
     }
   }
