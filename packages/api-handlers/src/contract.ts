@@ -1,7 +1,7 @@
 import type * as z from "zod";
 import { editCommentBody, newCommentBody } from "./areas/comments.js";
 import { newConversationBody, newMessageBody, uploadBody } from "./areas/messages.js";
-import { profileUpdateBody } from "./areas/profile.js";
+import { photoUploadBody, profileUpdateBody } from "./areas/profile.js";
 import type { ROUTES } from "./routes.js";
 import {
   anyProfileViewSchema,
@@ -9,15 +9,18 @@ import {
   commentPageSchema,
   commentViewSchema,
   conversationPageSchema,
+  leftConversationSchema,
   memberPageSchema,
   messagePageSchema,
   messageViewSchema,
   ownProfileViewSchema,
+  photoUploadSchema,
   presignedUploadSchema,
   reactionPageSchema,
   reactionToggleSchema,
   readReceiptSchema,
   startedConversationSchema,
+  unreadTotalsSchema,
 } from "./views.js";
 
 /**
@@ -235,6 +238,34 @@ export const ROUTE_CONTRACTS = {
       "Valid for 15 minutes; PUT the file to `uploadUrl` with exactly the declared Content-Type and Content-Length.",
     body: uploadBody,
     success: { status: 200, description: "Where to upload the file", schema: presignedUploadSchema },
+  },
+  "GET /messages/unread": {
+    operationId: "getUnreadTotals",
+    summary: "The caller's unread badge",
+    success: { status: 200, description: "Unread conversations and messages", schema: unreadTotalsSchema },
+  },
+  "DELETE /messages/conversations/{conversationId}/{messageId}": {
+    operationId: "deleteMessage",
+    summary: "Delete the caller's own message",
+    description:
+      "The message stays in the list as deleted, without text or attachments; its files are removed and previews stop showing it. Only its sender may delete it.",
+    success: { status: 200, description: "The message as it is now", schema: messageViewSchema },
+    errors: [404],
+  },
+  "POST /messages/conversations/{conversationId}/leave": {
+    operationId: "leaveConversation",
+    summary: "Leave a group, or hide a direct conversation",
+    description:
+      "A group is left for good (the others keep it). A direct conversation is hidden for the caller until a new message arrives.",
+    success: { status: 200, description: "What happened", schema: leftConversationSchema },
+  },
+  "POST /profile/photo": {
+    operationId: "requestProfilePhotoUpload",
+    summary: "A presigned S3 PUT URL for the caller's profile photo",
+    description:
+      "JPEG, PNG, WebP or HEIC, at most 5 MB. Valid for 15 minutes; then PUT /profile with the returned `photoKey`.",
+    body: photoUploadBody,
+    success: { status: 200, description: "Where to upload the photo", schema: photoUploadSchema },
   },
 } satisfies Record<AnyRouteKey, RouteContract>;
 

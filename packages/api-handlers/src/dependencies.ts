@@ -1,20 +1,18 @@
 import { type BaseApiDependencies, baseApiDependenciesFromEnv } from "./base-dependencies.js";
-import type { API_ATTACHMENT_UPLOADERS, ApiArea } from "./routes.js";
-import { type UploadDependencies, uploadDependenciesFromEnv } from "./upload-dependencies.js";
+import type { ApiArea } from "./routes.js";
+import { type StorageDependencies, storageDependenciesFromEnv } from "./storage-dependencies.js";
 
 export * from "./base-dependencies.js";
-export * from "./upload-dependencies.js";
+export * from "./storage-dependencies.js";
 
 /** Everything any area uses: what `createApiHandler` takes for all four areas. */
-export interface ApiDependencies extends BaseApiDependencies, UploadDependencies {}
+export interface ApiDependencies extends BaseApiDependencies, StorageDependencies {}
 
 /**
- * What one area's routes may use: the upload dependencies only for the areas the route
- * table lists as attachment uploaders, so the other functions never build an S3 client.
+ * What one area's routes may use. Every area serves profile photos (presigned GETs), so
+ * each gets the storage dependencies; they hold a signer, not an S3 client.
  */
-export type AreaDependencies<A extends ApiArea> = A extends (typeof API_ATTACHMENT_UPLOADERS)[number]
-  ? ApiDependencies
-  : BaseApiDependencies;
+export type AreaDependencies<_A extends ApiArea> = ApiDependencies;
 
 /**
  * The dependencies of every area from the environment: table names, `STAGE`,
@@ -23,6 +21,5 @@ export type AreaDependencies<A extends ApiArea> = A extends (typeof API_ATTACHME
  * start-up, not on the first request.
  */
 export function apiDependenciesFromEnv(env: NodeJS.ProcessEnv = process.env): ApiDependencies {
-  const uploads = uploadDependenciesFromEnv(env);
-  return { ...baseApiDependenciesFromEnv(env), ...uploads };
+  return { ...baseApiDependenciesFromEnv(env), ...storageDependenciesFromEnv(env) };
 }

@@ -67,6 +67,21 @@ export const ROUTES = [
   { method: "POST", resource: "/messages/upload", area: "messages", access: "member", requestBody: true },
   // Screens a frontend builds (issue 10): the member directory.
   { method: "GET", resource: "/members", area: "profile", access: "member" },
+  // Issue 10 (i10b): unread badge, message management, profile photos.
+  { method: "GET", resource: "/messages/unread", area: "messages", access: "member" },
+  {
+    method: "DELETE",
+    resource: "/messages/conversations/{conversationId}/{messageId}",
+    area: "messages",
+    access: "member",
+  },
+  {
+    method: "POST",
+    resource: "/messages/conversations/{conversationId}/leave",
+    area: "messages",
+    access: "member",
+  },
+  { method: "POST", resource: "/profile/photo", area: "profile", access: "member", requestBody: true },
 ] as const satisfies readonly RouteDefinition[];
 
 export const API_AREAS = [
@@ -124,12 +139,25 @@ export const API_TABLE_ACCESS: Record<ApiArea, Partial<Record<TableName, TableAc
 };
 
 /**
- * Attachment uploads: areas whose functions presign S3 PUTs, and the key prefix they sign
- * for. Infra grants those functions `s3:PutObject` on `${ATTACHMENT_KEY_PREFIX}*` of the
- * attachments bucket (a presigned URL carries the signer's permissions) and nothing more.
+ * The files bucket (named by the attachments bucket) holds two key prefixes; a presigned
+ * URL carries its signer's permissions, so infra grants each area exactly the S3 actions
+ * on the prefixes listed here and nothing more:
+ * - attachments: `s3:PutObject` for the areas that presign uploads, `s3:GetObject` for the
+ *   areas that serve messages (their attachments' download URLs);
+ * - profile photos: `s3:PutObject` for the area that presigns photo uploads,
+ *   `s3:GetObject` for every area whose responses carry a profile photo.
  */
 export const ATTACHMENT_KEY_PREFIX = "attachments/";
 export const API_ATTACHMENT_UPLOADERS = ["messages"] as const satisfies readonly ApiArea[];
+export const API_ATTACHMENT_READERS = ["messages"] as const satisfies readonly ApiArea[];
+export const PROFILE_PHOTO_KEY_PREFIX = "profile-photos/";
+export const API_PHOTO_UPLOADERS = ["profile"] as const satisfies readonly ApiArea[];
+export const API_PHOTO_READERS = [
+  "profile",
+  "comments",
+  "reactions",
+  "messages",
+] as const satisfies readonly ApiArea[];
 
 /** Finds the route an API Gateway event was routed to. */
 export function findRoute(method: string, resource: string): RouteDefinition | undefined {

@@ -1,9 +1,11 @@
-import { LIMITS } from "@hearth/domain";
+import { type Attachment, LIMITS } from "@hearth/domain";
+import { type ObjectUrlSigner, rfc3986 } from "./object-urls.js";
 import { ATTACHMENT_KEY_PREFIX } from "./routes.js";
-import type { S3UploadSigner } from "./upload-dependencies.js";
 
 /** How long an upload URL stays valid, in seconds. */
 export const UPLOAD_URL_EXPIRES_IN = 900;
+/** How long an attachment's download URL stays valid, in seconds. */
+export const DOWNLOAD_URL_EXPIRES_IN = 900;
 
 /**
  * Attachment types users may upload: photos, PDFs and plain text. Anything a browser could
@@ -100,18 +102,53 @@ export interface PresignedUpload {
  * are signed, so the upload must be exactly the declared type and size.
  */
 export async function presignUpload(
-  s3: S3UploadSigner,
-  bucket: string,
+  objectUrls: ObjectUrlSigner,
   id: string,
   upload: UploadRequest,
 ): Promise<PresignedUpload> {
   const s3Key = `${uploadPrefix(upload.userId)}${id}/${sanitizeFilename(upload.filename)}`;
-  const uploadUrl = await s3.presignPut({
-    bucket,
-    key: s3Key,
-    contentType: upload.contentType,
-    contentLength: upload.size,
-    expiresInSeconds: UPLOAD_URL_EXPIRES_IN,
-  });
+  const uploadUrl = await objectUrls.presignPut(
+    s3Key,
+    upload.contentType,
+    upload.size,
+    UPLOAD_URL_EXPIRES_IN,
+  );
   return { uploadUrl, s3Key, expiresIn: UPLOAD_URL_EXPIRES_IN };
+}
+
+/**
+ * A `Content-Disposition` that makes a browser save the file under `filename`, whatever
+ * characters it holds: an ASCII fallback in `filename` and the exact name in `filename*`
+ * (RFC 6266 with RFC 5987 encoding), so no quote, semicolon or line break can escape it.
+ */
+export function attachmentDisposition(filename: string): string {
+  const fallback = filename
+    .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .replace(/[^\x20-\x7e]|["\\%]/g, "_");
+  return `attachment; filename="${fallback}"; filename*=UTF-8''${rfc3986(filename)}`;
+}
+
+export interface AttachmentDownload {
+  downloadUrl: string;
+  downloadUrlExpiresAt: string;
+}
+
+/**
+ * A presigned GET of an attachment, valid 15 minutes from `now`: S3 answers with the type
+ * it was sent as and makes the browser save it under its original name.
+ */
+export async function presignDownload(
+  objectUrls: ObjectUrlSigner,
+  attachment: Pick<Attachment, "s3Key" | "filename" | "contentType">,
+  now: Date,
+): Promise<AttachmentDownload> {
+  const downloadUrl = await objectUrls.presignGet(attachment.s3Key, {
+    responseContentType: attachment.contentType,
+    responseContentDisposition: attachmentDisposition(attachment.filename),
+    expiresIn: DOWNLOAD_URL_EXPIRES_IN,
+    signingDate: now,
+  });
+  const downloadUrlExpiresAt = new Date(now.getTime() + DOWNLOAD_URL_EXPIRES_IN * 1000).toISOString();
+  return { downloadUrl, downloadUrlExpiresAt };
 }

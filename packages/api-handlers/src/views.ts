@@ -49,24 +49,32 @@ export const ownProfileViewSchema = profileViewSchema.extend({
   notificationPreferences: notificationPreferencesSchema,
 });
 
-export function profileView(profile: Profile, includePrivateFields: false): z.infer<typeof profileViewSchema>;
+export function profileView(
+  profile: Profile,
+  includePrivateFields: false,
+  profilePhotoUrl: string | null,
+): z.infer<typeof profileViewSchema>;
 export function profileView(
   profile: Profile,
   includePrivateFields: true,
+  profilePhotoUrl: string | null,
 ): z.infer<typeof ownProfileViewSchema>;
 export function profileView(
   profile: Profile,
   includePrivateFields: boolean,
+  profilePhotoUrl: string | null,
 ): z.infer<typeof profileViewSchema> | z.infer<typeof ownProfileViewSchema>;
 export function profileView(
   profile: Profile,
   includePrivateFields: boolean,
+  /** Served: an uploaded photo as a presigned GET, an external URL as it is. */
+  profilePhotoUrl: string | null,
 ): z.infer<typeof profileViewSchema> | z.infer<typeof ownProfileViewSchema> {
   const view = {
     userId: profile.userId,
     displayName: profile.displayName,
     bio: profile.bio,
-    profilePhotoUrl: photoUrlOf(profile),
+    profilePhotoUrl,
     isProfilePrivate: profile.isProfilePrivate,
     commentCount: profile.commentCount,
     lastActive: profile.lastActive,
@@ -83,14 +91,6 @@ export function profileView(
 
 /** `GET /profile/{userId}`: the owner and admins get the private fields too. */
 export const anyProfileViewSchema = z.union([ownProfileViewSchema, profileViewSchema]);
-
-/**
- * Every profile photo a view shows goes through here: today the stored external https URL
- * (or null). One place, so a stored photo key can become a presigned GET for all views at once.
- */
-export function photoUrlOf(profileLike: { profilePhotoUrl?: string | null | undefined }): string | null {
-  return profileLike.profilePhotoUrl ?? null;
-}
 
 export const commentViewSchema = commentSchema
   .pick({
@@ -113,14 +113,21 @@ export const commentViewSchema = commentSchema
     viewerHasReacted: z.boolean().describe("Whether the caller has liked this comment"),
   });
 
-/** `viewerHasReacted`: whether the caller has liked this comment. */
-export function commentView(comment: Comment, viewerHasReacted: boolean): z.infer<typeof commentViewSchema> {
+/**
+ * `viewerHasReacted`: whether the caller has liked this comment; `userPhotoUrl`: the
+ * author's photo as served (see `served.ts`).
+ */
+export function commentView(
+  comment: Comment,
+  viewerHasReacted: boolean,
+  userPhotoUrl: string | null,
+): z.infer<typeof commentViewSchema> {
   return {
     itemId: comment.itemId,
     commentId: comment.commentId,
     userId: comment.userId,
     userName: comment.userName,
-    userPhotoUrl: photoUrlOf({ profilePhotoUrl: comment.userPhotoUrl }),
+    userPhotoUrl,
     commentText: comment.commentText,
     itemTitle: comment.itemTitle ?? null,
     createdAt: comment.createdAt,
@@ -154,11 +161,12 @@ export const reactionViewSchema = reactionSchema.pick({ userId: true, createdAt:
 export function reactionView(
   reaction: Reaction,
   reactor: Profile | undefined,
+  profilePhotoUrl: string | null,
 ): z.infer<typeof reactionViewSchema> {
   return {
     userId: reaction.userId,
     displayName: reactor?.displayName || UNNAMED_MEMBER,
-    profilePhotoUrl: reactor ? photoUrlOf(reactor) : null,
+    profilePhotoUrl,
     createdAt: reaction.createdAt,
   };
 }
@@ -169,11 +177,14 @@ export const memberViewSchema = z.object({ userId: z.string(), ...memberFields }
  * A directory entry: name and photo only, so a private profile shows no more than a
  * comment by its owner would.
  */
-export function memberView(profile: Profile): z.infer<typeof memberViewSchema> {
+export function memberView(
+  profile: Profile,
+  profilePhotoUrl: string | null,
+): z.infer<typeof memberViewSchema> {
   return {
     userId: profile.userId,
     displayName: profile.displayName || UNNAMED_MEMBER,
-    profilePhotoUrl: photoUrlOf(profile),
+    profilePhotoUrl,
   };
 }
 
@@ -186,54 +197,102 @@ export const reactionToggleSchema = z.object({
   reactionCount: z.number().int(),
 });
 
-export const attachmentViewSchema = attachmentSchema;
-
-export const messageViewSchema = messageSchema.pick({
-  conversationId: true,
-  messageId: true,
-  senderId: true,
-  senderName: true,
-  messageText: true,
-  attachments: true,
-  createdAt: true,
+export const attachmentViewSchema = attachmentSchema.extend({
+  downloadUrl: z
+    .string()
+    .nullable()
+    .describe("A presigned GET, valid 15 minutes: the browser saves the file under its filename"),
+  downloadUrlExpiresAt: timestamp.nullable(),
 });
 
-export function messageView(message: Message): z.infer<typeof messageViewSchema> {
+export const messageViewSchema = messageSchema
+  .pick({
+    conversationId: true,
+    messageId: true,
+    senderId: true,
+    senderName: true,
+    createdAt: true,
+  })
+  .extend({
+    messageText: z.string().nullable().describe("null once its sender deleted it"),
+    attachments: z.array(attachmentViewSchema),
+    deleted: z.boolean(),
+    deletedAt: timestamp.nullable(),
+  });
+
+/** What a participant needs to open an attachment: a presigned GET and when it expires. */
+export interface AttachmentDownloadView {
+  downloadUrl: string;
+  downloadUrlExpiresAt: string;
+}
+
+/**
+ * A message; `downloads[i]` opens `attachments[i]`. A deleted message keeps its place and
+ * sender but shows no text and no attachments.
+ */
+export function messageView(
+  message: Message,
+  downloads: readonly AttachmentDownloadView[],
+): z.infer<typeof messageViewSchema> {
+  const deleted = message.deleted === true;
   return {
     conversationId: message.conversationId,
     messageId: message.messageId,
     senderId: message.senderId,
     senderName: message.senderName,
-    messageText: message.messageText,
-    attachments: message.attachments.map((attachment) => ({
-      s3Key: attachment.s3Key,
-      filename: attachment.filename,
-      contentType: attachment.contentType,
-      size: attachment.size,
-    })),
+    messageText: deleted ? null : message.messageText,
+    attachments: deleted
+      ? []
+      : message.attachments.map((attachment, index) => ({
+          s3Key: attachment.s3Key,
+          filename: attachment.filename,
+          contentType: attachment.contentType,
+          size: attachment.size,
+          downloadUrl: downloads[index]?.downloadUrl ?? null,
+          downloadUrlExpiresAt: downloads[index]?.downloadUrlExpiresAt ?? null,
+        })),
     createdAt: message.createdAt,
+    deleted,
+    deletedAt: message.deletedAt ?? null,
   };
 }
 
 export const messagePageSchema = z.object({ messages: z.array(messageViewSchema), nextCursor });
 
-export const conversationViewSchema = conversationMemberSchema.pick({
-  conversationId: true,
-  conversationType: true,
-  participantIds: true,
-  title: true,
-  unreadCount: true,
-  lastMessageAt: true,
-  lastMessagePreview: true,
-  lastMessageSenderId: true,
-  createdAt: true,
-});
+export const conversationViewSchema = conversationMemberSchema
+  .pick({
+    conversationId: true,
+    conversationType: true,
+    participantIds: true,
+    title: true,
+    unreadCount: true,
+    lastMessageAt: true,
+    lastMessagePreview: true,
+    lastMessageSenderId: true,
+    createdAt: true,
+  })
+  .extend({
+    participants: z
+      .array(memberViewSchema)
+      .describe("Everyone in it, with names and photos, in participantIds' order"),
+  });
 
-export function conversationView(membership: ConversationMember): z.infer<typeof conversationViewSchema> {
+/** A conversation participant as lists show them: name and (served) photo. */
+export type ParticipantView = z.infer<typeof memberViewSchema>;
+
+export function conversationView(
+  membership: ConversationMember,
+  participants: readonly ParticipantView[],
+): z.infer<typeof conversationViewSchema> {
   return {
     conversationId: membership.conversationId,
     conversationType: membership.conversationType,
     participantIds: membership.participantIds,
+    participants: participants.map((p) => ({
+      userId: p.userId,
+      displayName: p.displayName,
+      profilePhotoUrl: p.profilePhotoUrl,
+    })),
     title: membership.title ?? null,
     unreadCount: membership.unreadCount,
     lastMessageAt: membership.lastMessageAt,
@@ -252,6 +311,7 @@ export const startedConversationSchema = z.object({
   conversationId: z.string(),
   conversationType: conversationTypeSchema,
   participantIds: z.array(z.string()),
+  participants: z.array(memberViewSchema),
   title: z.string().nullable(),
   message: messageViewSchema,
 });
@@ -267,4 +327,25 @@ export const presignedUploadSchema = z.object({
     .describe("PUT the file here with exactly the declared Content-Type and Content-Length"),
   s3Key: z.string().describe("Pass as an attachment's s3Key when sending the message"),
   expiresIn: z.number().int().describe("Seconds the upload URL stays valid"),
+});
+
+export const photoUploadSchema = z.object({
+  uploadUrl: z
+    .string()
+    .describe("PUT the photo here with exactly the declared Content-Type and Content-Length"),
+  photoKey: z.string().describe("Pass as profilePhotoKey to PUT /profile once uploaded"),
+  expiresIn: z.number().int().describe("Seconds the upload URL stays valid"),
+});
+
+export const unreadTotalsSchema = z.object({
+  unreadConversations: z.number().int().min(0).describe("Conversations with at least one unread message"),
+  unreadMessages: z.number().int().min(0),
+});
+
+export const leftConversationSchema = z.object({
+  conversationId: z.string(),
+  conversationType: conversationTypeSchema,
+  outcome: z
+    .enum(["left", "hidden"])
+    .describe("A group is left for good; a direct conversation is hidden until a new message arrives"),
 });

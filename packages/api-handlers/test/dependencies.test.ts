@@ -6,7 +6,7 @@ import {
   allowedOriginsFromEnv,
   apiDependenciesFromEnv,
   baseApiDependenciesFromEnv,
-  s3SignerOptions,
+  createObjectUrlSigner,
 } from "../src/dependencies.js";
 import { API_AREAS, API_HANDLER_ENTRIES } from "../src/routes.js";
 import { apiEvent, lambdaContext, toApiResponse } from "./helpers.js";
@@ -41,21 +41,12 @@ function localEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 describe("apiDependenciesFromEnv", () => {
   it("builds working dependencies from the environment", async () => {
     const deps = apiDependenciesFromEnv(localEnv());
-    expect(deps.attachmentsBucket).toBe("hearth-local-attachments");
+    expect(deps.objectUrls.bucket).toBe("hearth-local-attachments");
     expect(deps.allowedOrigins).toEqual(["https://archive.example.org", "http://localhost:5173"]);
-    const url = new URL(
-      await deps.s3.presignPut({
-        bucket: deps.attachmentsBucket,
-        key: "attachments/u/1/a.png",
-        contentType: "image/png",
-        contentLength: 1,
-        expiresInSeconds: 60,
-      }),
-    );
-    // The local S3 is addressed path-style, with s3rver's key pair.
-    expect(url.host).toBe("127.0.0.1:4569");
-    expect(url.pathname).toBe("/hearth-local-attachments/attachments/u/1/a.png");
-    expect(url.searchParams.get("X-Amz-Credential")).toMatch(/^S3RVER\/\d{8}\/eu-west-1\/s3\/aws4_request$/);
+    // A local S3 is addressed path-style, on its own endpoint.
+    const url = new URL(await deps.objectUrls.presignGet("attachments/u/1/a.txt", { expiresIn: 60 }));
+    expect(url.origin).toBe("http://127.0.0.1:4569");
+    expect(url.pathname).toBe("/hearth-local-attachments/attachments/u/1/a.txt");
     const saved = await deps.repositories.profiles.upsert("user-from-env", { displayName: "Env" });
     expect((await db.repositories.profiles.get("user-from-env"))?.displayName).toBe(saved.displayName);
   });
@@ -67,15 +58,23 @@ describe("apiDependenciesFromEnv", () => {
     expect(() => apiDependenciesFromEnv(localEnv({ STAGE: "production", S3_ENDPOINT: "" }))).toThrow(
       /DYNAMODB_ENDPOINT/,
     );
-    expect(() => s3SignerOptions({ stage: "prod", endpoint: "http://127.0.0.1:4569" })).toThrow(
-      /S3_ENDPOINT/,
-    );
+    expect(() =>
+      createObjectUrlSigner({ stage: "prod", bucket: "b", endpoint: "http://127.0.0.1:4569" }),
+    ).toThrow(/S3_ENDPOINT/);
   });
 
-  it("uses the SDK's default credentials and region without a local endpoint", () => {
-    const options = s3SignerOptions({ stage: "prod", region: "eu-west-1" });
-    expect(options).toEqual({ region: "eu-west-1", credentials: expect.any(Function) });
-    expect(() => s3SignerOptions({ stage: "prod" })).toThrow(/AWS_REGION/);
+  it("signs for the bucket's regional virtual-hosted address with the credentials Lambda puts in the environment", async () => {
+    vi.stubEnv("AWS_ACCESS_KEY_ID", "AKIAFROMLAMBDAENV");
+    vi.stubEnv("AWS_SECRET_ACCESS_KEY", "secret-from-lambda-env");
+    vi.stubEnv("AWS_SESSION_TOKEN", "session-from-lambda-env");
+    const signer = createObjectUrlSigner({ stage: "prod", bucket: "hearth-prod-files", region: "eu-west-1" });
+    const url = new URL(await signer.presignGet("profile-photos/u/p.jpg", { expiresIn: 60 }));
+    expect(url.origin).toBe("https://hearth-prod-files.s3.eu-west-1.amazonaws.com");
+    expect(url.searchParams.get("X-Amz-Credential")).toMatch(
+      /^AKIAFROMLAMBDAENV\/\d{8}\/eu-west-1\/s3\/aws4_request$/,
+    );
+    expect(url.searchParams.get("X-Amz-Security-Token")).toBe("session-from-lambda-env");
+    expect(() => createObjectUrlSigner({ stage: "prod", bucket: "b" })).toThrow(/AWS_REGION/);
   });
 
   it("fails at start-up when a setting is missing", () => {
@@ -88,7 +87,7 @@ describe("apiDependenciesFromEnv", () => {
     ).toThrow(/CURSOR_SECRET/);
   });
 
-  it("builds the base dependencies (areas that do not upload) with no S3 client or bucket", async () => {
+  it("builds the base dependencies (no storage) without a bucket", async () => {
     const deps = baseApiDependenciesFromEnv(localEnv({ ATTACHMENTS_BUCKET: "", S3_ENDPOINT: "" }));
     expect(Object.keys(deps).sort()).toEqual([
       "allowedOrigins",

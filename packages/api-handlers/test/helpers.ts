@@ -6,8 +6,10 @@ import type { APIGatewayProxyResult, Context } from "aws-lambda";
 import { monotonicFactory } from "ulid";
 import { afterAll, beforeAll, inject } from "vitest";
 import { createApiHandler } from "../src/api-handler.js";
-import { type ApiDependencies, createApiIdempotency, S3UploadSigner } from "../src/dependencies.js";
+import { type ApiDependencies, createApiIdempotency, createObjectUrlSigner } from "../src/dependencies.js";
 import { buildProxyEvent } from "../src/http/proxy-event.js";
+import type { ObjectUrlSigner } from "../src/object-urls.js";
+import { createPhotoUrls } from "../src/photos.js";
 import { API_AREAS, type ApiArea, findRoute, type RouteDefinition } from "../src/routes.js";
 
 export const ALLOWED_ORIGIN = "https://archive.example.org";
@@ -39,6 +41,7 @@ export const SAMPLE_PARAMETERS = {
   itemId: "/2015/christmas",
   commentId: "01JZZZZZZZZZZZZZZZZZZZZZZZ",
   conversationId: "grp_01JZZZZZZZZZZZZZZZZZZZZZZZ",
+  messageId: "01JZZZZZZZZZZZZZZZZZZZZZZZ",
 };
 
 const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
@@ -153,12 +156,15 @@ export function lambdaContext(functionName = "hearth-api-test"): Context {
   };
 }
 
-/** An upload signer for a path-style endpoint nothing listens on: presigning never calls it. */
-export function signingOnlyS3Client(): S3UploadSigner {
-  return new S3UploadSigner({
+/** A signer of the test bucket on an address nothing listens on: presigning never calls it. */
+export function testObjectUrlSigner(): ObjectUrlSigner {
+  return createObjectUrlSigner({
+    stage: "test",
+    bucket: TEST_BUCKET,
     region: "eu-west-1",
     endpoint: "http://127.0.0.1:9",
-    credentials: { accessKeyId: "test-access-key", secretAccessKey: "test-secret-key" },
+    accessKeyId: "test-access-key",
+    secretAccessKey: "test-secret-key",
   });
 }
 
@@ -166,11 +172,12 @@ export function testDependencies(
   db: TestDatabase,
   overrides: Partial<ApiDependencies> = {},
 ): ApiDependencies {
+  const objectUrls = testObjectUrlSigner();
   return {
     repositories: db.repositories,
     idempotency: createApiIdempotency(db.client, db.tables),
-    s3: signingOnlyS3Client(),
-    attachmentsBucket: TEST_BUCKET,
+    objectUrls,
+    photos: createPhotoUrls(objectUrls),
     allowedOrigins: [ALLOWED_ORIGIN, "http://localhost:5173"],
     logger: new Logger({ serviceName: "hearth-api-test", logLevel: "SILENT" }),
     now: () => new Date(),

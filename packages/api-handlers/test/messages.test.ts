@@ -91,6 +91,9 @@ describe("POST /messages/conversations", () => {
       conversationId: expect.stringMatching(/^[A-Za-z0-9_-]+$/),
       conversationType: "direct",
       participantIds: [users.alice.userId, users.bob.userId].sort(),
+      participants: [users.alice, users.bob]
+        .sort((a, b) => a.userId.localeCompare(b.userId))
+        .map((user) => ({ userId: user.userId, displayName: user.name, profilePhotoUrl: null })),
       title: null,
       message: {
         conversationId: response.body.conversationId,
@@ -100,6 +103,8 @@ describe("POST /messages/conversations", () => {
         messageText: "Hi Bob",
         attachments: [],
         createdAt: expect.any(String),
+        deleted: false,
+        deletedAt: null,
       },
     });
     const again = await startConversation(users.bob, [users.alice.userId, users.bob.userId], "Hi Alice");
@@ -205,6 +210,8 @@ describe("POST /messages/conversations/{conversationId}", () => {
       messageText: "Dinner on Sunday?",
       attachments: [],
       createdAt: expect.any(String),
+      deleted: false,
+      deletedAt: null,
     });
     expect(await unreadOf(users.bob, group.conversationId)).toBe(0);
     expect(await unreadOf(users.alice, group.conversationId)).toBe(1);
@@ -492,5 +499,280 @@ describe("POST /messages/upload", () => {
       size: 25 * 1024 * 1024,
     });
     expect(largest.status).toBe(200);
+  });
+});
+
+// Issue 10 (i10b): attachments that open, names in conversations, the unread badge, deleting
+// messages and leaving conversations.
+
+async function uploadedAttachment(
+  caller: TestUser,
+  filename: string,
+  contentType = "image/jpeg",
+  size = 2048,
+) {
+  const upload = await api().call("POST", "/messages/upload", {
+    caller,
+    body: { filename, contentType, size },
+  });
+  if (upload.status !== 200) throw new Error(`Upload failed: ${upload.raw.body}`);
+  return { s3Key: upload.body.s3Key as string, filename, contentType, size };
+}
+
+const deleteMessage = (conversationId: string, messageId: string, caller: TestUser) =>
+  api().call("DELETE", "/messages/conversations/{conversationId}/{messageId}", {
+    caller,
+    pathParameters: { conversationId, messageId },
+  });
+
+const leave = (conversationId: string, caller: TestUser) =>
+  api().call("POST", "/messages/conversations/{conversationId}/leave", {
+    caller,
+    pathParameters: { conversationId },
+  });
+
+const unread = async (caller: TestUser) => {
+  const response = await api().call("GET", "/messages/unread", { caller });
+  expect(response.status).toBe(200);
+  return response.body as { unreadConversations: number; unreadMessages: number };
+};
+
+async function conversationOf(caller: TestUser, conversationId: string) {
+  const listed = (await conversationsOf(caller)) as Array<Record<string, unknown>>;
+  return listed.find((c) => c.conversationId === conversationId);
+}
+
+describe("attachment download URLs", () => {
+  it("open every attachment for 15 minutes, saved under its name with the type it was sent as", async () => {
+    await ensureProfiles();
+    const filename = 'Grandma\'s "kitchen"; 1962\r\n日本.jpg';
+    const attachment = await uploadedAttachment(users.alice, filename);
+    const direct = await startConversation(users.alice, [users.carol.userId]);
+    const before = Date.now();
+    const sent = await send(direct.conversationId, { messageText: "the photo", attachments: [attachment] });
+    expect(sent.status).toBe(201);
+    const listed = await messagesOf(direct.conversationId, users.carol);
+    for (const served of [sent.body.attachments[0], listed.body.messages[0].attachments[0]]) {
+      expect(served).toMatchObject({ ...attachment, filename: expect.any(String) });
+      const url = new URL(served.downloadUrl);
+      expect(decodeURIComponent(url.pathname)).toBe(`/hearth-test-attachments/${attachment.s3Key}`);
+      expect(url.searchParams.get("X-Amz-Expires")).toBe("900");
+      expect(url.searchParams.get("X-Amz-Signature")).toMatch(/^[0-9a-f]{64}$/);
+      expect(url.searchParams.get("response-content-type")).toBe("image/jpeg");
+      const disposition = url.searchParams.get("response-content-disposition") ?? "";
+      // The exact name survives in filename*, and nothing in it can end the header value early.
+      const encoded = /filename\*=UTF-8''(.+)$/.exec(disposition)?.[1] ?? "";
+      expect(decodeURIComponent(encoded)).toBe(served.filename);
+      expect(disposition).toMatch(
+        /^attachment; filename="[\x20-\x7e]*"; filename\*=UTF-8''[A-Za-z0-9%._~-]+$/,
+      );
+      expect(disposition.match(/"/g)).toHaveLength(2);
+      const expiresAt = Date.parse(served.downloadUrlExpiresAt);
+      expect(expiresAt).toBeGreaterThanOrEqual(before + 900_000 - 1000);
+      expect(expiresAt).toBeLessThanOrEqual(Date.now() + 900_000);
+    }
+  });
+});
+
+describe("participants and titles", () => {
+  it("name every participant of every conversation on a page, with served photos", async () => {
+    await ensureProfiles();
+    const photo = await api().call("POST", "/profile/photo", {
+      caller: users.bob,
+      body: { contentType: "image/png", size: 1000 },
+    });
+    await saveProfile(api().call, users.bob, { profilePhotoKey: photo.body.photoKey });
+    const group = await startConversation(
+      users.carol,
+      [users.bob.userId, dave.userId],
+      "hi",
+      "  <b>Cousins</b> ",
+    );
+    expect(group).toMatchObject({ title: "Cousins" });
+    const listed = await conversationOf(users.carol, group.conversationId);
+    expect(listed).toMatchObject({ title: "Cousins", participantIds: group.participantIds });
+    const participants = listed?.participants as Array<{
+      userId: string;
+      displayName: string;
+      profilePhotoUrl: string | null;
+    }>;
+    expect(participants.map((p) => p.userId)).toEqual(group.participantIds);
+    expect(participants.find((p) => p.userId === dave.userId)).toEqual({
+      userId: dave.userId,
+      displayName: dave.name,
+      profilePhotoUrl: null,
+    });
+    const bob = participants.find((p) => p.userId === users.bob.userId);
+    expect(bob?.displayName).toBe(users.bob.name);
+    const photoUrl = new URL(bob?.profilePhotoUrl ?? "");
+    expect(decodeURIComponent(photoUrl.pathname)).toBe(`/hearth-test-attachments/${photo.body.photoKey}`);
+    expect(photoUrl.searchParams.get("X-Amz-Signature")).toMatch(/^[0-9a-f]{64}$/);
+    await saveProfile(api().call, users.bob, { profilePhotoUrl: null });
+  });
+
+  it("refuse a title over 100 characters with 400", async () => {
+    await ensureProfiles();
+    const response = await api().call("POST", "/messages/conversations", {
+      caller: users.alice,
+      body: { participantIds: [users.bob.userId, dave.userId], messageText: "x", title: "t".repeat(101) },
+    });
+    expect(response.status).toBe(400);
+    expect(response.body.error.code).toBe("INVALID_INPUT");
+  });
+});
+
+describe("GET /messages/unread", () => {
+  it("counts the caller's conversations with unread messages and those messages", async () => {
+    await ensureProfiles();
+    const reader: TestUser = {
+      userId: "user-unread",
+      email: "unread@example.org",
+      name: "Una",
+      groups: ["ApprovedUsers"],
+    };
+    await saveProfile(api().call, reader);
+    expect(await unread(reader)).toEqual({ unreadConversations: 0, unreadMessages: 0 });
+    const direct = await startConversation(users.alice, [reader.userId], "one");
+    await send(direct.conversationId, { messageText: "two" });
+    const group = await startConversation(users.bob, [reader.userId, users.carol.userId], "three");
+    const mine = await startConversation(reader, [users.carol.userId], "my own message");
+    expect(await unread(reader)).toEqual({ unreadConversations: 2, unreadMessages: 3 });
+    await markRead(group.conversationId, reader);
+    expect(await unread(reader)).toEqual({ unreadConversations: 1, unreadMessages: 2 });
+    // Hidden and left conversations count for nothing.
+    await leave(direct.conversationId, reader);
+    await send(group.conversationId, { messageText: "four" }, users.bob);
+    await leave(group.conversationId, reader);
+    expect(await unread(reader)).toEqual({ unreadConversations: 0, unreadMessages: 0 });
+    expect((await leave(mine.conversationId, users.carol)).status).toBe(200);
+  });
+});
+
+describe("DELETE /messages/conversations/{conversationId}/{messageId}", () => {
+  it("lets the sender delete their message: it stays in place without text or attachments", async () => {
+    await ensureProfiles();
+    const attachment = await uploadedAttachment(users.alice, "letter.pdf", "application/pdf");
+    const group = await startConversation(users.alice, [users.bob.userId, users.carol.userId], "first");
+    const sent = await send(group.conversationId, { messageText: "secret", attachments: [attachment] });
+    const response = await deleteMessage(group.conversationId, sent.body.messageId, users.alice);
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({
+      ...sent.body,
+      messageText: null,
+      attachments: [],
+      deleted: true,
+      deletedAt: expect.any(String),
+    });
+    const listed = await messagesOf(group.conversationId, users.bob);
+    expect(listed.body.messages[0]).toEqual(response.body);
+    expect(listed.body.messages[1]).toMatchObject({ messageText: "first", deleted: false });
+    // Every member's preview stops showing the text; their unread counts are left alone.
+    for (const member of [users.alice, users.bob, users.carol]) {
+      const conversation = await conversationOf(member, group.conversationId);
+      expect(conversation?.lastMessagePreview, member.userId).toBe("Message deleted");
+      expect(JSON.stringify(conversation)).not.toContain("secret");
+    }
+    // Deleting it again changes nothing and says so.
+    const again = await deleteMessage(group.conversationId, sent.body.messageId, users.alice);
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual(response.body);
+  });
+
+  it("keeps the preview of a newer message when an older one is deleted", async () => {
+    await ensureProfiles();
+    const direct = await startConversation(users.bob, [dave.userId], "older");
+    const older = (await messagesOf(direct.conversationId, users.bob)).body.messages[0];
+    await send(direct.conversationId, { messageText: "newer" }, dave);
+    expect((await deleteMessage(direct.conversationId, older.messageId, users.bob)).status).toBe(200);
+    expect((await conversationOf(users.bob, direct.conversationId))?.lastMessagePreview).toBe("newer");
+  });
+
+  it("refuses other participants and outsiders with 403, a missing message with 404, a bad id with 400", async () => {
+    await ensureProfiles();
+    const group = await startConversation(users.alice, [users.bob.userId, users.carol.userId], "mine");
+    const message = (await messagesOf(group.conversationId)).body.messages[0];
+    const byOther = await deleteMessage(group.conversationId, message.messageId, users.bob);
+    expect(byOther.status).toBe(403);
+    expect(byOther.body.error.code).toBe("FORBIDDEN");
+    expect((await deleteMessage(group.conversationId, message.messageId, dave)).status).toBe(403);
+    expect((await deleteMessage("grp_01JZZZZZZZZZZZZZZZZZZZZZZZ", message.messageId, dave)).status).toBe(403);
+    const missing = await deleteMessage(group.conversationId, "01JZZZZZZZZZZZZZZZZZZZZZZZ", users.alice);
+    expect(missing.status).toBe(404);
+    expect(missing.raw.body).not.toContain("01JZZZZZZZZZZZZZZZZZZZZZZZ");
+    const bad = await api().call("DELETE", "/messages/conversations/{conversationId}/{messageId}", {
+      caller: users.alice,
+      encodedPathParameters: { conversationId: group.conversationId, messageId: "%E0%A4%A" },
+    });
+    expect(bad.status).toBe(400);
+    expect((await messagesOf(group.conversationId)).body.messages[0]).toEqual(message);
+  });
+});
+
+describe("POST /messages/conversations/{conversationId}/leave", () => {
+  it("takes the leaver out of a group; the others keep it, and their participantIds show it", async () => {
+    await ensureProfiles();
+    const group = await startConversation(users.alice, [users.bob.userId, users.carol.userId], "hi", "Trio");
+    const response = await leave(group.conversationId, users.carol);
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({
+      conversationId: group.conversationId,
+      conversationType: "group",
+      outcome: "left",
+    });
+    expect(await conversationOf(users.carol, group.conversationId)).toBeUndefined();
+    expect((await messagesOf(group.conversationId, users.carol)).status).toBe(403);
+    expect((await send(group.conversationId, { messageText: "back?" }, users.carol)).status).toBe(403);
+    expect((await leave(group.conversationId, users.carol)).status).toBe(403);
+    const sent = await send(group.conversationId, { messageText: "just us" }, users.bob);
+    expect(sent.status).toBe(201);
+    for (const member of [users.alice, users.bob]) {
+      const conversation = await conversationOf(member, group.conversationId);
+      expect(conversation?.participantIds).toEqual([users.alice.userId, users.bob.userId]);
+      const participants = (conversation?.participants ?? []) as Array<{ userId: string }>;
+      expect(participants.map((p) => p.userId)).toEqual([users.alice.userId, users.bob.userId]);
+    }
+    expect(await unreadOf(users.carol, group.conversationId)).toBeUndefined();
+  });
+
+  it("leaves a group everyone left stored but reachable by nobody", async () => {
+    await ensureProfiles();
+    const group = await startConversation(users.alice, [users.bob.userId, dave.userId], "bye all");
+    const leavers = await Promise.all(
+      [users.alice, users.bob, dave].map((member) => leave(group.conversationId, member)),
+    );
+    expect(leavers.map((r) => r.status)).toEqual([200, 200, 200]);
+    for (const member of [users.alice, users.bob, dave]) {
+      expect((await messagesOf(group.conversationId, member)).status).toBe(403);
+    }
+    const stored = await api().db.repositories.conversations.listMessages(group.conversationId, {});
+    expect(stored.items.map((m) => m.messageText)).toEqual(["bye all"]);
+  });
+
+  it("hides a direct conversation for the caller until a new message arrives", async () => {
+    await ensureProfiles();
+    const direct = await startConversation(users.carol, [dave.userId], "hello dave");
+    const response = await leave(direct.conversationId, dave);
+    expect(response.body).toEqual({
+      conversationId: direct.conversationId,
+      conversationType: "direct",
+      outcome: "hidden",
+    });
+    expect(await conversationOf(dave, direct.conversationId)).toBeUndefined();
+    expect(await conversationOf(users.carol, direct.conversationId)).toBeDefined();
+    // Still theirs: readable by id, and a new message brings it back with that message.
+    expect((await messagesOf(direct.conversationId, dave)).status).toBe(200);
+    await send(direct.conversationId, { messageText: "are you there?" }, users.carol);
+    expect(await conversationOf(dave, direct.conversationId)).toMatchObject({
+      lastMessagePreview: "are you there?",
+      unreadCount: 1,
+    });
+  });
+
+  it("refuses outsiders with 403, for a missing conversation too", async () => {
+    await ensureProfiles();
+    const direct = await startConversation(users.alice, [users.bob.userId], "private");
+    expect((await leave(direct.conversationId, users.carol)).status).toBe(403);
+    expect((await leave("dm_missing", users.carol)).status).toBe(403);
+    expect(await conversationOf(users.bob, direct.conversationId)).toBeDefined();
   });
 });

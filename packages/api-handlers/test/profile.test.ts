@@ -299,3 +299,92 @@ describe("GET /members", () => {
     expect((await listMembers({ cursor: commentsPage.body.nextCursor })).status).toBe(400);
   });
 });
+
+// Issue 10 (i10b): profile photos uploaded through the API and served as presigned GETs.
+describe("POST /profile/photo and profilePhotoKey", () => {
+  const requestPhoto = (body: unknown, caller: TestUser = users.bob) =>
+    api().call("POST", "/profile/photo", { caller, body });
+
+  it("issues a presigned PUT under the caller's own photo prefix, for exactly that type and size", async () => {
+    const response = await requestPhoto({ contentType: "image/webp", size: 5 * 1024 * 1024 });
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({
+      uploadUrl: expect.any(String),
+      photoKey: expect.any(String),
+      expiresIn: 900,
+    });
+    expect(response.body.photoKey).toMatch(/^profile-photos\/user-bob\/[0-9A-Z]{26}\.webp$/);
+    const url = new URL(response.body.uploadUrl);
+    expect(decodeURIComponent(url.pathname)).toBe(`/hearth-test-attachments/${response.body.photoKey}`);
+    expect(url.searchParams.get("X-Amz-Expires")).toBe("900");
+    expect(url.searchParams.get("X-Amz-SignedHeaders")?.split(";")).toEqual(
+      expect.arrayContaining(["content-type", "content-length", "host"]),
+    );
+  });
+
+  it.each([
+    ["a GIF", { contentType: "image/gif", size: 10 }, 400],
+    ["an SVG", { contentType: "image/svg+xml", size: 10 }, 400],
+    ["an empty file", { contentType: "image/png", size: 0 }, 400],
+    ["an unknown field", { contentType: "image/png", size: 10, key: "profile-photos/x" }, 400],
+    ["a photo over 5 MB", { contentType: "image/jpeg", size: 5 * 1024 * 1024 + 1 }, 413],
+  ])("refuses %s", async (_, body, status) => {
+    const response = await requestPhoto(body);
+    expect(response.status).toBe(status);
+    expect(response.body.error.code).toBeTypeOf("string");
+  });
+
+  it("serves an uploaded photo as a presigned GET in the profile and on the owner's comments", async () => {
+    const { call } = api();
+    const issued = await requestPhoto({ contentType: "image/jpeg", size: 1000 });
+    const saved = await saveProfile(call, users.bob, { profilePhotoKey: issued.body.photoKey });
+    const served = [saved.profilePhotoUrl, (await getProfile(users.bob.userId)).body.profilePhotoUrl];
+    const comment = await call("POST", "/comments/{itemId}", {
+      caller: users.bob,
+      pathParameters: { itemId: "/1950/wedding" },
+      body: { commentText: "That's me" },
+    });
+    const listed = await call("GET", "/comments/{itemId}", { pathParameters: { itemId: "/1950/wedding" } });
+    served.push(comment.body.userPhotoUrl, listed.body.comments[0].userPhotoUrl);
+    for (const value of served) {
+      const url = new URL(value);
+      expect(decodeURIComponent(url.pathname)).toBe(`/hearth-test-attachments/${issued.body.photoKey}`);
+      expect(url.searchParams.get("X-Amz-Signature")).toMatch(/^[0-9a-f]{64}$/);
+      expect(Number(url.searchParams.get("X-Amz-Expires"))).toBeGreaterThanOrEqual(900);
+    }
+    // An external URL is served as it is.
+    const external = await saveProfile(call, users.bob, {
+      profilePhotoUrl: "https://photos.example.org/b.jpg",
+    });
+    expect(external.profilePhotoUrl).toBe("https://photos.example.org/b.jpg");
+  });
+
+  it.each([
+    ["someone else's key", (key: string) => ({ profilePhotoKey: key.replace("user-bob", "user-alice") })],
+    [
+      "a key outside the photo prefix",
+      () => ({ profilePhotoKey: "attachments/user-bob/01JZZZZZZZZZZZZZZZZZZZZZZZ/a.jpg" }),
+    ],
+    [
+      "a key this endpoint did not issue",
+      () => ({ profilePhotoKey: "profile-photos/user-bob/../secret.jpg" }),
+    ],
+    [
+      "a key and a URL",
+      (key: string) => ({ profilePhotoKey: key, profilePhotoUrl: "https://photos.example.org/b.jpg" }),
+    ],
+    ["a key that is not a string", () => ({ profilePhotoKey: 42 })],
+  ])("refuses %s with 400 and changes nothing", async (_, bodyFor) => {
+    const issued = await requestPhoto({ contentType: "image/png", size: 1000 });
+    const before = (await getProfile(users.bob.userId, users.bob)).body;
+    const response = await api().call("PUT", "/profile", {
+      caller: users.bob,
+      body: bodyFor(issued.body.photoKey),
+    });
+    expect(response.status).toBe(400);
+    expect(response.body.error.code).toBe("INVALID_INPUT");
+    expect(response.raw.body).not.toContain("profile-photos/");
+    const after = (await getProfile(users.bob.userId, users.bob)).body;
+    expect(after.updatedAt).toBe(before.updatedAt);
+  });
+});

@@ -237,6 +237,83 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/messages/unread": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's unread badge */
+        get: operations["getUnreadTotals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/messages/conversations/{conversationId}/{messageId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete the caller's own message
+         * @description The message stays in the list as deleted, without text or attachments; its files are removed and previews stop showing it. Only its sender may delete it.
+         */
+        delete: operations["deleteMessage"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/messages/conversations/{conversationId}/leave": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Leave a group, or hide a direct conversation
+         * @description A group is left for good (the others keep it). A direct conversation is hidden for the caller until a new message arrives.
+         */
+        post: operations["leaveConversation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/profile/photo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A presigned S3 PUT URL for the caller's profile photo
+         * @description JPEG, PNG, WebP or HEIC, at most 5 MB. Valid for 15 minutes; then PUT /profile with the returned `photoKey`.
+         */
+        post: operations["requestProfilePhotoUpload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -251,6 +328,7 @@ export interface components {
                 reactions: boolean;
                 messages: boolean;
             };
+            profilePhotoKey?: string;
         };
         CreateCommentRequest: {
             commentText: string;
@@ -275,6 +353,10 @@ export interface components {
         };
         RequestAttachmentUploadRequest: {
             filename: string;
+            contentType: string;
+            size: number;
+        };
+        RequestProfilePhotoUploadRequest: {
             contentType: string;
             size: number;
         };
@@ -356,16 +438,22 @@ export interface components {
             filename: string;
             contentType: string;
             size: number;
+            /** @description A presigned GET, valid 15 minutes: the browser saves the file under its filename */
+            downloadUrl: string | null;
+            downloadUrlExpiresAt: string | null;
         };
         Message: {
             conversationId: string;
             messageId: string;
             senderId: string;
             senderName: string;
-            messageText: string;
-            attachments: components["schemas"]["Attachment"][];
             /** Format: date-time */
             createdAt: string;
+            /** @description null once its sender deleted it */
+            messageText: string | null;
+            attachments: components["schemas"]["Attachment"][];
+            deleted: boolean;
+            deletedAt: string | null;
         };
         MessagePage: {
             messages: components["schemas"]["Message"][];
@@ -385,6 +473,8 @@ export interface components {
             lastMessageSenderId: string | null;
             /** Format: date-time */
             createdAt: string;
+            /** @description Everyone in it, with names and photos, in participantIds' order */
+            participants: components["schemas"]["Member"][];
         };
         ConversationPage: {
             conversations: components["schemas"]["Conversation"][];
@@ -419,6 +509,7 @@ export interface components {
             /** @enum {string} */
             conversationType: "direct" | "group";
             participantIds: string[];
+            participants: components["schemas"]["Member"][];
             title: string | null;
             message: components["schemas"]["Message"];
         };
@@ -431,6 +522,29 @@ export interface components {
             uploadUrl: string;
             /** @description Pass as an attachment's s3Key when sending the message */
             s3Key: string;
+            /** @description Seconds the upload URL stays valid */
+            expiresIn: number;
+        };
+        GetUnreadTotalsResponse: {
+            /** @description Conversations with at least one unread message */
+            unreadConversations: number;
+            unreadMessages: number;
+        };
+        LeaveConversationResponse: {
+            conversationId: string;
+            /** @enum {string} */
+            conversationType: "direct" | "group";
+            /**
+             * @description A group is left for good; a direct conversation is hidden until a new message arrives
+             * @enum {string}
+             */
+            outcome: "left" | "hidden";
+        };
+        RequestProfilePhotoUploadResponse: {
+            /** @description PUT the photo here with exactly the declared Content-Type and Content-Length */
+            uploadUrl: string;
+            /** @description Pass as profilePhotoKey to PUT /profile once uploaded */
+            photoKey: string;
             /** @description Seconds the upload URL stays valid */
             expiresIn: number;
         };
@@ -1347,6 +1461,146 @@ export interface operations {
             400: components["responses"]["Error400"];
             401: components["responses"]["Error401"];
             403: components["responses"]["Error403"];
+            429: components["responses"]["Error429"];
+            500: components["responses"]["Error500"];
+            502: components["responses"]["Error502"];
+            503: components["responses"]["Error503"];
+            504: components["responses"]["Error504"];
+        };
+    };
+    getUnreadTotals: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Unread conversations and messages */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetUnreadTotalsResponse"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            429: components["responses"]["Error429"];
+            500: components["responses"]["Error500"];
+            502: components["responses"]["Error502"];
+            503: components["responses"]["Error503"];
+            504: components["responses"]["Error504"];
+        };
+    };
+    deleteMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Percent-encoded; at most 128 characters once decoded */
+                conversationId: string;
+                /** @description Percent-encoded; at most 64 characters once decoded */
+                messageId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The message as it is now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            409: components["responses"]["Error409"];
+            413: components["responses"]["Error413"];
+            429: components["responses"]["Error429"];
+            500: components["responses"]["Error500"];
+            502: components["responses"]["Error502"];
+            503: components["responses"]["Error503"];
+            504: components["responses"]["Error504"];
+        };
+    };
+    leaveConversation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional. Retrying with the same key returns the first answer instead of doing it twice; the same key with a different request is a 422. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description Percent-encoded; at most 128 characters once decoded */
+                conversationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What happened */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LeaveConversationResponse"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            409: components["responses"]["Error409"];
+            413: components["responses"]["Error413"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            500: components["responses"]["Error500"];
+            502: components["responses"]["Error502"];
+            503: components["responses"]["Error503"];
+            504: components["responses"]["Error504"];
+        };
+    };
+    requestProfilePhotoUpload: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional. Retrying with the same key returns the first answer instead of doing it twice; the same key with a different request is a 422. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RequestProfilePhotoUploadRequest"];
+            };
+        };
+        responses: {
+            /** @description Where to upload the photo */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestProfilePhotoUploadResponse"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            409: components["responses"]["Error409"];
+            413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
+            422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
             502: components["responses"]["Error502"];

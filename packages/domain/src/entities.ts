@@ -122,6 +122,9 @@ export const messageSchema = z.object({
   messageText: z.string().max(LIMITS.messageText),
   attachments: z.array(attachmentSchema),
   createdAt: isoDate,
+  /** Set when its sender deleted it: text and attachments are gone, the row stays in place. */
+  deleted: z.boolean().optional(),
+  deletedAt: isoDate.optional(),
 });
 export type Message = z.infer<typeof messageSchema>;
 
@@ -138,6 +141,10 @@ export const conversationMemberSchema = z.object({
   lastMessageAt: isoDate,
   lastMessagePreview: z.string(),
   lastMessageSenderId: z.string().nullable(),
+  /** The message the last-message fields describe (absent on rows written before it existed). */
+  lastMessageId: z.string().optional(),
+  /** A direct conversation the member hid: left out of their list until a new message arrives. */
+  hiddenAt: isoDate.optional(),
   createdAt: isoDate,
 });
 export type ConversationMember = z.infer<typeof conversationMemberSchema>;

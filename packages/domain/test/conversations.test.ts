@@ -178,3 +178,58 @@ describe("ConversationsRepository", () => {
     }
   });
 });
+
+// Issue 10 (i10b): leaving under concurrency, and messages sent while someone leaves.
+describe("ConversationsRepository.leaveGroup", () => {
+  it("keeps every remaining member's participantIds exact when several leave at once", async () => {
+    const { conversations } = db().repositories;
+    const conversationId = "group-leavers";
+    const members = ["m1", "m2", "m3", "m4", "m5", "m6"];
+    await conversations.create({
+      conversationId,
+      conversationType: "group",
+      participantIds: members,
+      title: null,
+    });
+    await Promise.all(["m2", "m4", "m5"].map((userId) => conversations.leaveGroup(userId, conversationId)));
+    for (const userId of ["m1", "m3", "m6"]) {
+      expect((await conversations.getMembership(userId, conversationId))?.participantIds).toEqual([
+        "m1",
+        "m3",
+        "m6",
+      ]);
+    }
+    for (const userId of ["m2", "m4", "m5"])
+      expect(await conversations.isParticipant(userId, conversationId)).toBe(false);
+    await expect(conversations.leaveGroup("m2", conversationId)).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it("delivers a message sent while someone leaves to exactly those still in the group", async () => {
+    const { conversations } = db().repositories;
+    const conversationId = "group-send-while-leaving";
+    await conversations.create({
+      conversationId,
+      conversationType: "group",
+      participantIds: ["s1", "s2", "s3"],
+      title: null,
+    });
+    await Promise.all([
+      send(conversationId, "s1", "still here?"),
+      conversations.leaveGroup("s3", conversationId),
+    ]);
+    expect((await conversations.getMembership("s2", conversationId))?.unreadCount).toBe(1);
+    expect(await conversations.isParticipant("s3", conversationId)).toBe(false);
+  });
+
+  it("refuses to leave a direct conversation (it can only be hidden)", async () => {
+    const { conversations } = db().repositories;
+    const conversationId = directConversationId("dx", "dy");
+    await conversations.create({
+      conversationId,
+      conversationType: "direct",
+      participantIds: ["dx", "dy"],
+      title: null,
+    });
+    await expect(conversations.leaveGroup("dx", conversationId)).rejects.toBeInstanceOf(InvalidInputError);
+  });
+});

@@ -41,6 +41,8 @@ function environmentOf(definition: FunctionDefinition): Record<string, string> {
       SENDER_EMAIL: config.senderEmail,
       SITE_URL: config.siteUrl,
       NOTIFICATION_WINDOW_MINUTES: String(config.notificationWindowMinutes),
+      // The attachments processor deletes files there; the others ignore it.
+      ATTACHMENTS_BUCKET: "hearth-bench-attachments",
     };
   }
   return {

@@ -240,6 +240,18 @@ try {
     path: { itemId },
     body: { commentText: "Just now", itemTitle: "Christmas 2015" },
   });
+  // Issue 10 (i10b): a message to delete, a group to leave, a photo to set.
+  const toDeleteMessage = await setUp("POST", "/messages/conversations/{conversationId}", {
+    path: { conversationId: group.conversationId },
+    body: { messageText: "Sent by mistake" },
+  });
+  const groupToLeave = await setUp("POST", "/messages/conversations", {
+    body: { participantIds: [bob.userId, carol.userId], messageText: "Leaving soon", title: "Planning" },
+  });
+  const photo = await setUp("POST", "/profile/photo", {
+    caller: bob,
+    body: { contentType: "image/jpeg", size: 1000 },
+  });
 
   // --- What is measured: one request per case, in this order ------------------------------
   interface Case {
@@ -530,6 +542,77 @@ try {
       name: "bad limit",
       status: 400,
       options: { query: { limit: "0" } },
+    },
+    // Issue 10 (i10b): unread badge, message management, profile photos.
+    { method: "GET", resource: "/messages/unread", name: "badge", status: 200, options: { caller: bob } },
+    {
+      method: "DELETE",
+      resource: "/messages/conversations/{conversationId}/{messageId}",
+      name: "delete own, group of 3",
+      status: 200,
+      options: { path: { conversationId: group.conversationId, messageId: toDeleteMessage.messageId } },
+    },
+    {
+      method: "DELETE",
+      resource: "/messages/conversations/{conversationId}/{messageId}",
+      name: "someone else's",
+      status: 403,
+      options: {
+        caller: bob,
+        path: { conversationId: group.conversationId, messageId: toDeleteMessage.messageId },
+      },
+    },
+    {
+      method: "DELETE",
+      resource: "/messages/conversations/{conversationId}/{messageId}",
+      name: "outsider",
+      status: 403,
+      options: {
+        caller: dave,
+        path: { conversationId: group.conversationId, messageId: toDeleteMessage.messageId },
+      },
+    },
+    {
+      method: "POST",
+      resource: "/messages/conversations/{conversationId}/leave",
+      name: "leave group of 3",
+      status: 200,
+      options: { caller: carol, path: { conversationId: groupToLeave.conversationId } },
+    },
+    {
+      method: "POST",
+      resource: "/messages/conversations/{conversationId}/leave",
+      name: "hide direct",
+      status: 200,
+      options: { caller: bob, path: { conversationId: direct.conversationId } },
+    },
+    {
+      method: "POST",
+      resource: "/messages/conversations/{conversationId}/leave",
+      name: "outsider",
+      status: 403,
+      options: { caller: dave, path: { conversationId: direct.conversationId } },
+    },
+    {
+      method: "POST",
+      resource: "/profile/photo",
+      name: "presign",
+      status: 200,
+      options: { body: { contentType: "image/png", size: 2000 } },
+    },
+    {
+      method: "PUT",
+      resource: "/profile",
+      name: "uploaded photo",
+      status: 200,
+      options: { caller: bob, body: { profilePhotoKey: photo.photoKey } },
+    },
+    {
+      method: "GET",
+      resource: "/messages/conversations",
+      name: "inbox with photos",
+      status: 200,
+      options: { caller: carol },
     },
   ];
   const uncovered = ROUTES.filter(

@@ -1,7 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { API_AREAS, API_ATTACHMENT_UPLOADERS, type ApiArea } from "@hearth/api-handlers";
+import { API_AREAS, type ApiArea } from "@hearth/api-handlers";
+import { ATTACHMENT_DELETERS } from "@hearth/stream-processors";
 import { App, Duration, Stack } from "aws-cdk-lib";
 import type { Asset } from "aws-cdk-lib/aws-s3-assets";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -45,27 +46,33 @@ describe("function bundles (real esbuild, no Docker)", () => {
   );
 
   it.each(API_FUNCTIONS.map((f) => [f.name, f.area] as const))(
-    "%s carries its own area's routes only, the S3 presigner only if it presigns uploads, and never the S3 client",
+    "%s carries its own area's routes only, and the light S3 signer but never the S3 client",
     (name, area) => {
       const { inputs } = results.get(name)!;
       const areaFiles = (other: ApiArea) =>
         inputs.filter((input) => input.endsWith(`packages/api-handlers/src/areas/${other}.ts`));
       expect(areaFiles(area)).toHaveLength(1);
       for (const other of API_AREAS.filter((a) => a !== area)) expect(areaFiles(other)).toEqual([]);
-      const uploads = (API_ATTACHMENT_UPLOADERS as readonly ApiArea[]).includes(area);
-      const presignerInputs = inputs.filter((input) =>
-        /node_modules\/@aws-sdk\/s3-request-presigner\//.test(input),
-      );
-      expect(presignerInputs.length > 0).toBe(uploads);
-      // Presigning is offline SigV4: the signer without the S3 client (about 100 KiB of bundle).
+      // Every area presigns (profile photos at least) with the signer alone: no S3 client.
       expect(inputs.filter((input) => input.includes("node_modules/@aws-sdk/client-s3/"))).toEqual([]);
+      expect(inputs.some((input) => input.includes("node_modules/@aws-sdk/s3-request-presigner/"))).toBe(
+        true,
+      );
     },
   );
 
-  it.each(PROCESSOR_FUNCTIONS.map((f) => f.name))("%s carries no S3 client", (name) => {
-    const { inputs } = results.get(name)!;
-    expect(inputs.filter((input) => input.includes("node_modules/@aws-sdk/client-s3/"))).toEqual([]);
+  it.each(ALL_FUNCTIONS.map((f) => f.name))("%s stays within the 700 KiB bundle budget", (name) => {
+    expect(results.get(name)!.bytes).toBeLessThanOrEqual(700 * 1024);
   });
+
+  it.each(PROCESSOR_FUNCTIONS.map((f) => [f.name, f.processor] as const))(
+    "%s carries the S3 client only if it deletes attachments",
+    (name, processor) => {
+      const { inputs } = results.get(name)!;
+      const has = (pkg: string) => inputs.some((input) => input.includes(`node_modules/@aws-sdk/${pkg}/`));
+      expect(has("client-s3")).toBe((ATTACHMENT_DELETERS as readonly string[]).includes(processor));
+    },
+  );
 
   it.each(ALL_FUNCTIONS.map((f) => f.name))(
     "%s carries zod's English messages only (a named `z` import would pull in every locale)",

@@ -1,6 +1,5 @@
 import {
   API_AREAS,
-  API_ATTACHMENT_UPLOADERS,
   API_FUNCTION_TIMEOUT_SECONDS,
   API_TABLE_ACCESS,
   ROUTES,
@@ -417,11 +416,8 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
         POWERTOOLS_METRICS_NAMESPACE: `Hearth/${envName}`,
       });
       expect(JSON.stringify(variables.CURSOR_SECRET)).toContain("{{resolve:secretsmanager:");
-      if ((API_ATTACHMENT_UPLOADERS as readonly string[]).includes(area)) {
-        expect(JSON.stringify(variables.ATTACHMENTS_BUCKET)).toContain(`hearth-${envName}-attachments-`);
-      } else {
-        expect(variables.ATTACHMENTS_BUCKET).toBeUndefined();
-      }
+      // Every area presigns URLs of the files bucket (profile photos at least).
+      expect(JSON.stringify(variables.ATTACHMENTS_BUCKET)).toContain(`hearth-${envName}-attachments-`);
     });
 
     it("configures each function's timeout once and tells the function, for its SDK clients", () => {
@@ -568,16 +564,32 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
           JSON.stringify(s.Resource).includes(bucket === "attachments" ? "-attachments-" : failedRecordsId()),
       );
 
-    it("lets only the route table's upload areas put objects, under the attachments prefix", () => {
-      expect(API_ATTACHMENT_UPLOADERS).toEqual(["messages"]);
+    it("gives each function exactly the S3 actions and prefixes it signs for, and nothing else", () => {
+      const expected: Record<string, string[]> = {
+        profile: ["s3:GetObject profile-photos/*", "s3:PutObject profile-photos/*"],
+        comments: ["s3:GetObject profile-photos/*"],
+        reactions: ["s3:GetObject profile-photos/*"],
+        // Only the message-serving function may read attachments.
+        messages: [
+          "s3:GetObject attachments/*",
+          "s3:GetObject profile-photos/*",
+          "s3:PutObject attachments/*",
+        ],
+        notifications: [],
+        activity: [],
+        // The files of deleted messages are deleted by this processor alone.
+        attachments: ["s3:DeleteObject attachments/*"],
+      };
       for (const fn of [...API_AREAS, ...PROCESSOR_NAMES]) {
         const s3 = s3Statements(fn, "attachments");
-        if (!(API_ATTACHMENT_UPLOADERS as readonly string[]).includes(fn)) {
-          expect(s3).toEqual([]);
-          continue;
-        }
-        expect(s3.map((s) => s.Action)).toEqual(["s3:PutObject"]);
-        expect(JSON.stringify(s3[0]!.Resource)).toContain("/attachments/*");
+        const grants = s3.flatMap((statement) =>
+          asArray(statement.Action).flatMap((action) => {
+            const resource = JSON.stringify(statement.Resource);
+            const prefix = /\/(attachments|profile-photos)\/\*/.exec(resource)?.[1] ?? resource;
+            return [`${action} ${prefix}/*`];
+          }),
+        );
+        expect(grants.sort(), fn).toEqual(expected[fn]);
       }
     });
 

@@ -1,6 +1,7 @@
 import { API_AREAS, type ApiArea, apiDependenciesFromEnv, createApiHandler } from "@hearth/api-handlers";
 import { FUNCTION_TIMEOUT_ENV, type TableNames, tableEnvironment } from "@hearth/domain";
 import {
+  attachmentObjectsFromEnv,
   createProcessor,
   PROCESSOR_FUNCTION_TIMEOUT_SECONDS,
   PROCESSOR_NAMES,
@@ -25,9 +26,12 @@ export function createApiHandlers(env: Environment): Record<ApiArea, ApiHandler>
   >;
 }
 
-/** The stream processors, built the same way. */
+/** The stream processors, built the same way (the attachments one with its S3 objects, as its entry does). */
 export function createStreamProcessors(env: Environment): Record<ProcessorName, StreamProcessor> {
-  const dependencies = processorDependenciesFromEnv(env);
+  const dependencies = {
+    ...processorDependenciesFromEnv(env),
+    attachmentObjects: attachmentObjectsFromEnv(env),
+  };
   return Object.fromEntries(
     PROCESSOR_NAMES.map((name) => [name, createProcessor(name, dependencies)]),
   ) as Record<ProcessorName, StreamProcessor>;

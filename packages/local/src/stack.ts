@@ -228,7 +228,12 @@ export async function startLocalStack(
       ATTACHMENTS_BUCKET: config.attachmentsBucket,
       S3_ENDPOINT: s3Endpoint,
     };
-    const processorEnv = processorEnvironment(config, { tables, dynamoEndpoint, sesEndpoint });
+    const processorEnv = {
+      ...processorEnvironment(config, { tables, dynamoEndpoint, sesEndpoint }),
+      // The attachments processor deletes the files of deleted messages there.
+      ATTACHMENTS_BUCKET: config.attachmentsBucket,
+      S3_ENDPOINT: s3Endpoint,
+    };
     signInTrigger = createSignInTrigger(signInTriggerDependenciesFromEnv(common));
     const handlers = createApiHandlers(apiEnv);
     const processors = createStreamProcessors(processorEnv);

@@ -17,6 +17,8 @@ describe("the e2e contract check", () => {
     isEdited: false,
     editHistory: [],
     reactionCount: 0,
+    version: 1,
+    viewerHasReacted: false,
   };
 
   it("accepts an answer with a listed status and a body that matches its schema", () => {

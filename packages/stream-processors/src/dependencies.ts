@@ -20,6 +20,7 @@ import {
   tableNamesFromEnv,
   tableSpec,
 } from "@hearth/domain";
+import type { AttachmentObjects } from "./attachments/cleanup.js";
 
 /** Stream records are kept 24 hours, so a redelivery can come no later than that. */
 export const IDEMPOTENCY_EXPIRY_SECONDS = 24 * 60 * 60;
@@ -72,6 +73,11 @@ export interface ProcessorDependencies {
   logger: Logger;
   metrics: ProcessorMetrics;
   clock: () => Date;
+  /**
+   * The attachment objects of deleted messages are removed through this; only the
+   * attachments processor has it (its entry adds it), so no other bundle carries S3 code.
+   */
+  attachmentObjects?: AttachmentObjects;
 }
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
@@ -130,28 +136,27 @@ export function sesClientOptions(
   };
 }
 
+/** What every processor's pipeline needs (no email settings, no SES client). */
+export type BaseProcessorDependencies = Omit<
+  ProcessorDependencies,
+  "ses" | "senderEmail" | "siteUrl" | "notificationWindowSeconds" | "attachmentObjects"
+>;
+
 /**
- * Builds the processors' dependencies from the function environment: table names, `STAGE`,
- * `DYNAMODB_ENDPOINT` and `SES_ENDPOINT` (local engines only), `SENDER_EMAIL`, `SITE_URL`,
- * `NOTIFICATION_WINDOW_MINUTES` (default 15), `FUNCTION_TIMEOUT_SECONDS`, `AWS_REGION`, `LOG_LEVEL` and
- * `POWERTOOLS_METRICS_NAMESPACE` (metrics are emitted only when set). A missing or
- * unsafe setting fails at startup with a message naming it.
+ * The dependencies every processor needs from the function environment: table names,
+ * `STAGE`, `DYNAMODB_ENDPOINT` (local only), `FUNCTION_TIMEOUT_SECONDS`, `AWS_REGION`, `LOG_LEVEL`
+ * and `POWERTOOLS_METRICS_NAMESPACE` (metrics are emitted only when set). It builds no SES
+ * client, so a processor that sends no email (attachments) bundles none.
  */
-export function processorDependenciesFromEnv(env: NodeJS.ProcessEnv = process.env): ProcessorDependencies {
+export function baseProcessorDependenciesFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): BaseProcessorDependencies {
   const tables = tableNamesFromEnv(env);
   const dynamoConfig = dynamoConfigFromEnv(env);
   const doc = createDocumentClient(dynamoConfig);
   // Powertools writes marshalled items itself, so it gets a plain client with the same settings.
   const idempotencyClient = new DynamoDBClient(dynamoClientOptions(dynamoConfig));
   const idempotencySpec = tableSpec("IdempotencyRecords");
-  const ses = new SESClient(
-    sesClientOptions(
-      dynamoConfig.stage,
-      env.SES_ENDPOINT || undefined,
-      dynamoConfig.region,
-      dynamoConfig.functionTimeoutSeconds,
-    ),
-  );
   return {
     // The processors never list anything, so no cursor they could sign ever leaves them.
     repositories: createRepositories({
@@ -160,7 +165,6 @@ export function processorDependenciesFromEnv(env: NodeJS.ProcessEnv = process.en
       cursors: new CursorCodec(randomBytes(32).toString("hex")),
     }),
     tables,
-    ses,
     idempotency: {
       createPersistenceLayer: () =>
         new DynamoDBPersistenceLayer({
@@ -171,14 +175,35 @@ export function processorDependenciesFromEnv(env: NodeJS.ProcessEnv = process.en
         }),
       expiresAfterSeconds: IDEMPOTENCY_EXPIRY_SECONDS,
     },
-    senderEmail: required(env, "SENDER_EMAIL"),
-    siteUrl: siteUrl(env),
-    notificationWindowSeconds: notificationWindowMinutes(env) * 60,
     logger: new Logger({
       serviceName: "hearth-stream-processors",
       logLevel: (env.LOG_LEVEL?.trim().toUpperCase() || "INFO") as LogLevel,
     }),
     metrics: processorMetricsFromEnv(env),
     clock: () => new Date(),
+  };
+}
+
+/**
+ * Builds the processors' dependencies from the function environment: the base ones plus
+ * `SES_ENDPOINT` (local only), `SENDER_EMAIL`, `SITE_URL` and `NOTIFICATION_WINDOW_MINUTES`
+ * (default 15). A missing or unsafe setting fails at startup with a message naming it.
+ */
+export function processorDependenciesFromEnv(env: NodeJS.ProcessEnv = process.env): ProcessorDependencies {
+  const base = baseProcessorDependenciesFromEnv(env);
+  const dynamoConfig = dynamoConfigFromEnv(env);
+  return {
+    ...base,
+    ses: new SESClient(
+      sesClientOptions(
+        dynamoConfig.stage,
+        env.SES_ENDPOINT || undefined,
+        dynamoConfig.region,
+        dynamoConfig.functionTimeoutSeconds,
+      ),
+    ),
+    senderEmail: required(env, "SENDER_EMAIL"),
+    siteUrl: siteUrl(env),
+    notificationWindowSeconds: notificationWindowMinutes(env) * 60,
   };
 }

@@ -6,7 +6,7 @@ import type { TableName } from "@hearth/domain";
  * source mappings (as Lambda filter criteria) and by the local stream pollers (through
  * `matchesFilterPattern`), so both deliver exactly the same records.
  */
-export type ProcessorName = "notifications" | "activity";
+export type ProcessorName = "notifications" | "activity" | "attachments";
 
 /** A Lambda event filter pattern (the EventBridge pattern subset Lambda supports). */
 export type FilterPattern = Record<string, unknown>;
@@ -28,6 +28,15 @@ const softDeletes: FilterPattern = {
   },
 };
 
+/** A message its sender just deleted: not deleted before, deleted after. */
+const messageDeletions: FilterPattern = {
+  eventName: ["MODIFY"],
+  dynamodb: {
+    OldImage: { deleted: { BOOL: [{ exists: false }] } },
+    NewImage: { deleted: { BOOL: [true] } },
+  },
+};
+
 export const STREAM_SUBSCRIPTIONS = [
   { processor: "notifications", table: "Comments", filterPatterns: [inserts] },
   { processor: "notifications", table: "CommentReactions", filterPatterns: [inserts] },
@@ -35,14 +44,20 @@ export const STREAM_SUBSCRIPTIONS = [
   { processor: "activity", table: "Comments", filterPatterns: [inserts, softDeletes] },
   { processor: "activity", table: "CommentReactions", filterPatterns: [inserts] },
   { processor: "activity", table: "Messages", filterPatterns: [inserts] },
+  { processor: "attachments", table: "Messages", filterPatterns: [messageDeletions] },
 ] as const satisfies readonly StreamSubscription[];
 
-export const PROCESSOR_NAMES = ["notifications", "activity"] as const satisfies readonly ProcessorName[];
+export const PROCESSOR_NAMES = [
+  "notifications",
+  "activity",
+  "attachments",
+] as const satisfies readonly ProcessorName[];
 
 /** The Lambda entry file of each processor (exports `handler`), for NodejsFunction bundling. */
 export const PROCESSOR_ENTRIES: Record<ProcessorName, string> = {
   notifications: fileURLToPath(new URL("./handlers/notifications.ts", import.meta.url)),
   activity: fileURLToPath(new URL("./handlers/activity.ts", import.meta.url)),
+  attachments: fileURLToPath(new URL("./handlers/attachments.ts", import.meta.url)),
 };
 
 /**
@@ -51,6 +66,12 @@ export const PROCESSOR_ENTRIES: Record<ProcessorName, string> = {
  * and retries inside it (through `FUNCTION_TIMEOUT_SECONDS`).
  */
 export const PROCESSOR_FUNCTION_TIMEOUT_SECONDS = 60;
+
+/**
+ * Processors that delete objects of the files bucket: infra grants them `s3:DeleteObject`
+ * on the attachments prefix only, and gives them the bucket's name.
+ */
+export const ATTACHMENT_DELETERS = ["attachments"] as const satisfies readonly ProcessorName[];
 
 /** Event source mapping settings shared by infra and the local pollers. */
 export const STREAM_BATCHING = {
@@ -131,9 +152,11 @@ export const PROCESSOR_TABLE_ACCESS: Record<
     UserProfiles: "readUpdate",
     Comments: "read",
     ConversationMembers: "read",
+    Messages: "read",
     IdempotencyRecords: "readWrite",
   },
   activity: { UserProfiles: "readUpdate", IdempotencyRecords: "readWrite" },
+  attachments: { IdempotencyRecords: "readWrite" },
 };
 
 /**

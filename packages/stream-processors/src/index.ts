@@ -1,4 +1,6 @@
 export * from "./activity/aggregate.js";
+export * from "./attachments/cleanup.js";
+export * from "./attachments/s3-objects.js";
 export * from "./dependencies.js";
 export * from "./filters.js";
 export * from "./notifications/emails.js";

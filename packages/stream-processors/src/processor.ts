@@ -2,7 +2,9 @@ import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-p
 import { IdempotencyConfig, makeIdempotent } from "@aws-lambda-powertools/idempotency";
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
 import { type ActivitySummary, createActivityAggregator } from "./activity/aggregate.js";
-import type { ProcessorDependencies, ProcessorMetrics } from "./dependencies.js";
+import type { AttachmentObjects } from "./attachments/cleanup.js";
+import { type CleanupSummary, createAttachmentCleaner } from "./attachments/cleanup.js";
+import type { BaseProcessorDependencies, ProcessorDependencies, ProcessorMetrics } from "./dependencies.js";
 import { isWantedRecord, type ProcessorName } from "./filters.js";
 import {
   createNotifier,
@@ -17,7 +19,9 @@ export type StreamProcessorHandler = (
   context: Context,
 ) => Promise<DynamoDBBatchResponse>;
 
-type ChangeHandler = (change: StreamChange) => Promise<NotificationSummary | ActivitySummary>;
+type ChangeHandler = (
+  change: StreamChange,
+) => Promise<NotificationSummary | ActivitySummary | CleanupSummary>;
 
 /** What the family did, counted once: by the activity processor, which sees every new item. */
 const ACTIVITY_METRICS: Partial<Record<StreamChange["table"], string>> = {
@@ -30,13 +34,14 @@ function countOutcome(
   metrics: ProcessorMetrics,
   name: ProcessorName,
   change: StreamChange,
-  result: NotificationSummary | ActivitySummary,
+  result: NotificationSummary | ActivitySummary | CleanupSummary,
 ): void {
   if (name === "activity") {
     const metric = ACTIVITY_METRICS[change.table];
     if (metric && change.eventName === "INSERT") metrics.addMetric(metric, "Count", 1);
     return;
   }
+  if (name !== "notifications") return;
   const summary = result as NotificationSummary;
   if (summary.sent) metrics.addMetric("EmailsSent", "Count", summary.sent);
   // Recipients who opted out, have no address, or were emailed within the window.
@@ -51,7 +56,7 @@ function countOutcome(
  */
 function buildProcessor(
   name: ProcessorName,
-  deps: ProcessorDependencies,
+  deps: BaseProcessorDependencies,
   handleChange: ChangeHandler,
 ): StreamProcessorHandler {
   const { logger } = deps;
@@ -138,6 +143,19 @@ export function createActivityProcessor(deps: ProcessorDependencies): StreamProc
   return buildProcessor("activity", deps, createActivityAggregator(deps));
 }
 
+export function createAttachmentCleanupProcessor(
+  deps: BaseProcessorDependencies & { attachmentObjects?: AttachmentObjects | undefined },
+): StreamProcessorHandler {
+  return buildProcessor("attachments", deps, createAttachmentCleaner(deps));
+}
+
 export function createProcessor(name: ProcessorName, deps: ProcessorDependencies): StreamProcessorHandler {
-  return name === "notifications" ? createNotificationProcessor(deps) : createActivityProcessor(deps);
+  switch (name) {
+    case "notifications":
+      return createNotificationProcessor(deps);
+    case "activity":
+      return createActivityProcessor(deps);
+    case "attachments":
+      return createAttachmentCleanupProcessor(deps);
+  }
 }

@@ -136,7 +136,24 @@ describe("subscriptions", () => {
       expect(STREAM_SUBSCRIPTIONS.some((s) => s.processor === name)).toBe(true);
       expect(PROCESSOR_TABLE_ACCESS[name].IdempotencyRecords).toBe("readWrite");
       // Profiles change only through atomic updates: no right to put or delete them.
-      expect(PROCESSOR_TABLE_ACCESS[name].UserProfiles).toBe("readUpdate");
+      expect(PROCESSOR_TABLE_ACCESS[name].UserProfiles).toBe(
+        name === "attachments" ? undefined : "readUpdate",
+      );
     }
+  });
+
+  it("send the attachments processor only the MODIFY that marks a message deleted", () => {
+    const modify = (oldDeleted: boolean | undefined, newDeleted: boolean | undefined) => ({
+      eventName: "MODIFY",
+      dynamodb: {
+        OldImage: oldDeleted === undefined ? { messageId: { S: "m" } } : { deleted: { BOOL: oldDeleted } },
+        NewImage: newDeleted === undefined ? { messageId: { S: "m" } } : { deleted: { BOOL: newDeleted } },
+      },
+    });
+    expect(isWantedRecord("attachments", "Messages", modify(undefined, true))).toBe(true);
+    expect(isWantedRecord("attachments", "Messages", modify(true, true))).toBe(false);
+    expect(isWantedRecord("attachments", "Messages", modify(undefined, undefined))).toBe(false);
+    expect(isWantedRecord("attachments", "Messages", { eventName: "INSERT", dynamodb: {} })).toBe(false);
+    expect(isWantedRecord("attachments", "Comments", modify(undefined, true))).toBe(false);
   });
 });

@@ -162,6 +162,45 @@ describe("new message", () => {
   });
 });
 
+// Issue 10 (i10b): deleted messages and left groups.
+describe("new message, deleted or left since", () => {
+  it("emails nobody about a message its sender deleted before the email went out", async () => {
+    const h = harness();
+    const [wes, xia] = await membersWithProfiles(h, "wes", "xia");
+    const { conversationId, message } = await conversationWithMessage(h, {
+      conversationType: "direct",
+      participantIds: [wes, xia],
+      senderId: wes,
+      senderName: "Wes",
+      messageText: "Oops, wrong person",
+    });
+    await h.db.repositories.conversations.deleteMessage(wes, conversationId, message.messageId, [wes, xia]);
+
+    const response = await h.process("notifications", await h.tap.take("Messages"));
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(h.sentEmails()).toEqual([]);
+  });
+
+  it("does not email someone who left the group before the email went out", async () => {
+    const h = harness();
+    const [yan, zoe, abe] = await membersWithProfiles(h, "yan", "zoe", "abe");
+    const { conversationId } = await conversationWithMessage(h, {
+      conversationType: "group",
+      participantIds: [yan, zoe, abe],
+      senderId: yan,
+      senderName: "Yan",
+      messageText: "Who is coming?",
+    });
+    await h.db.repositories.conversations.leaveGroup(abe, conversationId);
+
+    const response = await h.process("notifications", await h.tap.take("Messages"));
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(h.recipientsOfSent()).toEqual([emailOf(zoe)]);
+  });
+});
+
 describe("preferences", () => {
   it("skips a recipient whose preference for that kind is off, and still emails the kinds left on", async () => {
     const h = harness();

@@ -1,5 +1,5 @@
-import { type Caller, InvalidInputError, type Profile, type Repositories, toPlainText } from "@hearth/domain";
-import { commentView, UNNAMED_MEMBER } from "../views.js";
+import { type Caller, InvalidInputError, type Profile, toPlainText } from "@hearth/domain";
+import { UNNAMED_MEMBER } from "../views.js";
 
 /** A name as plain text (a token's name is whatever its owner set it to), or undefined when none is left. */
 function plainName(name: string | undefined): string | undefined {
@@ -21,20 +21,4 @@ function plainName(name: string | undefined): string | undefined {
 export function authorName(caller: Caller, profile: Profile | null | undefined): string {
   const candidates = [profile?.displayName, caller.name, caller.email?.split("@")[0]];
   return candidates.map(plainName).find((name) => !!name) ?? UNNAMED_MEMBER;
-}
-
-/**
- * Comment views for `viewerId`, each with `viewerHasReacted`: one batch read of the
- * viewer's reaction rows for the whole page (none for an empty page).
- */
-export async function commentViewsFor(
-  reactions: Repositories["reactions"],
-  viewerId: string,
-  comments: readonly Parameters<typeof commentView>[0][],
-) {
-  const reacted = await reactions.reactedTo(
-    viewerId,
-    comments.map((comment) => comment.commentId),
-  );
-  return comments.map((comment) => commentView(comment, reacted.has(comment.commentId)));
 }

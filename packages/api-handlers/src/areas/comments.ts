@@ -2,8 +2,8 @@ import { firstFailureOf, LIMITS, sanitizeText } from "@hearth/domain";
 import * as z from "zod";
 import { ifMatchVersion } from "../http/request.js";
 import { type AreaRoutes, created, ok } from "../http/route-handler.js";
-import { commentView } from "../views.js";
-import { authorName, commentViewsFor } from "./authors.js";
+import { servedComments } from "../served.js";
+import { authorName } from "./authors.js";
 
 // Raw text may carry markup that sanitizing removes; the limits apply to the plain text.
 const rawCommentText = z.string().max(LIMITS.commentText * 8);
@@ -31,14 +31,20 @@ function deletionResult(comment: { itemId: string; commentId: string; deletedAt?
 }
 
 export const commentRoutes: AreaRoutes<"comments"> = {
-  "GET /comments/{itemId}": async (request, { repositories }) => {
+  "GET /comments/{itemId}": async (request, storage) => {
+    const { repositories } = storage;
     const itemId = request.path("itemId");
     const result = await repositories.comments.listByItem(itemId, request.page());
-    const comments = await commentViewsFor(repositories.reactions, request.caller.userId, result.items);
+    const comments = await servedComments(
+      storage,
+      { reactions: repositories.reactions, viewerId: request.caller.userId },
+      result.items,
+    );
     return ok({ comments, nextCursor: result.nextCursor });
   },
 
-  "POST /comments/{itemId}": async (request, { repositories }) => {
+  "POST /comments/{itemId}": async (request, storage) => {
+    const { repositories } = storage;
     const itemId = request.path("itemId");
     const body = request.body(newCommentBody);
     const text = commentText(body.commentText);
@@ -56,10 +62,16 @@ export const commentRoutes: AreaRoutes<"comments"> = {
       itemTitle,
     });
     // Nobody has reacted to a comment that did not exist a moment ago.
-    return created(commentView(comment, false));
+    const [view] = await servedComments(
+      storage,
+      { reactions: repositories.reactions, viewerId: request.caller.userId, reacted: new Set() },
+      [comment],
+    );
+    return created(view!);
   },
 
-  "PUT /comments/{itemId}/{commentId}": async (request, { repositories }) => {
+  "PUT /comments/{itemId}/{commentId}": async (request, storage) => {
+    const { repositories } = storage;
     const itemId = request.path("itemId");
     const commentId = request.path("commentId");
     const expectedVersion = ifMatchVersion(request.header("if-match"));
@@ -70,7 +82,12 @@ export const commentRoutes: AreaRoutes<"comments"> = {
       repositories.comments.edit(itemId, commentId, caller, text, { expectedVersion }),
       repositories.reactions.reactedTo(caller.userId, [commentId]),
     ]);
-    return ok(commentView(comment, reacted.has(commentId)));
+    const [view] = await servedComments(
+      storage,
+      { reactions: repositories.reactions, viewerId: caller.userId, reacted },
+      [comment],
+    );
+    return ok(view!);
   },
 
   "DELETE /comments/{itemId}/{commentId}": async (request, { repositories }) => {

@@ -10,6 +10,7 @@ import {
 import * as z from "zod";
 import { badRequest, forbidden, type HttpError, payloadTooLarge } from "../http/errors.js";
 import { type AreaRoutes, created, ok } from "../http/route-handler.js";
+import { servedConversations, servedMessages, servedParticipants } from "../served.js";
 import {
   ALLOWED_ATTACHMENT_TYPES,
   isAllowedAttachmentType,
@@ -17,7 +18,7 @@ import {
   MAX_ATTACHMENT_BYTES,
   presignUpload,
 } from "../uploads.js";
-import { conversationView, messageView } from "../views.js";
+import { messageView } from "../views.js";
 import { authorName } from "./authors.js";
 
 /** Longest group conversation title, in characters of plain text. */
@@ -99,12 +100,17 @@ async function asParticipant<T>(action: () => Promise<T>): Promise<T> {
 }
 
 export const messageRoutes: AreaRoutes<"messages"> = {
-  "GET /messages/conversations": async (request, { repositories }) => {
+  "GET /messages/conversations": async (request, storage) => {
+    const { repositories } = storage;
     const result = await repositories.conversations.listConversations(request.caller.userId, request.page());
-    return ok({ conversations: result.items.map(conversationView), nextCursor: result.nextCursor });
+    return ok({
+      conversations: await servedConversations(storage, repositories.profiles, result.items),
+      nextCursor: result.nextCursor,
+    });
   },
 
-  "POST /messages/conversations": async (request, { repositories, newId }) => {
+  "POST /messages/conversations": async (request, storage) => {
+    const { repositories, newId } = storage;
     const { caller } = request;
     const body = request.body(newConversationBody);
     const participants = normalizeParticipants(caller.userId, body.participantIds);
@@ -135,6 +141,7 @@ export const messageRoutes: AreaRoutes<"messages"> = {
         : {
             conversationId: `grp_${newId()}`,
             participantIds: participants,
+            // 1–100 characters of plain text; a title of nothing but markup is no title.
             title: body.title
               ? sanitizeText(body.title, "title", { min: 0, max: MAX_CONVERSATION_TITLE }) || null
               : null,
@@ -149,25 +156,34 @@ export const messageRoutes: AreaRoutes<"messages"> = {
         attachments: [],
       },
     );
+    // The profiles read to check the participants name them too: no extra call.
+    const participantViews = await servedParticipants(storage, conversation.participantIds, profiles);
+    const [firstMessage] = await servedMessages(storage, storage.now(), [message]);
     return created({
       conversationId: conversation.conversationId,
       conversationType,
       participantIds: conversation.participantIds,
+      participants: conversation.participantIds.map((userId) => participantViews.get(userId)!),
       title: conversation.title,
-      message: messageView(message),
+      message: firstMessage!,
     });
   },
 
-  "GET /messages/conversations/{conversationId}": async (request, { repositories }) => {
+  "GET /messages/conversations/{conversationId}": async (request, storage) => {
+    const { repositories } = storage;
     const conversationId = request.path("conversationId");
     const page = request.page();
     const membership = await repositories.conversations.getMembership(request.caller.userId, conversationId);
     if (!membership) throw outsiderError();
     const result = await repositories.conversations.listMessages(conversationId, page);
-    return ok({ messages: result.items.map(messageView), nextCursor: result.nextCursor });
+    return ok({
+      messages: await servedMessages(storage, storage.now(), result.items),
+      nextCursor: result.nextCursor,
+    });
   },
 
-  "POST /messages/conversations/{conversationId}": async (request, { repositories }) => {
+  "POST /messages/conversations/{conversationId}": async (request, storage) => {
+    const { repositories } = storage;
     const { caller } = request;
     const conversationId = request.path("conversationId");
     const body = request.body(newMessageBody);
@@ -189,7 +205,8 @@ export const messageRoutes: AreaRoutes<"messages"> = {
         attachments,
       }),
     );
-    return created(messageView(message));
+    const [view] = await servedMessages(storage, storage.now(), [message]);
+    return created(view!);
   },
 
   "PUT /messages/conversations/{conversationId}/read": async (request, { repositories }) => {
@@ -200,15 +217,51 @@ export const messageRoutes: AreaRoutes<"messages"> = {
     return ok({ conversationId: membership.conversationId, unreadCount: membership.unreadCount });
   },
 
-  "POST /messages/upload": async (request, { s3, attachmentsBucket, newId }) => {
+  "POST /messages/upload": async (request, { objectUrls, newId }) => {
     const body = request.body(uploadBody);
     const contentType = checkAttachmentTypeAndSize(body.contentType, body.size);
-    const upload = await presignUpload(s3, attachmentsBucket, newId(), {
+    const upload = await presignUpload(objectUrls, newId(), {
       userId: request.caller.userId,
       filename: body.filename,
       contentType,
       size: body.size,
     });
     return ok(upload);
+  },
+
+  // Issue 10 (i10b): unread badge and message management.
+  "GET /messages/unread": async (request, { repositories }) => {
+    return ok(await repositories.conversations.unreadTotals(request.caller.userId));
+  },
+
+  "DELETE /messages/conversations/{conversationId}/{messageId}": async (request, { repositories }) => {
+    const { caller } = request;
+    const conversationId = request.path("conversationId");
+    const messageId = request.path("messageId");
+    const membership = await repositories.conversations.getMembership(caller.userId, conversationId);
+    if (!membership) throw outsiderError();
+    // A missing message is a 404 and someone else's a 403: the caller is a participant here.
+    const message = await repositories.conversations.deleteMessage(
+      caller.userId,
+      conversationId,
+      messageId,
+      membership.participantIds,
+    );
+    return ok(messageView(message, []));
+  },
+
+  "POST /messages/conversations/{conversationId}/leave": async (request, { repositories }) => {
+    const { caller } = request;
+    const conversationId = request.path("conversationId");
+    const membership = await repositories.conversations.getMembership(caller.userId, conversationId);
+    if (!membership) throw outsiderError();
+    if (membership.conversationType === "group") {
+      await asParticipant(() =>
+        repositories.conversations.leaveGroup(caller.userId, conversationId, membership),
+      );
+      return ok({ conversationId, conversationType: "group", outcome: "left" });
+    }
+    await asParticipant(() => repositories.conversations.hide(caller.userId, conversationId));
+    return ok({ conversationId, conversationType: "direct", outcome: "hidden" });
   },
 };

@@ -8,10 +8,17 @@ import {
   sanitizeText,
 } from "@hearth/domain";
 import * as z from "zod";
-import { forbidden, notFound } from "../http/errors.js";
+import { badRequest, forbidden, notFound, payloadTooLarge } from "../http/errors.js";
 import { type AreaRoutes, ok } from "../http/route-handler.js";
-import { memberView, profileView } from "../views.js";
-import { authorName, commentViewsFor } from "./authors.js";
+import {
+  isOwnPhotoKey,
+  isProfilePhotoType,
+  MAX_PROFILE_PHOTO_BYTES,
+  PROFILE_PHOTO_TYPES,
+  presignPhotoUpload,
+} from "../photos.js";
+import { servedComments, servedMembers, servedProfile } from "../served.js";
+import { authorName } from "./authors.js";
 
 /**
  * The fields of `PUT /profile`; unknown ones are refused. Names and bios are reduced to
@@ -28,8 +35,18 @@ export const profileUpdateBody = profileUpdateSchema
       .string()
       .max(LIMITS.bio * 4)
       .optional(),
+    /** A photo uploaded through POST /profile/photo, instead of an external profilePhotoUrl. */
+    profilePhotoKey: z.string().min(1).max(1024).optional(),
   })
-  .refine((body) => Object.keys(body).length > 0, { message: "Give at least one field to change" });
+  .refine((body) => Object.keys(body).length > 0, { message: "Give at least one field to change" })
+  .refine((body) => body.profilePhotoKey === undefined || body.profilePhotoUrl === undefined, {
+    message: "Give profilePhotoKey or profilePhotoUrl, not both",
+  });
+
+export const photoUploadBody = z.strictObject({
+  contentType: z.string().min(1).max(255),
+  size: z.number().int().positive(),
+});
 
 const PROFILE_NOT_FOUND = "Profile not found";
 const PRIVATE_PROFILE = "This profile is private";
@@ -47,15 +64,24 @@ async function visibleProfile(
 }
 
 export const profileRoutes: AreaRoutes<"profile"> = {
-  "GET /profile/{userId}": async (request, { repositories }) => {
+  "GET /profile/{userId}": async (request, storage) => {
+    const { repositories } = storage;
     const { caller } = request;
     const profile = await visibleProfile(repositories.profiles, caller, request.path("userId"));
-    return ok(profileView(profile, caller.userId === profile.userId || isAdmin(caller)));
+    return ok(await servedProfile(storage, profile, caller.userId === profile.userId || isAdmin(caller)));
   },
 
-  "PUT /profile": async (request, { repositories }) => {
-    const body = request.body(profileUpdateBody);
+  "PUT /profile": async (request, storage) => {
+    const { repositories } = storage;
+    const { profilePhotoKey, ...body } = request.body(profileUpdateBody);
     const update = { ...body };
+    if (profilePhotoKey !== undefined) {
+      // Only a key this API issued to the caller: never someone else's photo or another object.
+      if (!isOwnPhotoKey(request.caller.userId, profilePhotoKey)) {
+        throw badRequest("profilePhotoKey must be a photo key that POST /profile/photo issued to you");
+      }
+      update.profilePhotoUrl = profilePhotoKey;
+    }
     if (body.displayName !== undefined) {
       update.displayName = sanitizeText(body.displayName, "displayName", { min: 1, max: LIMITS.displayName });
     }
@@ -69,10 +95,11 @@ export const profileRoutes: AreaRoutes<"profile"> = {
       defaultDisplayName: authorName(caller, null),
       isMember: true,
     });
-    return ok(profileView(profile, true));
+    return ok(await servedProfile(storage, profile, true));
   },
 
-  "GET /profile/{userId}/comments": async (request, { repositories }) => {
+  "GET /profile/{userId}/comments": async (request, storage) => {
+    const { repositories } = storage;
     const userId = request.path("userId");
     const page = request.page();
     const { caller } = request;
@@ -81,12 +108,27 @@ export const profileRoutes: AreaRoutes<"profile"> = {
       visibleProfile(repositories.profiles, caller, userId),
       repositories.comments.listByUser(userId, page),
     ]);
-    const comments = await commentViewsFor(repositories.reactions, caller.userId, result.items);
+    const comments = await servedComments(
+      storage,
+      { reactions: repositories.reactions, viewerId: caller.userId },
+      result.items,
+    );
     return ok({ comments, nextCursor: result.nextCursor });
   },
 
-  "GET /members": async (request, { repositories }) => {
-    const result = await repositories.profiles.listMembers(request.page());
-    return ok({ members: result.items.map(memberView), nextCursor: result.nextCursor });
+  "GET /members": async (request, storage) => {
+    const result = await storage.repositories.profiles.listMembers(request.page());
+    return ok({ members: await servedMembers(storage, result.items), nextCursor: result.nextCursor });
+  },
+  "POST /profile/photo": async (request, { objectUrls, newId }) => {
+    const body = request.body(photoUploadBody);
+    const contentType = body.contentType.trim().toLowerCase();
+    if (!isProfilePhotoType(contentType)) {
+      throw badRequest(`contentType must be one of ${Object.keys(PROFILE_PHOTO_TYPES).join(", ")}`);
+    }
+    if (body.size > MAX_PROFILE_PHOTO_BYTES) {
+      throw payloadTooLarge(`A profile photo may be at most ${MAX_PROFILE_PHOTO_BYTES / (1024 * 1024)} MB`);
+    }
+    return ok(await presignPhotoUpload(objectUrls, request.caller.userId, newId(), contentType, body.size));
   },
 };

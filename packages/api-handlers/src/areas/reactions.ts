@@ -1,6 +1,6 @@
 import { firstFailureOf } from "@hearth/domain";
 import { type AreaRoutes, ok } from "../http/route-handler.js";
-import { reactionView } from "../views.js";
+import { servedReactions } from "../served.js";
 
 export const reactionRoutes: AreaRoutes<"reactions"> = {
   "POST /reactions/{commentId}": async (request, { repositories }) => {
@@ -8,7 +8,8 @@ export const reactionRoutes: AreaRoutes<"reactions"> = {
     return ok({ liked: result.liked, reactionCount: result.reactionCount });
   },
 
-  "GET /reactions/{commentId}": async (request, { repositories }) => {
+  "GET /reactions/{commentId}": async (request, storage) => {
+    const { repositories } = storage;
     const commentId = request.path("commentId");
     const page = request.page();
     // The comment check and the page are independent: one round trip for both. A missing or
@@ -19,7 +20,7 @@ export const reactionRoutes: AreaRoutes<"reactions"> = {
     ]);
     const reactors = await repositories.profiles.getMany(result.items.map((reaction) => reaction.userId));
     return ok({
-      reactions: result.items.map((reaction) => reactionView(reaction, reactors.get(reaction.userId))),
+      reactions: await servedReactions(storage, result.items, reactors),
       nextCursor: result.nextCursor,
     });
   },

@@ -1,6 +1,6 @@
 import { createAreaHandler } from "../area-handler.js";
 import { commentRoutes } from "../areas/comments.js";
-import { baseApiDependenciesFromEnv } from "../base-dependencies.js";
+import { apiDependenciesFromEnv } from "../dependencies.js";
 
 /** Lambda entry of the comments routes; dependencies are built once per container. */
-export const handler = createAreaHandler("comments", commentRoutes, baseApiDependenciesFromEnv());
+export const handler = createAreaHandler("comments", commentRoutes, apiDependenciesFromEnv());

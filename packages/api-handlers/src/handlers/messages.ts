@@ -2,5 +2,5 @@ import { createAreaHandler } from "../area-handler.js";
 import { messageRoutes } from "../areas/messages.js";
 import { apiDependenciesFromEnv } from "../dependencies.js";
 
-/** Lambda entry of the messages routes (the only area that presigns uploads); built once per container. */
+/** Lambda entry of the messages routes; built once per container. */
 export const handler = createAreaHandler("messages", messageRoutes, apiDependenciesFromEnv());

@@ -243,6 +243,7 @@ export const PATH_PARAMETER_RULES: Record<string, { pattern?: RegExp; maxLength:
   itemId: { maxLength: 512 },
   commentId: { pattern: /^[0-9A-Za-z_-]+$/, maxLength: 64 },
   conversationId: { pattern: /^[0-9A-Za-z_-]+$/, maxLength: 128 },
+  messageId: { pattern: /^[0-9A-Za-z_-]+$/, maxLength: 64 },
 };
 
 /**

@@ -1,9 +1,11 @@
+import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { type Page, type PageRequest, queryPage } from "../dynamo/query.js";
+import { unmarshall } from "@aws-sdk/util-dynamodb";
+import { type Page, type PageRequest, queryAll, queryPage } from "../dynamo/query.js";
 import { type TransactItem, transactWrite } from "../dynamo/transactions.js";
 import type { Attachment, ConversationMember, ConversationType, Message } from "../entities.js";
-import { ConflictError, InvalidInputError, NotFoundError, toDomainError } from "../errors.js";
-import { messagePreview } from "../rules/conversations.js";
+import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError, toDomainError } from "../errors.js";
+import { DELETED_MESSAGE_PREVIEW, messagePreview } from "../rules/conversations.js";
 import { Repository } from "./context.js";
 
 export interface NewConversation {
@@ -22,21 +24,36 @@ export interface NewMessage {
   attachments: Attachment[];
 }
 
+/** A single write's condition did not hold (not a transaction conflict). */
+function isConditionFailure(error: unknown): boolean {
+  const domainError = toDomainError(error);
+  return domainError instanceof ConflictError && !domainError.isTransactionConflict;
+}
+
+/** A transaction cancelled because one of its conditions did not hold. */
+function isConditionCancellation(error: unknown): boolean {
+  return error instanceof ConflictError && error.reasons.includes("ConditionalCheckFailed");
+}
+
+/** Attempts at a membership transaction while others join the race (leave, send). */
+const MAX_MEMBERSHIP_ATTEMPTS = 5;
+
 /** Conversations (one membership row per participant) and their messages. */
 export class ConversationsRepository extends Repository {
-  async getMembership(userId: string, conversationId: string): Promise<ConversationMember | null> {
+  /** One item read strongly consistent (a membership just changed must be seen), or null. */
+  private async getConsistent<T>(tableName: string, key: Record<string, string>): Promise<T | null> {
     try {
       const output = await this.doc.send(
-        new GetCommand({
-          TableName: this.tables.ConversationMembers,
-          Key: { userId, conversationId },
-          ConsistentRead: true,
-        }),
+        new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }),
       );
-      return (output.Item as ConversationMember | undefined) ?? null;
+      return (output.Item as T | undefined) ?? null;
     } catch (error) {
       throw toDomainError(error);
     }
+  }
+
+  getMembership(userId: string, conversationId: string): Promise<ConversationMember | null> {
+    return this.getConsistent(this.tables.ConversationMembers, { userId, conversationId });
   }
 
   async isParticipant(userId: string, conversationId: string): Promise<boolean> {
@@ -62,6 +79,7 @@ export class ConversationsRepository extends Repository {
           lastMessageAt: at,
           lastMessagePreview: preview,
           lastMessageSenderId: first?.senderId ?? null,
+          ...(first ? { lastMessageId: first.messageId } : {}),
           createdAt: at,
         } satisfies ConversationMember,
         ConditionExpression: "attribute_not_exists(conversationId)",
@@ -79,7 +97,7 @@ export class ConversationsRepository extends Repository {
       await transactWrite(this.doc, items);
       return true;
     } catch (error) {
-      if (error instanceof ConflictError && error.reasons.includes("ConditionalCheckFailed")) return false;
+      if (isConditionCancellation(error)) return false;
       throw error;
     }
   }
@@ -106,19 +124,10 @@ export class ConversationsRepository extends Repository {
     };
     const memberPuts = this.membershipPuts(conversation, message.createdAt, message);
     try {
-      await transactWrite(this.doc, [
-        {
-          Put: {
-            TableName: this.tables.Messages,
-            Item: message,
-            ConditionExpression: "attribute_not_exists(messageId)",
-          },
-        },
-        ...memberPuts,
-      ]);
+      await transactWrite(this.doc, [this.newMessagePut(message), ...memberPuts]);
       return { message, created: true };
     } catch (error) {
-      if (!(error instanceof ConflictError && error.reasons.includes("ConditionalCheckFailed"))) throw error;
+      if (!isConditionCancellation(error)) throw error;
     }
     return {
       message: await this.sendMessage({ ...first, conversationId: conversation.conversationId }),
@@ -128,47 +137,254 @@ export class ConversationsRepository extends Repository {
 
   /**
    * Stores a message and, in the same transaction, raises every other participant's unread
-   * count by one and moves everyone's last-message fields. The sender must be a member.
+   * count by one, moves everyone's last-message fields and shows the conversation again to
+   * whoever hid it. The sender must be a member. Someone leaving at the same moment makes
+   * the transaction fail its conditions: it is built again from the fresh membership.
    */
   async sendMessage(input: NewMessage): Promise<Message> {
-    const membership = await this.getMembership(input.senderId, input.conversationId);
-    if (!membership) throw new NotFoundError("Conversation not found");
-    const message: Message = { ...input, messageId: this.newId(), createdAt: this.timestamp() };
-    const preview = messagePreview(input.messageText, input.attachments.length);
-    const memberUpdates: TransactItem[] = membership.participantIds.map((userId) => {
-      const isSender = userId === input.senderId;
+    for (let attempt = 1; ; attempt++) {
+      const membership = await this.getMembership(input.senderId, input.conversationId);
+      if (!membership) throw new NotFoundError("Conversation not found");
+      const message: Message = { ...input, messageId: this.newId(), createdAt: this.timestamp() };
+      try {
+        await transactWrite(this.doc, [
+          this.newMessagePut(message),
+          ...this.lastMessageUpdates(membership.participantIds, message),
+        ]);
+        return message;
+      } catch (error) {
+        // A member joined the race (left meanwhile): try again on the fresh membership.
+        if (!isConditionCancellation(error) || attempt >= MAX_MEMBERSHIP_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  private newMessagePut(message: Message): TransactItem {
+    return {
+      Put: {
+        TableName: this.tables.Messages,
+        Item: message,
+        ConditionExpression: "attribute_not_exists(messageId)",
+      },
+    };
+  }
+
+  private lastMessageUpdates(participantIds: readonly string[], message: Message): TransactItem[] {
+    const preview = messagePreview(message.messageText, message.attachments.length);
+    return participantIds.map((userId) => {
+      const isSender = userId === message.senderId;
       return {
         Update: {
           TableName: this.tables.ConversationMembers,
-          Key: { userId, conversationId: input.conversationId },
-          UpdateExpression: `SET #at = :at, #preview = :preview, #sender = :sender${isSender ? "" : " ADD #unread :one"}`,
+          Key: { userId, conversationId: message.conversationId },
+          UpdateExpression: `SET #at = :at, #preview = :preview, #sender = :sender, #lastId = :id REMOVE #hidden${isSender ? "" : " ADD #unread :one"}`,
           ConditionExpression: "attribute_exists(conversationId)",
           ExpressionAttributeNames: {
             "#at": "lastMessageAt",
             "#preview": "lastMessagePreview",
             "#sender": "lastMessageSenderId",
+            "#lastId": "lastMessageId",
+            "#hidden": "hiddenAt",
             ...(isSender ? {} : { "#unread": "unreadCount" }),
           },
           ExpressionAttributeValues: {
             ":at": message.createdAt,
             ":preview": preview,
-            ":sender": input.senderId,
+            ":sender": message.senderId,
+            ":id": message.messageId,
             ...(isSender ? {} : { ":one": 1 }),
           },
         },
       };
     });
-    await transactWrite(this.doc, [
-      {
-        Put: {
+  }
+
+  /**
+   * The sender deletes their message: it stays in place as deleted, its text and
+   * attachments gone (the attachments' objects are removed by the attachment cleanup
+   * processor from the stream's old image), and every member whose last-message preview
+   * showed it now sees that it was deleted. One conditional UpdateItem decides, so a
+   * message is never half deleted; deleting it again returns it as it is.
+   * NotFound when the message is missing, Forbidden when someone else sent it.
+   */
+  async deleteMessage(
+    senderId: string,
+    conversationId: string,
+    messageId: string,
+    participantIds: readonly string[],
+  ): Promise<Message> {
+    let message: Message;
+    try {
+      const output = await this.doc.send(
+        new UpdateCommand({
           TableName: this.tables.Messages,
-          Item: message,
-          ConditionExpression: "attribute_not_exists(messageId)",
-        },
-      },
-      ...memberUpdates,
-    ]);
+          Key: { conversationId, messageId },
+          UpdateExpression: "SET #deleted = :true, #deletedAt = :now, #text = :empty, #attachments = :none",
+          ConditionExpression:
+            "attribute_exists(messageId) AND #sender = :sender AND attribute_not_exists(#deleted)",
+          ExpressionAttributeNames: {
+            "#deleted": "deleted",
+            "#deletedAt": "deletedAt",
+            "#text": "messageText",
+            "#attachments": "attachments",
+            "#sender": "senderId",
+          },
+          ExpressionAttributeValues: {
+            ":true": true,
+            ":now": this.timestamp(),
+            ":empty": "",
+            ":none": [],
+            ":sender": senderId,
+          },
+          ReturnValues: "ALL_NEW",
+          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+        }),
+      );
+      message = output.Attributes as Message;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw toDomainError(error);
+      const item = (error as { Item?: Record<string, AttributeValue> }).Item;
+      const existing = item ? (unmarshall(item) as Message) : undefined;
+      if (!existing) throw new NotFoundError("Message not found");
+      if (existing.senderId !== senderId) throw new ForbiddenError("Only its sender may delete a message");
+      return existing;
+    }
+    await Promise.all(
+      participantIds.map((userId) => this.markPreviewDeleted(userId, conversationId, message)),
+    );
     return message;
+  }
+
+  /** Replaces a member's preview if (and only if) it still describes `message`. */
+  private async markPreviewDeleted(userId: string, conversationId: string, message: Message): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tables.ConversationMembers,
+          Key: { userId, conversationId },
+          UpdateExpression: "SET #preview = :deleted",
+          // Rows from before lastMessageId existed are matched by the message's time.
+          ConditionExpression:
+            "#lastId = :id OR (attribute_not_exists(#lastId) AND #at = :at AND #sender = :sender)",
+          ExpressionAttributeNames: {
+            "#preview": "lastMessagePreview",
+            "#lastId": "lastMessageId",
+            "#at": "lastMessageAt",
+            "#sender": "lastMessageSenderId",
+          },
+          ExpressionAttributeValues: {
+            ":deleted": DELETED_MESSAGE_PREVIEW,
+            ":id": message.messageId,
+            ":at": message.createdAt,
+            ":sender": message.senderId,
+          },
+        }),
+      );
+    } catch (error) {
+      // A newer message (or the member leaving) took over the row: nothing to change there.
+      if (isConditionFailure(error)) return;
+      throw toDomainError(error);
+    }
+  }
+
+  /**
+   * The member leaves a group: their row goes, and every remaining member's
+   * `participantIds` loses them, in one transaction conditioned on the list it read (two
+   * people leaving at once retry on the fresh list). The last one out leaves the messages
+   * stored but reachable by nobody. NotFound when they are not a member.
+   */
+  async leaveGroup(userId: string, conversationId: string, known?: ConversationMember): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      // The caller's row as just read saves a round trip on the first attempt.
+      const membership =
+        attempt === 1 && known?.userId === userId && known.conversationId === conversationId
+          ? known
+          : await this.getMembership(userId, conversationId);
+      if (!membership) throw new NotFoundError("Conversation not found");
+      if (membership.conversationType !== "group") {
+        throw new InvalidInputError("Only a group can be left; a direct conversation can be hidden");
+      }
+      const remaining = membership.participantIds.filter((id) => id !== userId);
+      const items: TransactItem[] = [
+        {
+          Delete: {
+            TableName: this.tables.ConversationMembers,
+            Key: { userId, conversationId },
+            ConditionExpression: "#ids = :old",
+            ExpressionAttributeNames: { "#ids": "participantIds" },
+            ExpressionAttributeValues: { ":old": membership.participantIds },
+          },
+        },
+        ...remaining.map(
+          (otherId): TransactItem => ({
+            Update: {
+              TableName: this.tables.ConversationMembers,
+              Key: { userId: otherId, conversationId },
+              UpdateExpression: "SET #ids = :remaining",
+              ConditionExpression: "#ids = :old",
+              ExpressionAttributeNames: { "#ids": "participantIds" },
+              ExpressionAttributeValues: { ":remaining": remaining, ":old": membership.participantIds },
+            },
+          }),
+        ),
+      ];
+      try {
+        await transactWrite(this.doc, items);
+        return;
+      } catch (error) {
+        // A member joined the race (left meanwhile): try again on the fresh membership.
+        if (!isConditionCancellation(error) || attempt >= MAX_MEMBERSHIP_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  /**
+   * Hides a direct conversation from the member's list (and clears their unread count)
+   * until the next message in it. NotFound when they are not a member.
+   */
+  async hide(userId: string, conversationId: string): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tables.ConversationMembers,
+          Key: { userId, conversationId },
+          UpdateExpression: "SET #hidden = :now, #unread = :zero",
+          ConditionExpression: "attribute_exists(conversationId)",
+          ExpressionAttributeNames: { "#hidden": "hiddenAt", "#unread": "unreadCount" },
+          ExpressionAttributeValues: { ":now": this.timestamp(), ":zero": 0 },
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailure(error)) throw new NotFoundError("Conversation not found");
+      throw toDomainError(error);
+    }
+  }
+
+  /**
+   * The unread badge: how many of the member's conversations have unread messages, and how
+   * many messages that is. One Query of the member's rows (projected to two attributes);
+   * a left group has no row, a hidden conversation has no unread messages.
+   */
+  async unreadTotals(userId: string): Promise<{ unreadConversations: number; unreadMessages: number }> {
+    let unreadConversations = 0;
+    let unreadMessages = 0;
+    for await (const row of queryAll<{ unreadCount?: number }>(this.doc, {
+      TableName: this.tables.ConversationMembers,
+      KeyConditionExpression: "#user = :user",
+      FilterExpression: "#unread > :zero AND attribute_not_exists(#hidden)",
+      ProjectionExpression: "#unread",
+      ExpressionAttributeNames: { "#user": "userId", "#unread": "unreadCount", "#hidden": "hiddenAt" },
+      ExpressionAttributeValues: { ":user": userId, ":zero": 0 },
+    })) {
+      unreadConversations++;
+      unreadMessages += row.unreadCount ?? 0;
+    }
+    return { unreadConversations, unreadMessages };
+  }
+
+  /** A message as stored, or null. */
+  getMessage(conversationId: string, messageId: string): Promise<Message | null> {
+    return this.getConsistent(this.tables.Messages, { conversationId, messageId });
   }
 
   /** The user's conversations, most recent first. */
@@ -182,6 +398,7 @@ export class ConversationsRepository extends Repository {
         keyAttributes: ["userId", "conversationId", "lastMessageAt"],
         partitionKey: { name: "userId", value: userId },
         scanIndexForward: false,
+        filter: { expression: "attribute_not_exists(#hidden)", names: { "#hidden": "hiddenAt" } },
       },
       page,
     );

@@ -30,3 +30,6 @@ export function messagePreview(text: string, attachmentCount: number): string {
     return flat.length > LIMITS.messagePreview ? `${flat.slice(0, LIMITS.messagePreview - 1)}…` : flat;
   return attachmentCount === 1 ? "📎 1 attachment" : `📎 ${attachmentCount} attachments`;
 }
+
+/** The preview of a conversation whose last message its sender deleted. */
+export const DELETED_MESSAGE_PREVIEW = "Message deleted";

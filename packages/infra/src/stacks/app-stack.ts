@@ -1,12 +1,17 @@
 import {
+  API_ATTACHMENT_READERS,
   API_ATTACHMENT_UPLOADERS,
   API_FUNCTION_TIMEOUT_SECONDS,
+  API_PHOTO_READERS,
+  API_PHOTO_UPLOADERS,
   API_TABLE_ACCESS,
   type ApiArea,
   ATTACHMENT_KEY_PREFIX,
+  PROFILE_PHOTO_KEY_PREFIX,
 } from "@hearth/api-handlers";
 import { TABLE_SPECS, type TableName, type TableNames, tableEnvironment } from "@hearth/domain";
 import {
+  ATTACHMENT_DELETERS,
   PROCESSOR_FUNCTION_TIMEOUT_SECONDS,
   PROCESSOR_TABLE_ACCESS,
   type ProcessorName,
@@ -96,32 +101,63 @@ export class AppStack extends Stack {
             // Resolved by CloudFormation at deploy time (a dynamic reference), never in the template.
             CURSOR_SECRET: cursorSecret.secretValue.unsafeUnwrap(),
             ALLOWED_ORIGINS: config.allowedOrigins.join(","),
-            // Only the areas that presign uploads need the bucket.
-            ...((API_ATTACHMENT_UPLOADERS as readonly ApiArea[]).includes(definition.area)
-              ? { ATTACHMENTS_BUCKET: attachmentsBucket }
-              : {}),
+            // Every area presigns URLs of the files bucket (at least profile photos).
+            ATTACHMENTS_BUCKET: attachmentsBucket,
           },
         });
         grantTableAccess(fn.function, tables, API_TABLE_ACCESS[definition.area]);
         return [definition.area, fn];
       }),
     ) as Record<ApiArea, HearthFunction>;
-    // The areas the route table names presign attachment uploads; each URL carries its PutObject right.
-    for (const area of API_ATTACHMENT_UPLOADERS) {
-      const uploads = this.apiFunctions[area];
-      uploads.function.addToRolePolicy(
-        new iam.PolicyStatement({
-          actions: ["s3:PutObject"],
-          resources: [`arn:${Aws.PARTITION}:s3:::${attachmentsBucket}/${ATTACHMENT_KEY_PREFIX}*`],
-        }),
-      );
-      acknowledgeNag(uploads.role, [
+    // A presigned URL carries its signer's rights: each area gets exactly the actions and
+    // prefixes the route table says it signs for (see routes.ts).
+    const objectGrants: Array<{ areas: readonly ApiArea[]; action: string; prefix: string; reason: string }> =
+      [
         {
-          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::hearth-${config.name}-attachments-<AWS::AccountId>-<AWS::Region>/${ATTACHMENT_KEY_PREFIX}*]`,
+          areas: API_ATTACHMENT_UPLOADERS,
+          action: "s3:PutObject",
+          prefix: ATTACHMENT_KEY_PREFIX,
           reason:
             "Upload keys are generated per attachment (attachments/<user>/<id>/<file>), so the presign right covers that prefix only.",
         },
-      ]);
+        {
+          areas: API_ATTACHMENT_READERS,
+          action: "s3:GetObject",
+          prefix: ATTACHMENT_KEY_PREFIX,
+          reason:
+            "Attachment download URLs are presigned per attachment of the messages a participant reads; participation is checked before signing.",
+        },
+        {
+          areas: API_PHOTO_UPLOADERS,
+          action: "s3:PutObject",
+          prefix: PROFILE_PHOTO_KEY_PREFIX,
+          reason:
+            "Photo upload keys are generated per upload (profile-photos/<user>/<ulid>.<ext>), so the presign right covers that prefix only.",
+        },
+        {
+          areas: API_PHOTO_READERS,
+          action: "s3:GetObject",
+          prefix: PROFILE_PHOTO_KEY_PREFIX,
+          reason:
+            "Profile photos are served as presigned GETs wherever a member's photo appears; keys are per upload, so the right covers the photo prefix only.",
+        },
+      ];
+    for (const { areas, action, prefix, reason } of objectGrants) {
+      for (const area of areas) {
+        const fn = this.apiFunctions[area];
+        fn.function.addToRolePolicy(
+          new iam.PolicyStatement({
+            actions: [action],
+            resources: [`arn:${Aws.PARTITION}:s3:::${attachmentsBucket}/${prefix}*`],
+          }),
+        );
+        acknowledgeNag(fn.role, [
+          {
+            id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::hearth-${config.name}-attachments-<AWS::AccountId>-<AWS::Region>/${prefix}*]`,
+            reason,
+          },
+        ]);
+      }
     }
 
     this.processorFunctions = Object.fromEntries(
@@ -137,12 +173,33 @@ export class AppStack extends Stack {
             SENDER_EMAIL: config.senderEmail,
             SITE_URL: config.siteUrl,
             NOTIFICATION_WINDOW_MINUTES: String(config.notificationWindowMinutes),
+            ...((ATTACHMENT_DELETERS as readonly ProcessorName[]).includes(definition.processor)
+              ? { ATTACHMENTS_BUCKET: attachmentsBucket }
+              : {}),
           },
         });
         grantTableAccess(fn.function, tables, PROCESSOR_TABLE_ACCESS[definition.processor]);
         return [definition.processor, fn];
       }),
     ) as Record<ProcessorName, HearthFunction>;
+
+    // The files of deleted messages are removed by the attachments processor, nobody else.
+    for (const processor of ATTACHMENT_DELETERS) {
+      const fn = this.processorFunctions[processor];
+      fn.function.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ["s3:DeleteObject"],
+          resources: [`arn:${Aws.PARTITION}:s3:::${attachmentsBucket}/${ATTACHMENT_KEY_PREFIX}*`],
+        }),
+      );
+      acknowledgeNag(fn.role, [
+        {
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::hearth-${config.name}-attachments-<AWS::AccountId>-<AWS::Region>/${ATTACHMENT_KEY_PREFIX}*]`,
+          reason:
+            "A deleted message's attachment keys are known only from the stream record, so the delete right covers the attachments prefix only.",
+        },
+      ]);
+    }
 
     if (config.createSesIdentity) {
       new ses.EmailIdentity(this, "SenderIdentity", {

@@ -144,10 +144,13 @@ export function createNotifier(
 
   async function onNewMessage(change: StreamChange): Promise<NotificationSummary> {
     const message = parseNewImage(change, messageSchema);
-    const membership = await repositories.conversations.getMembership(
-      message.senderId,
-      message.conversationId,
-    );
+    // Read now, not as inserted: a message deleted since (or a group its sender left) mails nobody,
+    // and who has left the group since is no longer among the participants.
+    const [membership, current] = await Promise.all([
+      repositories.conversations.getMembership(message.senderId, message.conversationId),
+      repositories.conversations.getMessage(message.conversationId, message.messageId),
+    ]);
+    if (!current || current.deleted) return nothing;
     if (!membership) {
       logger.warn("A message's sender is not a member of its conversation; nobody emailed", {
         eventID: change.eventID,

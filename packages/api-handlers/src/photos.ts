@@ -1,0 +1,81 @@
+import type { ObjectUrlSigner } from "./object-urls.js";
+import { PROFILE_PHOTO_KEY_PREFIX } from "./routes.js";
+
+/** Photo types a profile photo may be uploaded as, with the extension its key gets. */
+export const PROFILE_PHOTO_TYPES = {
+  "image/jpeg": "jpg",
+  "image/png": "png",
+  "image/webp": "webp",
+  "image/heic": "heic",
+} as const;
+export type ProfilePhotoType = keyof typeof PROFILE_PHOTO_TYPES;
+export const MAX_PROFILE_PHOTO_BYTES = 5 * 1024 * 1024;
+/** How long a photo upload URL stays valid, in seconds. */
+export const PHOTO_UPLOAD_EXPIRES_IN = 900;
+
+/**
+ * Served photo URLs are signed as of the start of a 15-minute window and valid for two
+ * windows: the same photo gets the same URL all window long (browsers can cache it), and
+ * every URL handed out stays valid at least 15 minutes.
+ */
+export const PHOTO_URL_WINDOW_SECONDS = 900;
+
+export function isProfilePhotoType(contentType: string): contentType is ProfilePhotoType {
+  return Object.hasOwn(PROFILE_PHOTO_TYPES, contentType);
+}
+
+/** The prefix of every photo key `userId` is issued. */
+export function photoPrefix(userId: string): string {
+  return `${PROFILE_PHOTO_KEY_PREFIX}${encodeURIComponent(userId)}/`;
+}
+
+// A ULID and one of the extensions above: exactly what POST /profile/photo issues.
+const PHOTO_FILE = /^[0-9A-HJKMNP-TV-Z]{26}\.(jpg|png|webp|heic)$/;
+
+/** Whether `key` is a photo key issued to `userId` by `POST /profile/photo`. */
+export function isOwnPhotoKey(userId: string, key: string): boolean {
+  const prefix = photoPrefix(userId);
+  return key.startsWith(prefix) && PHOTO_FILE.test(key.slice(prefix.length));
+}
+
+/** Whether a stored profile photo is an uploaded key (rather than an external URL). */
+export function isStoredPhotoKey(stored: string): boolean {
+  return stored.startsWith(PROFILE_PHOTO_KEY_PREFIX);
+}
+
+export interface PhotoUpload {
+  uploadUrl: string;
+  photoKey: string;
+  expiresIn: number;
+}
+
+/** A presigned PUT of a new photo under the caller's photo prefix, for exactly that type and size. */
+export async function presignPhotoUpload(
+  objectUrls: ObjectUrlSigner,
+  userId: string,
+  id: string,
+  contentType: ProfilePhotoType,
+  size: number,
+): Promise<PhotoUpload> {
+  const photoKey = `${photoPrefix(userId)}${id}.${PROFILE_PHOTO_TYPES[contentType]}`;
+  const uploadUrl = await objectUrls.presignPut(photoKey, contentType, size, PHOTO_UPLOAD_EXPIRES_IN);
+  return { uploadUrl, photoKey, expiresIn: PHOTO_UPLOAD_EXPIRES_IN };
+}
+
+/** Serves stored profile photos: the one place a photo key becomes a URL. */
+export interface PhotoUrls {
+  /** An uploaded key → a presigned GET; an external https URL → as it is; none → null. */
+  serve(stored: string | null | undefined): Promise<string | null>;
+}
+
+export function createPhotoUrls(objectUrls: ObjectUrlSigner, now: () => Date = () => new Date()): PhotoUrls {
+  return {
+    async serve(stored) {
+      if (!stored) return null;
+      if (!isStoredPhotoKey(stored)) return stored;
+      const windowMs = PHOTO_URL_WINDOW_SECONDS * 1000;
+      const signingDate = new Date(Math.floor(now().getTime() / windowMs) * windowMs);
+      return objectUrls.presignGet(stored, { expiresIn: 2 * PHOTO_URL_WINDOW_SECONDS, signingDate });
+    },
+  };
+}

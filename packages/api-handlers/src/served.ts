@@ -1,0 +1,141 @@
+import type { Comment, ConversationMember, Message, Profile, Reaction, Repositories } from "@hearth/domain";
+import type * as z from "zod";
+import type { StorageDependencies } from "./storage-dependencies.js";
+import { presignDownload } from "./uploads.js";
+import {
+  commentView,
+  conversationView,
+  memberView,
+  messageView,
+  type ownProfileViewSchema,
+  type ParticipantView,
+  profileView,
+  type profileViewSchema,
+  reactionView,
+  UNNAMED_MEMBER,
+} from "./views.js";
+
+/**
+ * Views with their URLs served: stored keys become presigned GETs (offline, no S3 call)
+ * and participants get names, so a frontend needs no follow-up call to render them.
+ */
+type Storage = Pick<StorageDependencies, "objectUrls" | "photos">;
+
+/** Messages with a 15-minute download URL on every attachment. */
+export function servedMessages(storage: Storage, now: Date, messages: readonly Message[]) {
+  return Promise.all(
+    messages.map(async (message) => {
+      const downloads = message.deleted
+        ? []
+        : await Promise.all(
+            message.attachments.map((attachment) => presignDownload(storage.objectUrls, attachment, now)),
+          );
+      return messageView(message, downloads);
+    }),
+  );
+}
+
+/** Participants' names and served photos from their profiles (missing ones get a placeholder name). */
+export async function servedParticipants(
+  storage: Storage,
+  userIds: readonly string[],
+  profiles: ReadonlyMap<string, Profile>,
+): Promise<Map<string, ParticipantView>> {
+  const entries = await Promise.all(
+    [...new Set(userIds)].map(async (userId): Promise<[string, ParticipantView]> => {
+      const profile = profiles.get(userId);
+      return [
+        userId,
+        {
+          userId,
+          displayName: profile?.displayName.trim() || UNNAMED_MEMBER,
+          profilePhotoUrl: await storage.photos.serve(profile?.profilePhotoUrl),
+        },
+      ];
+    }),
+  );
+  return new Map(entries);
+}
+
+/**
+ * Conversations with their participants' names and photos: the profiles of everyone on
+ * the page are read in one BatchGetItem (chunked by the toolkit), never one call each.
+ */
+export async function servedConversations(
+  storage: Storage,
+  profiles: Pick<Repositories["profiles"], "getMany">,
+  memberships: readonly ConversationMember[],
+) {
+  const everyone = [...new Set(memberships.flatMap((membership) => membership.participantIds))];
+  const found = everyone.length ? await profiles.getMany(everyone) : new Map<string, Profile>();
+  const participants = await servedParticipants(storage, everyone, found);
+  return memberships.map((membership) =>
+    conversationView(
+      membership,
+      membership.participantIds.map((userId) => participants.get(userId) as ParticipantView),
+    ),
+  );
+}
+
+/** The owner's own view (private fields included) when `includePrivateFields` is true. */
+export async function servedProfile(
+  storage: Storage,
+  profile: Profile,
+  includePrivateFields: true,
+): Promise<z.infer<typeof ownProfileViewSchema>>;
+export async function servedProfile(
+  storage: Storage,
+  profile: Profile,
+  includePrivateFields: boolean,
+): Promise<z.infer<typeof profileViewSchema> | z.infer<typeof ownProfileViewSchema>>;
+export async function servedProfile(storage: Storage, profile: Profile, includePrivateFields: boolean) {
+  return profileView(profile, includePrivateFields, await storage.photos.serve(profile.profilePhotoUrl));
+}
+
+/**
+ * Comment views for `viewerId`, each with `viewerHasReacted` and the author's photo served:
+ * one batch read of the viewer's reaction rows for the whole page (none for an empty page),
+ * or `reacted` when the caller already knows it.
+ */
+export async function servedComments(
+  storage: Storage,
+  viewer: {
+    reactions: Pick<Repositories["reactions"], "reactedTo">;
+    viewerId: string;
+    reacted?: ReadonlySet<string>;
+  },
+  comments: readonly Comment[],
+) {
+  const reacted =
+    viewer.reacted ??
+    (await viewer.reactions.reactedTo(
+      viewer.viewerId,
+      comments.map((comment) => comment.commentId),
+    ));
+  return Promise.all(
+    comments.map(async (comment) =>
+      commentView(comment, reacted.has(comment.commentId), await storage.photos.serve(comment.userPhotoUrl)),
+    ),
+  );
+}
+
+/** Reactions with their reactors' current names and served photos. */
+export function servedReactions(
+  storage: Storage,
+  reactions: readonly Reaction[],
+  reactors: ReadonlyMap<string, Profile>,
+) {
+  return Promise.all(
+    reactions.map(async (reaction) => {
+      const reactor = reactors.get(reaction.userId);
+      return reactionView(reaction, reactor, await storage.photos.serve(reactor?.profilePhotoUrl));
+    }),
+  );
+}
+
+/** Directory entries with served photos. */
+export function servedMembers(storage: Storage, profiles: readonly Profile[]) {
+  return Promise.all(
+    profiles.map(async (profile) => memberView(profile, await storage.photos.serve(profile.profilePhotoUrl))),
+  );
+}
