@@ -1,9 +1,4 @@
-import {
-  API_AREAS,
-  API_FUNCTION_TIMEOUT_SECONDS,
-  API_TABLE_ACCESS,
-  ROUTES,
-} from "@hearth/api-handlers";
+import { API_AREAS, API_FUNCTION_TIMEOUT_SECONDS, API_TABLE_ACCESS, ROUTES } from "@hearth/api-handlers";
 import { TABLE_SPECS, type TableName, type TableSpec, tableSpec } from "@hearth/domain";
 import {
   PROCESSOR_FUNCTION_TIMEOUT_SECONDS,

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyResult } from "aws-lambda";
 
 /** What API Gateway must let browsers send and call; infra's preflight answers use the same lists. */
-export const CORS_ALLOWED_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key"] as const;
+export const CORS_ALLOWED_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key", "If-Match"] as const;
 export const CORS_ALLOWED_METHODS = ["GET", "POST", "PUT", "DELETE", "OPTIONS"] as const;
 /** How long browsers may cache a preflight answer (the deployed API and the local gateway alike). */
 export const CORS_MAX_AGE_SECONDS = 3600;
