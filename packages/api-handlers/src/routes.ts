@@ -114,7 +114,12 @@ export type TableAccess = "read" | "readWrite";
  */
 export const API_TABLE_ACCESS: Record<ApiArea, Partial<Record<TableName, TableAccess>>> = {
   // CommentReactions is read for `viewerHasReacted` on comment lists.
-  profile: { UserProfiles: "readWrite", Comments: "read", CommentReactions: "read" },
+  profile: {
+    UserProfiles: "readWrite",
+    Comments: "read",
+    CommentReactions: "read",
+    IdempotencyRecords: "readWrite",
+  },
   // Areas with POST routes store idempotent responses (Powertools puts, updates and deletes them).
   comments: {
     Comments: "readWrite",

@@ -27,9 +27,9 @@ const USAGE = "Usage: pnpm replay local | pnpm replay <dev|staging|prod> s3://<b
 async function replayLocal(): Promise<ReplayOutcome[]> {
   const config = configFromEnv();
   const outputs = readOutputs(config.outputsFile);
-  if (!outputs.DynamoDbEndpoint || !outputs.SesEndpoint) {
+  if (!outputs.DynamoDbEndpoint || !outputs.SesEndpoint || !outputs.S3Endpoint) {
     throw new Error(
-      `${config.outputsFile} names no local DynamoDB/SES endpoint; start the stack with pnpm dev`,
+      `${config.outputsFile} names no local DynamoDB/SES/S3 endpoint; start the stack with pnpm dev`,
     );
   }
   const file = new DeadLetterFile(`${config.dataDir}/dead-letters.jsonl`);
@@ -38,6 +38,7 @@ async function replayLocal(): Promise<ReplayOutcome[]> {
       tables: tableNamesWithPrefix(config.tablePrefix),
       dynamoEndpoint: outputs.DynamoDbEndpoint,
       sesEndpoint: outputs.SesEndpoint,
+      s3Endpoint: outputs.S3Endpoint,
     }),
   );
   return replayLocalDeadLetters(file.read(), file.path, processors, config.region);

@@ -39,8 +39,8 @@ export function createStreamProcessors(env: Environment): Record<ProcessorName, 
 
 /** What the local stream processors get in their environment (`pnpm dev` and `pnpm replay local`). */
 export function processorEnvironment(
-  config: Pick<LocalStackConfig, "stage" | "region" | "senderEmail" | "siteUrl">,
-  engines: { tables: TableNames; dynamoEndpoint: string; sesEndpoint: string },
+  config: Pick<LocalStackConfig, "stage" | "region" | "senderEmail" | "siteUrl" | "attachmentsBucket">,
+  engines: { tables: TableNames; dynamoEndpoint: string; sesEndpoint: string; s3Endpoint: string },
 ): Environment {
   return {
     ...tableEnvironment(engines.tables),
@@ -53,5 +53,8 @@ export function processorEnvironment(
     SITE_URL: config.siteUrl,
     NOTIFICATION_WINDOW_MINUTES: process.env.NOTIFICATION_WINDOW_MINUTES ?? "15",
     [FUNCTION_TIMEOUT_ENV]: String(PROCESSOR_FUNCTION_TIMEOUT_SECONDS),
+    // The attachments processor deletes the files of deleted messages there.
+    ATTACHMENTS_BUCKET: config.attachmentsBucket,
+    S3_ENDPOINT: engines.s3Endpoint,
   };
 }

@@ -228,12 +228,7 @@ export async function startLocalStack(
       ATTACHMENTS_BUCKET: config.attachmentsBucket,
       S3_ENDPOINT: s3Endpoint,
     };
-    const processorEnv = {
-      ...processorEnvironment(config, { tables, dynamoEndpoint, sesEndpoint }),
-      // The attachments processor deletes the files of deleted messages there.
-      ATTACHMENTS_BUCKET: config.attachmentsBucket,
-      S3_ENDPOINT: s3Endpoint,
-    };
+    const processorEnv = processorEnvironment(config, { tables, dynamoEndpoint, sesEndpoint, s3Endpoint });
     signInTrigger = createSignInTrigger(signInTriggerDependenciesFromEnv(common));
     const handlers = createApiHandlers(apiEnv);
     const processors = createStreamProcessors(processorEnv);

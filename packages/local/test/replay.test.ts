@@ -84,6 +84,7 @@ describe("pnpm replay local", () => {
         dynamoEndpoint: inject("dynamoEndpoint"),
         // The activity processor sends no email; nothing listens here.
         sesEndpoint: "http://127.0.0.1:9",
+        s3Endpoint: "http://127.0.0.1:9",
       }),
     );
 
