@@ -109,7 +109,10 @@ describe("frontend screens", () => {
     const { commentId } = posted.body;
     // No waiting: the like finds the comment the moment it exists.
     const liked = await outside.call("POST", `/reactions/${commentId}`, { as: sam });
-    expect(liked).toEqual({ status: 200, body: { liked: true, reactionCount: 1 } });
+    expect({ status: liked.status, body: liked.body }).toEqual({
+      status: 200,
+      body: { liked: true, reactionCount: 1 },
+    });
 
     type CommentList = {
       comments: { commentId: string; viewerHasReacted: boolean; reactionCount: number }[];
