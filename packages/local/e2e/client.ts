@@ -95,16 +95,7 @@ export class Outside {
         AuthParameters: { USERNAME: email, PASSWORD: password },
       }),
     );
-    const token = auth.AuthenticationResult!.IdToken!;
-    const claims = JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString()) as { sub: string };
-    return {
-      name,
-      email,
-      password,
-      token,
-      accessToken: auth.AuthenticationResult!.AccessToken!,
-      userId: claims.sub,
-    };
+    return signedInUser(name, email, password, auth.AuthenticationResult);
   }
 
   /**
@@ -153,16 +144,7 @@ export class Outside {
         ChallengeResponses: { USERNAME: email, NEW_PASSWORD: password },
       }),
     );
-    const token = auth.AuthenticationResult!.IdToken!;
-    const claims = JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString()) as { sub: string };
-    return {
-      name,
-      email,
-      password,
-      token,
-      accessToken: auth.AuthenticationResult!.AccessToken!,
-      userId: claims.sub,
-    };
+    return signedInUser(name, email, password, auth.AuthenticationResult);
   }
 
   /** A raw request, for what the typed client will not send (malformed input, no or bad tokens). */
@@ -216,6 +198,18 @@ export class Outside {
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
+}
+
+/** The user a successful sign-in gives, with the id (`sub`) read from their ID token. */
+function signedInUser(
+  name: string,
+  email: string,
+  password: string,
+  result: { IdToken?: string; AccessToken?: string } | undefined,
+): User {
+  const token = result!.IdToken!;
+  const claims = JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString()) as { sub: string };
+  return { name, email, password, token, accessToken: result!.AccessToken!, userId: claims.sub };
 }
 
 export interface User {
