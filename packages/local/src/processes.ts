@@ -102,7 +102,7 @@ function stopChild(child: ChildProcess, graceMs = 3000): Promise<void> {
 export async function waitUntilReady(
   engine: Engine,
   probe: () => Promise<boolean>,
-  timeoutMs = 20_000,
+  timeoutMs = 60_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

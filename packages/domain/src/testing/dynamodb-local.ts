@@ -108,7 +108,8 @@ export async function startDynamoDbLocal(
   const kill = () => child.exitCode === null && child.kill("SIGTERM");
   process.once("exit", kill);
   try {
-    await waitForDynamo(endpoint, 30_000, child);
+    // Generous: a busy machine starts the JVM slowly; a child that dies ends the wait at once.
+    await waitForDynamo(endpoint, 90_000, child);
   } catch (error) {
     kill();
     throw new Error(`${(error as Error).message}\n${output}`.trim(), { cause: error });
