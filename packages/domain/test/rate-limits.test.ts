@@ -107,7 +107,11 @@ describe("rate limits from the environment", () => {
     ["not JSON", "{comments:", /not valid JSON/],
     ["an unknown kind", JSON.stringify({ likes: { limit: 1, windowSeconds: 60 } }), /not valid/],
     ["a zero limit", JSON.stringify({ comments: { limit: 0, windowSeconds: 60 } }), /comments\.limit/],
-    ["a fractional window", JSON.stringify({ uploads: { limit: 5, windowSeconds: 0.5 } }), /uploads\.windowSeconds/],
+    [
+      "a fractional window",
+      JSON.stringify({ uploads: { limit: 5, windowSeconds: 0.5 } }),
+      /uploads\.windowSeconds/,
+    ],
     ["a missing window", JSON.stringify({ messages: { limit: 5 } }), /messages\.windowSeconds/],
   ])("refuse to start on %s", (_, value, message) => {
     expect(() => rateLimitsFromEnv({ [RATE_LIMITS_ENV]: value })).toThrow(ConfigurationError);

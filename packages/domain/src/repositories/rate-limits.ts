@@ -33,7 +33,8 @@ export class RateLimitsRepository extends Repository {
         }),
       );
     } catch (error) {
-      if ((error as { name?: unknown }).name !== "ConditionalCheckFailedException") throw toDomainError(error);
+      if ((error as { name?: unknown }).name !== "ConditionalCheckFailedException")
+        throw toDomainError(error);
       const retryAfterSeconds = Math.max(1, Math.ceil(window.end - now.getTime() / 1000));
       throw new RateLimitedError(
         `Too many ${kind} requests; try again in ${retryAfterSeconds} second${retryAfterSeconds === 1 ? "" : "s"}`,

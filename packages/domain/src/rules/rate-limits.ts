@@ -63,7 +63,9 @@ export function rateLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): RateLim
   }
   const parsed = rateLimitOverridesSchema.safeParse(json);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".") || "(value)"}: ${issue.message}`);
+    const problems = parsed.error.issues.map(
+      (issue) => `${issue.path.join(".") || "(value)"}: ${issue.message}`,
+    );
     throw new ConfigurationError(`${RATE_LIMITS_ENV} is not valid: ${problems.join("; ")}`);
   }
   return rateLimitsWith(parsed.data);
