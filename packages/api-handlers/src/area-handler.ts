@@ -42,8 +42,8 @@ export function resolveAreaRoute<A extends ApiArea>(
  * `httpMethod`), checks the caller may use it, requires a JSON content type on the routes the
  * route table says take a body, counts the request against the member's rate limit for the
  * routes the route table gives one (admins are not limited), runs a POST with an
- * `Idempotency-Key` at most once per key, and turns every outcome into a JSON response with CORS headers. Logs carry the request id and route, never the token or the
- * body. It imports no area, so a Lambda entry that passes its own area's routes bundles
+ * `Idempotency-Key` at most once per key, and turns every outcome into a JSON response with
+ * CORS headers. Logs carry the request id and route, never the token or the body. It imports no area, so a Lambda entry that passes its own area's routes bundles
  * only those.
  */
 export function createAreaHandler<A extends ApiArea>(
@@ -88,8 +88,8 @@ export function createAreaHandler<A extends ApiArea>(
         header: (name) => headerValue(event, name),
       };
       const idempotencyKey = route.method === "POST" ? idempotencyKeyFrom(event) : undefined;
-      const rateLimit = "rateLimit" in route ? route.rateLimit : undefined;
-      const member = caller;
+      const rateLimit = route.rateLimit;
+      const member = caller; // a const, for the closure below
       // Inside the idempotent run: a retry answered from the stored response is the same
       // request again, so it neither counts nor is refused; a limited request stores nothing.
       const run = async (): Promise<ApiResult> => {
