@@ -1,4 +1,4 @@
-import { assertAdmin, assertMember, type Caller } from "@hearth/domain";
+import { assertAdmin, assertMember, type Caller, isAdmin } from "@hearth/domain";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import type { AreaDependencies } from "./dependencies.js";
 import { INTERNAL_ERROR_MESSAGE, notFound, toHttpError } from "./http/errors.js";
@@ -40,9 +40,10 @@ export function resolveAreaRoute<A extends ApiArea>(
 /**
  * The Lambda handler of one area, given that area's routes: finds the route (`resource` +
  * `httpMethod`), checks the caller may use it, requires a JSON content type on the routes the
- * route table says take a body, runs a POST with an `Idempotency-Key` at most once per key,
- * and turns every outcome into a JSON response with CORS headers. Logs carry the request id and route, never the token or the
- * body. It imports no area, so a Lambda entry that passes its own area's routes bundles
+ * route table says take a body, counts the request against the member's rate limit for the
+ * routes the route table gives one (admins are not limited), runs a POST with an
+ * `Idempotency-Key` at most once per key, and turns every outcome into a JSON response with
+ * CORS headers. Logs carry the request id and route, never the token or the body. It imports no area, so a Lambda entry that passes its own area's routes bundles
  * only those.
  */
 export function createAreaHandler<A extends ApiArea>(
@@ -87,10 +88,20 @@ export function createAreaHandler<A extends ApiArea>(
         header: (name) => headerValue(event, name),
       };
       const idempotencyKey = route.method === "POST" ? idempotencyKeyFrom(event) : undefined;
+      const rateLimit = route.rateLimit;
+      const member = caller; // a const, for the closure below
+      // Inside the idempotent run: a retry answered from the stored response is the same
+      // request again, so it neither counts nor is refused; a limited request stores nothing.
+      const run = async (): Promise<ApiResult> => {
+        if (rateLimit && !isAdmin(member)) {
+          await deps.repositories.rateLimits.consume(member.userId, rateLimit, deps.rateLimits[rateLimit]);
+        }
+        return handler(request, deps);
+      };
       let result: ApiResult;
       let replayed = false;
       if (idempotencyKey === undefined) {
-        result = await handler(request, deps);
+        result = await run();
       } else {
         ({ result, replayed } = await deps.idempotency.run(
           {
@@ -104,7 +115,7 @@ export function createAreaHandler<A extends ApiArea>(
             },
           },
           context,
-          () => handler(request, deps),
+          run,
         ));
       }
       logger.info("Request handled", {

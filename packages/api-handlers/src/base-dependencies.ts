@@ -8,7 +8,9 @@ import {
   cursorSecretFromEnv,
   dynamoClientOptions,
   dynamoConfigFromEnv,
+  type RateLimits,
   type Repositories,
+  rateLimitsFromEnv,
   type TableNames,
   tableNamesFromEnv,
   tableSpec,
@@ -24,6 +26,8 @@ export interface BaseApiDependencies {
   repositories: Repositories;
   /** Runs a POST that carries an `Idempotency-Key` at most once per (caller, route, key). */
   idempotency: ApiIdempotency;
+  /** Per-member write limits by kind; the route table names each route's kind. */
+  rateLimits: RateLimits;
   /** Origins browsers may call the API from; `*` allows any. */
   allowedOrigins: readonly string[];
   logger: Logger;
@@ -66,11 +70,13 @@ export function createApiIdempotency(client: DynamoDBClient, tables: TableNames)
 
 /**
  * The base dependencies from the environment: table names, `STAGE`, `DYNAMODB_ENDPOINT`
- * (local only), `CURSOR_SECRET`, `ALLOWED_ORIGINS`, `AWS_REGION`, `LOG_LEVEL`. A missing or
- * unsafe setting fails at start-up, not on the first request.
+ * (local only), `CURSOR_SECRET`, `ALLOWED_ORIGINS`, `RATE_LIMITS` (JSON overrides of the
+ * default limits), `AWS_REGION`, `LOG_LEVEL`. A missing or unsafe setting fails at start-up,
+ * not on the first request.
  */
 export function baseApiDependenciesFromEnv(env: NodeJS.ProcessEnv = process.env): BaseApiDependencies {
   const tables = tableNamesFromEnv(env);
+  const rateLimits = rateLimitsFromEnv(env);
   const cursors = new CursorCodec(cursorSecretFromEnv(env));
   const dynamoConfig = dynamoConfigFromEnv(env);
   const doc = createDocumentClient(dynamoConfig);
@@ -78,6 +84,7 @@ export function baseApiDependenciesFromEnv(env: NodeJS.ProcessEnv = process.env)
     repositories: createRepositories({ doc, tables, cursors }),
     // Powertools writes marshalled items itself, so it gets a plain client with the same settings.
     idempotency: createApiIdempotency(new DynamoDBClient(dynamoClientOptions(dynamoConfig)), tables),
+    rateLimits,
     allowedOrigins: allowedOriginsFromEnv(env),
     logger: createApiLogger(env.LOG_LEVEL),
     now: () => new Date(),

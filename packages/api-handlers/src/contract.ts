@@ -63,7 +63,11 @@ export const ERROR_STATUSES = {
     description: "The Idempotency-Key was already used with a different request",
     codes: ["IDEMPOTENCY_KEY_REUSED"],
   },
-  429: { description: "Too many requests; retry after the Retry-After header", codes: ["TOO_MANY_REQUESTS"] },
+  429: {
+    description:
+      "Too many requests (the database is busy, or the member used up a per-minute rate limit of writes); retry after the Retry-After header",
+    codes: ["TOO_MANY_REQUESTS", "RATE_LIMITED"],
+  },
   500: { description: "A fault on the server side", codes: ["INTERNAL_ERROR"] },
   502: { description: "The function behind the route failed", codes: [] },
   503: {

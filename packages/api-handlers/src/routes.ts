@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import type { TableName } from "@hearth/domain";
+import type { RateLimitKind, TableName } from "@hearth/domain";
 
 /**
  * The route table: the only place the API's routes are declared. API Gateway (infra) and
@@ -23,6 +23,12 @@ export interface RouteDefinition {
    * routes may read a body at all.
    */
   requestBody?: true;
+  /**
+   * The per-member rate limit the route counts against (admins are not limited): the shared
+   * area handler spends one request of this kind before the route runs, 429 `RATE_LIMITED`
+   * when the member's window is used up.
+   */
+  rateLimit?: RateLimitKind;
 }
 
 export const ROUTES = [
@@ -30,7 +36,14 @@ export const ROUTES = [
   { method: "PUT", resource: "/profile", area: "profile", access: "member", requestBody: true },
   { method: "GET", resource: "/profile/{userId}/comments", area: "profile", access: "member" },
   { method: "GET", resource: "/comments/{itemId}", area: "comments", access: "member" },
-  { method: "POST", resource: "/comments/{itemId}", area: "comments", access: "member", requestBody: true },
+  {
+    method: "POST",
+    resource: "/comments/{itemId}",
+    area: "comments",
+    access: "member",
+    requestBody: true,
+    rateLimit: "comments",
+  },
   {
     method: "PUT",
     resource: "/comments/{itemId}/{commentId}",
@@ -40,7 +53,13 @@ export const ROUTES = [
   },
   { method: "DELETE", resource: "/comments/{itemId}/{commentId}", area: "comments", access: "member" },
   { method: "DELETE", resource: "/admin/comments/{commentId}", area: "comments", access: "admin" },
-  { method: "POST", resource: "/reactions/{commentId}", area: "reactions", access: "member" },
+  {
+    method: "POST",
+    resource: "/reactions/{commentId}",
+    area: "reactions",
+    access: "member",
+    rateLimit: "reactions",
+  },
   { method: "GET", resource: "/reactions/{commentId}", area: "reactions", access: "member" },
   { method: "GET", resource: "/messages/conversations", area: "messages", access: "member" },
   {
@@ -49,6 +68,7 @@ export const ROUTES = [
     area: "messages",
     access: "member",
     requestBody: true,
+    rateLimit: "messages",
   },
   { method: "GET", resource: "/messages/conversations/{conversationId}", area: "messages", access: "member" },
   {
@@ -57,6 +77,7 @@ export const ROUTES = [
     area: "messages",
     access: "member",
     requestBody: true,
+    rateLimit: "messages",
   },
   {
     method: "PUT",
@@ -64,7 +85,14 @@ export const ROUTES = [
     area: "messages",
     access: "member",
   },
-  { method: "POST", resource: "/messages/upload", area: "messages", access: "member", requestBody: true },
+  {
+    method: "POST",
+    resource: "/messages/upload",
+    area: "messages",
+    access: "member",
+    requestBody: true,
+    rateLimit: "uploads",
+  },
   // Screens a frontend builds (issue 10): the member directory.
   { method: "GET", resource: "/members", area: "profile", access: "member" },
   // Issue 10 (i10b): unread badge, message management, profile photos.
@@ -81,7 +109,14 @@ export const ROUTES = [
     area: "messages",
     access: "member",
   },
-  { method: "POST", resource: "/profile/photo", area: "profile", access: "member", requestBody: true },
+  {
+    method: "POST",
+    resource: "/profile/photo",
+    area: "profile",
+    access: "member",
+    requestBody: true,
+    rateLimit: "uploads",
+  },
 ] as const satisfies readonly RouteDefinition[];
 
 export const API_AREAS = [
@@ -114,11 +149,13 @@ export type TableAccess = "read" | "readWrite";
  */
 export const API_TABLE_ACCESS: Record<ApiArea, Partial<Record<TableName, TableAccess>>> = {
   // CommentReactions is read for `viewerHasReacted` on comment lists.
+  // Areas with rate-limited routes count requests in RateLimits (one conditional UpdateItem each).
   profile: {
     UserProfiles: "readWrite",
     Comments: "read",
     CommentReactions: "read",
     IdempotencyRecords: "readWrite",
+    RateLimits: "readWrite",
   },
   // Areas with POST routes store idempotent responses (Powertools puts, updates and deletes them).
   comments: {
@@ -127,6 +164,7 @@ export const API_TABLE_ACCESS: Record<ApiArea, Partial<Record<TableName, TableAc
     UserProfiles: "read",
     CommentReactions: "read",
     IdempotencyRecords: "readWrite",
+    RateLimits: "readWrite",
   },
   reactions: {
     CommentReactions: "readWrite",
@@ -134,12 +172,14 @@ export const API_TABLE_ACCESS: Record<ApiArea, Partial<Record<TableName, TableAc
     CommentLocators: "readWrite",
     UserProfiles: "read",
     IdempotencyRecords: "readWrite",
+    RateLimits: "readWrite",
   },
   messages: {
     Messages: "readWrite",
     ConversationMembers: "readWrite",
     UserProfiles: "read",
     IdempotencyRecords: "readWrite",
+    RateLimits: "readWrite",
   },
 };
 

@@ -1,5 +1,5 @@
 import { pathToFileURL } from "node:url";
-import { ConfigurationError, deleteTables, tableEnvironment } from "@hearth/domain";
+import { ConfigurationError, DEFAULT_RATE_LIMITS, deleteTables, tableEnvironment } from "@hearth/domain";
 import { createTestDatabase, type TestDatabase } from "@hearth/domain/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import {
@@ -85,6 +85,17 @@ describe("apiDependenciesFromEnv", () => {
         localEnv({ STAGE: "prod", DYNAMODB_ENDPOINT: "", S3_ENDPOINT: "", CURSOR_SECRET: "" }),
       ),
     ).toThrow(/CURSOR_SECRET/);
+    expect(() =>
+      apiDependenciesFromEnv(localEnv({ RATE_LIMITS: JSON.stringify({ comments: { limit: -1 } }) })),
+    ).toThrow(/RATE_LIMITS is not valid: comments\.limit/);
+  });
+
+  it("takes the default rate limits, or the kinds RATE_LIMITS changes", () => {
+    expect(apiDependenciesFromEnv(localEnv({})).rateLimits).toEqual(DEFAULT_RATE_LIMITS);
+    const changed = apiDependenciesFromEnv(
+      localEnv({ RATE_LIMITS: JSON.stringify({ uploads: { limit: 2, windowSeconds: 600 } }) }),
+    );
+    expect(changed.rateLimits).toEqual({ ...DEFAULT_RATE_LIMITS, uploads: { limit: 2, windowSeconds: 600 } });
   });
 
   it("builds the base dependencies (no storage) without a bucket", async () => {
@@ -95,6 +106,7 @@ describe("apiDependenciesFromEnv", () => {
       "logger",
       "newId",
       "now",
+      "rateLimits",
       "repositories",
     ]);
     await deps.repositories.profiles.upsert("user-from-base-env", { displayName: "Base" });

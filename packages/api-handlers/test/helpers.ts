@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { Logger } from "@aws-lambda-powertools/logger";
-import { deleteTables } from "@hearth/domain";
+import { deleteTables, RATE_LIMIT_KINDS, type RateLimits } from "@hearth/domain";
 import { createTestDatabase, type TestDatabase } from "@hearth/domain/testing";
 import type { APIGatewayProxyResult, Context } from "aws-lambda";
 import { monotonicFactory } from "ulid";
@@ -168,6 +168,14 @@ export function testObjectUrlSigner(): ObjectUrlSigner {
   });
 }
 
+/**
+ * Limits no other test reaches (tests write fast as one member); the counters still count.
+ * The rate-limit tests use the real defaults.
+ */
+export const GENEROUS_RATE_LIMITS = Object.fromEntries(
+  RATE_LIMIT_KINDS.map((kind) => [kind, { limit: 100_000, windowSeconds: 60 }]),
+) as RateLimits;
+
 export function testDependencies(
   db: TestDatabase,
   overrides: Partial<ApiDependencies> = {},
@@ -178,6 +186,7 @@ export function testDependencies(
     idempotency: createApiIdempotency(db.client, db.tables),
     objectUrls,
     photos: createPhotoUrls(objectUrls),
+    rateLimits: GENEROUS_RATE_LIMITS,
     allowedOrigins: [ALLOWED_ORIGIN, "http://localhost:5173"],
     logger: new Logger({ serviceName: "hearth-api-test", logLevel: "SILENT" }),
     now: () => new Date(),

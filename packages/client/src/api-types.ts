@@ -642,7 +642,7 @@ export interface components {
                  * @description What went wrong, for programs
                  * @enum {string}
                  */
-                code: "TOO_MANY_REQUESTS" | "THROTTLED" | "QUOTA_EXCEEDED";
+                code: "TOO_MANY_REQUESTS" | "RATE_LIMITED" | "THROTTLED" | "QUOTA_EXCEEDED";
                 /** @description What went wrong, for people; never echoes what the client sent */
                 message: string;
             };
@@ -697,7 +697,7 @@ export interface components {
                  * @description What went wrong, for programs
                  * @enum {string}
                  */
-                code: "ACCESS_DENIED" | "API_CONFIGURATION_ERROR" | "AUTHORIZER_CONFIGURATION_ERROR" | "BAD_REQUEST_BODY" | "BAD_REQUEST_PARAMETERS" | "CONFLICT" | "DEFAULT_5XX" | "EXPIRED_TOKEN" | "FORBIDDEN" | "IDEMPOTENCY_KEY_REUSED" | "INTEGRATION_FAILURE" | "INTEGRATION_TIMEOUT" | "INTERNAL_ERROR" | "INVALID_INPUT" | "MISSING_AUTHENTICATION_TOKEN" | "NOT_FOUND" | "PAYLOAD_TOO_LARGE" | "QUOTA_EXCEEDED" | "REQUEST_IN_PROGRESS" | "REQUEST_TOO_LARGE" | "SERVICE_UNAVAILABLE" | "THROTTLED" | "TOO_MANY_REQUESTS" | "UNAUTHORIZED" | "UNSUPPORTED_MEDIA_TYPE" | "WAF_FILTERED";
+                code: "ACCESS_DENIED" | "API_CONFIGURATION_ERROR" | "AUTHORIZER_CONFIGURATION_ERROR" | "BAD_REQUEST_BODY" | "BAD_REQUEST_PARAMETERS" | "CONFLICT" | "DEFAULT_5XX" | "EXPIRED_TOKEN" | "FORBIDDEN" | "IDEMPOTENCY_KEY_REUSED" | "INTEGRATION_FAILURE" | "INTEGRATION_TIMEOUT" | "INTERNAL_ERROR" | "INVALID_INPUT" | "MISSING_AUTHENTICATION_TOKEN" | "NOT_FOUND" | "PAYLOAD_TOO_LARGE" | "QUOTA_EXCEEDED" | "RATE_LIMITED" | "REQUEST_IN_PROGRESS" | "REQUEST_TOO_LARGE" | "SERVICE_UNAVAILABLE" | "THROTTLED" | "TOO_MANY_REQUESTS" | "UNAUTHORIZED" | "UNSUPPORTED_MEDIA_TYPE" | "WAF_FILTERED";
                 /** @description What went wrong, for people; never echoes what the client sent */
                 message: string;
             };
@@ -776,7 +776,7 @@ export interface components {
                 "application/json": components["schemas"]["Error422"];
             };
         };
-        /** @description Too many requests; retry after the Retry-After header (`error.code`: TOO_MANY_REQUESTS, THROTTLED, QUOTA_EXCEEDED) */
+        /** @description Too many requests (the database is busy, or the member used up a per-minute rate limit of writes); retry after the Retry-After header (`error.code`: TOO_MANY_REQUESTS, RATE_LIMITED, THROTTLED, QUOTA_EXCEEDED) */
         Error429: {
             headers: {
                 /** @description Seconds to wait */

@@ -14,6 +14,7 @@ export type HearthErrorCode =
   | "INVALID_INPUT"
   | "FORBIDDEN"
   | "UNAVAILABLE"
+  | "RATE_LIMITED"
   | "DATABASE_ERROR";
 
 export abstract class HearthError extends Error {
@@ -94,6 +95,22 @@ export class ForbiddenError extends HearthError {
 export class UnavailableError extends HearthError {
   readonly code = "UNAVAILABLE";
   override readonly name = "UnavailableError";
+  override get retryable(): boolean {
+    return true;
+  }
+}
+
+/** The member used up a rate limit's window; `retryAfterSeconds` is the time until the window ends. */
+export class RateLimitedError extends HearthError {
+  readonly code = "RATE_LIMITED";
+  override readonly name = "RateLimitedError";
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
   override get retryable(): boolean {
     return true;
   }

@@ -47,7 +47,8 @@ export type TableName =
   | "CommentLocators"
   | "Messages"
   | "ConversationMembers"
-  | "IdempotencyRecords";
+  | "IdempotencyRecords"
+  | "RateLimits";
 
 export const TABLE_SPECS = [
   {
@@ -125,6 +126,14 @@ export const TABLE_SPECS = [
     envVar: "IDEMPOTENCY_TABLE",
     partitionKey: { name: "id", type: "S" },
     timeToLiveAttribute: "expiration",
+  },
+  {
+    // Per-member write counters, one item per member, limit kind and fixed window
+    // (`<userId>#<kind>#<windowStart>`); the window's end is its TTL, and a new window is a new key.
+    name: "RateLimits",
+    envVar: "RATE_LIMITS_TABLE",
+    partitionKey: { name: "windowKey", type: "S" },
+    timeToLiveAttribute: "expiresAt",
   },
 ] as const satisfies readonly TableSpec[];
 

@@ -17,6 +17,9 @@ import {
   createRepositories,
   createTables,
   deleteTables,
+  RATE_LIMIT_KINDS,
+  RATE_LIMITS_ENV,
+  type RateLimits,
   tableEnvironment,
 } from "@hearth/domain";
 import { localClient, type RunningDynamo, startDynamoDbLocal } from "@hearth/domain/testing";
@@ -47,6 +50,8 @@ const bob = user("bob");
 const carol = user("carol");
 const dave = user("dave");
 const admin = user("admin", ["Admins"]);
+/** Spends her one comment of the day on the bench's tight comments limit, then is refused. */
+const erin = user("erin");
 
 interface RequestOptions {
   caller?: BenchUser;
@@ -164,6 +169,10 @@ try {
       ALLOWED_ORIGINS: "https://hearth.example.org",
       ATTACHMENTS_BUCKET: "hearth-bench-attachments",
       LOG_LEVEL: "SILENT",
+      // The set-up writes far faster than a member may; each request is still counted.
+      [RATE_LIMITS_ENV]: JSON.stringify(
+        Object.fromEntries(RATE_LIMIT_KINDS.map((kind) => [kind, { limit: 100_000, windowSeconds: 60 }])),
+      ),
     }),
     repositories: createRepositories({
       doc,
@@ -172,20 +181,29 @@ try {
     }),
     idempotency: createApiIdempotency(idempotencyClient, tables),
   };
-  const handlers = Object.fromEntries(
-    API_AREAS.map((area) => [area, createApiHandler(area, deps)]),
-  ) as Record<ApiArea, ApiHandler>;
+  const handlersOf = (rateLimits: RateLimits) =>
+    Object.fromEntries(
+      API_AREAS.map((area) => [area, createApiHandler(area, { ...deps, rateLimits })]),
+    ) as Record<ApiArea, ApiHandler>;
+  const handlers = handlersOf(deps.rateLimits);
+  // One comment a day, to measure what a refused (rate-limited) request costs.
+  const tightlyLimited = handlersOf({ ...deps.rateLimits, comments: { limit: 1, windowSeconds: 86_400 } });
 
-  // biome-ignore lint/suspicious/noExplicitAny: response bodies are read by field name only
-  async function call(method: string, resource: string, options: RequestOptions = {}): Promise<any> {
+  async function call(
+    method: string,
+    resource: string,
+    options: RequestOptions = {},
+    through = handlers,
+    // biome-ignore lint/suspicious/noExplicitAny: response bodies are read by field name only
+  ): Promise<any> {
     const route = findRoute(method, resource);
     if (!route) throw new Error(`No route ${method} ${resource}`);
-    const result = await handlers[route.area](apiEvent(method, resource, options), lambdaContext);
+    const result = await through[route.area](apiEvent(method, resource, options), lambdaContext);
     return { status: result.statusCode, body: result.body ? JSON.parse(result.body) : undefined };
   }
 
-  async function setUp(method: string, resource: string, options: RequestOptions = {}) {
-    const response = await call(method, resource, options);
+  async function setUp(method: string, resource: string, options: RequestOptions = {}, through = handlers) {
+    const response = await call(method, resource, options, through);
     if (response.status >= 300) {
       throw new Error(`Setting up with ${method} ${resource} failed: ${JSON.stringify(response.body)}`);
     }
@@ -252,6 +270,13 @@ try {
     caller: bob,
     body: { contentType: "image/jpeg", size: 1000 },
   });
+  await setUp("PUT", "/profile", { caller: erin, body: { displayName: erin.name } });
+  const erinsComment = {
+    caller: erin,
+    path: { itemId },
+    body: { commentText: "My one comment today", itemTitle: "Christmas 2015" },
+  };
+  await setUp("POST", "/comments/{itemId}", erinsComment, tightlyLimited);
 
   // --- What is measured: one request per case, in this order ------------------------------
   interface Case {
@@ -260,6 +285,8 @@ try {
     name: string;
     status: number;
     options?: RequestOptions;
+    /** Measured with the comments limit Erin has used up. */
+    tightlyLimited?: true;
   }
   // Sent twice: the first runs and stores its answer, the retry only reads it back.
   const keyedComment: RequestOptions = {
@@ -323,6 +350,14 @@ try {
       name: "new comment",
       status: 201,
       options: { path: { itemId }, body: { commentText: "What a day", itemTitle: "Christmas 2015" } },
+    },
+    {
+      method: "POST",
+      resource: "/comments/{itemId}",
+      name: "over the rate limit (429)",
+      status: 429,
+      options: erinsComment,
+      tightlyLimited: true,
     },
     {
       method: "POST",
@@ -626,7 +661,12 @@ try {
   for (const measured of cases) {
     recorded = [];
     roundTrips = 0;
-    const response = await call(measured.method, measured.resource, measured.options);
+    const response = await call(
+      measured.method,
+      measured.resource,
+      measured.options,
+      measured.tightlyLimited ? tightlyLimited : handlers,
+    );
     const calls = recorded;
     recorded = undefined;
     if (inFlight !== 0) {

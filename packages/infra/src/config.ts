@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
+import { type RateLimits, rateLimitOverridesSchema, rateLimitsWith } from "@hearth/domain";
 import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import { RetentionDays } from "aws-cdk-lib/aws-logs";
 import { z } from "zod";
@@ -65,6 +66,11 @@ export interface EnvironmentConfig {
   waf: { enabled: boolean; requestsPerIpPer5Minutes: number };
   /** How long attachments stay in the standard storage class before moving to Intelligent-Tiering. */
   attachmentsTieringAfter: Duration;
+  /**
+   * Per-member write limits (comments, messages, reactions, upload URLs), handed to the API
+   * functions as `RATE_LIMITS`; the domain's defaults unless the config file overrides a kind.
+   */
+  rateLimits: RateLimits;
 }
 
 /** What an environment gets unless the config file says otherwise. */
@@ -84,6 +90,7 @@ const DEFAULTS: Record<
     apiGatewayAccountSettings: "create",
     waf: { enabled: false, requestsPerIpPer5Minutes: 1000 },
     attachmentsTieringAfter: Duration.days(30),
+    rateLimits: rateLimitsWith(),
   },
   staging: {
     production: false,
@@ -97,6 +104,7 @@ const DEFAULTS: Record<
     apiGatewayAccountSettings: "create",
     waf: { enabled: false, requestsPerIpPer5Minutes: 1000 },
     attachmentsTieringAfter: Duration.days(30),
+    rateLimits: rateLimitsWith(),
   },
   prod: {
     production: true,
@@ -110,6 +118,7 @@ const DEFAULTS: Record<
     apiGatewayAccountSettings: "create",
     waf: { enabled: true, requestsPerIpPer5Minutes: 1000 },
     attachmentsTieringAfter: Duration.days(30),
+    rateLimits: rateLimitsWith(),
   },
 };
 
@@ -139,6 +148,8 @@ const environmentFileSchema = z.strictObject({
       requestsPerIpPer5Minutes: z.number().int().min(10).max(2_000_000_000).optional(),
     })
     .optional(),
+  // Only the kinds that differ from the defaults, each complete: { "comments": { "limit": 20, "windowSeconds": 60 } }.
+  rateLimits: rateLimitOverridesSchema.optional(),
 });
 export type EnvironmentFileEntry = z.infer<typeof environmentFileSchema>;
 
@@ -202,6 +213,7 @@ export function environmentConfig(name: unknown, file: ConfigFile | undefined): 
     ...defaults,
     ...entry,
     waf: { ...defaults.waf, ...entry.waf },
+    rateLimits: { ...defaults.rateLimits, ...entry.rateLimits },
     name,
     allowedOrigins: entry.allowedOrigins!,
     siteUrl: entry.siteUrl!,

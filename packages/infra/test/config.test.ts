@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DEFAULT_RATE_LIMITS } from "@hearth/domain";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   ENVIRONMENT_NAMES,
@@ -33,6 +34,15 @@ describe("the fixture configuration", () => {
     expect(prod.waf).toEqual({ enabled: true, requestsPerIpPer5Minutes: 1000 });
     expect(dev.waf.enabled).toBe(false);
     expect(staging.waf).toEqual({ enabled: true, requestsPerIpPer5Minutes: 500 });
+  });
+
+  it("gives every environment the default rate limits, and lets the file change a kind", () => {
+    expect(dev.rateLimits).toEqual(DEFAULT_RATE_LIMITS);
+    expect(prod.rateLimits).toEqual(DEFAULT_RATE_LIMITS);
+    expect(staging.rateLimits).toEqual({
+      ...DEFAULT_RATE_LIMITS,
+      comments: { limit: 20, windowSeconds: 60 },
+    });
   });
 
   it("pins prod to an account and region and sends its alarms somewhere", () => {
@@ -213,6 +223,16 @@ describe("the config file", () => {
     expect(() => loadConfigFile(write("types.json", { dev: { allowedOrigins: "https://x.net" } }))).toThrow(
       /dev\.allowedOrigins/,
     );
+    expect(() =>
+      loadConfigFile(
+        write("limits.json", { prod: { rateLimits: { comments: { limit: 0, windowSeconds: 60 } } } }),
+      ),
+    ).toThrow(/prod\.rateLimits\.comments\.limit/);
+    expect(() =>
+      loadConfigFile(
+        write("kinds.json", { prod: { rateLimits: { likes: { limit: 5, windowSeconds: 60 } } } }),
+      ),
+    ).toThrow(/prod\.rateLimits/);
     expect(() => loadConfigFile(write("broken.json", "{"))).toThrow(/Cannot read the config file/);
     expect(() => loadConfigFile(join(dir, "missing.json"))).toThrow(/Cannot read the config file/);
   });

@@ -1,5 +1,5 @@
 import { API_AREAS, API_FUNCTION_TIMEOUT_SECONDS, API_TABLE_ACCESS, ROUTES } from "@hearth/api-handlers";
-import { TABLE_SPECS, type TableName, type TableSpec, tableSpec } from "@hearth/domain";
+import { rateLimitsFromEnv, TABLE_SPECS, type TableName, type TableSpec, tableSpec } from "@hearth/domain";
 import {
   PROCESSOR_FUNCTION_TIMEOUT_SECONDS,
   PROCESSOR_NAMES,
@@ -409,7 +409,10 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
         ALLOWED_ORIGINS: config.allowedOrigins.join(","),
         POWERTOOLS_SERVICE_NAME: `hearth-api-${area}`,
         POWERTOOLS_METRICS_NAMESPACE: `Hearth/${envName}`,
+        RATE_LIMITS: JSON.stringify(config.rateLimits),
       });
+      // What the function validates at start-up is what the config says.
+      expect(rateLimitsFromEnv({ RATE_LIMITS: variables.RATE_LIMITS as string })).toEqual(config.rateLimits);
       expect(JSON.stringify(variables.CURSOR_SECRET)).toContain("{{resolve:secretsmanager:");
       // Every area presigns URLs of the files bucket (profile photos at least).
       expect(JSON.stringify(variables.ATTACHMENTS_BUCKET)).toContain(`hearth-${envName}-attachments-`);

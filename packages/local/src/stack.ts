@@ -15,6 +15,7 @@ import {
   createTables,
   deleteTables,
   FUNCTION_TIMEOUT_ENV,
+  RATE_LIMITS_ENV,
   streamArnOf,
   tableEnvironment,
 } from "@hearth/domain";
@@ -225,6 +226,8 @@ export async function startLocalStack(
       [FUNCTION_TIMEOUT_ENV]: String(API_FUNCTION_TIMEOUT_SECONDS),
       CURSOR_SECRET: cursorSecret(config.dataDir),
       ALLOWED_ORIGINS: config.allowedOrigins.join(","),
+      // The default limits unless RATE_LIMITS (JSON, the kinds to change) is set for `pnpm dev`.
+      [RATE_LIMITS_ENV]: process.env[RATE_LIMITS_ENV],
       ATTACHMENTS_BUCKET: config.attachmentsBucket,
       S3_ENDPOINT: s3Endpoint,
     };

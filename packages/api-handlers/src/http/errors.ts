@@ -1,4 +1,9 @@
-import { HearthError, isServiceUnavailableError, StaleVersionError } from "@hearth/domain";
+import {
+  HearthError,
+  isServiceUnavailableError,
+  type RateLimitedError,
+  StaleVersionError,
+} from "@hearth/domain";
 
 /** An error that already knows its HTTP answer; its message is shown to the client. */
 export class HttpError extends Error {
@@ -63,6 +68,10 @@ export function toHttpError(error: unknown): HttpError | undefined {
     case "THROTTLED":
       return new HttpError(429, "TOO_MANY_REQUESTS", "We are busy right now; please try again shortly", {
         "Retry-After": RETRY_AFTER_SECONDS,
+      });
+    case "RATE_LIMITED":
+      return new HttpError(429, "RATE_LIMITED", error.message, {
+        "Retry-After": String((error as RateLimitedError).retryAfterSeconds),
       });
     case "UNAVAILABLE":
       return serviceUnavailable();

@@ -2,6 +2,7 @@ import { CommentsRepository } from "./comments.js";
 import type { RepositoryContext } from "./context.js";
 import { ConversationsRepository } from "./conversations.js";
 import { ProfilesRepository } from "./profiles.js";
+import { RateLimitsRepository } from "./rate-limits.js";
 import { ReactionsRepository } from "./reactions.js";
 
 export interface Repositories {
@@ -9,6 +10,7 @@ export interface Repositories {
   comments: CommentsRepository;
   reactions: ReactionsRepository;
   conversations: ConversationsRepository;
+  rateLimits: RateLimitsRepository;
 }
 
 /** All repositories over one client and one set of tables. */
@@ -19,6 +21,7 @@ export function createRepositories(context: RepositoryContext): Repositories {
     comments,
     reactions: new ReactionsRepository(context, comments),
     conversations: new ConversationsRepository(context),
+    rateLimits: new RateLimitsRepository(context),
   };
 }
 
@@ -26,4 +29,5 @@ export { type CommentLocator, CommentsRepository, isDeleted, type NewComment } f
 export { Repository, type RepositoryContext } from "./context.js";
 export { ConversationsRepository, type NewConversation, type NewMessage } from "./conversations.js";
 export { directoryNameOf, MEMBER, ProfilesRepository, type SignInIdentity } from "./profiles.js";
+export { RateLimitsRepository, windowOf } from "./rate-limits.js";
 export { ReactionsRepository, type ToggleResult } from "./reactions.js";

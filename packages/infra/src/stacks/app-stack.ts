@@ -9,7 +9,13 @@ import {
   ATTACHMENT_KEY_PREFIX,
   PROFILE_PHOTO_KEY_PREFIX,
 } from "@hearth/api-handlers";
-import { TABLE_SPECS, type TableName, type TableNames, tableEnvironment } from "@hearth/domain";
+import {
+  RATE_LIMITS_ENV,
+  TABLE_SPECS,
+  type TableName,
+  type TableNames,
+  tableEnvironment,
+} from "@hearth/domain";
 import {
   ATTACHMENT_DELETERS,
   PROCESSOR_FUNCTION_TIMEOUT_SECONDS,
@@ -101,6 +107,8 @@ export class AppStack extends Stack {
             // Resolved by CloudFormation at deploy time (a dynamic reference), never in the template.
             CURSOR_SECRET: cursorSecret.secretValue.unsafeUnwrap(),
             ALLOWED_ORIGINS: config.allowedOrigins.join(","),
+            // Validated again when the function starts (the same schema as the config file's).
+            [RATE_LIMITS_ENV]: JSON.stringify(config.rateLimits),
             // Every area presigns URLs of the files bucket (at least profile photos).
             ATTACHMENTS_BUCKET: attachmentsBucket,
           },
