@@ -96,7 +96,9 @@ describe("cursor keys from Secrets Manager", () => {
       SecretsManagerCursorKeys,
     );
     expect(await cursorKeySourceFromEnv({ CURSOR_SECRET: THIRD }).load()).toEqual({ current: THIRD });
-    expect(() => cursorKeySourceFromEnv({ STAGE: "prod" })).toThrow(/CURSOR_SECRET/);
+    expect(() => cursorKeySourceFromEnv({ STAGE: "prod" })).toThrow(
+      /CURSOR_SECRET_ARN \(or CURSOR_SECRET\) must be set/,
+    );
   });
 });
 

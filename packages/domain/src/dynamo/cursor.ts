@@ -105,7 +105,9 @@ export function cursorSecretFromEnv(env: NodeJS.ProcessEnv = process.env): strin
   if (secret) return secret;
   const stage = (env.STAGE ?? env.NODE_ENV ?? "dev").toLowerCase();
   if (stage === "prod" || stage === "production") {
-    throw new Error("CURSOR_SECRET must be set in production (it signs pagination cursors)");
+    throw new Error(
+      "CURSOR_SECRET_ARN (or CURSOR_SECRET) must be set in production: the cursor secret signs pagination cursors",
+    );
   }
   return "hearth-development-cursor-secret";
 }
