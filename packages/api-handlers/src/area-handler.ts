@@ -73,6 +73,7 @@ export function createAreaHandler<A extends ApiArea>(
       assertMember(caller);
       if (route.access === "admin") assertAdmin(caller);
       if (route.requestBody) assertJsonContentType(event);
+      await deps.refreshCursorKeys();
       const body = rawBody(event);
       const request: ApiRequest = {
         caller,

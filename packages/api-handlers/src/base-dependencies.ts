@@ -5,7 +5,6 @@ import {
   CursorCodec,
   createDocumentClient,
   createRepositories,
-  cursorSecretFromEnv,
   dynamoClientOptions,
   dynamoConfigFromEnv,
   type RateLimits,
@@ -16,6 +15,7 @@ import {
   tableSpec,
 } from "@hearth/domain";
 import { monotonicFactory } from "ulid";
+import { type CursorKeySource, cursorKeySourceFromEnv } from "./cursor-keys.js";
 import { ApiIdempotency } from "./http/idempotency.js";
 
 /**
@@ -24,6 +24,11 @@ import { ApiIdempotency } from "./http/idempotency.js";
  */
 export interface BaseApiDependencies {
   repositories: Repositories;
+  /**
+   * Brings the cursor codec's keys up to date before a request (a rotated secret is picked
+   * up within the cache's max age); cheap while the keys are cached.
+   */
+  refreshCursorKeys: () => Promise<void>;
   /** Runs a POST that carries an `Idempotency-Key` at most once per (caller, route, key). */
   idempotency: ApiIdempotency;
   /** Per-member write limits by kind; the route table names each route's kind. */
@@ -68,20 +73,28 @@ export function createApiIdempotency(client: DynamoDBClient, tables: TableNames)
   );
 }
 
+/** Loads `source`'s keys into `cursors`: the codec stays synchronous, the keys can change. */
+export function cursorKeyRefresher(cursors: CursorCodec, source: CursorKeySource): () => Promise<void> {
+  return async () => cursors.useKeys(await source.load());
+}
+
 /**
  * The base dependencies from the environment: table names, `STAGE`, `DYNAMODB_ENDPOINT`
- * (local only), `CURSOR_SECRET`, `ALLOWED_ORIGINS`, `RATE_LIMITS` (JSON overrides of the
- * default limits), `AWS_REGION`, `LOG_LEVEL`. A missing or unsafe setting fails at start-up,
- * not on the first request.
+ * (local only), `CURSOR_SECRET_ARN` (or `CURSOR_SECRET`), `ALLOWED_ORIGINS`, `RATE_LIMITS`
+ * (JSON overrides of the default limits), `AWS_REGION`, `LOG_LEVEL`. A missing or unsafe
+ * setting fails at start-up, not on the first request.
  */
 export function baseApiDependenciesFromEnv(env: NodeJS.ProcessEnv = process.env): BaseApiDependencies {
   const tables = tableNamesFromEnv(env);
   const rateLimits = rateLimitsFromEnv(env);
-  const cursors = new CursorCodec(cursorSecretFromEnv(env));
+  // Keys arrive with the first request's refresh (the secret is read at runtime, not at import).
+  const cursors = new CursorCodec();
+  const cursorKeys = cursorKeySourceFromEnv(env);
   const dynamoConfig = dynamoConfigFromEnv(env);
   const doc = createDocumentClient(dynamoConfig);
   return {
     repositories: createRepositories({ doc, tables, cursors }),
+    refreshCursorKeys: cursorKeyRefresher(cursors, cursorKeys),
     // Powertools writes marshalled items itself, so it gets a plain client with the same settings.
     idempotency: createApiIdempotency(new DynamoDBClient(dynamoClientOptions(dynamoConfig)), tables),
     rateLimits,

@@ -16,7 +16,7 @@ export type AreaDependencies<_A extends ApiArea> = ApiDependencies;
 
 /**
  * The dependencies of every area from the environment: table names, `STAGE`,
- * `DYNAMODB_ENDPOINT`/`S3_ENDPOINT` (local only), `CURSOR_SECRET`, `ALLOWED_ORIGINS`,
+ * `DYNAMODB_ENDPOINT`/`S3_ENDPOINT` (local only), `CURSOR_SECRET_ARN` (or `CURSOR_SECRET`), `ALLOWED_ORIGINS`,
  * `RATE_LIMITS`, `ATTACHMENTS_BUCKET`, `AWS_REGION`, `LOG_LEVEL`. A missing or unsafe setting fails at
  * start-up, not on the first request.
  */

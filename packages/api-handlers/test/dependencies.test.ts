@@ -107,8 +107,11 @@ describe("apiDependenciesFromEnv", () => {
       "newId",
       "now",
       "rateLimits",
+      "refreshCursorKeys",
       "repositories",
     ]);
+    // Locally the keys come from CURSOR_SECRET: no Secrets Manager call is made.
+    await expect(deps.refreshCursorKeys()).resolves.toBeUndefined();
     await deps.repositories.profiles.upsert("user-from-base-env", { displayName: "Base" });
     expect((await db.repositories.profiles.get("user-from-base-env"))?.displayName).toBe("Base");
   });

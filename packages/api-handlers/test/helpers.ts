@@ -183,6 +183,8 @@ export function testDependencies(
   const objectUrls = testObjectUrlSigner();
   return {
     repositories: db.repositories,
+    // The test database's codec was built with fixed keys; rotation has its own tests.
+    refreshCursorKeys: async () => {},
     idempotency: createApiIdempotency(db.client, db.tables),
     objectUrls,
     photos: createPhotoUrls(objectUrls),

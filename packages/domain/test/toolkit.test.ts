@@ -89,6 +89,46 @@ describe("cursor codec", () => {
   });
 });
 
+describe("cursor codec during a key rotation", () => {
+  const oldSecret = "the-previous-cursor-secret-0001";
+  const newSecret = "the-current-cursor-secret-00002";
+  const attributes = ["itemId", "commentId"];
+  const key = { itemId: "/2015/christmas", commentId: "01J0000000000000000000000" };
+
+  it("verifies a cursor signed with the previous key and signs new cursors with the current one", () => {
+    const beforeRotation = new CursorCodec(oldSecret).encode("scope-a", key);
+    const rotated = new CursorCodec({ current: newSecret, previous: [oldSecret] });
+    expect(rotated.decode("scope-a", beforeRotation, attributes)).toEqual(key);
+    const afterRotation = rotated.encode("scope-a", key);
+    expect(afterRotation).not.toBe(beforeRotation);
+    expect(new CursorCodec(newSecret).decode("scope-a", afterRotation, attributes)).toEqual(key);
+    expect(() => new CursorCodec(oldSecret).decode("scope-a", afterRotation, attributes)).toThrow(
+      InvalidInputError,
+    );
+  });
+
+  it("rejects a tampered cursor under every key, and one signed by a key that is no longer kept", () => {
+    const rotated = new CursorCodec({ current: newSecret, previous: [oldSecret] });
+    const [, signature] = new CursorCodec(oldSecret).encode("scope-a", key).split(".");
+    const forged = Buffer.from(JSON.stringify({ ...key, itemId: "/other" })).toString("base64url");
+    expect(() => rotated.decode("scope-a", `${forged}.${signature}`, attributes)).toThrow(InvalidInputError);
+    const retired = new CursorCodec("a-retired-cursor-secret-000003").encode("scope-a", key);
+    expect(() => rotated.decode("scope-a", retired, attributes)).toThrow(InvalidInputError);
+  });
+
+  it("takes new keys at runtime, and refuses to work before it has any", () => {
+    const codec = new CursorCodec();
+    expect(() => codec.encode("scope-a", key)).toThrow(/not loaded/);
+    codec.useKeys({ current: oldSecret });
+    const cursor = codec.encode("scope-a", key);
+    codec.useKeys({ current: newSecret, previous: [oldSecret] });
+    expect(codec.decode("scope-a", cursor, attributes)).toEqual(key);
+    codec.useKeys({ current: newSecret });
+    expect(() => codec.decode("scope-a", cursor, attributes)).toThrow(InvalidInputError);
+    expect(() => codec.useKeys({ current: newSecret, previous: ["short"] })).toThrow(/at least 16/);
+  });
+});
+
 describe("firstFailureOf", () => {
   it("waits for every call and throws the failure of the first in the list, whatever failed first", async () => {
     const late = new Promise<never>((_, reject) => setTimeout(() => reject(new Error("first, late")), 20));

@@ -47,7 +47,8 @@ function environmentOf(definition: FunctionDefinition): Record<string, string> {
   }
   return {
     ...common,
-    CURSOR_SECRET: "bench-cursor-secret-0123456789abcdef",
+    // As in AWS: the import builds the Secrets Manager client; the secret is read on the first request.
+    CURSOR_SECRET_ARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:hearth-bench-cursor-AbCdEf",
     ALLOWED_ORIGINS: config.allowedOrigins.join(","),
     ATTACHMENTS_BUCKET: "hearth-bench-attachments",
   };

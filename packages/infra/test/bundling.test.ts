@@ -61,6 +61,24 @@ describe("function bundles (real esbuild, no Docker)", () => {
     },
   );
 
+  it.each(ALL_FUNCTIONS.map((f) => f.name))(
+    "%s carries the Secrets Manager client (cursor keys at runtime) only if it serves the API, within 30 KiB",
+    (name) => {
+      const { bytesByInput } = results.get(name)!;
+      const secretsBytes = Object.entries(bytesByInput)
+        .filter(([input]) =>
+          /node_modules\/@aws-(sdk\/client-secrets-manager|lambda-powertools\/parameters)\//.test(input),
+        )
+        .reduce((sum, [, bytes]) => sum + bytes, 0);
+      const servesApi = API_FUNCTIONS.some((f) => f.name === name);
+      if (!servesApi) expect(secretsBytes).toBe(0);
+      else {
+        expect(secretsBytes).toBeGreaterThan(0);
+        expect(secretsBytes).toBeLessThanOrEqual(30 * 1024);
+      }
+    },
+  );
+
   it.each(ALL_FUNCTIONS.map((f) => f.name))("%s stays within the 700 KiB bundle budget", (name) => {
     expect(results.get(name)!.bytes).toBeLessThanOrEqual(700 * 1024);
   });

@@ -380,6 +380,7 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
 
   describe("functions", () => {
     const functions = Object.values(resourcesOf(env.main, "AWS::Lambda::Function"));
+    const cursorSecretId = logicalId(env.stacks.app.node.findChild("CursorSecret").node.defaultChild);
     const variablesOf = (name: keyof typeof env.functionLogicalIds) =>
       (
         (env.main.toJSON().Resources as Resources)[env.functionLogicalIds[name]]!.Properties.Environment as {
@@ -413,9 +414,25 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
       });
       // What the function validates at start-up is what the config says.
       expect(rateLimitsFromEnv({ RATE_LIMITS: variables.RATE_LIMITS as string })).toEqual(config.rateLimits);
-      expect(JSON.stringify(variables.CURSOR_SECRET)).toContain("{{resolve:secretsmanager:");
+      // The cursor secret's ARN (a reference to the secret resource), never its value.
+      expect(variables.CURSOR_SECRET_ARN).toEqual({ Ref: cursorSecretId });
+      expect(variables).not.toHaveProperty("CURSOR_SECRET");
       // Every area presigns URLs of the files bucket (profile photos at least).
       expect(JSON.stringify(variables.ATTACHMENTS_BUCKET)).toContain(`hearth-${envName}-attachments-`);
+    });
+
+    it("puts no secret value in any function's environment", () => {
+      const resources = env.main.toJSON().Resources as Resources;
+      for (const fn of functions) {
+        const environment = JSON.stringify(fn.Properties.Environment ?? {});
+        expect(environment).not.toContain("resolve:secretsmanager");
+        expect(environment).not.toContain("resolve:ssm-secure");
+        // No environment value is taken from a secret by reference to its value either.
+        for (const [id, resource] of Object.entries(resources)) {
+          if (resource.Type === "AWS::SecretsManager::Secret")
+            expect(environment).not.toContain(`"${id}","SecretString`);
+        }
+      }
     });
 
     it("configures each function's timeout once and tells the function, for its SDK clients", () => {
@@ -507,6 +524,19 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
           .map((s) => `stream:${s.table}`)
           .sort(),
       );
+    });
+
+    it("lets exactly the API functions read the cursor secret's value, and nothing else of Secrets Manager", () => {
+      const cursorSecretId = logicalId(env.stacks.app.node.findChild("CursorSecret").node.defaultChild);
+      for (const fn of [...API_AREAS, ...PROCESSOR_NAMES]) {
+        const secretStatements = functionStatements(env, fn).filter((statement) =>
+          asArray(statement.Action).some((action) => action.startsWith("secretsmanager:")),
+        );
+        const expected = (API_AREAS as readonly string[]).includes(fn)
+          ? [{ Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: { Ref: cursorSecretId } }]
+          : [];
+        expect(secretStatements, fn).toEqual(expected);
+      }
     });
 
     it("uses a wildcard resource only for actions without resource-level permissions (ListStreams, X-Ray)", () => {

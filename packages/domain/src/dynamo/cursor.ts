@@ -5,21 +5,51 @@ export type KeyValue = string | number;
 export type CursorKey = Record<string, KeyValue>;
 
 /**
+ * The keys that sign cursors: new cursors are signed with `current`; cursors signed with
+ * `current` or any of `previous` verify, so open cursors survive a rotation of the secret.
+ */
+export interface CursorKeys {
+  current: string;
+  previous?: readonly string[];
+}
+
+const MIN_SECRET_LENGTH = 16;
+
+/**
  * Opaque pagination cursors. A cursor carries the last returned item's key and an HMAC
  * over that key and the query's scope (table, index, partition, direction), so a cursor
  * from another list or an edited one is rejected instead of leaking another list's data.
+ * The keys can be replaced at runtime (`useKeys`) when the secret is rotated.
  */
 export class CursorCodec {
-  private readonly secret: Buffer;
+  private signingKey: Buffer | undefined;
+  private verifyingKeys: Buffer[] = [];
+  private loadedKeys: string | undefined;
 
-  constructor(secret: string) {
-    if (secret.length < 16) throw new Error("The cursor secret must be at least 16 characters");
-    this.secret = Buffer.from(secret, "utf8");
+  /** Without keys the codec refuses to work until `useKeys` gives it some. */
+  constructor(keys?: string | CursorKeys) {
+    if (keys !== undefined) this.useKeys(keys);
+  }
+
+  /** Replaces the keys; cheap when they are the ones already in use. */
+  useKeys(keys: string | CursorKeys): void {
+    const { current, previous = [] } = typeof keys === "string" ? { current: keys } : keys;
+    const fingerprint = JSON.stringify([current, previous]);
+    if (fingerprint === this.loadedKeys) return;
+    for (const secret of [current, ...previous]) {
+      if (secret.length < MIN_SECRET_LENGTH)
+        throw new Error(`The cursor secret must be at least ${MIN_SECRET_LENGTH} characters`);
+    }
+    this.signingKey = Buffer.from(current, "utf8");
+    this.verifyingKeys = [current, ...previous.filter((secret) => secret !== current)].map((secret) =>
+      Buffer.from(secret, "utf8"),
+    );
+    this.loadedKeys = fingerprint;
   }
 
   encode(scope: string, key: CursorKey): string {
     const payload = Buffer.from(JSON.stringify(key), "utf8").toString("base64url");
-    return `${payload}.${this.sign(scope, payload)}`;
+    return `${payload}.${this.sign(this.keyToSignWith(), scope, payload)}`;
   }
 
   /** Returns the key the cursor carries, checked against the scope and the expected key attributes. */
@@ -27,9 +57,7 @@ export class CursorCodec {
     const invalid = () => new InvalidInputError("The cursor is not valid for this list");
     const [payload, signature, ...rest] = cursor.split(".");
     if (!payload || !signature || rest.length || cursor.length > 2048) throw invalid();
-    const expected = Buffer.from(this.sign(scope, payload), "utf8");
-    const given = Buffer.from(signature, "utf8");
-    if (expected.length !== given.length || !timingSafeEqual(expected, given)) throw invalid();
+    if (!this.verifies(scope, payload, signature)) throw invalid();
     let key: unknown;
     try {
       key = JSON.parse(Buffer.from(payload, "base64url").toString("utf8"));
@@ -46,8 +74,25 @@ export class CursorCodec {
     return key as CursorKey;
   }
 
-  private sign(scope: string, payload: string): string {
-    return createHmac("sha256", this.secret).update(scope).update("\n").update(payload).digest("base64url");
+  private keyToSignWith(): Buffer {
+    if (!this.signingKey) throw new Error("The cursor keys are not loaded yet");
+    return this.signingKey;
+  }
+
+  /** True when any verifying key signed `payload` for `scope`; every key is tried, in constant time each. */
+  private verifies(scope: string, payload: string, signature: string): boolean {
+    this.keyToSignWith();
+    const given = Buffer.from(signature, "utf8");
+    let matched = false;
+    for (const key of this.verifyingKeys) {
+      const expected = Buffer.from(this.sign(key, scope, payload), "utf8");
+      if (expected.length === given.length && timingSafeEqual(expected, given)) matched = true;
+    }
+    return matched;
+  }
+
+  private sign(key: Buffer, scope: string, payload: string): string {
+    return createHmac("sha256", key).update(scope).update("\n").update(payload).digest("base64url");
   }
 }
 
@@ -60,7 +105,9 @@ export function cursorSecretFromEnv(env: NodeJS.ProcessEnv = process.env): strin
   if (secret) return secret;
   const stage = (env.STAGE ?? env.NODE_ENV ?? "dev").toLowerCase();
   if (stage === "prod" || stage === "production") {
-    throw new Error("CURSOR_SECRET must be set in production (it signs pagination cursors)");
+    throw new Error(
+      "CURSOR_SECRET_ARN (or CURSOR_SECRET) must be set in production: the cursor secret signs pagination cursors",
+    );
   }
   return "hearth-development-cursor-secret";
 }

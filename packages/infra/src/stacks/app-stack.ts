@@ -90,7 +90,7 @@ export class AppStack extends Stack {
       {
         id: "AwsSolutions-SMG4",
         reason:
-          "The cursor key is read at deploy time into the functions' environment; rotating it only invalidates open pagination cursors, so it is rotated by replacing the secret on a deploy.",
+          "No rotation schedule: the key only signs pagination cursors (no data is protected by it), and rotating it needs no coordination - an operator runs `aws secretsmanager put-secret-value` with a new random value (README, Secrets), Secrets Manager moves the old value to AWSPREVIOUS, and the API functions read both at runtime (5 minute cache), so open cursors keep working. A rotation Lambda would add a function to run and alarm for no security gain.",
       },
     ]);
 
@@ -104,8 +104,8 @@ export class AppStack extends Stack {
           timeout: Duration.seconds(API_FUNCTION_TIMEOUT_SECONDS),
           environment: {
             ...tableEnvironment(tableNames),
-            // Resolved by CloudFormation at deploy time (a dynamic reference), never in the template.
-            CURSOR_SECRET: cursorSecret.secretValue.unsafeUnwrap(),
+            // An ARN, not the value: the function reads the secret at runtime (see cursor-keys.ts).
+            CURSOR_SECRET_ARN: cursorSecret.secretArn,
             ALLOWED_ORIGINS: config.allowedOrigins.join(","),
             // Validated again when the function starts (the same schema as the config file's).
             [RATE_LIMITS_ENV]: JSON.stringify(config.rateLimits),
@@ -114,6 +114,13 @@ export class AppStack extends Stack {
           },
         });
         grantTableAccess(fn.function, tables, API_TABLE_ACCESS[definition.area]);
+        // Reading the value is all it needs (not DescribeSecret, nor any other secret).
+        fn.function.addToRolePolicy(
+          new iam.PolicyStatement({
+            actions: ["secretsmanager:GetSecretValue"],
+            resources: [cursorSecret.secretArn],
+          }),
+        );
         return [definition.area, fn];
       }),
     ) as Record<ApiArea, HearthFunction>;
