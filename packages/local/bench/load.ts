@@ -71,7 +71,14 @@ async function startThrowawayStack(): Promise<Stack> {
   const env: NodeJS.ProcessEnv = { ...process.env, HEARTH_LOCAL_DIR: dataDir };
   // An external DynamoDB would share the default table prefix with a running `pnpm dev`.
   delete env.DYNAMODB_ENDPOINT;
-  for (const envVar of ["API_PORT", "DYNAMODB_PORT", "COGNITO_PORT", "SES_PORT", "S3_PORT"]) {
+  for (const envVar of [
+    "API_PORT",
+    "DYNAMODB_PORT",
+    "COGNITO_PORT",
+    "SES_PORT",
+    "S3_PORT",
+    "COGNITO_TRIGGERS_PORT",
+  ]) {
     env[envVar] = String(await freePort());
   }
   const child = spawn(process.execPath, ["--import", "tsx", join("packages", "local", "bin", "dev.ts")], {

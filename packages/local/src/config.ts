@@ -21,6 +21,8 @@ export interface LocalStackConfig {
     cognito: PortSetting;
     ses: PortSetting;
     s3: PortSetting;
+    /** The Lambda Invoke endpoint cognito-local calls the sign-in trigger through. */
+    cognitoTriggers: PortSetting;
   };
   /** An already running DynamoDB to use instead of starting DynamoDB Local. */
   externalDynamoEndpoint?: string | undefined;
@@ -64,6 +66,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): LocalStackC
       cognito: portFromEnv(env, "COGNITO_PORT", 9229),
       ses: portFromEnv(env, "SES_PORT", 8005),
       s3: portFromEnv(env, "S3_PORT", 4569),
+      cognitoTriggers: portFromEnv(env, "COGNITO_TRIGGERS_PORT", 9230),
     },
     externalDynamoEndpoint: env.DYNAMODB_ENDPOINT || undefined,
     host: "127.0.0.1",

@@ -1,7 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
@@ -113,7 +112,7 @@ export async function startLocalStack(
 
   // Fail before starting anything: a missing Java or a taken port is the user's to fix.
   if (!config.externalDynamoEndpoint) assertJavaAvailable();
-  const portChecks = [ports.api, ports.cognito, ports.ses, ports.s3];
+  const portChecks = [ports.api, ports.cognito, ports.ses, ports.s3, ports.cognitoTriggers];
   if (!config.externalDynamoEndpoint) portChecks.push(ports.dynamodb);
   for (const { port, envVar } of portChecks) await assertPortFree(host, port, envVar);
 
@@ -146,7 +145,8 @@ export async function startLocalStack(
       },
       log,
     });
-    await listen(triggerServer, host, 0);
+    // A configured port like the others: an ephemeral one could take a port chosen for another engine.
+    await listen(triggerServer, host, ports.cognitoTriggers.port);
     closers.push(
       () =>
         new Promise<void>((resolve) => {
@@ -154,7 +154,7 @@ export async function startLocalStack(
           triggerServer.closeAllConnections();
         }),
     );
-    const triggerPort = (triggerServer.address() as AddressInfo).port;
+    const triggerPort = ports.cognitoTriggers.port;
 
     const [dynamoEndpoint, cognitoEndpoint, sesEndpoint, s3Endpoint] = await Promise.all([
       config.externalDynamoEndpoint
