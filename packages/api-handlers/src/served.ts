@@ -1,4 +1,12 @@
-import type { Comment, ConversationMember, Message, Profile, Reaction, Repositories } from "@hearth/domain";
+import {
+  type Comment,
+  type ConversationMember,
+  type Message,
+  type Profile,
+  type Reaction,
+  type Repositories,
+  UNNAMED_MEMBER,
+} from "@hearth/domain";
 import type * as z from "zod";
 import type { StorageDependencies } from "./storage-dependencies.js";
 import { presignDownload } from "./uploads.js";
@@ -12,7 +20,6 @@ import {
   profileView,
   type profileViewSchema,
   reactionView,
-  UNNAMED_MEMBER,
 } from "./views.js";
 
 /**

@@ -13,11 +13,9 @@ import {
   profileSchema,
   type Reaction,
   reactionSchema,
+  UNNAMED_MEMBER,
 } from "@hearth/domain";
 import * as z from "zod";
-
-/** The name shown for someone whose profile has none. */
-export const UNNAMED_MEMBER = "Family member";
 
 /**
  * The JSON shapes the API returns. Each picks its fields explicitly, so nothing stored for

@@ -111,6 +111,15 @@ describe("the sign-in trigger (Cognito Pre Token Generation)", () => {
     expect(identity.displayName).toContain("Bold");
   });
 
+  it("falls back to the email's name when the pool's name is nested too deep to show, instead of failing the sign-in", async () => {
+    const overNested = `${"&amp;".repeat(1)}${"amp;".repeat(20)}lt;b&gt;x`;
+    const event = tokenEvent({ sub: "u-deep", email: "deep@example.org", name: overNested }, [
+      "ApprovedUsers",
+    ]);
+    await expect(trigger()(event)).resolves.toBe(event);
+    expect(await db.repositories.profiles.get("u-deep")).toMatchObject({ displayName: "deep" });
+  });
+
   it("lets the sign-in go on when DynamoDB fails, and logs it", async () => {
     const doc = DynamoDBDocumentClient.from(db.client);
     const mock = mockClient(doc);

@@ -5,13 +5,12 @@ import {
   CursorCodec,
   createDocumentClient,
   createRepositories,
+  displayNameFrom,
   dynamoConfigFromEnv,
   isMember,
-  LIMITS,
   type Repositories,
   type SignInIdentity,
   tableNamesFromEnv,
-  toPlainText,
 } from "@hearth/domain";
 import type { PreTokenGenerationTriggerEvent } from "aws-lambda";
 
@@ -27,8 +26,6 @@ export interface SignInTriggerDependencies {
   logger: Logger;
 }
 
-const FALLBACK_NAME = "Family member";
-
 /** The profile a sign-in stands for: the user pool's `name`, else the email's local part. */
 export function signInIdentityOf(event: PreTokenGenerationTriggerEvent): {
   userId: string | undefined;
@@ -36,11 +33,8 @@ export function signInIdentityOf(event: PreTokenGenerationTriggerEvent): {
 } {
   const attributes = event.request.userAttributes ?? {};
   const email = attributes.email?.trim() || undefined;
-  const candidates = [attributes.name, email?.split("@")[0]];
-  const displayName =
-    candidates
-      .map((candidate) => (candidate ? toPlainText(candidate).trim().slice(0, LIMITS.displayName) : ""))
-      .find((name) => name.length > 0) ?? FALLBACK_NAME;
+  // An unshowable name (markup only, or nested too deep) falls through and never blocks a sign-in.
+  const displayName = displayNameFrom([attributes.name, email?.split("@")[0]]);
   // Cognito hands the user's groups to this trigger as the groups the tokens would carry.
   const groups = event.request.groupConfiguration?.groupsToOverride ?? [];
   return { userId: attributes.sub, identity: { email, displayName, isMember: isMember({ groups }) } };
