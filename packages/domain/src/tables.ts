@@ -87,6 +87,16 @@ export const TABLE_SPECS = [
     envVar: "COMMENT_REACTIONS_TABLE",
     partitionKey: { name: "commentId", type: "S" },
     sortKey: { name: "userId", type: "S" },
+    globalSecondaryIndexes: [
+      {
+        // A member's own reactions, oldest first: what their data export lists and their
+        // account deletion takes back, one Query page at a time.
+        indexName: "UserReactionsIndex",
+        partitionKey: { name: "userId", type: "S" },
+        sortKey: { name: "createdAt", type: "S" },
+        projection: { type: "ALL" },
+      },
+    ],
     stream: "NEW_AND_OLD_IMAGES",
   },
   {
