@@ -20,3 +20,4 @@ export * from "./rules/rate-limits.js";
 export * from "./rules/text.js";
 export * from "./sdk-timeouts.js";
 export * from "./tables.js";
+export * from "./upload-state.js";

@@ -37,6 +37,16 @@ const messageDeletions: FilterPattern = {
   },
 };
 
+/**
+ * A new message with at least one attachment: any element of its attachments list has an
+ * s3Key (Lambda matches a pattern under a list against each element; `exists` would not
+ * work there, it applies to leaves only).
+ */
+const messagesWithAttachments: FilterPattern = {
+  eventName: ["INSERT"],
+  dynamodb: { NewImage: { attachments: { L: { M: { s3Key: { S: [{ prefix: "" }] } } } } } },
+};
+
 export const STREAM_SUBSCRIPTIONS = [
   { processor: "notifications", table: "Comments", filterPatterns: [inserts] },
   { processor: "notifications", table: "CommentReactions", filterPatterns: [inserts] },
@@ -44,7 +54,11 @@ export const STREAM_SUBSCRIPTIONS = [
   { processor: "activity", table: "Comments", filterPatterns: [inserts, softDeletes] },
   { processor: "activity", table: "CommentReactions", filterPatterns: [inserts] },
   { processor: "activity", table: "Messages", filterPatterns: [inserts] },
-  { processor: "attachments", table: "Messages", filterPatterns: [messageDeletions] },
+  {
+    processor: "attachments",
+    table: "Messages",
+    filterPatterns: [messagesWithAttachments, messageDeletions],
+  },
 ] as const satisfies readonly StreamSubscription[];
 
 export const PROCESSOR_NAMES = [
@@ -68,8 +82,9 @@ export const PROCESSOR_ENTRIES: Record<ProcessorName, string> = {
 export const PROCESSOR_FUNCTION_TIMEOUT_SECONDS = 60;
 
 /**
- * Processors that delete objects of the files bucket: infra grants them `s3:DeleteObject`
- * on the attachments prefix only, and gives them the bucket's name.
+ * Processors that delete and retag objects of the files bucket: infra grants them
+ * `s3:DeleteObject` and `s3:PutObjectTagging` on the attachments prefix only, and gives them
+ * the bucket's name.
  */
 export const ATTACHMENT_DELETERS = ["attachments"] as const satisfies readonly ProcessorName[];
 
@@ -118,6 +133,9 @@ export function matchesFilterPattern(pattern: FilterPattern, record: unknown): b
       typeof record === "object" && record !== null ? (record as Record<string, unknown>)[key] : undefined;
     if (Array.isArray(rule)) return rule.some((alternative) => matchesValue(alternative, value));
     if (typeof rule === "object" && rule !== null) {
+      // Like Lambda, a nested pattern over a list matches when any element does.
+      if (Array.isArray(value))
+        return value.some((element) => matchesFilterPattern(rule as FilterPattern, element));
       // A nested object pattern against a missing value matches only if it asks for absence.
       return matchesFilterPattern(rule as FilterPattern, value ?? {});
     }

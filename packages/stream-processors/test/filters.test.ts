@@ -92,6 +92,29 @@ describe("what each processor receives", () => {
     expect(isWantedRecord("activity", "Messages", insert)).toBe(true);
     expect(isWantedRecord("activity", "Messages", remove)).toBe(false);
   });
+
+  it("attachments: new messages with at least one file (to tag them sent), and deletions", () => {
+    const newMessage = (attachments: unknown[]) => ({
+      eventName: "INSERT",
+      dynamodb: { NewImage: { messageText: { S: "hi" }, attachments: { L: attachments } } },
+    });
+    const file = (s3Key: string) => ({ M: { s3Key: { S: s3Key }, filename: { S: "a.jpg" } } });
+    expect(isWantedRecord("attachments", "Messages", newMessage([file("attachments/u/1/a.jpg")]))).toBe(true);
+    expect(
+      isWantedRecord(
+        "attachments",
+        "Messages",
+        newMessage([file("attachments/u/1/a.jpg"), file("attachments/u/2/b.jpg")]),
+      ),
+    ).toBe(true);
+    expect(isWantedRecord("attachments", "Messages", newMessage([]))).toBe(false);
+    const deletion = {
+      eventName: "MODIFY",
+      dynamodb: { OldImage: { messageText: { S: "hi" } }, NewImage: { deleted: { BOOL: true } } },
+    };
+    expect(isWantedRecord("attachments", "Messages", deletion)).toBe(true);
+    expect(isWantedRecord("attachments", "Comments", insert)).toBe(false);
+  });
 });
 
 describe("matchesFilterPattern", () => {
