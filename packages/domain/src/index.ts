@@ -21,3 +21,4 @@ export * from "./rules/text.js";
 export * from "./sdk-timeouts.js";
 export * from "./tables.js";
 export * from "./upload-state.js";
+export * from "./tracing.js";

@@ -14,7 +14,7 @@ export const ESBUILD_SETTINGS = {
   // Prefer ES module builds of dependencies: they tree-shake far better.
   mainFields: ["module", "main"],
   // Nothing is external: the AWS SDK is bundled at the version the lockfile pins, not the runtime's.
-  external: [] as string[],
+  external: ["@aws-sdk/credential-provider-sso","@aws-sdk/credential-provider-ini","@aws-sdk/credential-provider-process","@aws-sdk/credential-provider-web-identity","@aws-sdk/credential-provider-http","@smithy/credential-provider-imds"] as string[],
   // CommonJS dependencies bundled into an ES module still call `require` for Node built-ins.
   // Quiet builds: only warnings and errors reach the console.
   logLevel: "warning",

@@ -7,6 +7,7 @@ import {
   S3ServiceException,
 } from "@aws-sdk/client-s3";
 import { ConfigurationError, isProductionStage, UPLOAD_STATE_TAG, UPLOAD_STATES } from "@hearth/domain";
+import { createProcessorTracer } from "../dependencies.js";
 import type { AttachmentObjects } from "./cleanup.js";
 
 /** S3's limit of keys per DeleteObjects request. */
@@ -91,5 +92,5 @@ export function attachmentObjectsFromEnv(env: NodeJS.ProcessEnv = process.env): 
       },
     };
   }
-  return s3AttachmentObjects(new S3Client(config), bucket);
+  return s3AttachmentObjects(createProcessorTracer().captureAWSv3Client(new S3Client(config)), bucket);
 }
