@@ -2,7 +2,7 @@ import { Metrics } from "@aws-lambda-powertools/metrics";
 import { recordingTracer } from "@hearth/domain/testing";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { type CompletedRequest, powertoolsApiMetrics } from "../src/telemetry.js";
-import { invoker, testDependencies, users, useTestApi } from "./helpers.js";
+import { GENEROUS_RATE_LIMITS, invoker, testDependencies, users, useTestApi } from "./helpers.js";
 
 const api = useTestApi("telemetry");
 
@@ -23,7 +23,45 @@ describe("tracing and metrics of API requests", () => {
     expect(opened).toEqual([{ name: "## GET /messages/unread", closed: true, errors: [] }]);
     expect(annotations).toEqual({ route: "GET /messages/unread", statusCode: 200 });
     expect(isBackOnFacade()).toBe(true);
-    expect(completed).toEqual([{ route: "GET /messages/unread", outcome: "success", statusCode: 200 }]);
+    expect(completed).toEqual([
+      { route: "GET /messages/unread", outcome: "success", statusCode: 200, writes: undefined, replayed: false },
+    ]);
+  });
+
+  it("says what a write route wrote, and which limit refused it", async () => {
+    const { metrics, completed } = recordingMetrics();
+    const deps = testDependencies(api().db, {
+      metrics,
+      rateLimits: { ...GENEROUS_RATE_LIMITS, comments: { limit: 1, windowSeconds: 3600 } },
+    });
+    const call = invoker(deps);
+    const caller = { ...users.bob, userId: "user-telemetry-writer" };
+    const post = () =>
+      call("POST", "/comments/{itemId}", {
+        caller,
+        pathParameters: { itemId: "/2015/christmas" },
+        body: { commentText: "Counted" },
+      });
+
+    const [posted, limited] = [await post(), await post()];
+
+    expect([posted.status, limited.status]).toEqual([201, 429]);
+    expect(completed).toEqual([
+      {
+        route: "POST /comments/{itemId}",
+        outcome: "success",
+        statusCode: 201,
+        writes: "comments",
+        replayed: false,
+      },
+      {
+        route: "POST /comments/{itemId}",
+        outcome: "refused",
+        statusCode: 429,
+        errorCode: "RATE_LIMITED",
+        writes: "comments",
+      },
+    ]);
   });
 
   it("counts a refusal with its error code, and a fault (5xx) as ours", async () => {
@@ -51,6 +89,7 @@ describe("tracing and metrics of API requests", () => {
         outcome: "refused",
         statusCode: 400,
         errorCode: refused.body.error.code,
+        writes: "uploads",
       },
       { route: "GET /messages/unread", outcome: "fault", statusCode: 500, errorCode: "INTERNAL_ERROR" },
     ]);
@@ -64,63 +103,55 @@ describe("the API's CloudWatch metrics (EMF)", () => {
     vi.restoreAllMocks();
   });
 
-  it("emits Requests by route and outcome, Refusals by code, and Faults without a route", () => {
+  it("emits Requests by route and outcome, Refusals by code, RateLimited by kind, Faults, and new writes", () => {
     const lines: string[] = [];
     vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
       lines.push(String(chunk));
       return true;
     });
-    const metrics = powertoolsApiMetrics(
-      new Metrics({ namespace: "hearth-test", serviceName: "hearth-api" }),
-    );
+    const metrics = powertoolsApiMetrics(new Metrics({ namespace: "hearth-test", serviceName: "hearth-api" }));
+    const route = "POST /comments/{itemId}";
 
-    metrics.requestCompleted({ route: "GET /profile", outcome: "success", statusCode: 200 });
+    metrics.requestCompleted({ route, outcome: "success", statusCode: 201, writes: "comments" });
+    // A retry answered from the stored response wrote nothing new.
+    metrics.requestCompleted({ route, outcome: "success", statusCode: 201, writes: "comments", replayed: true });
     metrics.requestCompleted({
-      route: "GET /profile",
-      outcome: "fault",
-      statusCode: 500,
-      errorCode: "INTERNAL_ERROR",
+      route,
+      outcome: "refused",
+      statusCode: 429,
+      errorCode: "RATE_LIMITED",
+      writes: "comments",
     });
+    metrics.requestCompleted({ route, outcome: "fault", statusCode: 500, errorCode: "INTERNAL_ERROR" });
 
+    type Emf = { CloudWatchMetrics: { Namespace: string; Metrics: { Name: string }[]; Dimensions: string[][] }[] };
     const emitted = lines
       .flatMap((line) => line.split("\n"))
       .filter(Boolean)
-      .map((line) => JSON.parse(line));
-    const metricOf = (entry: Record<string, unknown>) =>
-      (entry._aws as { CloudWatchMetrics: { Metrics: { Name: string }[]; Dimensions: string[][] }[] })
-        .CloudWatchMetrics[0]!;
-    const summary = emitted.map((entry) => ({
-      name: metricOf(entry).Metrics[0]!.Name,
-      dimensions: metricOf(entry)
-        .Dimensions[0]!.filter((d) => d !== "service")
-        .sort(),
-      route: entry.route,
-      outcome: entry.outcome,
-      errorCode: entry.errorCode,
-    }));
+      .map((line) => JSON.parse(line) as Record<string, unknown> & { _aws: Emf });
+    const summary = emitted.map((entry) => {
+      const [metric] = entry._aws.CloudWatchMetrics;
+      const dimensions = metric!.Dimensions[0]!.filter((d) => d !== "service").sort();
+      return {
+        namespace: metric!.Namespace,
+        name: metric!.Metrics[0]!.Name,
+        dimensions: Object.fromEntries(dimensions.map((d) => [d, entry[d]])),
+      };
+    });
+    const inTest = (name: string, dimensions: Record<string, unknown> = {}) => ({
+      namespace: "hearth-test",
+      name,
+      dimensions,
+    });
     expect(summary).toEqual([
-      {
-        name: "Requests",
-        dimensions: ["outcome", "route"],
-        route: "GET /profile",
-        outcome: "success",
-        errorCode: undefined,
-      },
-      {
-        name: "Requests",
-        dimensions: ["outcome", "route"],
-        route: "GET /profile",
-        outcome: "fault",
-        errorCode: undefined,
-      },
-      {
-        name: "Refusals",
-        dimensions: ["errorCode"],
-        route: undefined,
-        outcome: undefined,
-        errorCode: "INTERNAL_ERROR",
-      },
-      { name: "Faults", dimensions: [], route: undefined, outcome: undefined, errorCode: undefined },
+      inTest("Requests", { outcome: "success", route }),
+      inTest("CommentsWritten"),
+      inTest("Requests", { outcome: "success", route }),
+      inTest("Requests", { outcome: "refused", route }),
+      inTest("Refusals", { errorCode: "RATE_LIMITED" }),
+      inTest("RateLimited", { kind: "comments" }),
+      inTest("Requests", { outcome: "fault", route }),
+      inTest("Faults"),
     ]);
   });
 });
