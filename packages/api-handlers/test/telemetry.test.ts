@@ -24,7 +24,13 @@ describe("tracing and metrics of API requests", () => {
     expect(annotations).toEqual({ route: "GET /messages/unread", statusCode: 200 });
     expect(isBackOnFacade()).toBe(true);
     expect(completed).toEqual([
-      { route: "GET /messages/unread", outcome: "success", statusCode: 200, writes: undefined, replayed: false },
+      {
+        route: "GET /messages/unread",
+        outcome: "success",
+        statusCode: 200,
+        writes: undefined,
+        replayed: false,
+      },
     ]);
   });
 
@@ -109,12 +115,20 @@ describe("the API's CloudWatch metrics (EMF)", () => {
       lines.push(String(chunk));
       return true;
     });
-    const metrics = powertoolsApiMetrics(new Metrics({ namespace: "hearth-test", serviceName: "hearth-api" }));
+    const metrics = powertoolsApiMetrics(
+      new Metrics({ namespace: "hearth-test", serviceName: "hearth-api" }),
+    );
     const route = "POST /comments/{itemId}";
 
     metrics.requestCompleted({ route, outcome: "success", statusCode: 201, writes: "comments" });
     // A retry answered from the stored response wrote nothing new.
-    metrics.requestCompleted({ route, outcome: "success", statusCode: 201, writes: "comments", replayed: true });
+    metrics.requestCompleted({
+      route,
+      outcome: "success",
+      statusCode: 201,
+      writes: "comments",
+      replayed: true,
+    });
     metrics.requestCompleted({
       route,
       outcome: "refused",
@@ -124,7 +138,9 @@ describe("the API's CloudWatch metrics (EMF)", () => {
     });
     metrics.requestCompleted({ route, outcome: "fault", statusCode: 500, errorCode: "INTERNAL_ERROR" });
 
-    type Emf = { CloudWatchMetrics: { Namespace: string; Metrics: { Name: string }[]; Dimensions: string[][] }[] };
+    type Emf = {
+      CloudWatchMetrics: { Namespace: string; Metrics: { Name: string }[]; Dimensions: string[][] }[];
+    };
     const emitted = lines
       .flatMap((line) => line.split("\n"))
       .filter(Boolean)

@@ -47,9 +47,13 @@ export function signInIdentityOf(event: PreTokenGenerationTriggerEvent): {
 
 export function createSignInTrigger(deps: SignInTriggerDependencies) {
   return (event: PreTokenGenerationTriggerEvent): Promise<PreTokenGenerationTriggerEvent> =>
-    traceInvocation(deps.tracer, "sign-in", { triggerSource: event.triggerSource }, () => ensureProfile(event));
+    traceInvocation(deps.tracer, "sign-in", { triggerSource: event.triggerSource }, () =>
+      ensureProfile(event),
+    );
 
-  async function ensureProfile(event: PreTokenGenerationTriggerEvent): Promise<PreTokenGenerationTriggerEvent> {
+  async function ensureProfile(
+    event: PreTokenGenerationTriggerEvent,
+  ): Promise<PreTokenGenerationTriggerEvent> {
     const { userId, identity } = signInIdentityOf(event);
     if (!userId) {
       deps.logger.warn("Token generation without a sub attribute; no profile made", {
