@@ -37,16 +37,6 @@ const messageDeletions: FilterPattern = {
   },
 };
 
-/**
- * A new message with at least one attachment: any element of its attachments list has an
- * s3Key (Lambda matches a pattern under a list against each element; `exists` would not
- * work there, it applies to leaves only).
- */
-const messagesWithAttachments: FilterPattern = {
-  eventName: ["INSERT"],
-  dynamodb: { NewImage: { attachments: { L: { M: { s3Key: { S: [{ prefix: "" }] } } } } } },
-};
-
 export const STREAM_SUBSCRIPTIONS = [
   { processor: "notifications", table: "Comments", filterPatterns: [inserts] },
   { processor: "notifications", table: "CommentReactions", filterPatterns: [inserts] },
@@ -57,7 +47,10 @@ export const STREAM_SUBSCRIPTIONS = [
   {
     processor: "attachments",
     table: "Messages",
-    filterPatterns: [messagesWithAttachments, messageDeletions],
+    // Every new message: its uploads are retagged sent. (Not narrowed to messages with files:
+    // a pattern reaching into the attachments list is not one Lambda's filtering is
+    // documented to match, and a miss would let the pending-upload expiry delete sent files.)
+    filterPatterns: [inserts, messageDeletions],
   },
 ] as const satisfies readonly StreamSubscription[];
 
@@ -133,9 +126,6 @@ export function matchesFilterPattern(pattern: FilterPattern, record: unknown): b
       typeof record === "object" && record !== null ? (record as Record<string, unknown>)[key] : undefined;
     if (Array.isArray(rule)) return rule.some((alternative) => matchesValue(alternative, value));
     if (typeof rule === "object" && rule !== null) {
-      // Like Lambda, a nested pattern over a list matches when any element does.
-      if (Array.isArray(value))
-        return value.some((element) => matchesFilterPattern(rule as FilterPattern, element));
       // A nested object pattern against a missing value matches only if it asks for absence.
       return matchesFilterPattern(rule as FilterPattern, value ?? {});
     }
