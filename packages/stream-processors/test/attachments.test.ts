@@ -57,9 +57,19 @@ async function directConversation(
 const attachmentOf = (userId: string, index: number, name: string) => ({
   s3Key: `attachments/${userId}/01JZZZZZZZZZZZZZZZZZZZZZZ${index}/${name}`,
   filename: name,
-  contentType: "image/jpeg",
+  contentType: name.endsWith(".pdf") ? "application/pdf" : "image/jpeg",
   size: 10,
 });
+
+/** The stream's Messages records so far, processed twice (a redelivered batch) against recorded objects. */
+async function processMessagesTwice(h: Harness) {
+  const records = await h.tap.take("Messages");
+  const objects = recordingObjects();
+  const process = createProcessor("attachments", { ...h.deps, attachmentObjects: objects });
+  const response = await process(batchOf(records), lambdaContext());
+  await process(batchOf(records), lambdaContext());
+  return { response, objects };
+}
 
 describe("the attachment processor on new messages", () => {
   it("tags the uploads of a new message sent, once, and leaves messages without files alone", async () => {
@@ -74,12 +84,8 @@ describe("the attachment processor on new messages", () => {
       messageText: "photos",
       attachments,
     });
-    const records = await h.tap.take("Messages");
-    const objects = recordingObjects();
-    const process = createProcessor("attachments", { ...h.deps, attachmentObjects: objects });
 
-    const response = await process(batchOf(records), lambdaContext());
-    await process(batchOf(records), lambdaContext());
+    const { response, objects } = await processMessagesTwice(h);
 
     expect(response.batchItemFailures).toEqual([]);
     expect(objects.sent).toEqual(attachments.map((attachment) => attachment.s3Key));
@@ -114,12 +120,7 @@ describe("the attachment cleanup processor", () => {
     const [ann, ben] = await membersWithProfiles(h, "ann", "ben");
     const conversationId = await directConversation(h, ann, ben, "Ann", "kept");
     const { conversations } = h.db.repositories;
-    const attachments = ["a.jpg", "b.pdf"].map((name, index) => ({
-      s3Key: `attachments/${ann}/01JZZZZZZZZZZZZZZZZZZZZZZ${index}/${name}`,
-      filename: name,
-      contentType: name.endsWith(".pdf") ? "application/pdf" : "image/jpeg",
-      size: 10,
-    }));
+    const attachments = [attachmentOf(ann, 0, "a.jpg"), attachmentOf(ann, 1, "b.pdf")];
     const doomed = await conversations.sendMessage({
       conversationId,
       senderId: ann,
@@ -129,13 +130,9 @@ describe("the attachment cleanup processor", () => {
     });
     await conversations.deleteMessage(ann, conversationId, doomed.messageId, [ann, ben]);
     await conversations.deleteMessage(ann, conversationId, doomed.messageId, [ann, ben]);
-    const records = await h.tap.take("Messages");
-    const objects = recordingObjects();
-    const process = createProcessor("attachments", { ...h.deps, attachmentObjects: objects });
 
-    const response = await process(batchOf(records), lambdaContext());
     // A redelivered batch deletes nothing more.
-    await process(batchOf(records), lambdaContext());
+    const { response, objects } = await processMessagesTwice(h);
 
     expect(response.batchItemFailures).toEqual([]);
     expect(objects.deleted).toEqual(attachments.map((attachment) => attachment.s3Key));
