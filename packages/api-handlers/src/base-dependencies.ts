@@ -96,9 +96,9 @@ export function baseApiDependenciesFromEnv(env: NodeJS.ProcessEnv = process.env)
   const rateLimits = rateLimitsFromEnv(env);
   // Keys arrive with the first request's refresh (the secret is read at runtime, not at import).
   const cursors = new CursorCodec();
-  const cursorKeys = cursorKeySourceFromEnv(env);
-  const dynamoConfig = dynamoConfigFromEnv(env);
   const tracer = createApiTracer();
+  const cursorKeys = cursorKeySourceFromEnv(env, (client) => tracer.captureAWSv3Client(client));
+  const dynamoConfig = dynamoConfigFromEnv(env);
   // The document client shares its middleware with the client below it: both are traced.
   const doc = tracer.captureAWSv3Client(createDocumentClient(dynamoConfig));
   return {
