@@ -1,4 +1,11 @@
-import { assertAdmin, assertMember, type Caller, isAdmin } from "@hearth/domain";
+import {
+  assertAdmin,
+  assertMember,
+  type Caller,
+  isAdmin,
+  type RateLimitKind,
+  traceInvocation,
+} from "@hearth/domain";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import type { AreaDependencies } from "./dependencies.js";
 import { INTERNAL_ERROR_MESSAGE, notFound, toHttpError } from "./http/errors.js";
@@ -43,7 +50,8 @@ export function resolveAreaRoute<A extends ApiArea>(
  * route table says take a body, counts the request against the member's rate limit for the
  * routes the route table gives one (admins are not limited), runs a POST with an
  * `Idempotency-Key` at most once per key, and turns every outcome into a JSON response with
- * CORS headers. Logs carry the request id and route, never the token or the body. It imports no area, so a Lambda entry that passes its own area's routes bundles
+ * CORS headers. Each request runs in its own X-Ray subsegment and is counted by route and
+ * outcome (`deps.metrics`). Logs carry the request id and route, never the token or the body. It imports no area, so a Lambda entry that passes its own area's routes bundles
  * only those.
  */
 export function createAreaHandler<A extends ApiArea>(
@@ -52,12 +60,25 @@ export function createAreaHandler<A extends ApiArea>(
   areaRoutes: NoInfer<AreaRoutes<A>>,
   deps: NoInfer<AreaDependencies<A>>,
 ): ApiHandler {
-  return async (event, context) => {
+  return (event, context) => {
+    const routeName = `${event.httpMethod} ${event.resource}`;
+    return traceInvocation(deps.tracer, routeName, { route: routeName }, async (annotate) => {
+      const response = await handle(event, context, routeName);
+      annotate("statusCode", response.statusCode);
+      return response;
+    });
+  };
+
+  async function handle(
+    event: APIGatewayProxyEvent,
+    context: Context,
+    routeName: string,
+  ): Promise<APIGatewayProxyResult> {
     const startedAt = Date.now();
     const logger = deps.logger.createChild({
       persistentKeys: {
         requestId: event.requestContext?.requestId,
-        route: `${event.httpMethod} ${event.resource}`,
+        route: routeName,
       },
     });
     logger.addContext(context);
@@ -65,10 +86,12 @@ export function createAreaHandler<A extends ApiArea>(
     // A CORS preflight carries no token; it only learns what the CORS headers already say.
     if (event.httpMethod === "OPTIONS") return { statusCode: 204, headers, body: "" };
     let caller: Caller | undefined;
+    let writes: RateLimitKind | undefined;
     try {
       const resolved = resolveAreaRoute(area, areaRoutes, event.httpMethod, event.resource);
       if (!resolved) throw notFound("There is no such route");
       const { route, handler } = resolved;
+      writes = route.rateLimit;
       caller = callerFromEvent(event, deps.now());
       assertMember(caller);
       if (route.access === "admin") assertAdmin(caller);
@@ -125,6 +148,13 @@ export function createAreaHandler<A extends ApiArea>(
         replayed,
         durationMs: Date.now() - startedAt,
       });
+      deps.metrics.requestCompleted({
+        route: routeName,
+        outcome: "success",
+        statusCode: result.statusCode,
+        writes,
+        replayed,
+      });
       return jsonResponse(
         result.statusCode,
         result.body,
@@ -140,6 +170,14 @@ export function createAreaHandler<A extends ApiArea>(
           userId: caller?.userId,
           durationMs: Date.now() - startedAt,
         });
+        deps.metrics.requestCompleted({
+          route: routeName,
+          // A 503 (a dependency timed out or throttled) is ours to fix, not the client's.
+          outcome: httpError.statusCode >= 500 ? "fault" : "refused",
+          statusCode: httpError.statusCode,
+          errorCode: httpError.code,
+          writes,
+        });
         return jsonResponse(httpError.statusCode, errorBody(httpError.code, httpError.message), {
           ...headers,
           ...httpError.headers,
@@ -151,7 +189,13 @@ export function createAreaHandler<A extends ApiArea>(
         durationMs: Date.now() - startedAt,
         error,
       });
+      deps.metrics.requestCompleted({
+        route: routeName,
+        outcome: "fault",
+        statusCode: 500,
+        errorCode: "INTERNAL_ERROR",
+      });
       return jsonResponse(500, errorBody("INTERNAL_ERROR", INTERNAL_ERROR_MESSAGE), headers);
     }
-  };
+  }
 }

@@ -7,6 +7,7 @@ import {
   createRepositories,
   dynamoClientOptions,
   dynamoConfigFromEnv,
+  type InvocationTracer,
   type RateLimits,
   type Repositories,
   rateLimitsFromEnv,
@@ -17,6 +18,7 @@ import {
 import { monotonicFactory } from "ulid";
 import { type CursorKeySource, cursorKeySourceFromEnv } from "./cursor-keys.js";
 import { ApiIdempotency } from "./http/idempotency.js";
+import { type ApiMetrics, apiMetricsFromEnv, createApiTracer } from "./telemetry.js";
 
 /**
  * What every area's routes use, built once per container and replaceable in tests. This
@@ -36,6 +38,10 @@ export interface BaseApiDependencies {
   /** Origins browsers may call the API from; `*` allows any. */
   allowedOrigins: readonly string[];
   logger: Logger;
+  /** X-Ray: each request runs in a subsegment named after its route; SDK calls are captured. */
+  tracer: InvocationTracer;
+  /** Requests by route and outcome, refusals by code, faults (EMF). */
+  metrics: ApiMetrics;
   now: () => Date;
   /** Time-sortable ids (ULIDs) for upload keys and group conversations. */
   newId: () => string;
@@ -81,7 +87,8 @@ export function cursorKeyRefresher(cursors: CursorCodec, source: CursorKeySource
 /**
  * The base dependencies from the environment: table names, `STAGE`, `DYNAMODB_ENDPOINT`
  * (local only), `CURSOR_SECRET_ARN` (or `CURSOR_SECRET`), `ALLOWED_ORIGINS`, `RATE_LIMITS`
- * (JSON overrides of the default limits), `AWS_REGION`, `LOG_LEVEL`. A missing or unsafe
+ * (JSON overrides of the default limits), `AWS_REGION`, `LOG_LEVEL`,
+ * `POWERTOOLS_METRICS_NAMESPACE` (metrics only when set), `POWERTOOLS_TRACE_ENABLED`. A missing or unsafe
  * setting fails at start-up, not on the first request.
  */
 export function baseApiDependenciesFromEnv(env: NodeJS.ProcessEnv = process.env): BaseApiDependencies {
@@ -89,17 +96,24 @@ export function baseApiDependenciesFromEnv(env: NodeJS.ProcessEnv = process.env)
   const rateLimits = rateLimitsFromEnv(env);
   // Keys arrive with the first request's refresh (the secret is read at runtime, not at import).
   const cursors = new CursorCodec();
-  const cursorKeys = cursorKeySourceFromEnv(env);
+  const tracer = createApiTracer();
+  const cursorKeys = cursorKeySourceFromEnv(env, (client) => tracer.captureAWSv3Client(client));
   const dynamoConfig = dynamoConfigFromEnv(env);
-  const doc = createDocumentClient(dynamoConfig);
+  // The document client shares its middleware with the client below it: both are traced.
+  const doc = tracer.captureAWSv3Client(createDocumentClient(dynamoConfig));
   return {
     repositories: createRepositories({ doc, tables, cursors }),
     refreshCursorKeys: cursorKeyRefresher(cursors, cursorKeys),
     // Powertools writes marshalled items itself, so it gets a plain client with the same settings.
-    idempotency: createApiIdempotency(new DynamoDBClient(dynamoClientOptions(dynamoConfig)), tables),
+    idempotency: createApiIdempotency(
+      tracer.captureAWSv3Client(new DynamoDBClient(dynamoClientOptions(dynamoConfig))),
+      tables,
+    ),
     rateLimits,
     allowedOrigins: allowedOriginsFromEnv(env),
     logger: createApiLogger(env.LOG_LEVEL),
+    tracer,
+    metrics: apiMetricsFromEnv(env),
     now: () => new Date(),
     newId: monotonicFactory(),
   };

@@ -239,7 +239,7 @@ export const ROUTE_CONTRACTS = {
     operationId: "requestAttachmentUpload",
     summary: "A presigned S3 PUT URL for one attachment",
     description:
-      "Valid for 15 minutes; PUT the file to `uploadUrl` with exactly the declared Content-Type and Content-Length.",
+      "Valid for 15 minutes; PUT the file to `uploadUrl` with exactly the declared Content-Length and every header of `uploadHeaders`. An upload no message references within a day is deleted.",
     body: uploadBody,
     success: { status: 200, description: "Where to upload the file", schema: presignedUploadSchema },
   },

@@ -88,9 +88,13 @@ export class SecretsManagerCursorKeys implements CursorKeySource {
 
 /**
  * `CURSOR_SECRET_ARN` (in AWS: the secret is read at runtime, never put in the environment)
- * or else `CURSOR_SECRET` / the development secret (locally and in tests).
+ * or else `CURSOR_SECRET` / the development secret (locally and in tests). `capture` wraps the
+ * Secrets Manager client (the API's tracer records its calls).
  */
-export function cursorKeySourceFromEnv(env: NodeJS.ProcessEnv = process.env): CursorKeySource {
+export function cursorKeySourceFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  capture: (client: SecretsManagerClient) => SecretsManagerClient = (client) => client,
+): CursorKeySource {
   const secretArn = env.CURSOR_SECRET_ARN;
   if (!secretArn) return fixedCursorKeys({ current: cursorSecretFromEnv(env) });
   const region = env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined;
@@ -98,5 +102,5 @@ export function cursorKeySourceFromEnv(env: NodeJS.ProcessEnv = process.env): Cu
     ...sdkClientTimeouts(functionTimeoutFromEnv(env)),
     ...(region ? { region } : {}),
   });
-  return new SecretsManagerCursorKeys(secretArn, { client });
+  return new SecretsManagerCursorKeys(secretArn, { client: capture(client) });
 }

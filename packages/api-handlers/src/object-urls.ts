@@ -97,12 +97,24 @@ export class ObjectUrlSigner {
     return `${signed.protocol}//${signed.hostname}${port}${signed.path}${query ? `?${query}` : ""}`;
   }
 
-  /** A PUT whose content type and length are signed: the upload must be exactly that type and size. */
-  presignPut(key: string, contentType: string, size: number, expiresIn: number): Promise<string> {
-    const headers = { "content-type": contentType, "content-length": String(size) };
+  /**
+   * A PUT whose content type and length are signed: the upload must be exactly that type and
+   * size. `extraHeaders` (lower-case names, e.g. `x-amz-tagging`) are signed too and kept as
+   * headers rather than moved into the query, so the uploader must send them exactly.
+   */
+  presignPut(
+    key: string,
+    contentType: string,
+    size: number,
+    expiresIn: number,
+    extraHeaders: Readonly<Record<string, string>> = {},
+  ): Promise<string> {
+    const headers = { ...extraHeaders, "content-type": contentType, "content-length": String(size) };
+    const extraNames = Object.keys(extraHeaders);
     return this.sign(this.request("PUT", key, headers, {}), {
       expiresIn,
-      signableHeaders: new Set(["content-type", "content-length"]),
+      signableHeaders: new Set(["content-type", "content-length", ...extraNames]),
+      unhoistableHeaders: new Set(extraNames),
     });
   }
 

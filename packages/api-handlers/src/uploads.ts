@@ -1,4 +1,4 @@
-import { type Attachment, LIMITS } from "@hearth/domain";
+import { type Attachment, LIMITS, UPLOAD_STATE_TAG, UPLOAD_STATES } from "@hearth/domain";
 import { type ObjectUrlSigner, rfc3986 } from "./object-urls.js";
 import { ATTACHMENT_KEY_PREFIX } from "./routes.js";
 
@@ -24,14 +24,20 @@ export const ALLOWED_ATTACHMENT_TYPES = [
 
 export const MAX_ATTACHMENT_BYTES = LIMITS.attachmentBytes;
 
+/** The header with which an upload PUT tags its object (signed, so the browser must send it). */
+export const UPLOAD_TAGGING_HEADER = "x-amz-tagging";
+/** The tagging a new attachment upload gets (see `UPLOAD_STATE_TAG` in the domain). */
+export const PENDING_UPLOAD_TAGGING = `${UPLOAD_STATE_TAG}=${UPLOAD_STATES.pending}`;
+
 /**
  * The attachments bucket's CORS rules (the deployed bucket and the local S3 alike), for the
  * configured origins: exactly what a browser needs for a presigned PUT (whose signed
- * Content-Type is the one header it sends; Content-Length is set by the browser and never
- * asked for in a preflight) and a presigned GET, which sends no headers.
+ * Content-Type and, for attachments, `x-amz-tagging` are the headers it sends; Content-Length
+ * is set by the browser and never asked for in a preflight) and a presigned GET, which sends
+ * no headers.
  */
 export const ATTACHMENT_CORS_RULES = [
-  { allowedMethods: ["PUT"], allowedHeaders: ["Content-Type"] },
+  { allowedMethods: ["PUT"], allowedHeaders: ["Content-Type", UPLOAD_TAGGING_HEADER] },
   { allowedMethods: ["GET"], allowedHeaders: [] },
 ] as const satisfies readonly {
   allowedMethods: readonly ("PUT" | "GET")[];
@@ -93,13 +99,16 @@ export interface UploadRequest {
 
 export interface PresignedUpload {
   uploadUrl: string;
+  /** Headers the PUT must carry exactly as given (they are signed). */
+  uploadHeaders: Record<string, string>;
   s3Key: string;
   expiresIn: number;
 }
 
 /**
  * A presigned PUT for one attachment under the caller's prefix. Content type and length
- * are signed, so the upload must be exactly the declared type and size.
+ * are signed, so the upload must be exactly the declared type and size; so is the tag that
+ * marks it pending, so an upload no message ever references expires after a day.
  */
 export async function presignUpload(
   objectUrls: ObjectUrlSigner,
@@ -107,13 +116,20 @@ export async function presignUpload(
   upload: UploadRequest,
 ): Promise<PresignedUpload> {
   const s3Key = `${uploadPrefix(upload.userId)}${id}/${sanitizeFilename(upload.filename)}`;
+  const tagging = { [UPLOAD_TAGGING_HEADER]: PENDING_UPLOAD_TAGGING };
   const uploadUrl = await objectUrls.presignPut(
     s3Key,
     upload.contentType,
     upload.size,
     UPLOAD_URL_EXPIRES_IN,
+    tagging,
   );
-  return { uploadUrl, s3Key, expiresIn: UPLOAD_URL_EXPIRES_IN };
+  return {
+    uploadUrl,
+    uploadHeaders: { "Content-Type": upload.contentType, ...tagging },
+    s3Key,
+    expiresIn: UPLOAD_URL_EXPIRES_IN,
+  };
 }
 
 /**

@@ -323,6 +323,11 @@ export const presignedUploadSchema = z.object({
   uploadUrl: z
     .string()
     .describe("PUT the file here with exactly the declared Content-Type and Content-Length"),
+  uploadHeaders: z
+    .record(z.string(), z.string())
+    .describe(
+      "Headers the PUT must send exactly as given (they are signed): Content-Type and x-amz-tagging, which marks the upload pending until a message references it",
+    ),
   s3Key: z.string().describe("Pass as an attachment's s3Key when sending the message"),
   expiresIn: z.number().int().describe("Seconds the upload URL stays valid"),
 });

@@ -92,9 +92,16 @@ describe("cursor keys from Secrets Manager", () => {
   });
 
   it("uses the ARN when the environment names one, and CURSOR_SECRET otherwise", async () => {
-    expect(cursorKeySourceFromEnv({ CURSOR_SECRET_ARN: SECRET_ARN })).toBeInstanceOf(
+    // The Secrets Manager client goes through `capture` (the tracer, in the API).
+    const captured: SecretsManagerClient[] = [];
+    const capture = (client: SecretsManagerClient) => {
+      captured.push(client);
+      return client;
+    };
+    expect(cursorKeySourceFromEnv({ CURSOR_SECRET_ARN: SECRET_ARN }, capture)).toBeInstanceOf(
       SecretsManagerCursorKeys,
     );
+    expect(captured).toEqual([expect.any(SecretsManagerClient)]);
     expect(await cursorKeySourceFromEnv({ CURSOR_SECRET: THIRD }).load()).toEqual({ current: THIRD });
     expect(() => cursorKeySourceFromEnv({ STAGE: "prod" })).toThrow(
       /CURSOR_SECRET_ARN \(or CURSOR_SECRET\) must be set/,

@@ -104,14 +104,18 @@ describe("apiDependenciesFromEnv", () => {
       "allowedOrigins",
       "idempotency",
       "logger",
+      "metrics",
       "newId",
       "now",
       "rateLimits",
       "refreshCursorKeys",
       "repositories",
+      "tracer",
     ]);
     // Locally the keys come from CURSOR_SECRET: no Secrets Manager call is made.
     await expect(deps.refreshCursorKeys()).resolves.toBeUndefined();
+    // Outside Lambda the tracer is off: the captured clients still reach DynamoDB Local.
+    expect(deps.tracer.isTracingEnabled()).toBe(false);
     await deps.repositories.profiles.upsert("user-from-base-env", { displayName: "Base" });
     expect((await db.repositories.profiles.get("user-from-base-env"))?.displayName).toBe("Base");
   });

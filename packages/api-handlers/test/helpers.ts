@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { Logger } from "@aws-lambda-powertools/logger";
+import { Tracer } from "@aws-lambda-powertools/tracer";
 import { deleteTables, RATE_LIMIT_KINDS, type RateLimits } from "@hearth/domain";
 import { createTestDatabase, type TestDatabase } from "@hearth/domain/testing";
 import type { APIGatewayProxyResult, Context } from "aws-lambda";
@@ -191,6 +192,8 @@ export function testDependencies(
     rateLimits: GENEROUS_RATE_LIMITS,
     allowedOrigins: [ALLOWED_ORIGIN, "http://localhost:5173"],
     logger: new Logger({ serviceName: "hearth-api-test", logLevel: "SILENT" }),
+    tracer: new Tracer({ serviceName: "hearth-api-test", enabled: false }),
+    metrics: { requestCompleted: () => {} },
     now: () => new Date(),
     newId: monotonicFactory(),
     ...overrides,

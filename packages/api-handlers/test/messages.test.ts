@@ -440,6 +440,8 @@ describe("POST /messages/upload", () => {
     expect(response.status).toBe(200);
     expect(response.body).toEqual({
       uploadUrl: expect.any(String),
+      // Signed headers the PUT must send: the upload is pending until a message references it.
+      uploadHeaders: { "Content-Type": "application/pdf", "x-amz-tagging": "hearth-upload=pending" },
       s3Key: expect.any(String),
       expiresIn: 900,
     });
@@ -448,8 +450,10 @@ describe("POST /messages/upload", () => {
     expect(decodeURIComponent(url.pathname)).toBe(`/hearth-test-attachments/${response.body.s3Key}`);
     expect(url.searchParams.get("X-Amz-Expires")).toBe("900");
     expect(url.searchParams.get("X-Amz-SignedHeaders")?.split(";")).toEqual(
-      expect.arrayContaining(["content-type", "content-length", "host"]),
+      expect.arrayContaining(["content-type", "content-length", "host", "x-amz-tagging"]),
     );
+    // Signed as a header, not hoisted into the query: the browser must send it itself.
+    expect([...url.searchParams.keys()].some((name) => name.toLowerCase() === "x-amz-tagging")).toBe(false);
     expect(url.searchParams.get("X-Amz-Signature")).toMatch(/^[0-9a-f]{64}$/);
     expect(url.searchParams.has("x-amz-checksum-crc32")).toBe(false);
   });

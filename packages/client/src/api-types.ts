@@ -208,7 +208,7 @@ export interface paths {
         put?: never;
         /**
          * A presigned S3 PUT URL for one attachment
-         * @description Valid for 15 minutes; PUT the file to `uploadUrl` with exactly the declared Content-Type and Content-Length.
+         * @description Valid for 15 minutes; PUT the file to `uploadUrl` with exactly the declared Content-Length and every header of `uploadHeaders`. An upload no message references within a day is deleted.
          */
         post: operations["requestAttachmentUpload"];
         delete?: never;
@@ -520,6 +520,10 @@ export interface components {
         RequestAttachmentUploadResponse: {
             /** @description PUT the file here with exactly the declared Content-Type and Content-Length */
             uploadUrl: string;
+            /** @description Headers the PUT must send exactly as given (they are signed): Content-Type and x-amz-tagging, which marks the upload pending until a message references it */
+            uploadHeaders: {
+                [key: string]: string;
+            };
             /** @description Pass as an attachment's s3Key when sending the message */
             s3Key: string;
             /** @description Seconds the upload URL stays valid */

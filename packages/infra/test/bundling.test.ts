@@ -7,7 +7,7 @@ import { App, Duration, Stack } from "aws-cdk-lib";
 import type { Asset } from "aws-cdk-lib/aws-s3-assets";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BundleResult, bundleFunction } from "../src/bundle.js";
-import { BUNDLE_FILE } from "../src/bundling.js";
+import { BUNDLE_FILE, LAZY_CREDENTIAL_SOURCES } from "../src/bundling.js";
 import { fixtureConfig } from "../src/config.js";
 import { HearthFunction } from "../src/constructs/hearth-function.js";
 import { ALL_FUNCTIONS, API_FUNCTIONS, PROCESSOR_FUNCTIONS } from "../src/functions.js";
@@ -75,6 +75,35 @@ describe("function bundles (real esbuild, no Docker)", () => {
       else {
         expect(secretsBytes).toBeGreaterThan(0);
         expect(secretsBytes).toBeLessThanOrEqual(30 * 1024);
+      }
+    },
+  );
+
+  it.each(ALL_FUNCTIONS.map((f) => f.name))("%s carries Powertools Tracer and the X-Ray SDK", (name) => {
+    const { bytesByInput } = results.get(name)!;
+    const bytesOf = (pkg: string) =>
+      Object.entries(bytesByInput)
+        .filter(([input]) => input.includes(`node_modules/${pkg}/`))
+        .reduce((sum, [, bytes]) => sum + bytes, 0);
+    expect(bytesOf("@aws-lambda-powertools/tracer")).toBeGreaterThan(0);
+    expect(bytesOf("aws-xray-sdk-core")).toBeGreaterThan(0);
+  });
+
+  it.each(ALL_FUNCTIONS.map((f) => f.name))(
+    "%s leaves out only the credential sources the chain imports lazily, after the environment",
+    (name) => {
+      const { inputs, outdir } = results.get(name)!;
+      const code = readFileSync(join(outdir, BUNDLE_FILE), "utf8");
+      const left = (pkg: string) => inputs.filter((input) => input.includes(`node_modules/${pkg}/`));
+      // The chain itself and its first link (the role's credentials Lambda puts in the environment).
+      expect(left("@aws-sdk/credential-provider-node")).not.toEqual([]);
+      expect(left("@aws-sdk/credential-provider-env")).not.toEqual([]);
+      for (const pkg of LAZY_CREDENTIAL_SOURCES) {
+        expect(left(pkg)).toEqual([]);
+        // Never a static import (that would fail at start-up): only `await import(…)` inside the chain.
+        const quoted = pkg.replace(/[/@-]/g, (c) => `\\${c}`);
+        expect(code).not.toMatch(new RegExp(`from\\s*["']${quoted}["']|require\\(["']${quoted}["']\\)`));
+        expect(code).toMatch(new RegExp(`import\\(["']${quoted}["']\\)`));
       }
     },
   );

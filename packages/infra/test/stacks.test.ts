@@ -121,12 +121,12 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
         BucketEncryption: Match.objectLike({}),
         LoggingConfiguration: Match.objectLike({ DestinationBucketName: Match.anyValue() }),
         CorsConfiguration: {
-          // PUT may send only the signed Content-Type; GET sends no headers; nothing else is allowed.
+          // PUT may send only the signed Content-Type and upload tag; GET sends no headers; nothing else is allowed.
           CorsRules: [
             {
               AllowedMethods: ["PUT"],
               AllowedOrigins: config.allowedOrigins,
-              AllowedHeaders: ["Content-Type"],
+              AllowedHeaders: ["Content-Type", "x-amz-tagging"],
               MaxAge: 3600,
             },
             { AllowedMethods: ["GET"], AllowedOrigins: config.allowedOrigins, MaxAge: 3600 },
@@ -135,6 +135,13 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
         LifecycleConfiguration: {
           Rules: Match.arrayWith([
             Match.objectLike({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }),
+            // Uploads no message references (still tagged pending) go after a day.
+            {
+              Id: "ExpirePendingUploads",
+              Status: "Enabled",
+              TagFilters: [{ Key: "hearth-upload", Value: "pending" }],
+              ExpirationInDays: 1,
+            },
           ]),
         },
       });
@@ -605,8 +612,8 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
         ],
         notifications: [],
         activity: [],
-        // The files of deleted messages are deleted by this processor alone.
-        attachments: ["s3:DeleteObject attachments/*"],
+        // The files of deleted messages are deleted, and those of new ones retagged sent, by this processor alone.
+        attachments: ["s3:DeleteObject attachments/*", "s3:PutObjectTagging attachments/*"],
       };
       for (const fn of [...API_AREAS, ...PROCESSOR_NAMES]) {
         const s3 = s3Statements(fn, "attachments");

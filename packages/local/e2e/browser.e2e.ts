@@ -168,9 +168,9 @@ describe("a browser on another origin", () => {
         headers: expect.stringMatching(/authorization.*content-type|content-type.*authorization/),
       }),
     );
-    // The upload's preflight asks S3 for a PUT with the signed Content-Type.
+    // The upload's preflight asks S3 for a PUT with the signed Content-Type and tagging header.
     expect(preflights.filter((p) => new URL(p.url).origin === s3)).toContainEqual(
-      expect.objectContaining({ method: "PUT", headers: "content-type" }),
+      expect.objectContaining({ method: "PUT", headers: "content-type,x-amz-tagging" }),
     );
   });
 

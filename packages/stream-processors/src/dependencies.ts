@@ -4,6 +4,7 @@ import type { BasePersistenceLayer } from "@aws-lambda-powertools/idempotency/pe
 import { Logger } from "@aws-lambda-powertools/logger";
 import type { LogLevel } from "@aws-lambda-powertools/logger/types";
 import { Metrics } from "@aws-lambda-powertools/metrics";
+import { Tracer } from "@aws-lambda-powertools/tracer";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SESClient, type SESClientConfig } from "@aws-sdk/client-ses";
 import {
@@ -13,6 +14,7 @@ import {
   createRepositories,
   dynamoClientOptions,
   dynamoConfigFromEnv,
+  type InvocationTracer,
   isProductionStage,
   type Repositories,
   sdkClientTimeouts,
@@ -72,6 +74,8 @@ export interface ProcessorDependencies {
   notificationWindowSeconds: number;
   logger: Logger;
   metrics: ProcessorMetrics;
+  /** X-Ray: each batch runs in a subsegment named after the processor; SDK calls are captured. */
+  tracer: InvocationTracer;
   clock: () => Date;
   /**
    * The attachment objects of deleted messages are removed through this; only the
@@ -142,28 +146,24 @@ export type BaseProcessorDependencies = Omit<
   "ses" | "senderEmail" | "siteUrl" | "notificationWindowSeconds" | "attachmentObjects"
 >;
 
+/** What the shared pipeline needs (idempotency, logs, metrics, traces): no repositories. */
+export type PipelineDependencies = Omit<BaseProcessorDependencies, "repositories">;
+
 /**
- * The dependencies every processor needs from the function environment: table names,
- * `STAGE`, `DYNAMODB_ENDPOINT` (local only), `FUNCTION_TIMEOUT_SECONDS`, `AWS_REGION`, `LOG_LEVEL`
- * and `POWERTOOLS_METRICS_NAMESPACE` (metrics are emitted only when set). It builds no SES
- * client, so a processor that sends no email (attachments) bundles none.
+ * The pipeline's dependencies from the function environment: table names, `STAGE`,
+ * `DYNAMODB_ENDPOINT` (local only), `FUNCTION_TIMEOUT_SECONDS`, `AWS_REGION`, `LOG_LEVEL` and
+ * `POWERTOOLS_METRICS_NAMESPACE` (metrics are emitted only when set). It builds no
+ * repositories, so a processor that reads nothing but the stream record (attachments)
+ * bundles none of them.
  */
-export function baseProcessorDependenciesFromEnv(
-  env: NodeJS.ProcessEnv = process.env,
-): BaseProcessorDependencies {
+export function pipelineDependenciesFromEnv(env: NodeJS.ProcessEnv = process.env): PipelineDependencies {
   const tables = tableNamesFromEnv(env);
   const dynamoConfig = dynamoConfigFromEnv(env);
-  const doc = createDocumentClient(dynamoConfig);
+  const tracer = createProcessorTracer();
   // Powertools writes marshalled items itself, so it gets a plain client with the same settings.
-  const idempotencyClient = new DynamoDBClient(dynamoClientOptions(dynamoConfig));
+  const idempotencyClient = tracer.captureAWSv3Client(new DynamoDBClient(dynamoClientOptions(dynamoConfig)));
   const idempotencySpec = tableSpec("IdempotencyRecords");
   return {
-    // The processors never list anything, so no cursor they could sign ever leaves them.
-    repositories: createRepositories({
-      doc,
-      tables,
-      cursors: new CursorCodec(randomBytes(32).toString("hex")),
-    }),
     tables,
     idempotency: {
       createPersistenceLayer: () =>
@@ -180,8 +180,40 @@ export function baseProcessorDependenciesFromEnv(
       logLevel: (env.LOG_LEVEL?.trim().toUpperCase() || "INFO") as LogLevel,
     }),
     metrics: processorMetricsFromEnv(env),
+    tracer,
     clock: () => new Date(),
   };
+}
+
+/**
+ * The pipeline's dependencies plus the repositories, from the same environment. It builds
+ * no SES client, so a processor that sends no email bundles none.
+ */
+export function baseProcessorDependenciesFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): BaseProcessorDependencies {
+  const pipeline = pipelineDependenciesFromEnv(env);
+  // The document client shares its middleware with the client below it: both are traced.
+  const doc = createProcessorTracer().captureAWSv3Client(createDocumentClient(dynamoConfigFromEnv(env)));
+  return {
+    ...pipeline,
+    // The processors never list anything, so no cursor they could sign ever leaves them.
+    repositories: createRepositories({
+      doc,
+      tables: pipeline.tables,
+      cursors: new CursorCodec(randomBytes(32).toString("hex")),
+    }),
+  };
+}
+
+/**
+ * The processors' tracer (one per container): active in Lambda (the stacks turn on X-Ray
+ * active tracing), a no-op outside it or with `POWERTOOLS_TRACE_ENABLED=false`.
+ */
+let processorTracer: Tracer | undefined;
+export function createProcessorTracer(): Tracer {
+  processorTracer ??= new Tracer({ serviceName: "hearth-stream-processors" });
+  return processorTracer;
 }
 
 /**
@@ -194,12 +226,14 @@ export function processorDependenciesFromEnv(env: NodeJS.ProcessEnv = process.en
   const dynamoConfig = dynamoConfigFromEnv(env);
   return {
     ...base,
-    ses: new SESClient(
-      sesClientOptions(
-        dynamoConfig.stage,
-        env.SES_ENDPOINT || undefined,
-        dynamoConfig.region,
-        dynamoConfig.functionTimeoutSeconds,
+    ses: createProcessorTracer().captureAWSv3Client(
+      new SESClient(
+        sesClientOptions(
+          dynamoConfig.stage,
+          env.SES_ENDPOINT || undefined,
+          dynamoConfig.region,
+          dynamoConfig.functionTimeoutSeconds,
+        ),
       ),
     ),
     senderEmail: required(env, "SENDER_EMAIL"),

@@ -44,7 +44,14 @@ export const STREAM_SUBSCRIPTIONS = [
   { processor: "activity", table: "Comments", filterPatterns: [inserts, softDeletes] },
   { processor: "activity", table: "CommentReactions", filterPatterns: [inserts] },
   { processor: "activity", table: "Messages", filterPatterns: [inserts] },
-  { processor: "attachments", table: "Messages", filterPatterns: [messageDeletions] },
+  {
+    processor: "attachments",
+    table: "Messages",
+    // Every new message: its uploads are retagged sent. (Not narrowed to messages with files:
+    // a pattern reaching into the attachments list is not one Lambda's filtering is
+    // documented to match, and a miss would let the pending-upload expiry delete sent files.)
+    filterPatterns: [inserts, messageDeletions],
+  },
 ] as const satisfies readonly StreamSubscription[];
 
 export const PROCESSOR_NAMES = [
@@ -68,8 +75,9 @@ export const PROCESSOR_ENTRIES: Record<ProcessorName, string> = {
 export const PROCESSOR_FUNCTION_TIMEOUT_SECONDS = 60;
 
 /**
- * Processors that delete objects of the files bucket: infra grants them `s3:DeleteObject`
- * on the attachments prefix only, and gives them the bucket's name.
+ * Processors that delete and retag objects of the files bucket: infra grants them
+ * `s3:DeleteObject` and `s3:PutObjectTagging` on the attachments prefix only, and gives them
+ * the bucket's name.
  */
 export const ATTACHMENT_DELETERS = ["attachments"] as const satisfies readonly ProcessorName[];
 

@@ -1,10 +1,11 @@
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import { IdempotencyConfig, makeIdempotent } from "@aws-lambda-powertools/idempotency";
+import { traceInvocation } from "@hearth/domain";
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
 import { type ActivitySummary, createActivityAggregator } from "./activity/aggregate.js";
 import type { AttachmentObjects } from "./attachments/cleanup.js";
 import { type CleanupSummary, createAttachmentCleaner } from "./attachments/cleanup.js";
-import type { BaseProcessorDependencies, ProcessorDependencies, ProcessorMetrics } from "./dependencies.js";
+import type { PipelineDependencies, ProcessorDependencies, ProcessorMetrics } from "./dependencies.js";
 import { isWantedRecord, type ProcessorName } from "./filters.js";
 import {
   createNotifier,
@@ -56,7 +57,7 @@ function countOutcome(
  */
 function buildProcessor(
   name: ProcessorName,
-  deps: BaseProcessorDependencies,
+  deps: PipelineDependencies,
   handleChange: ChangeHandler,
 ): StreamProcessorHandler {
   const { logger } = deps;
@@ -116,7 +117,14 @@ function buildProcessor(
     }
   }
 
-  return async (event, context) => {
+  return (event, context) =>
+    traceInvocation(deps.tracer, name, { processor: name }, async (annotate) => {
+      const response = await handleBatch(event, context);
+      annotate("failedRecords", response.batchItemFailures.length);
+      return response;
+    });
+
+  async function handleBatch(event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> {
     idempotencyConfig.registerLambdaContext(context);
     // A processor instance holds one batch's state: a fresh one per invocation.
     const batch = new BatchProcessor(EventType.DynamoDBStreams);
@@ -132,7 +140,7 @@ function buildProcessor(
       failed: response.batchItemFailures.length,
     });
     return response;
-  };
+  }
 }
 
 export function createNotificationProcessor(deps: ProcessorDependencies): StreamProcessorHandler {
@@ -144,7 +152,7 @@ export function createActivityProcessor(deps: ProcessorDependencies): StreamProc
 }
 
 export function createAttachmentCleanupProcessor(
-  deps: BaseProcessorDependencies & { attachmentObjects?: AttachmentObjects | undefined },
+  deps: PipelineDependencies & { attachmentObjects?: AttachmentObjects | undefined },
 ): StreamProcessorHandler {
   return buildProcessor("attachments", deps, createAttachmentCleaner(deps));
 }

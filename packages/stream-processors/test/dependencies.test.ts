@@ -1,7 +1,11 @@
 import { ConfigurationError, TABLE_SPECS, tableEnvironment, tableNamesWithPrefix } from "@hearth/domain";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { describe, expect, it } from "vitest";
-import { processorDependenciesFromEnv, sesClientOptions } from "../src/dependencies.js";
+import {
+  pipelineDependenciesFromEnv,
+  processorDependenciesFromEnv,
+  sesClientOptions,
+} from "../src/dependencies.js";
 
 const baseEnv: Record<string, string> = {
   ...tableEnvironment(tableNamesWithPrefix("dev-")),
@@ -23,6 +27,21 @@ describe("processorDependenciesFromEnv", () => {
     expect(deps.clock()).toBeInstanceOf(Date);
     // One persistence layer per processor: Powertools keeps its key prefix per instance.
     expect(deps.idempotency.createPersistenceLayer()).not.toBe(deps.idempotency.createPersistenceLayer());
+  });
+
+  it("builds the pipeline alone (the attachments processor's) with no repositories, and traces off outside Lambda", () => {
+    const pipeline = pipelineDependenciesFromEnv(baseEnv);
+    expect(Object.keys(pipeline).sort()).toEqual([
+      "clock",
+      "idempotency",
+      "logger",
+      "metrics",
+      "tables",
+      "tracer",
+    ]);
+    expect(pipeline.tables.Messages).toBe("dev-Messages");
+    expect(pipeline.tracer.isTracingEnabled()).toBe(false);
+    expect(Object.keys(processorDependenciesFromEnv(baseEnv))).toContain("repositories");
   });
 
   it("reads the debounce window in minutes", () => {

@@ -92,6 +92,30 @@ describe("what each processor receives", () => {
     expect(isWantedRecord("activity", "Messages", insert)).toBe(true);
     expect(isWantedRecord("activity", "Messages", remove)).toBe(false);
   });
+
+  it("attachments: every new message (to tag its files sent), and deletions", () => {
+    const newMessage = (attachments: unknown[]) => ({
+      eventName: "INSERT",
+      dynamodb: { NewImage: { messageText: { S: "hi" }, attachments: { L: attachments } } },
+    });
+    const file = (s3Key: string) => ({ M: { s3Key: { S: s3Key }, filename: { S: "a.jpg" } } });
+    expect(isWantedRecord("attachments", "Messages", newMessage([file("attachments/u/1/a.jpg")]))).toBe(true);
+    expect(
+      isWantedRecord(
+        "attachments",
+        "Messages",
+        newMessage([file("attachments/u/1/a.jpg"), file("attachments/u/2/b.jpg")]),
+      ),
+    ).toBe(true);
+    // A message without files is passed on too; the processor finds nothing to tag.
+    expect(isWantedRecord("attachments", "Messages", newMessage([]))).toBe(true);
+    const deletion = {
+      eventName: "MODIFY",
+      dynamodb: { OldImage: { messageText: { S: "hi" } }, NewImage: { deleted: { BOOL: true } } },
+    };
+    expect(isWantedRecord("attachments", "Messages", deletion)).toBe(true);
+    expect(isWantedRecord("attachments", "Comments", insert)).toBe(false);
+  });
 });
 
 describe("matchesFilterPattern", () => {
@@ -142,7 +166,7 @@ describe("subscriptions", () => {
     }
   });
 
-  it("send the attachments processor only the MODIFY that marks a message deleted", () => {
+  it("send the attachments processor, of the changes, only the MODIFY that marks a message deleted", () => {
     const modify = (oldDeleted: boolean | undefined, newDeleted: boolean | undefined) => ({
       eventName: "MODIFY",
       dynamodb: {
@@ -153,7 +177,7 @@ describe("subscriptions", () => {
     expect(isWantedRecord("attachments", "Messages", modify(undefined, true))).toBe(true);
     expect(isWantedRecord("attachments", "Messages", modify(true, true))).toBe(false);
     expect(isWantedRecord("attachments", "Messages", modify(undefined, undefined))).toBe(false);
-    expect(isWantedRecord("attachments", "Messages", { eventName: "INSERT", dynamodb: {} })).toBe(false);
+    expect(isWantedRecord("attachments", "Messages", { eventName: "REMOVE", dynamodb: {} })).toBe(false);
     expect(isWantedRecord("attachments", "Comments", modify(undefined, true))).toBe(false);
   });
 });

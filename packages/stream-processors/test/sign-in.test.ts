@@ -1,7 +1,7 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { deleteTables, ProfilesRepository } from "@hearth/domain";
-import { createTestDatabase, type TestDatabase } from "@hearth/domain/testing";
+import { createTestDatabase, recordingTracer, type TestDatabase } from "@hearth/domain/testing";
 import type { PreTokenGenerationTriggerEvent } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -131,8 +131,13 @@ describe("the sign-in trigger (Cognito Pre Token Generation)", () => {
     logger.error = (...args: unknown[]) => void errors.push(args);
     const profiles = new ProfilesRepository({ doc, tables: db.tables, cursors: db.cursors });
     const event = tokenEvent({ sub: "u-busy", email: "busy@example.org" }, ["ApprovedUsers"]);
-    expect(await createSignInTrigger({ profiles, logger })(event)).toEqual(event);
+    const { tracer, opened, annotations, isBackOnFacade } = recordingTracer();
+    expect(await createSignInTrigger({ profiles, logger, tracer })(event)).toEqual(event);
     expect(errors).toHaveLength(1);
+    // Traced like any invocation: one closed subsegment, however the sign-in went.
+    expect(opened).toEqual([{ name: "## sign-in", closed: true, errors: [] }]);
+    expect(annotations).toEqual({ triggerSource: event.triggerSource });
+    expect(isBackOnFacade()).toBe(true);
     mock.restore();
   });
 });

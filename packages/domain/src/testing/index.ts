@@ -28,3 +28,4 @@ export async function createTestDatabase(endpoint: string, label = "t"): Promise
   const cursors = new CursorCodec("test-cursor-secret-0123456789");
   return { client, doc, tables, prefix, cursors, repositories: createRepositories({ doc, tables, cursors }) };
 }
+export * from "./tracing.js";

@@ -198,12 +198,13 @@ export class AppStack extends Stack {
       }),
     ) as Record<ProcessorName, HearthFunction>;
 
-    // The files of deleted messages are removed by the attachments processor, nobody else.
+    // The files of deleted messages are removed, and the uploads of new ones retagged sent
+    // (so the pending-upload expiry spares them), by the attachments processor, nobody else.
     for (const processor of ATTACHMENT_DELETERS) {
       const fn = this.processorFunctions[processor];
       fn.function.addToRolePolicy(
         new iam.PolicyStatement({
-          actions: ["s3:DeleteObject"],
+          actions: ["s3:DeleteObject", "s3:PutObjectTagging"],
           resources: [`arn:${Aws.PARTITION}:s3:::${attachmentsBucket}/${ATTACHMENT_KEY_PREFIX}*`],
         }),
       );
@@ -211,7 +212,7 @@ export class AppStack extends Stack {
         {
           id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::hearth-${config.name}-attachments-<AWS::AccountId>-<AWS::Region>/${ATTACHMENT_KEY_PREFIX}*]`,
           reason:
-            "A deleted message's attachment keys are known only from the stream record, so the delete right covers the attachments prefix only.",
+            "A message's attachment keys are known only from the stream record, so the delete and retag rights cover the attachments prefix only.",
         },
       ]);
     }

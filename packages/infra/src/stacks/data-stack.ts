@@ -1,9 +1,12 @@
 import { ATTACHMENT_CORS_MAX_AGE_SECONDS, ATTACHMENT_CORS_RULES } from "@hearth/api-handlers";
 import {
+  PENDING_UPLOAD_EXPIRY_DAYS,
   type AttributeType as SpecAttributeType,
   TABLE_SPECS,
   type TableName,
   type TableSpec,
+  UPLOAD_STATE_TAG,
+  UPLOAD_STATES,
 } from "@hearth/domain";
 import { Aws, Duration, Stack, type StackProps } from "aws-cdk-lib";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
@@ -86,6 +89,13 @@ export class DataStack extends Stack {
       })),
       lifecycleRules: [
         { id: "AbortIncompleteUploads", abortIncompleteMultipartUploadAfter: Duration.days(1) },
+        // An upload no message references keeps the tag its presigned PUT set (the processor
+        // retags sent ones), and goes after a day.
+        {
+          id: "ExpirePendingUploads",
+          tagFilters: { [UPLOAD_STATE_TAG]: UPLOAD_STATES.pending },
+          expiration: Duration.days(PENDING_UPLOAD_EXPIRY_DAYS),
+        },
         ...(config.production
           ? [
               {

@@ -113,7 +113,8 @@ async function run(): Promise<void> {
         });
         const put = await fetch(upload.uploadUrl, {
           method: "PUT",
-          headers: { "Content-Type": file.type },
+          // Content-Type and the pending tag, both signed.
+          headers: upload.uploadHeaders,
           body: file,
         });
         if (!put.ok) throw new Error(`S3 refused the upload: HTTP ${put.status}`);

@@ -1,18 +1,47 @@
 import { messageSchema } from "@hearth/domain";
 import type { StreamChange } from "../stream-change.js";
 
-/** Deletes objects of the files bucket; the S3 implementation lives in `s3-objects.ts`. */
+/** Objects of the files bucket; the S3 implementation lives in `s3-objects.ts`. */
 export interface AttachmentObjects {
   /** Deletes every key (a missing one is no error), or throws so the record is retried. */
   deleteObjects(keys: readonly string[]): Promise<void>;
+  /**
+   * Tags every key as sent (`hearth-upload=sent`), so the bucket's expiry of pending uploads
+   * spares it; a key with no object is skipped and not counted. Throws so the record is retried.
+   * Returns how many objects were tagged.
+   */
+  markSent(keys: readonly string[]): Promise<number>;
 }
 
 export interface CleanupSummary {
   deletedObjects: number;
+  /** Uploads a new message references, retagged from pending to sent. */
+  sentObjects?: number;
+}
+
+function attachmentObjectsOrFail(objects: AttachmentObjects | undefined): AttachmentObjects {
+  if (!objects) throw new Error("The attachment cleanup processor needs attachmentObjects");
+  return objects;
 }
 
 /**
- * Removes the stored files of a message its sender deleted. The message's old image (the
+ * A new message's uploads are no longer pending: retagging them `sent` keeps them from the
+ * bucket's one-day expiry of uploads no message references. Tagging twice is harmless.
+ */
+async function markAttachmentsSent(
+  change: StreamChange,
+  objects: AttachmentObjects | undefined,
+): Promise<CleanupSummary> {
+  const message = messageSchema.safeParse(change.newImage);
+  const keys = message.success ? message.data.attachments.map((attachment) => attachment.s3Key) : [];
+  if (keys.length === 0) return { deletedObjects: 0, sentObjects: 0 };
+  return { deletedObjects: 0, sentObjects: await attachmentObjectsOrFail(objects).markSent(keys) };
+}
+
+/**
+ * Keeps the bucket in step with the messages: the uploads of a new message are tagged sent
+ * (see `markAttachmentsSent`), and the stored files of a message its sender deleted are
+ * removed. The message's old image (the
  * stream is NEW_AND_OLD_IMAGES) still lists the attachments the API just cleared, so the
  * API function needs no S3 delete right and no S3 client, and a failed delete is retried
  * by the event source mapping and ends in the dead-letter queue, never silently lost.
@@ -22,14 +51,15 @@ export function createAttachmentCleaner(deps: {
   attachmentObjects?: AttachmentObjects | undefined;
 }): (change: StreamChange) => Promise<CleanupSummary> {
   return async (change) => {
-    if (change.table !== "Messages" || change.eventName !== "MODIFY") return { deletedObjects: 0 };
+    if (change.table !== "Messages") return { deletedObjects: 0 };
+    if (change.eventName === "INSERT") return markAttachmentsSent(change, deps.attachmentObjects);
+    if (change.eventName !== "MODIFY") return { deletedObjects: 0 };
     const before = messageSchema.safeParse(change.oldImage);
     const deletedNow = change.newImage?.deleted === true && before.success && before.data.deleted !== true;
     if (!deletedNow) return { deletedObjects: 0 };
     const keys = before.data.attachments.map((attachment) => attachment.s3Key);
     if (keys.length === 0) return { deletedObjects: 0 };
-    if (!deps.attachmentObjects) throw new Error("The attachment cleanup processor needs attachmentObjects");
-    await deps.attachmentObjects.deleteObjects(keys);
+    await attachmentObjectsOrFail(deps.attachmentObjects).deleteObjects(keys);
     return { deletedObjects: keys.length };
   };
 }

@@ -1,9 +1,28 @@
-import { DeleteObjectsCommand, S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
-import { ConfigurationError, isProductionStage } from "@hearth/domain";
+import {
+  DeleteObjectsCommand,
+  NoSuchKey,
+  PutObjectTaggingCommand,
+  S3Client,
+  type S3ClientConfig,
+  S3ServiceException,
+} from "@aws-sdk/client-s3";
+import { ConfigurationError, isProductionStage, UPLOAD_STATE_TAG, UPLOAD_STATES } from "@hearth/domain";
+import { createProcessorTracer } from "../dependencies.js";
 import type { AttachmentObjects } from "./cleanup.js";
 
 /** S3's limit of keys per DeleteObjects request. */
 const DELETE_BATCH = 1000;
+
+/** The tag of an upload a message references: the bucket's expiry of pending uploads spares it. */
+const SENT_UPLOAD_TAG = { Key: UPLOAD_STATE_TAG, Value: UPLOAD_STATES.sent };
+
+function isMissingObject(error: unknown): boolean {
+  return (
+    error instanceof NoSuchKey ||
+    (error instanceof S3ServiceException &&
+      (error.name === "NoSuchKey" || error.$metadata.httpStatusCode === 404))
+  );
+}
 
 /** Attachment objects in the files bucket, deleted with DeleteObjects (quiet mode: only failures come back). */
 export function s3AttachmentObjects(client: S3Client, bucket: string): AttachmentObjects {
@@ -23,6 +42,24 @@ export function s3AttachmentObjects(client: S3Client, bucket: string): Attachmen
           throw new Error(`Could not delete ${failed.length} attachment object(s): ${codes}`);
         }
       }
+    },
+    async markSent(keys) {
+      // One key per PutObjectTagging; a message has at most 10 attachments, so all at once.
+      const tagged = await Promise.all(
+        keys.map(async (Key) => {
+          try {
+            await client.send(
+              new PutObjectTaggingCommand({ Bucket: bucket, Key, Tagging: { TagSet: [SENT_UPLOAD_TAG] } }),
+            );
+            return true;
+          } catch (error) {
+            // Referenced but never uploaded (or already removed): nothing to keep.
+            if (isMissingObject(error)) return false;
+            throw error;
+          }
+        }),
+      );
+      return tagged.filter(Boolean).length;
     },
   };
 }
@@ -55,5 +92,5 @@ export function attachmentObjectsFromEnv(env: NodeJS.ProcessEnv = process.env): 
       },
     };
   }
-  return s3AttachmentObjects(new S3Client(config), bucket);
+  return s3AttachmentObjects(createProcessorTracer().captureAWSv3Client(new S3Client(config)), bucket);
 }

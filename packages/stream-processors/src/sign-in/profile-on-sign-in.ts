@@ -1,16 +1,19 @@
 import { randomBytes } from "node:crypto";
 import { Logger } from "@aws-lambda-powertools/logger";
 import type { LogLevel } from "@aws-lambda-powertools/logger/types";
+import { Tracer } from "@aws-lambda-powertools/tracer";
 import {
   CursorCodec,
   createDocumentClient,
   createRepositories,
   displayNameFrom,
   dynamoConfigFromEnv,
+  type InvocationTracer,
   isMember,
   type Repositories,
   type SignInIdentity,
   tableNamesFromEnv,
+  traceInvocation,
 } from "@hearth/domain";
 import type { PreTokenGenerationTriggerEvent } from "aws-lambda";
 
@@ -24,6 +27,8 @@ import type { PreTokenGenerationTriggerEvent } from "aws-lambda";
 export interface SignInTriggerDependencies {
   profiles: Pick<Repositories["profiles"], "ensureOnSignIn">;
   logger: Logger;
+  /** X-Ray: each sign-in runs in a subsegment `## sign-in`; the DynamoDB client is captured. */
+  tracer: InvocationTracer;
 }
 
 /** The profile a sign-in stands for: the user pool's `name`, else the email's local part. */
@@ -41,7 +46,14 @@ export function signInIdentityOf(event: PreTokenGenerationTriggerEvent): {
 }
 
 export function createSignInTrigger(deps: SignInTriggerDependencies) {
-  return async (event: PreTokenGenerationTriggerEvent): Promise<PreTokenGenerationTriggerEvent> => {
+  return (event: PreTokenGenerationTriggerEvent): Promise<PreTokenGenerationTriggerEvent> =>
+    traceInvocation(deps.tracer, "sign-in", { triggerSource: event.triggerSource }, () =>
+      ensureProfile(event),
+    );
+
+  async function ensureProfile(
+    event: PreTokenGenerationTriggerEvent,
+  ): Promise<PreTokenGenerationTriggerEvent> {
     const { userId, identity } = signInIdentityOf(event);
     if (!userId) {
       deps.logger.warn("Token generation without a sub attribute; no profile made", {
@@ -64,14 +76,16 @@ export function createSignInTrigger(deps: SignInTriggerDependencies) {
       });
     }
     return event;
-  };
+  }
 }
 
 /** Only the profiles repository over DynamoDB: no SES, no idempotency store. */
 export function signInTriggerDependenciesFromEnv(
   env: NodeJS.ProcessEnv = process.env,
 ): SignInTriggerDependencies {
-  const doc = createDocumentClient(dynamoConfigFromEnv(env));
+  // Active in Lambda (the stacks turn on X-Ray active tracing), a no-op outside it.
+  const tracer = new Tracer({ serviceName: "hearth-sign-in" });
+  const doc = tracer.captureAWSv3Client(createDocumentClient(dynamoConfigFromEnv(env)));
   const repositories = createRepositories({
     doc,
     tables: tableNamesFromEnv(env),
@@ -84,5 +98,6 @@ export function signInTriggerDependenciesFromEnv(
       serviceName: "hearth-sign-in",
       logLevel: (env.LOG_LEVEL?.trim().toUpperCase() || "INFO") as LogLevel,
     }),
+    tracer,
   };
 }
