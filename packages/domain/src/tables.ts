@@ -58,14 +58,16 @@ export const TABLE_SPECS = [
     globalSecondaryIndexes: [
       { indexName: "EmailIndex", partitionKey: { name: "email", type: "S" }, projection: { type: "ALL" } },
       {
-        // The member directory: sparse, only profiles whose `membership` is set are in it, so a
-        // person can have a profile without being listed (e.g. someone not approved yet).
+        // The member directory: sparse, only profiles whose `membership` is set are in it; the
+        // `member` partition is the directory, `pending` the people waiting for approval.
         indexName: "MemberDirectoryIndex",
         partitionKey: { name: "membership", type: "S" },
         sortKey: { name: "directoryName", type: "S" },
         projection: { type: "ALL" },
       },
     ],
+    // An approval (approvedAt appearing) sends the welcome email through the notifications processor.
+    stream: "NEW_AND_OLD_IMAGES",
   },
   {
     name: "Comments",
