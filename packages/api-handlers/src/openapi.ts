@@ -149,6 +149,15 @@ export function generateOpenApiDocument(): JsonObject {
     if (contract.paginated) parameters.push(...PAGE_PARAMETERS);
     if (route.method === "POST") parameters.push({ $ref: "#/components/parameters/IdempotencyKey" });
     if (contract.ifMatch) parameters.push({ $ref: "#/components/parameters/IfMatch" });
+    for (const [name, parameter] of Object.entries(contract.query ?? {})) {
+      parameters.push({
+        name,
+        in: "query",
+        required: false,
+        description: parameter.description,
+        schema: { type: "string", enum: [...parameter.values], default: parameter.default },
+      });
+    }
 
     const responses: Record<string, JsonObject> = {
       [contract.success.status]: {

@@ -135,16 +135,25 @@ describe("ProfilesRepository", () => {
     const { profiles } = db().repositories;
     const mine = (page: { items: { userId: string }[] }) =>
       page.items.map((p) => p.userId).filter((id) => id.startsWith("wait-"));
-    await profiles.ensureOnSignIn("wait-yan", { displayName: "Yan", isMember: false, cognitoUsername: "yan-uuid" });
+    await profiles.ensureOnSignIn("wait-yan", {
+      displayName: "Yan",
+      isMember: false,
+      cognitoUsername: "yan-uuid",
+    });
     await profiles.ensureOnSignIn("wait-eve", { displayName: "eve", isMember: false });
     await profiles.ensureOnSignIn("wait-member", { displayName: "Mo", isMember: true });
-    expect(await profiles.get("wait-yan")).toMatchObject({ membership: "pending", cognitoUsername: "yan-uuid" });
+    expect(await profiles.get("wait-yan")).toMatchObject({
+      membership: "pending",
+      cognitoUsername: "yan-uuid",
+    });
     expect(mine(await profiles.listMembers({ limit: 100 }, "pending"))).toEqual(["wait-eve", "wait-yan"]);
     expect(mine(await profiles.listMembers({ limit: 100 }))).toEqual(["wait-member"]);
     // A cursor of the pending list is not one of the directory's.
     const first = await profiles.listMembers({ limit: 1 }, "pending");
     expect(first.nextCursor).not.toBeNull();
-    await expect(profiles.listMembers({ limit: 1, cursor: first.nextCursor }, "member")).rejects.toMatchObject({
+    await expect(
+      profiles.listMembers({ limit: 1, cursor: first.nextCursor }, "member"),
+    ).rejects.toMatchObject({
       code: "INVALID_INPUT",
     });
   });

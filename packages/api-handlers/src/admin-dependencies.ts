@@ -1,0 +1,97 @@
+import {
+  AdminAddUserToGroupCommand,
+  CognitoIdentityProviderClient,
+  type CognitoIdentityProviderClientConfig,
+} from "@aws-sdk/client-cognito-identity-provider";
+import {
+  ConfigurationError,
+  dynamoConfigFromEnv,
+  isProductionStage,
+  MEMBER_GROUP,
+  NotFoundError,
+  sdkClientTimeouts,
+} from "@hearth/domain";
+
+/**
+ * What only the admin area uses on top of the base dependencies: the user pool's groups.
+ * This module is imported by the admin Lambda entry alone, so no other bundle carries the
+ * Cognito client.
+ */
+export interface MemberGroups {
+  /**
+   * Puts the user pool's user `username` into ApprovedUsers. Adding someone who is in it
+   * already changes nothing (Cognito answers the same), so a retry is safe. NotFoundError
+   * when the pool has no such user.
+   */
+  addToMembers(username: string): Promise<void>;
+}
+
+export interface AdminDependencies {
+  memberGroups: MemberGroups;
+}
+
+/** ApprovedUsers of the user pool `userPoolId`, through `client`. */
+export function cognitoMemberGroups(client: CognitoIdentityProviderClient, userPoolId: string): MemberGroups {
+  return {
+    async addToMembers(username) {
+      try {
+        await client.send(
+          new AdminAddUserToGroupCommand({
+            UserPoolId: userPoolId,
+            Username: username,
+            GroupName: MEMBER_GROUP,
+          }),
+        );
+      } catch (error) {
+        if ((error as { name?: string }).name === "UserNotFoundException") {
+          throw new NotFoundError("This person no longer has an account in the user pool");
+        }
+        throw error;
+      }
+    },
+  };
+}
+
+export interface CognitoConfig {
+  stage: string;
+  userPoolId: string;
+  /** Only for a local Cognito (cognito-local); undefined in AWS. */
+  endpoint?: string | undefined;
+  region?: string | undefined;
+  functionTimeoutSeconds?: number | undefined;
+}
+
+export function cognitoConfigFromEnv(env: NodeJS.ProcessEnv = process.env): CognitoConfig {
+  const userPoolId = env.USER_POOL_ID?.trim();
+  if (!userPoolId) throw new ConfigurationError("USER_POOL_ID must be set");
+  const { stage, region, functionTimeoutSeconds } = dynamoConfigFromEnv(env);
+  return { stage, userPoolId, endpoint: env.COGNITO_ENDPOINT || undefined, region, functionTimeoutSeconds };
+}
+
+/**
+ * Cognito client options: the default credential chain in AWS; a local endpoint only when
+ * configured, never in production; timeouts and retries that fit in the function's time.
+ */
+export function cognitoClientOptions(config: CognitoConfig): CognitoIdentityProviderClientConfig {
+  const timeouts = sdkClientTimeouts(config.functionTimeoutSeconds);
+  if (!config.endpoint) return config.region ? { ...timeouts, region: config.region } : timeouts;
+  if (isProductionStage(config.stage)) {
+    throw new ConfigurationError(
+      `Refusing to start: COGNITO_ENDPOINT (${config.endpoint}) is set in the production stage "${config.stage}". ` +
+        "A local Cognito is only for development and tests; unset it in production.",
+    );
+  }
+  return {
+    ...timeouts,
+    endpoint: config.endpoint,
+    region: config.region ?? "us-east-1",
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+  };
+}
+
+/** The admin dependencies from the environment: `USER_POOL_ID`, `COGNITO_ENDPOINT` (local only), `STAGE`, `AWS_REGION`. */
+export function adminDependenciesFromEnv(env: NodeJS.ProcessEnv = process.env): AdminDependencies {
+  const config = cognitoConfigFromEnv(env);
+  const client = new CognitoIdentityProviderClient(cognitoClientOptions(config));
+  return { memberGroups: cognitoMemberGroups(client, config.userPoolId) };
+}
