@@ -11,6 +11,8 @@ import {
 import { MAX_BODY_BYTES, PATH_PARAMETER_RULES } from "./http/request.js";
 import { ROUTES } from "./routes.js";
 import {
+  adminMemberPageSchema,
+  adminMemberViewSchema,
   anyProfileViewSchema,
   attachmentViewSchema,
   commentPageSchema,
@@ -58,6 +60,8 @@ const NAMED_RESPONSE_SCHEMAS: Record<string, z.ZodType> = {
   ConversationPage: conversationPageSchema,
   Member: memberViewSchema,
   MemberPage: memberPageSchema,
+  AdminMember: adminMemberViewSchema,
+  AdminMemberPage: adminMemberPageSchema,
 };
 
 const capitalized = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);

@@ -531,6 +531,22 @@ export interface components {
             /** @description Pass as `cursor` to get the next page; null on the last */
             nextCursor: string | null;
         };
+        AdminMember: {
+            userId: string;
+            displayName: string;
+            email: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** @enum {string} */
+            status: "pending" | "approved";
+            approvedAt: string | null;
+            approvedBy: string | null;
+        };
+        AdminMemberPage: {
+            members: components["schemas"]["AdminMember"][];
+            /** @description Pass as `cursor` to get the next page; null on the last */
+            nextCursor: string | null;
+        };
         DeleteCommentResponse: {
             itemId: string;
             commentId: string;
@@ -587,22 +603,6 @@ export interface components {
             photoKey: string;
             /** @description Seconds the upload URL stays valid */
             expiresIn: number;
-        };
-        AdminListMembersResponse: {
-            members: components["schemas"]["AdminApproveMemberResponse"][];
-            /** @description Pass as `cursor` to get the next page; null on the last */
-            nextCursor: string | null;
-        };
-        AdminApproveMemberResponse: {
-            userId: string;
-            displayName: string;
-            email: string | null;
-            /** Format: date-time */
-            createdAt: string;
-            /** @enum {string} */
-            status: "pending" | "approved";
-            approvedAt: string | null;
-            approvedBy: string | null;
         };
         Error400: {
             error: {
@@ -1686,7 +1686,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AdminListMembersResponse"];
+                    "application/json": components["schemas"]["AdminMemberPage"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -1720,7 +1720,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AdminApproveMemberResponse"];
+                    "application/json": components["schemas"]["AdminMember"];
                 };
             };
             400: components["responses"]["Error400"];

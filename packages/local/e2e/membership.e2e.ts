@@ -1,4 +1,5 @@
 import { InitiateAuthCommand } from "@aws-sdk/client-cognito-identity-provider";
+import type { Schemas } from "@hearth/client";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { readOutputs } from "../src/outputs.js";
 import { Outside, type User } from "./client.js";
@@ -12,15 +13,7 @@ let newcomer: User;
 let admin: User;
 let member: User;
 
-interface AdminMember {
-  userId: string;
-  displayName: string;
-  email: string | null;
-  createdAt: string;
-  status: "pending" | "approved";
-  approvedAt: string | null;
-  approvedBy: string | null;
-}
+type AdminMember = Schemas["AdminMember"];
 
 /** Every page of the admins' list with `status`. */
 async function everyone(status: "pending" | "approved"): Promise<AdminMember[]> {
