@@ -6,10 +6,9 @@ import {
 import {
   ConfigurationError,
   dynamoConfigFromEnv,
-  isProductionStage,
   MEMBER_GROUP,
   NotFoundError,
-  sdkClientTimeouts,
+  sdkClientOptions,
 } from "@hearth/domain";
 
 /**
@@ -68,25 +67,9 @@ export function cognitoConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Cogn
   return { stage, userPoolId, endpoint: env.COGNITO_ENDPOINT || undefined, region, functionTimeoutSeconds };
 }
 
-/**
- * Cognito client options: the default credential chain in AWS; a local endpoint only when
- * configured, never in production; timeouts and retries that fit in the function's time.
- */
+/** Cognito client options: cognito-local only when `COGNITO_ENDPOINT` is set, never in production. */
 export function cognitoClientOptions(config: CognitoConfig): CognitoIdentityProviderClientConfig {
-  const timeouts = sdkClientTimeouts(config.functionTimeoutSeconds);
-  if (!config.endpoint) return config.region ? { ...timeouts, region: config.region } : timeouts;
-  if (isProductionStage(config.stage)) {
-    throw new ConfigurationError(
-      `Refusing to start: COGNITO_ENDPOINT (${config.endpoint}) is set in the production stage "${config.stage}". ` +
-        "A local Cognito is only for development and tests; unset it in production.",
-    );
-  }
-  return {
-    ...timeouts,
-    endpoint: config.endpoint,
-    region: config.region ?? "us-east-1",
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
-  };
+  return sdkClientOptions(config, "COGNITO_ENDPOINT", "us-east-1");
 }
 
 /** The admin dependencies from the environment: `USER_POOL_ID`, `COGNITO_ENDPOINT` (local only), `STAGE`, `AWS_REGION`. */
