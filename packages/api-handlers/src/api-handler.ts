@@ -1,9 +1,10 @@
 import { type ApiHandler, createAreaHandler, resolveAreaRoute } from "./area-handler.js";
+import { adminRoutes } from "./areas/admin.js";
 import { commentRoutes } from "./areas/comments.js";
 import { messageRoutes } from "./areas/messages.js";
 import { profileRoutes } from "./areas/profile.js";
 import { reactionRoutes } from "./areas/reactions.js";
-import type { ApiDependencies } from "./dependencies.js";
+import type { AllAreaDependencies } from "./dependencies.js";
 import type { AreaRoutes, RouteHandler } from "./http/route-handler.js";
 import type { ApiArea } from "./routes.js";
 
@@ -18,6 +19,7 @@ const AREA_ROUTES: { [A in ApiArea]: AreaRoutes<A> } = {
   comments: commentRoutes,
   reactions: reactionRoutes,
   messages: messageRoutes,
+  admin: adminRoutes,
 };
 
 /** The implementation of a route of `area`, if the route table gives it that area. */
@@ -26,6 +28,6 @@ export function routeHandlerFor(area: ApiArea, method: string, resource: string)
 }
 
 /** The Lambda handler of `area`, with every area's dependencies (a superset of what it uses). */
-export function createApiHandler(area: ApiArea, deps: ApiDependencies): ApiHandler {
+export function createApiHandler(area: ApiArea, deps: AllAreaDependencies): ApiHandler {
   return createAreaHandler(area, AREA_ROUTES[area], deps);
 }

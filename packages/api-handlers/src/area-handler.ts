@@ -102,6 +102,7 @@ export function createAreaHandler<A extends ApiArea>(
         caller,
         path: (name) => pathParameter(event, name),
         page: () => pageRequestFrom(event),
+        query: (name) => event.queryStringParameters?.[name] ?? undefined,
         body: (schema) => {
           // The route table decides which routes get the content-type check; a route that
           // reads a body without being listed there is a bug, not a client error.

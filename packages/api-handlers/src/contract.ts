@@ -4,6 +4,9 @@ import { newConversationBody, newMessageBody, uploadBody } from "./areas/message
 import { photoUploadBody, profileUpdateBody } from "./areas/profile.js";
 import type { ROUTES } from "./routes.js";
 import {
+  ADMIN_MEMBER_STATUSES,
+  adminMemberPageSchema,
+  adminMemberViewSchema,
   anyProfileViewSchema,
   commentDeletionSchema,
   commentPageSchema,
@@ -46,8 +49,9 @@ export const ERROR_STATUSES = {
   400: { description: "The input is invalid; nothing was changed", codes: ["INVALID_INPUT"] },
   401: { description: "No valid Cognito ID token", codes: ["UNAUTHORIZED"] },
   403: {
-    description: "The caller may not do this (not a member, not an admin, not theirs)",
-    codes: ["FORBIDDEN"],
+    description:
+      "The caller may not do this (not an admin, not theirs); `MEMBERSHIP_PENDING` when they signed in but an admin has not approved them yet",
+    codes: ["FORBIDDEN", "MEMBERSHIP_PENDING"],
   },
   404: { description: "It does not exist (or no longer does)", codes: ["NOT_FOUND"] },
   409: {
@@ -111,6 +115,8 @@ export interface RouteContract {
   success: { status: 200 | 201; description: string; schema: z.ZodType };
   /** Takes an optional `If-Match` with the version the client last saw (409 when stale). */
   ifMatch?: boolean;
+  /** Optional query parameters beyond the page's, each one of a few values (400 otherwise). */
+  query?: Record<string, { description: string; values: readonly string[]; default: string }>;
   /** Error statuses beyond the common ones and those every write, body or POST can answer. */
   errors?: readonly ErrorStatus[];
 }
@@ -270,6 +276,25 @@ export const ROUTE_CONTRACTS = {
       "JPEG, PNG, WebP or HEIC, at most 5 MB. Valid for 15 minutes; then PUT /profile with the returned `photoKey`.",
     body: photoUploadBody,
     success: { status: 200, description: "Where to upload the photo", schema: photoUploadSchema },
+  },
+  "GET /admin/members": {
+    operationId: "adminListMembers",
+    summary: "People who signed up, waiting for approval or approved (admins only)",
+    description:
+      "By display name (case-insensitive). `pending`: signed in but not in ApprovedUsers or Admins; `approved`: members (admins included).",
+    paginated: true,
+    query: {
+      status: { description: "Which people to list", values: ADMIN_MEMBER_STATUSES, default: "pending" },
+    },
+    success: { status: 200, description: "One page of people", schema: adminMemberPageSchema },
+  },
+  "POST /admin/members/{userId}/approve": {
+    operationId: "adminApproveMember",
+    summary: "Let a person in (admins only)",
+    description:
+      "Adds them to ApprovedUsers (their next token refresh or sign-in carries it), records who approved them and when, and sends them a welcome email. Approving someone already approved changes nothing and sends no second email.",
+    success: { status: 200, description: "The person as they are now", schema: adminMemberViewSchema },
+    errors: [404],
   },
 } satisfies Record<AnyRouteKey, RouteContract>;
 

@@ -1,3 +1,4 @@
+import type { AdminDependencies } from "./admin-dependencies.js";
 import { type BaseApiDependencies, baseApiDependenciesFromEnv } from "./base-dependencies.js";
 import type { ApiArea } from "./routes.js";
 import { type StorageDependencies, storageDependenciesFromEnv } from "./storage-dependencies.js";
@@ -9,10 +10,16 @@ export * from "./storage-dependencies.js";
 export interface ApiDependencies extends BaseApiDependencies, StorageDependencies {}
 
 /**
- * What one area's routes may use. Every area serves profile photos (presigned GETs), so
- * each gets the storage dependencies; they hold a signer, not an S3 client.
+ * What one area's routes may use. Every member area serves profile photos (presigned GETs),
+ * so each gets the storage dependencies; they hold a signer, not an S3 client. The admin area
+ * shows no photos and is the one that changes the user pool's groups.
  */
-export type AreaDependencies<_A extends ApiArea> = ApiDependencies;
+export type AreaDependencies<A extends ApiArea> = A extends "admin"
+  ? BaseApiDependencies & AdminDependencies
+  : ApiDependencies;
+
+/** What `createApiHandler` takes to serve every area from one process (local stack, tests). */
+export interface AllAreaDependencies extends ApiDependencies, AdminDependencies {}
 
 /**
  * The dependencies of every area from the environment: table names, `STAGE`,

@@ -1,3 +1,4 @@
+export * from "./admin-dependencies.js";
 export { createApiHandler, routeHandlerFor } from "./api-handler.js";
 export { type ApiHandler, createAreaHandler } from "./area-handler.js";
 export * from "./dependencies.js";

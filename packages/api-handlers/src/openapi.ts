@@ -11,6 +11,8 @@ import {
 import { MAX_BODY_BYTES, PATH_PARAMETER_RULES } from "./http/request.js";
 import { ROUTES } from "./routes.js";
 import {
+  adminMemberPageSchema,
+  adminMemberViewSchema,
   anyProfileViewSchema,
   attachmentViewSchema,
   commentPageSchema,
@@ -58,6 +60,8 @@ const NAMED_RESPONSE_SCHEMAS: Record<string, z.ZodType> = {
   ConversationPage: conversationPageSchema,
   Member: memberViewSchema,
   MemberPage: memberPageSchema,
+  AdminMember: adminMemberViewSchema,
+  AdminMemberPage: adminMemberPageSchema,
 };
 
 const capitalized = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
@@ -149,6 +153,15 @@ export function generateOpenApiDocument(): JsonObject {
     if (contract.paginated) parameters.push(...PAGE_PARAMETERS);
     if (route.method === "POST") parameters.push({ $ref: "#/components/parameters/IdempotencyKey" });
     if (contract.ifMatch) parameters.push({ $ref: "#/components/parameters/IfMatch" });
+    for (const [name, parameter] of Object.entries(contract.query ?? {})) {
+      parameters.push({
+        name,
+        in: "query",
+        required: false,
+        description: parameter.description,
+        schema: { type: "string", enum: [...parameter.values], default: parameter.default },
+      });
+    }
 
     const responses: Record<string, JsonObject> = {
       [contract.success.status]: {

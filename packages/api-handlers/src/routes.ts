@@ -7,7 +7,7 @@ import type { RateLimitKind, TableName } from "@hearth/domain";
  * `event.resource` + `event.httpMethod` against the same entries.
  */
 export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
-export type ApiArea = "profile" | "comments" | "reactions" | "messages";
+export type ApiArea = "profile" | "comments" | "reactions" | "messages" | "admin";
 /** `member`: ApprovedUsers or Admins; `admin`: Admins only. */
 export type Access = "member" | "admin";
 
@@ -117,6 +117,9 @@ export const ROUTES = [
     requestBody: true,
     rateLimit: "uploads",
   },
+  // Issue 12 (k12a): admins let people in.
+  { method: "GET", resource: "/admin/members", area: "admin", access: "admin" },
+  { method: "POST", resource: "/admin/members/{userId}/approve", area: "admin", access: "admin" },
 ] as const satisfies readonly RouteDefinition[];
 
 export const API_AREAS = [
@@ -124,6 +127,7 @@ export const API_AREAS = [
   "comments",
   "reactions",
   "messages",
+  "admin",
 ] as const satisfies readonly ApiArea[];
 
 /** The Lambda entry file of each area (exports `handler`), for NodejsFunction bundling. */
@@ -132,6 +136,7 @@ export const API_HANDLER_ENTRIES: Record<ApiArea, string> = {
   comments: fileURLToPath(new URL("./handlers/comments.ts", import.meta.url)),
   reactions: fileURLToPath(new URL("./handlers/reactions.ts", import.meta.url)),
   messages: fileURLToPath(new URL("./handlers/messages.ts", import.meta.url)),
+  admin: fileURLToPath(new URL("./handlers/admin.ts", import.meta.url)),
 };
 
 /**
@@ -181,7 +186,18 @@ export const API_TABLE_ACCESS: Record<ApiArea, Partial<Record<TableName, TableAc
     IdempotencyRecords: "readWrite",
     RateLimits: "readWrite",
   },
+  // Approving is one conditional UpdateItem of the profile; admins are never rate limited.
+  admin: {
+    UserProfiles: "readWrite",
+    IdempotencyRecords: "readWrite",
+  },
 };
+
+/**
+ * The areas that change the user pool's groups: infra grants them
+ * `cognito-idp:AdminAddUserToGroup` on the pool and passes its id (`USER_POOL_ID`).
+ */
+export const API_GROUP_MANAGERS = ["admin"] as const satisfies readonly ApiArea[];
 
 /**
  * The files bucket (named by the attachments bucket) holds two key prefixes; a presigned

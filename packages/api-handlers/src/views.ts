@@ -352,3 +352,33 @@ export const leftConversationSchema = z.object({
     .enum(["left", "hidden"])
     .describe("A group is left for good; a direct conversation is hidden until a new message arrives"),
 });
+
+/** How an admin sees a person who signed up: `pending` (waiting to be let in) or `approved`. */
+export const ADMIN_MEMBER_STATUSES = ["pending", "approved"] as const;
+export type AdminMemberStatus = (typeof ADMIN_MEMBER_STATUSES)[number];
+
+export const adminMemberViewSchema = z.object({
+  userId: z.string(),
+  displayName: z.string(),
+  email: z.string().nullable(),
+  createdAt: timestamp,
+  status: z.enum(ADMIN_MEMBER_STATUSES),
+  /** Set once an admin approved them through the API (members let in otherwise have none). */
+  approvedAt: timestamp.nullable(),
+  approvedBy: z.string().nullable(),
+});
+
+/** A person as the admins' member management shows them; a profile without a membership mark is pending. */
+export function adminMemberView(profile: Profile): z.infer<typeof adminMemberViewSchema> {
+  return {
+    userId: profile.userId,
+    displayName: profile.displayName || UNNAMED_MEMBER,
+    email: profile.email ?? null,
+    createdAt: profile.createdAt,
+    status: profile.membership === "member" ? "approved" : "pending",
+    approvedAt: profile.approvedAt ?? null,
+    approvedBy: profile.approvedBy ?? null,
+  };
+}
+
+export const adminMemberPageSchema = z.object({ members: z.array(adminMemberViewSchema), nextCursor });

@@ -27,6 +27,7 @@ const BODY_ROUTES = ROUTES.filter((route) => route.method === "POST" || route.me
       "/reactions/{commentId}",
       "/messages/conversations/{conversationId}/read",
       "/messages/conversations/{conversationId}/leave",
+      "/admin/members/{userId}/approve",
     ].includes(route.resource),
 );
 const LIST_RESOURCES: readonly string[] = [
@@ -36,6 +37,7 @@ const LIST_RESOURCES: readonly string[] = [
   "/messages/conversations",
   "/messages/conversations/{conversationId}",
   "/members",
+  "/admin/members",
 ];
 const LIST_ROUTES = ROUTES.filter(
   (route) => route.method === "GET" && LIST_RESOURCES.includes(route.resource),
@@ -50,7 +52,7 @@ describe("the route table", () => {
         else expect(handler).toBeUndefined();
       }
     }
-    expect(ROUTES).toHaveLength(21);
+    expect(ROUTES).toHaveLength(23);
   });
 
   it("names an existing entry module for every area", async () => {
@@ -86,11 +88,14 @@ describe.each(ROUTES.map((route) => [`${route.method} ${route.resource}`, route]
       expect(response.headers["Access-Control-Allow-Origin"]).toBe(ALLOWED_ORIGIN);
     });
 
-    it("refuses signed-in users who are not family members with 403", async () => {
+    it("tells signed-in people who are not family members yet that their membership awaits approval (403)", async () => {
       for (const caller of [users.stranger, users.pending]) {
         const response = await api().call(route.method, route.resource, { ...options, caller });
         expect(response.status).toBe(403);
-        expect(response.body).toEqual({ error: { code: "FORBIDDEN", message: expect.any(String) } });
+        expect(response.body).toEqual({
+          error: { code: "MEMBERSHIP_PENDING", message: expect.stringMatching(/awaiting approval/) },
+        });
+        expect(response.headers["Access-Control-Allow-Origin"]).toBe(ALLOWED_ORIGIN);
       }
     });
   },
@@ -99,12 +104,13 @@ describe.each(ROUTES.map((route) => [`${route.method} ${route.resource}`, route]
 describe.each(
   ROUTES.filter((route) => route.access === "admin").map((route) => [route.resource, route] as const),
 )("the admin route %s", (_, route) => {
-  it("refuses members who are not admins with 403", async () => {
+  it("refuses members who are not admins with 403 FORBIDDEN", async () => {
     const response = await api().call(route.method, route.resource, {
       pathParameters: SAMPLE_PARAMETERS,
       caller: users.alice,
     });
     expect(response.status).toBe(403);
+    expect(response.body.error.code).toBe("FORBIDDEN");
   });
 });
 

@@ -34,6 +34,9 @@ function localEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     ATTACHMENTS_BUCKET: "hearth-local-attachments",
     AWS_REGION: "eu-west-1",
     LOG_LEVEL: "silent",
+    // The admin entry builds its Cognito client at load; nothing here calls it.
+    USER_POOL_ID: "eu-west-1_test",
+    COGNITO_ENDPOINT: "http://127.0.0.1:9",
     ...extra,
   };
 }

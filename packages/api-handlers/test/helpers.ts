@@ -1,13 +1,18 @@
 import { randomUUID } from "node:crypto";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Tracer } from "@aws-lambda-powertools/tracer";
-import { deleteTables, RATE_LIMIT_KINDS, type RateLimits } from "@hearth/domain";
+import { deleteTables, NotFoundError, RATE_LIMIT_KINDS, type RateLimits } from "@hearth/domain";
 import { createTestDatabase, type TestDatabase } from "@hearth/domain/testing";
 import type { APIGatewayProxyResult, Context } from "aws-lambda";
 import { monotonicFactory } from "ulid";
 import { afterAll, beforeAll, inject } from "vitest";
+import type { MemberGroups } from "../src/admin-dependencies.js";
 import { createApiHandler } from "../src/api-handler.js";
-import { type ApiDependencies, createApiIdempotency, createObjectUrlSigner } from "../src/dependencies.js";
+import {
+  type AllAreaDependencies,
+  createApiIdempotency,
+  createObjectUrlSigner,
+} from "../src/dependencies.js";
 import { buildProxyEvent } from "../src/http/proxy-event.js";
 import type { ObjectUrlSigner } from "../src/object-urls.js";
 import { createPhotoUrls } from "../src/photos.js";
@@ -177,10 +182,24 @@ export const GENEROUS_RATE_LIMITS = Object.fromEntries(
   RATE_LIMIT_KINDS.map((kind) => [kind, { limit: 100_000, windowSeconds: 60 }]),
 ) as RateLimits;
 
+/**
+ * The user pool's ApprovedUsers group, in memory (the Cognito client over cognito-local is
+ * tested in the local package): who was added, in order; a username in `missing` has no account.
+ */
+export class InMemoryMemberGroups implements MemberGroups {
+  readonly added: string[] = [];
+  readonly missing = new Set<string>();
+  async addToMembers(username: string): Promise<void> {
+    if (this.missing.has(username))
+      throw new NotFoundError("This person no longer has an account in the user pool");
+    this.added.push(username);
+  }
+}
+
 export function testDependencies(
   db: TestDatabase,
-  overrides: Partial<ApiDependencies> = {},
-): ApiDependencies {
+  overrides: Partial<AllAreaDependencies> = {},
+): AllAreaDependencies {
   const objectUrls = testObjectUrlSigner();
   return {
     repositories: db.repositories,
@@ -196,6 +215,7 @@ export function testDependencies(
     metrics: { requestCompleted: () => {} },
     now: () => new Date(),
     newId: monotonicFactory(),
+    memberGroups: new InMemoryMemberGroups(),
     ...overrides,
   };
 }
@@ -220,7 +240,7 @@ export function toApiResponse(result: APIGatewayProxyResult): ApiResponse {
 export type Invoke = (method: string, resource: string, options?: EventOptions) => Promise<ApiResponse>;
 
 /** Invokes the area handler the route table assigns to `method resource`. */
-export function invoker(deps: ApiDependencies): Invoke {
+export function invoker(deps: AllAreaDependencies): Invoke {
   const handlers = Object.fromEntries(
     API_AREAS.map((area) => [area, createApiHandler(area, deps)]),
   ) as Record<ApiArea, ReturnType<typeof createApiHandler>>;
@@ -233,7 +253,7 @@ export function invoker(deps: ApiDependencies): Invoke {
 
 export interface TestApi {
   db: TestDatabase;
-  deps: ApiDependencies;
+  deps: AllAreaDependencies;
   call: Invoke;
 }
 

@@ -61,6 +61,7 @@ describe("the OpenAPI document", () => {
         "INVALID_INPUT",
         "UNAUTHORIZED",
         "FORBIDDEN",
+        "MEMBERSHIP_PENDING",
         "NOT_FOUND",
         "CONFLICT",
         "PAYLOAD_TOO_LARGE",

@@ -1,7 +1,8 @@
 import { tableEnvironment, tableNamesWithPrefix } from "@hearth/domain";
 import { type StalledServer, startStalledServer } from "@hearth/domain/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApiHandler } from "../src/api-handler.js";
+import { createAreaHandler } from "../src/area-handler.js";
+import { commentRoutes } from "../src/areas/comments.js";
 import { apiDependenciesFromEnv } from "../src/dependencies.js";
 import { findRoute } from "../src/routes.js";
 import { apiEvent, lambdaContext, toApiResponse } from "./helpers.js";
@@ -29,7 +30,7 @@ function stalledCommentsFunction() {
     LOG_LEVEL: "silent",
     FUNCTION_TIMEOUT_SECONDS: String(FUNCTION_TIMEOUT_SECONDS),
   });
-  return createApiHandler("comments", deps);
+  return createAreaHandler("comments", commentRoutes, deps);
 }
 
 async function timedCall(method: string, resource: string, options: Parameters<typeof apiEvent>[1]) {

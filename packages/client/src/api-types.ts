@@ -314,6 +314,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * People who signed up, waiting for approval or approved (admins only)
+         * @description By display name (case-insensitive). `pending`: signed in but not in ApprovedUsers or Admins; `approved`: members (admins included).
+         */
+        get: operations["adminListMembers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/members/{userId}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Let a person in (admins only)
+         * @description Adds them to ApprovedUsers (their next token refresh or sign-in carries it), records who approved them and when, and sends them a welcome email. Approving someone already approved changes nothing and sends no second email.
+         */
+        post: operations["adminApproveMember"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -491,6 +531,22 @@ export interface components {
             /** @description Pass as `cursor` to get the next page; null on the last */
             nextCursor: string | null;
         };
+        AdminMember: {
+            userId: string;
+            displayName: string;
+            email: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** @enum {string} */
+            status: "pending" | "approved";
+            approvedAt: string | null;
+            approvedBy: string | null;
+        };
+        AdminMemberPage: {
+            members: components["schemas"]["AdminMember"][];
+            /** @description Pass as `cursor` to get the next page; null on the last */
+            nextCursor: string | null;
+        };
         DeleteCommentResponse: {
             itemId: string;
             commentId: string;
@@ -580,7 +636,7 @@ export interface components {
                  * @description What went wrong, for programs
                  * @enum {string}
                  */
-                code: "FORBIDDEN" | "ACCESS_DENIED" | "MISSING_AUTHENTICATION_TOKEN" | "WAF_FILTERED";
+                code: "FORBIDDEN" | "MEMBERSHIP_PENDING" | "ACCESS_DENIED" | "MISSING_AUTHENTICATION_TOKEN" | "WAF_FILTERED";
                 /** @description What went wrong, for people; never echoes what the client sent */
                 message: string;
             };
@@ -701,7 +757,7 @@ export interface components {
                  * @description What went wrong, for programs
                  * @enum {string}
                  */
-                code: "ACCESS_DENIED" | "API_CONFIGURATION_ERROR" | "AUTHORIZER_CONFIGURATION_ERROR" | "BAD_REQUEST_BODY" | "BAD_REQUEST_PARAMETERS" | "CONFLICT" | "DEFAULT_5XX" | "EXPIRED_TOKEN" | "FORBIDDEN" | "IDEMPOTENCY_KEY_REUSED" | "INTEGRATION_FAILURE" | "INTEGRATION_TIMEOUT" | "INTERNAL_ERROR" | "INVALID_INPUT" | "MISSING_AUTHENTICATION_TOKEN" | "NOT_FOUND" | "PAYLOAD_TOO_LARGE" | "QUOTA_EXCEEDED" | "RATE_LIMITED" | "REQUEST_IN_PROGRESS" | "REQUEST_TOO_LARGE" | "SERVICE_UNAVAILABLE" | "THROTTLED" | "TOO_MANY_REQUESTS" | "UNAUTHORIZED" | "UNSUPPORTED_MEDIA_TYPE" | "WAF_FILTERED";
+                code: "ACCESS_DENIED" | "API_CONFIGURATION_ERROR" | "AUTHORIZER_CONFIGURATION_ERROR" | "BAD_REQUEST_BODY" | "BAD_REQUEST_PARAMETERS" | "CONFLICT" | "DEFAULT_5XX" | "EXPIRED_TOKEN" | "FORBIDDEN" | "IDEMPOTENCY_KEY_REUSED" | "INTEGRATION_FAILURE" | "INTEGRATION_TIMEOUT" | "INTERNAL_ERROR" | "INVALID_INPUT" | "MEMBERSHIP_PENDING" | "MISSING_AUTHENTICATION_TOKEN" | "NOT_FOUND" | "PAYLOAD_TOO_LARGE" | "QUOTA_EXCEEDED" | "RATE_LIMITED" | "REQUEST_IN_PROGRESS" | "REQUEST_TOO_LARGE" | "SERVICE_UNAVAILABLE" | "THROTTLED" | "TOO_MANY_REQUESTS" | "UNAUTHORIZED" | "UNSUPPORTED_MEDIA_TYPE" | "WAF_FILTERED";
                 /** @description What went wrong, for people; never echoes what the client sent */
                 message: string;
             };
@@ -726,7 +782,7 @@ export interface components {
                 "application/json": components["schemas"]["Error401"];
             };
         };
-        /** @description The caller may not do this (not a member, not an admin, not theirs) (`error.code`: FORBIDDEN, ACCESS_DENIED, MISSING_AUTHENTICATION_TOKEN, WAF_FILTERED) */
+        /** @description The caller may not do this (not an admin, not theirs); `MEMBERSHIP_PENDING` when they signed in but an admin has not approved them yet (`error.code`: FORBIDDEN, MEMBERSHIP_PENDING, ACCESS_DENIED, MISSING_AUTHENTICATION_TOKEN, WAF_FILTERED) */
         Error403: {
             headers: {
                 [name: string]: unknown;
@@ -1604,6 +1660,79 @@ export interface operations {
             409: components["responses"]["Error409"];
             413: components["responses"]["Error413"];
             415: components["responses"]["Error415"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            500: components["responses"]["Error500"];
+            502: components["responses"]["Error502"];
+            503: components["responses"]["Error503"];
+            504: components["responses"]["Error504"];
+        };
+    };
+    adminListMembers: {
+        parameters: {
+            query?: {
+                /** @description Page size */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page of the same list */
+                cursor?: components["parameters"]["Cursor"];
+                /** @description Which people to list */
+                status?: "pending" | "approved";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of people */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminMemberPage"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            429: components["responses"]["Error429"];
+            500: components["responses"]["Error500"];
+            502: components["responses"]["Error502"];
+            503: components["responses"]["Error503"];
+            504: components["responses"]["Error504"];
+        };
+    };
+    adminApproveMember: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional. Retrying with the same key returns the first answer instead of doing it twice; the same key with a different request is a 422. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description Percent-encoded; at most 128 characters once decoded */
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The person as they are now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminMember"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            409: components["responses"]["Error409"];
+            413: components["responses"]["Error413"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];

@@ -36,8 +36,15 @@ export const profileSchema = z.object({
   profilePhotoUrl: z.string().nullable(),
   isProfilePrivate: z.boolean(),
   notificationPreferences: notificationPreferencesSchema,
-  /** Set while the person is a member (ApprovedUsers or Admins); the directory lists only these. */
-  membership: z.literal("member").optional(),
+  /**
+   * `member` while the person is in ApprovedUsers or Admins (the directory lists only these),
+   * `pending` while they have signed in but wait for an admin's approval.
+   */
+  membership: z.enum(["member", "pending"]).optional(),
+  cognitoUsername: z.string().optional(),
+  /** Who approved the person (an admin's user id) and when; absent for members approved in the console. */
+  approvedBy: z.string().optional(),
+  approvedAt: isoDate.optional(),
   commentCount: z.number().int(),
   lastActive: isoDate.nullable(),
   createdAt: isoDate,

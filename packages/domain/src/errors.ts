@@ -88,7 +88,15 @@ export class InvalidInputError extends HearthError {
 
 export class ForbiddenError extends HearthError {
   readonly code = "FORBIDDEN";
-  override readonly name = "ForbiddenError";
+  override readonly name: string = "ForbiddenError";
+}
+
+/** A signed-in person an admin has not approved yet: a frontend shows them the waiting screen. */
+export class MembershipPendingError extends ForbiddenError {
+  override readonly name = "MembershipPendingError";
+  constructor(message = "Your membership of the family archive is awaiting approval by an admin") {
+    super(message);
+  }
 }
 
 /** The database did not answer in time or could not be reached; a later retry may succeed. */

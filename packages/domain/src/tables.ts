@@ -6,6 +6,7 @@ import {
   type DynamoDBClient,
   ResourceInUseException,
   ResourceNotFoundException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
   waitUntilTableNotExists,
@@ -58,14 +59,16 @@ export const TABLE_SPECS = [
     globalSecondaryIndexes: [
       { indexName: "EmailIndex", partitionKey: { name: "email", type: "S" }, projection: { type: "ALL" } },
       {
-        // The member directory: sparse, only profiles whose `membership` is set are in it, so a
-        // person can have a profile without being listed (e.g. someone not approved yet).
+        // The member directory: sparse, only profiles whose `membership` is set are in it; the
+        // `member` partition is the directory, `pending` the people waiting for approval.
         indexName: "MemberDirectoryIndex",
         partitionKey: { name: "membership", type: "S" },
         sortKey: { name: "directoryName", type: "S" },
         projection: { type: "ALL" },
       },
     ],
+    // An approval (approvedAt appearing) sends the welcome email through the notifications processor.
+    stream: "NEW_AND_OLD_IMAGES",
   },
   {
     name: "Comments",
@@ -214,12 +217,24 @@ export async function createTables(client: DynamoDBClient, prefix: string): Prom
   await Promise.all(
     TABLE_SPECS.map(async (spec: TableSpec) => {
       const physicalName = names[spec.name];
+      let existed = false;
       try {
         await client.send(new CreateTableCommand(createTableInput(spec, physicalName)));
       } catch (error) {
         if (!(error instanceof ResourceInUseException)) throw error;
+        existed = true;
       }
       await waitUntilTableExists({ client, maxWaitTime: 60, minDelay: 1 }, { TableName: physicalName });
+      // A table made before its spec had a stream (kept data of a local stack) gets it now.
+      if (existed && spec.stream && !(await streamArnOf(client, physicalName))) {
+        await client.send(
+          new UpdateTableCommand({
+            TableName: physicalName,
+            StreamSpecification: { StreamEnabled: true, StreamViewType: spec.stream },
+          }),
+        );
+        await waitUntilTableExists({ client, maxWaitTime: 60, minDelay: 1 }, { TableName: physicalName });
+      }
       if (spec.timeToLiveAttribute) {
         try {
           await client.send(

@@ -127,8 +127,69 @@ describe("ProfilesRepository", () => {
       "dir-amy2",
       "dir-private",
     ]);
-    // The profile of someone who is no longer a member stays as it was.
-    expect(await profiles.get("dir-bea")).toMatchObject({ displayName: "bea" });
+    // The profile of someone who is no longer a member stays as it was, and waits for approval again.
+    expect(await profiles.get("dir-bea")).toMatchObject({ displayName: "bea", membership: "pending" });
+  });
+
+  it("lists the people waiting for approval in their own partition, by name, with the Cognito username", async () => {
+    const { profiles } = db().repositories;
+    const mine = (page: { items: { userId: string }[] }) =>
+      page.items.map((p) => p.userId).filter((id) => id.startsWith("wait-"));
+    await profiles.ensureOnSignIn("wait-yan", {
+      displayName: "Yan",
+      isMember: false,
+      cognitoUsername: "yan-uuid",
+    });
+    await profiles.ensureOnSignIn("wait-eve", { displayName: "eve", isMember: false });
+    await profiles.ensureOnSignIn("wait-member", { displayName: "Mo", isMember: true });
+    expect(await profiles.get("wait-yan")).toMatchObject({
+      membership: "pending",
+      cognitoUsername: "yan-uuid",
+    });
+    expect(mine(await profiles.listMembers({ limit: 100 }, "pending"))).toEqual(["wait-eve", "wait-yan"]);
+    expect(mine(await profiles.listMembers({ limit: 100 }))).toEqual(["wait-member"]);
+    // A cursor of the pending list is not one of the directory's.
+    const first = await profiles.listMembers({ limit: 1 }, "pending");
+    expect(first.nextCursor).not.toBeNull();
+    await expect(
+      profiles.listMembers({ limit: 1, cursor: first.nextCursor }, "member"),
+    ).rejects.toMatchObject({
+      code: "INVALID_INPUT",
+    });
+  });
+
+  it("approves a waiting person once: who and when are recorded, a second approval changes nothing", async () => {
+    const { profiles } = db().repositories;
+    await profiles.ensureOnSignIn("appr-ida", { displayName: "Ida", isMember: false });
+    const first = await profiles.approve("appr-ida", "admin-1");
+    expect(first.changed).toBe(true);
+    expect(first.profile).toMatchObject({
+      membership: "member",
+      approvedBy: "admin-1",
+      approvedAt: expect.any(String),
+      displayName: "Ida",
+    });
+    const second = await profiles.approve("appr-ida", "admin-2");
+    expect(second).toEqual({ profile: first.profile, changed: false });
+    // Concurrent approvals: exactly one of them writes.
+    await profiles.ensureOnSignIn("appr-jo", { displayName: "Jo", isMember: false });
+    const racing = await Promise.all([profiles.approve("appr-jo", "a"), profiles.approve("appr-jo", "b")]);
+    expect(racing.filter((result) => result.changed)).toHaveLength(1);
+    await expect(profiles.approve("appr-nobody", "admin-1")).rejects.toMatchObject({ code: "NOT_FOUND" });
+    expect(await profiles.get("appr-nobody")).toBeNull();
+  });
+
+  it("approves a profile saved before pending people were marked (no membership at all)", async () => {
+    const { doc, tables, repositories } = db();
+    await doc.send(
+      new PutCommand({
+        TableName: tables.UserProfiles,
+        Item: { userId: "appr-old", displayName: "Old", createdAt: "2024-01-01T00:00:00.000Z" },
+      }),
+    );
+    expect((await repositories.profiles.get("appr-old"))?.membership).toBeUndefined();
+    expect((await repositories.profiles.approve("appr-old", "admin-1")).changed).toBe(true);
+    expect(await repositories.profiles.get("appr-old")).toMatchObject({ membership: "member" });
   });
 
   it("gives a profile saved before the directory existed its directory entry", async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { photoUrlSchema } from "../src/entities.js";
-import { ForbiddenError, InvalidInputError } from "../src/errors.js";
+import { ForbiddenError, InvalidInputError, MembershipPendingError } from "../src/errors.js";
 import {
   assertAdmin,
   assertMember,
@@ -71,6 +71,13 @@ describe("access rules", () => {
     expect([isAdmin(ann), isAdmin(boss)]).toEqual([false, true]);
     expect(() => assertMember(stranger)).toThrow(ForbiddenError);
     expect(() => assertAdmin(ann)).toThrow(ForbiddenError);
+  });
+
+  it("tells a signed-in person who is not a member yet that their membership awaits approval", () => {
+    expect(() => assertMember(stranger)).toThrow(MembershipPendingError);
+    expect(() => assertMember(stranger)).toThrow(/awaiting approval/);
+    // A member on an admin route is refused, but not as someone waiting.
+    expect(() => assertAdmin(ann)).not.toThrow(MembershipPendingError);
   });
 
   it("lets owners act, and admins only where allowed", () => {

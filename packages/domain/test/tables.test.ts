@@ -1,4 +1,9 @@
-import { DescribeTableCommand, DescribeTimeToLiveCommand, ListTablesCommand } from "@aws-sdk/client-dynamodb";
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DescribeTimeToLiveCommand,
+  ListTablesCommand,
+} from "@aws-sdk/client-dynamodb";
 import { describe, expect, inject, it } from "vitest";
 import {
   createTableInput,
@@ -34,7 +39,12 @@ describe("table specs", () => {
       StreamEnabled: true,
       StreamViewType: "NEW_AND_OLD_IMAGES",
     });
-    expect(createTableInput(byName.UserProfiles!, "P").StreamSpecification).toBeUndefined();
+    // Approvals reach the welcome email through the profiles' stream.
+    expect(createTableInput(byName.UserProfiles!, "P").StreamSpecification).toEqual({
+      StreamEnabled: true,
+      StreamViewType: "NEW_AND_OLD_IMAGES",
+    });
+    expect(createTableInput(byName.ConversationMembers!, "P").StreamSpecification).toBeUndefined();
   });
 
   it("hand table names to functions through environment variables and read them back", () => {
@@ -60,6 +70,20 @@ describe("createTables / deleteTables on DynamoDB Local", () => {
     await deleteTables(client, prefix); // nothing left is fine
     const left = await client.send(new ListTablesCommand({}));
     expect(left.TableNames?.filter((n) => n.startsWith(prefix))).toEqual([]);
+    client.destroy();
+  });
+
+  it("gives a table made before its spec had a stream (a kept local stack) its stream", async () => {
+    const client = localClient(inject("dynamoEndpoint"));
+    const prefix = `streamless-${Date.now()}-`;
+    const spec = TABLE_SPECS.find((candidate) => candidate.name === "UserProfiles")!;
+    const { StreamSpecification: _, ...streamless } = createTableInput(spec, `${prefix}UserProfiles`);
+    await client.send(new CreateTableCommand(streamless));
+    const names = await createTables(client, prefix);
+    const profiles = await client.send(new DescribeTableCommand({ TableName: names.UserProfiles }));
+    expect(profiles.Table?.StreamSpecification?.StreamViewType).toBe("NEW_AND_OLD_IMAGES");
+    expect(profiles.Table?.LatestStreamArn).toBeTruthy();
+    await deleteTables(client, prefix);
     client.destroy();
   });
 });

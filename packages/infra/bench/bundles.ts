@@ -51,6 +51,8 @@ function environmentOf(definition: FunctionDefinition): Record<string, string> {
     CURSOR_SECRET_ARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:hearth-bench-cursor-AbCdEf",
     ALLOWED_ORIGINS: config.allowedOrigins.join(","),
     ATTACHMENTS_BUCKET: "hearth-bench-attachments",
+    // The admin function changes this user pool's groups; the others ignore it.
+    USER_POOL_ID: "eu-west-1_BenchPool",
   };
 }
 

@@ -1,9 +1,9 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import {
+  type AllAreaDependencies,
   API_AREAS,
   API_FUNCTION_TIMEOUT_SECONDS,
   type ApiArea,
-  type ApiDependencies,
   type ApiHandler,
   apiDependenciesFromEnv,
   createApiHandler,
@@ -157,7 +157,9 @@ for (const counted of [doc, idempotencyClient]) {
 try {
   const tables = await createTables(client, prefix);
   // The functions' own factory, with the repositories swapped for ones on the counted client.
-  const deps: ApiDependencies = {
+  // Approvals add to ApprovedUsers through this; Cognito is not DynamoDB, so it is not counted.
+  const approvedUsernames: string[] = [];
+  const deps: AllAreaDependencies = {
     ...apiDependenciesFromEnv({
       ...tableEnvironment(tables),
       STAGE: "bench",
@@ -180,6 +182,7 @@ try {
       cursors: new CursorCodec(randomBytes(16).toString("hex")),
     }),
     idempotency: createApiIdempotency(idempotencyClient, tables),
+    memberGroups: { addToMembers: async (username) => void approvedUsernames.push(username) },
   };
   const handlersOf = (rateLimits: RateLimits) =>
     Object.fromEntries(
@@ -277,6 +280,14 @@ try {
     body: { commentText: "My one comment today", itemTitle: "Christmas 2015" },
   };
   await setUp("POST", "/comments/{itemId}", erinsComment, tightlyLimited);
+  // Issue 12 (k12a): people who signed in and wait for approval.
+  for (const name of ["frank", "gina", "hal"]) {
+    await deps.repositories.profiles.ensureOnSignIn(`user-${name}`, {
+      displayName: name,
+      email: `${name}@example.org`,
+      isMember: false,
+    });
+  }
 
   // --- What is measured: one request per case, in this order ------------------------------
   interface Case {
@@ -648,6 +659,56 @@ try {
       name: "inbox with photos",
       status: 200,
       options: { caller: carol },
+    },
+    // Issue 12 (k12a): admins let people in.
+    {
+      method: "GET",
+      resource: "/admin/members",
+      name: "pending, page of 20",
+      status: 200,
+      options: { caller: admin, query: { limit: "20" } },
+    },
+    {
+      method: "GET",
+      resource: "/admin/members",
+      name: "approved, page of 20",
+      status: 200,
+      options: { caller: admin, query: { status: "approved", limit: "20" } },
+    },
+    {
+      method: "GET",
+      resource: "/admin/members",
+      name: "bad status",
+      status: 400,
+      options: { caller: admin, query: { status: "everyone" } },
+    },
+    {
+      method: "GET",
+      resource: "/admin/members",
+      name: "a member (403)",
+      status: 403,
+      options: { caller: bob },
+    },
+    {
+      method: "POST",
+      resource: "/admin/members/{userId}/approve",
+      name: "pending person",
+      status: 200,
+      options: { caller: admin, path: { userId: "user-frank" } },
+    },
+    {
+      method: "POST",
+      resource: "/admin/members/{userId}/approve",
+      name: "already approved",
+      status: 200,
+      options: { caller: admin, path: { userId: "user-frank" } },
+    },
+    {
+      method: "POST",
+      resource: "/admin/members/{userId}/approve",
+      name: "no such profile",
+      status: 404,
+      options: { caller: admin, path: { userId: "user-nobody" } },
     },
   ];
   const uncovered = ROUTES.filter(

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { API_AREAS, type ApiArea } from "@hearth/api-handlers";
+import { API_AREAS, API_GROUP_MANAGERS, API_PHOTO_READERS, type ApiArea } from "@hearth/api-handlers";
 import { ATTACHMENT_DELETERS } from "@hearth/stream-processors";
 import { App, Duration, Stack } from "aws-cdk-lib";
 import type { Asset } from "aws-cdk-lib/aws-s3-assets";
@@ -46,18 +46,21 @@ describe("function bundles (real esbuild, no Docker)", () => {
   );
 
   it.each(API_FUNCTIONS.map((f) => [f.name, f.area] as const))(
-    "%s carries its own area's routes only, and the light S3 signer but never the S3 client",
+    "%s carries its own area's routes only, the light S3 signer only if it serves photos, never the S3 client, and the Cognito client only if it changes groups",
     (name, area) => {
       const { inputs } = results.get(name)!;
       const areaFiles = (other: ApiArea) =>
         inputs.filter((input) => input.endsWith(`packages/api-handlers/src/areas/${other}.ts`));
       expect(areaFiles(area)).toHaveLength(1);
       for (const other of API_AREAS.filter((a) => a !== area)) expect(areaFiles(other)).toEqual([]);
-      // Every area presigns (profile photos at least) with the signer alone: no S3 client.
+      // Member areas presign (profile photos at least) with the signer alone: no S3 client.
       expect(inputs.filter((input) => input.includes("node_modules/@aws-sdk/client-s3/"))).toEqual([]);
       expect(inputs.some((input) => input.includes("node_modules/@aws-sdk/s3-request-presigner/"))).toBe(
-        true,
+        (API_PHOTO_READERS as readonly ApiArea[]).includes(area),
       );
+      expect(
+        inputs.some((input) => input.includes("node_modules/@aws-sdk/client-cognito-identity-provider/")),
+      ).toBe((API_GROUP_MANAGERS as readonly ApiArea[]).includes(area));
     },
   );
 

@@ -1,4 +1,10 @@
-import { API_AREAS, API_FUNCTION_TIMEOUT_SECONDS, API_TABLE_ACCESS, ROUTES } from "@hearth/api-handlers";
+import {
+  API_AREAS,
+  API_FUNCTION_TIMEOUT_SECONDS,
+  API_GROUP_MANAGERS,
+  API_TABLE_ACCESS,
+  ROUTES,
+} from "@hearth/api-handlers";
 import { rateLimitsFromEnv, TABLE_SPECS, type TableName, type TableSpec, tableSpec } from "@hearth/domain";
 import {
   PROCESSOR_FUNCTION_TIMEOUT_SECONDS,
@@ -454,6 +460,15 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
       }
     });
 
+    it("tells only the admin function which user pool to change", () => {
+      for (const area of API_AREAS) {
+        const variables = variablesOf(area);
+        if ((API_GROUP_MANAGERS as readonly string[]).includes(area)) {
+          expect(JSON.stringify(variables.USER_POOL_ID)).toContain("UserPool");
+        } else expect(variables).not.toHaveProperty("USER_POOL_ID");
+      }
+    });
+
     it.each(PROCESSOR_NAMES)("gives the %s processor its settings", (name) => {
       const variables = variablesOf(name);
       for (const spec of TABLE_SPECS) expect(variables[spec.envVar]).toBeDefined();
@@ -610,6 +625,8 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
           "s3:GetObject profile-photos/*",
           "s3:PutObject attachments/*",
         ],
+        // The admin area shows no photos.
+        admin: [],
         notifications: [],
         activity: [],
         // The files of deleted messages are deleted, and those of new ones retagged sent, by this processor alone.
@@ -625,6 +642,23 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
           }),
         );
         expect(grants.sort(), fn).toEqual(expected[fn]);
+      }
+    });
+
+    it("lets only the admin function change the user pool: AdminAddUserToGroup on this pool, nothing else", () => {
+      for (const fn of [...API_AREAS, ...PROCESSOR_NAMES]) {
+        const cognito = functionStatements(env, fn).filter((s) =>
+          asArray(s.Action).some((a) => a.startsWith("cognito-idp:")),
+        );
+        if (!(API_GROUP_MANAGERS as readonly string[]).includes(fn)) {
+          expect(cognito, fn).toEqual([]);
+          continue;
+        }
+        expect(cognito).toHaveLength(1);
+        expect(asArray(cognito[0]!.Action)).toEqual(["cognito-idp:AdminAddUserToGroup"]);
+        // A reference to the Auth stack's user pool ARN (an import), never a wildcard.
+        expect(JSON.stringify(cognito[0]!.Resource)).not.toContain("*");
+        expect(JSON.stringify(cognito[0]!.Resource)).toMatch(/UserPool[0-9A-F]*\.?Arn|UserPool\w*Arn/);
       }
     });
 

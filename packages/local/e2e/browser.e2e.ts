@@ -179,7 +179,7 @@ describe("a browser on another origin", () => {
     expect(steps["sign-in"]).toMatchObject({ outcome: "ok" });
     expect(steps["list-comments"]).toEqual({
       outcome: "error",
-      text: expect.stringMatching(/^403 FORBIDDEN: \S/),
+      text: expect.stringMatching(/^403 MEMBERSHIP_PENDING: \S/),
     });
     expect(steps["post-comment"]).toEqual({ outcome: "not-run", text: "Not run" });
     await page.close();

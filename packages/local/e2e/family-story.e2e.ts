@@ -62,7 +62,7 @@ describe("a family story", () => {
       await statusOf(outside.client({ token: alice.accessToken }).GET("/comments/{itemId}", onItem)),
     ).toBe(401);
     const denied = await refusal(api.Stranger!.GET("/comments/{itemId}", onItem));
-    expect(denied).toMatchObject({ status: 403, code: "FORBIDDEN", message: expect.any(String) });
+    expect(denied).toMatchObject({ status: 403, code: "MEMBERSHIP_PENDING", message: expect.any(String) });
   });
 
   it("lets everyone set a profile and read the others'", async () => {

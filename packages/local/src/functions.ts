@@ -1,4 +1,10 @@
-import { API_AREAS, type ApiArea, apiDependenciesFromEnv, createApiHandler } from "@hearth/api-handlers";
+import {
+  API_AREAS,
+  type ApiArea,
+  adminDependenciesFromEnv,
+  apiDependenciesFromEnv,
+  createApiHandler,
+} from "@hearth/api-handlers";
 import { FUNCTION_TIMEOUT_ENV, type TableNames, tableEnvironment } from "@hearth/domain";
 import {
   attachmentObjectsFromEnv,
@@ -16,10 +22,10 @@ type Environment = Record<string, string | undefined>;
 
 /**
  * The API's Lambdas, built in-process the way each Lambda entry builds itself from its
- * environment (once per container).
+ * environment (once per container); the admin one talks to cognito-local (`COGNITO_ENDPOINT`).
  */
 export function createApiHandlers(env: Environment): Record<ApiArea, ApiHandler> {
-  const dependencies = apiDependenciesFromEnv(env);
+  const dependencies = { ...apiDependenciesFromEnv(env), ...adminDependenciesFromEnv(env) };
   return Object.fromEntries(API_AREAS.map((area) => [area, createApiHandler(area, dependencies)])) as Record<
     ApiArea,
     ApiHandler

@@ -230,6 +230,9 @@ export async function startLocalStack(
       [RATE_LIMITS_ENV]: process.env[RATE_LIMITS_ENV],
       ATTACHMENTS_BUCKET: config.attachmentsBucket,
       S3_ENDPOINT: s3Endpoint,
+      // The admin function adds approved people to ApprovedUsers there.
+      USER_POOL_ID: pool.userPoolId,
+      COGNITO_ENDPOINT: cognitoEndpoint,
     };
     const processorEnv = processorEnvironment(config, { tables, dynamoEndpoint, sesEndpoint, s3Endpoint });
     signInTrigger = createSignInTrigger(signInTriggerDependenciesFromEnv(common));

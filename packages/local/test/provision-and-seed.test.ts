@@ -5,6 +5,7 @@ import {
   CognitoIdentityProviderClient,
   InitiateAuthCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
+import { adminDependenciesFromEnv, cognitoMemberGroups } from "@hearth/api-handlers";
 import { deleteTables } from "@hearth/domain";
 import { createTestDatabase, freePort, type TestDatabase } from "@hearth/domain/testing";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -16,6 +17,7 @@ import { DEMO_USERS, seedDemoData } from "../src/seed.js";
 const group = new ProcessGroup();
 const dataDir = mkdtempSync(join(tmpdir(), "hearth-local-provision-"));
 let cognito: CognitoIdentityProviderClient;
+let cognitoEndpoint: string;
 let db: TestDatabase;
 
 beforeAll(async () => {
@@ -24,6 +26,7 @@ beforeAll(async () => {
     createTestDatabase(inject("dynamoEndpoint"), "local-seed"),
   ]);
   db = database;
+  cognitoEndpoint = endpoint;
   cognito = new CognitoIdentityProviderClient({
     endpoint,
     region: "us-east-1",
@@ -68,6 +71,45 @@ describe("user pool provisioning", () => {
       "Admins",
       "ApprovedUsers",
     ]);
+  });
+});
+
+describe("the admin function's user pool groups (cognito-local)", () => {
+  it("adds an approved person to ApprovedUsers, again without harm, and names a missing user", async () => {
+    const pool = await ensureUserPool(cognito, "approve-pool", "web");
+    const user = { email: "newcomer@example.com", password: "Test-password-1234", name: "New" };
+    await createUser(cognito, pool.userPoolId, { ...user, groups: [] });
+    expect(await groupsInIdToken(pool.userPoolClientId, user.email, user.password)).toBeUndefined();
+
+    // Built the way the admin Lambda builds it, from its environment.
+    const { memberGroups } = adminDependenciesFromEnv({
+      STAGE: "dev",
+      USER_POOL_ID: pool.userPoolId,
+      COGNITO_ENDPOINT: cognitoEndpoint,
+      AWS_REGION: "us-east-1",
+    });
+    await memberGroups.addToMembers(user.email);
+    await memberGroups.addToMembers(user.email);
+    expect(await groupsInIdToken(pool.userPoolClientId, user.email, user.password)).toEqual([
+      "ApprovedUsers",
+    ]);
+
+    await expect(
+      cognitoMemberGroups(cognito, pool.userPoolId).addToMembers("nobody@example.com"),
+    ).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
+  });
+
+  it("refuses a local Cognito endpoint in production", () => {
+    expect(() =>
+      adminDependenciesFromEnv({
+        STAGE: "prod",
+        USER_POOL_ID: "eu-west-1_x",
+        COGNITO_ENDPOINT: cognitoEndpoint,
+      }),
+    ).toThrow(/COGNITO_ENDPOINT/);
+    expect(() => adminDependenciesFromEnv({ STAGE: "dev" })).toThrow(/USER_POOL_ID/);
   });
 });
 

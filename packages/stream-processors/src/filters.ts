@@ -37,10 +37,20 @@ const messageDeletions: FilterPattern = {
   },
 };
 
+/** A profile an admin just approved: no approvedAt before, one after (once per person). */
+const approvals: FilterPattern = {
+  eventName: ["MODIFY"],
+  dynamodb: {
+    OldImage: { approvedAt: { S: [{ exists: false }] } },
+    NewImage: { approvedAt: { S: [{ exists: true }] } },
+  },
+};
+
 export const STREAM_SUBSCRIPTIONS = [
   { processor: "notifications", table: "Comments", filterPatterns: [inserts] },
   { processor: "notifications", table: "CommentReactions", filterPatterns: [inserts] },
   { processor: "notifications", table: "Messages", filterPatterns: [inserts] },
+  { processor: "notifications", table: "UserProfiles", filterPatterns: [approvals] },
   { processor: "activity", table: "Comments", filterPatterns: [inserts, softDeletes] },
   { processor: "activity", table: "CommentReactions", filterPatterns: [inserts] },
   { processor: "activity", table: "Messages", filterPatterns: [inserts] },

@@ -84,6 +84,31 @@ describe("what each processor receives", () => {
     expect(isWantedRecord("notifications", "UserProfiles", insert)).toBe(false);
   });
 
+  it("notifications: on profiles, only the change that approves someone (approvedAt appears)", () => {
+    const profile = (approvedAt?: string) => ({
+      userId: { S: "user-1" },
+      displayName: { S: "Ann" },
+      membership: { S: approvedAt ? "member" : "pending" },
+      ...(approvedAt ? { approvedAt: { S: approvedAt }, approvedBy: { S: "admin-1" } } : {}),
+    });
+    const change = (eventName: "INSERT" | "MODIFY", old?: string | null, now?: string) => ({
+      eventName,
+      dynamodb: { ...(old !== null ? { OldImage: profile(old) } : {}), NewImage: profile(now) },
+    });
+    expect(isWantedRecord("notifications", "UserProfiles", change("MODIFY", undefined, deletedAt))).toBe(
+      true,
+    );
+    // Already approved before (a sign-in, a rename), not approved, or a brand-new row.
+    expect(isWantedRecord("notifications", "UserProfiles", change("MODIFY", deletedAt, deletedAt))).toBe(
+      false,
+    );
+    expect(isWantedRecord("notifications", "UserProfiles", change("MODIFY", undefined, undefined))).toBe(
+      false,
+    );
+    expect(isWantedRecord("notifications", "UserProfiles", change("INSERT", null, deletedAt))).toBe(false);
+    expect(isWantedRecord("activity", "UserProfiles", change("MODIFY", undefined, deletedAt))).toBe(false);
+  });
+
   it("activity: inserts and soft deletes of comments, inserts of reactions and messages", () => {
     expect(isWantedRecord("activity", "Comments", insert)).toBe(true);
     expect(isWantedRecord("activity", "Comments", softDelete)).toBe(true);

@@ -379,3 +379,74 @@ describe("records that are not new comments, reactions or messages", () => {
     expect(h.sentEmails()).toEqual([]);
   });
 });
+
+describe("welcome email", () => {
+  /** Someone who signed in, waited, and was just approved; the profile stream's new records. */
+  async function approved(h: Harness, displayName: string) {
+    const userId = uniqueId("newcomer");
+    await h.db.repositories.profiles.ensureOnSignIn(userId, {
+      displayName,
+      email: emailOf(userId),
+      isMember: false,
+    });
+    await h.tap.skip("UserProfiles");
+    await h.db.repositories.profiles.approve(userId, "admin-1");
+    return { userId, records: await h.tap.take("UserProfiles") };
+  }
+
+  it("welcomes an approved person once, by their escaped name, with a link to the site", async () => {
+    const h = harness();
+    const { userId, records } = await approved(h, `Nan <3 & "Pa's" <img src=x onerror=alert(1)>`);
+    expect(records.map((record) => record.eventName)).toEqual(["MODIFY"]);
+
+    const response = await h.process("notifications", records);
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(h.recipientsOfSent()).toEqual([emailOf(userId)]);
+    const [email] = h.sentEmails();
+    expect(email?.Source).toBe(SENDER_EMAIL);
+    expect(email?.Message?.Subject?.Data).toBe("Welcome to the family archive");
+    const html = email?.Message?.Body?.Html?.Data ?? "";
+    expect(html).toContain("Dear Nan &lt;3 &amp; &quot;Pa&#39;s&quot; &lt;img src=x onerror=alert(1)&gt;,");
+    expect(html).not.toMatch(/<img/);
+    expect(html).toContain('href="https://hearth.example/"');
+    expect(email?.Message?.Body?.Text?.Data).toContain("Open the archive: https://hearth.example/");
+
+    // Redelivered (another container, past any window): the record-level idempotency holds it back.
+    h.ses.resetHistory();
+    h.advanceClock(16 * 60 * 1000);
+    expect((await h.process("notifications", records)).batchItemFailures).toEqual([]);
+    expect(h.sentEmails()).toEqual([]);
+  });
+
+  it("sends nothing for a second approval or for later changes of an approved profile", async () => {
+    const h = harness();
+    const { userId, records } = await approved(h, "Olga");
+    await h.process("notifications", records);
+    h.ses.resetHistory();
+
+    // Approving again writes nothing; a sign-in and a rename change the profile but not approvedAt.
+    expect((await h.db.repositories.profiles.approve(userId, "admin-2")).changed).toBe(false);
+    await h.db.repositories.profiles.ensureOnSignIn(userId, { displayName: "Olga", isMember: true });
+    await h.db.repositories.profiles.upsert(userId, { displayName: "Olga B" });
+    const later = await h.tap.take("UserProfiles");
+    expect(later.length).toBeGreaterThan(0);
+
+    expect((await h.process("notifications", later)).batchItemFailures).toEqual([]);
+    expect(h.sentEmails()).toEqual([]);
+  });
+
+  it("reports the record when SES fails, and sends the welcome on the retry", async () => {
+    const h = harness();
+    const { userId, records } = await approved(h, "Pia");
+    h.ses.on(SendEmailCommand).rejects(new MessageRejected({ message: "Sending paused", $metadata: {} }));
+
+    const failed = await h.process("notifications", records);
+    expect(failed.batchItemFailures).toEqual([{ itemIdentifier: records[0]?.dynamodb?.SequenceNumber }]);
+
+    h.ses.reset();
+    h.ses.on(SendEmailCommand).resolves({ MessageId: "retry" });
+    expect((await h.process("notifications", records)).batchItemFailures).toEqual([]);
+    expect(h.recipientsOfSent()).toEqual([emailOf(userId)]);
+  });
+});

@@ -26,12 +26,13 @@ function tokenEvent(
   attributes: Record<string, string>,
   groups: string[],
   triggerSource: PreTokenGenerationTriggerEvent["triggerSource"] = "TokenGeneration_Authentication",
+  userName = attributes.sub ?? "someone",
 ): PreTokenGenerationTriggerEvent {
   return {
     version: "1",
     region: "eu-west-1",
     userPoolId: "eu-west-1_test",
-    userName: attributes.sub ?? "someone",
+    userName,
     callerContext: { awsSdkVersion: "aws-sdk-unknown-unknown", clientId: "client" },
     triggerSource,
     request: { userAttributes: attributes, groupConfiguration: { groupsToOverride: groups } },
@@ -89,18 +90,46 @@ describe("the sign-in trigger (Cognito Pre Token Generation)", () => {
       bio: "Letters from 1952",
     });
 
-    // Taken out of ApprovedUsers: still a profile, no longer in the directory.
+    // Taken out of ApprovedUsers: still a profile, no longer in the directory, waiting again.
     await trigger()(
       tokenEvent({ sub: "u-ivy", email: "ivy@example.org" }, [], "TokenGeneration_RefreshTokens"),
     );
-    expect(await profiles.get("u-ivy")).toMatchObject({ displayName: "Ivy (Grandma)" });
+    expect(await profiles.get("u-ivy")).toMatchObject({
+      displayName: "Ivy (Grandma)",
+      membership: "pending",
+    });
     expect(await directoryIds()).not.toContain("u-ivy");
   });
 
-  it("gives someone not approved yet a profile but no directory entry", async () => {
-    await trigger()(tokenEvent({ sub: "u-new", email: "new@example.org" }, []));
-    expect(await db.repositories.profiles.get("u-new")).toMatchObject({ displayName: "new" });
+  it("gives someone not approved yet a profile marked pending: listed for admins, not in the directory", async () => {
+    await trigger()(
+      tokenEvent(
+        { sub: "u-new", email: "new@example.org" },
+        [],
+        "TokenGeneration_Authentication",
+        "new@example.org",
+      ),
+    );
+    expect(await db.repositories.profiles.get("u-new")).toMatchObject({
+      displayName: "new",
+      membership: "pending",
+      // The pool's name for them, which is what Cognito's admin calls take.
+      cognitoUsername: "new@example.org",
+    });
     expect(await directoryIds()).not.toContain("u-new");
+    const pending = await db.repositories.profiles.listMembers({ limit: 100 }, "pending");
+    expect(pending.items.map((profile) => profile.userId)).toContain("u-new");
+
+    // Approved meanwhile: the next token refresh makes them a member.
+    await trigger()(
+      tokenEvent(
+        { sub: "u-new", email: "new@example.org" },
+        ["ApprovedUsers"],
+        "TokenGeneration_RefreshTokens",
+      ),
+    );
+    expect(await db.repositories.profiles.get("u-new")).toMatchObject({ membership: "member" });
+    expect(await directoryIds()).toContain("u-new");
   });
 
   it("reduces a name with markup to plain text", () => {

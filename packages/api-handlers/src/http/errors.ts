@@ -1,6 +1,7 @@
 import {
   HearthError,
   isServiceUnavailableError,
+  MembershipPendingError,
   type RateLimitedError,
   StaleVersionError,
 } from "@hearth/domain";
@@ -50,7 +51,12 @@ export function toHttpError(error: unknown): HttpError | undefined {
     case "INVALID_INPUT":
       return new HttpError(400, "INVALID_INPUT", error.message);
     case "FORBIDDEN":
-      return new HttpError(403, "FORBIDDEN", error.message);
+      // A frontend shows people waiting for approval their own screen, told apart by the code.
+      return new HttpError(
+        403,
+        error instanceof MembershipPendingError ? "MEMBERSHIP_PENDING" : "FORBIDDEN",
+        error.message,
+      );
     case "NOT_FOUND":
       return new HttpError(404, "NOT_FOUND", error.message);
     case "CONFLICT":

@@ -11,6 +11,8 @@ export interface ApiRequest {
   path(name: string): string;
   /** `?limit=&cursor=`; 400 when the limit is out of range. */
   page(): PageRequest;
+  /** A query string parameter as sent; undefined when absent. */
+  query(name: string): string | undefined;
   /** The JSON body validated against `schema`; 400 when malformed or invalid. */
   body<T>(schema: z.ZodType<T>): T;
   /** A request header by case-insensitive name, as sent; undefined when absent. */

@@ -34,11 +34,21 @@ export function dynamoConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Dynam
   };
 }
 
+/** What an AWS SDK client of a function is configured from: a local engine only when named. */
+export interface SdkClientConfig {
+  stage: string;
+  endpoint?: string | undefined;
+  region?: string | undefined;
+  functionTimeoutSeconds?: number | undefined;
+}
+
 /**
- * Builds the low-level client options: connection and request timeouts and a retry budget
- * that fit in the function's time; throws when production is pointed at a local endpoint.
+ * Options of any AWS SDK client of a function: timeouts and a retry budget that fit in the
+ * function's time; the default credential chain and region in AWS; a local engine's endpoint
+ * (with fixed credentials) only when configured, and never in production, where `envVar`
+ * names the setting to unset.
  */
-export function dynamoClientOptions(config: DynamoConfig): DynamoDBClientConfig {
+export function sdkClientOptions(config: SdkClientConfig, envVar: string, localRegion: string) {
   const timeouts = sdkClientTimeouts(config.functionTimeoutSeconds);
   if (!config.endpoint) {
     // Default credential chain and region resolution of the SDK.
@@ -46,17 +56,25 @@ export function dynamoClientOptions(config: DynamoConfig): DynamoDBClientConfig 
   }
   if (isProductionStage(config.stage)) {
     throw new ConfigurationError(
-      `Refusing to start: DYNAMODB_ENDPOINT (${config.endpoint}) is set in the production stage "${config.stage}". ` +
+      `Refusing to start: ${envVar} (${config.endpoint}) is set in the production stage "${config.stage}". ` +
         "A local endpoint is only for development and tests; unset it in production.",
     );
   }
   return {
     ...timeouts,
     endpoint: config.endpoint,
-    region: config.region ?? "local",
-    // DynamoDB Local accepts any credentials; use fixed ones so data is not split per profile.
+    region: config.region ?? localRegion,
+    // Local engines accept any credentials; fixed ones keep data from being split per profile.
     credentials: { accessKeyId: "local", secretAccessKey: "local" },
   };
+}
+
+/**
+ * Builds the low-level client options: connection and request timeouts and a retry budget
+ * that fit in the function's time; throws when production is pointed at a local endpoint.
+ */
+export function dynamoClientOptions(config: DynamoConfig): DynamoDBClientConfig {
+  return sdkClientOptions(config, "DYNAMODB_ENDPOINT", "local");
 }
 
 /** A DynamoDB document client with the marshalling options every repository relies on. */

@@ -28,6 +28,13 @@ export function createRepositories(context: RepositoryContext): Repositories {
 export { type CommentLocator, CommentsRepository, isDeleted, type NewComment } from "./comments.js";
 export { Repository, type RepositoryContext } from "./context.js";
 export { ConversationsRepository, type NewConversation, type NewMessage } from "./conversations.js";
-export { directoryNameOf, MEMBER, ProfilesRepository, type SignInIdentity } from "./profiles.js";
+export {
+  directoryNameOf,
+  MEMBER,
+  type MembershipStatus,
+  PENDING,
+  ProfilesRepository,
+  type SignInIdentity,
+} from "./profiles.js";
 export { RateLimitsRepository, windowOf } from "./rate-limits.js";
 export { ReactionsRepository, type ToggleResult } from "./reactions.js";

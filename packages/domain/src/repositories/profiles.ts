@@ -9,7 +9,7 @@ import {
   type Profile,
   type ProfileUpdate,
 } from "../entities.js";
-import { ConflictError, toDomainError } from "../errors.js";
+import { ConflictError, NotFoundError, toDomainError } from "../errors.js";
 import { Repository } from "./context.js";
 
 /** Rows written only by the activity aggregator lack the user-set fields: fill in defaults. */
@@ -25,7 +25,10 @@ function toProfile(item: Record<string, unknown>): Profile {
       ...DEFAULT_NOTIFICATION_PREFERENCES,
       ...(item.notificationPreferences as Partial<Profile["notificationPreferences"]> | undefined),
     },
-    ...(item.membership === MEMBER ? { membership: MEMBER } : {}),
+    ...(item.membership === MEMBER || item.membership === PENDING ? { membership: item.membership } : {}),
+    ...(typeof item.cognitoUsername === "string" ? { cognitoUsername: item.cognitoUsername } : {}),
+    ...(typeof item.approvedBy === "string" ? { approvedBy: item.approvedBy } : {}),
+    ...(typeof item.approvedAt === "string" ? { approvedAt: item.approvedAt } : {}),
     commentCount: Math.max(0, (item.commentCount as number | undefined) ?? 0),
     lastActive: (item.lastActive as string | null | undefined) ?? null,
     createdAt:
@@ -40,11 +43,13 @@ function toProfile(item: Record<string, unknown>): Profile {
 }
 
 /**
- * `membership` says whether a person with a profile is a member (in ApprovedUsers or Admins).
- * The member directory index is keyed on it, so only members are listed; another status
- * (e.g. someone waiting for approval) would be another partition of the same index.
+ * `membership` says whether a person with a profile is a member (in ApprovedUsers or Admins)
+ * or waits for an admin's approval. The member directory index is keyed on it: the `member`
+ * partition is the directory, the `pending` partition the people waiting to be let in.
  */
 export const MEMBER = "member";
+export const PENDING = "pending";
+export type MembershipStatus = typeof MEMBER | typeof PENDING;
 
 /**
  * The directory's sort key: the display name lower-cased (case-insensitive order), then the
@@ -62,6 +67,8 @@ export interface SignInIdentity {
   displayName: string;
   /** In ApprovedUsers or Admins right now. */
   isMember: boolean;
+  /** The user pool's name for the person (`userName` of the trigger event), for Cognito admin calls. */
+  cognitoUsername?: string | undefined;
 }
 
 const lastEmailedAttribute = (kind: NotificationKind) => `lastEmailedAt_${kind}`;
@@ -154,8 +161,9 @@ export class ProfilesRepository extends Repository {
     const displayName = identity.displayName.trim().slice(0, LIMITS.displayName);
     return this.updateProfile(userId, {
       set: {
-        ...(identity.isMember ? { membership: MEMBER } : {}),
+        membership: identity.isMember ? MEMBER : PENDING,
         ...(identity.email ? { email: identity.email.toLowerCase() } : {}),
+        ...(identity.cognitoUsername ? { cognitoUsername: identity.cognitoUsername } : {}),
       },
       setIfNotExists: {
         ...this.newProfileDefaults(now),
@@ -164,12 +172,14 @@ export class ProfilesRepository extends Repository {
         updatedAt: now,
         commentCount: 0,
       },
-      ...(identity.isMember ? {} : { remove: ["membership"] }),
     });
   }
 
-  /** The member directory: members by display name (case-insensitive), one Query per page. */
-  async listMembers(page: PageRequest): Promise<Page<Profile>> {
+  /**
+   * The member directory (or, with `pending`, the people waiting for approval): by display
+   * name (case-insensitive), one Query per page.
+   */
+  async listMembers(page: PageRequest, membership: MembershipStatus = MEMBER): Promise<Page<Profile>> {
     const result = await queryPage<Record<string, unknown>>(
       this.doc,
       this.cursors,
@@ -177,12 +187,50 @@ export class ProfilesRepository extends Repository {
         tableName: this.table,
         indexName: "MemberDirectoryIndex",
         keyAttributes: ["userId", "membership", "directoryName"],
-        partitionKey: { name: "membership", value: MEMBER },
+        partitionKey: { name: "membership", value: membership },
         scanIndexForward: true,
       },
       page,
     );
     return { items: result.items.map(toProfile), nextCursor: result.nextCursor };
+  }
+
+  /**
+   * Makes a saved profile a member's, recording who approved it and when: one conditional
+   * UpdateItem that only a profile not yet a member's passes, so of two approvals (or a
+   * retry) exactly one writes `approvedAt`, which is what sends the welcome email. `changed`
+   * is false when the profile was a member's already; NotFoundError when there is none.
+   */
+  async approve(userId: string, approvedBy: string): Promise<{ profile: Profile; changed: boolean }> {
+    const now = this.timestamp();
+    try {
+      const output = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { userId },
+          UpdateExpression:
+            "SET #membership = :member, #approvedBy = :approvedBy, #approvedAt = :now, #updatedAt = :now",
+          ConditionExpression:
+            "attribute_exists(#createdAt) AND (attribute_not_exists(#membership) OR #membership <> :member)",
+          ExpressionAttributeNames: {
+            "#membership": "membership",
+            "#approvedBy": "approvedBy",
+            "#approvedAt": "approvedAt",
+            "#updatedAt": "updatedAt",
+            "#createdAt": "createdAt",
+          },
+          ExpressionAttributeValues: { ":member": MEMBER, ":approvedBy": approvedBy, ":now": now },
+          ReturnValues: "ALL_NEW",
+        }),
+      );
+      return { profile: toProfile(output.Attributes ?? {}), changed: true };
+    } catch (error) {
+      const domainError = toDomainError(error);
+      if (!(domainError instanceof ConflictError) || domainError.isTransactionConflict) throw domainError;
+    }
+    const current = await this.get(userId);
+    if (!current) throw new NotFoundError("Profile not found");
+    return { profile: current, changed: false };
   }
 
   private newProfileDefaults(now: string): Record<string, unknown> {

@@ -1,4 +1,4 @@
-import { ForbiddenError } from "../errors.js";
+import { ForbiddenError, MembershipPendingError } from "../errors.js";
 
 export const ADMIN_GROUP = "Admins";
 export const MEMBER_GROUP = "ApprovedUsers";
@@ -20,8 +20,9 @@ export function isMember(caller: Pick<Caller, "groups">): boolean {
   return caller.groups.includes(MEMBER_GROUP) || isAdmin(caller);
 }
 
+/** Anyone signed in who is not (yet) a member is waiting for an admin's approval. */
 export function assertMember(caller: Caller): void {
-  if (!isMember(caller)) throw new ForbiddenError("Only approved family members may do this");
+  if (!isMember(caller)) throw new MembershipPendingError();
 }
 
 export function assertAdmin(caller: Caller): void {

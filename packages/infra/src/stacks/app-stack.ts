@@ -2,6 +2,7 @@ import {
   API_ATTACHMENT_READERS,
   API_ATTACHMENT_UPLOADERS,
   API_FUNCTION_TIMEOUT_SECONDS,
+  API_GROUP_MANAGERS,
   API_PHOTO_READERS,
   API_PHOTO_UPLOADERS,
   API_TABLE_ACCESS,
@@ -111,6 +112,9 @@ export class AppStack extends Stack {
             [RATE_LIMITS_ENV]: JSON.stringify(config.rateLimits),
             // Every area presigns URLs of the files bucket (at least profile photos).
             ATTACHMENTS_BUCKET: attachmentsBucket,
+            ...((API_GROUP_MANAGERS as readonly ApiArea[]).includes(definition.area)
+              ? { USER_POOL_ID: props.userPool.userPoolId }
+              : {}),
           },
         });
         grantTableAccess(fn.function, tables, API_TABLE_ACCESS[definition.area]);
@@ -173,6 +177,16 @@ export class AppStack extends Stack {
           },
         ]);
       }
+    }
+
+    // Approving a member adds them to ApprovedUsers: that one action, on this user pool only.
+    for (const area of API_GROUP_MANAGERS) {
+      this.apiFunctions[area].function.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ["cognito-idp:AdminAddUserToGroup"],
+          resources: [props.userPool.userPoolArn],
+        }),
+      );
     }
 
     this.processorFunctions = Object.fromEntries(

@@ -117,6 +117,29 @@ export function reactionEmail(siteUrl: string, comment: Comment, reactorName: st
   });
 }
 
+/**
+ * The welcome email of a person an admin approved: greets them by their (escaped) name and
+ * links to the site. Sent once per approval, whatever their notification preferences.
+ */
+export function welcomeEmail(siteUrl: string, displayName: string | undefined | null): Email {
+  const name = oneLine(nameOr(displayName, "there"), 100);
+  const site = joinUrl(siteUrl, "/");
+  const body =
+    "An admin of the family archive has approved your membership: you can now read the letters and media, comment on them, react to comments and send messages to the family.";
+  const again = "If the archive still says your membership is awaiting approval, sign in again.";
+  const text = [`Dear ${name},`, "", body, "", `Open the archive: ${site}`, "", again].join("\n");
+  const html = [
+    "<!doctype html>",
+    '<html><body style="font-family: Georgia, serif; color: #222;">',
+    `<p>Dear ${escapeHtml(name)},</p>`,
+    `<p>${escapeHtml(body)}</p>`,
+    `<p><a href="${escapeHtml(site)}">Open the archive</a></p>`,
+    `<p style="font-size: 12px; color: #777;">${escapeHtml(again)}</p>`,
+    "</body></html>",
+  ].join("\n");
+  return { subject: "Welcome to the family archive", text, html };
+}
+
 export function messageEmail(siteUrl: string, message: Message, conversationTitle: string | null): Email {
   const sender = nameOr(message.senderName, "Someone");
   const where = conversationTitle?.trim() ? ` in "${oneLine(conversationTitle, 100)}"` : "";

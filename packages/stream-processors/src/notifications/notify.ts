@@ -5,11 +5,12 @@ import {
   messageSchema,
   type NotificationKind,
   type NotificationPreferences,
+  profileSchema,
   reactionSchema,
 } from "@hearth/domain";
 import type { ProcessorDependencies } from "../dependencies.js";
 import { parseNewImage, type StreamChange } from "../stream-change.js";
-import { commentEmail, type Email, messageEmail, reactionEmail } from "./emails.js";
+import { commentEmail, type Email, messageEmail, reactionEmail, welcomeEmail } from "./emails.js";
 
 const PREFERENCE_OF: Record<NotificationKind, keyof NotificationPreferences> = {
   comment: "comments",
@@ -18,7 +19,7 @@ const PREFERENCE_OF: Record<NotificationKind, keyof NotificationPreferences> = {
 };
 
 export interface NotificationSummary {
-  kind: NotificationKind | "none";
+  kind: NotificationKind | "welcome" | "none";
   sent: number;
   skipped: number;
 }
@@ -47,6 +48,22 @@ export function createNotifier(
 ): (change: StreamChange) => Promise<NotificationSummary> {
   const { repositories, logger } = deps;
 
+  async function send(to: string, email: Email): Promise<void> {
+    await deps.ses.send(
+      new SendEmailCommand({
+        Source: deps.senderEmail,
+        Destination: { ToAddresses: [to] },
+        Message: {
+          Subject: { Data: email.subject, Charset: "UTF-8" },
+          Body: {
+            Text: { Data: email.text, Charset: "UTF-8" },
+            Html: { Data: email.html, Charset: "UTF-8" },
+          },
+        },
+      }),
+    );
+  }
+
   async function deliverOne(
     kind: NotificationKind,
     recipientId: string,
@@ -63,19 +80,7 @@ export function createNotifier(
     );
     if (!claimed) return "skipped";
     try {
-      await deps.ses.send(
-        new SendEmailCommand({
-          Source: deps.senderEmail,
-          Destination: { ToAddresses: [profile.email] },
-          Message: {
-            Subject: { Data: email.subject, Charset: "UTF-8" },
-            Body: {
-              Text: { Data: email.text, Charset: "UTF-8" },
-              Html: { Data: email.html, Charset: "UTF-8" },
-            },
-          },
-        }),
-      );
+      await send(profile.email, email);
       return "sent";
     } catch (sendError) {
       try {
@@ -162,7 +167,33 @@ export function createNotifier(
     return deliver("message", recipients, messageEmail(deps.siteUrl, message, membership.title));
   }
 
+  const approvedProfile = profileSchema
+    .pick({ userId: true, email: true, displayName: true, approvedAt: true })
+    .required({ approvedAt: true });
+
+  /**
+   * An admin approved someone (approvedAt appeared, which the filter and the approval's
+   * condition make happen once per person): welcome them. Not debounced nor subject to the
+   * notification preferences; a redelivered record is answered by the idempotency store.
+   */
+  async function onApproval(change: StreamChange): Promise<NotificationSummary> {
+    const profile = parseNewImage(change, approvedProfile);
+    if (!profile.email) {
+      logger.warn("An approved person has no email address; no welcome email", { userId: profile.userId });
+      return { kind: "welcome", sent: 0, skipped: 1 };
+    }
+    try {
+      await send(profile.email, welcomeEmail(deps.siteUrl, profile.displayName));
+    } catch (error) {
+      throw new NotificationDeliveryError([profile.userId], [error]);
+    }
+    return { kind: "welcome", sent: 1, skipped: 0 };
+  }
+
   return async (change) => {
+    if (change.table === "UserProfiles") {
+      return change.eventName === "MODIFY" && !change.oldImage?.approvedAt ? onApproval(change) : nothing;
+    }
     if (change.eventName !== "INSERT") return nothing;
     switch (change.table) {
       case "Comments":

@@ -42,7 +42,16 @@ export function signInIdentityOf(event: PreTokenGenerationTriggerEvent): {
   const displayName = displayNameFrom([attributes.name, email?.split("@")[0]]);
   // Cognito hands the user's groups to this trigger as the groups the tokens would carry.
   const groups = event.request.groupConfiguration?.groupsToOverride ?? [];
-  return { userId: attributes.sub, identity: { email, displayName, isMember: isMember({ groups }) } };
+  return {
+    userId: attributes.sub,
+    identity: {
+      email,
+      displayName,
+      isMember: isMember({ groups }),
+      // The pool's own name for the user (a UUID, or the email in pools without an alias), for admin calls.
+      cognitoUsername: event.userName || undefined,
+    },
+  };
 }
 
 export function createSignInTrigger(deps: SignInTriggerDependencies) {

@@ -1,0 +1,84 @@
+import {
+  AdminAddUserToGroupCommand,
+  CognitoIdentityProviderClient,
+  type CognitoIdentityProviderClientConfig,
+} from "@aws-sdk/client-cognito-identity-provider";
+import {
+  ConfigurationError,
+  dynamoConfigFromEnv,
+  MEMBER_GROUP,
+  NotFoundError,
+  sdkClientOptions,
+} from "@hearth/domain";
+
+/**
+ * What only the admin area uses on top of the base dependencies: the user pool's groups.
+ * This module is imported by the admin Lambda entry alone, so no other bundle carries the
+ * Cognito client.
+ */
+export interface MemberGroups {
+  /**
+   * Puts the user pool's user `username` into ApprovedUsers. Adding someone who is in it
+   * already changes nothing (Cognito answers the same), so a retry is safe. NotFoundError
+   * when the pool has no such user.
+   */
+  addToMembers(username: string): Promise<void>;
+}
+
+export interface AdminDependencies {
+  memberGroups: MemberGroups;
+}
+
+/** ApprovedUsers of the user pool `userPoolId`, through `client`. */
+export function cognitoMemberGroups(client: CognitoIdentityProviderClient, userPoolId: string): MemberGroups {
+  return {
+    async addToMembers(username) {
+      try {
+        await client.send(
+          new AdminAddUserToGroupCommand({
+            UserPoolId: userPoolId,
+            Username: username,
+            GroupName: MEMBER_GROUP,
+          }),
+        );
+      } catch (error) {
+        if ((error as { name?: string }).name === "UserNotFoundException") {
+          throw new NotFoundError("This person no longer has an account in the user pool");
+        }
+        throw error;
+      }
+    },
+  };
+}
+
+export interface CognitoConfig {
+  stage: string;
+  userPoolId: string;
+  /** Only for a local Cognito (cognito-local); undefined in AWS. */
+  endpoint?: string | undefined;
+  region?: string | undefined;
+  functionTimeoutSeconds?: number | undefined;
+}
+
+export function cognitoConfigFromEnv(env: NodeJS.ProcessEnv = process.env): CognitoConfig {
+  const userPoolId = env.USER_POOL_ID?.trim();
+  if (!userPoolId) throw new ConfigurationError("USER_POOL_ID must be set");
+  const { stage, region, functionTimeoutSeconds } = dynamoConfigFromEnv(env);
+  return { stage, userPoolId, endpoint: env.COGNITO_ENDPOINT || undefined, region, functionTimeoutSeconds };
+}
+
+/** Cognito client options: cognito-local only when `COGNITO_ENDPOINT` is set, never in production. */
+export function cognitoClientOptions(config: CognitoConfig): CognitoIdentityProviderClientConfig {
+  return sdkClientOptions(config, "COGNITO_ENDPOINT", "us-east-1");
+}
+
+/** The admin dependencies from the environment: `USER_POOL_ID`, `COGNITO_ENDPOINT` (local only), `STAGE`, `AWS_REGION`. */
+export function adminDependenciesFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  /** Wraps the client, e.g. the tracer's `captureAWSv3Client`, so Cognito calls are traced. */
+  capture: (client: CognitoIdentityProviderClient) => CognitoIdentityProviderClient = (client) => client,
+): AdminDependencies {
+  const config = cognitoConfigFromEnv(env);
+  const client = capture(new CognitoIdentityProviderClient(cognitoClientOptions(config)));
+  return { memberGroups: cognitoMemberGroups(client, config.userPoolId) };
+}

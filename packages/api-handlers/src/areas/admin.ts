@@ -1,0 +1,39 @@
+import { MEMBER, type MembershipStatus, PENDING } from "@hearth/domain";
+import { badRequest, notFound } from "../http/errors.js";
+import { type AreaRoutes, ok } from "../http/route-handler.js";
+import { ADMIN_MEMBER_STATUSES, type AdminMemberStatus, adminMemberView } from "../views.js";
+
+const MEMBERSHIP_OF: Record<AdminMemberStatus, MembershipStatus> = { pending: PENDING, approved: MEMBER };
+
+/** `?status=`: pending (what an admin's screen opens with) unless asked otherwise. */
+function statusFrom(value: string | undefined): AdminMemberStatus {
+  if (value === undefined) return "pending";
+  const status = ADMIN_MEMBER_STATUSES.find((candidate) => candidate === value);
+  if (!status) throw badRequest(`status must be one of ${ADMIN_MEMBER_STATUSES.join(", ")}`);
+  return status;
+}
+
+export const adminRoutes: AreaRoutes<"admin"> = {
+  "GET /admin/members": async (request, { repositories }) => {
+    const status = statusFrom(request.query("status"));
+    const result = await repositories.profiles.listMembers(request.page(), MEMBERSHIP_OF[status]);
+    return ok({ members: result.items.map(adminMemberView), nextCursor: result.nextCursor });
+  },
+
+  /**
+   * Lets a person in: first the user pool's group (what their next token carries), then the
+   * profile (one conditional update, which is what sends the welcome email). A retry after the
+   * second step failed adds them to the group again (no change) and writes the profile; a
+   * person already approved is answered as they are, with nothing changed and no email.
+   */
+  "POST /admin/members/{userId}/approve": async (request, { repositories, memberGroups }) => {
+    const userId = request.path("userId");
+    const profile = await repositories.profiles.get(userId);
+    if (!profile) throw notFound("There is no such person");
+    if (profile.membership === MEMBER) return ok(adminMemberView(profile));
+    // People who signed in before usernames were recorded: the sub is their username.
+    await memberGroups.addToMembers(profile.cognitoUsername ?? userId);
+    const approved = await repositories.profiles.approve(userId, request.caller.userId);
+    return ok(adminMemberView(approved.profile));
+  },
+};
