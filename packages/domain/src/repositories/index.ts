@@ -1,6 +1,7 @@
 import { CommentsRepository } from "./comments.js";
 import type { RepositoryContext } from "./context.js";
 import { ConversationsRepository } from "./conversations.js";
+import { JobsRepository } from "./jobs.js";
 import { ProfilesRepository } from "./profiles.js";
 import { RateLimitsRepository } from "./rate-limits.js";
 import { ReactionsRepository } from "./reactions.js";
@@ -11,6 +12,7 @@ export interface Repositories {
   reactions: ReactionsRepository;
   conversations: ConversationsRepository;
   rateLimits: RateLimitsRepository;
+  jobs: JobsRepository;
 }
 
 /** All repositories over one client and one set of tables. */
@@ -22,12 +24,14 @@ export function createRepositories(context: RepositoryContext): Repositories {
     reactions: new ReactionsRepository(context, comments),
     conversations: new ConversationsRepository(context),
     rateLimits: new RateLimitsRepository(context),
+    jobs: new JobsRepository(context),
   };
 }
 
 export { type CommentLocator, CommentsRepository, isDeleted, type NewComment } from "./comments.js";
 export { Repository, type RepositoryContext } from "./context.js";
 export { ConversationsRepository, type NewConversation, type NewMessage } from "./conversations.js";
+export { activeJobMarkerId, JobsRepository } from "./jobs.js";
 export { directoryNameOf, MEMBER, ProfilesRepository, type SignInIdentity } from "./profiles.js";
 export { RateLimitsRepository, windowOf } from "./rate-limits.js";
 export { ReactionsRepository, type ToggleResult } from "./reactions.js";
