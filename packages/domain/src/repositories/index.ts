@@ -2,6 +2,7 @@ import { CommentsRepository } from "./comments.js";
 import type { RepositoryContext } from "./context.js";
 import { ConversationsRepository } from "./conversations.js";
 import { JobsRepository } from "./jobs.js";
+import { MemberDataReader } from "./member-data.js";
 import { ProfilesRepository } from "./profiles.js";
 import { RateLimitsRepository } from "./rate-limits.js";
 import { ReactionsRepository } from "./reactions.js";
@@ -13,6 +14,7 @@ export interface Repositories {
   conversations: ConversationsRepository;
   rateLimits: RateLimitsRepository;
   jobs: JobsRepository;
+  memberData: MemberDataReader;
 }
 
 /** All repositories over one client and one set of tables. */
@@ -25,6 +27,7 @@ export function createRepositories(context: RepositoryContext): Repositories {
     conversations: new ConversationsRepository(context),
     rateLimits: new RateLimitsRepository(context),
     jobs: new JobsRepository(context),
+    memberData: new MemberDataReader(context),
   };
 }
 
@@ -32,6 +35,7 @@ export { type CommentLocator, CommentsRepository, isDeleted, type NewComment } f
 export { Repository, type RepositoryContext } from "./context.js";
 export { ConversationsRepository, type NewConversation, type NewMessage } from "./conversations.js";
 export { activeJobMarkerId, JobsRepository } from "./jobs.js";
+export { MEMBER_DATA_PAGE_SIZE, MemberDataReader } from "./member-data.js";
 export { directoryNameOf, MEMBER, ProfilesRepository, type SignInIdentity } from "./profiles.js";
 export { RateLimitsRepository, windowOf } from "./rate-limits.js";
 export { ReactionsRepository, type ToggleResult } from "./reactions.js";

@@ -105,7 +105,9 @@ export class JobsRepository extends Repository {
           {
             Put: {
               TableName: this.table,
-              Item: { ...job },
+              // No empty `progress` map: the DynamoDB Streams API hands an empty map back as no
+              // value at all, which the local pollers cannot unmarshall. Reads default it to {}.
+              Item: { ...job, progress: undefined },
               ConditionExpression: "attribute_not_exists(jobId)",
             },
           },

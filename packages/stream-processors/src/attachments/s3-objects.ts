@@ -1,5 +1,5 @@
-import { DeleteObjectsCommand, S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
-import { ConfigurationError, isProductionStage } from "@hearth/domain";
+import { DeleteObjectsCommand, type S3Client } from "@aws-sdk/client-s3";
+import { filesBucketFromEnv } from "../s3-client.js";
 import type { AttachmentObjects } from "./cleanup.js";
 
 /** S3's limit of keys per DeleteObjects request. */
@@ -27,33 +27,8 @@ export function s3AttachmentObjects(client: S3Client, bucket: string): Attachmen
   };
 }
 
-/**
- * The attachment objects from the environment: `ATTACHMENTS_BUCKET`, and `S3_ENDPOINT` for a
- * local S3 only (refused in production, like every local endpoint).
- */
+/** The attachment objects of the files bucket named by the environment (see `filesBucketFromEnv`). */
 export function attachmentObjectsFromEnv(env: NodeJS.ProcessEnv = process.env): AttachmentObjects {
-  const bucket = env.ATTACHMENTS_BUCKET?.trim();
-  if (!bucket) throw new ConfigurationError("Missing environment variable ATTACHMENTS_BUCKET");
-  const stage = env.STAGE ?? env.NODE_ENV ?? "dev";
-  const endpoint = env.S3_ENDPOINT || undefined;
-  const region = env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined;
-  let config: S3ClientConfig = region ? { region } : {};
-  if (endpoint) {
-    if (isProductionStage(stage)) {
-      throw new ConfigurationError(
-        `Refusing to start: S3_ENDPOINT (${endpoint}) is set in the production stage "${stage}". ` +
-          "A local endpoint is only for development and tests; unset it in production.",
-      );
-    }
-    config = {
-      endpoint,
-      forcePathStyle: true,
-      region: region ?? "us-east-1",
-      credentials: {
-        accessKeyId: env.AWS_ACCESS_KEY_ID || "S3RVER",
-        secretAccessKey: env.AWS_SECRET_ACCESS_KEY || "S3RVER",
-      },
-    };
-  }
-  return s3AttachmentObjects(new S3Client(config), bucket);
+  const { client, bucket } = filesBucketFromEnv(env);
+  return s3AttachmentObjects(client, bucket);
 }

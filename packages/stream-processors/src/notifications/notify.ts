@@ -8,8 +8,8 @@ import {
   reactionSchema,
 } from "@hearth/domain";
 import type { ProcessorDependencies } from "../dependencies.js";
-import { parseNewImage, type StreamChange } from "../stream-change.js";
-import { commentEmail, type Email, messageEmail, reactionEmail } from "./emails.js";
+import { MalformedRecordError, parseNewImage, type StreamChange } from "../stream-change.js";
+import { commentEmail, type Email, exportReadyEmail, messageEmail, reactionEmail } from "./emails.js";
 
 const PREFERENCE_OF: Record<NotificationKind, keyof NotificationPreferences> = {
   comment: "comments",
@@ -18,7 +18,7 @@ const PREFERENCE_OF: Record<NotificationKind, keyof NotificationPreferences> = {
 };
 
 export interface NotificationSummary {
-  kind: NotificationKind | "none";
+  kind: NotificationKind | "export" | "none";
   sent: number;
   skipped: number;
 }
@@ -47,6 +47,22 @@ export function createNotifier(
 ): (change: StreamChange) => Promise<NotificationSummary> {
   const { repositories, logger } = deps;
 
+  async function send(address: string, email: Email): Promise<void> {
+    await deps.ses.send(
+      new SendEmailCommand({
+        Source: deps.senderEmail,
+        Destination: { ToAddresses: [address] },
+        Message: {
+          Subject: { Data: email.subject, Charset: "UTF-8" },
+          Body: {
+            Text: { Data: email.text, Charset: "UTF-8" },
+            Html: { Data: email.html, Charset: "UTF-8" },
+          },
+        },
+      }),
+    );
+  }
+
   async function deliverOne(
     kind: NotificationKind,
     recipientId: string,
@@ -63,19 +79,7 @@ export function createNotifier(
     );
     if (!claimed) return "skipped";
     try {
-      await deps.ses.send(
-        new SendEmailCommand({
-          Source: deps.senderEmail,
-          Destination: { ToAddresses: [profile.email] },
-          Message: {
-            Subject: { Data: email.subject, Charset: "UTF-8" },
-            Body: {
-              Text: { Data: email.text, Charset: "UTF-8" },
-              Html: { Data: email.html, Charset: "UTF-8" },
-            },
-          },
-        }),
-      );
+      await send(profile.email, email);
       return "sent";
     } catch (sendError) {
       try {
@@ -162,7 +166,28 @@ export function createNotifier(
     return deliver("message", recipients, messageEmail(deps.siteUrl, message, membership.title));
   }
 
+  /**
+   * The member asked for their export: they are told it is ready whatever their notification
+   * preferences (those are about other people's activity), once per job (the record is
+   * processed once per eventID, and only the MODIFY into COMPLETED is delivered).
+   */
+  async function onExportReady(change: StreamChange): Promise<NotificationSummary> {
+    const job = change.newImage;
+    if (job?.kind !== "export" || job.status !== "COMPLETED" || change.oldImage?.status === "COMPLETED") {
+      return { kind: "export", sent: 0, skipped: 0 };
+    }
+    if (typeof job.userId !== "string" || typeof job.jobId !== "string") {
+      throw new MalformedRecordError(`The Jobs record ${change.eventID} has no userId and jobId`);
+    }
+    const profile = await repositories.profiles.get(job.userId);
+    if (!profile?.email) return { kind: "export", sent: 0, skipped: 1 };
+    const counts = (job.result as { counts?: Record<string, number> } | undefined)?.counts ?? {};
+    await send(profile.email, exportReadyEmail(deps.siteUrl, job.jobId, counts));
+    return { kind: "export", sent: 1, skipped: 0 };
+  }
+
   return async (change) => {
+    if (change.table === "Jobs") return change.eventName === "MODIFY" ? onExportReady(change) : nothing;
     if (change.eventName !== "INSERT") return nothing;
     switch (change.table) {
       case "Comments":
