@@ -1,5 +1,6 @@
 import { type ApiHandler, createAreaHandler, resolveAreaRoute } from "./area-handler.js";
 import { commentRoutes } from "./areas/comments.js";
+import { jobRoutes } from "./areas/jobs.js";
 import { messageRoutes } from "./areas/messages.js";
 import { profileRoutes } from "./areas/profile.js";
 import { reactionRoutes } from "./areas/reactions.js";
@@ -18,6 +19,7 @@ const AREA_ROUTES: { [A in ApiArea]: AreaRoutes<A> } = {
   comments: commentRoutes,
   reactions: reactionRoutes,
   messages: messageRoutes,
+  jobs: jobRoutes,
 };
 
 /** The implementation of a route of `area`, if the route table gives it that area. */

@@ -150,15 +150,21 @@ export function generateOpenApiDocument(): JsonObject {
     if (route.method === "POST") parameters.push({ $ref: "#/components/parameters/IdempotencyKey" });
     if (contract.ifMatch) parameters.push({ $ref: "#/components/parameters/IfMatch" });
 
-    const responses: Record<string, JsonObject> = {
-      [contract.success.status]: {
-        description: contract.success.description,
-        content: {
-          "application/json": {
-            schema: schemaRef(responseRegistry, contract.success.schema, `${name}Response`),
-          },
-        },
+    const successContent = {
+      "application/json": {
+        schema: schemaRef(responseRegistry, contract.success.schema, `${name}Response`),
       },
+    };
+    const responses: Record<string, JsonObject> = {
+      ...(contract.alsoSuccess
+        ? {
+            [contract.alsoSuccess.status]: {
+              description: contract.alsoSuccess.description,
+              content: successContent,
+            },
+          }
+        : {}),
+      [contract.success.status]: { description: contract.success.description, content: successContent },
     };
     for (const status of errorStatusesOf(route.method, contract)) {
       usedStatuses.add(status);

@@ -27,6 +27,7 @@ const BODY_ROUTES = ROUTES.filter((route) => route.method === "POST" || route.me
       "/reactions/{commentId}",
       "/messages/conversations/{conversationId}/read",
       "/messages/conversations/{conversationId}/leave",
+      "/me/exports",
     ].includes(route.resource),
 );
 const LIST_RESOURCES: readonly string[] = [
@@ -50,7 +51,7 @@ describe("the route table", () => {
         else expect(handler).toBeUndefined();
       }
     }
-    expect(ROUTES).toHaveLength(21);
+    expect(ROUTES).toHaveLength(27);
   });
 
   it("names an existing entry module for every area", async () => {

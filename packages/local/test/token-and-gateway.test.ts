@@ -148,7 +148,7 @@ describe("local API Gateway", () => {
   };
   const options = () => ({
     routes: ROUTES,
-    handlers: { profile: echo, comments: echo, reactions: echo, messages: echo },
+    handlers: { profile: echo, comments: echo, reactions: echo, messages: echo, jobs: echo },
     verifyToken: verify,
     allowedOrigins: ["http://localhost:5173"],
     stage: "local",
@@ -340,7 +340,10 @@ describe("local API Gateway", () => {
     };
     const reply = await handleRequest(
       request({ rawPath: "/profile", method: "PUT", rawHeaders: ["Authorization", memberToken] }),
-      { ...options(), handlers: { profile: crash, comments: crash, reactions: crash, messages: crash } },
+      {
+        ...options(),
+        handlers: { profile: crash, comments: crash, reactions: crash, messages: crash, jobs: crash },
+      },
       "h",
     );
     expect(reply.statusCode).toBe(502);
@@ -355,7 +358,10 @@ describe("local API Gateway", () => {
     };
     await handleRequest(
       request({ rawPath: "/profile", method: "PUT", rawHeaders: ["Authorization", memberToken] }),
-      { ...options(), handlers: { profile: clock, comments: clock, reactions: clock, messages: clock } },
+      {
+        ...options(),
+        handlers: { profile: clock, comments: clock, reactions: clock, messages: clock, jobs: clock },
+      },
       "h",
     );
     expect(remainingMs).toBeGreaterThan(API_FUNCTION_TIMEOUT_SECONDS * 1000 - 1000);
@@ -369,7 +375,7 @@ describe("local API Gateway", () => {
       request({ rawPath: "/profile", method: "PUT", rawHeaders: ["Authorization", memberToken] }),
       {
         ...options(),
-        handlers: { profile: hang, comments: hang, reactions: hang, messages: hang },
+        handlers: { profile: hang, comments: hang, reactions: hang, messages: hang, jobs: hang },
         functionTimeoutMs: 200,
         log: (line: string) => logged.push(line),
       },
@@ -388,7 +394,7 @@ describe("local API Gateway", () => {
       request({ rawPath: "/profile", method: "PUT", rawHeaders: ["Authorization", memberToken] }),
       {
         ...options(),
-        handlers: { profile: hang, comments: hang, reactions: hang, messages: hang },
+        handlers: { profile: hang, comments: hang, reactions: hang, messages: hang, jobs: hang },
         functionTimeoutMs: 60_000,
         integrationTimeoutMs: 200,
       },
