@@ -1,5 +1,7 @@
 import { ATTACHMENT_CORS_MAX_AGE_SECONDS, ATTACHMENT_CORS_RULES } from "@hearth/api-handlers";
 import {
+  EXPORT_KEY_PREFIX,
+  EXPORT_RETENTION_DAYS,
   type AttributeType as SpecAttributeType,
   TABLE_SPECS,
   type TableName,
@@ -86,6 +88,8 @@ export class DataStack extends Stack {
       })),
       lifecycleRules: [
         { id: "AbortIncompleteUploads", abortIncompleteMultipartUploadAfter: Duration.days(1) },
+        // A member's data export is a copy to download, not an archive: it goes after a week.
+        { id: "ExpireExports", prefix: EXPORT_KEY_PREFIX, expiration: Duration.days(EXPORT_RETENTION_DAYS) },
         ...(config.production
           ? [
               {
