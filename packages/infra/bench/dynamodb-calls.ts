@@ -728,7 +728,7 @@ try {
       resource: "/admin/members/{userId}",
       name: "no profile (404)",
       status: 404,
-      options: { caller: admin, path: { userId: dave.userId } },
+      options: { caller: admin, path: { userId: "user-nobody" } },
     },
     {
       method: "GET",
