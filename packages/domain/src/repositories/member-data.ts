@@ -13,48 +13,39 @@ export const MEMBER_DATA_PAGE_SIZE = 100;
 export class MemberDataReader extends Repository {
   /** Every comment they wrote, oldest first, soft-deleted ones included (UserCommentsIndex). */
   commentPages(userId: string): AsyncGenerator<Comment[]> {
-    return queryPages<Comment>(this.doc, {
-      TableName: this.tables.Comments,
-      IndexName: "UserCommentsIndex",
-      KeyConditionExpression: "#userId = :userId",
-      ExpressionAttributeNames: { "#userId": "userId" },
-      ExpressionAttributeValues: { ":userId": userId },
-      Limit: MEMBER_DATA_PAGE_SIZE,
-    });
+    return this.pages(this.tables.Comments, "UserCommentsIndex", "userId", userId);
   }
 
   /** Every reaction they gave, oldest first (UserReactionsIndex). */
   reactionPages(userId: string): AsyncGenerator<Reaction[]> {
-    return queryPages<Reaction>(this.doc, {
-      TableName: this.tables.CommentReactions,
-      IndexName: "UserReactionsIndex",
-      KeyConditionExpression: "#userId = :userId",
-      ExpressionAttributeNames: { "#userId": "userId" },
-      ExpressionAttributeValues: { ":userId": userId },
-      Limit: MEMBER_DATA_PAGE_SIZE,
-    });
+    return this.pages(this.tables.CommentReactions, "UserReactionsIndex", "userId", userId);
   }
 
   /** Their membership row of every conversation they are in (hidden ones included). */
   conversationPages(userId: string): AsyncGenerator<ConversationMember[]> {
-    return queryPages<ConversationMember>(this.doc, {
-      TableName: this.tables.ConversationMembers,
-      KeyConditionExpression: "#userId = :userId",
-      ExpressionAttributeNames: { "#userId": "userId" },
-      ExpressionAttributeValues: { ":userId": userId },
-      ConsistentRead: true,
-      Limit: MEMBER_DATA_PAGE_SIZE,
-    });
+    return this.pages(this.tables.ConversationMembers, undefined, "userId", userId);
   }
 
   /** Every message of a conversation, everyone's, oldest first. */
   messagePages(conversationId: string): AsyncGenerator<Message[]> {
-    return queryPages<Message>(this.doc, {
-      TableName: this.tables.Messages,
-      KeyConditionExpression: "#conversationId = :conversationId",
-      ExpressionAttributeNames: { "#conversationId": "conversationId" },
-      ExpressionAttributeValues: { ":conversationId": conversationId },
-      ConsistentRead: true,
+    return this.pages(this.tables.Messages, undefined, "conversationId", conversationId);
+  }
+
+  /** One partition of a table (strongly consistent) or of an index, page by page. */
+  private pages<T extends Record<string, unknown>>(
+    tableName: string,
+    indexName: string | undefined,
+    partitionKey: string,
+    value: string,
+  ): AsyncGenerator<T[]> {
+    return queryPages<T>(this.doc, {
+      TableName: tableName,
+      IndexName: indexName,
+      KeyConditionExpression: "#pk = :pk",
+      ExpressionAttributeNames: { "#pk": partitionKey },
+      ExpressionAttributeValues: { ":pk": value },
+      // GSIs are eventually consistent only.
+      ...(indexName ? {} : { ConsistentRead: true }),
       Limit: MEMBER_DATA_PAGE_SIZE,
     });
   }

@@ -112,21 +112,24 @@ export async function* exportDocument(
   yield `{"schemaVersion":${EXPORT_SCHEMA_VERSION},"exportedAt":${JSON.stringify(exportedAt.toISOString())},` +
     `"userId":${JSON.stringify(job.userId)},"jobId":${JSON.stringify(job.jobId)},"profile":${JSON.stringify(profile)}`;
 
-  yield `,"comments":[`;
-  const comments = new JsonArrayWriter();
-  for await (const page of memberData.commentPages(job.userId)) {
-    yield comments.piece(page.map(exportedComment));
-    counts.comments += page.length;
-    await onPage(counts, "comments");
+  /** The items of one array of the document, page by page, counted under `name`. */
+  async function* section<T>(
+    name: "comments" | "reactions" | "messages",
+    pages: AsyncGenerator<T[]>,
+    shape: (item: T) => unknown,
+  ): AsyncGenerator<string> {
+    const items = new JsonArrayWriter();
+    for await (const page of pages) {
+      yield items.piece(page.map(shape));
+      counts[name] += page.length;
+      await onPage(counts, name);
+    }
   }
 
+  yield `,"comments":[`;
+  yield* section("comments", memberData.commentPages(job.userId), exportedComment);
   yield `],"reactions":[`;
-  const reactions = new JsonArrayWriter();
-  for await (const page of memberData.reactionPages(job.userId)) {
-    yield reactions.piece(page.map(exportedReaction));
-    counts.reactions += page.length;
-    await onPage(counts, "reactions");
-  }
+  yield* section("reactions", memberData.reactionPages(job.userId), exportedReaction);
 
   yield `],"conversations":[`;
   let firstConversation = true;
@@ -135,12 +138,7 @@ export async function* exportDocument(
       const opening = JSON.stringify(exportedConversation(member)).slice(0, -1);
       yield `${firstConversation ? "" : ","}${opening},"messages":[`;
       firstConversation = false;
-      const messages = new JsonArrayWriter();
-      for await (const messagePage of memberData.messagePages(member.conversationId)) {
-        yield messages.piece(messagePage.map(exportedMessage));
-        counts.messages += messagePage.length;
-        await onPage(counts, "messages");
-      }
+      yield* section("messages", memberData.messagePages(member.conversationId), exportedMessage);
       yield "]}";
       counts.conversations += 1;
     }
