@@ -1,6 +1,7 @@
 import { type ApiHandler, createAreaHandler, resolveAreaRoute } from "./area-handler.js";
 import { adminRoutes } from "./areas/admin.js";
 import { commentRoutes } from "./areas/comments.js";
+import { jobRoutes } from "./areas/jobs.js";
 import { messageRoutes } from "./areas/messages.js";
 import { profileRoutes } from "./areas/profile.js";
 import { reactionRoutes } from "./areas/reactions.js";
@@ -20,6 +21,7 @@ const AREA_ROUTES: { [A in ApiArea]: AreaRoutes<A> } = {
   reactions: reactionRoutes,
   messages: messageRoutes,
   admin: adminRoutes,
+  jobs: jobRoutes,
 };
 
 /** The implementation of a route of `area`, if the route table gives it that area. */

@@ -1,5 +1,6 @@
 import type * as z from "zod";
 import { editCommentBody, newCommentBody } from "./areas/comments.js";
+import { deletionRequestBody } from "./areas/jobs.js";
 import { newConversationBody, newMessageBody, uploadBody } from "./areas/messages.js";
 import { photoUploadBody, profileUpdateBody } from "./areas/profile.js";
 import type { ROUTES } from "./routes.js";
@@ -12,6 +13,8 @@ import {
   commentPageSchema,
   commentViewSchema,
   conversationPageSchema,
+  jobAcceptedSchema,
+  jobViewSchema,
   leftConversationSchema,
   memberPageSchema,
   messagePageSchema,
@@ -112,7 +115,9 @@ export interface RouteContract {
   paginated?: boolean;
   /** The JSON body, as the handler validates it. */
   body?: z.ZodType;
-  success: { status: 200 | 201; description: string; schema: z.ZodType };
+  success: { status: 200 | 201 | 202; description: string; schema: z.ZodType };
+  /** A second success status with the same body (e.g. 200 "already running" beside 202 "started"). */
+  alsoSuccess?: { status: 200; description: string };
   /** Takes an optional `If-Match` with the version the client last saw (409 when stale). */
   ifMatch?: boolean;
   /** Optional query parameters beyond the page's, each one of a few values (400 otherwise). */
@@ -296,6 +301,52 @@ export const ROUTE_CONTRACTS = {
     success: { status: 200, description: "The person as they are now", schema: adminMemberViewSchema },
     errors: [404],
   },
+  "POST /me/exports": {
+    operationId: "requestDataExport",
+    summary: "Export everything Hearth holds about the caller, as one JSON document",
+    description:
+      "Starts an export job; follow it with `GET /me/exports/{jobId}`. While one is PENDING or IN_PROGRESS, asking again returns that job (200). The member is emailed when it is ready.",
+    success: { status: 202, description: "The export job was started", schema: jobAcceptedSchema },
+    alsoSuccess: { status: 200, description: "An export job is already running: that job" },
+  },
+  "GET /me/exports/{jobId}": {
+    operationId: "getDataExport",
+    summary: "One of the caller's export jobs",
+    description:
+      "When COMPLETED, `result.downloadUrl` is a presigned GET of `hearth-export.json`, valid 24 hours from this response; the export itself is removed 7 days after it was made (`result.expiresAt`).",
+    success: { status: 200, description: "The job", schema: jobViewSchema },
+    errors: [404],
+  },
+  "POST /me/deletion": {
+    operationId: "requestAccountDeletion",
+    summary: "Delete the caller's account and everything they wrote",
+    description:
+      'The body must be `{"confirm": "DELETE MY ACCOUNT"}` (anything else is 400 and starts nothing). While a deletion is PENDING or IN_PROGRESS, asking again returns that job (200).',
+    body: deletionRequestBody,
+    success: { status: 202, description: "The deletion job was started", schema: jobAcceptedSchema },
+    alsoSuccess: { status: 200, description: "A deletion job is already running: that job" },
+  },
+  "GET /me/deletion/{jobId}": {
+    operationId: "getAccountDeletion",
+    summary: "One of the caller's deletion jobs",
+    success: { status: 200, description: "The job", schema: jobViewSchema },
+    errors: [404],
+  },
+  "DELETE /admin/members/{userId}": {
+    operationId: "adminDeleteMember",
+    summary: "Delete a member's account (admins only)",
+    description:
+      "Starts the same deletion a member can ask for, recorded as requested by the admin; an admin cannot delete themself this way (403, use `POST /me/deletion`). 404 when the person has no profile.",
+    success: { status: 202, description: "The deletion job was started", schema: jobViewSchema },
+    alsoSuccess: { status: 200, description: "A deletion job is already running: that job" },
+    errors: [404],
+  },
+  "GET /admin/members/{userId}/deletion/{jobId}": {
+    operationId: "adminGetMemberDeletion",
+    summary: "A member's deletion job (admins only)",
+    success: { status: 200, description: "The job", schema: jobViewSchema },
+    errors: [404],
+  },
 } satisfies Record<AnyRouteKey, RouteContract>;
 
 export type RouteContracts = typeof ROUTE_CONTRACTS;
@@ -303,6 +354,13 @@ export type RouteContracts = typeof ROUTE_CONTRACTS;
 /** The JSON a route answers on success, for the compiler to hold its handler to. */
 export type SuccessBody<K extends string> = K extends keyof RouteContracts
   ? z.output<RouteContracts[K]["success"]["schema"]>
+  : never;
+
+/** The success statuses a route answers, for the compiler to hold its handler to. */
+export type SuccessStatusOf<K extends string> = K extends keyof RouteContracts
+  ?
+      | RouteContracts[K]["success"]["status"]
+      | (RouteContracts[K] extends { alsoSuccess: { status: infer S } } ? S : never)
   : never;
 
 /** All error statuses a route can answer, in ascending order. */

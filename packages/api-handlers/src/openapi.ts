@@ -163,15 +163,21 @@ export function generateOpenApiDocument(): JsonObject {
       });
     }
 
-    const responses: Record<string, JsonObject> = {
-      [contract.success.status]: {
-        description: contract.success.description,
-        content: {
-          "application/json": {
-            schema: schemaRef(responseRegistry, contract.success.schema, `${name}Response`),
-          },
-        },
+    const successContent = {
+      "application/json": {
+        schema: schemaRef(responseRegistry, contract.success.schema, `${name}Response`),
       },
+    };
+    const responses: Record<string, JsonObject> = {
+      ...(contract.alsoSuccess
+        ? {
+            [contract.alsoSuccess.status]: {
+              description: contract.alsoSuccess.description,
+              content: successContent,
+            },
+          }
+        : {}),
+      [contract.success.status]: { description: contract.success.description, content: successContent },
     };
     for (const status of errorStatusesOf(route.method, contract)) {
       usedStatuses.add(status);

@@ -7,7 +7,7 @@ import type { RateLimitKind, TableName } from "@hearth/domain";
  * `event.resource` + `event.httpMethod` against the same entries.
  */
 export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
-export type ApiArea = "profile" | "comments" | "reactions" | "messages" | "admin";
+export type ApiArea = "profile" | "comments" | "reactions" | "messages" | "admin" | "jobs";
 /** `member`: ApprovedUsers or Admins; `admin`: Admins only. */
 export type Access = "member" | "admin";
 
@@ -120,6 +120,13 @@ export const ROUTES = [
   // Issue 12 (k12a): admins let people in.
   { method: "GET", resource: "/admin/members", area: "admin", access: "admin" },
   { method: "POST", resource: "/admin/members/{userId}/approve", area: "admin", access: "admin" },
+  // Issue 12 (k12b): data exports and account deletions, run as jobs by the job workers.
+  { method: "POST", resource: "/me/exports", area: "jobs", access: "member" },
+  { method: "GET", resource: "/me/exports/{jobId}", area: "jobs", access: "member" },
+  { method: "POST", resource: "/me/deletion", area: "jobs", access: "member", requestBody: true },
+  { method: "GET", resource: "/me/deletion/{jobId}", area: "jobs", access: "member" },
+  { method: "DELETE", resource: "/admin/members/{userId}", area: "jobs", access: "admin" },
+  { method: "GET", resource: "/admin/members/{userId}/deletion/{jobId}", area: "jobs", access: "admin" },
 ] as const satisfies readonly RouteDefinition[];
 
 export const API_AREAS = [
@@ -128,6 +135,7 @@ export const API_AREAS = [
   "reactions",
   "messages",
   "admin",
+  "jobs",
 ] as const satisfies readonly ApiArea[];
 
 /** The Lambda entry file of each area (exports `handler`), for NodejsFunction bundling. */
@@ -137,6 +145,7 @@ export const API_HANDLER_ENTRIES: Record<ApiArea, string> = {
   reactions: fileURLToPath(new URL("./handlers/reactions.ts", import.meta.url)),
   messages: fileURLToPath(new URL("./handlers/messages.ts", import.meta.url)),
   admin: fileURLToPath(new URL("./handlers/admin.ts", import.meta.url)),
+  jobs: fileURLToPath(new URL("./handlers/jobs.ts", import.meta.url)),
 };
 
 /**
@@ -191,6 +200,13 @@ export const API_TABLE_ACCESS: Record<ApiArea, Partial<Record<TableName, TableAc
     UserProfiles: "readWrite",
     IdempotencyRecords: "readWrite",
   },
+  // Jobs are created here (a transaction with the active-job marker) and read back; a deletion
+  // by an admin looks the profile up first. No route of the area is rate limited.
+  jobs: {
+    Jobs: "readWrite",
+    UserProfiles: "read",
+    IdempotencyRecords: "readWrite",
+  },
 };
 
 /**
@@ -219,6 +235,11 @@ export const API_PHOTO_READERS = [
   "reactions",
   "messages",
 ] as const satisfies readonly ApiArea[];
+/**
+ * Export documents (`exports/`, see `EXPORT_KEY_PREFIX` in the domain): `s3:GetObject` for the
+ * area that signs their download links; only the export worker writes them.
+ */
+export const API_EXPORT_READERS = ["jobs"] as const satisfies readonly ApiArea[];
 
 /** Finds the route an API Gateway event was routed to. */
 export function findRoute(method: string, resource: string): RouteDefinition | undefined {

@@ -6,6 +6,9 @@ import {
   commentVersion,
   conversationMemberSchema,
   conversationTypeSchema,
+  JOB_KINDS,
+  JOB_STATUSES,
+  type Job,
   type Message,
   messageSchema,
   notificationPreferencesSchema,
@@ -382,3 +385,48 @@ export function adminMemberView(profile: Profile): z.infer<typeof adminMemberVie
 }
 
 export const adminMemberPageSchema = z.object({ members: z.array(adminMemberViewSchema), nextCursor });
+/** `POST /me/exports` and `POST /me/deletion`: the job that was started, or the one already running. */
+export const jobAcceptedSchema = z.object({
+  jobId: z.string(),
+  status: z.enum(JOB_STATUSES),
+});
+
+export const jobViewSchema = z.object({
+  jobId: z.string(),
+  kind: z.enum(JOB_KINDS),
+  status: z.enum(JOB_STATUSES),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+  progress: z.record(z.string(), z.number().int().min(0)).describe("Counts per kind of data handled so far"),
+  error: z.object({ code: z.string(), message: z.string() }).nullable().describe("FAILED only"),
+  result: z
+    .record(z.string(), z.unknown())
+    .nullable()
+    .describe(
+      "COMPLETED only. An export's has `downloadUrl` (a presigned GET, valid 24 hours from this response), `downloadUrlExpiresAt` and `expiresAt` (when the export is removed)",
+    ),
+  expiresAt: timestamp.nullable().describe("When the finished job record is removed; null while it runs"),
+});
+
+/**
+ * A job as its member (or the admin who started it) sees it. The stored result is passed
+ * through the kind's `shapeResult` first (an export's key becomes a signed download link),
+ * and the runner's checkpoint never leaves the table.
+ */
+export function jobView(job: Job, result: Record<string, unknown> | null): z.infer<typeof jobViewSchema> {
+  return {
+    jobId: job.jobId,
+    kind: job.kind,
+    status: job.status,
+    createdAt: job.createdAt,
+    updatedAt: job.updatedAt,
+    progress: job.progress,
+    error: job.status === "FAILED" && job.error ? { code: job.error.code, message: job.error.message } : null,
+    result: job.status === "COMPLETED" ? result : null,
+    expiresAt: job.expiresAt !== undefined ? new Date(job.expiresAt * 1000).toISOString() : null,
+  };
+}
+
+export function jobAcceptedView(job: Job): z.infer<typeof jobAcceptedSchema> {
+  return { jobId: job.jobId, status: job.status };
+}

@@ -28,6 +28,7 @@ const BODY_ROUTES = ROUTES.filter((route) => route.method === "POST" || route.me
       "/messages/conversations/{conversationId}/read",
       "/messages/conversations/{conversationId}/leave",
       "/admin/members/{userId}/approve",
+      "/me/exports",
     ].includes(route.resource),
 );
 const LIST_RESOURCES: readonly string[] = [
@@ -52,7 +53,7 @@ describe("the route table", () => {
         else expect(handler).toBeUndefined();
       }
     }
-    expect(ROUTES).toHaveLength(23);
+    expect(ROUTES).toHaveLength(29);
   });
 
   it("names an existing entry module for every area", async () => {

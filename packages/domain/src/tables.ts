@@ -49,7 +49,8 @@ export type TableName =
   | "Messages"
   | "ConversationMembers"
   | "IdempotencyRecords"
-  | "RateLimits";
+  | "RateLimits"
+  | "Jobs";
 
 export const TABLE_SPECS = [
   {
@@ -146,6 +147,18 @@ export const TABLE_SPECS = [
     name: "RateLimits",
     envVar: "RATE_LIMITS_TABLE",
     partitionKey: { name: "windowKey", type: "S" },
+    timeToLiveAttribute: "expiresAt",
+  },
+  {
+    // A member's export and deletion jobs (issue 12), one partition per member: a GetItem by
+    // the caller's own id and the jobId is the "own jobs only" check. Beside the jobs sits one
+    // marker item per kind with an active job (`jobId` = `active#<kind>`), which makes creation
+    // idempotent. Finished jobs expire (TTL); the stream starts the worker.
+    name: "Jobs",
+    envVar: "JOBS_TABLE",
+    partitionKey: { name: "userId", type: "S" },
+    sortKey: { name: "jobId", type: "S" },
+    stream: "NEW_AND_OLD_IMAGES",
     timeToLiveAttribute: "expiresAt",
   },
 ] as const satisfies readonly TableSpec[];

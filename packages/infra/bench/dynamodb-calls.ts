@@ -289,6 +289,22 @@ try {
     });
   }
 
+  // Issue 12: a finished export of carol's (its GET signs the download), a deletion she asked for.
+  const carolExport = await setUp("POST", "/me/exports", { caller: carol });
+  await deps.repositories.jobs.start({ userId: carol.userId, jobId: carolExport.jobId });
+  await deps.repositories.jobs.complete(
+    { userId: carol.userId, jobId: carolExport.jobId, kind: "export" },
+    {
+      objectKey: `exports/${carol.userId}/${carolExport.jobId}/hearth-export.json`,
+      exportedAt: new Date().toISOString(),
+      expiresAt: new Date(Date.now() + 7 * 86_400_000).toISOString(),
+      counts: { comments: 10 },
+    },
+  );
+  const carolDeletion = await setUp("POST", "/me/deletion", {
+    caller: carol,
+    body: { confirm: "DELETE MY ACCOUNT" },
+  });
   // --- What is measured: one request per case, in this order ------------------------------
   interface Case {
     method: string;
@@ -709,6 +725,78 @@ try {
       name: "no such profile",
       status: 404,
       options: { caller: admin, path: { userId: "user-nobody" } },
+    },
+    // Issue 12: export and deletion jobs.
+    { method: "POST", resource: "/me/exports", name: "start (202)", status: 202, options: { caller: bob } },
+    {
+      method: "POST",
+      resource: "/me/exports",
+      name: "one running (200)",
+      status: 200,
+      options: { caller: bob },
+    },
+    {
+      method: "GET",
+      resource: "/me/exports/{jobId}",
+      name: "completed, link signed",
+      status: 200,
+      options: { caller: carol, path: { jobId: carolExport.jobId } },
+    },
+    {
+      method: "GET",
+      resource: "/me/exports/{jobId}",
+      name: "someone else's (404)",
+      status: 404,
+      options: { caller: bob, path: { jobId: carolExport.jobId } },
+    },
+    {
+      method: "POST",
+      resource: "/me/deletion",
+      name: "wrong confirmation",
+      status: 400,
+      options: { caller: alice, body: { confirm: "yes" } },
+    },
+    {
+      method: "POST",
+      resource: "/me/deletion",
+      name: "start (202)",
+      status: 202,
+      options: { caller: alice, body: { confirm: "DELETE MY ACCOUNT" } },
+    },
+    {
+      method: "GET",
+      resource: "/me/deletion/{jobId}",
+      name: "pending",
+      status: 200,
+      options: { caller: carol, path: { jobId: carolDeletion.jobId } },
+    },
+    {
+      method: "DELETE",
+      resource: "/admin/members/{userId}",
+      name: "start (202)",
+      status: 202,
+      options: { caller: admin, path: { userId: bob.userId } },
+    },
+    {
+      method: "DELETE",
+      resource: "/admin/members/{userId}",
+      name: "one running (200)",
+      status: 200,
+      options: { caller: admin, path: { userId: carol.userId } },
+    },
+    {
+      method: "DELETE",
+      resource: "/admin/members/{userId}",
+      name: "no profile (404)",
+      status: 404,
+      options: { caller: admin, path: { userId: "user-nobody" } },
+    },
+    {
+      method: "GET",
+      resource: "/admin/members/{userId}/deletion/{jobId}",
+      name: "follow",
+      status: 200,
+      options: { caller: admin, path: { userId: carol.userId, jobId: carolDeletion.jobId } },
     },
   ];
   const uncovered = ROUTES.filter(

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { API_AREAS, API_GROUP_MANAGERS, API_PHOTO_READERS, type ApiArea } from "@hearth/api-handlers";
-import { ATTACHMENT_DELETERS } from "@hearth/stream-processors";
+import { ATTACHMENT_DELETERS, EXPORT_WRITERS } from "@hearth/stream-processors";
 import { App, Duration, Stack } from "aws-cdk-lib";
 import type { Asset } from "aws-cdk-lib/aws-s3-assets";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -116,11 +116,13 @@ describe("function bundles (real esbuild, no Docker)", () => {
   });
 
   it.each(PROCESSOR_FUNCTIONS.map((f) => [f.name, f.processor] as const))(
-    "%s carries the S3 client only if it deletes attachments",
+    "%s carries the S3 client only if it deletes attachments or writes exports",
     (name, processor) => {
       const { inputs } = results.get(name)!;
       const has = (pkg: string) => inputs.some((input) => input.includes(`node_modules/@aws-sdk/${pkg}/`));
-      expect(has("client-s3")).toBe((ATTACHMENT_DELETERS as readonly string[]).includes(processor));
+      expect(has("client-s3")).toBe(
+        ([...ATTACHMENT_DELETERS, ...EXPORT_WRITERS] as readonly string[]).includes(processor),
+      );
     },
   );
 

@@ -7,9 +7,9 @@ import {
 } from "@hearth/api-handlers";
 import { rateLimitsFromEnv, TABLE_SPECS, type TableName, type TableSpec, tableSpec } from "@hearth/domain";
 import {
-  PROCESSOR_FUNCTION_TIMEOUT_SECONDS,
   PROCESSOR_NAMES,
   PROCESSOR_TABLE_ACCESS,
+  processorTimeoutSeconds,
   SIGN_IN_TABLE_ACCESS,
   STREAM_BATCHING,
   STREAM_SUBSCRIPTIONS,
@@ -148,6 +148,8 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
               TagFilters: [{ Key: "hearth-upload", Value: "pending" }],
               ExpirationInDays: 1,
             },
+            // Data exports are removed a week after they were written.
+            Match.objectLike({ Prefix: "exports/", ExpirationInDays: 7, Status: "Enabled" }),
           ]),
         },
       });
@@ -452,7 +454,7 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
       const resources = env.main.toJSON().Resources as Resources;
       const expected: [keyof typeof env.functionLogicalIds, number][] = [
         ...API_AREAS.map((area) => [area, API_FUNCTION_TIMEOUT_SECONDS] as [typeof area, number]),
-        ...PROCESSOR_NAMES.map((name) => [name, PROCESSOR_FUNCTION_TIMEOUT_SECONDS] as [typeof name, number]),
+        ...PROCESSOR_NAMES.map((name) => [name, processorTimeoutSeconds(name)] as [typeof name, number]),
       ];
       for (const [name, seconds] of expected) {
         expect(resources[env.functionLogicalIds[name]]!.Properties.Timeout, name).toBe(seconds);
@@ -631,13 +633,17 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
         activity: [],
         // The files of deleted messages are deleted, and those of new ones retagged sent, by this processor alone.
         attachments: ["s3:DeleteObject attachments/*", "s3:PutObjectTagging attachments/*"],
+        // Export documents are written by the export worker alone, and read (signed) by the jobs area.
+        exports: ["s3:AbortMultipartUpload exports/*", "s3:PutObject exports/*"],
+        jobs: ["s3:GetObject exports/*"],
+        deletions: [],
       };
       for (const fn of [...API_AREAS, ...PROCESSOR_NAMES]) {
         const s3 = s3Statements(fn, "attachments");
         const grants = s3.flatMap((statement) =>
           asArray(statement.Action).flatMap((action) => {
             const resource = JSON.stringify(statement.Resource);
-            const prefix = /\/(attachments|profile-photos)\/\*/.exec(resource)?.[1] ?? resource;
+            const prefix = /\/(attachments|profile-photos|exports)\/\*/.exec(resource)?.[1] ?? resource;
             return [`${action} ${prefix}/*`];
           }),
         );

@@ -8,7 +8,9 @@ import {
 import { FUNCTION_TIMEOUT_ENV, type TableNames, tableEnvironment } from "@hearth/domain";
 import {
   attachmentObjectsFromEnv,
+  createDeletionRunner,
   createProcessor,
+  exportObjectsFromEnv,
   PROCESSOR_FUNCTION_TIMEOUT_SECONDS,
   PROCESSOR_NAMES,
   type ProcessorName,
@@ -32,11 +34,16 @@ export function createApiHandlers(env: Environment): Record<ApiArea, ApiHandler>
   >;
 }
 
-/** The stream processors, built the same way (the attachments one with its S3 objects, as its entry does). */
+/**
+ * The stream processors, built the same way (the attachments one with its S3 objects, the
+ * export worker with its export objects, the deletion worker with its runner, as their entries do).
+ */
 export function createStreamProcessors(env: Environment): Record<ProcessorName, StreamProcessor> {
   const dependencies = {
     ...processorDependenciesFromEnv(env),
     attachmentObjects: attachmentObjectsFromEnv(env),
+    exportObjects: exportObjectsFromEnv(env),
+    createDeletionRunner,
   };
   return Object.fromEntries(
     PROCESSOR_NAMES.map((name) => [name, createProcessor(name, dependencies)]),
@@ -59,7 +66,7 @@ export function processorEnvironment(
     SITE_URL: config.siteUrl,
     NOTIFICATION_WINDOW_MINUTES: process.env.NOTIFICATION_WINDOW_MINUTES ?? "15",
     [FUNCTION_TIMEOUT_ENV]: String(PROCESSOR_FUNCTION_TIMEOUT_SECONDS),
-    // The attachments processor deletes the files of deleted messages there.
+    // The attachments processor deletes the files of deleted messages there; the export worker writes exports there.
     ATTACHMENTS_BUCKET: config.attachmentsBucket,
     S3_ENDPOINT: engines.s3Endpoint,
   };

@@ -22,7 +22,7 @@ import { assertJavaAvailable, localClient } from "@hearth/domain/testing";
 import {
   createSignInTrigger,
   matchesFilterPattern,
-  PROCESSOR_FUNCTION_TIMEOUT_SECONDS,
+  processorTimeoutSeconds,
   STREAM_BATCHING,
   STREAM_SUBSCRIPTIONS,
   signInTriggerDependenciesFromEnv,
@@ -279,7 +279,7 @@ export async function startLocalStack(
         matches: matchesFilterPattern,
         processor: processors[subscription.processor],
         batching: STREAM_BATCHING,
-        functionTimeoutMs: PROCESSOR_FUNCTION_TIMEOUT_SECONDS * 1000,
+        functionTimeoutMs: processorTimeoutSeconds(subscription.processor) * 1000,
         checkpoints,
         deadLetters,
         region: config.region,

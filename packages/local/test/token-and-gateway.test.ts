@@ -148,7 +148,7 @@ describe("local API Gateway", () => {
   };
   const options = () => ({
     routes: ROUTES,
-    handlers: { profile: echo, comments: echo, reactions: echo, messages: echo, admin: echo },
+    handlers: { profile: echo, comments: echo, reactions: echo, messages: echo, admin: echo, jobs: echo },
     verifyToken: verify,
     allowedOrigins: ["http://localhost:5173"],
     stage: "local",
@@ -342,7 +342,14 @@ describe("local API Gateway", () => {
       request({ rawPath: "/profile", method: "PUT", rawHeaders: ["Authorization", memberToken] }),
       {
         ...options(),
-        handlers: { profile: crash, comments: crash, reactions: crash, messages: crash, admin: crash },
+        handlers: {
+          profile: crash,
+          comments: crash,
+          reactions: crash,
+          messages: crash,
+          admin: crash,
+          jobs: crash,
+        },
       },
       "h",
     );
@@ -360,7 +367,14 @@ describe("local API Gateway", () => {
       request({ rawPath: "/profile", method: "PUT", rawHeaders: ["Authorization", memberToken] }),
       {
         ...options(),
-        handlers: { profile: clock, comments: clock, reactions: clock, messages: clock, admin: clock },
+        handlers: {
+          profile: clock,
+          comments: clock,
+          reactions: clock,
+          messages: clock,
+          admin: clock,
+          jobs: clock,
+        },
       },
       "h",
     );
@@ -375,7 +389,7 @@ describe("local API Gateway", () => {
       request({ rawPath: "/profile", method: "PUT", rawHeaders: ["Authorization", memberToken] }),
       {
         ...options(),
-        handlers: { profile: hang, comments: hang, reactions: hang, messages: hang, admin: hang },
+        handlers: { profile: hang, comments: hang, reactions: hang, messages: hang, admin: hang, jobs: hang },
         functionTimeoutMs: 200,
         log: (line: string) => logged.push(line),
       },
@@ -394,7 +408,7 @@ describe("local API Gateway", () => {
       request({ rawPath: "/profile", method: "PUT", rawHeaders: ["Authorization", memberToken] }),
       {
         ...options(),
-        handlers: { profile: hang, comments: hang, reactions: hang, messages: hang, admin: hang },
+        handlers: { profile: hang, comments: hang, reactions: hang, messages: hang, admin: hang, jobs: hang },
         functionTimeoutMs: 60_000,
         integrationTimeoutMs: 200,
       },

@@ -1,12 +1,12 @@
 import { fileURLToPath } from "node:url";
-import type { TableName } from "@hearth/domain";
+import type { JobKind, TableName } from "@hearth/domain";
 
 /**
  * Which stream events each processor wants: declared once here, used by the CDK event
  * source mappings (as Lambda filter criteria) and by the local stream pollers (through
  * `matchesFilterPattern`), so both deliver exactly the same records.
  */
-export type ProcessorName = "notifications" | "activity" | "attachments";
+export type ProcessorName = "notifications" | "activity" | "attachments" | "exports" | "deletions";
 
 /** A Lambda event filter pattern (the EventBridge pattern subset Lambda supports). */
 export type FilterPattern = Record<string, unknown>;
@@ -46,6 +46,24 @@ const approvals: FilterPattern = {
   },
 };
 
+/**
+ * A new job of `kind`. The Jobs table also holds active-job marker items, which have no
+ * `kind` or `status`, so they never match.
+ */
+const jobInserts = (kind: JobKind): FilterPattern => ({
+  eventName: ["INSERT"],
+  dynamodb: { NewImage: { kind: { S: [kind] }, status: { S: ["PENDING"] } } },
+});
+
+/** An export that just completed: its member gets the "your export is ready" email. */
+const exportCompletions: FilterPattern = {
+  eventName: ["MODIFY"],
+  dynamodb: {
+    OldImage: { status: { S: [{ "anything-but": "COMPLETED" }] } },
+    NewImage: { kind: { S: ["export"] }, status: { S: ["COMPLETED"] } },
+  },
+};
+
 export const STREAM_SUBSCRIPTIONS = [
   { processor: "notifications", table: "Comments", filterPatterns: [inserts] },
   { processor: "notifications", table: "CommentReactions", filterPatterns: [inserts] },
@@ -62,12 +80,17 @@ export const STREAM_SUBSCRIPTIONS = [
     // documented to match, and a miss would let the pending-upload expiry delete sent files.)
     filterPatterns: [inserts, messageDeletions],
   },
+  { processor: "notifications", table: "Jobs", filterPatterns: [exportCompletions] },
+  { processor: "exports", table: "Jobs", filterPatterns: [jobInserts("export")] },
+  { processor: "deletions", table: "Jobs", filterPatterns: [jobInserts("deletion")] },
 ] as const satisfies readonly StreamSubscription[];
 
 export const PROCESSOR_NAMES = [
   "notifications",
   "activity",
   "attachments",
+  "exports",
+  "deletions",
 ] as const satisfies readonly ProcessorName[];
 
 /** The Lambda entry file of each processor (exports `handler`), for NodejsFunction bundling. */
@@ -75,6 +98,8 @@ export const PROCESSOR_ENTRIES: Record<ProcessorName, string> = {
   notifications: fileURLToPath(new URL("./handlers/notifications.ts", import.meta.url)),
   activity: fileURLToPath(new URL("./handlers/activity.ts", import.meta.url)),
   attachments: fileURLToPath(new URL("./handlers/attachments.ts", import.meta.url)),
+  exports: fileURLToPath(new URL("./handlers/exports.ts", import.meta.url)),
+  deletions: fileURLToPath(new URL("./handlers/deletions.ts", import.meta.url)),
 };
 
 /**
@@ -83,6 +108,26 @@ export const PROCESSOR_ENTRIES: Record<ProcessorName, string> = {
  * and retries inside it (through `FUNCTION_TIMEOUT_SECONDS`).
  */
 export const PROCESSOR_FUNCTION_TIMEOUT_SECONDS = 60;
+
+/**
+ * The job workers (one per job kind) run a member's whole export or deletion in one
+ * invocation, so they get Lambda's longest timeout; a run cut short resumes from its checkpoint.
+ */
+export const JOB_PROCESSORS = ["exports", "deletions"] as const satisfies readonly ProcessorName[];
+export const JOB_FUNCTION_TIMEOUT_SECONDS = 900;
+
+/** The timeout of `processor`'s function, in seconds (infra and the local pollers use this). */
+export function processorTimeoutSeconds(processor: ProcessorName): number {
+  return (JOB_PROCESSORS as readonly ProcessorName[]).includes(processor)
+    ? JOB_FUNCTION_TIMEOUT_SECONDS
+    : PROCESSOR_FUNCTION_TIMEOUT_SECONDS;
+}
+
+/**
+ * Processors that write export documents to the files bucket: infra grants them
+ * `s3:PutObject` (and the multipart calls it covers) on the exports prefix only.
+ */
+export const EXPORT_WRITERS = ["exports"] as const satisfies readonly ProcessorName[];
 
 /**
  * Processors that delete and retag objects of the files bucket: infra grants them
@@ -175,6 +220,18 @@ export const PROCESSOR_TABLE_ACCESS: Record<
   },
   activity: { UserProfiles: "readUpdate", IdempotencyRecords: "readWrite" },
   attachments: { IdempotencyRecords: "readWrite" },
+  // Reads everything of one member (Queries only) and moves its job along.
+  exports: {
+    Jobs: "readWrite",
+    UserProfiles: "read",
+    Comments: "read",
+    CommentReactions: "read",
+    ConversationMembers: "read",
+    Messages: "read",
+    IdempotencyRecords: "readWrite",
+  },
+  // The cascade's runner (issue 12, k12c) adds the tables it deletes from.
+  deletions: { Jobs: "readWrite", IdempotencyRecords: "readWrite" },
 };
 
 /**

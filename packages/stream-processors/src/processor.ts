@@ -5,8 +5,17 @@ import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEven
 import { type ActivitySummary, createActivityAggregator } from "./activity/aggregate.js";
 import type { AttachmentObjects } from "./attachments/cleanup.js";
 import { type CleanupSummary, createAttachmentCleaner } from "./attachments/cleanup.js";
-import type { PipelineDependencies, ProcessorDependencies, ProcessorMetrics } from "./dependencies.js";
+import type {
+  BaseProcessorDependencies,
+  PipelineDependencies,
+  ProcessorDependencies,
+  ProcessorMetrics,
+} from "./dependencies.js";
+import { createExportRunner } from "./exports/export-runner.js";
+import type { ExportObjects } from "./exports/s3-export.js";
 import { isWantedRecord, type ProcessorName } from "./filters.js";
+import type { JobRunner } from "./jobs/runner.js";
+import { createJobWorker, type JobSummary } from "./jobs/worker.js";
 import {
   createNotifier,
   NotificationDeliveryError,
@@ -20,9 +29,8 @@ export type StreamProcessorHandler = (
   context: Context,
 ) => Promise<DynamoDBBatchResponse>;
 
-type ChangeHandler = (
-  change: StreamChange,
-) => Promise<NotificationSummary | ActivitySummary | CleanupSummary>;
+type ChangeSummary = NotificationSummary | ActivitySummary | CleanupSummary | JobSummary;
+type ChangeHandler = (change: StreamChange) => Promise<ChangeSummary>;
 
 /** What the family did, counted once: by the activity processor, which sees every new item. */
 const ACTIVITY_METRICS: Partial<Record<StreamChange["table"], string>> = {
@@ -35,8 +43,14 @@ function countOutcome(
   metrics: ProcessorMetrics,
   name: ProcessorName,
   change: StreamChange,
-  result: NotificationSummary | ActivitySummary | CleanupSummary,
+  result: ChangeSummary,
 ): void {
+  if (name === "exports" || name === "deletions") {
+    const { outcome } = result as JobSummary;
+    if (outcome === "completed") metrics.addMetric("JobsCompleted", "Count", 1);
+    if (outcome === "failed") metrics.addMetric("JobsFailed", "Count", 1);
+    return;
+  }
   if (name === "activity") {
     const metric = ACTIVITY_METRICS[change.table];
     if (metric && change.eventName === "INSERT") metrics.addMetric(metric, "Count", 1);
@@ -157,7 +171,38 @@ export function createAttachmentCleanupProcessor(
   return buildProcessor("attachments", deps, createAttachmentCleaner(deps));
 }
 
-export function createProcessor(name: ProcessorName, deps: ProcessorDependencies): StreamProcessorHandler {
+/** The export worker: the only processor that writes export documents (its entry adds `exportObjects`). */
+export function createExportProcessor(
+  deps: BaseProcessorDependencies & { exportObjects?: ExportObjects | undefined },
+): StreamProcessorHandler {
+  const { exportObjects } = deps;
+  if (!exportObjects) throw new Error("The export processor needs exportObjects");
+  const runner = createExportRunner({ repositories: deps.repositories, exportObjects, clock: deps.clock });
+  return buildProcessor("exports", deps, createJobWorker("export", runner, deps));
+}
+
+/** Builds the deletion runner from the processor's dependencies (the cascade of issue 12). */
+export type DeletionRunnerFactory<Deps> = (deps: Deps) => JobRunner;
+
+/** The deletion worker: runs each new deletion job with the runner `createRunner` builds. */
+export function createDeletionProcessor<Deps extends BaseProcessorDependencies>(
+  deps: Deps,
+  createRunner: DeletionRunnerFactory<Deps>,
+): StreamProcessorHandler {
+  return buildProcessor("deletions", deps, createJobWorker("deletion", createRunner(deps), deps));
+}
+
+export interface ProcessorExtras {
+  attachmentObjects?: AttachmentObjects | undefined;
+  exportObjects?: ExportObjects | undefined;
+  /** The deletions processor runs with this; without it that processor cannot be built. */
+  createDeletionRunner?: DeletionRunnerFactory<ProcessorDependencies> | undefined;
+}
+
+export function createProcessor(
+  name: ProcessorName,
+  deps: ProcessorDependencies & ProcessorExtras,
+): StreamProcessorHandler {
   switch (name) {
     case "notifications":
       return createNotificationProcessor(deps);
@@ -165,5 +210,10 @@ export function createProcessor(name: ProcessorName, deps: ProcessorDependencies
       return createActivityProcessor(deps);
     case "attachments":
       return createAttachmentCleanupProcessor(deps);
+    case "exports":
+      return createExportProcessor(deps);
+    case "deletions":
+      if (!deps.createDeletionRunner) throw new Error("The deletions processor needs createDeletionRunner");
+      return createDeletionProcessor(deps, deps.createDeletionRunner);
   }
 }

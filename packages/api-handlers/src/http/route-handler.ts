@@ -1,8 +1,10 @@
 import type { Caller, PageRequest } from "@hearth/domain";
 import type { z } from "zod";
-import type { RouteContracts, SuccessBody } from "../contract.js";
+import type { RouteContracts, SuccessBody, SuccessStatusOf } from "../contract.js";
 import type { ApiDependencies, AreaDependencies } from "../dependencies.js";
 import type { ApiArea, ROUTES } from "../routes.js";
+
+export type SuccessStatus = 200 | 201 | 202;
 
 /** A parsed request as a route implementation sees it; everything is checked on access. */
 export interface ApiRequest {
@@ -19,7 +21,7 @@ export interface ApiRequest {
   header(name: string): string | undefined;
 }
 
-export interface ApiResult<Body = unknown, Status extends 200 | 201 = 200 | 201> {
+export interface ApiResult<Body = unknown, Status extends SuccessStatus = SuccessStatus> {
   statusCode: Status;
   body: Body;
 }
@@ -32,7 +34,7 @@ export type RouteHandler<Deps = ApiDependencies, Result extends ApiResult = ApiR
 
 /** What a route answers on success, as its contract (`contract.ts`) declares it. */
 type SuccessResult<K extends string> = K extends keyof RouteContracts
-  ? ApiResult<SuccessBody<K>, RouteContracts[K]["success"]["status"]>
+  ? ApiResult<SuccessBody<K>, Extract<SuccessStatusOf<K>, SuccessStatus>>
   : never;
 
 type Route = (typeof ROUTES)[number];
@@ -56,3 +58,5 @@ export const routeKey = (route: { method: string; resource: string }) => `${rout
 
 export const ok = <Body>(body: Body): ApiResult<Body, 200> => ({ statusCode: 200, body });
 export const created = <Body>(body: Body): ApiResult<Body, 201> => ({ statusCode: 201, body });
+/** 202: the work was accepted and runs in the background (a job was created). */
+export const accepted = <Body>(body: Body): ApiResult<Body, 202> => ({ statusCode: 202, body });

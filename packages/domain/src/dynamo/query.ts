@@ -118,11 +118,11 @@ export async function queryPage<T extends Record<string, unknown>>(
   return { items: pageItems, nextCursor: resumeAt ? cursors.encode(scope, resumeAt) : null };
 }
 
-/** Follows every page of a query; for background work, never for a request path's lists. */
-export async function* queryAll<T extends Record<string, unknown>>(
+/** Follows every page of a query, one page at a time; for background work, never for a request path's lists. */
+export async function* queryPages<T extends Record<string, unknown>>(
   doc: DynamoDBDocumentClient,
   input: QueryCommandInput,
-): AsyncGenerator<T> {
+): AsyncGenerator<T[]> {
   let startKey: Record<string, unknown> | undefined;
   do {
     let output: QueryCommandOutput;
@@ -131,7 +131,15 @@ export async function* queryAll<T extends Record<string, unknown>>(
     } catch (error) {
       throw toDomainError(error);
     }
-    for (const item of output.Items ?? []) yield item as T;
+    yield (output.Items ?? []) as T[];
     startKey = output.LastEvaluatedKey;
   } while (startKey);
+}
+
+/** Follows every page of a query; for background work, never for a request path's lists. */
+export async function* queryAll<T extends Record<string, unknown>>(
+  doc: DynamoDBDocumentClient,
+  input: QueryCommandInput,
+): AsyncGenerator<T> {
+  for await (const page of queryPages<T>(doc, input)) yield* page;
 }

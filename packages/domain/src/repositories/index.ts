@@ -1,6 +1,8 @@
 import { CommentsRepository } from "./comments.js";
 import type { RepositoryContext } from "./context.js";
 import { ConversationsRepository } from "./conversations.js";
+import { JobsRepository } from "./jobs.js";
+import { MemberDataReader } from "./member-data.js";
 import { ProfilesRepository } from "./profiles.js";
 import { RateLimitsRepository } from "./rate-limits.js";
 import { ReactionsRepository } from "./reactions.js";
@@ -11,6 +13,8 @@ export interface Repositories {
   reactions: ReactionsRepository;
   conversations: ConversationsRepository;
   rateLimits: RateLimitsRepository;
+  jobs: JobsRepository;
+  memberData: MemberDataReader;
 }
 
 /** All repositories over one client and one set of tables. */
@@ -22,12 +26,16 @@ export function createRepositories(context: RepositoryContext): Repositories {
     reactions: new ReactionsRepository(context, comments),
     conversations: new ConversationsRepository(context),
     rateLimits: new RateLimitsRepository(context),
+    jobs: new JobsRepository(context),
+    memberData: new MemberDataReader(context),
   };
 }
 
 export { type CommentLocator, CommentsRepository, isDeleted, type NewComment } from "./comments.js";
 export { Repository, type RepositoryContext } from "./context.js";
 export { ConversationsRepository, type NewConversation, type NewMessage } from "./conversations.js";
+export { activeJobMarkerId, JobsRepository } from "./jobs.js";
+export { MEMBER_DATA_PAGE_SIZE, MemberDataReader } from "./member-data.js";
 export {
   directoryNameOf,
   MEMBER,

@@ -1,6 +1,7 @@
 import {
   API_ATTACHMENT_READERS,
   API_ATTACHMENT_UPLOADERS,
+  API_EXPORT_READERS,
   API_FUNCTION_TIMEOUT_SECONDS,
   API_GROUP_MANAGERS,
   API_PHOTO_READERS,
@@ -11,6 +12,7 @@ import {
   PROFILE_PHOTO_KEY_PREFIX,
 } from "@hearth/api-handlers";
 import {
+  EXPORT_KEY_PREFIX,
   RATE_LIMITS_ENV,
   TABLE_SPECS,
   type TableName,
@@ -19,9 +21,10 @@ import {
 } from "@hearth/domain";
 import {
   ATTACHMENT_DELETERS,
-  PROCESSOR_FUNCTION_TIMEOUT_SECONDS,
+  EXPORT_WRITERS,
   PROCESSOR_TABLE_ACCESS,
   type ProcessorName,
+  processorTimeoutSeconds,
 } from "@hearth/stream-processors";
 import { Aws, CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
@@ -160,6 +163,13 @@ export class AppStack extends Stack {
           reason:
             "Profile photos are served as presigned GETs wherever a member's photo appears; keys are per upload, so the right covers the photo prefix only.",
         },
+        {
+          areas: API_EXPORT_READERS,
+          action: "s3:GetObject",
+          prefix: EXPORT_KEY_PREFIX,
+          reason:
+            "A finished export's download link is a presigned GET; export keys are per member and job, so the right covers the exports prefix only.",
+        },
       ];
     for (const { areas, action, prefix, reason } of objectGrants) {
       for (const area of areas) {
@@ -189,6 +199,8 @@ export class AppStack extends Stack {
       );
     }
 
+    // The processors that touch the files bucket learn its name.
+    const bucketUsers: readonly ProcessorName[] = [...ATTACHMENT_DELETERS, ...EXPORT_WRITERS];
     this.processorFunctions = Object.fromEntries(
       PROCESSOR_FUNCTIONS.map((definition) => {
         const fn = new HearthFunction(this, definition.name, {
@@ -196,15 +208,13 @@ export class AppStack extends Stack {
           config,
           description: `Hearth ${config.name} stream processor: ${definition.processor}`,
           memorySize: 512,
-          timeout: Duration.seconds(PROCESSOR_FUNCTION_TIMEOUT_SECONDS),
+          timeout: Duration.seconds(processorTimeoutSeconds(definition.processor)),
           environment: {
             ...tableEnvironment(tableNames),
             SENDER_EMAIL: config.senderEmail,
             SITE_URL: config.siteUrl,
             NOTIFICATION_WINDOW_MINUTES: String(config.notificationWindowMinutes),
-            ...((ATTACHMENT_DELETERS as readonly ProcessorName[]).includes(definition.processor)
-              ? { ATTACHMENTS_BUCKET: attachmentsBucket }
-              : {}),
+            ...(bucketUsers.includes(definition.processor) ? { ATTACHMENTS_BUCKET: attachmentsBucket } : {}),
           },
         });
         grantTableAccess(fn.function, tables, PROCESSOR_TABLE_ACCESS[definition.processor]);
@@ -227,6 +237,25 @@ export class AppStack extends Stack {
           id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::hearth-${config.name}-attachments-<AWS::AccountId>-<AWS::Region>/${ATTACHMENT_KEY_PREFIX}*]`,
           reason:
             "A message's attachment keys are known only from the stream record, so the delete and retag rights cover the attachments prefix only.",
+        },
+      ]);
+    }
+
+    // Export documents are written by the export worker only (multipart: PutObject covers the
+    // parts and completion; an abandoned upload is aborted).
+    for (const processor of EXPORT_WRITERS) {
+      const fn = this.processorFunctions[processor];
+      fn.function.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ["s3:PutObject", "s3:AbortMultipartUpload"],
+          resources: [`arn:${Aws.PARTITION}:s3:::${attachmentsBucket}/${EXPORT_KEY_PREFIX}*`],
+        }),
+      );
+      acknowledgeNag(fn.role, [
+        {
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::hearth-${config.name}-attachments-<AWS::AccountId>-<AWS::Region>/${EXPORT_KEY_PREFIX}*]`,
+          reason:
+            "Each export is written under exports/<member>/<job>/, known only when the job runs, so the write right covers the exports prefix only.",
         },
       ]);
     }

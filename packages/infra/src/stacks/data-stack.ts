@@ -1,5 +1,7 @@
 import { ATTACHMENT_CORS_MAX_AGE_SECONDS, ATTACHMENT_CORS_RULES } from "@hearth/api-handlers";
 import {
+  EXPORT_KEY_PREFIX,
+  EXPORT_RETENTION_DAYS,
   PENDING_UPLOAD_EXPIRY_DAYS,
   type AttributeType as SpecAttributeType,
   TABLE_SPECS,
@@ -96,6 +98,8 @@ export class DataStack extends Stack {
           tagFilters: { [UPLOAD_STATE_TAG]: UPLOAD_STATES.pending },
           expiration: Duration.days(PENDING_UPLOAD_EXPIRY_DAYS),
         },
+        // A member's data export is a copy to download, not an archive: it goes after a week.
+        { id: "ExpireExports", prefix: EXPORT_KEY_PREFIX, expiration: Duration.days(EXPORT_RETENTION_DAYS) },
         ...(config.production
           ? [
               {

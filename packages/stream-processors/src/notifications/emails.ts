@@ -44,14 +44,22 @@ export function settingsUrl(siteUrl: string): string {
   return joinUrl(siteUrl, "/profile");
 }
 
-const REASONS: Record<NotificationKind, string> = {
+/** The page where a member follows their export (it asks the API for a fresh download link). */
+export function exportUrl(siteUrl: string, jobId: string): string {
+  return joinUrl(siteUrl, `/profile/exports/${encodeURIComponent(jobId)}`);
+}
+
+type EmailKind = NotificationKind | "export";
+
+const REASONS: Record<EmailKind, string> = {
   comment: "you commented on this item",
   reaction: "someone reacted to your comment",
   message: "you are in this conversation",
+  export: "you asked for a copy of your data",
 };
 
 interface Layout {
-  kind: NotificationKind;
+  kind: EmailKind;
   siteUrl: string;
   subject: string;
   /** The first line, plain text. */
@@ -153,5 +161,20 @@ export function messageEmail(siteUrl: string, message: Message, conversationTitl
     headline: `${sender} sent you a message${where}:`,
     quote: [message.messageText, attachmentNote].filter(Boolean).join("\n"),
     link: { url: conversationUrl(siteUrl, message.conversationId), label: "Open the conversation" },
+  });
+}
+
+/** "Your export is ready": what it holds (the job's counts) and where to download it. */
+export function exportReadyEmail(siteUrl: string, jobId: string, counts: Record<string, number>): Email {
+  const summary = Object.entries(counts)
+    .map(([kind, count]) => `${count} ${kind}`)
+    .join(", ");
+  return render({
+    kind: "export",
+    siteUrl,
+    subject: "Your Hearth data export is ready",
+    headline: "The copy of your data you asked for is ready to download for the next 7 days:",
+    quote: summary || "Your profile and everything you wrote.",
+    link: { url: exportUrl(siteUrl, jobId), label: "Download your data" },
   });
 }

@@ -9,8 +9,15 @@ import {
   reactionSchema,
 } from "@hearth/domain";
 import type { ProcessorDependencies } from "../dependencies.js";
-import { parseNewImage, type StreamChange } from "../stream-change.js";
-import { commentEmail, type Email, messageEmail, reactionEmail, welcomeEmail } from "./emails.js";
+import { MalformedRecordError, parseNewImage, type StreamChange } from "../stream-change.js";
+import {
+  commentEmail,
+  type Email,
+  exportReadyEmail,
+  messageEmail,
+  reactionEmail,
+  welcomeEmail,
+} from "./emails.js";
 
 const PREFERENCE_OF: Record<NotificationKind, keyof NotificationPreferences> = {
   comment: "comments",
@@ -19,7 +26,7 @@ const PREFERENCE_OF: Record<NotificationKind, keyof NotificationPreferences> = {
 };
 
 export interface NotificationSummary {
-  kind: NotificationKind | "welcome" | "none";
+  kind: NotificationKind | "welcome" | "export" | "none";
   sent: number;
   skipped: number;
 }
@@ -190,10 +197,31 @@ export function createNotifier(
     return { kind: "welcome", sent: 1, skipped: 0 };
   }
 
+  /**
+   * The member asked for their export: they are told it is ready whatever their notification
+   * preferences (those are about other people's activity), once per job (the record is
+   * processed once per eventID, and only the MODIFY into COMPLETED is delivered).
+   */
+  async function onExportReady(change: StreamChange): Promise<NotificationSummary> {
+    const job = change.newImage;
+    if (job?.kind !== "export" || job.status !== "COMPLETED" || change.oldImage?.status === "COMPLETED") {
+      return { kind: "export", sent: 0, skipped: 0 };
+    }
+    if (typeof job.userId !== "string" || typeof job.jobId !== "string") {
+      throw new MalformedRecordError(`The Jobs record ${change.eventID} has no userId and jobId`);
+    }
+    const profile = await repositories.profiles.get(job.userId);
+    if (!profile?.email) return { kind: "export", sent: 0, skipped: 1 };
+    const counts = (job.result as { counts?: Record<string, number> } | undefined)?.counts ?? {};
+    await send(profile.email, exportReadyEmail(deps.siteUrl, job.jobId, counts));
+    return { kind: "export", sent: 1, skipped: 0 };
+  }
+
   return async (change) => {
     if (change.table === "UserProfiles") {
       return change.eventName === "MODIFY" && !change.oldImage?.approvedAt ? onApproval(change) : nothing;
     }
+    if (change.table === "Jobs") return change.eventName === "MODIFY" ? onExportReady(change) : nothing;
     if (change.eventName !== "INSERT") return nothing;
     switch (change.table) {
       case "Comments":

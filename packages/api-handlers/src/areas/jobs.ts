@@ -1,0 +1,106 @@
+import {
+  EXPORT_DOWNLOAD_URL_SECONDS,
+  EXPORT_FILE_NAME,
+  isExportKeyOf,
+  type Job,
+  type JobKind,
+} from "@hearth/domain";
+import * as z from "zod";
+import type { AreaDependencies } from "../dependencies.js";
+import { forbidden, notFound } from "../http/errors.js";
+import { type AreaRoutes, accepted, ok } from "../http/route-handler.js";
+import { jobAcceptedView, jobView } from "../views.js";
+
+export const DELETION_CONFIRMATION = "DELETE MY ACCOUNT";
+
+/** `POST /me/deletion`: the member types the confirmation; anything else changes nothing. */
+export const deletionRequestBody = z.strictObject({
+  confirm: z.literal(DELETION_CONFIRMATION, {
+    error: `confirm must be exactly "${DELETION_CONFIRMATION}"`,
+  }),
+});
+
+const JOB_NOT_FOUND = "Job not found";
+
+/** A job of `kind` in `userId`'s own partition: another member's job, or another kind, is 404. */
+async function jobOf(
+  deps: AreaDependencies<"jobs">,
+  userId: string,
+  jobId: string,
+  kind: JobKind,
+): Promise<Job> {
+  const job = await deps.repositories.jobs.get(userId, jobId);
+  if (!job || job.kind !== kind) throw notFound(JOB_NOT_FOUND);
+  return job;
+}
+
+/**
+ * What a finished job's result shows. An export's stored object key becomes a download link
+ * signed now (valid 24 hours; asking again gives a fresh one until the export expires), and
+ * only for a key under the member's own exports prefix.
+ */
+async function shownResult(
+  deps: AreaDependencies<"jobs">,
+  job: Job,
+): Promise<Record<string, unknown> | null> {
+  if (job.status !== "COMPLETED" || !job.result) return null;
+  if (job.kind !== "export") return job.result;
+  const { objectKey, expiresAt, exportedAt, counts } = job.result;
+  if (typeof objectKey !== "string" || !isExportKeyOf(job.userId, objectKey)) return null;
+  const signedAt = deps.now();
+  const downloadUrl = await deps.objectUrls.presignGet(objectKey, {
+    expiresIn: EXPORT_DOWNLOAD_URL_SECONDS,
+    signingDate: signedAt,
+    responseContentType: "application/json; charset=utf-8",
+    responseContentDisposition: `attachment; filename="${EXPORT_FILE_NAME}"`,
+  });
+  return {
+    downloadUrl,
+    downloadUrlExpiresAt: new Date(signedAt.getTime() + EXPORT_DOWNLOAD_URL_SECONDS * 1000).toISOString(),
+    expiresAt,
+    exportedAt,
+    counts,
+  };
+}
+
+export const jobRoutes: AreaRoutes<"jobs"> = {
+  "POST /me/exports": async (request, { repositories }) => {
+    const { userId } = request.caller;
+    const { job, created } = await repositories.jobs.createOrGetActive("export", userId, userId);
+    return created ? accepted(jobAcceptedView(job)) : ok(jobAcceptedView(job));
+  },
+
+  "GET /me/exports/{jobId}": async (request, deps) => {
+    const job = await jobOf(deps, request.caller.userId, request.path("jobId"), "export");
+    return ok(jobView(job, await shownResult(deps, job)));
+  },
+
+  "POST /me/deletion": async (request, { repositories }) => {
+    request.body(deletionRequestBody);
+    const { userId } = request.caller;
+    const { job, created } = await repositories.jobs.createOrGetActive("deletion", userId, userId);
+    return created ? accepted(jobAcceptedView(job)) : ok(jobAcceptedView(job));
+  },
+
+  "GET /me/deletion/{jobId}": async (request, deps) => {
+    const job = await jobOf(deps, request.caller.userId, request.path("jobId"), "deletion");
+    return ok(jobView(job, await shownResult(deps, job)));
+  },
+
+  "DELETE /admin/members/{userId}": async (request, deps) => {
+    const userId = request.path("userId");
+    const admin = request.caller.userId;
+    // An admin leaving deletes their own account the member's way, with the typed confirmation.
+    if (userId === admin)
+      throw forbidden("Admins cannot delete their own account here; use POST /me/deletion");
+    if (!(await deps.repositories.profiles.get(userId))) throw notFound("Profile not found");
+    const { job, created } = await deps.repositories.jobs.createOrGetActive("deletion", userId, admin);
+    const view = jobView(job, null);
+    return created ? accepted(view) : ok(view);
+  },
+
+  "GET /admin/members/{userId}/deletion/{jobId}": async (request, deps) => {
+    const job = await jobOf(deps, request.path("userId"), request.path("jobId"), "deletion");
+    return ok(jobView(job, await shownResult(deps, job)));
+  },
+};

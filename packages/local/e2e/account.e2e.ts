@@ -1,0 +1,88 @@
+import { beforeAll, describe, expect, inject, it } from "vitest";
+import { readOutputs } from "../src/outputs.js";
+import { Outside, type User } from "./client.js";
+
+/**
+ * Issue 12 from outside: a member exports their data (the job runs on the Jobs stream, the
+ * document lands in S3, the download link opens it and the member is emailed), and a
+ * deletion request needs the exact confirmation.
+ */
+const outside = new Outside(readOutputs(inject("outputsFile")));
+let vera: User;
+
+interface Job {
+  jobId: string;
+  kind: string;
+  status: string;
+  progress: Record<string, number>;
+  result: { downloadUrl: string; downloadUrlExpiresAt: string; expiresAt: string } | null;
+}
+
+beforeAll(async () => {
+  vera = await outside.signUp("Vera", ["ApprovedUsers"]);
+  const saved = await outside.call("PUT", "/profile", { as: vera, body: { displayName: "Vera" } });
+  expect(saved.status).toBe(200);
+});
+
+describe("exporting my data", () => {
+  it("runs the export, links the document and emails the member", async () => {
+    const itemId = encodeURIComponent(`/e2e/${outside.runId}/export`);
+    const posted = await outside.call("POST", `/comments/${itemId}`, {
+      as: vera,
+      body: { commentText: "A memory worth keeping" },
+    });
+    expect(posted.status).toBe(201);
+
+    const requested = await outside.call<{ jobId: string; status: string }>("POST", "/me/exports", {
+      as: vera,
+    });
+    expect(requested.status).toBe(202);
+    const { jobId } = requested.body;
+    const again = await outside.call<{ jobId: string }>("POST", "/me/exports", { as: vera });
+    // The same job while it is still running; a fresh one only if it already finished.
+    if (again.status === 200) expect(again.body.jobId).toBe(jobId);
+    else expect(again.status).toBe(202);
+
+    const done = await outside.eventually(
+      "the export to complete",
+      async () => {
+        const job = await outside.call<Job>("GET", `/me/exports/${jobId}`, { as: vera });
+        expect(job.status).toBe(200);
+        expect(job.body.status).not.toBe("FAILED");
+        return job.body.status === "COMPLETED" ? job.body : undefined;
+      },
+      60_000,
+    );
+    expect(done.progress.comments).toBeGreaterThanOrEqual(1);
+    const download = await fetch(done.result!.downloadUrl);
+    expect(download.status).toBe(200);
+    const document = (await download.json()) as {
+      schemaVersion: number;
+      userId: string;
+      comments: { commentText: string }[];
+    };
+    expect(document.schemaVersion).toBe(1);
+    expect(document.userId).toBe(vera.userId);
+    expect(document.comments.map((c) => c.commentText)).toContain("A memory worth keeping");
+
+    const mail = await outside.eventually("the export-ready email", async () => {
+      const emails = await outside.inbox(vera.email);
+      return emails.find((email) => email.subject === "Your Hearth data export is ready");
+    });
+    expect(mail.body.text).toContain(jobId);
+
+    const stranger = await outside.signUp("Walt", ["ApprovedUsers"]);
+    expect((await outside.call("GET", `/me/exports/${jobId}`, { as: stranger })).status).toBe(404);
+  });
+});
+
+describe("deleting my account", () => {
+  it("refuses a request without the exact confirmation, starting nothing", async () => {
+    const wrong = await outside.call<{ error: { code: string } }>("POST", "/me/deletion", {
+      as: vera,
+      body: { confirm: "delete me" },
+    });
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.error.code).toBe("INVALID_INPUT");
+  });
+});
