@@ -135,3 +135,35 @@ export async function* queryAll<T extends Record<string, unknown>>(
     startKey = output.LastEvaluatedKey;
   } while (startKey);
 }
+
+/**
+ * One page of a query for background work that resumes on its own state (a job's
+ * checkpoint): the raw last key, not a signed cursor, since it never leaves the server.
+ */
+export interface KeyPage<T> {
+  items: T[];
+  /** Where the next page starts (DynamoDB's LastEvaluatedKey); null after the last page. */
+  lastKey: Record<string, unknown> | null;
+}
+
+export interface KeyPageRequest {
+  /** A page's `lastKey`: the next page starts after it. */
+  after?: Record<string, unknown> | null | undefined;
+  limit: number;
+}
+
+export async function queryKeyPage<T extends Record<string, unknown>>(
+  doc: DynamoDBDocumentClient,
+  input: QueryCommandInput,
+  page: KeyPageRequest,
+): Promise<KeyPage<T>> {
+  let output: QueryCommandOutput;
+  try {
+    output = await doc.send(
+      new QueryCommand({ ...input, Limit: page.limit, ExclusiveStartKey: page.after ?? undefined }),
+    );
+  } catch (error) {
+    throw toDomainError(error);
+  }
+  return { items: (output.Items ?? []) as T[], lastKey: output.LastEvaluatedKey ?? null };
+}
