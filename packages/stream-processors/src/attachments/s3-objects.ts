@@ -5,26 +5,31 @@ import type { AttachmentObjects } from "./cleanup.js";
 /** S3's limit of keys per DeleteObjects request. */
 const DELETE_BATCH = 1000;
 
-/** Attachment objects in the files bucket, deleted with DeleteObjects (quiet mode: only failures come back). */
+/** Deletes keys of a bucket with DeleteObjects (quiet mode: only failures come back), 1000 a call. */
+export async function deleteObjectKeys(
+  client: S3Client,
+  bucket: string,
+  keys: readonly string[],
+): Promise<void> {
+  for (let start = 0; start < keys.length; start += DELETE_BATCH) {
+    const chunk = keys.slice(start, start + DELETE_BATCH);
+    const output = await client.send(
+      new DeleteObjectsCommand({
+        Bucket: bucket,
+        Delete: { Objects: chunk.map((Key) => ({ Key })), Quiet: true },
+      }),
+    );
+    const failed = output.Errors ?? [];
+    if (failed.length > 0) {
+      const codes = [...new Set(failed.map((error) => error.Code ?? "unknown"))].join(", ");
+      throw new Error(`Could not delete ${failed.length} object(s) of ${bucket}: ${codes}`);
+    }
+  }
+}
+
+/** Attachment objects in the files bucket. */
 export function s3AttachmentObjects(client: S3Client, bucket: string): AttachmentObjects {
-  return {
-    async deleteObjects(keys) {
-      for (let start = 0; start < keys.length; start += DELETE_BATCH) {
-        const chunk = keys.slice(start, start + DELETE_BATCH);
-        const output = await client.send(
-          new DeleteObjectsCommand({
-            Bucket: bucket,
-            Delete: { Objects: chunk.map((Key) => ({ Key })), Quiet: true },
-          }),
-        );
-        const failed = output.Errors ?? [];
-        if (failed.length > 0) {
-          const codes = [...new Set(failed.map((error) => error.Code ?? "unknown"))].join(", ");
-          throw new Error(`Could not delete ${failed.length} attachment object(s): ${codes}`);
-        }
-      }
-    },
-  };
+  return { deleteObjects: (keys) => deleteObjectKeys(client, bucket, keys) };
 }
 
 /**
