@@ -1,4 +1,4 @@
-import { AdminCreateUserCommand, AdminGetUserCommand } from "@aws-sdk/client-cognito-identity-provider";
+import { AdminGetUserCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
 import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import {
@@ -143,16 +143,7 @@ async function cognitoUserExists(username: string): Promise<boolean> {
  */
 async function memberWithEverything(h: Harness) {
   const { comments, reactions, conversations, rateLimits } = h.db.repositories;
-  const email = `${uniqueId("leaver")}@family.example`;
-  const created = await cognito.client.send(
-    new AdminCreateUserCommand({
-      UserPoolId: cognito.userPoolId,
-      Username: email,
-      MessageAction: "SUPPRESS",
-      UserAttributes: [{ Name: "email", Value: email }],
-    }),
-  );
-  const cognitoUsername = created.User?.Username as string;
+  const { username: cognitoUsername } = await cognito.createUser(`${uniqueId("leaver")}@family.example`);
   // Unlike a real pool, a user id other than the username: only the recorded username can delete the user.
   const leaver = uniqueId("leaver");
   const [ann, ben] = [uniqueId("ann"), uniqueId("ben")];
@@ -453,16 +444,7 @@ describe("the account deletion runner", () => {
 
   it("deletes the Cognito user by the user id when no username was recorded (pools that name users by sub)", async () => {
     const h = harness();
-    const email = `${uniqueId("sub")}@family.example`;
-    const created = await cognito.client.send(
-      new AdminCreateUserCommand({
-        UserPoolId: cognito.userPoolId,
-        Username: email,
-        MessageAction: "SUPPRESS",
-        UserAttributes: [{ Name: "email", Value: email }],
-      }),
-    );
-    const sub = created.User?.Attributes?.find((attribute) => attribute.Name === "sub")?.Value as string;
+    const { sub } = await cognito.createUser(`${uniqueId("sub")}@family.example`);
     await saveProfile(h, sub);
     const result = await createDeletionRunner(dependencies(h.db.repositories))(workerRun(deletionJob(sub)));
     expect(result.deleted).toMatchObject({ profile: 1, account: 1 });

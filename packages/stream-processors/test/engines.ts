@@ -5,6 +5,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import {
+  AdminCreateUserCommand,
   CognitoIdentityProviderClient,
   CreateUserPoolCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
@@ -49,6 +50,8 @@ export async function startLocalS3(bucket = "hearth-files"): Promise<LocalS3> {
 export interface LocalCognito {
   client: CognitoIdentityProviderClient;
   userPoolId: string;
+  /** A user signing up with `email` (the pool names users by a UUID, its sub): their username and sub. */
+  createUser(email: string): Promise<{ username: string; sub: string }>;
   stop(): Promise<void>;
 }
 
@@ -96,9 +99,23 @@ export async function startLocalCognito(): Promise<LocalCognito> {
   const pool = await client.send(
     new CreateUserPoolCommand({ PoolName: "hearth-test", UsernameAttributes: ["email"] }),
   );
+  const userPoolId = pool.UserPool?.Id as string;
   return {
     client,
-    userPoolId: pool.UserPool?.Id as string,
+    userPoolId,
+    async createUser(email) {
+      const { User } = await client.send(
+        new AdminCreateUserCommand({
+          UserPoolId: userPoolId,
+          Username: email,
+          MessageAction: "SUPPRESS",
+          UserAttributes: [{ Name: "email", Value: email }],
+        }),
+      );
+      const sub = User?.Attributes?.find((attribute) => attribute.Name === "sub")?.Value;
+      if (!User?.Username || !sub) throw new Error("cognito-local returned no username or sub");
+      return { username: User.Username, sub };
+    },
     async stop() {
       client.destroy();
       const exited = new Promise((resolve) => engine.once("exit", resolve));

@@ -152,6 +152,29 @@ export interface KeyPageRequest {
   limit: number;
 }
 
+/**
+ * A Query of one whole partition of a table or index in sort-key order, optionally keeping
+ * only items whose `only.name` equals `only.value` (read and skipped by DynamoDB).
+ */
+export function partitionQuery(spec: {
+  tableName: string;
+  indexName?: string;
+  key: { name: string; value: string };
+  only?: { name: string; value: string };
+  consistentRead?: boolean;
+}): QueryCommandInput {
+  return {
+    TableName: spec.tableName,
+    IndexName: spec.indexName,
+    KeyConditionExpression: "#pk = :pk",
+    ...(spec.only ? { FilterExpression: "#only = :only" } : {}),
+    ExpressionAttributeNames: { "#pk": spec.key.name, ...(spec.only ? { "#only": spec.only.name } : {}) },
+    ExpressionAttributeValues: { ":pk": spec.key.value, ...(spec.only ? { ":only": spec.only.value } : {}) },
+    ScanIndexForward: true,
+    ConsistentRead: spec.consistentRead,
+  };
+}
+
 export async function queryKeyPage<T extends Record<string, unknown>>(
   doc: DynamoDBDocumentClient,
   input: QueryCommandInput,

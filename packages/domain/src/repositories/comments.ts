@@ -5,6 +5,7 @@ import {
   type KeyPageRequest,
   type Page,
   type PageRequest,
+  partitionQuery,
   queryAll,
   queryKeyPage,
   queryPage,
@@ -356,14 +357,11 @@ export class CommentsRepository extends Repository {
   listAllByUser(userId: string, page: KeyPageRequest): Promise<KeyPage<Comment>> {
     return queryKeyPage<Comment>(
       this.doc,
-      {
-        TableName: this.table,
-        IndexName: "UserCommentsIndex",
-        KeyConditionExpression: "#userId = :userId",
-        ExpressionAttributeNames: { "#userId": "userId" },
-        ExpressionAttributeValues: { ":userId": userId },
-        ScanIndexForward: true,
-      },
+      partitionQuery({
+        tableName: this.table,
+        indexName: "UserCommentsIndex",
+        key: { name: "userId", value: userId },
+      }),
       page,
     );
   }

@@ -6,6 +6,7 @@ import {
   type KeyPageRequest,
   type Page,
   type PageRequest,
+  partitionQuery,
   queryAll,
   queryKeyPage,
   queryPage,
@@ -389,13 +390,11 @@ export class ConversationsRepository extends Repository {
   listMemberships(userId: string, page: KeyPageRequest): Promise<KeyPage<ConversationMember>> {
     return queryKeyPage<ConversationMember>(
       this.doc,
-      {
-        TableName: this.tables.ConversationMembers,
-        KeyConditionExpression: "#userId = :userId",
-        ExpressionAttributeNames: { "#userId": "userId" },
-        ExpressionAttributeValues: { ":userId": userId },
-        ConsistentRead: true,
-      },
+      partitionQuery({
+        tableName: this.tables.ConversationMembers,
+        key: { name: "userId", value: userId },
+        consistentRead: true,
+      }),
       page,
     );
   }
@@ -408,14 +407,11 @@ export class ConversationsRepository extends Repository {
   ): Promise<KeyPage<Message>> {
     return queryKeyPage<Message>(
       this.doc,
-      {
-        TableName: this.tables.Messages,
-        KeyConditionExpression: "#conversationId = :conversationId",
-        FilterExpression: "#senderId = :senderId",
-        ExpressionAttributeNames: { "#conversationId": "conversationId", "#senderId": "senderId" },
-        ExpressionAttributeValues: { ":conversationId": conversationId, ":senderId": senderId },
-        ScanIndexForward: true,
-      },
+      partitionQuery({
+        tableName: this.tables.Messages,
+        key: { name: "conversationId", value: conversationId },
+        only: { name: "senderId", value: senderId },
+      }),
       page,
     );
   }

@@ -6,6 +6,7 @@ import {
   type KeyPageRequest,
   type Page,
   type PageRequest,
+  partitionQuery,
   queryKeyPage,
   queryPage,
 } from "../dynamo/query.js";
@@ -159,14 +160,11 @@ export class ReactionsRepository extends Repository {
   listByUser(userId: string, page: KeyPageRequest): Promise<KeyPage<Reaction>> {
     return queryKeyPage<Reaction>(
       this.doc,
-      {
-        TableName: this.tables.CommentReactions,
-        IndexName: "UserReactionsIndex",
-        KeyConditionExpression: "#userId = :userId",
-        ExpressionAttributeNames: { "#userId": "userId" },
-        ExpressionAttributeValues: { ":userId": userId },
-        ScanIndexForward: true,
-      },
+      partitionQuery({
+        tableName: this.tables.CommentReactions,
+        indexName: "UserReactionsIndex",
+        key: { name: "userId", value: userId },
+      }),
       page,
     );
   }

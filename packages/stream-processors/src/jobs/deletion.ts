@@ -150,7 +150,8 @@ export function createDeletionRunner(deps: DeletionDependencies): JobRunner {
           let after = state.conversationId === conversationId ? state.after : null;
           for (;;) {
             const page = await conversations.listMessagesBySender(conversationId, userId, { after, limit });
-            // Messages stay in place once erased, so a page done twice is counted from its start again.
+            // Erased messages stay listed: a page an interrupted run half did is seen whole
+            // again and counted once, on top of the progress saved before it.
             for (const message of page.items) {
               await conversations.eraseMessage(message);
               progress.messages++;
