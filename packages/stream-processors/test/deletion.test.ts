@@ -6,11 +6,13 @@ import {
   type Caller,
   type Comment,
   createRepositories,
-  DEFAULT_RATE_LIMITS,
   DELETED_MESSAGE_PREVIEW,
   FORMER_MEMBER,
   type Job,
+  RATE_LIMIT_KINDS,
+  type RateLimits,
   type Repositories,
+  windowOf,
 } from "@hearth/domain";
 import type { DynamoDBBatchResponse, DynamoDBRecord } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -109,10 +111,18 @@ function faultyRepositories(h: Harness, fails: (command: unknown) => boolean, nt
 const isUpdateOf = (table: string) => (command: unknown) =>
   command instanceof UpdateCommand && command.input.TableName === table;
 
+/**
+ * Hour-long windows: the setup takes longer than a minute on a busy machine, and the runner
+ * removes only the current and the previous window (older ones have expired by then).
+ */
+const HOURLY_LIMITS = Object.fromEntries(
+  RATE_LIMIT_KINDS.map((kind) => [kind, { limit: 100, windowSeconds: 3600 }]),
+) as RateLimits;
+
 function dependencies(repositories: Repositories): DeletionDependencies {
   return {
     repositories,
-    rateLimits: DEFAULT_RATE_LIMITS,
+    rateLimits: HOURLY_LIMITS,
     exportObjects: s3ExportObjects(s3.client, s3.bucket),
     userAccounts: cognitoUserAccounts(cognito.client, cognito.userPoolId),
   };
@@ -241,9 +251,10 @@ async function memberWithEverything(h: Harness) {
     }),
   );
   // 60 messages a conversation, every sixth Ann's: 50 of the leaver's in each.
-  await rateLimits.consume(leaver, "comments", DEFAULT_RATE_LIMITS.comments);
-  await rateLimits.consume(leaver, "messages", DEFAULT_RATE_LIMITS.messages);
-  await rateLimits.consume(ann, "comments", DEFAULT_RATE_LIMITS.comments);
+  const rateLimitWindow = windowOf(new Date(), HOURLY_LIMITS.comments.windowSeconds).start;
+  await rateLimits.consume(leaver, "comments", HOURLY_LIMITS.comments);
+  await rateLimits.consume(leaver, "messages", HOURLY_LIMITS.messages);
+  await rateLimits.consume(ann, "comments", HOURLY_LIMITS.comments);
   for (const name of ["a.json", "b.json", "c.json"]) {
     await s3.client.send(
       new PutObjectCommand({ Bucket: s3.bucket, Key: `${exportPrefixOf(leaver)}${name}`, Body: "{}" }),
@@ -257,6 +268,7 @@ async function memberWithEverything(h: Harness) {
     ann,
     ben,
     cognitoUsername,
+    rateLimitWindow,
     annComments,
     likedByBen,
     leaverComments,
@@ -359,13 +371,12 @@ describe("the account deletion runner", () => {
       });
     }
     // Rate-limit records, export objects, profile and Cognito user gone; Ann's kept.
-    const windowStart = (seconds: number) => Math.floor(Date.now() / 1000 / seconds) * seconds;
     const rateLimitRow = async (userId: string, kind: "comments" | "messages") =>
       (
         await h.db.doc.send(
           new GetCommand({
             TableName: h.db.tables.RateLimits,
-            Key: { windowKey: `${userId}#${kind}#${windowStart(60)}` },
+            Key: { windowKey: `${userId}#${kind}#${world.rateLimitWindow}` },
             ConsistentRead: true,
           }),
         )
