@@ -1,6 +1,7 @@
 import {
   type Comment,
   type ConversationMember,
+  FORMER_MEMBER,
   type Message,
   type Profile,
   type Reaction,
@@ -42,7 +43,10 @@ export function servedMessages(storage: Storage, now: Date, messages: readonly M
   );
 }
 
-/** Participants' names and served photos from their profiles (missing ones get a placeholder name). */
+/**
+ * Participants' names and served photos from their profiles. A conversation is only ever
+ * started with people who have a profile, so one without is someone whose account was deleted.
+ */
 export async function servedParticipants(
   storage: Storage,
   userIds: readonly string[],
@@ -55,7 +59,7 @@ export async function servedParticipants(
         userId,
         {
           userId,
-          displayName: profile?.displayName.trim() || UNNAMED_MEMBER,
+          displayName: profile ? profile.displayName.trim() || UNNAMED_MEMBER : FORMER_MEMBER,
           profilePhotoUrl: await storage.photos.serve(profile?.profilePhotoUrl),
         },
       ];

@@ -100,6 +100,8 @@ export const commentSchema = z.object({
   version: z.number().int().min(1).optional(),
   deletedAt: isoDate.optional(),
   deletedBy: z.string().optional(),
+  /** Set when its author's account was deleted: text, edit history, name and photo are gone. */
+  erasedAt: isoDate.optional(),
 });
 export type Comment = z.infer<typeof commentSchema>;
 
@@ -132,6 +134,8 @@ export const messageSchema = z.object({
   /** Set when its sender deleted it: text and attachments are gone, the row stays in place. */
   deleted: z.boolean().optional(),
   deletedAt: isoDate.optional(),
+  /** Set when its sender's account was deleted: deleted, and the sender shown as a former member. */
+  erasedAt: isoDate.optional(),
 });
 export type Message = z.infer<typeof messageSchema>;
 

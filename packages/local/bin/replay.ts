@@ -27,9 +27,9 @@ const USAGE = "Usage: pnpm replay local | pnpm replay <dev|staging|prod> s3://<b
 async function replayLocal(): Promise<ReplayOutcome[]> {
   const config = configFromEnv();
   const outputs = readOutputs(config.outputsFile);
-  if (!outputs.DynamoDbEndpoint || !outputs.SesEndpoint || !outputs.S3Endpoint) {
+  if (!outputs.DynamoDbEndpoint || !outputs.SesEndpoint || !outputs.S3Endpoint || !outputs.CognitoEndpoint) {
     throw new Error(
-      `${config.outputsFile} names no local DynamoDB/SES/S3 endpoint; start the stack with pnpm dev`,
+      `${config.outputsFile} names no local DynamoDB/SES/S3/Cognito endpoint; start the stack with pnpm dev`,
     );
   }
   const file = new DeadLetterFile(`${config.dataDir}/dead-letters.jsonl`);
@@ -39,6 +39,7 @@ async function replayLocal(): Promise<ReplayOutcome[]> {
       dynamoEndpoint: outputs.DynamoDbEndpoint,
       sesEndpoint: outputs.SesEndpoint,
       s3Endpoint: outputs.S3Endpoint,
+      userPool: { userPoolId: outputs.UserPoolId, endpoint: outputs.CognitoEndpoint },
     }),
   );
   return replayLocalDeadLetters(file.read(), file.path, processors, config.region);

@@ -5,11 +5,11 @@ import {
   apiDependenciesFromEnv,
   createApiHandler,
 } from "@hearth/api-handlers";
-import { FUNCTION_TIMEOUT_ENV, type TableNames, tableEnvironment } from "@hearth/domain";
+import { FUNCTION_TIMEOUT_ENV, RATE_LIMITS_ENV, type TableNames, tableEnvironment } from "@hearth/domain";
 import {
   attachmentObjectsFromEnv,
-  createDeletionRunner,
   createProcessor,
+  deletionRunnerFromEnv,
   exportObjectsFromEnv,
   PROCESSOR_FUNCTION_TIMEOUT_SECONDS,
   PROCESSOR_NAMES,
@@ -43,7 +43,7 @@ export function createStreamProcessors(env: Environment): Record<ProcessorName, 
     ...processorDependenciesFromEnv(env),
     attachmentObjects: attachmentObjectsFromEnv(env),
     exportObjects: exportObjectsFromEnv(env),
-    createDeletionRunner,
+    createDeletionRunner: deletionRunnerFromEnv(env),
   };
   return Object.fromEntries(
     PROCESSOR_NAMES.map((name) => [name, createProcessor(name, dependencies)]),
@@ -53,7 +53,14 @@ export function createStreamProcessors(env: Environment): Record<ProcessorName, 
 /** What the local stream processors get in their environment (`pnpm dev` and `pnpm replay local`). */
 export function processorEnvironment(
   config: Pick<LocalStackConfig, "stage" | "region" | "senderEmail" | "siteUrl" | "attachmentsBucket">,
-  engines: { tables: TableNames; dynamoEndpoint: string; sesEndpoint: string; s3Endpoint: string },
+  engines: {
+    tables: TableNames;
+    dynamoEndpoint: string;
+    sesEndpoint: string;
+    s3Endpoint: string;
+    /** The deletion worker deletes accounts there (cognito-local). */
+    userPool: { userPoolId: string; endpoint: string };
+  },
 ): Environment {
   return {
     ...tableEnvironment(engines.tables),
@@ -69,5 +76,9 @@ export function processorEnvironment(
     // The attachments processor deletes the files of deleted messages there; the export worker writes exports there.
     ATTACHMENTS_BUCKET: config.attachmentsBucket,
     S3_ENDPOINT: engines.s3Endpoint,
+    USER_POOL_ID: engines.userPool.userPoolId,
+    COGNITO_ENDPOINT: engines.userPool.endpoint,
+    // The deletion worker takes back the rate-limit windows of the limits the API counts with.
+    [RATE_LIMITS_ENV]: process.env[RATE_LIMITS_ENV],
   };
 }

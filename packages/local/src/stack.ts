@@ -234,7 +234,13 @@ export async function startLocalStack(
       USER_POOL_ID: pool.userPoolId,
       COGNITO_ENDPOINT: cognitoEndpoint,
     };
-    const processorEnv = processorEnvironment(config, { tables, dynamoEndpoint, sesEndpoint, s3Endpoint });
+    const processorEnv = processorEnvironment(config, {
+      tables,
+      dynamoEndpoint,
+      sesEndpoint,
+      s3Endpoint,
+      userPool: { userPoolId: pool.userPoolId, endpoint: cognitoEndpoint },
+    });
     signInTrigger = createSignInTrigger(signInTriggerDependenciesFromEnv(common));
     const handlers = createApiHandlers(apiEnv);
     const processors = createStreamProcessors(processorEnv);

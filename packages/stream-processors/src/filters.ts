@@ -136,6 +136,13 @@ export const EXPORT_WRITERS = ["exports"] as const satisfies readonly ProcessorN
  */
 export const ATTACHMENT_DELETERS = ["attachments"] as const satisfies readonly ProcessorName[];
 
+/**
+ * Processors that delete whole accounts: infra grants them listing and deleting on the exports
+ * prefix of the files bucket and `cognito-idp:AdminDeleteUser` on the user pool, and gives them
+ * the bucket's name, the pool's id and the environment's rate limits.
+ */
+export const ACCOUNT_DELETERS = ["deletions"] as const satisfies readonly ProcessorName[];
+
 /** Event source mapping settings shared by infra and the local pollers. */
 export const STREAM_BATCHING = {
   batchSize: 25,
@@ -230,8 +237,20 @@ export const PROCESSOR_TABLE_ACCESS: Record<
     Messages: "read",
     IdempotencyRecords: "readWrite",
   },
-  // The cascade's runner (issue 12, k12c) adds the tables it deletes from.
-  deletions: { Jobs: "readWrite", IdempotencyRecords: "readWrite" },
+  // The account deletion cascade: takes back reactions (deletes, with the counters' updates in
+  // the same transactions), erases comments and messages in place (updates), removes the
+  // member's conversation rows, rate-limit windows and profile (deletes).
+  deletions: {
+    Jobs: "readWrite",
+    CommentReactions: "readWrite",
+    Comments: "readUpdate",
+    CommentLocators: "readUpdate",
+    Messages: "readUpdate",
+    ConversationMembers: "readWrite",
+    RateLimits: "readWrite",
+    UserProfiles: "readWrite",
+    IdempotencyRecords: "readWrite",
+  },
 };
 
 /**

@@ -143,3 +143,58 @@ export async function* queryAll<T extends Record<string, unknown>>(
 ): AsyncGenerator<T> {
   for await (const page of queryPages<T>(doc, input)) yield* page;
 }
+
+/**
+ * One page of a query for background work that resumes on its own state (a job's
+ * checkpoint): the raw last key, not a signed cursor, since it never leaves the server.
+ */
+export interface KeyPage<T> {
+  items: T[];
+  /** Where the next page starts (DynamoDB's LastEvaluatedKey); null after the last page. */
+  lastKey: Record<string, unknown> | null;
+}
+
+export interface KeyPageRequest {
+  /** A page's `lastKey`: the next page starts after it. */
+  after?: Record<string, unknown> | null | undefined;
+  limit: number;
+}
+
+/**
+ * A Query of one whole partition of a table or index in sort-key order, optionally keeping
+ * only items whose `only.name` equals `only.value` (read and skipped by DynamoDB).
+ */
+export function partitionQuery(spec: {
+  tableName: string;
+  indexName?: string;
+  key: { name: string; value: string };
+  only?: { name: string; value: string };
+  consistentRead?: boolean;
+}): QueryCommandInput {
+  return {
+    TableName: spec.tableName,
+    IndexName: spec.indexName,
+    KeyConditionExpression: "#pk = :pk",
+    ...(spec.only ? { FilterExpression: "#only = :only" } : {}),
+    ExpressionAttributeNames: { "#pk": spec.key.name, ...(spec.only ? { "#only": spec.only.name } : {}) },
+    ExpressionAttributeValues: { ":pk": spec.key.value, ...(spec.only ? { ":only": spec.only.value } : {}) },
+    ScanIndexForward: true,
+    ConsistentRead: spec.consistentRead,
+  };
+}
+
+export async function queryKeyPage<T extends Record<string, unknown>>(
+  doc: DynamoDBDocumentClient,
+  input: QueryCommandInput,
+  page: KeyPageRequest,
+): Promise<KeyPage<T>> {
+  let output: QueryCommandOutput;
+  try {
+    output = await doc.send(
+      new QueryCommand({ ...input, Limit: page.limit, ExclusiveStartKey: page.after ?? undefined }),
+    );
+  } catch (error) {
+    throw toDomainError(error);
+  }
+  return { items: (output.Items ?? []) as T[], lastKey: output.LastEvaluatedKey ?? null };
+}

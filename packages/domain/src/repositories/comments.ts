@@ -1,6 +1,15 @@
 import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { assertItemFits } from "../dynamo/item-size.js";
-import { type Page, type PageRequest, queryAll, queryPage } from "../dynamo/query.js";
+import {
+  type KeyPage,
+  type KeyPageRequest,
+  type Page,
+  type PageRequest,
+  partitionQuery,
+  queryAll,
+  queryKeyPage,
+  queryPage,
+} from "../dynamo/query.js";
 import { withRetry } from "../dynamo/retry.js";
 import { transactWrite } from "../dynamo/transactions.js";
 import type { Comment } from "../entities.js";
@@ -13,6 +22,7 @@ import {
 } from "../errors.js";
 import { assertOwnerOrAdmin, type Caller } from "../rules/access.js";
 import { appendEditHistory, commentVersion } from "../rules/comments.js";
+import { FORMER_MEMBER } from "../rules/names.js";
 import { Repository } from "./context.js";
 
 export interface NewComment {
@@ -341,5 +351,82 @@ export class CommentsRepository extends Repository {
       throw error;
     }
     return { ...current, deletedAt: now, deletedBy: caller.userId, updatedAt: now };
+  }
+
+  /** Every comment a user wrote, soft-deleted ones included, oldest first: for their account deletion. */
+  listAllByUser(userId: string, page: KeyPageRequest): Promise<KeyPage<Comment>> {
+    return queryKeyPage<Comment>(
+      this.doc,
+      partitionQuery({
+        tableName: this.table,
+        indexName: "UserCommentsIndex",
+        key: { name: "userId", value: userId },
+      }),
+      page,
+    );
+  }
+
+  /**
+   * Erases a comment whose author's account is being deleted: soft-deleted (if it was not
+   * already) with its text, edit history, name and photo gone, and marked `erasedAt`, with
+   * its locator marked deleted in the same transaction. Replies and reactions of others stay
+   * where they are; the comment vanishes from lists like any soft-deleted one. Conditional
+   * on the comment not being erased yet, so a repeated call changes nothing. True when this
+   * call erased it.
+   */
+  async eraseByAuthor(comment: Pick<Comment, "itemId" | "commentId" | "userId">): Promise<boolean> {
+    const { itemId, commentId, userId } = comment;
+    const now = this.timestamp();
+    try {
+      await transactWrite(this.doc, [
+        {
+          Update: {
+            TableName: this.table,
+            Key: { itemId, commentId },
+            UpdateExpression:
+              "SET #text = :empty, #history = :none, #userName = :former, #photo = :null, #erasedAt = :now, " +
+              "#deletedAt = if_not_exists(#deletedAt, :now), #deletedBy = if_not_exists(#deletedBy, :author), " +
+              "#updatedAt = :now",
+            ConditionExpression:
+              "attribute_exists(#commentId) AND #author = :author AND attribute_not_exists(#erasedAt)",
+            ExpressionAttributeNames: {
+              "#text": "commentText",
+              "#history": "editHistory",
+              "#userName": "userName",
+              "#photo": "userPhotoUrl",
+              "#erasedAt": "erasedAt",
+              "#deletedAt": "deletedAt",
+              "#deletedBy": "deletedBy",
+              "#updatedAt": "updatedAt",
+              "#commentId": "commentId",
+              "#author": "userId",
+            },
+            ExpressionAttributeValues: {
+              ":empty": "",
+              ":none": [],
+              ":former": FORMER_MEMBER,
+              ":null": null,
+              ":now": now,
+              ":author": userId,
+            },
+          },
+        },
+        {
+          Update: {
+            TableName: this.tables.CommentLocators,
+            Key: { commentId },
+            UpdateExpression:
+              "SET #deletedAt = if_not_exists(#deletedAt, :now), #itemId = :itemId, #author = :author",
+            ExpressionAttributeNames: { "#deletedAt": "deletedAt", "#itemId": "itemId", "#author": "userId" },
+            ExpressionAttributeValues: { ":now": now, ":itemId": itemId, ":author": userId },
+          },
+        },
+      ]);
+      return true;
+    } catch (error) {
+      // Erased already (a resumed run), or not theirs after all: nothing to change.
+      if (error instanceof ConflictError && error.reasons[0] === "ConditionalCheckFailed") return false;
+      throw error;
+    }
   }
 }

@@ -1,11 +1,21 @@
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
-import { type Page, type PageRequest, queryAll, queryPage } from "../dynamo/query.js";
+import {
+  type KeyPage,
+  type KeyPageRequest,
+  type Page,
+  type PageRequest,
+  partitionQuery,
+  queryAll,
+  queryKeyPage,
+  queryPage,
+} from "../dynamo/query.js";
 import { type TransactItem, transactWrite } from "../dynamo/transactions.js";
 import type { Attachment, ConversationMember, ConversationType, Message } from "../entities.js";
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError, toDomainError } from "../errors.js";
 import { DELETED_MESSAGE_PREVIEW, messagePreview } from "../rules/conversations.js";
+import { FORMER_MEMBER } from "../rules/names.js";
 import { Repository } from "./context.js";
 
 export interface NewConversation {
@@ -294,17 +304,41 @@ export class ConversationsRepository extends Repository {
    * stored but reachable by nobody. NotFound when they are not a member.
    */
   async leaveGroup(userId: string, conversationId: string, known?: ConversationMember): Promise<void> {
+    await this.removeFromConversation(userId, conversationId, known, { formerMember: false });
+  }
+
+  /**
+   * Takes a member whose account is being deleted out of a conversation of any kind, the
+   * way leaving a group does; the others keep it. When the last message in it was theirs
+   * (erased by then), the others' previews say it was deleted, in the same transaction.
+   * False when they were no longer in it (a resumed run).
+   */
+  removeFormerMember(userId: string, conversationId: string): Promise<boolean> {
+    return this.removeFromConversation(userId, conversationId, undefined, { formerMember: true });
+  }
+
+  private async removeFromConversation(
+    userId: string,
+    conversationId: string,
+    known: ConversationMember | undefined,
+    options: { formerMember: boolean },
+  ): Promise<boolean> {
     for (let attempt = 1; ; attempt++) {
       // The caller's row as just read saves a round trip on the first attempt.
       const membership =
         attempt === 1 && known?.userId === userId && known.conversationId === conversationId
           ? known
           : await this.getMembership(userId, conversationId);
-      if (!membership) throw new NotFoundError("Conversation not found");
-      if (membership.conversationType !== "group") {
+      if (!membership) {
+        if (options.formerMember) return false;
+        throw new NotFoundError("Conversation not found");
+      }
+      if (!options.formerMember && membership.conversationType !== "group") {
         throw new InvalidInputError("Only a group can be left; a direct conversation can be hidden");
       }
       const remaining = membership.participantIds.filter((id) => id !== userId);
+      // Conditioned on the sender too, so a newer message landing meanwhile is never relabelled.
+      const relabelPreview = options.formerMember && membership.lastMessageSenderId === userId;
       const items: TransactItem[] = [
         {
           Delete: {
@@ -320,21 +354,112 @@ export class ConversationsRepository extends Repository {
             Update: {
               TableName: this.tables.ConversationMembers,
               Key: { userId: otherId, conversationId },
-              UpdateExpression: "SET #ids = :remaining",
-              ConditionExpression: "#ids = :old",
-              ExpressionAttributeNames: { "#ids": "participantIds" },
-              ExpressionAttributeValues: { ":remaining": remaining, ":old": membership.participantIds },
+              UpdateExpression: relabelPreview
+                ? "SET #ids = :remaining, #preview = :deleted"
+                : "SET #ids = :remaining",
+              ConditionExpression: relabelPreview ? "#ids = :old AND #sender = :leaver" : "#ids = :old",
+              ExpressionAttributeNames: {
+                "#ids": "participantIds",
+                ...(relabelPreview
+                  ? { "#preview": "lastMessagePreview", "#sender": "lastMessageSenderId" }
+                  : {}),
+              },
+              ExpressionAttributeValues: {
+                ":remaining": remaining,
+                ":old": membership.participantIds,
+                ...(relabelPreview ? { ":deleted": DELETED_MESSAGE_PREVIEW, ":leaver": userId } : {}),
+              },
             },
           }),
         ),
       ];
       try {
         await transactWrite(this.doc, items);
-        return;
+        return true;
       } catch (error) {
-        // A member joined the race (left meanwhile): try again on the fresh membership.
+        // A member joined the race (left meanwhile, or a message arrived): try again on the fresh membership.
         if (!isConditionCancellation(error) || attempt >= MAX_MEMBERSHIP_ATTEMPTS) throw error;
       }
+    }
+  }
+
+  /**
+   * A member's conversation rows, strongly consistent (read right after removing one, it is
+   * gone): their account deletion takes the first one at a time until none is left.
+   */
+  listMemberships(userId: string, page: KeyPageRequest): Promise<KeyPage<ConversationMember>> {
+    return queryKeyPage<ConversationMember>(
+      this.doc,
+      partitionQuery({
+        tableName: this.tables.ConversationMembers,
+        key: { name: "userId", value: userId },
+        consistentRead: true,
+      }),
+      page,
+    );
+  }
+
+  /** The messages one participant sent in a conversation, oldest first (the others' are read and skipped). */
+  listMessagesBySender(
+    conversationId: string,
+    senderId: string,
+    page: KeyPageRequest,
+  ): Promise<KeyPage<Message>> {
+    return queryKeyPage<Message>(
+      this.doc,
+      partitionQuery({
+        tableName: this.tables.Messages,
+        key: { name: "conversationId", value: conversationId },
+        only: { name: "senderId", value: senderId },
+      }),
+      page,
+    );
+  }
+
+  /**
+   * Erases a message whose sender's account is being deleted: deleted (if it was not), text
+   * and attachments gone, the sender shown as a former member, marked `erasedAt`. One
+   * conditional UpdateItem; the attachment cleanup processor removes the files from the
+   * stream's old image, as for any message its sender deletes. Returns the message as it
+   * was, or null when it was erased already (a resumed run).
+   */
+  async eraseMessage(
+    message: Pick<Message, "conversationId" | "messageId" | "senderId">,
+  ): Promise<Message | null> {
+    try {
+      const output = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tables.Messages,
+          Key: { conversationId: message.conversationId, messageId: message.messageId },
+          UpdateExpression:
+            "SET #deleted = :true, #deletedAt = if_not_exists(#deletedAt, :now), #text = :empty, " +
+            "#attachments = :none, #senderName = :former, #erasedAt = :now",
+          ConditionExpression:
+            "attribute_exists(messageId) AND #sender = :sender AND attribute_not_exists(#erasedAt)",
+          ExpressionAttributeNames: {
+            "#deleted": "deleted",
+            "#deletedAt": "deletedAt",
+            "#text": "messageText",
+            "#attachments": "attachments",
+            "#senderName": "senderName",
+            "#erasedAt": "erasedAt",
+            "#sender": "senderId",
+          },
+          ExpressionAttributeValues: {
+            ":true": true,
+            ":now": this.timestamp(),
+            ":empty": "",
+            ":none": [],
+            ":former": FORMER_MEMBER,
+            ":sender": message.senderId,
+          },
+          ReturnValues: "ALL_OLD",
+        }),
+      );
+      return output.Attributes as Message;
+    } catch (error) {
+      if (isConditionFailure(error)) return null;
+      throw toDomainError(error);
     }
   }
 

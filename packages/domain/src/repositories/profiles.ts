@@ -1,4 +1,4 @@
-import { GetCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { batchGetAll } from "../dynamo/batch.js";
 import { type Page, type PageRequest, queryPage } from "../dynamo/query.js";
 import { buildUpdateExpression, type UpdateSpec } from "../dynamo/update-expression.js";
@@ -87,6 +87,21 @@ export class ProfilesRepository extends Repository {
     try {
       const output = await this.doc.send(new GetCommand({ TableName: this.table, Key: { userId } }));
       return isSavedProfile(output.Item) ? toProfile(output.Item) : null;
+    } catch (error) {
+      throw toDomainError(error);
+    }
+  }
+
+  /**
+   * Removes a profile row for good (its owner's account is being deleted), the activity
+   * counters with it. True when there was a row.
+   */
+  async remove(userId: string): Promise<boolean> {
+    try {
+      const output = await this.doc.send(
+        new DeleteCommand({ TableName: this.table, Key: { userId }, ReturnValues: "ALL_OLD" }),
+      );
+      return output.Attributes !== undefined;
     } catch (error) {
       throw toDomainError(error);
     }

@@ -1,6 +1,12 @@
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { batchGetAll, batchWriteAll } from "../dynamo/batch.js";
 import { RateLimitedError, toDomainError } from "../errors.js";
-import type { RateLimit, RateLimitKind } from "../rules/rate-limits.js";
+import {
+  RATE_LIMIT_KINDS,
+  type RateLimit,
+  type RateLimitKind,
+  type RateLimits,
+} from "../rules/rate-limits.js";
 import { Repository } from "./context.js";
 
 /** The fixed window `now` falls in, in epoch seconds: windows start at multiples of their length. */
@@ -8,6 +14,10 @@ export function windowOf(now: Date, windowSeconds: number): { start: number; end
   const nowSeconds = Math.floor(now.getTime() / 1000);
   const start = nowSeconds - (nowSeconds % windowSeconds);
   return { start, end: start + windowSeconds };
+}
+
+function windowKeyOf(userId: string, kind: RateLimitKind, windowStart: number): string {
+  return `${userId}#${kind}#${windowStart}`;
 }
 
 export class RateLimitsRepository extends Repository {
@@ -25,7 +35,7 @@ export class RateLimitsRepository extends Repository {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.tables.RateLimits,
-          Key: { windowKey: `${userId}#${kind}#${window.start}` },
+          Key: { windowKey: windowKeyOf(userId, kind, window.start) },
           UpdateExpression: "SET #expiresAt = :expiresAt ADD #count :one",
           ConditionExpression: "attribute_not_exists(#count) OR #count < :limit",
           ExpressionAttributeNames: { "#count": "requestCount", "#expiresAt": "expiresAt" },
@@ -42,5 +52,31 @@ export class RateLimitsRepository extends Repository {
         { cause: error },
       );
     }
+  }
+
+  /**
+   * Removes a member's live rate-limit records (their account is being deleted): the current
+   * and the previous window of every kind, by key (older windows have expired through their
+   * TTL; no Scan). Returns how many records there were.
+   */
+  async removeRecentWindows(userId: string, limits: RateLimits): Promise<number> {
+    const now = this.now();
+    const keys = RATE_LIMIT_KINDS.flatMap((kind) => {
+      const { windowSeconds } = limits[kind];
+      const current = windowOf(now, windowSeconds).start;
+      return [current, current - windowSeconds].map((start) => ({
+        windowKey: windowKeyOf(userId, kind, start),
+      }));
+    });
+    const found = await batchGetAll<{ windowKey: string }>(this.doc, this.tables.RateLimits, keys, {
+      consistentRead: true,
+      projection: ["windowKey"],
+    });
+    await batchWriteAll(
+      this.doc,
+      this.tables.RateLimits,
+      found.map((record) => ({ delete: { windowKey: record.windowKey } })),
+    );
+    return found.length;
   }
 }

@@ -1,7 +1,15 @@
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { batchGetAll } from "../dynamo/batch.js";
 import { firstFailureOf } from "../dynamo/parallel.js";
-import { type Page, type PageRequest, queryPage } from "../dynamo/query.js";
+import {
+  type KeyPage,
+  type KeyPageRequest,
+  type Page,
+  type PageRequest,
+  partitionQuery,
+  queryKeyPage,
+  queryPage,
+} from "../dynamo/query.js";
 import { type TransactItem, transactWrite } from "../dynamo/transactions.js";
 import type { Reaction } from "../entities.js";
 import { ConflictError, NotFoundError, toDomainError } from "../errors.js";
@@ -23,19 +31,25 @@ export class ReactionsRepository extends Repository {
 
   /**
    * The comment's counter and its locator's copy move together, only while the comment
-   * exists and is not deleted.
+   * exists and (unless `evenIfDeleted`) is not deleted.
    */
-  private counterUpdates(locator: CommentLocator, delta: 1 | -1): TransactItem[] {
+  private counterUpdates(
+    locator: Pick<CommentLocator, "itemId" | "commentId">,
+    delta: 1 | -1,
+    evenIfDeleted = false,
+  ): TransactItem[] {
     const update = (TableName: string, Key: Record<string, string>): TransactItem => ({
       Update: {
         TableName,
         Key,
         UpdateExpression: "ADD #count :delta",
-        ConditionExpression: "attribute_exists(#commentId) AND attribute_not_exists(#deletedAt)",
+        ConditionExpression: evenIfDeleted
+          ? "attribute_exists(#commentId)"
+          : "attribute_exists(#commentId) AND attribute_not_exists(#deletedAt)",
         ExpressionAttributeNames: {
           "#count": "reactionCount",
           "#commentId": "commentId",
-          "#deletedAt": "deletedAt",
+          ...(evenIfDeleted ? {} : { "#deletedAt": "deletedAt" }),
         },
         ExpressionAttributeValues: { ":delta": delta },
       },
@@ -140,5 +154,55 @@ export class ReactionsRepository extends Repository {
       },
       page,
     );
+  }
+
+  /** A member's own reactions, oldest first (UserReactionsIndex), for their export and account deletion. */
+  listByUser(userId: string, page: KeyPageRequest): Promise<KeyPage<Reaction>> {
+    return queryKeyPage<Reaction>(
+      this.doc,
+      partitionQuery({
+        tableName: this.tables.CommentReactions,
+        indexName: "UserReactionsIndex",
+        key: { name: "userId", value: userId },
+      }),
+      page,
+    );
+  }
+
+  /**
+   * Takes a reaction back for good (its author's account is being deleted): the row goes and
+   * the comment's count and its locator's copy go down by one, in one transaction that holds
+   * only while the row exists, so a repeated call never decrements twice. A deleted comment's
+   * count goes down too (it stays exact); a comment that is gone altogether (comments are
+   * only ever soft-deleted, so this is a repair case) has no count left to change, and the
+   * row alone is removed. True when this call removed the row.
+   */
+  async removeForErasure(reaction: Pick<Reaction, "commentId" | "userId" | "itemId">): Promise<boolean> {
+    const { commentId, userId } = reaction;
+    const rowDelete = (): TransactItem => ({
+      Delete: {
+        TableName: this.tables.CommentReactions,
+        Key: { commentId, userId },
+        ConditionExpression: "attribute_exists(userId)",
+      },
+    });
+    try {
+      // The row names the comment's item: no lookup of the comment needed.
+      await transactWrite(this.doc, [rowDelete(), ...this.counterUpdates(reaction, -1, true)]);
+      return true;
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      // The row is gone already: an earlier run took it back (and its count).
+      if (error.reasons[0] === "ConditionalCheckFailed") return false;
+      if (!error.reasons.slice(1).includes("ConditionalCheckFailed")) throw error;
+    }
+    // The comment vanished between the read and the write: nothing left to count.
+    try {
+      await transactWrite(this.doc, [rowDelete()]);
+      return true;
+    } catch (error) {
+      if (error instanceof ConflictError && error.reasons[0] === "ConditionalCheckFailed") return false;
+      throw error;
+    }
   }
 }

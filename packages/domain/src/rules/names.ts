@@ -5,6 +5,13 @@ import { toPlainText } from "./text.js";
 /** The name shown for someone who has none that can be shown. */
 export const UNNAMED_MEMBER = "Family member";
 
+/**
+ * The name shown for someone whose account was deleted: on their erased messages and
+ * comments, and for a conversation participant without a profile (a conversation can only
+ * be started with people who have one, so a missing profile means the person left).
+ */
+export const FORMER_MEMBER = "Former member";
+
 /** A name as plain text, or undefined when nothing showable is left (empty, or nested too deep). */
 function plainName(name: string | undefined): string | undefined {
   if (!name) return undefined;

@@ -20,6 +20,7 @@ import {
   tableEnvironment,
 } from "@hearth/domain";
 import {
+  ACCOUNT_DELETERS,
   ATTACHMENT_DELETERS,
   EXPORT_WRITERS,
   PROCESSOR_TABLE_ACCESS,
@@ -200,7 +201,12 @@ export class AppStack extends Stack {
     }
 
     // The processors that touch the files bucket learn its name.
-    const bucketUsers: readonly ProcessorName[] = [...ATTACHMENT_DELETERS, ...EXPORT_WRITERS];
+    const bucketUsers: readonly ProcessorName[] = [
+      ...ATTACHMENT_DELETERS,
+      ...EXPORT_WRITERS,
+      ...ACCOUNT_DELETERS,
+    ];
+    const accountDeleters: readonly ProcessorName[] = ACCOUNT_DELETERS;
     this.processorFunctions = Object.fromEntries(
       PROCESSOR_FUNCTIONS.map((definition) => {
         const fn = new HearthFunction(this, definition.name, {
@@ -215,6 +221,12 @@ export class AppStack extends Stack {
             SITE_URL: config.siteUrl,
             NOTIFICATION_WINDOW_MINUTES: String(config.notificationWindowMinutes),
             ...(bucketUsers.includes(definition.processor) ? { ATTACHMENTS_BUCKET: attachmentsBucket } : {}),
+            ...(accountDeleters.includes(definition.processor)
+              ? {
+                  USER_POOL_ID: props.userPool.userPoolId,
+                  [RATE_LIMITS_ENV]: JSON.stringify(config.rateLimits),
+                }
+              : {}),
           },
         });
         grantTableAccess(fn.function, tables, PROCESSOR_TABLE_ACCESS[definition.processor]);
@@ -256,6 +268,38 @@ export class AppStack extends Stack {
           id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::hearth-${config.name}-attachments-<AWS::AccountId>-<AWS::Region>/${EXPORT_KEY_PREFIX}*]`,
           reason:
             "Each export is written under exports/<member>/<job>/, known only when the job runs, so the write right covers the exports prefix only.",
+        },
+      ]);
+    }
+
+    // An account deletion removes the member's export objects (listed under their prefix) and,
+    // last, their user-pool user: those rights, there only, for the deletion worker alone.
+    for (const processor of ACCOUNT_DELETERS) {
+      const fn = this.processorFunctions[processor];
+      fn.function.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ["s3:ListBucket"],
+          resources: [`arn:${Aws.PARTITION}:s3:::${attachmentsBucket}`],
+          conditions: { StringLike: { "s3:prefix": [`${EXPORT_KEY_PREFIX}*`] } },
+        }),
+      );
+      fn.function.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ["s3:DeleteObject"],
+          resources: [`arn:${Aws.PARTITION}:s3:::${attachmentsBucket}/${EXPORT_KEY_PREFIX}*`],
+        }),
+      );
+      fn.function.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ["cognito-idp:AdminDeleteUser"],
+          resources: [props.userPool.userPoolArn],
+        }),
+      );
+      acknowledgeNag(fn.role, [
+        {
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::hearth-${config.name}-attachments-<AWS::AccountId>-<AWS::Region>/${EXPORT_KEY_PREFIX}*]`,
+          reason:
+            "A deleted member's exports are listed under exports/<member>/ when the job runs, so the delete right covers the exports prefix only.",
         },
       ]);
     }

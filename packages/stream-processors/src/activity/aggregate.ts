@@ -35,6 +35,9 @@ export function createActivityAggregator(
       const comment = parseNewImage(change, commentSchema);
       if (change.eventName === "INSERT") return record(comment.userId, comment.createdAt, 1);
       const wasDeleted = change.oldImage?.deletedAt !== undefined;
+      // Erased with its author's account: their profile is going, and a count written now
+      // would bring back a row of theirs after it is gone.
+      if (comment.erasedAt !== undefined) return none;
       // The comment's author loses it from their count, whoever deleted it.
       return isDeleted(comment) && !wasDeleted ? record(comment.userId, null, -1) : none;
     }

@@ -1,0 +1,193 @@
+import type { JobProgress, RateLimits, Repositories } from "@hearth/domain";
+import * as z from "zod";
+import type { MemberExports } from "./export-objects.js";
+import type { JobRun, JobRunner } from "./runner.js";
+import type { UserAccounts } from "./user-accounts.js";
+
+export interface DeletionDependencies {
+  repositories: Repositories;
+  /** The environment's limits: which rate-limit windows a member can have open right now. */
+  rateLimits: RateLimits;
+  exportObjects: MemberExports;
+  userAccounts: UserAccounts;
+  /** Items per Query page, so per checkpoint (DynamoDB's batch write size by default). */
+  pageSize?: number;
+}
+
+/**
+ * The steps of an account deletion, in the order they run. Each leaves the member's data in
+ * a state the next can start from, and each write is conditional on what it removes still
+ * being there, so a run interrupted anywhere and resumed from its checkpoint (or a page done
+ * twice) changes nothing twice. The Cognito user goes last: until then the member's data is
+ * still being removed and a retry can finish it.
+ */
+export const DELETION_STEPS = [
+  "reactions",
+  "comments",
+  "conversations",
+  "rateLimits",
+  "exportObjects",
+  "profile",
+  "account",
+  "done",
+] as const;
+export type DeletionStep = (typeof DELETION_STEPS)[number];
+
+/** Counts per kind of data removed, the job's progress and its result. */
+export const DELETION_COUNTS = [
+  "reactions",
+  "comments",
+  "messages",
+  "conversations",
+  "rateLimits",
+  "exportObjects",
+  "profile",
+  "account",
+] as const;
+export type DeletionCount = (typeof DELETION_COUNTS)[number];
+
+const pageKeySchema = z.record(z.string(), z.unknown()).nullable();
+
+/** Where a deletion stopped: its step, the last key of the page done in it, and the Cognito username. */
+export const deletionCheckpointSchema = z.object({
+  step: z.enum(DELETION_STEPS),
+  /** The last key of the step's last finished page (the next page starts after it). */
+  after: pageKeySchema.optional(),
+  /** In the reactions step: the page being removed (saved before any of it is), and where the next starts. */
+  pending: z.array(z.object({ commentId: z.string(), itemId: z.string() })).optional(),
+  next: pageKeySchema.optional(),
+  /** In the conversations step: the conversation whose messages are being erased, and whether they all are. */
+  conversationId: z.string().optional(),
+  messagesErased: z.boolean().optional(),
+  /** Read from the profile before anything is removed, so it outlives the profile row. */
+  cognitoUsername: z.string(),
+});
+export type DeletionCheckpoint = z.infer<typeof deletionCheckpointSchema>;
+
+export const DEFAULT_DELETION_PAGE_SIZE = 25;
+
+/**
+ * Runs a member's account deletion (issue 12) for the jobs worker: their reactions taken back
+ * (each comment's count down by exactly one), their comments erased, their messages erased
+ * and their conversation memberships removed (the others keep the conversations), their
+ * rate-limit records, export objects and profile removed, and finally their Cognito user.
+ * A checkpoint is saved after every page and every step, and a resumed run starts from
+ * `job.checkpoint`; the result is the counts per kind.
+ */
+export function createDeletionRunner(deps: DeletionDependencies): JobRunner {
+  const { reactions, comments, conversations, rateLimits, profiles } = deps.repositories;
+  const limit = deps.pageSize ?? DEFAULT_DELETION_PAGE_SIZE;
+
+  return async (run: JobRun) => {
+    const userId = run.job.userId;
+    const progress: Record<DeletionCount, number> = Object.fromEntries(
+      DELETION_COUNTS.map((kind) => [kind, run.job.progress[kind] ?? 0]),
+    ) as Record<DeletionCount, number>;
+    const saved = deletionCheckpointSchema.safeParse(run.job.checkpoint);
+    // A run with no (or an unreadable) checkpoint starts over: every step is safe to repeat.
+    let state: DeletionCheckpoint = saved.success
+      ? saved.data
+      : { step: "reactions", cognitoUsername: (await profiles.get(userId))?.cognitoUsername ?? userId };
+
+    const save = async (next: DeletionCheckpoint): Promise<void> => {
+      await run.checkpoint({ ...progress } satisfies JobProgress, next);
+      state = next;
+    };
+    const nextStep = (step: DeletionStep): Promise<void> =>
+      save({ step, cognitoUsername: state.cognitoUsername });
+
+    if (state.step === "reactions") {
+      for (;;) {
+        // Removed rows leave the index, so a page is saved as pending before any of it is
+        // removed: a resumed run finishes exactly those and counts each of them once.
+        let pending = state.pending;
+        let after = state.after;
+        if (!pending) {
+          const page = await reactions.listByUser(userId, { after: state.after, limit });
+          pending = page.items.map(({ commentId, itemId }) => ({ commentId, itemId }));
+          after = page.lastKey;
+          await save({ ...state, pending, after: state.after, next: after });
+        } else {
+          after = state.next ?? null;
+        }
+        for (const reaction of pending) {
+          await reactions.removeForErasure({ ...reaction, userId });
+          progress.reactions++;
+        }
+        if (!after) break;
+        await save({ step: "reactions", after, cognitoUsername: state.cognitoUsername });
+      }
+      await nextStep("comments");
+    }
+
+    if (state.step === "comments") {
+      for (;;) {
+        const page = await comments.listAllByUser(userId, { after: state.after, limit });
+        for (const comment of page.items) {
+          await comments.eraseByAuthor(comment);
+          progress.comments++;
+        }
+        if (!page.lastKey) break;
+        await save({ ...state, after: page.lastKey });
+      }
+      await nextStep("conversations");
+    }
+
+    if (state.step === "conversations") {
+      const base: DeletionCheckpoint = { step: "conversations", cognitoUsername: state.cognitoUsername };
+      // One conversation at a time, always the first membership left: its messages are
+      // erased page by page, then the membership goes, and the next one is first.
+      for (;;) {
+        const [membership] = (await conversations.listMemberships(userId, { limit: 1 })).items;
+        if (state.conversationId !== undefined && membership?.conversationId !== state.conversationId) {
+          // The interrupted run removed that membership before it could save: count it now.
+          if (state.messagesErased) progress.conversations++;
+          state = base;
+        }
+        if (!membership) break;
+        const { conversationId } = membership;
+        if (!state.messagesErased) {
+          let after = state.conversationId === conversationId ? state.after : null;
+          for (;;) {
+            const page = await conversations.listMessagesBySender(conversationId, userId, { after, limit });
+            // Erased messages stay listed: a page an interrupted run half did is seen whole
+            // again and counted once, on top of the progress saved before it.
+            for (const message of page.items) {
+              await conversations.eraseMessage(message);
+              progress.messages++;
+            }
+            after = page.lastKey;
+            if (!after) break;
+            await save({ ...base, conversationId, after });
+          }
+          await save({ ...base, conversationId, messagesErased: true });
+        }
+        if (await conversations.removeFormerMember(userId, conversationId)) progress.conversations++;
+        await save(base);
+      }
+      await nextStep("rateLimits");
+    }
+
+    if (state.step === "rateLimits") {
+      progress.rateLimits += await rateLimits.removeRecentWindows(userId, deps.rateLimits);
+      await nextStep("exportObjects");
+    }
+
+    if (state.step === "exportObjects") {
+      progress.exportObjects += await deps.exportObjects.deleteAllOf(userId);
+      await nextStep("profile");
+    }
+
+    if (state.step === "profile") {
+      if (await profiles.remove(userId)) progress.profile = 1;
+      await nextStep("account");
+    }
+
+    if (state.step === "account") {
+      if (await deps.userAccounts.deleteUser(state.cognitoUsername)) progress.account = 1;
+      await nextStep("done");
+    }
+
+    return { deleted: { ...progress } };
+  };
+}

@@ -1,0 +1,464 @@
+import { AdminGetUserCommand } from "@aws-sdk/client-cognito-identity-provider";
+import { ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
+import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  type Attachment,
+  type Caller,
+  type Comment,
+  createRepositories,
+  DELETED_MESSAGE_PREVIEW,
+  FORMER_MEMBER,
+  type Job,
+  RATE_LIMIT_KINDS,
+  type RateLimits,
+  type Repositories,
+  windowOf,
+} from "@hearth/domain";
+import type { DynamoDBBatchResponse, DynamoDBRecord } from "aws-lambda";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { s3AttachmentObjects } from "../src/attachments/s3-objects.js";
+import { STREAM_BATCHING } from "../src/filters.js";
+import { createDeletionRunner, type DeletionDependencies } from "../src/jobs/deletion.js";
+import { exportPrefixOf, s3MemberExports } from "../src/jobs/export-objects.js";
+import type { JobRun } from "../src/jobs/runner.js";
+import { cognitoUserAccounts } from "../src/jobs/user-accounts.js";
+import { createProcessor } from "../src/processor.js";
+import { type LocalCognito, type LocalS3, startLocalCognito, startLocalS3 } from "./engines.js";
+import { batchOf, type Harness, lambdaContext, saveProfile, uniqueId, useHarness } from "./helpers.js";
+
+const harness = useHarness("deletion");
+let s3: LocalS3;
+let cognito: LocalCognito;
+
+beforeAll(async () => {
+  [s3, cognito] = await Promise.all([startLocalS3(), startLocalCognito()]);
+}, 60_000);
+afterAll(async () => {
+  await Promise.all([s3?.stop(), cognito?.stop()]);
+});
+
+/** Runs `work` over `items`, `width` at a time (setup speed only). */
+async function inParallel<T>(items: readonly T[], width: number, work: (item: T) => Promise<unknown>) {
+  for (let start = 0; start < items.length; start += width) {
+    await Promise.all(items.slice(start, start + width).map(work));
+  }
+}
+
+/** Delivers records in batches of the event source mapping's size; the failures of all of them. */
+async function inBatches(
+  records: DynamoDBRecord[],
+  process: (batch: DynamoDBRecord[]) => Promise<DynamoDBBatchResponse>,
+): Promise<DynamoDBBatchResponse["batchItemFailures"]> {
+  const failures: DynamoDBBatchResponse["batchItemFailures"] = [];
+  for (let start = 0; start < records.length; start += STREAM_BATCHING.batchSize) {
+    failures.push(
+      ...(await process(records.slice(start, start + STREAM_BATCHING.batchSize))).batchItemFailures,
+    );
+  }
+  return failures;
+}
+
+function deletionJob(userId: string): Job {
+  const now = new Date().toISOString();
+  return {
+    jobId: uniqueId("job"),
+    kind: "deletion",
+    userId,
+    requestedBy: userId,
+    status: "IN_PROGRESS",
+    createdAt: now,
+    updatedAt: now,
+    progress: {},
+  };
+}
+
+/**
+ * What the jobs worker hands a runner: `checkpoint` stores progress and state on the job
+ * (as JSON, like the Jobs table), so a later run resumes from what was saved. With
+ * `failAtCheckpoint`, that call throws instead (the worker died before it could save).
+ */
+function workerRun(job: Job, options: { failAtCheckpoint?: number } = {}): JobRun & { checkpoints: number } {
+  const run = {
+    job: JSON.parse(JSON.stringify(job)) as Job,
+    checkpoints: 0,
+    async checkpoint(progress: Job["progress"], state: Record<string, unknown>) {
+      run.checkpoints++;
+      if (run.checkpoints === options.failAtCheckpoint) throw new Error("injected: the worker died");
+      job.progress = JSON.parse(JSON.stringify(progress));
+      job.checkpoint = JSON.parse(JSON.stringify(state));
+    },
+  };
+  return run;
+}
+
+/** A document client over the same DynamoDB Local whose `nth` matching call fails once. */
+function faultyRepositories(h: Harness, fails: (command: unknown) => boolean, nth: number): Repositories {
+  let seen = 0;
+  const doc = new Proxy(h.db.doc, {
+    get(target, property, receiver) {
+      if (property !== "send") return Reflect.get(target, property, receiver);
+      return (command: unknown) => {
+        if (fails(command) && ++seen === nth) {
+          return Promise.reject(Object.assign(new Error("injected fault"), { name: "InternalServerError" }));
+        }
+        return target.send(command as never);
+      };
+    },
+  });
+  return createRepositories({ doc, tables: h.db.tables, cursors: h.db.cursors });
+}
+
+const isUpdateOf = (table: string) => (command: unknown) =>
+  command instanceof UpdateCommand && command.input.TableName === table;
+
+/**
+ * Hour-long windows: the setup takes longer than a minute on a busy machine, and the runner
+ * removes only the current and the previous window (older ones have expired by then).
+ */
+const HOURLY_LIMITS = Object.fromEntries(
+  RATE_LIMIT_KINDS.map((kind) => [kind, { limit: 100, windowSeconds: 3600 }]),
+) as RateLimits;
+
+function dependencies(repositories: Repositories): DeletionDependencies {
+  return {
+    repositories,
+    rateLimits: HOURLY_LIMITS,
+    exportObjects: s3MemberExports(s3.client, s3.bucket),
+    userAccounts: cognitoUserAccounts(cognito.client, cognito.userPoolId),
+  };
+}
+
+async function keysUnder(prefix: string): Promise<string[]> {
+  const output = await s3.client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: prefix }));
+  return (output.Contents ?? []).map((object) => object.Key as string).sort();
+}
+
+async function cognitoUserExists(username: string): Promise<boolean> {
+  try {
+    await cognito.client.send(
+      new AdminGetUserCommand({ UserPoolId: cognito.userPoolId, Username: username }),
+    );
+    return true;
+  } catch (error) {
+    if ((error as Error).name === "UserNotFoundException") return false;
+    throw error;
+  }
+}
+
+/**
+ * A member who leaves, with more than a page of everything: 250 comments (some edited, some
+ * deleted already), 120 reactions on Ann's comments (Ben likes 40 of them too), 3
+ * conversations with Ann and Ben holding 150 of their messages (every fifth with a stored
+ * attachment) between the others', rate-limit windows and 3 export objects.
+ */
+async function memberWithEverything(h: Harness) {
+  const { comments, reactions, conversations, rateLimits } = h.db.repositories;
+  const { username: cognitoUsername } = await cognito.createUser(`${uniqueId("leaver")}@family.example`);
+  // Unlike a real pool, a user id other than the username: only the recorded username can delete the user.
+  const leaver = uniqueId("leaver");
+  const [ann, ben] = [uniqueId("ann"), uniqueId("ben")];
+  for (const userId of [leaver, ann, ben]) await saveProfile(h, userId, { displayName: userId });
+  // As the sign-in trigger records it (issue 12, joining).
+  await h.db.doc.send(
+    new UpdateCommand({
+      TableName: h.db.tables.UserProfiles,
+      Key: { userId: leaver },
+      UpdateExpression: "SET cognitoUsername = :username",
+      ExpressionAttributeValues: { ":username": cognitoUsername },
+    }),
+  );
+
+  const itemIds = ["/2015/christmas", "/letters/1944-05", "/photos/farm", "/2020/garden"];
+  const annComments: Comment[] = [];
+  await inParallel([...Array(120).keys()], 20, async (i) => {
+    annComments.push(
+      await comments.create({
+        itemId: itemIds[i % 4] as string,
+        userId: ann,
+        userName: "Ann",
+        userPhotoUrl: null,
+        commentText: `Ann's comment ${i}`,
+        itemTitle: null,
+      }),
+    );
+  });
+  annComments.sort((a, b) => a.commentId.localeCompare(b.commentId));
+  const likedByBen = annComments.slice(0, 40).map((comment) => comment.commentId);
+  await inParallel(annComments, 20, (comment) => reactions.toggle(comment.commentId, leaver));
+  await inParallel(likedByBen, 20, (commentId) => reactions.toggle(commentId, ben));
+
+  const leaverComments: Comment[] = [];
+  await inParallel([...Array(250).keys()], 25, async (i) => {
+    leaverComments.push(
+      await comments.create({
+        itemId: itemIds[i % 4] as string,
+        userId: leaver,
+        userName: "Leaver",
+        userPhotoUrl: "https://photos.example/leaver.jpg",
+        commentText: `Leaver's secret ${i}`,
+        itemTitle: null,
+      }),
+    );
+  });
+  const caller: Caller = { userId: leaver, groups: ["ApprovedUsers"] };
+  await inParallel(leaverComments.slice(0, 10), 10, (comment) =>
+    comments.edit(comment.itemId, comment.commentId, caller, `Leaver's edited secret ${comment.commentId}`),
+  );
+  await inParallel(leaverComments.slice(10, 15), 5, (comment) =>
+    comments.softDelete(comment.itemId, comment.commentId, caller, { asAdmin: false }),
+  );
+  // Ann likes some of the leaver's comments: her reactions are hers and stay.
+  await inParallel(leaverComments.slice(20, 30), 10, (comment) => reactions.toggle(comment.commentId, ann));
+
+  const conversationIds = [uniqueId("dm"), uniqueId("grp"), uniqueId("grp")];
+  const attachmentKeys: string[] = [];
+  await Promise.all(
+    conversationIds.map(async (conversationId, index) => {
+      const participantIds = index === 0 ? [ann, leaver] : [ann, ben, leaver];
+      await conversations.create({
+        conversationId,
+        conversationType: index === 0 ? "direct" : "group",
+        participantIds,
+        title: index === 0 ? null : `Group ${index}`,
+      });
+      for (let i = 0; i < 60; i++) {
+        const fromOthers = i % 6 === 4;
+        const attachments: Attachment[] = [];
+        if (!fromOthers && i % 5 === 0) {
+          const s3Key = `attachments/${leaver}/${conversationId}-${i}/letter.pdf`;
+          await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: s3Key, Body: "scan" }));
+          attachments.push({ s3Key, filename: "letter.pdf", contentType: "application/pdf", size: 4 });
+          attachmentKeys.push(s3Key);
+        }
+        await conversations.sendMessage({
+          conversationId,
+          senderId: fromOthers ? ann : leaver,
+          senderName: fromOthers ? "Ann" : "Leaver",
+          messageText: fromOthers ? `Ann says ${i}` : `Leaver's private note ${i}`,
+          attachments,
+        });
+      }
+      // The second conversation ends with Ann's message; the others with the leaver's.
+      if (index === 1) {
+        await conversations.sendMessage({
+          conversationId,
+          senderId: ann,
+          senderName: "Ann",
+          messageText: "Ann has the last word",
+          attachments: [],
+        });
+      }
+    }),
+  );
+  // 60 messages a conversation, every sixth Ann's: 50 of the leaver's in each.
+  const rateLimitWindow = windowOf(new Date(), HOURLY_LIMITS.comments.windowSeconds).start;
+  await rateLimits.consume(leaver, "comments", HOURLY_LIMITS.comments);
+  await rateLimits.consume(leaver, "messages", HOURLY_LIMITS.messages);
+  await rateLimits.consume(ann, "comments", HOURLY_LIMITS.comments);
+  for (const name of ["a.json", "b.json", "c.json"]) {
+    await s3.client.send(
+      new PutObjectCommand({ Bucket: s3.bucket, Key: `${exportPrefixOf(leaver)}${name}`, Body: "{}" }),
+    );
+  }
+  await s3.client.send(
+    new PutObjectCommand({ Bucket: s3.bucket, Key: `${exportPrefixOf(ann)}a.json`, Body: "{}" }),
+  );
+  return {
+    leaver,
+    ann,
+    ben,
+    cognitoUsername,
+    rateLimitWindow,
+    annComments,
+    likedByBen,
+    leaverComments,
+    conversationIds,
+    attachmentKeys,
+  };
+}
+
+describe("the account deletion runner", () => {
+  it("removes everything of a member, resumes after faults from its checkpoint, and leaves others' data exact", async () => {
+    const h = harness();
+    const world = await memberWithEverything(h);
+    const { leaver, ann, ben } = world;
+    await h.tap.skip("Comments", "CommentReactions", "Messages");
+    const job = deletionJob(leaver);
+
+    // The worker dies after the second page of reactions was removed, before it saved.
+    const first = workerRun(job, { failAtCheckpoint: 4 });
+    await expect(createDeletionRunner(dependencies(h.db.repositories))(first)).rejects.toThrow(
+      "the worker died",
+    );
+    expect(job.checkpoint).toMatchObject({ step: "reactions" });
+    // DynamoDB fails one call while messages are being erased.
+    const faulty = faultyRepositories(h, isUpdateOf(h.db.tables.Messages), 70);
+    await expect(createDeletionRunner(dependencies(faulty))(workerRun(job))).rejects.toThrow();
+    expect(job.checkpoint).toMatchObject({ step: "conversations" });
+    const result = await createDeletionRunner(dependencies(h.db.repositories))(workerRun(job));
+
+    const counts = {
+      reactions: 120,
+      comments: 250,
+      messages: 150,
+      conversations: 3,
+      rateLimits: 2,
+      exportObjects: 3,
+      profile: 1,
+      account: 1,
+    };
+    expect(result).toEqual({ deleted: counts });
+    expect(job.progress).toEqual(counts);
+    expect(job.checkpoint).toMatchObject({ step: "done" });
+
+    const { comments, reactions, conversations, profiles } = h.db.repositories;
+    // Reactions: theirs gone, each of Ann's comments down by exactly one (Ben's likes stay).
+    expect((await reactions.listByUser(leaver, { limit: 100 })).items).toEqual([]);
+    const ben40 = new Set(world.likedByBen);
+    for (const comment of world.annComments) {
+      const expected = ben40.has(comment.commentId) ? 1 : 0;
+      expect((await comments.get(comment.itemId, comment.commentId, true))?.reactionCount).toBe(expected);
+      expect((await comments.locate(comment.commentId))?.reactionCount).toBe(expected);
+    }
+    // Comments: every one erased, none listed; Ann's untouched.
+    for (const comment of world.leaverComments) {
+      const stored = await comments.get(comment.itemId, comment.commentId, true);
+      expect(stored).toMatchObject({
+        commentText: "",
+        editHistory: [],
+        userName: FORMER_MEMBER,
+        userPhotoUrl: null,
+      });
+      expect(stored?.deletedAt).toBeDefined();
+      expect(stored?.erasedAt).toBeDefined();
+    }
+    expect((await comments.listByUser(leaver, { limit: 100 })).items).toEqual([]);
+    expect((await comments.listAllByUser(ann, { limit: 100 })).items.every((c) => !c.deletedAt)).toBe(true);
+    // Messages: theirs erased in place, the others' kept; memberships gone, the others' rows without them.
+    for (const conversationId of world.conversationIds) {
+      const { items } = await conversations.listMessages(conversationId, { limit: 100 });
+      const theirs = items.filter((message) => message.senderId === leaver);
+      expect(theirs).toHaveLength(50);
+      for (const message of theirs) {
+        expect(message).toMatchObject({
+          deleted: true,
+          messageText: "",
+          attachments: [],
+          senderName: FORMER_MEMBER,
+        });
+      }
+      expect(items.filter((message) => message.senderId === ann).every((m) => !m.deleted)).toBe(true);
+      expect(await conversations.getMembership(leaver, conversationId)).toBeNull();
+      const annRow = await conversations.getMembership(ann, conversationId);
+      expect(annRow?.participantIds).not.toContain(leaver);
+    }
+    const [direct, groupEndingWithAnn, group] = world.conversationIds as [string, string, string];
+    expect((await conversations.getMembership(ann, direct))?.lastMessagePreview).toBe(
+      DELETED_MESSAGE_PREVIEW,
+    );
+    expect((await conversations.getMembership(ben, group))?.lastMessagePreview).toBe(DELETED_MESSAGE_PREVIEW);
+    expect((await conversations.getMembership(ben, groupEndingWithAnn))?.lastMessagePreview).toBe(
+      "Ann has the last word",
+    );
+    // The others can go on writing in every conversation.
+    for (const conversationId of world.conversationIds) {
+      await conversations.sendMessage({
+        conversationId,
+        senderId: ann,
+        senderName: "Ann",
+        messageText: "Still here",
+        attachments: [],
+      });
+    }
+    // Rate-limit records, export objects, profile and Cognito user gone; Ann's kept.
+    const rateLimitRow = async (userId: string, kind: "comments" | "messages") =>
+      (
+        await h.db.doc.send(
+          new GetCommand({
+            TableName: h.db.tables.RateLimits,
+            Key: { windowKey: `${userId}#${kind}#${world.rateLimitWindow}` },
+            ConsistentRead: true,
+          }),
+        )
+      ).Item;
+    expect(await rateLimitRow(leaver, "comments")).toBeUndefined();
+    expect(await rateLimitRow(leaver, "messages")).toBeUndefined();
+    expect(await rateLimitRow(ann, "comments")).toBeDefined();
+    expect(await keysUnder(exportPrefixOf(leaver))).toEqual([]);
+    expect(await keysUnder(exportPrefixOf(ann))).toHaveLength(1);
+    expect(await profiles.get(leaver)).toBeNull();
+    expect(await profiles.get(ann)).not.toBeNull();
+    expect(await cognitoUserExists(world.cognitoUsername)).toBe(false);
+
+    // The attachment cleanup processor, fed the Messages stream, removes the erased messages' files.
+    expect(await keysUnder(`attachments/${leaver}/`)).toHaveLength(world.attachmentKeys.length);
+    const messageRecords = await h.tap.take("Messages");
+    const cleaner = createProcessor("attachments", {
+      ...h.deps,
+      attachmentObjects: s3AttachmentObjects(s3.client, s3.bucket),
+    });
+    expect(await inBatches(messageRecords, (batch) => cleaner(batchOf(batch), lambdaContext()))).toEqual([]);
+    expect(await keysUnder(`attachments/${leaver}/`)).toEqual([]);
+    // The activity aggregator, fed the Comments stream, brings no profile row of theirs back.
+    const commentRecords = await h.tap.take("Comments");
+    expect(await inBatches(commentRecords, (batch) => h.process("activity", batch))).toEqual([]);
+    const row = await h.db.doc.send(
+      new GetCommand({ TableName: h.db.tables.UserProfiles, Key: { userId: leaver }, ConsistentRead: true }),
+    );
+    expect(row.Item).toBeUndefined();
+
+    // A second run on the completed checkpoint reads and writes nothing.
+    let calls = 0;
+    const counting = faultyRepositories(
+      h,
+      () => {
+        calls++;
+        return false;
+      },
+      0,
+    );
+    const again = workerRun(job);
+    expect(await createDeletionRunner(dependencies(counting))(again)).toEqual({ deleted: counts });
+    expect(calls).toBe(0);
+    expect(again.checkpoints).toBe(0);
+  }, 240_000);
+
+  it("run again from the start on a member already deleted, finds nothing and changes nothing", async () => {
+    const h = harness();
+    const [leaver, ann] = [uniqueId("leaver"), uniqueId("ann")];
+    await saveProfile(h, ann);
+    const comment = await h.db.repositories.comments.create({
+      itemId: "/2015/christmas",
+      userId: ann,
+      userName: "Ann",
+      userPhotoUrl: null,
+      commentText: "Ann's",
+      itemTitle: null,
+    });
+    const result = await createDeletionRunner(dependencies(h.db.repositories))(
+      workerRun(deletionJob(leaver)),
+    );
+    expect(result).toEqual({
+      deleted: {
+        reactions: 0,
+        comments: 0,
+        messages: 0,
+        conversations: 0,
+        rateLimits: 0,
+        exportObjects: 0,
+        profile: 0,
+        account: 0,
+      },
+    });
+    expect(await h.db.repositories.comments.get(comment.itemId, comment.commentId, true)).toEqual(comment);
+  });
+
+  it("deletes the Cognito user by the user id when no username was recorded (pools that name users by sub)", async () => {
+    const h = harness();
+    const { sub } = await cognito.createUser(`${uniqueId("sub")}@family.example`);
+    await saveProfile(h, sub);
+    const result = await createDeletionRunner(dependencies(h.db.repositories))(workerRun(deletionJob(sub)));
+    expect(result.deleted).toMatchObject({ profile: 1, account: 1 });
+    expect(await cognitoUserExists(sub)).toBe(false);
+  });
+});
