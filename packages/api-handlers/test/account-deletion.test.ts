@@ -1,10 +1,5 @@
 import { DELETED_MESSAGE_PREVIEW, FORMER_MEMBER } from "@hearth/domain";
-import {
-  createDeletionRunner,
-  type JobRun,
-  type MemberExports,
-  type UserAccounts,
-} from "@hearth/stream-processors";
+import { createDeletionRunner, type JobRun, type UserAccounts } from "@hearth/stream-processors";
 import { describe, expect, it } from "vitest";
 import {
   type ApiResponse,
@@ -28,12 +23,11 @@ const ITEM = "/letters/1944-05";
 const SECRET = "Leaver's secret";
 
 /**
- * Cognito and the export objects are not what these tests are about (the runner's own tests
- * use cognito-local and s3rver): these ports only say what was asked of them.
+ * Cognito is not what these tests are about (the runner's own tests use cognito-local):
+ * this port only says what was asked of it.
  */
 function recordingPorts(): {
   userAccounts: UserAccounts;
-  exportObjects: MemberExports;
   deletedUsers: string[];
 } {
   const deletedUsers: string[] = [];
@@ -45,7 +39,6 @@ function recordingPorts(): {
         return true;
       },
     },
-    exportObjects: { deleteAllOf: async () => 0 },
   };
 }
 

@@ -43,6 +43,8 @@ function environmentOf(definition: FunctionDefinition): Record<string, string> {
       NOTIFICATION_WINDOW_MINUTES: String(config.notificationWindowMinutes),
       // The attachments processor deletes files there; the others ignore it.
       ATTACHMENTS_BUCKET: "hearth-bench-attachments",
+      // The deletion worker deletes accounts of this user pool; the others ignore it.
+      USER_POOL_ID: "eu-west-1_BenchPool",
     };
   }
   return {

@@ -1,17 +1,10 @@
-import { randomBytes } from "node:crypto";
 import { DynamoDBPersistenceLayer } from "@aws-lambda-powertools/idempotency/dynamodb";
 import type { BasePersistenceLayer } from "@aws-lambda-powertools/idempotency/persistence";
-import { Logger } from "@aws-lambda-powertools/logger";
-import type { LogLevel } from "@aws-lambda-powertools/logger/types";
-import { Metrics } from "@aws-lambda-powertools/metrics";
-import { Tracer } from "@aws-lambda-powertools/tracer";
+import type { Logger } from "@aws-lambda-powertools/logger";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SESClient, type SESClientConfig } from "@aws-sdk/client-ses";
 import {
   ConfigurationError,
-  CursorCodec,
-  createDocumentClient,
-  createRepositories,
   dynamoClientOptions,
   dynamoConfigFromEnv,
   type InvocationTracer,
@@ -19,10 +12,23 @@ import {
   type Repositories,
   sdkClientTimeouts,
   type TableNames,
-  tableNamesFromEnv,
   tableSpec,
 } from "@hearth/domain";
 import type { AttachmentObjects } from "./attachments/cleanup.js";
+import {
+  coreProcessorDependenciesFromEnv,
+  createProcessorTracer,
+  type ProcessorMetrics,
+  repositoriesFromEnv,
+} from "./runtime.js";
+
+export {
+  coreProcessorDependenciesFromEnv,
+  createProcessorTracer,
+  type ProcessorMetrics,
+  processorMetricsFromEnv,
+  repositoriesFromEnv,
+} from "./runtime.js";
 
 /** Stream records are kept 24 hours, so a redelivery can come no later than that. */
 export const IDEMPOTENCY_EXPIRY_SECONDS = 24 * 60 * 60;
@@ -39,27 +45,6 @@ export interface IdempotencyDependencies {
 }
 
 /** Everything the processors use, built once per container and replaceable in tests. */
-/**
- * What the processors count, published as CloudWatch metrics (EMF) once per batch: the
- * shape of Powertools Metrics that they use, so tests can record instead.
- */
-export interface ProcessorMetrics {
-  addMetric(name: string, unit: "Count", value: number): void;
-  publishStoredMetrics(): void;
-}
-
-/** The namespace is per environment (`POWERTOOLS_METRICS_NAMESPACE`, set by the stacks). */
-export function processorMetricsFromEnv(env: NodeJS.ProcessEnv): ProcessorMetrics {
-  const namespace = env.POWERTOOLS_METRICS_NAMESPACE?.trim();
-  // Without a namespace (local stack, tests) nothing is emitted: EMF lines would only be noise.
-  if (!namespace) return { addMetric: () => {}, publishStoredMetrics: () => {} };
-  const metrics = new Metrics({ namespace, serviceName: "hearth-stream-processors" });
-  return {
-    addMetric: (name, unit, value) => metrics.addMetric(name, unit, value),
-    publishStoredMetrics: () => metrics.publishStoredMetrics(),
-  };
-}
-
 export interface ProcessorDependencies {
   repositories: Repositories;
   /** Physical table names, to tell which table a stream record came from. */
@@ -157,34 +142,29 @@ export type PipelineDependencies = Omit<BaseProcessorDependencies, "repositories
  * bundles none of them.
  */
 export function pipelineDependenciesFromEnv(env: NodeJS.ProcessEnv = process.env): PipelineDependencies {
-  const tables = tableNamesFromEnv(env);
+  const core = coreProcessorDependenciesFromEnv(env);
   const dynamoConfig = dynamoConfigFromEnv(env);
-  const tracer = createProcessorTracer();
   // Powertools writes marshalled items itself, so it gets a plain client with the same settings.
-  const idempotencyClient = tracer.captureAWSv3Client(new DynamoDBClient(dynamoClientOptions(dynamoConfig)));
+  const idempotencyClient = createProcessorTracer().captureAWSv3Client(
+    new DynamoDBClient(dynamoClientOptions(dynamoConfig)),
+  );
   const idempotencySpec = tableSpec("IdempotencyRecords");
   return {
-    tables,
+    ...core,
     idempotency: {
       createPersistenceLayer: () =>
         new DynamoDBPersistenceLayer({
-          tableName: tables.IdempotencyRecords,
+          tableName: core.tables.IdempotencyRecords,
           keyAttr: idempotencySpec.partitionKey.name,
           expiryAttr: idempotencySpec.timeToLiveAttribute ?? "expiration",
           awsSdkV3Client: idempotencyClient,
         }),
       expiresAfterSeconds: IDEMPOTENCY_EXPIRY_SECONDS,
     },
-    logger: new Logger({
-      serviceName: "hearth-stream-processors",
-      logLevel: (env.LOG_LEVEL?.trim().toUpperCase() || "INFO") as LogLevel,
-    }),
-    metrics: processorMetricsFromEnv(env),
-    tracer,
-    clock: () => new Date(),
   };
 }
 
+/** The job workers' pipeline: everything but the idempotency store (the job record is theirs). */
 /**
  * The pipeline's dependencies plus the repositories, from the same environment. It builds
  * no SES client, so a processor that sends no email bundles none.
@@ -192,28 +172,7 @@ export function pipelineDependenciesFromEnv(env: NodeJS.ProcessEnv = process.env
 export function baseProcessorDependenciesFromEnv(
   env: NodeJS.ProcessEnv = process.env,
 ): BaseProcessorDependencies {
-  const pipeline = pipelineDependenciesFromEnv(env);
-  // The document client shares its middleware with the client below it: both are traced.
-  const doc = createProcessorTracer().captureAWSv3Client(createDocumentClient(dynamoConfigFromEnv(env)));
-  return {
-    ...pipeline,
-    // The processors never list anything, so no cursor they could sign ever leaves them.
-    repositories: createRepositories({
-      doc,
-      tables: pipeline.tables,
-      cursors: new CursorCodec(randomBytes(32).toString("hex")),
-    }),
-  };
-}
-
-/**
- * The processors' tracer (one per container): active in Lambda (the stacks turn on X-Ray
- * active tracing), a no-op outside it or with `POWERTOOLS_TRACE_ENABLED=false`.
- */
-let processorTracer: Tracer | undefined;
-export function createProcessorTracer(): Tracer {
-  processorTracer ??= new Tracer({ serviceName: "hearth-stream-processors" });
-  return processorTracer;
+  return { ...pipelineDependenciesFromEnv(env), repositories: repositoriesFromEnv(env) };
 }
 
 /**

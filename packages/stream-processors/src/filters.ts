@@ -80,6 +80,8 @@ export const STREAM_SUBSCRIPTIONS = [
     // documented to match, and a miss would let the pending-upload expiry delete sent files.)
     filterPatterns: [inserts, messageDeletions],
   },
+  // A profile removed (the last data step of an account deletion): its data exports are deleted.
+  { processor: "attachments", table: "UserProfiles", filterPatterns: [{ eventName: ["REMOVE"] }] },
   { processor: "notifications", table: "Jobs", filterPatterns: [exportCompletions] },
   { processor: "exports", table: "Jobs", filterPatterns: [jobInserts("export")] },
   { processor: "deletions", table: "Jobs", filterPatterns: [jobInserts("deletion")] },
@@ -131,15 +133,15 @@ export const EXPORT_WRITERS = ["exports"] as const satisfies readonly ProcessorN
 
 /**
  * Processors that delete and retag objects of the files bucket: infra grants them
- * `s3:DeleteObject` and `s3:PutObjectTagging` on the attachments prefix only, and gives them
- * the bucket's name.
+ * `s3:DeleteObject` and `s3:PutObjectTagging` on the attachments prefix, listing and
+ * `s3:DeleteObject` on the exports prefix (a deleted member's exports), and the bucket's name.
  */
 export const ATTACHMENT_DELETERS = ["attachments"] as const satisfies readonly ProcessorName[];
 
 /**
- * Processors that delete whole accounts: infra grants them listing and deleting on the exports
- * prefix of the files bucket and `cognito-idp:AdminDeleteUser` on the user pool, and gives them
- * the bucket's name, the pool's id and the environment's rate limits.
+ * Processors that delete whole accounts: infra grants them `cognito-idp:AdminDeleteUser` on
+ * the user pool, and gives them the pool's id and the environment's rate limits. (A deleted
+ * member's data exports are removed by the attachments processor, off the profile's removal.)
  */
 export const ACCOUNT_DELETERS = ["deletions"] as const satisfies readonly ProcessorName[];
 
@@ -227,7 +229,8 @@ export const PROCESSOR_TABLE_ACCESS: Record<
   },
   activity: { UserProfiles: "readUpdate", IdempotencyRecords: "readWrite" },
   attachments: { IdempotencyRecords: "readWrite" },
-  // Reads everything of one member (Queries only) and moves its job along.
+  // Reads everything of one member (Queries only) and moves its job along. The job workers keep
+  // no idempotency records: the job itself says what was done (see jobs/processors.ts).
   exports: {
     Jobs: "readWrite",
     UserProfiles: "read",
@@ -235,7 +238,6 @@ export const PROCESSOR_TABLE_ACCESS: Record<
     CommentReactions: "read",
     ConversationMembers: "read",
     Messages: "read",
-    IdempotencyRecords: "readWrite",
   },
   // The account deletion cascade: takes back reactions (deletes, with the counters' updates in
   // the same transactions), erases comments and messages in place (updates), removes the
@@ -249,7 +251,6 @@ export const PROCESSOR_TABLE_ACCESS: Record<
     ConversationMembers: "readWrite",
     RateLimits: "readWrite",
     UserProfiles: "readWrite",
-    IdempotencyRecords: "readWrite",
   },
 };
 

@@ -9,7 +9,6 @@ export * from "./filters.js";
 export * from "./jobs/deletion.js";
 export * from "./jobs/deletion-ports.js";
 export * from "./jobs/errors.js";
-export * from "./jobs/export-objects.js";
 export * from "./jobs/runner.js";
 export * from "./jobs/user-accounts.js";
 export * from "./jobs/worker.js";

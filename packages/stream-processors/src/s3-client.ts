@@ -1,6 +1,6 @@
 import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
 import { ConfigurationError, isProductionStage } from "@hearth/domain";
-import { createProcessorTracer } from "./dependencies.js";
+import { createProcessorTracer } from "./runtime.js";
 
 /**
  * The files bucket and an S3 client from the environment: `ATTACHMENTS_BUCKET`, and

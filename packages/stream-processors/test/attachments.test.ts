@@ -29,6 +29,9 @@ function recordingObjects(): AttachmentObjects & { deleted: string[]; sent: stri
       sent.push(...keys);
       return keys.length;
     },
+    async deleteMemberExports() {
+      return 0;
+    },
   };
 }
 

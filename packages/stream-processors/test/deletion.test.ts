@@ -16,10 +16,9 @@ import {
 } from "@hearth/domain";
 import type { DynamoDBBatchResponse, DynamoDBRecord } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { s3AttachmentObjects } from "../src/attachments/s3-objects.js";
+import { exportPrefixOf, s3AttachmentObjects } from "../src/attachments/s3-objects.js";
 import { STREAM_BATCHING } from "../src/filters.js";
 import { createDeletionRunner, type DeletionDependencies } from "../src/jobs/deletion.js";
-import { exportPrefixOf, s3MemberExports } from "../src/jobs/export-objects.js";
 import type { JobRun } from "../src/jobs/runner.js";
 import { cognitoUserAccounts } from "../src/jobs/user-accounts.js";
 import { createProcessor } from "../src/processor.js";
@@ -123,7 +122,6 @@ function dependencies(repositories: Repositories): DeletionDependencies {
   return {
     repositories,
     rateLimits: HOURLY_LIMITS,
-    exportObjects: s3MemberExports(s3.client, s3.bucket),
     userAccounts: cognitoUserAccounts(cognito.client, cognito.userPoolId),
   };
 }
@@ -303,7 +301,6 @@ describe("the account deletion runner", () => {
       messages: 150,
       conversations: 3,
       rateLimits: 2,
-      exportObjects: 3,
       profile: 1,
       account: 1,
     };
@@ -384,8 +381,6 @@ describe("the account deletion runner", () => {
     expect(await rateLimitRow(leaver, "comments")).toBeUndefined();
     expect(await rateLimitRow(leaver, "messages")).toBeUndefined();
     expect(await rateLimitRow(ann, "comments")).toBeDefined();
-    expect(await keysUnder(exportPrefixOf(leaver))).toEqual([]);
-    expect(await keysUnder(exportPrefixOf(ann))).toHaveLength(1);
     expect(await profiles.get(leaver)).toBeNull();
     expect(await profiles.get(ann)).not.toBeNull();
     expect(await cognitoUserExists(world.cognitoUsername)).toBe(false);
@@ -399,6 +394,12 @@ describe("the account deletion runner", () => {
     });
     expect(await inBatches(messageRecords, (batch) => cleaner(batchOf(batch), lambdaContext()))).toEqual([]);
     expect(await keysUnder(`attachments/${leaver}/`)).toEqual([]);
+    // The same processor, fed the UserProfiles stream, removes the exports of the removed profile only.
+    expect(await keysUnder(exportPrefixOf(leaver))).toHaveLength(3);
+    const profileRecords = await h.tap.take("UserProfiles");
+    expect(await inBatches(profileRecords, (batch) => cleaner(batchOf(batch), lambdaContext()))).toEqual([]);
+    expect(await keysUnder(exportPrefixOf(leaver))).toEqual([]);
+    expect(await keysUnder(exportPrefixOf(ann))).toHaveLength(1);
     // The activity aggregator, fed the Comments stream, brings no profile row of theirs back.
     const commentRecords = await h.tap.take("Comments");
     expect(await inBatches(commentRecords, (batch) => h.process("activity", batch))).toEqual([]);
@@ -445,7 +446,6 @@ describe("the account deletion runner", () => {
         messages: 0,
         conversations: 0,
         rateLimits: 0,
-        exportObjects: 0,
         profile: 0,
         account: 0,
       },

@@ -201,11 +201,7 @@ export class AppStack extends Stack {
     }
 
     // The processors that touch the files bucket learn its name.
-    const bucketUsers: readonly ProcessorName[] = [
-      ...ATTACHMENT_DELETERS,
-      ...EXPORT_WRITERS,
-      ...ACCOUNT_DELETERS,
-    ];
+    const bucketUsers: readonly ProcessorName[] = [...ATTACHMENT_DELETERS, ...EXPORT_WRITERS];
     const accountDeleters: readonly ProcessorName[] = ACCOUNT_DELETERS;
     this.processorFunctions = Object.fromEntries(
       PROCESSOR_FUNCTIONS.map((definition) => {
@@ -244,7 +240,27 @@ export class AppStack extends Stack {
           resources: [`arn:${Aws.PARTITION}:s3:::${attachmentsBucket}/${ATTACHMENT_KEY_PREFIX}*`],
         }),
       );
+      // A deleted member's data exports (the profile's removal on the UserProfiles stream): listed
+      // under exports/<member>/ and deleted.
+      fn.function.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ["s3:ListBucket"],
+          resources: [`arn:${Aws.PARTITION}:s3:::${attachmentsBucket}`],
+          conditions: { StringLike: { "s3:prefix": [`${EXPORT_KEY_PREFIX}*`] } },
+        }),
+      );
+      fn.function.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ["s3:DeleteObject"],
+          resources: [`arn:${Aws.PARTITION}:s3:::${attachmentsBucket}/${EXPORT_KEY_PREFIX}*`],
+        }),
+      );
       acknowledgeNag(fn.role, [
+        {
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::hearth-${config.name}-attachments-<AWS::AccountId>-<AWS::Region>/${EXPORT_KEY_PREFIX}*]`,
+          reason:
+            "A deleted member's exports are listed under exports/<member>/ when their profile goes, so the delete right covers the exports prefix only.",
+        },
         {
           id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::hearth-${config.name}-attachments-<AWS::AccountId>-<AWS::Region>/${ATTACHMENT_KEY_PREFIX}*]`,
           reason:
@@ -272,36 +288,15 @@ export class AppStack extends Stack {
       ]);
     }
 
-    // An account deletion removes the member's export objects (listed under their prefix) and,
-    // last, their user-pool user: those rights, there only, for the deletion worker alone.
+    // An account deletion removes, last, the member's user-pool user: that right, on this pool
+    // only, for the deletion worker alone.
     for (const processor of ACCOUNT_DELETERS) {
-      const fn = this.processorFunctions[processor];
-      fn.function.addToRolePolicy(
-        new iam.PolicyStatement({
-          actions: ["s3:ListBucket"],
-          resources: [`arn:${Aws.PARTITION}:s3:::${attachmentsBucket}`],
-          conditions: { StringLike: { "s3:prefix": [`${EXPORT_KEY_PREFIX}*`] } },
-        }),
-      );
-      fn.function.addToRolePolicy(
-        new iam.PolicyStatement({
-          actions: ["s3:DeleteObject"],
-          resources: [`arn:${Aws.PARTITION}:s3:::${attachmentsBucket}/${EXPORT_KEY_PREFIX}*`],
-        }),
-      );
-      fn.function.addToRolePolicy(
+      this.processorFunctions[processor].function.addToRolePolicy(
         new iam.PolicyStatement({
           actions: ["cognito-idp:AdminDeleteUser"],
           resources: [props.userPool.userPoolArn],
         }),
       );
-      acknowledgeNag(fn.role, [
-        {
-          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::hearth-${config.name}-attachments-<AWS::AccountId>-<AWS::Region>/${EXPORT_KEY_PREFIX}*]`,
-          reason:
-            "A deleted member's exports are listed under exports/<member>/ when the job runs, so the delete right covers the exports prefix only.",
-        },
-      ]);
     }
 
     if (config.createSesIdentity) {

@@ -11,6 +11,8 @@ export interface AttachmentObjects {
    * Returns how many objects were tagged.
    */
   markSent(keys: readonly string[]): Promise<number>;
+  /** Deletes every data export of the member (`exports/{userId}/`); returns how many there were. */
+  deleteMemberExports(userId: string): Promise<number>;
 }
 
 export interface CleanupSummary {
@@ -51,6 +53,15 @@ export function createAttachmentCleaner(deps: {
   attachmentObjects?: AttachmentObjects | undefined;
 }): (change: StreamChange) => Promise<CleanupSummary> {
   return async (change) => {
+    // A profile removed by an account deletion: the member's data exports go with it (this is
+    // the processor holding the bucket's client, so the deletion worker needs none).
+    if (change.table === "UserProfiles") {
+      const userId = change.eventName === "REMOVE" ? change.oldImage?.userId : undefined;
+      if (typeof userId !== "string") return { deletedObjects: 0 };
+      return {
+        deletedObjects: await attachmentObjectsOrFail(deps.attachmentObjects).deleteMemberExports(userId),
+      };
+    }
     if (change.table !== "Messages") return { deletedObjects: 0 };
     if (change.eventName === "INSERT") return markAttachmentsSent(change, deps.attachmentObjects);
     if (change.eventName !== "MODIFY") return { deletedObjects: 0 };

@@ -1,5 +1,6 @@
 import {
   DeleteObjectsCommand,
+  ListObjectsV2Command,
   NoSuchKey,
   PutObjectTaggingCommand,
   type S3Client,
@@ -45,10 +46,32 @@ export async function deleteObjectKeys(
   }
 }
 
+/** Where a member's data exports are stored in the files bucket. */
+export function exportPrefixOf(userId: string): string {
+  return `exports/${userId}/`;
+}
+
+/** Deletes every object under `prefix`, a listed page at a time; returns how many there were. */
+async function deleteUnderPrefix(client: S3Client, bucket: string, prefix: string): Promise<number> {
+  let deleted = 0;
+  let continuationToken: string | undefined;
+  do {
+    const page = await client.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: continuationToken }),
+    );
+    const keys = (page.Contents ?? []).flatMap((object) => (object.Key ? [object.Key] : []));
+    await deleteObjectKeys(client, bucket, keys);
+    deleted += keys.length;
+    continuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (continuationToken);
+  return deleted;
+}
+
 /** Attachment objects in the files bucket: deleted with DeleteObjects, retagged sent one by one. */
 export function s3AttachmentObjects(client: S3Client, bucket: string): AttachmentObjects {
   return {
     deleteObjects: (keys) => deleteObjectKeys(client, bucket, keys),
+    deleteMemberExports: (userId) => deleteUnderPrefix(client, bucket, exportPrefixOf(userId)),
     async markSent(keys) {
       // One key per PutObjectTagging; a message has at most 10 attachments, so all at once.
       const tagged = await Promise.all(

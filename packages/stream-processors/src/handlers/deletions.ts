@@ -1,6 +1,6 @@
-import { baseProcessorDependenciesFromEnv } from "../dependencies.js";
 import { deletionRunnerFromEnv } from "../jobs/deletion-ports.js";
-import { createDeletionProcessor } from "../processor.js";
+import { jobWorkerDependenciesFromEnv } from "../jobs/dependencies.js";
+import { createDeletionProcessor } from "../jobs/processors.js";
 
 /** Lambda entry of the deletion worker: runs each new deletion job with the account deletion cascade. */
-export const handler = createDeletionProcessor(baseProcessorDependenciesFromEnv(), deletionRunnerFromEnv());
+export const handler = createDeletionProcessor(jobWorkerDependenciesFromEnv(), deletionRunnerFromEnv());

@@ -1,6 +1,5 @@
 import type { JobProgress, RateLimits, Repositories } from "@hearth/domain";
 import * as z from "zod";
-import type { MemberExports } from "./export-objects.js";
 import type { JobRun, JobRunner } from "./runner.js";
 import type { UserAccounts } from "./user-accounts.js";
 
@@ -8,7 +7,6 @@ export interface DeletionDependencies {
   repositories: Repositories;
   /** The environment's limits: which rate-limit windows a member can have open right now. */
   rateLimits: RateLimits;
-  exportObjects: MemberExports;
   userAccounts: UserAccounts;
   /** Items per Query page, so per checkpoint (DynamoDB's batch write size by default). */
   pageSize?: number;
@@ -26,7 +24,6 @@ export const DELETION_STEPS = [
   "comments",
   "conversations",
   "rateLimits",
-  "exportObjects",
   "profile",
   "account",
   "done",
@@ -40,7 +37,6 @@ export const DELETION_COUNTS = [
   "messages",
   "conversations",
   "rateLimits",
-  "exportObjects",
   "profile",
   "account",
 ] as const;
@@ -170,14 +166,11 @@ export function createDeletionRunner(deps: DeletionDependencies): JobRunner {
 
     if (state.step === "rateLimits") {
       progress.rateLimits += await rateLimits.removeRecentWindows(userId, deps.rateLimits);
-      await nextStep("exportObjects");
-    }
-
-    if (state.step === "exportObjects") {
-      progress.exportObjects += await deps.exportObjects.deleteAllOf(userId);
       await nextStep("profile");
     }
 
+    // The profile's removal (on the UserProfiles stream) is what makes the attachments
+    // processor delete the member's data exports: this worker holds no S3 client.
     if (state.step === "profile") {
       if (await profiles.remove(userId)) progress.profile = 1;
       await nextStep("account");

@@ -10,6 +10,7 @@ import {
 } from "@hearth/domain";
 import type { ProcessorDependencies } from "../dependencies.js";
 import { MalformedRecordError, parseNewImage, type StreamChange } from "../stream-change.js";
+import { NotificationDeliveryError, type NotificationSummary } from "./delivery-error.js";
 import {
   commentEmail,
   type Email,
@@ -19,33 +20,13 @@ import {
   welcomeEmail,
 } from "./emails.js";
 
+export { NotificationDeliveryError, type NotificationSummary } from "./delivery-error.js";
+
 const PREFERENCE_OF: Record<NotificationKind, keyof NotificationPreferences> = {
   comment: "comments",
   reaction: "reactions",
   message: "messages",
 };
-
-export interface NotificationSummary {
-  kind: NotificationKind | "welcome" | "export" | "none";
-  sent: number;
-  skipped: number;
-}
-
-function describeError(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
-
-/** Some recipients could not be emailed; their slots were released so the record's retry can send. */
-export class NotificationDeliveryError extends AggregateError {
-  override readonly name = "NotificationDeliveryError";
-  constructor(
-    readonly failedRecipientIds: readonly string[],
-    errors: readonly unknown[],
-  ) {
-    const reasons = failedRecipientIds.map((id, index) => `${id} (${describeError(errors[index])})`);
-    super(errors, `Could not email ${failedRecipientIds.length} recipient(s): ${reasons.join(", ")}`);
-  }
-}
 
 type Outcome = "sent" | "skipped";
 

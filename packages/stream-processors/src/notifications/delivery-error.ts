@@ -1,0 +1,24 @@
+import type { NotificationKind } from "@hearth/domain";
+
+// Apart from the notifier, so the shared pipeline can count failed emails without importing SES.
+export interface NotificationSummary {
+  kind: NotificationKind | "welcome" | "export" | "none";
+  sent: number;
+  skipped: number;
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/** Some recipients could not be emailed; their slots were released so the record's retry can send. */
+export class NotificationDeliveryError extends AggregateError {
+  override readonly name = "NotificationDeliveryError";
+  constructor(
+    readonly failedRecipientIds: readonly string[],
+    errors: readonly unknown[],
+  ) {
+    const reasons = failedRecipientIds.map((id, index) => `${id} (${describeError(errors[index])})`);
+    super(errors, `Could not email ${failedRecipientIds.length} recipient(s): ${reasons.join(", ")}`);
+  }
+}

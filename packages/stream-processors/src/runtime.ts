@@ -1,0 +1,79 @@
+import { randomBytes } from "node:crypto";
+import { Logger } from "@aws-lambda-powertools/logger";
+import type { LogLevel } from "@aws-lambda-powertools/logger/types";
+import { Metrics } from "@aws-lambda-powertools/metrics";
+import { Tracer } from "@aws-lambda-powertools/tracer";
+import {
+  CursorCodec,
+  createDocumentClient,
+  createRepositories,
+  dynamoConfigFromEnv,
+  type Repositories,
+  type RepositoryContext,
+  tableNamesFromEnv,
+} from "@hearth/domain";
+import type { PipelineDependencies } from "./dependencies.js";
+
+/**
+ * What every processor and job worker builds from its environment, whatever else it uses:
+ * no idempotency store, no SES, no S3 (this module imports none of them, so a bundle that
+ * needs none carries none).
+ */
+/**
+ * What the processors count, published as CloudWatch metrics (EMF) once per batch: the
+ * shape of Powertools Metrics that they use, so tests can record instead.
+ */
+export interface ProcessorMetrics {
+  addMetric(name: string, unit: "Count", value: number): void;
+  publishStoredMetrics(): void;
+}
+
+/** The namespace is per environment (`POWERTOOLS_METRICS_NAMESPACE`, set by the stacks). */
+export function processorMetricsFromEnv(env: NodeJS.ProcessEnv): ProcessorMetrics {
+  const namespace = env.POWERTOOLS_METRICS_NAMESPACE?.trim();
+  // Without a namespace (local stack, tests) nothing is emitted: EMF lines would only be noise.
+  if (!namespace) return { addMetric: () => {}, publishStoredMetrics: () => {} };
+  const metrics = new Metrics({ namespace, serviceName: "hearth-stream-processors" });
+  return {
+    addMetric: (name, unit, value) => metrics.addMetric(name, unit, value),
+    publishStoredMetrics: () => metrics.publishStoredMetrics(),
+  };
+}
+
+/**
+ * The processors' tracer (one per container): active in Lambda (the stacks turn on X-Ray
+ * active tracing), a no-op outside it or with `POWERTOOLS_TRACE_ENABLED=false`.
+ */
+let processorTracer: Tracer | undefined;
+export function createProcessorTracer(): Tracer {
+  processorTracer ??= new Tracer({ serviceName: "hearth-stream-processors" });
+  return processorTracer;
+}
+
+/** The core of every pipeline: table names, logger, metrics, tracer and clock. */
+export function coreProcessorDependenciesFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): Omit<PipelineDependencies, "idempotency"> {
+  return {
+    tables: tableNamesFromEnv(env),
+    logger: new Logger({
+      serviceName: "hearth-stream-processors",
+      logLevel: (env.LOG_LEVEL?.trim().toUpperCase() || "INFO") as LogLevel,
+    }),
+    metrics: processorMetricsFromEnv(env),
+    tracer: createProcessorTracer(),
+    clock: () => new Date(),
+  };
+}
+
+/** What repositories are built on, from the environment (the document client traced). */
+export function repositoryContextFromEnv(env: NodeJS.ProcessEnv = process.env): RepositoryContext {
+  // The document client shares its middleware with the client below it: both are traced.
+  const doc = createProcessorTracer().captureAWSv3Client(createDocumentClient(dynamoConfigFromEnv(env)));
+  // The processors never list anything, so no cursor they could sign ever leaves them.
+  return { doc, tables: tableNamesFromEnv(env), cursors: new CursorCodec(randomBytes(32).toString("hex")) };
+}
+
+export function repositoriesFromEnv(env: NodeJS.ProcessEnv = process.env): Repositories {
+  return createRepositories(repositoryContextFromEnv(env));
+}
