@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import {
   filterPatternsFor,
   isWantedRecord,
+  JOB_PROCESSORS,
   matchesFilterPattern,
   PROCESSOR_ENTRIES,
   PROCESSOR_NAMES,
@@ -179,13 +180,17 @@ describe("subscriptions", () => {
     }
   });
 
-  it("give every processor an entry file, subscriptions and access to the idempotency table", () => {
+  it("give every processor an entry file, subscriptions, and the stream processors the idempotency table", () => {
+    const jobWorkers: readonly string[] = JOB_PROCESSORS;
     for (const name of PROCESSOR_NAMES) {
       expect(existsSync(PROCESSOR_ENTRIES[name])).toBe(true);
       expect(STREAM_SUBSCRIPTIONS.some((s) => s.processor === name)).toBe(true);
-      expect(PROCESSOR_TABLE_ACCESS[name].IdempotencyRecords).toBe("readWrite");
-      // Profiles change only through atomic updates: no right to put or delete them.
-      expect(PROCESSOR_TABLE_ACCESS[name].UserProfiles).not.toBe("readWrite");
+      // Job workers keep no idempotency records: the job record says what was done.
+      expect(PROCESSOR_TABLE_ACCESS[name].IdempotencyRecords).toBe(
+        jobWorkers.includes(name) ? undefined : "readWrite",
+      );
+      // Profiles change only through atomic updates, except that an account deletion removes one.
+      if (name !== "deletions") expect(PROCESSOR_TABLE_ACCESS[name].UserProfiles).not.toBe("readWrite");
     }
   });
 
