@@ -1,7 +1,13 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { API_AREAS, API_GROUP_MANAGERS, API_PHOTO_READERS, type ApiArea } from "@hearth/api-handlers";
+import {
+  API_AREAS,
+  API_EXPORT_READERS,
+  API_GROUP_MANAGERS,
+  API_PHOTO_READERS,
+  type ApiArea,
+} from "@hearth/api-handlers";
 import { ATTACHMENT_DELETERS, EXPORT_WRITERS } from "@hearth/stream-processors";
 import { App, Duration, Stack } from "aws-cdk-lib";
 import type { Asset } from "aws-cdk-lib/aws-s3-assets";
@@ -46,7 +52,7 @@ describe("function bundles (real esbuild, no Docker)", () => {
   );
 
   it.each(API_FUNCTIONS.map((f) => [f.name, f.area] as const))(
-    "%s carries its own area's routes only, the light S3 signer only if it serves photos, never the S3 client, and the Cognito client only if it changes groups",
+    "%s carries its own area's routes only, the light S3 signer only if it serves photos or export downloads, never the S3 client, and the Cognito client only if it changes groups",
     (name, area) => {
       const { inputs } = results.get(name)!;
       const areaFiles = (other: ApiArea) =>
@@ -56,7 +62,7 @@ describe("function bundles (real esbuild, no Docker)", () => {
       // Member areas presign (profile photos at least) with the signer alone: no S3 client.
       expect(inputs.filter((input) => input.includes("node_modules/@aws-sdk/client-s3/"))).toEqual([]);
       expect(inputs.some((input) => input.includes("node_modules/@aws-sdk/s3-request-presigner/"))).toBe(
-        (API_PHOTO_READERS as readonly ApiArea[]).includes(area),
+        ([...API_PHOTO_READERS, ...API_EXPORT_READERS] as readonly ApiArea[]).includes(area),
       );
       expect(
         inputs.some((input) => input.includes("node_modules/@aws-sdk/client-cognito-identity-provider/")),

@@ -102,6 +102,7 @@ export interface PolicyStatementJson {
   Action: string | string[];
   Resource: Json | Json[];
   Effect: string;
+  Condition?: Json;
 }
 
 /** The statements of the policy attached to a function's role. */

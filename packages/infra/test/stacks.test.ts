@@ -7,6 +7,7 @@ import {
 } from "@hearth/api-handlers";
 import { rateLimitsFromEnv, TABLE_SPECS, type TableName, type TableSpec, tableSpec } from "@hearth/domain";
 import {
+  ACCOUNT_DELETERS,
   PROCESSOR_NAMES,
   PROCESSOR_TABLE_ACCESS,
   processorTimeoutSeconds,
@@ -532,8 +533,10 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
         readUpdate: expectedDynamoResources(PROCESSOR_TABLE_ACCESS[name], "readUpdate"),
         readWrite: expectedDynamoResources(PROCESSOR_TABLE_ACCESS[name], "readWrite"),
       });
-      // Profiles are only ever updated atomically by the processors: never put, never deleted.
+      // Profiles are only ever updated atomically by the processors, never put or deleted, except
+      // by the account deletion, which removes the deleted member's.
       for (const statement of functionStatements(env, name)) {
+        if (name === "deletions") break;
         if (asArray(statement.Resource).some((r) => describeResource(env, r) === "table:UserProfiles")) {
           expect(asArray(statement.Action)).not.toEqual(
             expect.arrayContaining([expect.stringMatching(/PutItem|DeleteItem|BatchWriteItem/)]),
@@ -631,8 +634,14 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
         admin: [],
         notifications: [],
         activity: [],
-        // The files of deleted messages are deleted, and those of new ones retagged sent, by this processor alone.
-        attachments: ["s3:DeleteObject attachments/*", "s3:PutObjectTagging attachments/*"],
+        // The files of deleted messages are deleted, and those of new ones retagged sent, by this
+        // processor alone; so are a deleted member's data exports (listed under their prefix).
+        attachments: [
+          "s3:DeleteObject attachments/*",
+          "s3:DeleteObject exports/*",
+          "s3:ListBucket exports/*",
+          "s3:PutObjectTagging attachments/*",
+        ],
         // Export documents are written by the export worker alone, and read (signed) by the jobs area.
         exports: ["s3:AbortMultipartUpload exports/*", "s3:PutObject exports/*"],
         jobs: ["s3:GetObject exports/*"],
@@ -643,7 +652,13 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
         const grants = s3.flatMap((statement) =>
           asArray(statement.Action).flatMap((action) => {
             const resource = JSON.stringify(statement.Resource);
-            const prefix = /\/(attachments|profile-photos|exports)\/\*/.exec(resource)?.[1] ?? resource;
+            // A listing is on the bucket, narrowed to a prefix by its condition.
+            const prefix =
+              /\/(attachments|profile-photos|exports)\/\*/.exec(resource)?.[1] ??
+              /"(attachments|profile-photos|exports)\/\*"/.exec(
+                JSON.stringify(statement.Condition ?? {}),
+              )?.[1] ??
+              resource;
             return [`${action} ${prefix}/*`];
           }),
         );
@@ -651,17 +666,21 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
       }
     });
 
-    it("lets only the admin function change the user pool: AdminAddUserToGroup on this pool, nothing else", () => {
+    it("lets only the admin function add to groups and the deletion worker delete users, on this pool, nothing else", () => {
+      const rights: Record<string, string> = {
+        ...Object.fromEntries(API_GROUP_MANAGERS.map((fn) => [fn, "cognito-idp:AdminAddUserToGroup"])),
+        ...Object.fromEntries(ACCOUNT_DELETERS.map((fn) => [fn, "cognito-idp:AdminDeleteUser"])),
+      };
       for (const fn of [...API_AREAS, ...PROCESSOR_NAMES]) {
         const cognito = functionStatements(env, fn).filter((s) =>
           asArray(s.Action).some((a) => a.startsWith("cognito-idp:")),
         );
-        if (!(API_GROUP_MANAGERS as readonly string[]).includes(fn)) {
+        if (!rights[fn]) {
           expect(cognito, fn).toEqual([]);
           continue;
         }
         expect(cognito).toHaveLength(1);
-        expect(asArray(cognito[0]!.Action)).toEqual(["cognito-idp:AdminAddUserToGroup"]);
+        expect(asArray(cognito[0]!.Action)).toEqual([rights[fn]]);
         // A reference to the Auth stack's user pool ARN (an import), never a wildcard.
         expect(JSON.stringify(cognito[0]!.Resource)).not.toContain("*");
         expect(JSON.stringify(cognito[0]!.Resource)).toMatch(/UserPool[0-9A-F]*\.?Arn|UserPool\w*Arn/);

@@ -4,8 +4,9 @@ import { Outside, type User } from "./client.js";
 
 /**
  * Issue 12 from outside: a member exports their data (the job runs on the Jobs stream, the
- * document lands in S3, the download link opens it and the member is emailed), and a
- * deletion request needs the exact confirmation.
+ * document lands in S3, the download link opens it and the member is emailed), a deletion
+ * request needs the exact confirmation, and a deletion (the member's own or an admin's) leaves
+ * no profile and none of their text behind.
  */
 const outside = new Outside(readOutputs(inject("outputsFile")));
 let vera: User;
@@ -84,5 +85,69 @@ describe("deleting my account", () => {
     });
     expect(wrong.status).toBe(400);
     expect(wrong.body.error.code).toBe("INVALID_INPUT");
+  });
+
+  async function completed(path: string, as: User): Promise<Job> {
+    return outside.eventually(
+      "the deletion to complete",
+      async () => {
+        const job = await outside.call<Job>("GET", path, { as });
+        expect(job.status).toBe(200);
+        expect(job.body.status).not.toBe("FAILED");
+        return job.body.status === "COMPLETED" ? job.body : undefined;
+      },
+      60_000,
+    );
+  }
+
+  async function commentsOn(itemId: string, as: User): Promise<{ commentText: string; userId: string }[]> {
+    const page = await outside.call<{ comments: { commentText: string; userId: string }[] }>(
+      "GET",
+      `/comments/${itemId}?limit=100`,
+      { as },
+    );
+    expect(page.status).toBe(200);
+    return page.body.comments;
+  }
+
+  it("deletes the member who asks: afterwards no profile and none of their text through the API", async () => {
+    const leaver = await outside.signUp("Leaver", ["ApprovedUsers"]);
+    const itemId = encodeURIComponent(`/e2e/${outside.runId}/farewell`);
+    const text = `Words to take back ${outside.runId}`;
+    expect(
+      (await outside.call("POST", `/comments/${itemId}`, { as: leaver, body: { commentText: text } })).status,
+    ).toBe(201);
+    expect(
+      (await outside.call("POST", `/comments/${itemId}`, { as: vera, body: { commentText: "Vera stays" } }))
+        .status,
+    ).toBe(201);
+
+    const requested = await outside.call<{ jobId: string; status: string }>("POST", "/me/deletion", {
+      as: leaver,
+      body: { confirm: "DELETE MY ACCOUNT" },
+    });
+    expect(requested.status).toBe(202);
+    // Their token stays valid until it expires, so they can follow the job to its end.
+    const done = await completed(`/me/deletion/${requested.body.jobId}`, leaver);
+    expect(done.progress).toMatchObject({ comments: 1, profile: 1, account: 1 });
+
+    expect((await outside.call("GET", `/profile/${leaver.userId}`, { as: vera })).status).toBe(404);
+    const left = await commentsOn(itemId, vera);
+    expect(left.map((c) => c.commentText)).toEqual(["Vera stays"]);
+    expect(JSON.stringify(left)).not.toContain(text);
+  });
+
+  it("lets an admin delete a member, not themself", async () => {
+    const [keeper, cousin] = await Promise.all([
+      outside.signUp("Warden", ["Admins"]),
+      outside.signUp("Cousin", ["ApprovedUsers"]),
+    ]);
+    const self = await outside.call("DELETE", `/admin/members/${keeper.userId}`, { as: keeper });
+    expect(self.status).toBe(403);
+
+    const started = await outside.call<Job>("DELETE", `/admin/members/${cousin.userId}`, { as: keeper });
+    expect(started.status).toBe(202);
+    await completed(`/admin/members/${cousin.userId}/deletion/${started.body.jobId}`, keeper);
+    expect((await outside.call("GET", `/profile/${cousin.userId}`, { as: keeper })).status).toBe(404);
   });
 });
