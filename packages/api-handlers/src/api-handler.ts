@@ -2,6 +2,7 @@ import { type ApiHandler, createAreaHandler, resolveAreaRoute } from "./area-han
 import { adminRoutes } from "./areas/admin.js";
 import { commentRoutes } from "./areas/comments.js";
 import { messageRoutes } from "./areas/messages.js";
+import { notificationRoutes } from "./areas/notifications.js";
 import { profileRoutes } from "./areas/profile.js";
 import { reactionRoutes } from "./areas/reactions.js";
 import type { AllAreaDependencies } from "./dependencies.js";
@@ -20,6 +21,7 @@ const AREA_ROUTES: { [A in ApiArea]: AreaRoutes<A> } = {
   reactions: reactionRoutes,
   messages: messageRoutes,
   admin: adminRoutes,
+  notifications: notificationRoutes,
 };
 
 /** The implementation of a route of `area`, if the route table gives it that area. */

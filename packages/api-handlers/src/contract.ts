@@ -1,6 +1,7 @@
 import type * as z from "zod";
 import { editCommentBody, newCommentBody } from "./areas/comments.js";
 import { newConversationBody, newMessageBody, uploadBody } from "./areas/messages.js";
+import { markReadBody } from "./areas/notifications.js";
 import { photoUploadBody, profileUpdateBody } from "./areas/profile.js";
 import type { ROUTES } from "./routes.js";
 import {
@@ -16,6 +17,8 @@ import {
   memberPageSchema,
   messagePageSchema,
   messageViewSchema,
+  notificationPageSchema,
+  notificationsReadSchema,
   ownProfileViewSchema,
   photoUploadSchema,
   presignedUploadSchema,
@@ -294,6 +297,23 @@ export const ROUTE_CONTRACTS = {
     description:
       "Adds them to ApprovedUsers (their next token refresh or sign-in carries it), records who approved them and when, and sends them a welcome email. Approving someone already approved changes nothing and sends no second email.",
     success: { status: 200, description: "The person as they are now", schema: adminMemberViewSchema },
+    errors: [404],
+  },
+  "GET /notifications": {
+    operationId: "listNotifications",
+    summary: "The caller's notification feed, newest first, with the unread count",
+    description:
+      "One entry per comment on an item the caller commented on before, reaction to the caller's comment and message to them, whatever their email preferences. Entries are kept 90 days; `unreadCount` is exact.",
+    paginated: true,
+    success: { status: 200, description: "One page of notifications", schema: notificationPageSchema },
+  },
+  "PUT /notifications/read": {
+    operationId: "markNotificationsRead",
+    summary: "Mark notifications read",
+    description:
+      '`{"upTo": notificationId}` marks that notification and every older one read; `{"all": true}` marks all. An `upTo` that is not one of the caller\'s notifications is a 404 and changes nothing.',
+    body: markReadBody,
+    success: { status: 200, description: "The unread count afterwards", schema: notificationsReadSchema },
     errors: [404],
   },
 } satisfies Record<AnyRouteKey, RouteContract>;

@@ -7,7 +7,7 @@ import type { RateLimitKind, TableName } from "@hearth/domain";
  * `event.resource` + `event.httpMethod` against the same entries.
  */
 export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
-export type ApiArea = "profile" | "comments" | "reactions" | "messages" | "admin";
+export type ApiArea = "profile" | "comments" | "reactions" | "messages" | "admin" | "notifications";
 /** `member`: ApprovedUsers or Admins; `admin`: Admins only. */
 export type Access = "member" | "admin";
 
@@ -120,6 +120,15 @@ export const ROUTES = [
   // Issue 12 (k12a): admins let people in.
   { method: "GET", resource: "/admin/members", area: "admin", access: "admin" },
   { method: "POST", resource: "/admin/members/{userId}/approve", area: "admin", access: "admin" },
+  // Issue 13 (k13a): the in-app notification feed.
+  { method: "GET", resource: "/notifications", area: "notifications", access: "member" },
+  {
+    method: "PUT",
+    resource: "/notifications/read",
+    area: "notifications",
+    access: "member",
+    requestBody: true,
+  },
 ] as const satisfies readonly RouteDefinition[];
 
 export const API_AREAS = [
@@ -128,6 +137,7 @@ export const API_AREAS = [
   "reactions",
   "messages",
   "admin",
+  "notifications",
 ] as const satisfies readonly ApiArea[];
 
 /** The Lambda entry file of each area (exports `handler`), for NodejsFunction bundling. */
@@ -137,6 +147,7 @@ export const API_HANDLER_ENTRIES: Record<ApiArea, string> = {
   reactions: fileURLToPath(new URL("./handlers/reactions.ts", import.meta.url)),
   messages: fileURLToPath(new URL("./handlers/messages.ts", import.meta.url)),
   admin: fileURLToPath(new URL("./handlers/admin.ts", import.meta.url)),
+  notifications: fileURLToPath(new URL("./handlers/notifications.ts", import.meta.url)),
 };
 
 /**
@@ -190,6 +201,10 @@ export const API_TABLE_ACCESS: Record<ApiArea, Partial<Record<TableName, TableAc
   admin: {
     UserProfiles: "readWrite",
     IdempotencyRecords: "readWrite",
+  },
+  // The caller's own feed and unread counter: Query/GetItem, and the mark-read transactions.
+  notifications: {
+    Notifications: "readWrite",
   },
 };
 

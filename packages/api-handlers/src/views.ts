@@ -8,7 +8,9 @@ import {
   conversationTypeSchema,
   type Message,
   messageSchema,
+  type Notification,
   notificationPreferencesSchema,
+  notificationSchema,
   type Profile,
   profileSchema,
   type Reaction,
@@ -382,3 +384,42 @@ export function adminMemberView(profile: Profile): z.infer<typeof adminMemberVie
 }
 
 export const adminMemberPageSchema = z.object({ members: z.array(adminMemberViewSchema), nextCursor });
+
+/** One entry of the caller's notification feed (the table's bookkeeping left out). */
+export const notificationViewSchema = notificationSchema.pick({
+  notificationId: true,
+  kind: true,
+  actor: true,
+  itemId: true,
+  itemTitle: true,
+  commentId: true,
+  conversationId: true,
+  preview: true,
+  createdAt: true,
+  read: true,
+});
+
+export function notificationView(notification: Notification): z.infer<typeof notificationViewSchema> {
+  return {
+    notificationId: notification.notificationId,
+    kind: notification.kind,
+    actor: { userId: notification.actor.userId, displayName: notification.actor.displayName },
+    itemId: notification.itemId,
+    itemTitle: notification.itemTitle,
+    commentId: notification.commentId,
+    conversationId: notification.conversationId,
+    preview: notification.preview,
+    createdAt: notification.createdAt,
+    read: notification.read,
+  };
+}
+
+const unreadCount = z.number().int().min(0).describe("The caller's unread notifications, exact");
+
+export const notificationPageSchema = z.object({
+  notifications: z.array(notificationViewSchema),
+  nextCursor,
+  unreadCount,
+});
+
+export const notificationsReadSchema = z.object({ unreadCount });

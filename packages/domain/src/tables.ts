@@ -49,7 +49,8 @@ export type TableName =
   | "Messages"
   | "ConversationMembers"
   | "IdempotencyRecords"
-  | "RateLimits";
+  | "RateLimits"
+  | "Notifications";
 
 export const TABLE_SPECS = [
   {
@@ -146,6 +147,16 @@ export const TABLE_SPECS = [
     name: "RateLimits",
     envVar: "RATE_LIMITS_TABLE",
     partitionKey: { name: "windowKey", type: "S" },
+    timeToLiveAttribute: "expiresAt",
+  },
+  {
+    // The in-app feed: one item per recipient and event, `notificationId` = `<createdAt>#<hash of
+    // the stream record's eventID>` (sorts by time; a redelivered record maps to the same key).
+    // Each member's unread counter is the item `#unread` in their partition (sorts before every id).
+    name: "Notifications",
+    envVar: "NOTIFICATIONS_TABLE",
+    partitionKey: { name: "userId", type: "S" },
+    sortKey: { name: "notificationId", type: "S" },
     timeToLiveAttribute: "expiresAt",
   },
 ] as const satisfies readonly TableSpec[];

@@ -148,7 +148,14 @@ describe("local API Gateway", () => {
   };
   const options = () => ({
     routes: ROUTES,
-    handlers: { profile: echo, comments: echo, reactions: echo, messages: echo, admin: echo },
+    handlers: {
+      profile: echo,
+      comments: echo,
+      reactions: echo,
+      messages: echo,
+      admin: echo,
+      notifications: echo,
+    },
     verifyToken: verify,
     allowedOrigins: ["http://localhost:5173"],
     stage: "local",
@@ -342,7 +349,14 @@ describe("local API Gateway", () => {
       request({ rawPath: "/profile", method: "PUT", rawHeaders: ["Authorization", memberToken] }),
       {
         ...options(),
-        handlers: { profile: crash, comments: crash, reactions: crash, messages: crash, admin: crash },
+        handlers: {
+          profile: crash,
+          comments: crash,
+          reactions: crash,
+          messages: crash,
+          admin: crash,
+          notifications: crash,
+        },
       },
       "h",
     );
@@ -360,7 +374,14 @@ describe("local API Gateway", () => {
       request({ rawPath: "/profile", method: "PUT", rawHeaders: ["Authorization", memberToken] }),
       {
         ...options(),
-        handlers: { profile: clock, comments: clock, reactions: clock, messages: clock, admin: clock },
+        handlers: {
+          profile: clock,
+          comments: clock,
+          reactions: clock,
+          messages: clock,
+          admin: clock,
+          notifications: clock,
+        },
       },
       "h",
     );
@@ -375,7 +396,14 @@ describe("local API Gateway", () => {
       request({ rawPath: "/profile", method: "PUT", rawHeaders: ["Authorization", memberToken] }),
       {
         ...options(),
-        handlers: { profile: hang, comments: hang, reactions: hang, messages: hang, admin: hang },
+        handlers: {
+          profile: hang,
+          comments: hang,
+          reactions: hang,
+          messages: hang,
+          admin: hang,
+          notifications: hang,
+        },
         functionTimeoutMs: 200,
         log: (line: string) => logged.push(line),
       },
@@ -394,7 +422,14 @@ describe("local API Gateway", () => {
       request({ rawPath: "/profile", method: "PUT", rawHeaders: ["Authorization", memberToken] }),
       {
         ...options(),
-        handlers: { profile: hang, comments: hang, reactions: hang, messages: hang, admin: hang },
+        handlers: {
+          profile: hang,
+          comments: hang,
+          reactions: hang,
+          messages: hang,
+          admin: hang,
+          notifications: hang,
+        },
         functionTimeoutMs: 60_000,
         integrationTimeoutMs: 200,
       },

@@ -1,6 +1,7 @@
 import { CommentsRepository } from "./comments.js";
 import type { RepositoryContext } from "./context.js";
 import { ConversationsRepository } from "./conversations.js";
+import { NotificationsRepository } from "./notifications.js";
 import { ProfilesRepository } from "./profiles.js";
 import { RateLimitsRepository } from "./rate-limits.js";
 import { ReactionsRepository } from "./reactions.js";
@@ -11,6 +12,7 @@ export interface Repositories {
   reactions: ReactionsRepository;
   conversations: ConversationsRepository;
   rateLimits: RateLimitsRepository;
+  notifications: NotificationsRepository;
 }
 
 /** All repositories over one client and one set of tables. */
@@ -22,12 +24,23 @@ export function createRepositories(context: RepositoryContext): Repositories {
     reactions: new ReactionsRepository(context, comments),
     conversations: new ConversationsRepository(context),
     rateLimits: new RateLimitsRepository(context),
+    notifications: new NotificationsRepository(context),
   };
 }
 
 export { type CommentLocator, CommentsRepository, isDeleted, type NewComment } from "./comments.js";
 export { Repository, type RepositoryContext } from "./context.js";
 export { ConversationsRepository, type NewConversation, type NewMessage } from "./conversations.js";
+export {
+  type MarkReadTarget,
+  type NewNotification,
+  NOTIFICATION_TTL_SECONDS,
+  type NotificationPage,
+  NotificationsRepository,
+  notificationIdFor,
+  notificationPreview,
+  UNREAD_COUNTER_ID,
+} from "./notifications.js";
 export {
   directoryNameOf,
   MEMBER,
