@@ -129,7 +129,8 @@ describe("NotificationsRepository", () => {
   it("marks read up to an entry (it and every older one), then all, keeping the count exact", async () => {
     const { notifications } = db().repositories;
     const ann = userOf("ann");
-    for (let minute = 0; minute < 4; minute++) await notifications.addForRecipients([ann], commentEvent(minute));
+    for (let minute = 0; minute < 4; minute++)
+      await notifications.addForRecipients([ann], commentEvent(minute));
     const ids = (await notifications.list(ann, {})).items.map((n) => n.notificationId);
 
     expect(await notifications.markRead(ann, { upTo: ids[2]! })).toBe(2);
