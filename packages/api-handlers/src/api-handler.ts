@@ -1,8 +1,8 @@
 import { type ApiHandler, createAreaHandler, resolveAreaRoute } from "./area-handler.js";
 import { adminRoutes } from "./areas/admin.js";
 import { commentRoutes } from "./areas/comments.js";
+import { feedRoutes } from "./areas/feed.js";
 import { messageRoutes } from "./areas/messages.js";
-import { notificationRoutes } from "./areas/notifications.js";
 import { profileRoutes } from "./areas/profile.js";
 import { reactionRoutes } from "./areas/reactions.js";
 import type { AllAreaDependencies } from "./dependencies.js";
@@ -21,7 +21,7 @@ const AREA_ROUTES: { [A in ApiArea]: AreaRoutes<A> } = {
   reactions: reactionRoutes,
   messages: messageRoutes,
   admin: adminRoutes,
-  notifications: notificationRoutes,
+  feed: feedRoutes,
 };
 
 /** The implementation of a route of `area`, if the route table gives it that area. */

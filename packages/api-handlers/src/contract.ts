@@ -1,7 +1,7 @@
 import type * as z from "zod";
 import { editCommentBody, newCommentBody } from "./areas/comments.js";
+import { markReadBody } from "./areas/feed.js";
 import { newConversationBody, newMessageBody, uploadBody } from "./areas/messages.js";
-import { markReadBody } from "./areas/notifications.js";
 import { photoUploadBody, profileUpdateBody } from "./areas/profile.js";
 import type { ROUTES } from "./routes.js";
 import {

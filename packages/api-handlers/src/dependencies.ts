@@ -17,7 +17,7 @@ export interface ApiDependencies extends BaseApiDependencies, StorageDependencie
  */
 export type AreaDependencies<A extends ApiArea> = A extends "admin"
   ? BaseApiDependencies & AdminDependencies
-  : A extends "notifications"
+  : A extends "feed"
     ? BaseApiDependencies
     : ApiDependencies;
 

@@ -7,7 +7,7 @@ import type { RateLimitKind, TableName } from "@hearth/domain";
  * `event.resource` + `event.httpMethod` against the same entries.
  */
 export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
-export type ApiArea = "profile" | "comments" | "reactions" | "messages" | "admin" | "notifications";
+export type ApiArea = "profile" | "comments" | "reactions" | "messages" | "admin" | "feed";
 /** `member`: ApprovedUsers or Admins; `admin`: Admins only. */
 export type Access = "member" | "admin";
 
@@ -121,11 +121,11 @@ export const ROUTES = [
   { method: "GET", resource: "/admin/members", area: "admin", access: "admin" },
   { method: "POST", resource: "/admin/members/{userId}/approve", area: "admin", access: "admin" },
   // Issue 13 (k13a): the in-app notification feed.
-  { method: "GET", resource: "/notifications", area: "notifications", access: "member" },
+  { method: "GET", resource: "/notifications", area: "feed", access: "member" },
   {
     method: "PUT",
     resource: "/notifications/read",
-    area: "notifications",
+    area: "feed",
     access: "member",
     requestBody: true,
   },
@@ -137,7 +137,7 @@ export const API_AREAS = [
   "reactions",
   "messages",
   "admin",
-  "notifications",
+  "feed",
 ] as const satisfies readonly ApiArea[];
 
 /** The Lambda entry file of each area (exports `handler`), for NodejsFunction bundling. */
@@ -147,7 +147,7 @@ export const API_HANDLER_ENTRIES: Record<ApiArea, string> = {
   reactions: fileURLToPath(new URL("./handlers/reactions.ts", import.meta.url)),
   messages: fileURLToPath(new URL("./handlers/messages.ts", import.meta.url)),
   admin: fileURLToPath(new URL("./handlers/admin.ts", import.meta.url)),
-  notifications: fileURLToPath(new URL("./handlers/notifications.ts", import.meta.url)),
+  feed: fileURLToPath(new URL("./handlers/feed.ts", import.meta.url)),
 };
 
 /**
@@ -202,8 +202,9 @@ export const API_TABLE_ACCESS: Record<ApiArea, Partial<Record<TableName, TableAc
     UserProfiles: "readWrite",
     IdempotencyRecords: "readWrite",
   },
-  // The caller's own feed and unread counter: Query/GetItem, and the mark-read transactions.
-  notifications: {
+  // The caller's own notification feed and unread counter: Query/GetItem, and the mark-read
+  // transactions. (The area is `feed`: `notifications` names the stream processor.)
+  feed: {
     Notifications: "readWrite",
   },
 };

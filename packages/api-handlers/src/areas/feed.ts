@@ -9,7 +9,7 @@ export const markReadBody = z.union([
   z.strictObject({ all: z.literal(true) }),
 ]);
 
-export const notificationRoutes: AreaRoutes<"notifications"> = {
+export const feedRoutes: AreaRoutes<"feed"> = {
   "GET /notifications": async (request, { repositories }) => {
     const page = await repositories.notifications.list(request.caller.userId, request.page());
     return ok({
