@@ -78,7 +78,6 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
           { AttributeName: "notificationId", KeyType: "RANGE" },
         ],
         TimeToLiveSpecification: { AttributeName: "expiresAt", Enabled: true },
-        TableName: Match.stringLikeRegexp("Notifications$"),
       });
     });
 
@@ -650,6 +649,8 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
         ],
         // The admin area shows no photos.
         admin: [],
+        // Nor does the notification feed.
+        feed: [],
         notifications: [],
         activity: [],
         // The files of deleted messages are deleted, and those of new ones retagged sent, by this processor alone.
