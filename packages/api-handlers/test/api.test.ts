@@ -38,6 +38,7 @@ const LIST_RESOURCES: readonly string[] = [
   "/messages/conversations/{conversationId}",
   "/members",
   "/admin/members",
+  "/notifications",
 ];
 const LIST_ROUTES = ROUTES.filter(
   (route) => route.method === "GET" && LIST_RESOURCES.includes(route.resource),
@@ -52,7 +53,7 @@ describe("the route table", () => {
         else expect(handler).toBeUndefined();
       }
     }
-    expect(ROUTES).toHaveLength(23);
+    expect(ROUTES).toHaveLength(25);
   });
 
   it("names an existing entry module for every area", async () => {
