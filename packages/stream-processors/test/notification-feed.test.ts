@@ -21,6 +21,16 @@ async function feedOf(h: Harness, userId: string): Promise<{ items: Notification
   return h.db.repositories.notifications.list(userId, { limit: 100 });
 }
 
+/** Alice commented on an item, then Bob did: the stream record of Bob's comment. */
+async function bobRepliesToAlice(h: Harness) {
+  const itemId = `/feed/${uniqueId("item")}`;
+  const [alice, bob] = await membersWithProfiles(h, "alice", "bob");
+  await h.db.repositories.comments.create(commentBy(alice, itemId));
+  await h.tap.skip("Comments");
+  await h.db.repositories.comments.create(commentBy(bob, itemId));
+  return { alice, record: await h.tap.takeOne("Comments") };
+}
+
 describe("the in-app feed", () => {
   it("gets one entry per recipient of a comment, never the author, whatever the email preferences", async () => {
     const h = harness();
@@ -106,12 +116,7 @@ describe("the in-app feed", () => {
 
   it("writes no entry twice when a record whose email failed is delivered again", async () => {
     const h = harness();
-    const itemId = `/feed/${uniqueId("item")}`;
-    const [alice, bob] = await membersWithProfiles(h, "alice", "bob");
-    await h.db.repositories.comments.create(commentBy(alice, itemId));
-    await h.tap.skip("Comments");
-    await h.db.repositories.comments.create(commentBy(bob, itemId));
-    const record = await h.tap.takeOne("Comments");
+    const { alice, record } = await bobRepliesToAlice(h);
     h.ses
       .on(SendEmailCommand)
       .rejectsOnce(new MessageRejected({ message: "Sending paused", $metadata: {} }))
@@ -131,12 +136,7 @@ describe("the in-app feed", () => {
 
   it("fails the record when the feed cannot be written, emailing nobody, and writes it on the retry", async () => {
     const h = harness();
-    const itemId = `/feed/${uniqueId("item")}`;
-    const [alice, bob] = await membersWithProfiles(h, "alice", "bob");
-    await h.db.repositories.comments.create(commentBy(alice, itemId));
-    await h.tap.skip("Comments");
-    await h.db.repositories.comments.create(commentBy(bob, itemId));
-    const record = await h.tap.takeOne("Comments");
+    const { alice, record } = await bobRepliesToAlice(h);
 
     // A feed that is throttled once (a fault DynamoDB Local cannot be made to produce).
     class ThrottledOnce extends NotificationsRepository {
