@@ -118,14 +118,14 @@ export class NotificationsRepository extends Repository {
     return written.filter(Boolean).length;
   }
 
-  /** The member's unread count, exact (read from the counter, never counted). */
-  async unreadCount(userId: string, consistent = false): Promise<number> {
+  /** The member's unread count, exact (a strongly consistent read of the counter, never counted). */
+  async unreadCount(userId: string): Promise<number> {
     try {
       const output = await this.doc.send(
         new GetCommand({
           TableName: this.tables.Notifications,
           Key: this.counterKey(userId),
-          ConsistentRead: consistent,
+          ConsistentRead: true,
         }),
       );
       return Math.max(0, Number(output.Item?.unreadCount ?? 0));
@@ -177,6 +177,8 @@ export class NotificationsRepository extends Repository {
             TableName: this.tables.Notifications,
             Key: { userId, notificationId: upTo },
             ProjectionExpression: "notificationId, expiresAt",
+            // An entry written a moment ago is found.
+            ConsistentRead: true,
           }),
         );
         found = output.Item;
@@ -208,7 +210,7 @@ export class NotificationsRepository extends Repository {
     for (let start = 0; start < unread.length; start += MARKS_PER_TRANSACTION) {
       await this.markChunk(userId, unread.slice(start, start + MARKS_PER_TRANSACTION));
     }
-    return this.unreadCount(userId, true);
+    return this.unreadCount(userId);
   }
 
   /**
