@@ -1,6 +1,7 @@
 import { type ApiHandler, createAreaHandler, resolveAreaRoute } from "./area-handler.js";
 import { adminRoutes } from "./areas/admin.js";
 import { commentRoutes } from "./areas/comments.js";
+import { feedRoutes } from "./areas/feed.js";
 import { jobRoutes } from "./areas/jobs.js";
 import { messageRoutes } from "./areas/messages.js";
 import { profileRoutes } from "./areas/profile.js";
@@ -22,6 +23,7 @@ const AREA_ROUTES: { [A in ApiArea]: AreaRoutes<A> } = {
   messages: messageRoutes,
   admin: adminRoutes,
   jobs: jobRoutes,
+  feed: feedRoutes,
 };
 
 /** The implementation of a route of `area`, if the route table gives it that area. */

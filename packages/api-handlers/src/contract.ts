@@ -1,5 +1,6 @@
 import type * as z from "zod";
 import { editCommentBody, newCommentBody } from "./areas/comments.js";
+import { markReadBody } from "./areas/feed.js";
 import { deletionRequestBody } from "./areas/jobs.js";
 import { newConversationBody, newMessageBody, uploadBody } from "./areas/messages.js";
 import { photoUploadBody, profileUpdateBody } from "./areas/profile.js";
@@ -19,6 +20,8 @@ import {
   memberPageSchema,
   messagePageSchema,
   messageViewSchema,
+  notificationPageSchema,
+  notificationsReadSchema,
   ownProfileViewSchema,
   photoUploadSchema,
   presignedUploadSchema,
@@ -345,6 +348,23 @@ export const ROUTE_CONTRACTS = {
     operationId: "adminGetMemberDeletion",
     summary: "A member's deletion job (admins only)",
     success: { status: 200, description: "The job", schema: jobViewSchema },
+    errors: [404],
+  },
+  "GET /notifications": {
+    operationId: "listNotifications",
+    summary: "The caller's notification feed, newest first, with the unread count",
+    description:
+      "One entry per comment on an item the caller commented on before, reaction to the caller's comment and message to them, whatever their email preferences. Entries are kept 90 days; `unreadCount` is exact.",
+    paginated: true,
+    success: { status: 200, description: "One page of notifications", schema: notificationPageSchema },
+  },
+  "PUT /notifications/read": {
+    operationId: "markNotificationsRead",
+    summary: "Mark notifications read",
+    description:
+      '`{"upTo": notificationId}` marks that notification and every older one read; `{"all": true}` marks all. An `upTo` that is not one of the caller\'s notifications is a 404 and changes nothing.',
+    body: markReadBody,
+    success: { status: 200, description: "The unread count afterwards", schema: notificationsReadSchema },
     errors: [404],
   },
 } satisfies Record<AnyRouteKey, RouteContract>;

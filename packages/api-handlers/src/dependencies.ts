@@ -10,13 +10,16 @@ export * from "./storage-dependencies.js";
 export interface ApiDependencies extends BaseApiDependencies, StorageDependencies {}
 
 /**
- * What one area's routes may use. Every member area serves profile photos (presigned GETs),
- * so each gets the storage dependencies; they hold a signer, not an S3 client. The admin area
- * shows no photos and is the one that changes the user pool's groups.
+ * What one area's routes may use. Every member area but the feed serves profile photos
+ * (presigned GETs), so each gets the storage dependencies; they hold a signer, not an S3
+ * client. The admin area shows no photos and is the one that changes the user pool's groups;
+ * the notification feed shows names, not photos, so it needs the base dependencies only.
  */
 export type AreaDependencies<A extends ApiArea> = A extends "admin"
   ? BaseApiDependencies & AdminDependencies
-  : ApiDependencies;
+  : A extends "feed"
+    ? BaseApiDependencies
+    : ApiDependencies;
 
 /** What `createApiHandler` takes to serve every area from one process (local stack, tests). */
 export interface AllAreaDependencies extends ApiDependencies, AdminDependencies {}

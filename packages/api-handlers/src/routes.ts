@@ -7,7 +7,7 @@ import type { RateLimitKind, TableName } from "@hearth/domain";
  * `event.resource` + `event.httpMethod` against the same entries.
  */
 export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
-export type ApiArea = "profile" | "comments" | "reactions" | "messages" | "admin" | "jobs";
+export type ApiArea = "profile" | "comments" | "reactions" | "messages" | "admin" | "jobs" | "feed";
 /** `member`: ApprovedUsers or Admins; `admin`: Admins only. */
 export type Access = "member" | "admin";
 
@@ -127,6 +127,15 @@ export const ROUTES = [
   { method: "GET", resource: "/me/deletion/{jobId}", area: "jobs", access: "member" },
   { method: "DELETE", resource: "/admin/members/{userId}", area: "jobs", access: "admin" },
   { method: "GET", resource: "/admin/members/{userId}/deletion/{jobId}", area: "jobs", access: "admin" },
+  // Issue 13 (k13a): the in-app notification feed.
+  { method: "GET", resource: "/notifications", area: "feed", access: "member" },
+  {
+    method: "PUT",
+    resource: "/notifications/read",
+    area: "feed",
+    access: "member",
+    requestBody: true,
+  },
 ] as const satisfies readonly RouteDefinition[];
 
 export const API_AREAS = [
@@ -136,6 +145,7 @@ export const API_AREAS = [
   "messages",
   "admin",
   "jobs",
+  "feed",
 ] as const satisfies readonly ApiArea[];
 
 /** The Lambda entry file of each area (exports `handler`), for NodejsFunction bundling. */
@@ -146,6 +156,7 @@ export const API_HANDLER_ENTRIES: Record<ApiArea, string> = {
   messages: fileURLToPath(new URL("./handlers/messages.ts", import.meta.url)),
   admin: fileURLToPath(new URL("./handlers/admin.ts", import.meta.url)),
   jobs: fileURLToPath(new URL("./handlers/jobs.ts", import.meta.url)),
+  feed: fileURLToPath(new URL("./handlers/feed.ts", import.meta.url)),
 };
 
 /**
@@ -206,6 +217,11 @@ export const API_TABLE_ACCESS: Record<ApiArea, Partial<Record<TableName, TableAc
     Jobs: "readWrite",
     UserProfiles: "read",
     IdempotencyRecords: "readWrite",
+  },
+  // The caller's own notification feed and unread counter: Query/GetItem, and the mark-read
+  // transactions. (The area is `feed`: `notifications` names the stream processor.)
+  feed: {
+    Notifications: "readWrite",
   },
 };
 

@@ -11,7 +11,9 @@ import {
   type Job,
   type Message,
   messageSchema,
+  type Notification,
   notificationPreferencesSchema,
+  notificationSchema,
   type Profile,
   profileSchema,
   type Reaction,
@@ -430,3 +432,42 @@ export function jobView(job: Job, result: Record<string, unknown> | null): z.inf
 export function jobAcceptedView(job: Job): z.infer<typeof jobAcceptedSchema> {
   return { jobId: job.jobId, status: job.status };
 }
+
+/** One entry of the caller's notification feed (the table's bookkeeping left out). */
+export const notificationViewSchema = notificationSchema.pick({
+  notificationId: true,
+  kind: true,
+  actor: true,
+  itemId: true,
+  itemTitle: true,
+  commentId: true,
+  conversationId: true,
+  preview: true,
+  createdAt: true,
+  read: true,
+});
+
+export function notificationView(notification: Notification): z.infer<typeof notificationViewSchema> {
+  return {
+    notificationId: notification.notificationId,
+    kind: notification.kind,
+    actor: { userId: notification.actor.userId, displayName: notification.actor.displayName },
+    itemId: notification.itemId,
+    itemTitle: notification.itemTitle,
+    commentId: notification.commentId,
+    conversationId: notification.conversationId,
+    preview: notification.preview,
+    createdAt: notification.createdAt,
+    read: notification.read,
+  };
+}
+
+const unreadCount = z.number().int().min(0).describe("The caller's unread notifications, exact");
+
+export const notificationPageSchema = z.object({
+  notifications: z.array(notificationViewSchema),
+  nextCursor,
+  unreadCount,
+});
+
+export const notificationsReadSchema = z.object({ unreadCount });

@@ -39,6 +39,7 @@ const LIST_RESOURCES: readonly string[] = [
   "/messages/conversations/{conversationId}",
   "/members",
   "/admin/members",
+  "/notifications",
 ];
 const LIST_ROUTES = ROUTES.filter(
   (route) => route.method === "GET" && LIST_RESOURCES.includes(route.resource),
@@ -53,7 +54,7 @@ describe("the route table", () => {
         else expect(handler).toBeUndefined();
       }
     }
-    expect(ROUTES).toHaveLength(29);
+    expect(ROUTES).toHaveLength(31);
   });
 
   it("names an existing entry module for every area", async () => {

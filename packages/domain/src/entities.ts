@@ -163,3 +163,29 @@ export type ConversationMember = z.infer<typeof conversationMemberSchema>;
 /** Kinds of notification email, each debounced on its own. */
 export const NOTIFICATION_KINDS = ["comment", "reaction", "message"] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
+
+/** Longest preview of the comment or message a feed entry shows, in characters. */
+export const NOTIFICATION_PREVIEW_LENGTH = 140;
+
+/** `<createdAt ISO timestamp>#<12 hex digits>`: what the feed's ids look like, nothing else. */
+export const notificationIdSchema = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z#[0-9a-f]{12}$/, "is not a notification id");
+
+/** One entry of a member's in-app feed; fields that do not apply to its kind are null. */
+export const notificationSchema = z.object({
+  userId: z.string().min(1),
+  notificationId: notificationIdSchema,
+  kind: z.enum(NOTIFICATION_KINDS),
+  actor: z.object({ userId: z.string().min(1), displayName: z.string() }),
+  itemId: z.string().nullable(),
+  itemTitle: z.string().nullable(),
+  commentId: z.string().nullable(),
+  conversationId: z.string().nullable(),
+  preview: z.string().max(NOTIFICATION_PREVIEW_LENGTH),
+  createdAt: isoDate,
+  read: z.boolean(),
+  /** TTL (epoch seconds): 90 days after it was written. */
+  expiresAt: z.number().int(),
+});
+export type Notification = z.infer<typeof notificationSchema>;

@@ -50,7 +50,8 @@ export type TableName =
   | "ConversationMembers"
   | "IdempotencyRecords"
   | "RateLimits"
-  | "Jobs";
+  | "Jobs"
+  | "Notifications";
 
 export const TABLE_SPECS = [
   {
@@ -159,6 +160,16 @@ export const TABLE_SPECS = [
     partitionKey: { name: "userId", type: "S" },
     sortKey: { name: "jobId", type: "S" },
     stream: "NEW_AND_OLD_IMAGES",
+    timeToLiveAttribute: "expiresAt",
+  },
+  {
+    // The in-app feed: one item per recipient and event, `notificationId` = `<createdAt>#<hash of
+    // the stream record's eventID>` (sorts by time; a redelivered record maps to the same key).
+    // Each member's unread counter is the item `#unread` in their partition (sorts before every id).
+    name: "Notifications",
+    envVar: "NOTIFICATIONS_TABLE",
+    partitionKey: { name: "userId", type: "S" },
+    sortKey: { name: "notificationId", type: "S" },
     timeToLiveAttribute: "expiresAt",
   },
 ] as const satisfies readonly TableSpec[];

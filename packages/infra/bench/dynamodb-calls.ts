@@ -305,6 +305,22 @@ try {
     caller: carol,
     body: { confirm: "DELETE MY ACCOUNT" },
   });
+  // Issue 13 (k13a): Alice's notification feed, 30 entries (what the stream processor writes).
+  for (let n = 0; n < 30; n++) {
+    await deps.repositories.notifications.addForRecipients([alice.userId], {
+      sourceEventId: `bench-event-${n}`,
+      kind: "comment",
+      actor: { userId: bob.userId, displayName: bob.name },
+      itemId,
+      itemTitle: "Christmas 2015",
+      commentId: commentIds[n] ?? null,
+      text: `Comment ${n} on Christmas 2015`,
+      createdAt: new Date(Date.UTC(2026, 11, 1, 10, n)).toISOString(),
+    });
+  }
+  const feedPage = await setUp("GET", "/notifications", { query: { limit: "20" } });
+  const tenthNewest: string = feedPage.notifications[9].notificationId;
+
   // --- What is measured: one request per case, in this order ------------------------------
   interface Case {
     method: string;
@@ -797,6 +813,49 @@ try {
       name: "follow",
       status: 200,
       options: { caller: admin, path: { userId: carol.userId, jobId: carolDeletion.jobId } },
+    },
+    // Issue 13 (k13a): the notification feed.
+    {
+      method: "GET",
+      resource: "/notifications",
+      name: "page of 20 + unread count",
+      status: 200,
+      options: { query: { limit: "20" } },
+    },
+    {
+      method: "GET",
+      resource: "/notifications",
+      name: "second page",
+      status: 200,
+      options: { query: { limit: "20", cursor: feedPage.nextCursor } },
+    },
+    {
+      method: "PUT",
+      resource: "/notifications/read",
+      name: "upTo (21 unread)",
+      status: 200,
+      options: { body: { upTo: tenthNewest } },
+    },
+    {
+      method: "PUT",
+      resource: "/notifications/read",
+      name: "all (9 unread)",
+      status: 200,
+      options: { body: { all: true } },
+    },
+    {
+      method: "PUT",
+      resource: "/notifications/read",
+      name: "unknown id (404)",
+      status: 404,
+      options: { body: { upTo: "2026-12-01T09:00:00.000Z#0123456789ab" } },
+    },
+    {
+      method: "PUT",
+      resource: "/notifications/read",
+      name: "bad body (400)",
+      status: 400,
+      options: { body: { all: false } },
     },
   ];
   const uncovered = ROUTES.filter(

@@ -72,6 +72,16 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
   });
 
   describe("tables", () => {
+    it("keeps the in-app feed in a Notifications table keyed by member and time-sorted id, with a TTL", () => {
+      env.data.hasResourceProperties("AWS::DynamoDB::Table", {
+        KeySchema: [
+          { AttributeName: "userId", KeyType: "HASH" },
+          { AttributeName: "notificationId", KeyType: "RANGE" },
+        ],
+        TimeToLiveSpecification: { AttributeName: "expiresAt", Enabled: true },
+      });
+    });
+
     it("creates exactly one table per table spec", () => {
       env.data.resourceCountIs("AWS::DynamoDB::Table", TABLE_SPECS.length);
     });
@@ -404,7 +414,7 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
         }
       ).Variables;
 
-    it("runs six functions on nodejs22.x, ARM64, with their own log group", () => {
+    it("runs seven functions on nodejs22.x, ARM64, with their own log group", () => {
       expect(functions).toHaveLength(API_AREAS.length + PROCESSOR_NAMES.length);
       for (const fn of functions) {
         expect(fn.Properties).toMatchObject({
@@ -527,6 +537,18 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
       });
     });
 
+    it("lets only the feed's API function and the notifications processor touch the feed", () => {
+      expect(dynamoGrants("feed")).toEqual({ read: [], readUpdate: [], readWrite: ["table:Notifications"] });
+      expect(dynamoGrants("notifications").readWrite).toContain("table:Notifications");
+      const others = [...API_AREAS, ...PROCESSOR_NAMES].filter((f) => f !== "feed" && f !== "notifications");
+      for (const fn of others) {
+        expect(
+          [...dynamoGrants(fn).read, ...dynamoGrants(fn).readUpdate, ...dynamoGrants(fn).readWrite],
+          fn,
+        ).not.toContain("table:Notifications");
+      }
+    });
+
     it.each(PROCESSOR_NAMES)("lets the %s processor touch only its tables and its streams", (name) => {
       expect(dynamoGrants(name)).toEqual({
         read: expectedDynamoResources(PROCESSOR_TABLE_ACCESS[name], "read"),
@@ -632,6 +654,8 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
         ],
         // The admin area shows no photos.
         admin: [],
+        // Nor does the notification feed.
+        feed: [],
         notifications: [],
         activity: [],
         // The files of deleted messages are deleted, and those of new ones retagged sent, by this

@@ -226,6 +226,8 @@ export const PROCESSOR_TABLE_ACCESS: Record<
     ConversationMembers: "read",
     Messages: "read",
     IdempotencyRecords: "readWrite",
+    // The in-app feed: conditional puts of entries and ADD on each member's unread counter.
+    Notifications: "readWrite",
   },
   activity: { UserProfiles: "readUpdate", IdempotencyRecords: "readWrite" },
   attachments: { IdempotencyRecords: "readWrite" },
@@ -250,6 +252,7 @@ export const PROCESSOR_TABLE_ACCESS: Record<
     Messages: "readUpdate",
     ConversationMembers: "readWrite",
     RateLimits: "readWrite",
+    Notifications: "readWrite",
     UserProfiles: "readWrite",
   },
 };

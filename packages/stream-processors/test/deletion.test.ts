@@ -253,6 +253,18 @@ async function memberWithEverything(h: Harness) {
   await rateLimits.consume(leaver, "comments", HOURLY_LIMITS.comments);
   await rateLimits.consume(leaver, "messages", HOURLY_LIMITS.messages);
   await rateLimits.consume(ann, "comments", HOURLY_LIMITS.comments);
+  // Their feed: three entries (and so an unread counter of 3); Ann's one stays.
+  for (const n of [1, 2, 3]) {
+    const event = {
+      sourceEventId: `${leaver}-event-${n}`,
+      kind: "comment" as const,
+      actor: { userId: ann, displayName: "Ann" },
+      itemId: "/deletion/feed",
+      text: `Ann wrote ${n}`,
+      createdAt: new Date(Date.UTC(2026, 0, n)).toISOString(),
+    };
+    await h.db.repositories.notifications.addForRecipients(n === 3 ? [leaver, ann] : [leaver], event);
+  }
   for (const name of ["a.json", "b.json", "c.json"]) {
     await s3.client.send(
       new PutObjectCommand({ Bucket: s3.bucket, Key: `${exportPrefixOf(leaver)}${name}`, Body: "{}" }),
@@ -301,6 +313,7 @@ describe("the account deletion runner", () => {
       messages: 150,
       conversations: 3,
       rateLimits: 2,
+      notifications: 3,
       profile: 1,
       account: 1,
     };
@@ -382,6 +395,8 @@ describe("the account deletion runner", () => {
     expect(await rateLimitRow(leaver, "messages")).toBeUndefined();
     expect(await rateLimitRow(ann, "comments")).toBeDefined();
     expect(await profiles.get(leaver)).toBeNull();
+    expect((await h.db.repositories.notifications.list(leaver, { limit: 10 })).unreadCount).toBe(0);
+    expect((await h.db.repositories.notifications.list(ann, { limit: 10 })).unreadCount).toBe(1);
     expect(await profiles.get(ann)).not.toBeNull();
     expect(await cognitoUserExists(world.cognitoUsername)).toBe(false);
 
@@ -446,6 +461,7 @@ describe("the account deletion runner", () => {
         messages: 0,
         conversations: 0,
         rateLimits: 0,
+        notifications: 0,
         profile: 0,
         account: 0,
       },

@@ -18,6 +18,8 @@ export interface ListQuery {
   /** The attributes that make up an exclusive start key: the table's key plus the index's key. */
   keyAttributes: readonly string[];
   partitionKey: { name: string; value: string };
+  /** Only sort keys above this value (e.g. to leave out a bookkeeping item sorting first). */
+  sortKeyAbove?: { name: string; value: string };
   /** Newest first = false. */
   scanIndexForward: boolean;
   /** Items failing this are left out (e.g. soft-deleted ones); pages are still filled up to `limit`. */
@@ -55,10 +57,16 @@ function scopeOf(query: ListQuery): string {
 function baseInput(query: ListQuery): QueryCommandInput {
   const names: Record<string, string> = { "#pk": query.partitionKey.name, ...query.filter?.names };
   const values: Record<string, unknown> = { ":pk": query.partitionKey.value, ...query.filter?.values };
+  let keyCondition = "#pk = :pk";
+  if (query.sortKeyAbove) {
+    names["#sk"] = query.sortKeyAbove.name;
+    values[":skAbove"] = query.sortKeyAbove.value;
+    keyCondition += " AND #sk > :skAbove";
+  }
   return {
     TableName: query.tableName,
     IndexName: query.indexName,
-    KeyConditionExpression: "#pk = :pk",
+    KeyConditionExpression: keyCondition,
     FilterExpression: query.filter?.expression,
     ExpressionAttributeNames: names,
     ExpressionAttributeValues: values,

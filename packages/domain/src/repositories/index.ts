@@ -3,6 +3,7 @@ import type { RepositoryContext } from "./context.js";
 import { ConversationsRepository } from "./conversations.js";
 import { JobsRepository } from "./jobs.js";
 import { MemberDataReader } from "./member-data.js";
+import { NotificationsRepository } from "./notifications.js";
 import { ProfilesRepository } from "./profiles.js";
 import { RateLimitsRepository } from "./rate-limits.js";
 import { ReactionsRepository } from "./reactions.js";
@@ -15,6 +16,7 @@ export interface Repositories {
   rateLimits: RateLimitsRepository;
   jobs: JobsRepository;
   memberData: MemberDataReader;
+  notifications: NotificationsRepository;
 }
 
 /** All repositories over one client and one set of tables. */
@@ -28,6 +30,7 @@ export function createRepositories(context: RepositoryContext): Repositories {
     rateLimits: new RateLimitsRepository(context),
     jobs: new JobsRepository(context),
     memberData: new MemberDataReader(context),
+    notifications: new NotificationsRepository(context),
   };
 }
 
@@ -36,6 +39,16 @@ export { Repository, type RepositoryContext } from "./context.js";
 export { ConversationsRepository, type NewConversation, type NewMessage } from "./conversations.js";
 export { activeJobMarkerId, JobsRepository } from "./jobs.js";
 export { MEMBER_DATA_PAGE_SIZE, MemberDataReader } from "./member-data.js";
+export {
+  type MarkReadTarget,
+  type NewNotification,
+  NOTIFICATION_TTL_SECONDS,
+  type NotificationPage,
+  NotificationsRepository,
+  notificationIdFor,
+  notificationPreview,
+  UNREAD_COUNTER_ID,
+} from "./notifications.js";
 export {
   directoryNameOf,
   MEMBER,

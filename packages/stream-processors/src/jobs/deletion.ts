@@ -24,6 +24,7 @@ export const DELETION_STEPS = [
   "comments",
   "conversations",
   "rateLimits",
+  "notifications",
   "profile",
   "account",
   "done",
@@ -37,6 +38,7 @@ export const DELETION_COUNTS = [
   "messages",
   "conversations",
   "rateLimits",
+  "notifications",
   "profile",
   "account",
 ] as const;
@@ -71,7 +73,7 @@ export const DEFAULT_DELETION_PAGE_SIZE = 25;
  * `job.checkpoint`; the result is the counts per kind.
  */
 export function createDeletionRunner(deps: DeletionDependencies): JobRunner {
-  const { reactions, comments, conversations, rateLimits, profiles } = deps.repositories;
+  const { reactions, comments, conversations, rateLimits, notifications, profiles } = deps.repositories;
   const limit = deps.pageSize ?? DEFAULT_DELETION_PAGE_SIZE;
 
   return async (run: JobRun) => {
@@ -166,6 +168,12 @@ export function createDeletionRunner(deps: DeletionDependencies): JobRunner {
 
     if (state.step === "rateLimits") {
       progress.rateLimits += await rateLimits.removeRecentWindows(userId, deps.rateLimits);
+      await nextStep("notifications");
+    }
+
+    // Their in-app feed and its unread counter (one Query, batched deletes; safe to repeat).
+    if (state.step === "notifications") {
+      progress.notifications += await notifications.removeAllForUser(userId);
       await nextStep("profile");
     }
 

@@ -3,10 +3,12 @@ import {
   commentSchema,
   isDeleted,
   messageSchema,
+  type NewNotification,
   type NotificationKind,
   type NotificationPreferences,
   profileSchema,
   reactionSchema,
+  UNNAMED_MEMBER,
 } from "@hearth/domain";
 import type { ProcessorDependencies } from "../dependencies.js";
 import { MalformedRecordError, parseNewImage, type StreamChange } from "../stream-change.js";
@@ -106,6 +108,18 @@ export function createNotifier(
     return { kind, sent, skipped: recipientIds.length - sent };
   }
 
+  /**
+   * The in-app feed comes first and does not depend on email preferences or the email window:
+   * each recipient gets one entry (a redelivered record writes none again). A failed write
+   * fails the record, so its retry writes the rest.
+   */
+  async function addToFeeds(recipientIds: readonly string[], event: NewNotification): Promise<void> {
+    if (recipientIds.length === 0) return;
+    await repositories.notifications.addForRecipients(recipientIds, event);
+  }
+
+  const actorName = (name: string | undefined | null) => name?.trim() || UNNAMED_MEMBER;
+
   const nothing: NotificationSummary = { kind: "none", sent: 0, skipped: 0 };
 
   async function onNewComment(change: StreamChange): Promise<NotificationSummary> {
@@ -116,7 +130,18 @@ export function createNotifier(
       before: comment.commentId,
     });
     commenters.delete(comment.userId);
-    return deliver("comment", [...commenters], commentEmail(deps.siteUrl, comment));
+    const recipients = [...commenters];
+    await addToFeeds(recipients, {
+      sourceEventId: change.eventID,
+      kind: "comment",
+      actor: { userId: comment.userId, displayName: actorName(comment.userName) },
+      itemId: comment.itemId,
+      itemTitle: comment.itemTitle,
+      commentId: comment.commentId,
+      text: comment.commentText,
+      createdAt: comment.createdAt,
+    });
+    return deliver("comment", recipients, commentEmail(deps.siteUrl, comment));
   }
 
   async function onNewReaction(change: StreamChange): Promise<NotificationSummary> {
@@ -128,6 +153,16 @@ export function createNotifier(
     ]);
     // A comment deleted since the like has nothing left to show.
     if (!comment || isDeleted(comment)) return nothing;
+    await addToFeeds([reaction.commentAuthorId], {
+      sourceEventId: change.eventID,
+      kind: "reaction",
+      actor: { userId: reaction.userId, displayName: actorName(reactor?.displayName) },
+      itemId: comment.itemId,
+      itemTitle: comment.itemTitle,
+      commentId: comment.commentId,
+      text: comment.commentText,
+      createdAt: reaction.createdAt,
+    });
     return deliver(
       "reaction",
       [reaction.commentAuthorId],
@@ -152,6 +187,17 @@ export function createNotifier(
       return nothing;
     }
     const recipients = membership.participantIds.filter((id) => id !== message.senderId);
+    const attachments = message.attachments.length;
+    await addToFeeds(recipients, {
+      sourceEventId: change.eventID,
+      kind: "message",
+      actor: { userId: message.senderId, displayName: actorName(message.senderName) },
+      conversationId: message.conversationId,
+      text:
+        message.messageText.trim() ||
+        (attachments === 1 ? "(1 attachment)" : attachments > 1 ? `(${attachments} attachments)` : ""),
+      createdAt: message.createdAt,
+    });
     return deliver("message", recipients, messageEmail(deps.siteUrl, message, membership.title));
   }
 

@@ -1,0 +1,270 @@
+import { createHash } from "node:crypto";
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
+import { batchWriteAll } from "../dynamo/batch.js";
+import { type Page, type PageRequest, queryAll, queryPage } from "../dynamo/query.js";
+import { MAX_TRANSACTION_ITEMS, type TransactItem, transactWrite } from "../dynamo/transactions.js";
+import { isExpired, toEpochSeconds, ttlAfter } from "../dynamo/ttl.js";
+import { NOTIFICATION_PREVIEW_LENGTH, type Notification, type NotificationKind } from "../entities.js";
+import { ConflictError, NotFoundError, toDomainError } from "../errors.js";
+import { toPlainText } from "../rules/text.js";
+import { Repository } from "./context.js";
+
+/** Feed entries expire (TTL) this long after they were written. */
+export const NOTIFICATION_TTL_SECONDS = 90 * 24 * 60 * 60;
+/**
+ * The sort key of a member's unread counter, in their own partition: `#` sorts before every
+ * digit, so before every notification id (which start with the year), and lists skip it.
+ */
+export const UNREAD_COUNTER_ID = "#unread";
+/** No notification id sorts below this (they all start with a four-digit year). */
+const LOWEST_NOTIFICATION_ID = "0";
+
+/** The feed id of a stream record for its recipients: sorts by time, the same for a redelivery. */
+export function notificationIdFor(createdAt: string, sourceEventId: string): string {
+  const hash = createHash("sha256").update(sourceEventId).digest("hex").slice(0, 12);
+  return `${new Date(createdAt).toISOString()}#${hash}`;
+}
+
+/** A comment's or message's text as a feed preview: plain text on one line, at most 140 characters. */
+export function notificationPreview(text: string): string {
+  const flat = toPlainText(text, "preview").replace(/\s+/g, " ").trim();
+  return flat.length > NOTIFICATION_PREVIEW_LENGTH
+    ? `${flat.slice(0, NOTIFICATION_PREVIEW_LENGTH - 1)}…`
+    : flat;
+}
+
+/** One event as the feed of each recipient shows it. */
+export interface NewNotification {
+  /** The stream record's eventID: what makes a redelivery write nothing new. */
+  sourceEventId: string;
+  kind: NotificationKind;
+  actor: { userId: string; displayName: string };
+  itemId?: string | null;
+  itemTitle?: string | null;
+  commentId?: string | null;
+  conversationId?: string | null;
+  /** The comment's or message's text; reduced to the preview here. */
+  text: string;
+  createdAt: string;
+}
+
+export type MarkReadTarget = { upTo: string } | { all: true };
+
+export interface NotificationPage extends Page<Notification> {
+  unreadCount: number;
+}
+
+/** Updates per mark-read transaction: the rest of the transaction's room is the counter's. */
+const MARKS_PER_TRANSACTION = MAX_TRANSACTION_ITEMS - 1;
+
+export class NotificationsRepository extends Repository {
+  private counterKey(userId: string) {
+    return { userId, notificationId: UNREAD_COUNTER_ID };
+  }
+
+  private counterUpdate(userId: string, delta: number): TransactItem {
+    return {
+      Update: {
+        TableName: this.tables.Notifications,
+        Key: this.counterKey(userId),
+        UpdateExpression: "ADD #count :delta",
+        ExpressionAttributeNames: { "#count": "unreadCount" },
+        ExpressionAttributeValues: { ":delta": delta },
+      },
+    };
+  }
+
+  /**
+   * Adds the event to each recipient's feed, unread, with their counter raised in the same
+   * transaction. An entry already there (a redelivered record) is left as it is and not
+   * counted again. Returns how many entries were new.
+   */
+  async addForRecipients(recipientIds: readonly string[], event: NewNotification): Promise<number> {
+    const notificationId = notificationIdFor(event.createdAt, event.sourceEventId);
+    const written = await Promise.all(
+      [...new Set(recipientIds)].map(async (userId) => {
+        const entry: Notification = {
+          userId,
+          notificationId,
+          kind: event.kind,
+          actor: event.actor,
+          itemId: event.itemId ?? null,
+          itemTitle: event.itemTitle ?? null,
+          commentId: event.commentId ?? null,
+          conversationId: event.conversationId ?? null,
+          preview: notificationPreview(event.text),
+          createdAt: event.createdAt,
+          read: false,
+          expiresAt: ttlAfter(NOTIFICATION_TTL_SECONDS, this.now()),
+        };
+        try {
+          await transactWrite(this.doc, [
+            {
+              Put: {
+                TableName: this.tables.Notifications,
+                Item: entry,
+                ConditionExpression: "attribute_not_exists(notificationId)",
+              },
+            },
+            this.counterUpdate(userId, 1),
+          ]);
+          return true;
+        } catch (error) {
+          if (error instanceof ConflictError && error.reasons[0] === "ConditionalCheckFailed") return false;
+          throw error;
+        }
+      }),
+    );
+    return written.filter(Boolean).length;
+  }
+
+  /** The member's unread count, exact (a strongly consistent read of the counter, never counted). */
+  async unreadCount(userId: string): Promise<number> {
+    try {
+      const output = await this.doc.send(
+        new GetCommand({
+          TableName: this.tables.Notifications,
+          Key: this.counterKey(userId),
+          ConsistentRead: true,
+        }),
+      );
+      return Math.max(0, Number(output.Item?.unreadCount ?? 0));
+    } catch (error) {
+      throw toDomainError(error);
+    }
+  }
+
+  /** One page of the member's feed, newest first (one Query), and the unread count read alongside. */
+  async list(userId: string, page: PageRequest): Promise<NotificationPage> {
+    const [result, unreadCount] = await Promise.all([
+      queryPage<Notification>(
+        this.doc,
+        this.cursors,
+        {
+          tableName: this.tables.Notifications,
+          keyAttributes: ["userId", "notificationId"],
+          partitionKey: { name: "userId", value: userId },
+          sortKeyAbove: { name: "notificationId", value: UNREAD_COUNTER_ID },
+          scanIndexForward: false,
+          // DynamoDB deletes expired items late (DynamoDB Local never): they are not shown.
+          filter: {
+            expression: "#expiresAt > :now",
+            names: { "#expiresAt": "expiresAt" },
+            values: { ":now": toEpochSeconds(this.now()) },
+          },
+        },
+        page,
+      ),
+      this.unreadCount(userId),
+    ]);
+    return { ...result, unreadCount };
+  }
+
+  /**
+   * Marks read the entry `upTo` and every older one, or all of them. Each entry's update is
+   * conditioned on it being unread and the counter goes down by as many in the same
+   * transaction (99 entries per transaction), so the count stays exact however many marks
+   * and new entries run at once. An `upTo` that is not one of the member's entries is a
+   * NotFoundError and changes nothing. Returns the unread count afterwards.
+   */
+  async markRead(userId: string, target: MarkReadTarget): Promise<number> {
+    const upTo = "upTo" in target ? target.upTo : undefined;
+    if (upTo !== undefined) {
+      let found: Record<string, unknown> | undefined;
+      try {
+        const output = await this.doc.send(
+          new GetCommand({
+            TableName: this.tables.Notifications,
+            Key: { userId, notificationId: upTo },
+            ProjectionExpression: "notificationId, expiresAt",
+            // An entry written a moment ago is found.
+            ConsistentRead: true,
+          }),
+        );
+        found = output.Item;
+      } catch (error) {
+        throw toDomainError(error);
+      }
+      if (upTo === UNREAD_COUNTER_ID || isExpired(found, "expiresAt", this.now())) {
+        throw new NotFoundError("There is no such notification");
+      }
+    }
+    const unread: string[] = [];
+    for await (const item of queryAll<{ notificationId: string }>(this.doc, {
+      TableName: this.tables.Notifications,
+      KeyConditionExpression:
+        upTo === undefined ? "#pk = :pk AND #sk >= :lowest" : "#pk = :pk AND #sk BETWEEN :lowest AND :upTo",
+      FilterExpression: "#read = :false",
+      ProjectionExpression: "#sk",
+      ExpressionAttributeNames: { "#pk": "userId", "#sk": "notificationId", "#read": "read" },
+      ExpressionAttributeValues: {
+        ":pk": userId,
+        ":lowest": LOWEST_NOTIFICATION_ID,
+        ":false": false,
+        ...(upTo === undefined ? {} : { ":upTo": upTo }),
+      },
+      ConsistentRead: true,
+    })) {
+      unread.push(item.notificationId);
+    }
+    for (let start = 0; start < unread.length; start += MARKS_PER_TRANSACTION) {
+      await this.markChunk(userId, unread.slice(start, start + MARKS_PER_TRANSACTION));
+    }
+    return this.unreadCount(userId);
+  }
+
+  /**
+   * Marks one chunk read. An entry another mark got to first fails its condition and cancels
+   * the transaction: it is left out and the rest go again, so nothing is counted twice.
+   */
+  private async markChunk(userId: string, notificationIds: string[]): Promise<void> {
+    let pending = notificationIds;
+    while (pending.length > 0) {
+      const marks: TransactItem[] = pending.map((notificationId) => ({
+        Update: {
+          TableName: this.tables.Notifications,
+          Key: { userId, notificationId },
+          UpdateExpression: "SET #read = :true",
+          ConditionExpression: "#read = :false",
+          ExpressionAttributeNames: { "#read": "read" },
+          ExpressionAttributeValues: { ":true": true, ":false": false },
+        },
+      }));
+      try {
+        await transactWrite(this.doc, [...marks, this.counterUpdate(userId, -pending.length)]);
+        return;
+      } catch (error) {
+        if (!(error instanceof ConflictError)) throw error;
+        const failed = new Set(
+          pending.filter((_, index) => error.reasons[index] === "ConditionalCheckFailed"),
+        );
+        if (failed.size === 0) throw error;
+        pending = pending.filter((id) => !failed.has(id));
+      }
+    }
+  }
+
+  /**
+   * Deletes the member's whole feed and their counter (account deletion): every key by one
+   * Query walk, then batch deletes 25 at a time with retries. Returns how many entries went.
+   */
+  async removeAllForUser(userId: string): Promise<number> {
+    const keys: { userId: string; notificationId: string }[] = [];
+    for await (const item of queryAll<{ userId: string; notificationId: string }>(this.doc, {
+      TableName: this.tables.Notifications,
+      KeyConditionExpression: "#pk = :pk",
+      ProjectionExpression: "#pk, #sk",
+      ExpressionAttributeNames: { "#pk": "userId", "#sk": "notificationId" },
+      ExpressionAttributeValues: { ":pk": userId },
+      ConsistentRead: true,
+    })) {
+      keys.push({ userId: item.userId, notificationId: item.notificationId });
+    }
+    await batchWriteAll(
+      this.doc,
+      this.tables.Notifications,
+      keys.map((key) => ({ delete: key })),
+    );
+    return keys.filter((key) => key.notificationId !== UNREAD_COUNTER_ID).length;
+  }
+}
