@@ -468,6 +468,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's notification feed, newest first, with the unread count
+         * @description One entry per comment on an item the caller commented on before, reaction to the caller's comment and message to them, whatever their email preferences. Entries are kept 90 days; `unreadCount` is exact.
+         */
+        get: operations["listNotifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/notifications/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Mark notifications read
+         * @description `{"upTo": notificationId}` marks that notification and every older one read; `{"all": true}` marks all. An `upTo` that is not one of the caller's notifications is a 404 and changes nothing.
+         */
+        put: operations["markNotificationsRead"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -517,6 +557,12 @@ export interface components {
         RequestAccountDeletionRequest: {
             /** @constant */
             confirm: "DELETE MY ACCOUNT";
+        };
+        MarkNotificationsReadRequest: {
+            upTo: string;
+        } | {
+            /** @constant */
+            all: true;
         };
         Profile: {
             userId: string;
@@ -756,6 +802,33 @@ export interface components {
             } | null;
             /** @description When the finished job record is removed; null while it runs */
             expiresAt: string | null;
+        };
+        ListNotificationsResponse: {
+            notifications: {
+                notificationId: string;
+                /** @enum {string} */
+                kind: "comment" | "reaction" | "message";
+                actor: {
+                    userId: string;
+                    displayName: string;
+                };
+                itemId: string | null;
+                itemTitle: string | null;
+                commentId: string | null;
+                conversationId: string | null;
+                preview: string;
+                /** Format: date-time */
+                createdAt: string;
+                read: boolean;
+            }[];
+            /** @description Pass as `cursor` to get the next page; null on the last */
+            nextCursor: string | null;
+            /** @description The caller's unread notifications, exact */
+            unreadCount: number;
+        };
+        MarkNotificationsReadResponse: {
+            /** @description The caller's unread notifications, exact */
+            unreadCount: number;
         };
         Error400: {
             error: {
@@ -2115,6 +2188,75 @@ export interface operations {
             401: components["responses"]["Error401"];
             403: components["responses"]["Error403"];
             404: components["responses"]["Error404"];
+            429: components["responses"]["Error429"];
+            500: components["responses"]["Error500"];
+            502: components["responses"]["Error502"];
+            503: components["responses"]["Error503"];
+            504: components["responses"]["Error504"];
+        };
+    };
+    listNotifications: {
+        parameters: {
+            query?: {
+                /** @description Page size */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page of the same list */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of notifications */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListNotificationsResponse"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            429: components["responses"]["Error429"];
+            500: components["responses"]["Error500"];
+            502: components["responses"]["Error502"];
+            503: components["responses"]["Error503"];
+            504: components["responses"]["Error504"];
+        };
+    };
+    markNotificationsRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MarkNotificationsReadRequest"];
+            };
+        };
+        responses: {
+            /** @description The unread count afterwards */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarkNotificationsReadResponse"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            409: components["responses"]["Error409"];
+            413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
             429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
             502: components["responses"]["Error502"];

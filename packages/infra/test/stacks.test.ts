@@ -537,10 +537,13 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
       });
     });
 
-    it("lets only the feed's API function and the notifications processor touch the feed", () => {
+    it("lets only the feed's API function, the notifications processor and the account deletion touch the feed", () => {
       expect(dynamoGrants("feed")).toEqual({ read: [], readUpdate: [], readWrite: ["table:Notifications"] });
       expect(dynamoGrants("notifications").readWrite).toContain("table:Notifications");
-      const others = [...API_AREAS, ...PROCESSOR_NAMES].filter((f) => f !== "feed" && f !== "notifications");
+      // An account deletion removes the member's feed and its counter.
+      expect(dynamoGrants("deletions").readWrite).toContain("table:Notifications");
+      const feedUsers = ["feed", "notifications", "deletions"];
+      const others = [...API_AREAS, ...PROCESSOR_NAMES].filter((f) => !feedUsers.includes(f));
       for (const fn of others) {
         expect(
           [...dynamoGrants(fn).read, ...dynamoGrants(fn).readUpdate, ...dynamoGrants(fn).readWrite],
