@@ -109,7 +109,7 @@ export class AppStack extends Stack {
           timeout: Duration.seconds(API_FUNCTION_TIMEOUT_SECONDS),
           environment: {
             ...tableEnvironment(tableNames),
-            // An ARN, not the value: the function reads the secret at runtime (see cursor-keys.ts).
+            // An ARN, not the value: the function reads the secret at runtime (see @hearth/domain/cursor-keys).
             CURSOR_SECRET_ARN: cursorSecret.secretArn,
             ALLOWED_ORIGINS: config.allowedOrigins.join(","),
             // Validated again when the function starts (the same schema as the config file's).
