@@ -335,6 +335,17 @@ export class AppStack extends Stack {
       userPool: props.userPool,
       handlers: functionsOf(this.apiFunctions),
     });
+    // Unsubscribe links point at the API and are signed with a key derived from the cursor
+    // secret: the notification processor learns the stage URL (the processors depend on the
+    // API, never the other way round, so there is no cycle) and may read the secret.
+    notifications.addEnvironment("API_URL", this.restApi.api.url);
+    notifications.addEnvironment("CURSOR_SECRET_ARN", cursorSecret.secretArn);
+    notifications.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ["secretsmanager:GetSecretValue"],
+        resources: [cursorSecret.secretArn],
+      }),
+    );
     if (config.waf.enabled) {
       this.webAcl = new WebAcl(this, "Waf", {
         environmentName: config.name,
