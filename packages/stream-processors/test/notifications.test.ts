@@ -263,6 +263,31 @@ describe("preferences", () => {
     );
     expect(sent).toHaveLength(2);
   });
+
+  it("emails no more comments to a member who followed their unsubscribe link, past the window too", async () => {
+    const h = harness();
+    const itemId = `/unsubscribed/${uniqueId("item")}`;
+    const [leaver, stayer, writer] = await membersWithProfiles(h, "leaver", "stayer", "writer");
+    await h.db.repositories.comments.create(commentBy(leaver, itemId));
+    await h.db.repositories.comments.create(commentBy(stayer, itemId));
+    await h.tap.skip("Comments");
+    await h.db.repositories.comments.create(commentBy(writer, itemId, "First"));
+    await h.process("notifications", await h.tap.take("Comments"));
+    const link = h
+      .sentEmails()
+      .find((email) => email.Destination?.ToAddresses?.[0] === emailOf(leaver))
+      ?.Content?.Simple?.Headers?.find((header) => header.Name === "List-Unsubscribe")?.Value;
+    const token = new URL(/^<(.+)>$/.exec(link ?? "")?.[1] ?? "http://x").searchParams.get("token") ?? "";
+    // What POST /unsubscribe does with the link's token.
+    const claim = h.deps.unsubscribeTokens.verify(token, new Date());
+    expect(await h.db.repositories.profiles.turnOffNotifications(claim.userId, "comments")).toBe(true);
+
+    h.advanceClock(16 * 60 * 1000);
+    h.ses.resetHistory();
+    await h.db.repositories.comments.create(commentBy(writer, itemId, "Second"));
+    await h.process("notifications", await h.tap.take("Comments"));
+    expect(h.recipientsOfSent()).toEqual([emailOf(stayer)]);
+  });
 });
 
 describe("debounce", () => {
