@@ -10,6 +10,7 @@ import {
   notificationPreview,
   UNREAD_COUNTER_ID,
 } from "../src/repositories/notifications.js";
+import { sanitizeText } from "../src/rules/text.js";
 import { tableSpec } from "../src/tables.js";
 import { useTestDatabase } from "./helpers.js";
 
@@ -71,11 +72,27 @@ describe("notification ids and previews", () => {
     expect(UNREAD_COUNTER_ID < first).toBe(true);
   });
 
-  it("make previews plain text on one line, at most 140 characters", () => {
-    expect(notificationPreview("<b>Hello</b>\n\nthere &amp; all")).toBe("Hello there & all");
+  it("make previews of the stored (already plain) text: one line, at most 140 characters, ellipsis", () => {
+    // What the write path stores: sanitizeText's result, which reducing again leaves unchanged.
+    const stored = sanitizeText("<b>Hello</b>\n\nthere &amp; all\t <3", "commentText", { min: 1, max: 2000 });
+    expect(notificationPreview(stored)).toBe("Hello there & all <3");
+    // Plain text that looks like markup stays as written: it was text when it was stored.
+    expect(notificationPreview("5 < 6 &amp; x")).toBe("5 < 6 &amp; x");
+    expect(notificationPreview("a\u0000\u0085b\r\nc")).toBe("a b c");
     const long = notificationPreview("word ".repeat(100));
     expect(long).toHaveLength(140);
-    expect(long.endsWith("…")).toBe(true);
+    expect(long).toBe(`${"word ".repeat(28).slice(0, 139)}…`);
+    expect(notificationPreview("x".repeat(140))).toBe("x".repeat(140));
+  });
+
+  it("cut long previews between code points, never leaving half an emoji", () => {
+    // 138 letters then emoji (two UTF-16 units each): the first emoji would end at unit 140.
+    const preview = notificationPreview(`${"a".repeat(138)}${"😀".repeat(5)}`);
+    expect(preview).toBe(`${"a".repeat(138)}…`);
+    expect(preview).not.toMatch(/\p{Cs}/u);
+    const emoji = notificationPreview("😀".repeat(100));
+    expect(emoji).toBe(`${"😀".repeat(69)}…`);
+    expect(emoji.length).toBeLessThanOrEqual(140);
   });
 });
 

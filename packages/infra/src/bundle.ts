@@ -1,7 +1,7 @@
 import { mkdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { type BuildOptions, build, type Metafile } from "esbuild";
-import { BUNDLE_FILE, ESBUILD_SETTINGS } from "./bundling.js";
+import { BUNDLE_FILE, ESBUILD_SETTINGS, esbuildSettingsFor } from "./bundling.js";
 import type { FunctionDefinition } from "./functions.js";
 import { REPO_ROOT } from "./paths.js";
 
@@ -46,7 +46,7 @@ export async function bundleFunction(definition: FunctionDefinition, distDir: st
   const outdir = join(distDir, definition.name);
   await rm(outdir, { recursive: true, force: true });
   await mkdir(outdir, { recursive: true });
-  const result = await build(esbuildBuildOptions(definition.entry, outdir));
+  const result = await build(esbuildBuildOptions(definition.entry, outdir, esbuildSettingsFor(definition)));
   const metafile = result.metafile as Metafile;
   const { size } = await stat(join(outdir, BUNDLE_FILE));
   const output = Object.values(metafile.outputs).find((candidate) => candidate.entryPoint !== undefined);

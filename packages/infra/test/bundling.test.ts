@@ -13,7 +13,12 @@ import { App, Duration, Stack } from "aws-cdk-lib";
 import type { Asset } from "aws-cdk-lib/aws-s3-assets";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BundleResult, bundleFunction } from "../src/bundle.js";
-import { BUNDLE_FILE, LAZY_CREDENTIAL_SOURCES } from "../src/bundling.js";
+import {
+  BUNDLE_FILE,
+  carriesS3Client,
+  LAZY_CREDENTIAL_SOURCES,
+  LAZY_EVENT_STREAM_CODEC,
+} from "../src/bundling.js";
 import { fixtureConfig } from "../src/config.js";
 import { HearthFunction } from "../src/constructs/hearth-function.js";
 import { ALL_FUNCTIONS, API_FUNCTIONS, PROCESSOR_FUNCTIONS } from "../src/functions.js";
@@ -115,6 +120,24 @@ describe("function bundles (real esbuild, no Docker)", () => {
         expect(code).not.toMatch(new RegExp(`from\\s*["']${quoted}["']|require\\(["']${quoted}["']\\)`));
         expect(code).toMatch(new RegExp(`import\\(["']${quoted}["']\\)`));
       }
+    },
+  );
+
+  it.each(ALL_FUNCTIONS.map((f) => [f.name, f] as const))(
+    "%s leaves out the event-stream codec, imported only lazily, unless it carries the S3 client",
+    (name, definition) => {
+      const { inputs, outdir } = results.get(name)!;
+      const code = readFileSync(join(outdir, BUNDLE_FILE), "utf8");
+      const codecFiles = inputs.filter((input) => input.includes("/submodules/event-streams/"));
+      const quoted = LAZY_EVENT_STREAM_CODEC.replace(/[/@-]/g, (c) => `\\${c}`);
+      if (carriesS3Client(definition)) {
+        expect(codecFiles).not.toEqual([]);
+        return;
+      }
+      expect(codecFiles).toEqual([]);
+      // Never a static import (that would fail at start-up): only the protocols' `await import(…)`.
+      expect(code).not.toMatch(new RegExp(`from\\s*["']${quoted}["']|require\\(["']${quoted}["']\\)`));
+      expect(code).toMatch(new RegExp(`import\\(["']${quoted}["']\\)`));
     },
   );
 

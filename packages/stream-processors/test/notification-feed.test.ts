@@ -1,5 +1,5 @@
 import { MessageRejected, SendEmailCommand } from "@aws-sdk/client-sesv2";
-import { type Notification, NotificationsRepository, ThrottledError } from "@hearth/domain";
+import { type Notification, NotificationsRepository, sanitizeText, ThrottledError } from "@hearth/domain";
 import { describe, expect, it } from "vitest";
 import { createProcessor } from "../src/processor.js";
 import {
@@ -44,9 +44,9 @@ describe("the in-app feed", () => {
       await h.db.repositories.comments.create(commentBy(userId, itemId));
     }
     await h.tap.skip("Comments");
-    const bobs = await h.db.repositories.comments.create(
-      commentBy(bob, itemId, "<b>Look</b> at   this photo", "Christmas 2015"),
-    );
+    // Stored as POST /comments stores it: reduced to plain text (the preview only flattens it).
+    const text = sanitizeText("<b>Look</b> at   this\n\nphoto", "commentText", { min: 1, max: 2000 });
+    const bobs = await h.db.repositories.comments.create(commentBy(bob, itemId, text, "Christmas 2015"));
 
     const response = await h.process("notifications", [await h.tap.takeOne("Comments")]);
 

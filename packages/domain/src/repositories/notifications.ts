@@ -6,7 +6,6 @@ import { MAX_TRANSACTION_ITEMS, type TransactItem, transactWrite } from "../dyna
 import { isExpired, toEpochSeconds, ttlAfter } from "../dynamo/ttl.js";
 import { NOTIFICATION_PREVIEW_LENGTH, type Notification, type NotificationKind } from "../entities.js";
 import { ConflictError, NotFoundError, toDomainError } from "../errors.js";
-import { toPlainText } from "../rules/text.js";
 import { Repository } from "./context.js";
 
 /** Feed entries expire (TTL) this long after they were written. */
@@ -25,12 +24,22 @@ export function notificationIdFor(createdAt: string, sourceEventId: string): str
   return `${new Date(createdAt).toISOString()}#${hash}`;
 }
 
-/** A comment's or message's text as a feed preview: plain text on one line, at most 140 characters. */
+/**
+ * A comment's or message's text as a feed preview: on one line, at most
+ * NOTIFICATION_PREVIEW_LENGTH characters, cut between code points (never half an emoji,
+ * which could not be stored) with an ellipsis. No HTML reduction here: both texts were
+ * reduced to plain text on the way in (`sanitizeText` reaches a fixed point), and leaving it
+ * out keeps the HTML parser out of every bundle that builds the repositories.
+ */
 export function notificationPreview(text: string): string {
-  const flat = toPlainText(text, "preview").replace(/\s+/g, " ").trim();
-  return flat.length > NOTIFICATION_PREVIEW_LENGTH
-    ? `${flat.slice(0, NOTIFICATION_PREVIEW_LENGTH - 1)}…`
-    : flat;
+  const flat = text.replace(/[\s\p{Cc}]+/gu, " ").trim();
+  if (flat.length <= NOTIFICATION_PREVIEW_LENGTH) return flat;
+  let cut = "";
+  for (const codePoint of flat) {
+    if (cut.length + codePoint.length > NOTIFICATION_PREVIEW_LENGTH - 1) break;
+    cut += codePoint;
+  }
+  return `${cut}…`;
 }
 
 /** One event as the feed of each recipient shows it. */

@@ -5,7 +5,7 @@ import * as lambda from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
-import { nodejsBundling } from "../bundling.js";
+import { esbuildSettingsFor, nodejsBundling } from "../bundling.js";
 import { type EnvironmentConfig, removalPolicyOf } from "../config.js";
 import type { FunctionDefinition } from "../functions.js";
 import { acknowledgeNag } from "../nag.js";
@@ -66,7 +66,7 @@ export class HearthFunction extends Construct {
       logGroup: this.logGroup,
       projectRoot: REPO_ROOT,
       depsLockFilePath: LOCKFILE,
-      bundling: nodejsBundling(),
+      bundling: nodejsBundling(esbuildSettingsFor(definition)),
       // X-Ray: each invocation is traced (the API stage passes its trace header on).
       tracing: lambda.Tracing.ACTIVE,
       environment: {
