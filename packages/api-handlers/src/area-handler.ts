@@ -19,7 +19,7 @@ import {
   pathParameter,
   rawBody,
 } from "./http/request.js";
-import { corsHeaders, errorBody, jsonResponse } from "./http/response.js";
+import { corsHeaders, errorBody, htmlResponse, jsonResponse } from "./http/response.js";
 import {
   type ApiRequest,
   type ApiResult,
@@ -27,7 +27,7 @@ import {
   type RouteHandler,
   routeKey,
 } from "./http/route-handler.js";
-import { type ApiArea, findRoute, type RouteDefinition } from "./routes.js";
+import { type ApiArea, findRoute, isPublicRoute, type RouteDefinition } from "./routes.js";
 
 export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
@@ -92,14 +92,22 @@ export function createAreaHandler<A extends ApiArea>(
       if (!resolved) throw notFound("There is no such route");
       const { route, handler } = resolved;
       writes = route.rateLimit;
-      caller = callerFromEvent(event, deps.now());
-      assertMember(caller);
-      if (route.access === "admin") assertAdmin(caller);
+      // A public route carries no token (its own check, e.g. a signed link, is the route's).
+      const isPublic = isPublicRoute(route);
+      if (!isPublic) {
+        caller = callerFromEvent(event, deps.now());
+        assertMember(caller);
+        if (route.access === "admin") assertAdmin(caller);
+      }
       if (route.requestBody) assertJsonContentType(event);
       await deps.refreshCursorKeys();
       const body = rawBody(event);
+      const verifiedCaller = caller;
       const request: ApiRequest = {
-        caller,
+        get caller(): Caller {
+          if (!verifiedCaller) throw new Error(`${routeKey(route)} is public: it has no caller`);
+          return verifiedCaller;
+        },
         path: (name) => pathParameter(event, name),
         page: () => pageRequestFrom(event),
         query: (name) => event.queryStringParameters?.[name] ?? undefined,
@@ -112,14 +120,20 @@ export function createAreaHandler<A extends ApiArea>(
         },
         header: (name) => headerValue(event, name),
       };
-      const idempotencyKey = route.method === "POST" ? idempotencyKeyFrom(event) : undefined;
+      // A public POST is not stored for replay: there is no caller to key it by, and the
+      // public routes are idempotent by themselves.
+      const idempotencyKey =
+        route.method === "POST" && verifiedCaller ? idempotencyKeyFrom(event) : undefined;
       const rateLimit = route.rateLimit;
-      const member = caller; // a const, for the closure below
       // Inside the idempotent run: a retry answered from the stored response is the same
       // request again, so it neither counts nor is refused; a limited request stores nothing.
       const run = async (): Promise<ApiResult> => {
-        if (rateLimit && !isAdmin(member)) {
-          await deps.repositories.rateLimits.consume(member.userId, rateLimit, deps.rateLimits[rateLimit]);
+        if (rateLimit && verifiedCaller && !isAdmin(verifiedCaller)) {
+          await deps.repositories.rateLimits.consume(
+            verifiedCaller.userId,
+            rateLimit,
+            deps.rateLimits[rateLimit],
+          );
         }
         return handler(request, deps);
       };
@@ -130,7 +144,7 @@ export function createAreaHandler<A extends ApiArea>(
       } else {
         ({ result, replayed } = await deps.idempotency.run(
           {
-            callerId: caller.userId,
+            callerId: (verifiedCaller as Caller).userId,
             route: routeKey(route),
             key: idempotencyKey,
             request: {
@@ -145,7 +159,7 @@ export function createAreaHandler<A extends ApiArea>(
       }
       logger.info("Request handled", {
         statusCode: result.statusCode,
-        userId: caller.userId,
+        userId: caller?.userId,
         replayed,
         durationMs: Date.now() - startedAt,
       });
@@ -156,6 +170,9 @@ export function createAreaHandler<A extends ApiArea>(
         writes,
         replayed,
       });
+      if (result.mediaType === "text/html") {
+        return htmlResponse(result.statusCode, String(result.body), headers);
+      }
       return jsonResponse(
         result.statusCode,
         result.body,

@@ -14,9 +14,10 @@ import {
   type TableNames,
   tableNamesFromEnv,
   tableSpec,
+  UnsubscribeTokens,
 } from "@hearth/domain";
+import { type CursorKeySource, cursorKeySourceFromEnv } from "@hearth/domain/cursor-keys";
 import { monotonicFactory } from "ulid";
-import { type CursorKeySource, cursorKeySourceFromEnv } from "./cursor-keys.js";
 import { ApiIdempotency } from "./http/idempotency.js";
 import { type ApiMetrics, apiMetricsFromEnv, createApiTracer } from "./telemetry.js";
 
@@ -31,6 +32,11 @@ export interface BaseApiDependencies {
    * up within the cache's max age); cheap while the keys are cached.
    */
   refreshCursorKeys: () => Promise<void>;
+  /**
+   * Checks the unsubscribe links of notification emails; its key derives from the cursor
+   * secret and is refreshed with the cursor keys.
+   */
+  unsubscribeTokens: UnsubscribeTokens;
   /** Runs a POST that carries an `Idempotency-Key` at most once per (caller, route, key). */
   idempotency: ApiIdempotency;
   /** Per-member write limits by kind; the route table names each route's kind. */
@@ -79,9 +85,20 @@ export function createApiIdempotency(client: DynamoDBClient, tables: TableNames)
   );
 }
 
-/** Loads `source`'s keys into `cursors`: the codec stays synchronous, the keys can change. */
-export function cursorKeyRefresher(cursors: CursorCodec, source: CursorKeySource): () => Promise<void> {
-  return async () => cursors.useKeys(await source.load());
+/**
+ * Loads `source`'s keys into `cursors` (and the unsubscribe tokens, whose key derives from the
+ * same secret): they stay synchronous, the keys can change.
+ */
+export function cursorKeyRefresher(
+  cursors: CursorCodec,
+  source: CursorKeySource,
+  unsubscribeTokens?: UnsubscribeTokens,
+): () => Promise<void> {
+  return async () => {
+    const keys = await source.load();
+    cursors.useKeys(keys);
+    unsubscribeTokens?.useKeys(keys);
+  };
 }
 
 /**
@@ -96,6 +113,7 @@ export function baseApiDependenciesFromEnv(env: NodeJS.ProcessEnv = process.env)
   const rateLimits = rateLimitsFromEnv(env);
   // Keys arrive with the first request's refresh (the secret is read at runtime, not at import).
   const cursors = new CursorCodec();
+  const unsubscribeTokens = new UnsubscribeTokens();
   const tracer = createApiTracer();
   const cursorKeys = cursorKeySourceFromEnv(env, (client) => tracer.captureAWSv3Client(client));
   const dynamoConfig = dynamoConfigFromEnv(env);
@@ -103,7 +121,8 @@ export function baseApiDependenciesFromEnv(env: NodeJS.ProcessEnv = process.env)
   const doc = tracer.captureAWSv3Client(createDocumentClient(dynamoConfig));
   return {
     repositories: createRepositories({ doc, tables, cursors }),
-    refreshCursorKeys: cursorKeyRefresher(cursors, cursorKeys),
+    refreshCursorKeys: cursorKeyRefresher(cursors, cursorKeys, unsubscribeTokens),
+    unsubscribeTokens,
     // Powertools writes marshalled items itself, so it gets a plain client with the same settings.
     idempotency: createApiIdempotency(
       tracer.captureAWSv3Client(new DynamoDBClient(dynamoClientOptions(dynamoConfig))),

@@ -30,6 +30,8 @@ import {
   readReceiptSchema,
   startedConversationSchema,
   unreadTotalsSchema,
+  unsubscribedSchema,
+  unsubscribePageSchema,
 } from "./views.js";
 
 /**
@@ -118,11 +120,19 @@ export interface RouteContract {
   paginated?: boolean;
   /** The JSON body, as the handler validates it. */
   body?: z.ZodType;
-  success: { status: 200 | 201 | 202; description: string; schema: z.ZodType };
+  success: {
+    status: 200 | 201 | 202;
+    description: string;
+    schema: z.ZodType;
+    /** `text/html`: the body is a page (the schema a string); JSON otherwise. */
+    mediaType?: "text/html";
+  };
   /** A second success status with the same body (e.g. 200 "already running" beside 202 "started"). */
   alsoSuccess?: { status: 200; description: string };
   /** Takes an optional `If-Match` with the version the client last saw (409 when stale). */
   ifMatch?: boolean;
+  /** Query parameters the route cannot do without (400 when missing or not valid). */
+  requiredQuery?: Record<string, { description: string }>;
   /** Optional query parameters beyond the page's, each one of a few values (400 otherwise). */
   query?: Record<string, { description: string; values: readonly string[]; default: string }>;
   /** Error statuses beyond the common ones and those every write, body or POST can answer. */
@@ -367,6 +377,31 @@ export const ROUTE_CONTRACTS = {
     success: { status: 200, description: "The unread count afterwards", schema: notificationsReadSchema },
     errors: [404],
   },
+  "GET /unsubscribe": {
+    operationId: "showUnsubscribe",
+    summary: "The page an email's unsubscribe link opens (public, no token needed)",
+    description:
+      "Shows which kind of email the link turns off and a button that POSTs to the same URL. Changes nothing by itself (mail scanners follow links). A changed or expired link is a 400.",
+    requiredQuery: {
+      token: { description: "The signed token of the email's `List-Unsubscribe` link" },
+    },
+    success: {
+      status: 200,
+      description: "An HTML page with the unsubscribe button",
+      schema: unsubscribePageSchema,
+      mediaType: "text/html",
+    },
+  },
+  "POST /unsubscribe": {
+    operationId: "unsubscribe",
+    summary: "Turn one kind of notification email off (public: the link's signed token says whose and which)",
+    description:
+      "RFC 8058 one-click unsubscribe: mail clients POST `List-Unsubscribe=One-Click` (form-encoded); an empty body works too. Sets that notification preference to false; asking again, or for a deleted account, changes nothing and answers the same. A changed, expired or foreign token is a 400 and changes nothing.",
+    requiredQuery: {
+      token: { description: "The signed token of the email's `List-Unsubscribe` link" },
+    },
+    success: { status: 200, description: "The preference that is now off", schema: unsubscribedSchema },
+  },
 } satisfies Record<AnyRouteKey, RouteContract>;
 
 export type RouteContracts = typeof ROUTE_CONTRACTS;
@@ -383,11 +418,19 @@ export type SuccessStatusOf<K extends string> = K extends keyof RouteContracts
       | (RouteContracts[K] extends { alsoSuccess: { status: infer S } } ? S : never)
   : never;
 
-/** All error statuses a route can answer, in ascending order. */
-export function errorStatusesOf(method: string, contract: RouteContract): ErrorStatus[] {
+/**
+ * All error statuses a route can answer, in ascending order. A public route takes no token
+ * (no 401) and no Idempotency-Key (no 422).
+ */
+export function errorStatusesOf(
+  method: string,
+  contract: RouteContract,
+  access: "member" | "admin" | "public" = "member",
+): ErrorStatus[] {
   const statuses = new Set<ErrorStatus>([...COMMON_ERROR_STATUSES, ...(contract.errors ?? [])]);
   if (method !== "GET") for (const status of [409, 413] as const) statuses.add(status);
   if (contract.body) statuses.add(415);
-  if (method === "POST") statuses.add(422);
+  if (method === "POST" && access !== "public") statuses.add(422);
+  if (access === "public") statuses.delete(401);
   return [...statuses].sort((a, b) => a - b);
 }

@@ -151,7 +151,19 @@ export function generateOpenApiDocument(): JsonObject {
     const name = capitalized(contract.operationId);
     const parameters: JsonObject[] = pathParameterNames(route.resource).map(pathParameter);
     if (contract.paginated) parameters.push(...PAGE_PARAMETERS);
-    if (route.method === "POST") parameters.push({ $ref: "#/components/parameters/IdempotencyKey" });
+    const isPublic = route.access === "public";
+    if (route.method === "POST" && !isPublic) {
+      parameters.push({ $ref: "#/components/parameters/IdempotencyKey" });
+    }
+    for (const [name, parameter] of Object.entries(contract.requiredQuery ?? {})) {
+      parameters.push({
+        name,
+        in: "query",
+        required: true,
+        description: parameter.description,
+        schema: { type: "string", minLength: 1 },
+      });
+    }
     if (contract.ifMatch) parameters.push({ $ref: "#/components/parameters/IfMatch" });
     for (const [name, parameter] of Object.entries(contract.query ?? {})) {
       parameters.push({
@@ -164,7 +176,7 @@ export function generateOpenApiDocument(): JsonObject {
     }
 
     const successContent = {
-      "application/json": {
+      [contract.success.mediaType ?? "application/json"]: {
         schema: schemaRef(responseRegistry, contract.success.schema, `${name}Response`),
       },
     };
@@ -179,7 +191,7 @@ export function generateOpenApiDocument(): JsonObject {
         : {}),
       [contract.success.status]: { description: contract.success.description, content: successContent },
     };
-    for (const status of errorStatusesOf(route.method, contract)) {
+    for (const status of errorStatusesOf(route.method, contract, route.access)) {
       usedStatuses.add(status);
       responses[status] = { $ref: `#/components/responses/Error${status}` };
     }
@@ -190,6 +202,8 @@ export function generateOpenApiDocument(): JsonObject {
       ...(contract.description ? { description: contract.description } : {}),
       tags: [route.area],
       ...(route.access === "admin" ? { "x-hearth-access": "admin" } : {}),
+      // No Cognito token: the operation overrides the document-wide security with none.
+      ...(isPublic ? { "x-hearth-access": "public", security: [] } : {}),
       ...(parameters.length ? { parameters } : {}),
       ...(contract.body
         ? {
@@ -232,7 +246,7 @@ export function generateOpenApiDocument(): JsonObject {
       description: [
         "The REST API of Hearth, the social layer of a family archive: profiles, comments, reactions and messages.",
         "",
-        "Every route needs the Cognito **ID token** (not the access token) of a member (group `ApprovedUsers` or `Admins`) in `Authorization`, with or without `Bearer `.",
+        "Every route but the public unsubscribe link (`/unsubscribe`, authenticated by its signed token) needs the Cognito **ID token** (not the access token) of a member (group `ApprovedUsers` or `Admins`) in `Authorization`, with or without `Bearer `.",
         'JSON in and out; every error is `{"error":{"code","message"}}`. Lists are paginated with `limit` and the opaque `cursor` of the previous page.',
         `Request bodies are at most ${MAX_BODY_BYTES / 1024} KB.`,
       ].join("\n"),

@@ -8,8 +8,11 @@ import type { RateLimitKind, TableName } from "@hearth/domain";
  */
 export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
 export type ApiArea = "profile" | "comments" | "reactions" | "messages" | "admin" | "jobs" | "feed";
-/** `member`: ApprovedUsers or Admins; `admin`: Admins only. */
-export type Access = "member" | "admin";
+/**
+ * `member`: ApprovedUsers or Admins; `admin`: Admins only; `public`: no Cognito token at all
+ * (the route authenticates its request itself, e.g. with a signed token in the query).
+ */
+export type Access = "member" | "admin" | "public";
 
 export interface RouteDefinition {
   method: HttpMethod;
@@ -136,7 +139,16 @@ export const ROUTES = [
     access: "member",
     requestBody: true,
   },
+  // Issue 13 (unsub): the one-click unsubscribe link of notification emails, signed instead of
+  // signed in. GET shows a page with a button and changes nothing; POST unsubscribes.
+  { method: "GET", resource: "/unsubscribe", area: "profile", access: "public" },
+  { method: "POST", resource: "/unsubscribe", area: "profile", access: "public" },
 ] as const satisfies readonly RouteDefinition[];
+
+/** The routes anyone may call without a token: no authorizer in API Gateway nor in the local gateway. */
+export function isPublicRoute(route: Pick<RouteDefinition, "access">): boolean {
+  return route.access === "public";
+}
 
 export const API_AREAS = [
   "profile",

@@ -471,3 +471,11 @@ export const notificationPageSchema = z.object({
 });
 
 export const notificationsReadSchema = z.object({ unreadCount });
+
+/** What `POST /unsubscribe` turned off: the notification preference, now false. */
+export const unsubscribedSchema = z.object({
+  unsubscribed: z.enum(["comments", "reactions", "messages"]),
+});
+
+/** The page `GET /unsubscribe` shows (HTML, with a button that POSTs to the same link). */
+export const unsubscribePageSchema = z.string().describe("An HTML page");

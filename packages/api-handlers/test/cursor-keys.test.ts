@@ -4,14 +4,14 @@ import {
   SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
 import { CursorCodec, createRepositories, deleteTables } from "@hearth/domain";
-import { createTestDatabase, type TestDatabase } from "@hearth/domain/testing";
-import { mockClient } from "aws-sdk-client-mock";
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import {
   CURSOR_KEYS_MAX_AGE_SECONDS,
   cursorKeySourceFromEnv,
   SecretsManagerCursorKeys,
-} from "../src/cursor-keys.js";
+} from "@hearth/domain/cursor-keys";
+import { createTestDatabase, type TestDatabase } from "@hearth/domain/testing";
+import { mockClient } from "aws-sdk-client-mock";
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { cursorKeyRefresher } from "../src/dependencies.js";
 import { invoker, saveProfile, type TestUser, testDependencies, users } from "./helpers.js";
 

@@ -114,9 +114,13 @@ describe("apiDependenciesFromEnv", () => {
       "refreshCursorKeys",
       "repositories",
       "tracer",
+      "unsubscribeTokens",
     ]);
     // Locally the keys come from CURSOR_SECRET: no Secrets Manager call is made.
     await expect(deps.refreshCursorKeys()).resolves.toBeUndefined();
+    // The refresh loads the unsubscribe key too (derived from the same secret).
+    const token = deps.unsubscribeTokens.issue("user-from-base-env", "comment", new Date());
+    expect(deps.unsubscribeTokens.verify(token, new Date()).userId).toBe("user-from-base-env");
     // Outside Lambda the tracer is off: the captured clients still reach DynamoDB Local.
     expect(deps.tracer.isTracingEnabled()).toBe(false);
     await deps.repositories.profiles.upsert("user-from-base-env", { displayName: "Base" });

@@ -1,7 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Tracer } from "@aws-lambda-powertools/tracer";
-import { deleteTables, NotFoundError, RATE_LIMIT_KINDS, type RateLimits } from "@hearth/domain";
+import {
+  deleteTables,
+  NotFoundError,
+  RATE_LIMIT_KINDS,
+  type RateLimits,
+  UnsubscribeTokens,
+} from "@hearth/domain";
 import { createTestDatabase, type TestDatabase } from "@hearth/domain/testing";
 import type { APIGatewayProxyResult, Context } from "aws-lambda";
 import { monotonicFactory } from "ulid";
@@ -196,6 +202,9 @@ export class InMemoryMemberGroups implements MemberGroups {
   }
 }
 
+/** The secret the test API's unsubscribe tokens derive their key from. */
+export const TEST_UNSUBSCRIBE_SECRET = "a-cursor-secret-for-unsubscribe-tests";
+
 export function testDependencies(
   db: TestDatabase,
   overrides: Partial<AllAreaDependencies> = {},
@@ -205,6 +214,7 @@ export function testDependencies(
     repositories: db.repositories,
     // The test database's codec was built with fixed keys; rotation has its own tests.
     refreshCursorKeys: async () => {},
+    unsubscribeTokens: new UnsubscribeTokens(TEST_UNSUBSCRIBE_SECRET),
     idempotency: createApiIdempotency(db.client, db.tables),
     objectUrls,
     photos: createPhotoUrls(objectUrls),
@@ -231,7 +241,12 @@ export interface ApiResponse<T = any> {
 export function toApiResponse(result: APIGatewayProxyResult): ApiResponse {
   return {
     status: result.statusCode,
-    body: result.body ? JSON.parse(result.body) : undefined,
+    // Pages (text/html) stay text; everything else the API answers is JSON.
+    body: result.body
+      ? String(result.headers?.["Content-Type"] ?? "").startsWith("text/html")
+        ? result.body
+        : JSON.parse(result.body)
+      : undefined,
     headers: result.headers ?? {},
     raw: result,
   };

@@ -19,6 +19,7 @@ export * from "./rules/jobs.js";
 export * from "./rules/names.js";
 export * from "./rules/rate-limits.js";
 export * from "./rules/text.js";
+export * from "./rules/unsubscribe.js";
 export * from "./sdk-timeouts.js";
 export * from "./tables.js";
 export * from "./tracing.js";

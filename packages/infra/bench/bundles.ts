@@ -40,6 +40,9 @@ function environmentOf(definition: FunctionDefinition): Record<string, string> {
       ...common,
       SENDER_EMAIL: config.senderEmail,
       SITE_URL: config.siteUrl,
+      // The notifications processor signs unsubscribe links to the API, with the cursor secret.
+      API_URL: "https://abc123.execute-api.eu-west-1.amazonaws.com/bench/",
+      CURSOR_SECRET_ARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:hearth-bench-cursor-AbCdEf",
       NOTIFICATION_WINDOW_MINUTES: String(config.notificationWindowMinutes),
       // The attachments processor deletes files there; the others ignore it.
       ATTACHMENTS_BUCKET: "hearth-bench-attachments",

@@ -285,19 +285,41 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
       ]);
     });
 
-    it.each(ROUTES)("$method $resource uses the authorizer and its area's function", (route) => {
+    const methodOf = (route: { method: string; resource: string }) => {
       const matching = methods.filter(
         (m) =>
           m.Properties.HttpMethod === route.method &&
           paths.get((m.Properties.ResourceId as { Ref: string }).Ref) === route.resource,
       );
       expect(matching).toHaveLength(1);
-      const method = matching[0]!.Properties;
-      expect(method.AuthorizationType).toBe("COGNITO_USER_POOLS");
-      expect(method.AuthorizerId).toEqual({ Ref: authorizerId });
-      const integration = method.Integration as { Type: string; Uri: unknown };
-      expect(integration.Type).toBe("AWS_PROXY");
-      expect(JSON.stringify(integration.Uri)).toContain(`"${env.functionLogicalIds[route.area]}"`);
+      return matching[0]!.Properties;
+    };
+
+    it.each(ROUTES.filter((route) => route.access !== "public"))(
+      "$method $resource uses the authorizer and its area's function",
+      (route) => {
+        const method = methodOf(route);
+        expect(method.AuthorizationType).toBe("COGNITO_USER_POOLS");
+        expect(method.AuthorizerId).toEqual({ Ref: authorizerId });
+        const integration = method.Integration as { Type: string; Uri: unknown };
+        expect(integration.Type).toBe("AWS_PROXY");
+        expect(JSON.stringify(integration.Uri)).toContain(`"${env.functionLogicalIds[route.area]}"`);
+      },
+    );
+
+    it("serves the unsubscribe link publicly: no authorizer, no token header required, on the profile function", () => {
+      const publicRoutes = ROUTES.filter((route) => route.access === "public");
+      expect(publicRoutes.map((route) => `${route.method} ${route.resource}`).sort()).toEqual([
+        "GET /unsubscribe",
+        "POST /unsubscribe",
+      ]);
+      for (const route of publicRoutes) {
+        const method = methodOf(route);
+        expect(method.AuthorizationType).toBe("NONE");
+        expect(method).not.toHaveProperty("AuthorizerId");
+        expect(method.RequestParameters ?? {}).not.toHaveProperty("method.request.header.Authorization");
+        expect(JSON.stringify(method.Integration)).toContain(`"${env.functionLogicalIds.profile}"`);
+      }
     });
 
     it("has no other methods than the routes and their CORS preflights", () => {
@@ -447,6 +469,20 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
       expect(JSON.stringify(variables.ATTACHMENTS_BUCKET)).toContain(`hearth-${envName}-attachments-`);
     });
 
+    it("tells the notifications processor the API's stage URL and the cursor secret's ARN, for unsubscribe links", () => {
+      const variables = variablesOf("notifications");
+      const cursorSecretId = logicalId(env.stacks.app.node.findChild("CursorSecret").node.defaultChild);
+      expect(variables.CURSOR_SECRET_ARN).toEqual({ Ref: cursorSecretId });
+      const apiUrl = JSON.stringify(variables.API_URL);
+      expect(apiUrl).toContain(".execute-api.");
+      // The stage's own URL (its name is the environment's): the deployment stage is referenced.
+      expect(apiUrl).toMatch(/"Ref":"RestApiDeploymentStage/);
+      for (const other of PROCESSOR_NAMES.filter((name) => name !== "notifications")) {
+        expect(variablesOf(other), other).not.toHaveProperty("API_URL");
+        expect(variablesOf(other), other).not.toHaveProperty("CURSOR_SECRET_ARN");
+      }
+    });
+
     it("puts no secret value in any function's environment", () => {
       const resources = env.main.toJSON().Resources as Resources;
       for (const fn of functions) {
@@ -578,13 +614,14 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
       );
     });
 
-    it("lets exactly the API functions read the cursor secret's value, and nothing else of Secrets Manager", () => {
+    it("lets exactly the API functions and the notifications processor read the cursor secret's value, and nothing else of Secrets Manager", () => {
       const cursorSecretId = logicalId(env.stacks.app.node.findChild("CursorSecret").node.defaultChild);
       for (const fn of [...API_AREAS, ...PROCESSOR_NAMES]) {
         const secretStatements = functionStatements(env, fn).filter((statement) =>
           asArray(statement.Action).some((action) => action.startsWith("secretsmanager:")),
         );
-        const expected = (API_AREAS as readonly string[]).includes(fn)
+        // The notifications processor signs unsubscribe links with a key derived from it.
+        const expected = [...API_AREAS, "notifications"].includes(fn)
           ? [{ Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: { Ref: cursorSecretId } }]
           : [];
         expect(secretStatements, fn).toEqual(expected);

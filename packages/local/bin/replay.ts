@@ -35,6 +35,7 @@ async function replayLocal(): Promise<ReplayOutcome[]> {
   const file = new DeadLetterFile(`${config.dataDir}/dead-letters.jsonl`);
   const processors = createStreamProcessors(
     processorEnvironment(config, {
+      apiUrl: outputs.ApiUrl,
       tables: tableNamesWithPrefix(config.tablePrefix),
       dynamoEndpoint: outputs.DynamoDbEndpoint,
       sesEndpoint: outputs.SesEndpoint,

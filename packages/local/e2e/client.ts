@@ -47,7 +47,16 @@ export class Outside {
     const rawPath = url.pathname.startsWith(stagePrefix)
       ? url.pathname.slice(stagePrefix.length)
       : url.pathname;
-    this.contract.check(request.method, rawPath || "/", response.status, text ? JSON.parse(text) : undefined);
+    // Pages (text/html) are checked as text; everything else the API answers is JSON.
+    const isHtml = (response.headers.get("content-type") ?? "").startsWith("text/html");
+    const body = isHtml ? text : text ? JSON.parse(text) : undefined;
+    this.contract.check(
+      request.method,
+      rawPath || "/",
+      response.status,
+      body,
+      isHtml ? "text/html" : undefined,
+    );
     return new Response(text, {
       status: response.status,
       statusText: response.statusText,
@@ -229,5 +238,7 @@ export interface Email {
   destination: { to: string[] };
   subject: string;
   body: { text?: string; html?: string };
+  /** The headers SESv2 SendEmail carried (simple content), e.g. List-Unsubscribe. */
+  headers?: { name: string; value: string }[];
   at: number;
 }

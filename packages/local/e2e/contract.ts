@@ -66,7 +66,7 @@ export class ContractValidator {
    * Throws a ContractViolation unless `status` and `body` are what the document says
    * `method rawPath` answers. A path or method with no operation must get API Gateway's 403.
    */
-  check(method: string, rawPath: string, status: number, body: unknown): void {
+  check(method: string, rawPath: string, status: number, body: unknown, mediaType?: "text/html"): void {
     const matched = matchResource(this.resources, rawPath);
     const operation = matched ? this.document.paths[matched.resource]?.[method.toLowerCase()] : undefined;
     const where = operation
@@ -87,6 +87,21 @@ export class ContractValidator {
       response = { $ref: "#/components/responses/Error403" };
     }
     if (response.$ref) response = this.document.components.responses[response.$ref.split("/").pop()!]!;
+    // A page must be an answer the contract lists as a page, and a JSON answer one it lists as JSON.
+    const listed = Object.keys(response.content ?? {});
+    if (mediaType === "text/html") {
+      if (!listed.includes("text/html"))
+        throw new ContractViolation(
+          `${where} answered ${status} with a page, which the contract does not list`,
+        );
+      if (typeof body !== "string" || !body.startsWith("<!doctype html>"))
+        throw new ContractViolation(`${where} answered ${status} with a page that is not an HTML document`);
+      return;
+    }
+    if (listed.length > 0 && !listed.includes("application/json"))
+      throw new ContractViolation(
+        `${where} answered ${status} with JSON, not the ${listed.join(", ")} it lists`,
+      );
     const schema = response.content?.["application/json"]?.schema;
     if (!schema) return;
     const validate = this.validatorFor(`${where} ${status}`, schema);

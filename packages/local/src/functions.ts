@@ -1,3 +1,6 @@
+import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import {
   API_AREAS,
   type ApiArea,
@@ -21,6 +24,18 @@ import type { ApiHandler } from "./gateway.js";
 import type { StreamProcessor } from "./stream-poller.js";
 
 type Environment = Record<string, string | undefined>;
+
+/**
+ * The local stack's cursor secret, made once and kept under the data directory: the API signs
+ * cursors and checks unsubscribe links with it, the notification processor signs those links.
+ */
+export function localCursorSecret(dataDir: string): string {
+  const file = join(dataDir, "cursor-secret");
+  if (existsSync(file)) return readFileSync(file, "utf8").trim();
+  const secret = randomBytes(32).toString("base64url");
+  writeFileSync(file, secret);
+  return secret;
+}
 
 /**
  * The API's Lambdas, built in-process the way each Lambda entry builds itself from its
@@ -52,8 +67,13 @@ export function createStreamProcessors(env: Environment): Record<ProcessorName, 
 
 /** What the local stream processors get in their environment (`pnpm dev` and `pnpm replay local`). */
 export function processorEnvironment(
-  config: Pick<LocalStackConfig, "stage" | "region" | "senderEmail" | "siteUrl" | "attachmentsBucket">,
+  config: Pick<
+    LocalStackConfig,
+    "stage" | "region" | "senderEmail" | "siteUrl" | "attachmentsBucket" | "dataDir"
+  >,
   engines: {
+    /** The local gateway's URL: unsubscribe links in emails point at it. */
+    apiUrl: string;
     tables: TableNames;
     dynamoEndpoint: string;
     sesEndpoint: string;
@@ -71,6 +91,11 @@ export function processorEnvironment(
     SES_ENDPOINT: engines.sesEndpoint,
     SENDER_EMAIL: config.senderEmail,
     SITE_URL: config.siteUrl,
+    API_URL: engines.apiUrl,
+    // The same secret as the API's, so the links the processor signs are the ones the API accepts.
+    CURSOR_SECRET: localCursorSecret(config.dataDir),
+    // Set where the environment sends through an SES configuration set (the local SES ignores it).
+    SES_CONFIGURATION_SET: process.env.SES_CONFIGURATION_SET,
     NOTIFICATION_WINDOW_MINUTES: process.env.NOTIFICATION_WINDOW_MINUTES ?? "15",
     [FUNCTION_TIMEOUT_ENV]: String(PROCESSOR_FUNCTION_TIMEOUT_SECONDS),
     // The attachments processor deletes the files of deleted messages there; the export worker writes exports there.

@@ -6,6 +6,7 @@ import {
   buildProxyEvent,
   CORS_MAX_AGE_SECONDS,
   corsHeaders,
+  isPublicRoute,
   type RouteDefinition,
 } from "@hearth/api-handlers";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
@@ -174,10 +175,15 @@ export async function handleRequest(
       cors,
     );
   }
-  const verification = await options.verifyToken(header(input, "authorization"));
-  if (!verification.ok) {
-    const message = verification.reason === "expired" ? "The incoming token has expired" : "Unauthorized";
-    return gatewayResponse(401, message, "UnauthorizedException", "UNAUTHORIZED", cors);
+  // Like API Gateway, a public route (no authorizer) never looks at a token or its claims.
+  let claims: Record<string, string> | null = null;
+  if (!isPublicRoute(route)) {
+    const verification = await options.verifyToken(header(input, "authorization"));
+    if (!verification.ok) {
+      const message = verification.reason === "expired" ? "The incoming token has expired" : "Unauthorized";
+      return gatewayResponse(401, message, "UnauthorizedException", "UNAUTHORIZED", cors);
+    }
+    claims = verification.claims;
   }
   const event = buildProxyEvent({
     route,
@@ -186,7 +192,7 @@ export async function handleRequest(
     query: new URLSearchParams(input.rawQuery),
     headers: headerPairs(input.rawHeaders),
     body: input.body.length > 0 ? input.body.toString("utf8") : null,
-    claims: verification.claims,
+    claims,
     domainName: host,
     sourceIp: input.sourceIp,
     stage: options.stage,

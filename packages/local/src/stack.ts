@@ -1,5 +1,4 @@
-import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
 import { join } from "node:path";
 import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
@@ -36,7 +35,12 @@ import {
 import type { LocalStackConfig } from "./config.js";
 import { DeadLetterFile } from "./dead-letters.js";
 import { startCognito, startDynamoDb, startS3, startSes, useExternalDynamoDb } from "./engines.js";
-import { createApiHandlers, createStreamProcessors, processorEnvironment } from "./functions.js";
+import {
+  createApiHandlers,
+  createStreamProcessors,
+  localCursorSecret,
+  processorEnvironment,
+} from "./functions.js";
 import { createGateway } from "./gateway.js";
 import { type StackOutputs, writeOutputs } from "./outputs.js";
 import { assertPortFree } from "./ports.js";
@@ -76,13 +80,7 @@ function listen(server: Server, host: string, port: number): Promise<void> {
 const SEEDED_MARKER = "seeded";
 
 /** Kept between runs so pagination cursors handed out before a restart stay valid. */
-function cursorSecret(dataDir: string): string {
-  const file = join(dataDir, "cursor-secret");
-  if (existsSync(file)) return readFileSync(file, "utf8").trim();
-  const secret = randomBytes(32).toString("base64url");
-  writeFileSync(file, secret);
-  return secret;
-}
+const cursorSecret = localCursorSecret;
 
 /**
  * Starts the whole system locally: engines, the resources the CDK stacks would create,
@@ -235,6 +233,7 @@ export async function startLocalStack(
       COGNITO_ENDPOINT: cognitoEndpoint,
     };
     const processorEnv = processorEnvironment(config, {
+      apiUrl: `http://${host}:${ports.api.port}`,
       tables,
       dynamoEndpoint,
       sesEndpoint,

@@ -28,6 +28,22 @@ describe("the e2e contract check", () => {
     ).not.toThrow();
   });
 
+  it("tells pages from JSON: the unsubscribe page is HTML, its POST and its errors JSON", () => {
+    const page = '<!doctype html>\n<html><body><form method="post"></form></body></html>';
+    expect(() => contract.check("GET", "/unsubscribe", 200, page, "text/html")).not.toThrow();
+    expect(() => contract.check("GET", "/unsubscribe", 200, { page })).toThrow(/not the text\/html it lists/);
+    expect(() => contract.check("GET", "/unsubscribe", 200, "plain words", "text/html")).toThrow(
+      /not an HTML document/,
+    );
+    expect(() => contract.check("POST", "/unsubscribe", 200, { unsubscribed: "comments" })).not.toThrow();
+    expect(() => contract.check("POST", "/unsubscribe", 200, page, "text/html")).toThrow(
+      /with a page, which the contract does not list/,
+    );
+    expect(() =>
+      contract.check("GET", "/unsubscribe", 400, { error: { code: "INVALID_INPUT", message: "No" } }),
+    ).not.toThrow();
+  });
+
   it("refuses a status the operation does not list", () => {
     expect(() => contract.check("POST", "/comments/x", 200, comment)).toThrow(ContractViolation);
     expect(() => contract.check("POST", "/comments/x", 200, comment)).toThrow(

@@ -80,6 +80,7 @@ describe("pnpm replay local", () => {
   const processors = () =>
     createStreamProcessors(
       processorEnvironment(config, {
+        apiUrl: "http://127.0.0.1:9",
         tables: db.tables,
         dynamoEndpoint: inject("dynamoEndpoint"),
         // The activity processor sends no email; nothing listens here.

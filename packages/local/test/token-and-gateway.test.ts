@@ -273,6 +273,36 @@ describe("local API Gateway", () => {
     expect(seen).toHaveLength(0);
   });
 
+  it("passes a public route's request on without a token, and without claims even when one is sent", async () => {
+    seen.length = 0;
+    for (const [method, rawHeaders] of [
+      ["GET", []],
+      ["POST", ["Content-Type", "application/x-www-form-urlencoded"]],
+      ["POST", ["Authorization", "Bearer nope"]],
+    ] as const) {
+      const reply = await handleRequest(
+        request({
+          method,
+          rawPath: "/unsubscribe",
+          rawQuery: "token=abc.def",
+          rawHeaders: [...rawHeaders],
+          body: Buffer.from(method === "POST" ? "List-Unsubscribe=One-Click" : ""),
+        }),
+        options(),
+        "h",
+      );
+      expect(reply.statusCode).toBe(200);
+    }
+    expect(
+      seen.map((event) => [event.httpMethod, event.resource, event.queryStringParameters?.token]),
+    ).toEqual([
+      ["GET", "/unsubscribe", "abc.def"],
+      ["POST", "/unsubscribe", "abc.def"],
+      ["POST", "/unsubscribe", "abc.def"],
+    ]);
+    expect(seen.every((event) => event.requestContext.authorizer === null)).toBe(true);
+  });
+
   it("answers unknown routes and methods with 403 Missing Authentication Token", async () => {
     for (const [method, rawPath] of [
       ["GET", "/nowhere"],

@@ -2,7 +2,7 @@ import { DynamoDBPersistenceLayer } from "@aws-lambda-powertools/idempotency/dyn
 import type { BasePersistenceLayer } from "@aws-lambda-powertools/idempotency/persistence";
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { SESClient, type SESClientConfig } from "@aws-sdk/client-ses";
+import { SESv2Client, type SESv2ClientConfig } from "@aws-sdk/client-sesv2";
 import {
   ConfigurationError,
   dynamoClientOptions,
@@ -13,7 +13,9 @@ import {
   sdkClientTimeouts,
   type TableNames,
   tableSpec,
+  UnsubscribeTokens,
 } from "@hearth/domain";
+import { cursorKeySourceFromEnv } from "@hearth/domain/cursor-keys";
 import type { AttachmentObjects } from "./attachments/cleanup.js";
 import {
   coreProcessorDependenciesFromEnv,
@@ -49,10 +51,18 @@ export interface ProcessorDependencies {
   repositories: Repositories;
   /** Physical table names, to tell which table a stream record came from. */
   tables: TableNames;
-  ses: SESClient;
+  ses: SESv2Client;
   idempotency: IdempotencyDependencies;
   /** The verified SES identity emails are sent from. */
   senderEmail: string;
+  /** The SES configuration set emails go through (`SES_CONFIGURATION_SET`), when there is one. */
+  sesConfigurationSet?: string | undefined;
+  /** Base URL of the API, for the unsubscribe links in notification emails. */
+  apiUrl: string;
+  /** Signs unsubscribe links with a key derived from the cursor secret (the API verifies them). */
+  unsubscribeTokens: UnsubscribeTokens;
+  /** Loads the cursor secret's current values into `unsubscribeTokens` (cached; cheap when fresh). */
+  refreshUnsubscribeKeys: () => Promise<void>;
   /** Base URL of the website, for links in emails (no trailing slash needed). */
   siteUrl: string;
   /** At most one email per recipient per kind within this many seconds. */
@@ -85,16 +95,16 @@ function notificationWindowMinutes(env: NodeJS.ProcessEnv): number {
   return minutes;
 }
 
-function siteUrl(env: NodeJS.ProcessEnv): string {
-  const value = required(env, "SITE_URL");
+function httpUrl(env: NodeJS.ProcessEnv, name: string): string {
+  const value = required(env, name);
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new ConfigurationError(`SITE_URL must be an absolute URL, not "${value}"`);
+    throw new ConfigurationError(`${name} must be an absolute URL, not "${value}"`);
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") {
-    throw new ConfigurationError(`SITE_URL must be an http(s) URL, not "${value}"`);
+    throw new ConfigurationError(`${name} must be an http(s) URL, not "${value}"`);
   }
   return value.replace(/\/+$/, "");
 }
@@ -108,7 +118,7 @@ export function sesClientOptions(
   endpoint: string | undefined,
   region?: string,
   functionTimeoutSeconds?: number,
-): SESClientConfig {
+): SESv2ClientConfig {
   const timeouts = sdkClientTimeouts(functionTimeoutSeconds);
   if (!endpoint) return region ? { ...timeouts, region } : timeouts;
   if (isProductionStage(stage)) {
@@ -128,7 +138,15 @@ export function sesClientOptions(
 /** What every processor's pipeline needs (no email settings, no SES client). */
 export type BaseProcessorDependencies = Omit<
   ProcessorDependencies,
-  "ses" | "senderEmail" | "siteUrl" | "notificationWindowSeconds" | "attachmentObjects"
+  | "ses"
+  | "senderEmail"
+  | "sesConfigurationSet"
+  | "siteUrl"
+  | "apiUrl"
+  | "unsubscribeTokens"
+  | "refreshUnsubscribeKeys"
+  | "notificationWindowSeconds"
+  | "attachmentObjects"
 >;
 
 /** What the shared pipeline needs (idempotency, logs, metrics, traces): no repositories. */
@@ -177,16 +195,22 @@ export function baseProcessorDependenciesFromEnv(
 
 /**
  * Builds the processors' dependencies from the function environment: the base ones plus
- * `SES_ENDPOINT` (local only), `SENDER_EMAIL`, `SITE_URL` and `NOTIFICATION_WINDOW_MINUTES`
- * (default 15). A missing or unsafe setting fails at startup with a message naming it.
+ * `SES_ENDPOINT` (local only), `SENDER_EMAIL`, `SES_CONFIGURATION_SET` (optional), `SITE_URL`,
+ * `API_URL`, `CURSOR_SECRET_ARN` (or `CURSOR_SECRET`; the unsubscribe links' key derives from it)
+ * and `NOTIFICATION_WINDOW_MINUTES` (default 15). A missing or unsafe setting fails at startup
+ * with a message naming it.
  */
 export function processorDependenciesFromEnv(env: NodeJS.ProcessEnv = process.env): ProcessorDependencies {
   const base = baseProcessorDependenciesFromEnv(env);
   const dynamoConfig = dynamoConfigFromEnv(env);
+  const tracer = createProcessorTracer();
+  // Keys arrive with the first email's refresh (the secret is read at runtime, not at import).
+  const unsubscribeTokens = new UnsubscribeTokens();
+  const unsubscribeKeys = cursorKeySourceFromEnv(env, (client) => tracer.captureAWSv3Client(client));
   return {
     ...base,
-    ses: createProcessorTracer().captureAWSv3Client(
-      new SESClient(
+    ses: tracer.captureAWSv3Client(
+      new SESv2Client(
         sesClientOptions(
           dynamoConfig.stage,
           env.SES_ENDPOINT || undefined,
@@ -196,7 +220,11 @@ export function processorDependenciesFromEnv(env: NodeJS.ProcessEnv = process.en
       ),
     ),
     senderEmail: required(env, "SENDER_EMAIL"),
-    siteUrl: siteUrl(env),
+    sesConfigurationSet: env.SES_CONFIGURATION_SET?.trim() || undefined,
+    siteUrl: httpUrl(env, "SITE_URL"),
+    apiUrl: httpUrl(env, "API_URL"),
+    unsubscribeTokens,
+    refreshUnsubscribeKeys: async () => unsubscribeTokens.useKeys(await unsubscribeKeys.load()),
     notificationWindowSeconds: notificationWindowMinutes(env) * 60,
   };
 }

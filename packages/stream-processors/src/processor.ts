@@ -3,7 +3,11 @@ import type { DynamoDBRecord } from "aws-lambda";
 import { createActivityAggregator } from "./activity/aggregate.js";
 import type { AttachmentObjects } from "./attachments/cleanup.js";
 import { createAttachmentCleaner } from "./attachments/cleanup.js";
-import type { PipelineDependencies, ProcessorDependencies } from "./dependencies.js";
+import type {
+  BaseProcessorDependencies,
+  PipelineDependencies,
+  ProcessorDependencies,
+} from "./dependencies.js";
 import type { ExportObjects } from "./exports/s3-export.js";
 import type { ProcessorName } from "./filters.js";
 import {
@@ -64,7 +68,7 @@ export function createNotificationProcessor(deps: ProcessorDependencies): Stream
   return buildProcessor("notifications", deps, createNotifier(deps));
 }
 
-export function createActivityProcessor(deps: ProcessorDependencies): StreamProcessorHandler {
+export function createActivityProcessor(deps: BaseProcessorDependencies): StreamProcessorHandler {
   return buildProcessor("activity", deps, createActivityAggregator(deps));
 }
 

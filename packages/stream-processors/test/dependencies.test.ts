@@ -12,6 +12,7 @@ const baseEnv: Record<string, string> = {
   STAGE: "dev",
   SENDER_EMAIL: "notifications@hearth.example",
   SITE_URL: "https://hearth.example/",
+  API_URL: "https://abc123.execute-api.eu-west-1.amazonaws.com/dev/",
   AWS_REGION: "eu-west-1",
   LOG_LEVEL: "SILENT",
 };
@@ -23,6 +24,8 @@ describe("processorDependenciesFromEnv", () => {
     expect(deps.senderEmail).toBe("notifications@hearth.example");
     expect(deps.siteUrl).toBe("https://hearth.example");
     expect(deps.notificationWindowSeconds).toBe(15 * 60);
+    expect(deps.apiUrl).toBe("https://abc123.execute-api.eu-west-1.amazonaws.com/dev");
+    expect(deps.sesConfigurationSet).toBeUndefined();
     expect(await deps.ses.config.region()).toBe("eu-west-1");
     expect(deps.clock()).toBeInstanceOf(Date);
     // One persistence layer per processor: Powertools keeps its key prefix per instance.
@@ -44,6 +47,16 @@ describe("processorDependenciesFromEnv", () => {
     expect(Object.keys(processorDependenciesFromEnv(baseEnv))).toContain("repositories");
   });
 
+  it("sends through the configuration set SES_CONFIGURATION_SET names, when set", () => {
+    expect(
+      processorDependenciesFromEnv({ ...baseEnv, SES_CONFIGURATION_SET: "hearth-dev-email" })
+        .sesConfigurationSet,
+    ).toBe("hearth-dev-email");
+    expect(processorDependenciesFromEnv({ ...baseEnv, SES_CONFIGURATION_SET: " " }).sesConfigurationSet).toBe(
+      undefined,
+    );
+  });
+
   it("reads the debounce window in minutes", () => {
     expect(
       processorDependenciesFromEnv({ ...baseEnv, NOTIFICATION_WINDOW_MINUTES: "5" })
@@ -62,6 +75,8 @@ describe("processorDependenciesFromEnv", () => {
     expect(() => processorDependenciesFromEnv({ ...baseEnv, SITE_URL: "hearth.example" })).toThrow(
       /SITE_URL/,
     );
+    const { API_URL: _api, ...withoutApi } = baseEnv;
+    expect(() => processorDependenciesFromEnv(withoutApi)).toThrow(/API_URL/);
     expect(TABLE_SPECS.every((spec) => spec.envVar in baseEnv)).toBe(true);
   });
 
@@ -72,7 +87,14 @@ describe("processorDependenciesFromEnv", () => {
       SES_ENDPOINT: "http://127.0.0.1:8005",
     });
     expect((await local.ses.config.endpoint?.())?.hostname).toBe("127.0.0.1");
-    const prod = { ...baseEnv, STAGE: "prod" };
+    // In production the unsubscribe key's secret is read at runtime from Secrets Manager.
+    const prod = {
+      ...baseEnv,
+      STAGE: "prod",
+      CURSOR_SECRET_ARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:hearth-prod-cursor-AbCdEf",
+    };
+    expect(() => processorDependenciesFromEnv({ ...baseEnv, STAGE: "prod" })).toThrow(/CURSOR_SECRET_ARN/);
+    expect(processorDependenciesFromEnv(prod).apiUrl).toBe(baseEnv.API_URL?.replace(/\/$/, ""));
     expect(() => processorDependenciesFromEnv({ ...prod, SES_ENDPOINT: "http://127.0.0.1:8005" })).toThrow(
       ConfigurationError,
     );

@@ -301,8 +301,8 @@ describe("the export worker", () => {
     const sent = h.sentEmails();
     expect(sent).toHaveLength(1);
     expect(sent[0]?.Destination?.ToAddresses).toEqual([`${member}@family.example`]);
-    expect(sent[0]?.Message?.Subject?.Data).toBe("Your Hearth data export is ready");
-    expect(sent[0]?.Message?.Body?.Text?.Data).toContain(
+    expect(sent[0]?.Content?.Simple?.Subject?.Data).toBe("Your Hearth data export is ready");
+    expect(sent[0]?.Content?.Simple?.Body?.Text?.Data).toContain(
       `https://hearth.example/profile/exports/${encodeURIComponent(job.jobId)}`,
     );
     // A redelivered batch sends nothing more.

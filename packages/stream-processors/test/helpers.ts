@@ -5,7 +5,7 @@ import {
   GetRecordsCommand,
   GetShardIteratorCommand,
 } from "@aws-sdk/client-dynamodb-streams";
-import { type SESClient, SendEmailCommand, type SendEmailCommandInput } from "@aws-sdk/client-ses";
+import { type SESv2Client, SendEmailCommand, type SendEmailCommandInput } from "@aws-sdk/client-sesv2";
 import {
   type ConversationType,
   deleteTables,
@@ -25,6 +25,7 @@ import { toLambdaStreamRecord } from "../src/stream-records.js";
 
 export const SITE_URL = "https://hearth.example";
 export const SENDER_EMAIL = "Hearth <notifications@hearth.example>";
+export const API_URL = "https://api.hearth.example/test";
 
 /** The environment a deployed function would get, pointed at DynamoDB Local. */
 export function functionEnvironment(db: TestDatabase, endpoint: string, extra: Record<string, string> = {}) {
@@ -35,6 +36,7 @@ export function functionEnvironment(db: TestDatabase, endpoint: string, extra: R
     AWS_REGION: "local",
     SENDER_EMAIL,
     SITE_URL,
+    API_URL,
     LOG_LEVEL: "SILENT",
     ...extra,
   };
@@ -136,7 +138,7 @@ export interface Harness {
   db: TestDatabase;
   endpoint: string;
   deps: ProcessorDependencies;
-  ses: AwsClientStub<SESClient>;
+  ses: AwsClientStub<SESv2Client>;
   tap: StreamTap;
   /** Moves the processors' clock (the debounce window) forward. */
   advanceClock(ms: number): void;

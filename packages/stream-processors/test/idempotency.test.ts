@@ -1,4 +1,4 @@
-import { SendEmailCommand } from "@aws-sdk/client-ses";
+import { SendEmailCommand } from "@aws-sdk/client-sesv2";
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
 import { IDEMPOTENCY_EXPIRY_SECONDS } from "../src/dependencies.js";

@@ -1,4 +1,4 @@
-import { MessageRejected, SendEmailCommand } from "@aws-sdk/client-ses";
+import { MessageRejected, SendEmailCommand } from "@aws-sdk/client-sesv2";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { type ProcessorMetrics, processorMetricsFromEnv } from "../src/dependencies.js";
 import { commentBy, type Harness, membersWithProfiles, saveProfile, useHarness } from "./helpers.js";

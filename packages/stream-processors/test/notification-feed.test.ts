@@ -1,4 +1,4 @@
-import { MessageRejected, SendEmailCommand } from "@aws-sdk/client-ses";
+import { MessageRejected, SendEmailCommand } from "@aws-sdk/client-sesv2";
 import { type Notification, NotificationsRepository, sanitizeText, ThrottledError } from "@hearth/domain";
 import { describe, expect, it } from "vitest";
 import { createProcessor } from "../src/processor.js";

@@ -1,7 +1,8 @@
-import { MessageRejected, SendEmailCommand } from "@aws-sdk/client-ses";
+import { MessageRejected, SendEmailCommand } from "@aws-sdk/client-sesv2";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
 import {
+  API_URL,
   commentBy,
   conversationWithMessage,
   emailOf,
@@ -54,12 +55,33 @@ describe("new comment", () => {
     // Not the author, not a deleted commenter, not another item's, not one without an address.
     expect(h.recipientsOfSent()).toEqual([emailOf(alice), emailOf(bob)].sort());
     const email = h.sentEmails()[0];
-    expect(email?.Source).toBe(SENDER_EMAIL);
-    expect(email?.Message?.Subject?.Data).toBe('New comment on "Christmas 2015"');
-    expect(email?.Message?.Body?.Text?.Data).toContain("Lovely photo");
-    expect(email?.Message?.Body?.Text?.Data).toContain(`https://hearth.example${itemId}`);
-    expect(email?.Message?.Body?.Html?.Data).toContain(`href="https://hearth.example${itemId}"`);
+    expect(email?.FromEmailAddress).toBe(SENDER_EMAIL);
+    expect(email?.Content?.Simple?.Subject?.Data).toBe('New comment on "Christmas 2015"');
+    expect(email?.Content?.Simple?.Body?.Text?.Data).toContain("Lovely photo");
+    expect(email?.Content?.Simple?.Body?.Text?.Data).toContain(`https://hearth.example${itemId}`);
+    expect(email?.Content?.Simple?.Body?.Html?.Data).toContain(`href="https://hearth.example${itemId}"`);
     expect(ginas.itemTitle).toBe("Christmas 2015");
+    // Each recipient's own one-click unsubscribe link, for comment emails only, and the settings link last.
+    for (const sent of h.sentEmails()) {
+      const headers = Object.fromEntries(
+        (sent.Content?.Simple?.Headers ?? []).map((header) => [header.Name, header.Value]),
+      );
+      expect(headers["List-Unsubscribe-Post"]).toBe("List-Unsubscribe=One-Click");
+      const link = /^<(.+)>$/.exec(headers["List-Unsubscribe"] ?? "")?.[1] ?? "";
+      expect(link.startsWith(`${API_URL}/unsubscribe?token=`)).toBe(true);
+      const claim = h.deps.unsubscribeTokens.verify(
+        new URL(link).searchParams.get("token") ?? "",
+        new Date(),
+      );
+      expect(claim.kind).toBe("comment");
+      expect(emailOf(claim.userId)).toBe(sent.Destination?.ToAddresses?.[0]);
+      expect(sent.Content?.Simple?.Body?.Text?.Data).toMatch(
+        /Manage notifications: https:\/\/hearth\.example\/profile$/,
+      );
+      expect(sent.Content?.Simple?.Body?.Html?.Data).toContain(
+        '<a href="https://hearth.example/profile">Manage notifications</a>',
+      );
+    }
   });
 
   it("does not tell people who commented later about an earlier comment", async () => {
@@ -95,15 +117,17 @@ describe("new comment", () => {
     await h.process("notifications", [await h.tap.takeOne("Comments")]);
 
     const [email] = h.sentEmails();
-    const html = email?.Message?.Body?.Html?.Data ?? "";
+    const html = email?.Content?.Simple?.Body?.Html?.Data ?? "";
     expect(html).not.toMatch(/<script|<img|<svg|<b>Mallory/);
     expect(html).toContain(
       "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;img src=x onerror=alert(1)&gt;",
     );
     expect(html).toContain("&lt;b&gt;Mallory&lt;/b&gt;");
     expect(html).toContain("Grandma&#39;s &quot;letters&quot; &lt;svg onload=alert(1)&gt;");
-    expect(email?.Message?.Subject?.Data).toBe(`New comment on "Grandma's "letters" <svg onload=alert(1)>"`);
-    expect(email?.Message?.Body?.Text?.Data).toContain(`<script>alert("x")</script>`);
+    expect(email?.Content?.Simple?.Subject?.Data).toBe(
+      `New comment on "Grandma's "letters" <svg onload=alert(1)>"`,
+    );
+    expect(email?.Content?.Simple?.Body?.Text?.Data).toContain(`<script>alert("x")</script>`);
   });
 });
 
@@ -125,8 +149,8 @@ describe("new reaction", () => {
     expect(response.batchItemFailures).toEqual([]);
     expect(h.recipientsOfSent()).toEqual([emailOf(author)]);
     const email = h.sentEmails()[0];
-    expect(email?.Message?.Subject?.Data).toBe(`${fan} liked your comment on "Christmas 2015"`);
-    expect(email?.Message?.Body?.Text?.Data).toContain("First snow");
+    expect(email?.Content?.Simple?.Subject?.Data).toBe(`${fan} liked your comment on "Christmas 2015"`);
+    expect(email?.Content?.Simple?.Body?.Text?.Data).toContain("First snow");
   });
 });
 
@@ -154,11 +178,11 @@ describe("new message", () => {
     expect(response.batchItemFailures).toEqual([]);
     expect(h.recipientsOfSent()).toEqual([emailOf(tina), emailOf(uma)].sort());
     const email = h.sentEmails()[0];
-    expect(email?.Message?.Subject?.Data).toBe('New message from Sam in "Cousins"');
-    expect(email?.Message?.Body?.Html?.Data).toContain(
+    expect(email?.Content?.Simple?.Subject?.Data).toBe('New message from Sam in "Cousins"');
+    expect(email?.Content?.Simple?.Body?.Html?.Data).toContain(
       `href="https://hearth.example/messages/${conversationId}"`,
     );
-    expect(email?.Message?.Body?.Text?.Data).toContain("Reunion in June?");
+    expect(email?.Content?.Simple?.Body?.Text?.Data).toContain("Reunion in June?");
   });
 });
 
@@ -230,7 +254,7 @@ describe("preferences", () => {
     expect(response.batchItemFailures).toEqual([]);
     const sent = h
       .sentEmails()
-      .map((email) => [email.Destination?.ToAddresses?.[0], email.Message?.Subject?.Data]);
+      .map((email) => [email.Destination?.ToAddresses?.[0], email.Content?.Simple?.Subject?.Data]);
     expect(sent).toEqual(
       expect.arrayContaining([
         [emailOf(quiet), expect.stringContaining("liked your comment")],
@@ -238,6 +262,31 @@ describe("preferences", () => {
       ]),
     );
     expect(sent).toHaveLength(2);
+  });
+
+  it("emails no more comments to a member who followed their unsubscribe link, past the window too", async () => {
+    const h = harness();
+    const itemId = `/unsubscribed/${uniqueId("item")}`;
+    const [leaver, stayer, writer] = await membersWithProfiles(h, "leaver", "stayer", "writer");
+    await h.db.repositories.comments.create(commentBy(leaver, itemId));
+    await h.db.repositories.comments.create(commentBy(stayer, itemId));
+    await h.tap.skip("Comments");
+    await h.db.repositories.comments.create(commentBy(writer, itemId, "First"));
+    await h.process("notifications", await h.tap.take("Comments"));
+    const link = h
+      .sentEmails()
+      .find((email) => email.Destination?.ToAddresses?.[0] === emailOf(leaver))
+      ?.Content?.Simple?.Headers?.find((header) => header.Name === "List-Unsubscribe")?.Value;
+    const token = new URL(/^<(.+)>$/.exec(link ?? "")?.[1] ?? "http://x").searchParams.get("token") ?? "";
+    // What POST /unsubscribe does with the link's token.
+    const claim = h.deps.unsubscribeTokens.verify(token, new Date());
+    expect(await h.db.repositories.profiles.turnOffNotifications(claim.userId, "comments")).toBe(true);
+
+    h.advanceClock(16 * 60 * 1000);
+    h.ses.resetHistory();
+    await h.db.repositories.comments.create(commentBy(writer, itemId, "Second"));
+    await h.process("notifications", await h.tap.take("Comments"));
+    expect(h.recipientsOfSent()).toEqual([emailOf(stayer)]);
   });
 });
 
@@ -404,13 +453,15 @@ describe("welcome email", () => {
     expect(response.batchItemFailures).toEqual([]);
     expect(h.recipientsOfSent()).toEqual([emailOf(userId)]);
     const [email] = h.sentEmails();
-    expect(email?.Source).toBe(SENDER_EMAIL);
-    expect(email?.Message?.Subject?.Data).toBe("Welcome to the family archive");
-    const html = email?.Message?.Body?.Html?.Data ?? "";
+    expect(email?.FromEmailAddress).toBe(SENDER_EMAIL);
+    expect(email?.Content?.Simple?.Subject?.Data).toBe("Welcome to the family archive");
+    const html = email?.Content?.Simple?.Body?.Html?.Data ?? "";
     expect(html).toContain("Dear Nan &lt;3 &amp; &quot;Pa&#39;s&quot; &lt;img src=x onerror=alert(1)&gt;,");
     expect(html).not.toMatch(/<img/);
     expect(html).toContain('href="https://hearth.example/"');
-    expect(email?.Message?.Body?.Text?.Data).toContain("Open the archive: https://hearth.example/");
+    expect(email?.Content?.Simple?.Body?.Text?.Data).toContain("Open the archive: https://hearth.example/");
+    // Not a notification one can opt out of: no unsubscribe headers.
+    expect(email?.Content?.Simple?.Headers).toBeUndefined();
 
     // Redelivered (another container, past any window): the record-level idempotency holds it back.
     h.ses.resetHistory();

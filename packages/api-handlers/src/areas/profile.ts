@@ -3,13 +3,14 @@ import {
   firstFailureOf,
   isAdmin,
   LIMITS,
+  NOTIFICATION_PREFERENCE_OF,
   type Profile,
   profileUpdateSchema,
   sanitizeText,
 } from "@hearth/domain";
 import * as z from "zod";
 import { badRequest, forbidden, notFound, payloadTooLarge } from "../http/errors.js";
-import { type AreaRoutes, ok } from "../http/route-handler.js";
+import { type AreaRoutes, htmlPage, ok } from "../http/route-handler.js";
 import {
   isOwnPhotoKey,
   isProfilePhotoType,
@@ -19,6 +20,7 @@ import {
 } from "../photos.js";
 import { servedComments, servedMembers, servedProfile } from "../served.js";
 import { authorName } from "./authors.js";
+import { unsubscribePage } from "./unsubscribe-page.js";
 
 /**
  * The fields of `PUT /profile`; unknown ones are refused. Names and bios are reduced to
@@ -49,6 +51,13 @@ export const photoUploadBody = z.strictObject({
 });
 
 const PROFILE_NOT_FOUND = "Profile not found";
+
+/** The signed `?token=` of an unsubscribe link: 400 when missing; its checks are the domain's. */
+function unsubscribeToken(request: { query(name: string): string | undefined }): string {
+  const token = request.query("token");
+  if (!token) throw badRequest("The unsubscribe link has no token; open the link from the email again");
+  return token;
+}
 const PRIVATE_PROFILE = "This profile is private";
 
 /** The profile when the caller may see it: 404 when there is none, 403 when it is private. */
@@ -119,6 +128,21 @@ export const profileRoutes: AreaRoutes<"profile"> = {
   "GET /members": async (request, storage) => {
     const result = await storage.repositories.profiles.listMembers(request.page());
     return ok({ members: await servedMembers(storage, result.items), nextCursor: result.nextCursor });
+  },
+  // Public: the signed token is the authentication. The page changes nothing (mail scanners
+  // follow links); its button POSTs to the same URL.
+  "GET /unsubscribe": async (request, { unsubscribeTokens, now }) => {
+    const claim = unsubscribeTokens.verify(unsubscribeToken(request), now());
+    return htmlPage(unsubscribePage(NOTIFICATION_PREFERENCE_OF[claim.kind], unsubscribeToken(request)));
+  },
+  // RFC 8058 one-click (a form-encoded `List-Unsubscribe=One-Click` body) or the page's button:
+  // the body is not needed, the token says who and what. A deleted member has nothing left to
+  // turn off, so that is a success too (and says nothing about whether the account exists).
+  "POST /unsubscribe": async (request, { unsubscribeTokens, repositories, now }) => {
+    const claim = unsubscribeTokens.verify(unsubscribeToken(request), now());
+    const preference = NOTIFICATION_PREFERENCE_OF[claim.kind];
+    await repositories.profiles.turnOffNotifications(claim.userId, preference);
+    return ok({ unsubscribed: preference });
   },
   "POST /profile/photo": async (request, { objectUrls, newId }) => {
     const body = request.body(photoUploadBody);

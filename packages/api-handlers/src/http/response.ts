@@ -56,3 +56,27 @@ export function jsonResponse(
 export function errorBody(code: string, message: string) {
   return { error: { code, message } };
 }
+
+/**
+ * An HTML page: nothing from another origin may load, run, frame it or be posted to, and
+ * nothing is cached (the page is about one signed link).
+ */
+export function htmlResponse(
+  statusCode: number,
+  page: string,
+  headers: Record<string, string>,
+): APIGatewayProxyResult {
+  return {
+    statusCode,
+    headers: {
+      "Content-Type": "text/html; charset=utf-8",
+      "Cache-Control": "no-store",
+      "X-Content-Type-Options": "nosniff",
+      "Content-Security-Policy":
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+      "Referrer-Policy": "no-referrer",
+      ...headers,
+    },
+    body: page,
+  };
+}

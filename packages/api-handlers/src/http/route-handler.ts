@@ -8,6 +8,7 @@ export type SuccessStatus = 200 | 201 | 202;
 
 /** A parsed request as a route implementation sees it; everything is checked on access. */
 export interface ApiRequest {
+  /** Who called (verified by the authorizer); a public route has none and must not read it. */
   caller: Caller;
   /** A path parameter, decoded once and checked; 400 when missing or malformed. */
   path(name: string): string;
@@ -24,6 +25,8 @@ export interface ApiRequest {
 export interface ApiResult<Body = unknown, Status extends SuccessStatus = SuccessStatus> {
   statusCode: Status;
   body: Body;
+  /** `text/html`: the body is a page (a string), sent as is; JSON otherwise. */
+  mediaType?: "text/html";
 }
 
 /** One route's implementation, given the dependencies its area may use. */
@@ -57,6 +60,12 @@ export type AreaRoutes<A extends ApiArea> = {
 export const routeKey = (route: { method: string; resource: string }) => `${route.method} ${route.resource}`;
 
 export const ok = <Body>(body: Body): ApiResult<Body, 200> => ({ statusCode: 200, body });
+/** 200 with an HTML page (its contract declares `success.mediaType: "text/html"`). */
+export const htmlPage = (page: string): ApiResult<string, 200> => ({
+  statusCode: 200,
+  body: page,
+  mediaType: "text/html",
+});
 export const created = <Body>(body: Body): ApiResult<Body, 201> => ({ statusCode: 201, body });
 /** 202: the work was accepted and runs in the background (a job was created). */
 export const accepted = <Body>(body: Body): ApiResult<Body, 202> => ({ statusCode: 202, body });

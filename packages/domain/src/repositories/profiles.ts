@@ -1,4 +1,10 @@
-import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  DeleteCommand,
+  GetCommand,
+  QueryCommand,
+  UpdateCommand,
+  type UpdateCommandInput,
+} from "@aws-sdk/lib-dynamodb";
 import { batchGetAll } from "../dynamo/batch.js";
 import { type Page, type PageRequest, queryPage } from "../dynamo/query.js";
 import { buildUpdateExpression, type UpdateSpec } from "../dynamo/update-expression.js";
@@ -6,6 +12,7 @@ import {
   DEFAULT_NOTIFICATION_PREFERENCES,
   LIMITS,
   type NotificationKind,
+  type NotificationPreferences,
   type Profile,
   type ProfileUpdate,
 } from "../entities.js";
@@ -375,6 +382,52 @@ export class ProfilesRepository extends Repository {
       if (domainError instanceof ConflictError && !domainError.isTransactionConflict) return false;
       throw domainError;
     }
+  }
+
+  /**
+   * Turns one kind of notification email off (an unsubscribe link): the one preference set to
+   * false, nothing else touched, never a profile created. A row without preferences (written
+   * by the activity aggregator only) gets the defaults with that one off. False when there is
+   * no saved profile.
+   */
+  async turnOffNotifications(userId: string, preference: keyof NotificationPreferences): Promise<boolean> {
+    const now = this.timestamp();
+    const attempts: Omit<UpdateCommandInput, "TableName" | "Key">[] = [
+      {
+        UpdateExpression: "SET #prefs.#kind = :off, #updatedAt = :now",
+        ConditionExpression: "attribute_exists(#createdAt) AND attribute_type(#prefs, :map)",
+        ExpressionAttributeNames: {
+          "#prefs": "notificationPreferences",
+          "#kind": preference,
+          "#createdAt": "createdAt",
+          "#updatedAt": "updatedAt",
+        },
+        ExpressionAttributeValues: { ":off": false, ":now": now, ":map": "M" },
+      },
+      {
+        UpdateExpression: "SET #prefs = :prefs, #updatedAt = :now",
+        ConditionExpression: "attribute_exists(#createdAt) AND attribute_not_exists(#prefs)",
+        ExpressionAttributeNames: {
+          "#prefs": "notificationPreferences",
+          "#createdAt": "createdAt",
+          "#updatedAt": "updatedAt",
+        },
+        ExpressionAttributeValues: {
+          ":prefs": { ...DEFAULT_NOTIFICATION_PREFERENCES, [preference]: false },
+          ":now": now,
+        },
+      },
+    ];
+    for (const attempt of attempts) {
+      try {
+        await this.doc.send(new UpdateCommand({ TableName: this.table, Key: { userId }, ...attempt }));
+        return true;
+      } catch (error) {
+        const domainError = toDomainError(error);
+        if (!(domainError instanceof ConflictError) || domainError.isTransactionConflict) throw domainError;
+      }
+    }
+    return false;
   }
 
   /** Gives a claimed slot back (the email could not be sent), so a retry may send it. */

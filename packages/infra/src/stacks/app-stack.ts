@@ -109,7 +109,7 @@ export class AppStack extends Stack {
           timeout: Duration.seconds(API_FUNCTION_TIMEOUT_SECONDS),
           environment: {
             ...tableEnvironment(tableNames),
-            // An ARN, not the value: the function reads the secret at runtime (see cursor-keys.ts).
+            // An ARN, not the value: the function reads the secret at runtime (see @hearth/domain/cursor-keys).
             CURSOR_SECRET_ARN: cursorSecret.secretArn,
             ALLOWED_ORIGINS: config.allowedOrigins.join(","),
             // Validated again when the function starts (the same schema as the config file's).
@@ -335,6 +335,17 @@ export class AppStack extends Stack {
       userPool: props.userPool,
       handlers: functionsOf(this.apiFunctions),
     });
+    // Unsubscribe links point at the API and are signed with a key derived from the cursor
+    // secret: the notification processor learns the stage URL (the processors depend on the
+    // API, never the other way round, so there is no cycle) and may read the secret.
+    notifications.addEnvironment("API_URL", this.restApi.api.url);
+    notifications.addEnvironment("CURSOR_SECRET_ARN", cursorSecret.secretArn);
+    notifications.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ["secretsmanager:GetSecretValue"],
+        resources: [cursorSecret.secretArn],
+      }),
+    );
     if (config.waf.enabled) {
       this.webAcl = new WebAcl(this, "Waf", {
         environmentName: config.name,

@@ -1,5 +1,5 @@
-import { processorDependenciesFromEnv } from "../dependencies.js";
+import { baseProcessorDependenciesFromEnv } from "../dependencies.js";
 import { createActivityProcessor } from "../processor.js";
 
 /** Lambda entry: dependencies are built once per container from the environment. */
-export const handler = createActivityProcessor(processorDependenciesFromEnv());
+export const handler = createActivityProcessor(baseProcessorDependenciesFromEnv());

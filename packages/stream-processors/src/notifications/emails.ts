@@ -49,6 +49,15 @@ export function exportUrl(siteUrl: string, jobId: string): string {
   return joinUrl(siteUrl, `/profile/exports/${encodeURIComponent(jobId)}`);
 }
 
+/** The last line of every email: a plain link to the settings, where every kind can be turned off. */
+const MANAGE_NOTIFICATIONS = "Manage notifications";
+function manageNotificationsText(siteUrl: string): string {
+  return `${MANAGE_NOTIFICATIONS}: ${settingsUrl(siteUrl)}`;
+}
+function manageNotificationsHtml(siteUrl: string): string {
+  return `<p style="font-size: 12px;"><a href="${escapeHtml(settingsUrl(siteUrl))}">${MANAGE_NOTIFICATIONS}</a></p>`;
+}
+
 type EmailKind = NotificationKind | "export";
 
 const REASONS: Record<EmailKind, string> = {
@@ -70,7 +79,6 @@ interface Layout {
 }
 
 function render({ kind, siteUrl, subject, headline, quote, link }: Layout): Email {
-  const footer = `You get this email because ${REASONS[kind]}. Change which emails you get: ${settingsUrl(siteUrl)}`;
   const text = [
     headline,
     "",
@@ -79,7 +87,8 @@ function render({ kind, siteUrl, subject, headline, quote, link }: Layout): Emai
     `${link.label}: ${link.url}`,
     "",
     "--",
-    footer,
+    `You get this email because ${REASONS[kind]}.`,
+    manageNotificationsText(siteUrl),
   ].join("\n");
   const quoteHtml = escapeHtml(quote).replace(/\n/g, "<br>");
   const html = [
@@ -88,8 +97,8 @@ function render({ kind, siteUrl, subject, headline, quote, link }: Layout): Emai
     `<p>${escapeHtml(headline)}</p>`,
     `<blockquote style="border-left: 3px solid #ccc; margin: 0; padding-left: 12px;">${quoteHtml}</blockquote>`,
     `<p><a href="${escapeHtml(link.url)}">${escapeHtml(link.label)}</a></p>`,
-    `<p style="font-size: 12px; color: #777;">You get this email because ${escapeHtml(REASONS[kind])}. ` +
-      `<a href="${escapeHtml(settingsUrl(siteUrl))}">Change which emails you get</a>.</p>`,
+    `<p style="font-size: 12px; color: #777;">You get this email because ${escapeHtml(REASONS[kind])}.</p>`,
+    manageNotificationsHtml(siteUrl),
     "</body></html>",
   ].join("\n");
   return { subject: oneLine(subject), text, html };
@@ -135,7 +144,18 @@ export function welcomeEmail(siteUrl: string, displayName: string | undefined | 
   const body =
     "An admin of the family archive has approved your membership: you can now read the letters and media, comment on them, react to comments and send messages to the family.";
   const again = "If the archive still says your membership is awaiting approval, sign in again.";
-  const text = [`Dear ${name},`, "", body, "", `Open the archive: ${site}`, "", again].join("\n");
+  const text = [
+    `Dear ${name},`,
+    "",
+    body,
+    "",
+    `Open the archive: ${site}`,
+    "",
+    again,
+    "",
+    "--",
+    manageNotificationsText(siteUrl),
+  ].join("\n");
   const html = [
     "<!doctype html>",
     '<html><body style="font-family: Georgia, serif; color: #222;">',
@@ -143,6 +163,7 @@ export function welcomeEmail(siteUrl: string, displayName: string | undefined | 
     `<p>${escapeHtml(body)}</p>`,
     `<p><a href="${escapeHtml(site)}">Open the archive</a></p>`,
     `<p style="font-size: 12px; color: #777;">${escapeHtml(again)}</p>`,
+    manageNotificationsHtml(siteUrl),
     "</body></html>",
   ].join("\n");
   return { subject: "Welcome to the family archive", text, html };

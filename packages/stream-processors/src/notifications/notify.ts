@@ -1,9 +1,9 @@
-import { SendEmailCommand } from "@aws-sdk/client-ses";
 import {
   commentSchema,
   isDeleted,
   messageSchema,
   type NewNotification,
+  NOTIFICATION_PREFERENCE_OF,
   type NotificationKind,
   type NotificationPreferences,
   profileSchema,
@@ -21,14 +21,9 @@ import {
   reactionEmail,
   welcomeEmail,
 } from "./emails.js";
+import { createEmailSender } from "./send-email.js";
 
 export { NotificationDeliveryError, type NotificationSummary } from "./delivery-error.js";
-
-const PREFERENCE_OF: Record<NotificationKind, keyof NotificationPreferences> = {
-  comment: "comments",
-  reaction: "reactions",
-  message: "messages",
-};
 
 type Outcome = "sent" | "skipped";
 
@@ -38,21 +33,9 @@ export function createNotifier(
 ): (change: StreamChange) => Promise<NotificationSummary> {
   const { repositories, logger } = deps;
 
-  async function send(to: string, email: Email): Promise<void> {
-    await deps.ses.send(
-      new SendEmailCommand({
-        Source: deps.senderEmail,
-        Destination: { ToAddresses: [to] },
-        Message: {
-          Subject: { Data: email.subject, Charset: "UTF-8" },
-          Body: {
-            Text: { Data: email.text, Charset: "UTF-8" },
-            Html: { Data: email.html, Charset: "UTF-8" },
-          },
-        },
-      }),
-    );
-  }
+  // Welcome and export emails answer the member's own action or approval, so they carry no
+  // unsubscribe headers: there is nothing to opt out of (see README, Emails).
+  const send = createEmailSender(deps);
 
   async function deliverOne(
     kind: NotificationKind,
@@ -60,7 +43,8 @@ export function createNotifier(
     email: Email,
     profile: { email?: string | undefined; notificationPreferences: NotificationPreferences } | undefined,
   ): Promise<Outcome> {
-    if (!profile?.email || !profile.notificationPreferences[PREFERENCE_OF[kind]]) return "skipped";
+    if (!profile?.email || !profile.notificationPreferences[NOTIFICATION_PREFERENCE_OF[kind]])
+      return "skipped";
     const claimedAt = deps.clock();
     const claimed = await repositories.profiles.claimNotificationSlot(
       recipientId,
@@ -70,7 +54,7 @@ export function createNotifier(
     );
     if (!claimed) return "skipped";
     try {
-      await send(profile.email, email);
+      await send(profile.email, email, { unsubscribe: { userId: recipientId, kind } });
       return "sent";
     } catch (sendError) {
       try {

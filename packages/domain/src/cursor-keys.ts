@@ -1,12 +1,14 @@
 import { ParameterNotFoundError } from "@aws-lambda-powertools/parameters/errors";
 import { SecretsProvider } from "@aws-lambda-powertools/parameters/secrets";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import {
-  type CursorKeys,
-  cursorSecretFromEnv,
-  functionTimeoutFromEnv,
-  sdkClientTimeouts,
-} from "@hearth/domain";
+import { type CursorKeys, cursorSecretFromEnv } from "./dynamo/cursor.js";
+import { functionTimeoutFromEnv, sdkClientTimeouts } from "./sdk-timeouts.js";
+
+/**
+ * The cursor secret at runtime, for every function that signs with it (the API's cursors, the
+ * unsubscribe links the notification processor writes and the API checks). A subpath of its
+ * own (`@hearth/domain/cursor-keys`), so only bundles that read the secret carry Secrets Manager.
+ */
 
 /** How long a container keeps the secret before asking again: a rotation is picked up within this. */
 export const CURSOR_KEYS_MAX_AGE_SECONDS = 300;

@@ -1,0 +1,67 @@
+import { type SESv2Client, SendEmailCommand } from "@aws-sdk/client-sesv2";
+import type { NotificationKind, UnsubscribeTokens } from "@hearth/domain";
+import type { Email } from "./emails.js";
+
+export interface EmailSenderDependencies {
+  ses: SESv2Client;
+  /** The verified SES identity emails are sent from. */
+  senderEmail: string;
+  /** The SES configuration set to send through (its bounce and complaint events), when there is one. */
+  sesConfigurationSet?: string | undefined;
+  /** Base URL of the API, for unsubscribe links (`<apiUrl>/unsubscribe?token=…`). */
+  apiUrl: string;
+  /** Signs unsubscribe links; brought up to date by `refreshUnsubscribeKeys` before a send. */
+  unsubscribeTokens: UnsubscribeTokens;
+  refreshUnsubscribeKeys: () => Promise<void>;
+  clock: () => Date;
+}
+
+export interface SendOptions {
+  /** A notification email someone may opt out of: it carries the RFC 8058 one-click headers. */
+  unsubscribe?: { userId: string; kind: NotificationKind };
+}
+
+/** `<apiUrl>/unsubscribe?token=…`, the one URL both the header and a mail client's POST use. */
+export function unsubscribeUrl(apiUrl: string, token: string): string {
+  return `${apiUrl.replace(/\/+$/, "")}/unsubscribe?token=${encodeURIComponent(token)}`;
+}
+
+/**
+ * The one way emails leave Hearth: SESv2 SendEmail with simple content (subject, text and
+ * HTML), through the configuration set when one is configured. A notification email gets
+ * `List-Unsubscribe` (the signed link) and `List-Unsubscribe-Post: List-Unsubscribe=One-Click`
+ * headers, so mail clients offer one-click unsubscribe (RFC 8058).
+ */
+export function createEmailSender(deps: EmailSenderDependencies) {
+  return async function send(to: string, email: Email, options: SendOptions = {}): Promise<void> {
+    const headers: { Name: string; Value: string }[] = [];
+    if (options.unsubscribe) {
+      await deps.refreshUnsubscribeKeys();
+      const { userId, kind } = options.unsubscribe;
+      const token = deps.unsubscribeTokens.issue(userId, kind, deps.clock());
+      headers.push(
+        { Name: "List-Unsubscribe", Value: `<${unsubscribeUrl(deps.apiUrl, token)}>` },
+        { Name: "List-Unsubscribe-Post", Value: "List-Unsubscribe=One-Click" },
+      );
+    }
+    await deps.ses.send(
+      new SendEmailCommand({
+        FromEmailAddress: deps.senderEmail,
+        Destination: { ToAddresses: [to] },
+        Content: {
+          Simple: {
+            Subject: { Data: email.subject, Charset: "UTF-8" },
+            Body: {
+              Text: { Data: email.text, Charset: "UTF-8" },
+              Html: { Data: email.html, Charset: "UTF-8" },
+            },
+            ...(headers.length ? { Headers: headers } : {}),
+          },
+        },
+        ...(deps.sesConfigurationSet ? { ConfigurationSetName: deps.sesConfigurationSet } : {}),
+      }),
+    );
+  };
+}
+
+export type EmailSender = ReturnType<typeof createEmailSender>;
