@@ -53,6 +53,11 @@ export interface ProcessorDependencies {
   idempotency: IdempotencyDependencies;
   /** The verified SES identity emails are sent from. */
   senderEmail: string;
+  /**
+   * The SES configuration set every email goes through (`SES_CONFIGURATION_SET`), whose
+   * bounce and complaint events suppress addresses; unset, SES sends without one.
+   */
+  sesConfigurationSet?: string | undefined;
   /** Base URL of the website, for links in emails (no trailing slash needed). */
   siteUrl: string;
   /** At most one email per recipient per kind within this many seconds. */
@@ -128,7 +133,7 @@ export function sesClientOptions(
 /** What every processor's pipeline needs (no email settings, no SES client). */
 export type BaseProcessorDependencies = Omit<
   ProcessorDependencies,
-  "ses" | "senderEmail" | "siteUrl" | "notificationWindowSeconds" | "attachmentObjects"
+  "ses" | "senderEmail" | "sesConfigurationSet" | "siteUrl" | "notificationWindowSeconds" | "attachmentObjects"
 >;
 
 /** What the shared pipeline needs (idempotency, logs, metrics, traces): no repositories. */
@@ -177,7 +182,7 @@ export function baseProcessorDependenciesFromEnv(
 
 /**
  * Builds the processors' dependencies from the function environment: the base ones plus
- * `SES_ENDPOINT` (local only), `SENDER_EMAIL`, `SITE_URL` and `NOTIFICATION_WINDOW_MINUTES`
+ * `SES_ENDPOINT` (local only), `SENDER_EMAIL`, `SES_CONFIGURATION_SET` (optional), `SITE_URL` and `NOTIFICATION_WINDOW_MINUTES`
  * (default 15). A missing or unsafe setting fails at startup with a message naming it.
  */
 export function processorDependenciesFromEnv(env: NodeJS.ProcessEnv = process.env): ProcessorDependencies {
@@ -196,6 +201,7 @@ export function processorDependenciesFromEnv(env: NodeJS.ProcessEnv = process.en
       ),
     ),
     senderEmail: required(env, "SENDER_EMAIL"),
+    sesConfigurationSet: env.SES_CONFIGURATION_SET?.trim() || undefined,
     siteUrl: siteUrl(env),
     notificationWindowSeconds: notificationWindowMinutes(env) * 60,
   };
