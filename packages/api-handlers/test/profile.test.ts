@@ -137,7 +137,11 @@ describe("GET /profile/{userId}", () => {
     const { call, db } = api();
     await saveProfile(call, users.carol);
     expect((await getProfile(users.carol.userId, users.carol)).body.emailStatus).toBe("active");
-    await db.repositories.profiles.suppressEmail(users.carol.email.toLowerCase(), "bounce", new Date().toISOString());
+    await db.repositories.profiles.suppressEmail(
+      users.carol.email.toLowerCase(),
+      "bounce",
+      new Date().toISOString(),
+    );
     expect((await getProfile(users.carol.userId, users.carol)).body.emailStatus).toBe("suppressed");
     // Admins see the private fields, but the email status is the owner's to see.
     const asAdmin = await getProfile(users.carol.userId, users.admin);

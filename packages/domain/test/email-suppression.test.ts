@@ -8,13 +8,17 @@ const AT = "2026-12-01T10:00:00.000Z";
 describe("the email rule", () => {
   it("emails the current address unless that very address is suppressed", () => {
     expect(emailableAddress({ email: "ann@example.com" })).toBe("ann@example.com");
-    expect(emailableAddress({ email: "ann@example.com", suppressedEmail: "ann@example.com" })).toBeUndefined();
+    expect(
+      emailableAddress({ email: "ann@example.com", suppressedEmail: "ann@example.com" }),
+    ).toBeUndefined();
     expect(emailableAddress({ email: "ann@new.example", suppressedEmail: "ann@example.com" })).toBe(
       "ann@new.example",
     );
     expect(emailableAddress({})).toBeUndefined();
     expect(emailableAddress(undefined)).toBeUndefined();
-    expect(emailStatusOf({ email: "Ann@Example.com", suppressedEmail: "ann@example.com" })).toBe("suppressed");
+    expect(emailStatusOf({ email: "Ann@Example.com", suppressedEmail: "ann@example.com" })).toBe(
+      "suppressed",
+    );
   });
 
   it("reads addresses the way SES reports them", () => {

@@ -319,11 +319,11 @@ export function validateEnvironmentConfig(config: EnvironmentConfig): Environmen
 
   if (config.cognitoEmail === "ses") {
     if (!config.region) {
-      problems.push("cognitoEmail: Cognito sends through SES in a region: pin region, or use \"cognito\"");
+      problems.push('cognitoEmail: Cognito sends through SES in a region: pin region, or use "cognito"');
     }
     if (config.createSesIdentity) {
       problems.push(
-        "cognitoEmail: the user pool needs the SES identity verified before the Auth stack deploys, but createSesIdentity creates it later (App stack): verify it first and set createSesIdentity to false, or use \"cognito\"",
+        'cognitoEmail: the user pool needs the SES identity verified before the Auth stack deploys, but createSesIdentity creates it later (App stack): verify it first and set createSesIdentity to false, or use "cognito"',
       );
     }
   }

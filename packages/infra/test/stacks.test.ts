@@ -904,7 +904,9 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
     it("publishes exactly bounces and complaints to an encrypted, TLS-only topic that SES may publish to", () => {
       env.auth.resourceCountIs("AWS::SES::ConfigurationSetEventDestination", 1);
       env.auth.hasResourceProperties("AWS::SES::ConfigurationSetEventDestination", {
-        ConfigurationSetName: { Ref: logicalId(env.stacks.auth.sesEvents.configurationSet.node.defaultChild) },
+        ConfigurationSetName: {
+          Ref: logicalId(env.stacks.auth.sesEvents.configurationSet.node.defaultChild),
+        },
         EventDestination: {
           Enabled: true,
           MatchingEventTypes: ["bounce", "complaint"],
@@ -931,11 +933,14 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
       // SES may encrypt with the topic's key, for this configuration set only.
       const key = resourcesOf(env.auth, "AWS::KMS::Key")[keyId()]!;
       expect(key.Properties.EnableKeyRotation).toBe(true);
-      const sesOnKey = (key.Properties.KeyPolicy as { Statement: Record<string, unknown>[] }).Statement.filter(
-        (st) => JSON.stringify(st.Principal).includes("ses.amazonaws.com"),
-      );
+      const sesOnKey = (
+        key.Properties.KeyPolicy as { Statement: Record<string, unknown>[] }
+      ).Statement.filter((st) => JSON.stringify(st.Principal).includes("ses.amazonaws.com"));
       expect(sesOnKey).toHaveLength(1);
-      expect(asArray(sesOnKey[0]!.Action as string[]).sort()).toEqual(["kms:Decrypt", "kms:GenerateDataKey*"]);
+      expect(asArray(sesOnKey[0]!.Action as string[]).sort()).toEqual([
+        "kms:Decrypt",
+        "kms:GenerateDataKey*",
+      ]);
       expect(JSON.stringify(sesOnKey[0]!.Condition)).toContain(`:configuration-set/${setName}`);
     });
 
@@ -963,10 +968,15 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
         DestinationConfig: { OnFailure: { Destination: { "Fn::GetAtt": [deadLetters, "Arn"] } } },
       });
       const queue = resourcesOf(env.main, "AWS::SQS::Queue")[deadLetters]!;
-      expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 86400 });
+      expect(queue.Properties).toMatchObject({
+        SqsManagedSseEnabled: true,
+        MessageRetentionPeriod: 14 * 86400,
+      });
       expect(
         alarmsOfApp().some(
-          (a) => a.MetricName === "ApproximateNumberOfMessagesVisible" && JSON.stringify(a.Dimensions).includes(deadLetters),
+          (a) =>
+            a.MetricName === "ApproximateNumberOfMessagesVisible" &&
+            JSON.stringify(a.Dimensions).includes(deadLetters),
         ),
       ).toBe(true);
       expect(
@@ -981,8 +991,17 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
       const data = statements.filter((st) => asArray(st.Action).some((a) => a.startsWith("dynamodb:")));
       expect(data).toHaveLength(1);
       expect(asArray(data[0]!.Action).sort()).toEqual([...TABLE_ACTIONS.readUpdate].sort());
-      expect(asArray(data[0]!.Resource).map((r) => describeResource(env, r)).sort()).toEqual(
-        ["table:UserProfiles", ...(tableSpec("UserProfiles").globalSecondaryIndexes ?? []).map((i) => `index:UserProfiles/${i.indexName}`)].sort(),
+      expect(
+        asArray(data[0]!.Resource)
+          .map((r) => describeResource(env, r))
+          .sort(),
+      ).toEqual(
+        [
+          "table:UserProfiles",
+          ...(tableSpec("UserProfiles").globalSecondaryIndexes ?? []).map(
+            (i) => `index:UserProfiles/${i.indexName}`,
+          ),
+        ].sort(),
       );
       const others = statements
         .flatMap((st) => asArray(st.Action))

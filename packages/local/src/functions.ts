@@ -22,6 +22,8 @@ import type { StreamProcessor } from "./stream-poller.js";
 
 type Environment = Record<string, string | undefined>;
 
+export const LOCAL_CONFIGURATION_SET = "hearth-local";
+
 /**
  * The API's Lambdas, built in-process the way each Lambda entry builds itself from its
  * environment (once per container); the admin one talks to cognito-local (`COGNITO_ENDPOINT`).
@@ -70,6 +72,8 @@ export function processorEnvironment(
     LOG_LEVEL: process.env.LOG_LEVEL ?? "WARN",
     SES_ENDPOINT: engines.sesEndpoint,
     SENDER_EMAIL: config.senderEmail,
+    // As deployed: emails go through the configuration set (the local SES accepts and ignores it).
+    SES_CONFIGURATION_SET: LOCAL_CONFIGURATION_SET,
     SITE_URL: config.siteUrl,
     NOTIFICATION_WINDOW_MINUTES: process.env.NOTIFICATION_WINDOW_MINUTES ?? "15",
     [FUNCTION_TIMEOUT_ENV]: String(PROCESSOR_FUNCTION_TIMEOUT_SECONDS),

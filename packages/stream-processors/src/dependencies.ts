@@ -133,7 +133,12 @@ export function sesClientOptions(
 /** What every processor's pipeline needs (no email settings, no SES client). */
 export type BaseProcessorDependencies = Omit<
   ProcessorDependencies,
-  "ses" | "senderEmail" | "sesConfigurationSet" | "siteUrl" | "notificationWindowSeconds" | "attachmentObjects"
+  | "ses"
+  | "senderEmail"
+  | "sesConfigurationSet"
+  | "siteUrl"
+  | "notificationWindowSeconds"
+  | "attachmentObjects"
 >;
 
 /** What the shared pipeline needs (idempotency, logs, metrics, traces): no repositories. */

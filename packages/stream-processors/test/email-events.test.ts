@@ -8,7 +8,14 @@ import {
   emailEventsDependenciesFromEnv,
   snsEventOf,
 } from "../src/email-events/processor.js";
-import { commentBy, functionEnvironment, type Harness, saveProfile, uniqueId, useHarness } from "./helpers.js";
+import {
+  commentBy,
+  functionEnvironment,
+  type Harness,
+  saveProfile,
+  uniqueId,
+  useHarness,
+} from "./helpers.js";
 
 const harness = useHarness("email-events", { SES_CONFIGURATION_SET: "hearth-test" });
 const TOPIC = "arn:aws:sns:eu-west-1:470221836519:hearth-test-ses-events";
@@ -148,7 +155,11 @@ describe("the SES event handler", () => {
   it("never suppresses at a transient or undetermined bounce, nor at other event types", async () => {
     const h = harness();
     const eve = await memberAt(h, "eve");
-    const delivery = { eventType: "Delivery", mail: mailTo(eve.email), delivery: { recipients: [eve.email] } };
+    const delivery = {
+      eventType: "Delivery",
+      mail: mailTo(eve.email),
+      delivery: { recipients: [eve.email] },
+    };
     const summary = await handlerFor(h)(
       snsEventOf(
         [

@@ -232,7 +232,9 @@ export class AppStack extends Stack {
             SENDER_EMAIL: config.senderEmail,
             SITE_URL: config.siteUrl,
             NOTIFICATION_WINDOW_MINUTES: String(config.notificationWindowMinutes),
-            ...(emailSenders.includes(definition.processor) ? { SES_CONFIGURATION_SET: configurationSetName } : {}),
+            ...(emailSenders.includes(definition.processor)
+              ? { SES_CONFIGURATION_SET: configurationSetName }
+              : {}),
             ...(bucketUsers.includes(definition.processor) ? { ATTACHMENTS_BUCKET: attachmentsBucket } : {}),
             ...(accountDeleters.includes(definition.processor)
               ? {
@@ -332,7 +334,11 @@ export class AppStack extends Stack {
           actions: ["ses:SendEmail"],
           resources: [
             this.formatArn({ service: "ses", resource: "identity", resourceName: config.sesIdentity }),
-            this.formatArn({ service: "ses", resource: "configuration-set", resourceName: configurationSetName }),
+            this.formatArn({
+              service: "ses",
+              resource: "configuration-set",
+              resourceName: configurationSetName,
+            }),
             // In the sandbox SES authorizes the recipients' (verified) identities as well.
             ...(config.sesSandbox
               ? [this.formatArn({ service: "ses", resource: "identity", resourceName: "*" })]
@@ -363,7 +369,8 @@ export class AppStack extends Stack {
     acknowledgeNag(this.emailEventsDeadLetters, [
       {
         id: "AwsSolutions-SQS3",
-        reason: "This queue is the dead-letter destination of the SES event function; it has none of its own.",
+        reason:
+          "This queue is the dead-letter destination of the SES event function; it has none of its own.",
       },
     ]);
     this.emailEventsFunction = new HearthFunction(this, EMAIL_EVENTS_FUNCTION.name, {

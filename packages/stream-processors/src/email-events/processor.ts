@@ -119,11 +119,15 @@ export function createEmailEventsHandler(deps: EmailEventsDependencies): EmailEv
   }
 
   return (event) =>
-    traceInvocation(deps.tracer, "email-events", { records: event.Records?.length ?? 0 }, () => handle(event));
+    traceInvocation(deps.tracer, "email-events", { records: event.Records?.length ?? 0 }, () =>
+      handle(event),
+    );
 }
 
 /** Only the profiles over DynamoDB: no SES client, no idempotency store (the update is idempotent). */
-export function emailEventsDependenciesFromEnv(env: NodeJS.ProcessEnv = process.env): EmailEventsDependencies {
+export function emailEventsDependenciesFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): EmailEventsDependencies {
   return {
     profiles: repositoriesFromEnv(env).profiles,
     logger: new Logger({

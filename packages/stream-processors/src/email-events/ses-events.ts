@@ -87,7 +87,8 @@ export function parseSesMessage(message: string, now: Date): SesReport {
       ? ((json as Record<string, unknown>).eventType ?? (json as Record<string, unknown>).notificationType)
       : undefined;
   if (typeof type !== "string") throw new MalformedSesMessageError("Neither eventType nor notificationType");
-  if (type !== "Bounce" && type !== "Complaint") return { kind: "ignored", why: "not a bounce or complaint", eventType: type };
+  if (type !== "Bounce" && type !== "Complaint")
+    return { kind: "ignored", why: "not a bounce or complaint", eventType: type };
   const parsed =
     type === "Bounce" ? bounceMessageSchema.safeParse(json) : complaintMessageSchema.safeParse(json);
   if (!parsed.success) {
