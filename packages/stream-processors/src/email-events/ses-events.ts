@@ -63,6 +63,11 @@ function addressesOf(recipients: ReadonlyArray<{ emailAddress: string }>): strin
   return [...new Set(addresses as string[])];
 }
 
+function malformed(type: string, error: z.ZodError): MalformedSesMessageError {
+  const where = error.issues[0]?.path.join(".") || "(message)";
+  return new MalformedSesMessageError(`A ${type} report that does not parse (at ${where})`);
+}
+
 function isoOrNow(timestamp: string, now: Date): string {
   const time = Date.parse(timestamp);
   return Number.isNaN(time) ? now.toISOString() : new Date(time).toISOString();
@@ -89,15 +94,10 @@ export function parseSesMessage(message: string, now: Date): SesReport {
   if (typeof type !== "string") throw new MalformedSesMessageError("Neither eventType nor notificationType");
   if (type !== "Bounce" && type !== "Complaint")
     return { kind: "ignored", why: "not a bounce or complaint", eventType: type };
-  const parsed =
-    type === "Bounce" ? bounceMessageSchema.safeParse(json) : complaintMessageSchema.safeParse(json);
-  if (!parsed.success) {
-    const where = parsed.error.issues[0]?.path.join(".") || "(message)";
-    throw new MalformedSesMessageError(`A ${type} report that does not parse (at ${where})`);
-  }
-  const messageId = parsed.data.mail?.messageId;
-  if ("bounce" in parsed.data) {
-    const bounce = parsed.data.bounce as z.infer<typeof bounceSchema>;
+  if (type === "Bounce") {
+    const parsed = bounceMessageSchema.safeParse(json);
+    if (!parsed.success) throw malformed(type, parsed.error);
+    const { bounce, mail } = parsed.data;
     if (bounce.bounceType !== "Permanent") {
       return { kind: "ignored", why: "soft bounce", eventType: type, bounceType: bounce.bounceType };
     }
@@ -106,10 +106,13 @@ export function parseSesMessage(message: string, now: Date): SesReport {
       reason: "bounce",
       addresses: addressesOf(bounce.bouncedRecipients),
       at: isoOrNow(bounce.timestamp, now),
-      messageId,
+      messageId: mail?.messageId,
     };
   }
-  const complaint = (parsed.data as z.infer<typeof complaintMessageSchema>).complaint;
+  const parsed = complaintMessageSchema.safeParse(json);
+  if (!parsed.success) throw malformed(type, parsed.error);
+  const { complaint, mail } = parsed.data;
+  const messageId = mail?.messageId;
   if (complaint.complaintFeedbackType?.toLowerCase() === "not-spam") {
     return { kind: "ignored", why: "not-spam feedback", eventType: type };
   }
