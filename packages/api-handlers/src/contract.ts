@@ -144,7 +144,7 @@ export const ROUTE_CONTRACTS = {
     operationId: "getProfile",
     summary: "A member's profile",
     description:
-      "The owner and admins also get `email` and `notificationPreferences`. A private profile is 403 for anyone else.",
+      "The owner and admins also get `email` and `notificationPreferences`; the owner also gets `emailStatus`. A private profile is 403 for anyone else.",
     success: { status: 200, description: "The profile", schema: anyProfileViewSchema },
     errors: [404],
   },

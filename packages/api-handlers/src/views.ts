@@ -6,6 +6,7 @@ import {
   commentVersion,
   conversationMemberSchema,
   conversationTypeSchema,
+  emailStatusOf,
   JOB_KINDS,
   JOB_STATUSES,
   type Job,
@@ -50,7 +51,21 @@ export const profileViewSchema = profileSchema.pick({
 export const ownProfileViewSchema = profileViewSchema.extend({
   email: z.string().nullable(),
   notificationPreferences: notificationPreferencesSchema,
+  emailStatus: z
+    .enum(["active", "suppressed"])
+    .optional()
+    .describe(
+      "Only on your own profile: `suppressed` when email to your address bounced for good or was reported as spam, so no email goes to it (in-app notifications continue); a new address is `active` again",
+    ),
 });
+
+/** The owner's own view: the private fields and whether their address can be emailed. */
+export function withEmailStatus<View extends z.infer<typeof ownProfileViewSchema>>(
+  view: View,
+  profile: Profile,
+): View {
+  return { ...view, emailStatus: emailStatusOf(profile) };
+}
 
 export function profileView(
   profile: Profile,

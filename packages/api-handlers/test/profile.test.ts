@@ -45,6 +45,7 @@ describe("PUT /profile", () => {
       updatedAt: expect.any(String),
       email: users.alice.email,
       notificationPreferences: { comments: true, reactions: false, messages: true },
+      emailStatus: "active",
     });
 
     const updated = await call("PUT", "/profile", { caller: users.alice, body: { bio: "Now also photos" } });
@@ -130,6 +131,29 @@ describe("GET /profile/{userId}", () => {
       expect(full.body.email).toBe(users.bob.email);
       expect(full.body.notificationPreferences).toEqual({ comments: true, reactions: true, messages: true });
     }
+  });
+
+  it("tells the owner alone that their address is suppressed, until their email changes", async () => {
+    const { call, db } = api();
+    await saveProfile(call, users.carol);
+    expect((await getProfile(users.carol.userId, users.carol)).body.emailStatus).toBe("active");
+    await db.repositories.profiles.suppressEmail(
+      users.carol.email.toLowerCase(),
+      "bounce",
+      new Date().toISOString(),
+    );
+    expect((await getProfile(users.carol.userId, users.carol)).body.emailStatus).toBe("suppressed");
+    // Admins see the private fields, but the email status is the owner's to see.
+    const asAdmin = await getProfile(users.carol.userId, users.admin);
+    expect(asAdmin.body.email).toBe(users.carol.email);
+    expect(asAdmin.body).not.toHaveProperty("emailStatus");
+    expect(await getProfile(users.carol.userId, users.alice)).not.toHaveProperty("body.emailStatus");
+    // A new address in the token (changed in Cognito) is saved with the profile and is emailable.
+    const moved = await call("PUT", "/profile", {
+      caller: { ...users.carol, email: "carol.new@example.org" },
+      body: { bio: "New address" },
+    });
+    expect(moved.body).toMatchObject({ email: "carol.new@example.org", emailStatus: "active" });
   });
 
   it("hides a private profile from other members (403) but not from its owner or admins", async () => {

@@ -10,7 +10,7 @@ export interface paths {
         };
         /**
          * A member's profile
-         * @description The owner and admins also get `email` and `notificationPreferences`. A private profile is 403 for anyone else.
+         * @description The owner and admins also get `email` and `notificationPreferences`; the owner also gets `emailStatus`. A private profile is 403 for anyone else.
          */
         get: operations["getProfile"];
         put?: never;
@@ -619,6 +619,11 @@ export interface components {
                 reactions: boolean;
                 messages: boolean;
             };
+            /**
+             * @description Only on your own profile: `suppressed` when email to your address bounced for good or was reported as spam, so no email goes to it (in-app notifications continue); a new address is `active` again
+             * @enum {string}
+             */
+            emailStatus?: "active" | "suppressed";
         };
         AnyProfile: components["schemas"]["OwnProfile"] | components["schemas"]["Profile"];
         Comment: {

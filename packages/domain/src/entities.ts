@@ -45,6 +45,13 @@ export const profileSchema = z.object({
   /** Who approved the person (an admin's user id) and when; absent for members approved in the console. */
   approvedBy: z.string().optional(),
   approvedAt: isoDate.optional(),
+  /**
+   * Set when SES reported `suppressedEmail` as permanently bouncing or as a complaint: that
+   * address gets no email (see rules/email.ts); a different current email is not affected.
+   */
+  suppressedEmail: z.string().optional(),
+  suppressedAt: isoDate.optional(),
+  suppressionReason: z.enum(["bounce", "complaint"]).optional(),
   commentCount: z.number().int(),
   lastActive: isoDate.nullable(),
   createdAt: isoDate,

@@ -14,6 +14,7 @@ export * from "./repositories/index.js";
 export * from "./rules/access.js";
 export * from "./rules/comments.js";
 export * from "./rules/conversations.js";
+export * from "./rules/email.js";
 export * from "./rules/exports.js";
 export * from "./rules/jobs.js";
 export * from "./rules/names.js";

@@ -34,7 +34,7 @@ function environmentOf(definition: FunctionDefinition): Record<string, string> {
     AWS_SECRET_ACCESS_KEY: "bench-secret-key",
     ...tableEnvironment(tableNamesWithPrefix(`hearth-bench-`)),
   };
-  if (definition.kind === "trigger") return common;
+  if (definition.kind === "trigger" || definition.kind === "email-events") return common;
   if (definition.kind === "processor") {
     return {
       ...common,

@@ -60,6 +60,7 @@ export function addHearthStacks(
     userPool: auth.userPool,
     userPoolClient: auth.webClient,
     signInTrigger: auth.signInTrigger.function,
+    sesEvents: auth.sesEvents,
   });
   // The app stack names the attachments bucket rather than referencing it.
   stack.addStackDependency(data);

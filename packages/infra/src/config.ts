@@ -46,6 +46,15 @@ export interface EnvironmentConfig {
    * identity, so the function may send to the account's verified identities too.
    */
   sesSandbox: boolean;
+  /**
+   * Who sends Cognito's own emails (verification codes, password resets): `ses` sends them
+   * through SES as `senderEmail` and the app's configuration set (EmailConfiguration
+   * DEVELOPER, so they are not capped by Cognito's default sender and their bounces suppress
+   * too); `cognito` keeps Cognito's default sender (the right choice in the SES sandbox, where
+   * SES would only deliver to verified addresses). `ses` needs a pinned region and an identity
+   * that is verified before the Auth stack deploys.
+   */
+  cognitoEmail: "ses" | "cognito";
   notificationWindowMinutes: number;
   logLevel: "DEBUG" | "INFO" | "WARN" | "ERROR";
   logRetention: RetentionDays;
@@ -82,6 +91,7 @@ const DEFAULTS: Record<
     production: false,
     createSesIdentity: false,
     sesSandbox: true,
+    cognitoEmail: "cognito",
     notificationWindowMinutes: 15,
     logLevel: "DEBUG",
     logRetention: RetentionDays.ONE_WEEK,
@@ -96,6 +106,7 @@ const DEFAULTS: Record<
     production: false,
     createSesIdentity: false,
     sesSandbox: true,
+    cognitoEmail: "cognito",
     notificationWindowMinutes: 15,
     logLevel: "INFO",
     logRetention: RetentionDays.ONE_MONTH,
@@ -110,6 +121,7 @@ const DEFAULTS: Record<
     production: true,
     createSesIdentity: false,
     sesSandbox: false,
+    cognitoEmail: "ses",
     notificationWindowMinutes: 15,
     logLevel: "INFO",
     logRetention: RetentionDays.ONE_YEAR,
@@ -132,6 +144,7 @@ const environmentFileSchema = z.strictObject({
   sesIdentity: z.string().optional(),
   createSesIdentity: z.boolean().optional(),
   sesSandbox: z.boolean().optional(),
+  cognitoEmail: z.enum(["ses", "cognito"]).optional(),
   alarmEmail: z.string().optional(),
   alarmTopicArn: z.string().optional(),
   apiGatewayAccountSettings: z.enum(["create", "existing"]).optional(),
@@ -300,6 +313,17 @@ export function validateEnvironmentConfig(config: EnvironmentConfig): Environmen
     if (!inside) {
       problems.push(
         `senderEmail: ${config.senderEmail} is not the SES identity ${config.sesIdentity} nor an address at it`,
+      );
+    }
+  }
+
+  if (config.cognitoEmail === "ses") {
+    if (!config.region) {
+      problems.push('cognitoEmail: Cognito sends through SES in a region: pin region, or use "cognito"');
+    }
+    if (config.createSesIdentity) {
+      problems.push(
+        'cognitoEmail: the user pool needs the SES identity verified before the Auth stack deploys, but createSesIdentity creates it later (App stack): verify it first and set createSesIdentity to false, or use "cognito"',
       );
     }
   }

@@ -1,5 +1,6 @@
 import { API_AREAS, API_HANDLER_ENTRIES, type ApiArea } from "@hearth/api-handlers";
 import {
+  EMAIL_EVENTS_ENTRY,
   PROCESSOR_ENTRIES,
   PROCESSOR_NAMES,
   type ProcessorName,
@@ -28,10 +29,17 @@ export interface TriggerFunctionDefinition {
   name: "auth-sign-in";
   entry: string;
 }
+/** The SES event handler: subscribed to the configuration set's bounce and complaint topic. */
+export interface EmailEventsFunctionDefinition {
+  kind: "email-events";
+  name: "ses-email-events";
+  entry: string;
+}
 export type FunctionDefinition =
   | ApiFunctionDefinition
   | ProcessorFunctionDefinition
-  | TriggerFunctionDefinition;
+  | TriggerFunctionDefinition
+  | EmailEventsFunctionDefinition;
 
 export const API_FUNCTIONS: readonly ApiFunctionDefinition[] = API_AREAS.map((area) => ({
   kind: "api",
@@ -55,8 +63,15 @@ export const SIGN_IN_FUNCTION: TriggerFunctionDefinition = {
   entry: SIGN_IN_TRIGGER_ENTRY,
 };
 
+export const EMAIL_EVENTS_FUNCTION: EmailEventsFunctionDefinition = {
+  kind: "email-events",
+  name: "ses-email-events",
+  entry: EMAIL_EVENTS_ENTRY,
+};
+
 export const ALL_FUNCTIONS: readonly FunctionDefinition[] = [
   ...API_FUNCTIONS,
   ...PROCESSOR_FUNCTIONS,
   SIGN_IN_FUNCTION,
+  EMAIL_EVENTS_FUNCTION,
 ];

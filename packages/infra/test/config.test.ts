@@ -119,6 +119,26 @@ describe("sender", () => {
   });
 });
 
+describe("Cognito's emails", () => {
+  it("go through SES in prod by default and keep Cognito's sender in the SES sandbox environments", () => {
+    expect([dev.cognitoEmail, staging.cognitoEmail, prod.cognitoEmail]).toEqual([
+      "cognito",
+      "cognito",
+      "ses",
+    ]);
+  });
+
+  it("need a pinned region and an identity that exists before the Auth stack deploys", () => {
+    expect(problemsOf({ ...staging, cognitoEmail: "ses" })).toContain(
+      "cognitoEmail: Cognito sends through SES in a region",
+    );
+    expect(problemsOf({ ...staging, cognitoEmail: "ses", region: "eu-west-1" })).toBe("");
+    expect(problemsOf({ ...prod, createSesIdentity: true })).toContain(
+      "verified before the Auth stack deploys",
+    );
+  });
+});
+
 describe("account and region", () => {
   it("requires both in prod", () => {
     expect(problemsOf({ ...prod, account: undefined })).toContain("production must be pinned");

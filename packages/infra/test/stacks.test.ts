@@ -8,6 +8,7 @@ import {
 import { rateLimitsFromEnv, TABLE_SPECS, type TableName, type TableSpec, tableSpec } from "@hearth/domain";
 import {
   ACCOUNT_DELETERS,
+  EMAIL_SENDERS,
   PROCESSOR_NAMES,
   PROCESSOR_TABLE_ACCESS,
   processorTimeoutSeconds,
@@ -436,8 +437,9 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
         }
       ).Variables;
 
-    it("runs seven functions on nodejs22.x, ARM64, with their own log group", () => {
-      expect(functions).toHaveLength(API_AREAS.length + PROCESSOR_NAMES.length);
+    it("runs every function of the app stack on nodejs22.x, ARM64, with their own log group", () => {
+      // The API areas, the stream processors and the SES event handler.
+      expect(functions).toHaveLength(API_AREAS.length + PROCESSOR_NAMES.length + 1);
       for (const fn of functions) {
         expect(fn.Properties).toMatchObject({
           Runtime: "nodejs22.x",
@@ -655,7 +657,7 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
       }
     });
 
-    it("lets only the notifications processor send email, as the configured identity", () => {
+    it("lets only the notifications processor send email, as the configured identity through the configuration set", () => {
       for (const fn of [...API_AREAS, ...PROCESSOR_NAMES]) {
         const ses = functionStatements(env, fn).filter((s) =>
           asArray(s.Action).some((a) => a.startsWith("ses:")),
@@ -668,6 +670,8 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
         expect(asArray(ses[0]!.Action)).toEqual(["ses:SendEmail"]);
         const resources = JSON.stringify(ses[0]!.Resource);
         expect(resources).toContain(`:identity/${config.sesIdentity}"`);
+        // SES authorizes a send against the identity and the configuration set it goes through.
+        expect(resources).toContain(`:configuration-set/hearth-${envName}"`);
         // Any identity only where the account is in the SES sandbox, never in production.
         expect(resources.includes(':identity/*"')).toBe(config.sesSandbox);
         if (config.production) expect(config.sesSandbox).toBe(false);
@@ -806,7 +810,10 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
     );
 
     it("keeps failed records whole in a private, encrypted bucket (retained in production) with PUT metrics", () => {
-      expect(resourcesOf(env.main, "AWS::SQS::Queue")).toEqual({});
+      // Failed stream records go to the bucket; the one queue is the SES event handler's.
+      expect(Object.keys(resourcesOf(env.main, "AWS::SQS::Queue"))).toEqual([
+        logicalId(env.stacks.app.emailEventsDeadLetters.node.defaultChild),
+      ]);
       const bucket = resourcesOf(env.main, "AWS::S3::Bucket")[failedRecordsId()]!;
       expect(bucket.DeletionPolicy).toBe(config.production ? "Retain" : "Delete");
       expect(bucket.Properties).toMatchObject({
@@ -910,6 +917,166 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
       const body = JSON.stringify(dashboards[0]!.Properties.DashboardBody);
       const alarmIds = Object.keys(resourcesOf(env.main, "AWS::CloudWatch::Alarm"));
       for (const id of alarmIds) expect(body).toContain(`"${id}"`);
+    });
+  });
+
+  describe("email hygiene (SES configuration set, bounces and complaints)", () => {
+    const setName = `hearth-${envName}`;
+    const emailEventsId = () => logicalId(env.stacks.app.emailEventsFunction.function.node.defaultChild);
+    const topicId = () => logicalId(env.stacks.auth.sesEvents.topic.node.defaultChild);
+    const keyId = () => logicalId(env.stacks.auth.sesEvents.key.node.defaultChild);
+    const configurationSetId = () => logicalId(env.stacks.auth.sesEvents.configurationSet.node.defaultChild);
+    const alarmsOfApp = () =>
+      Object.values(resourcesOf(env.main, "AWS::CloudWatch::Alarm")).map((a) => a.Properties);
+
+    it("has one configuration set, with reputation metrics and SES's own suppression of bounces and complaints", () => {
+      env.auth.resourceCountIs("AWS::SES::ConfigurationSet", 1);
+      env.auth.hasResourceProperties("AWS::SES::ConfigurationSet", {
+        Name: setName,
+        ReputationOptions: { ReputationMetricsEnabled: true },
+        SuppressionOptions: { SuppressedReasons: ["BOUNCE", "COMPLAINT"] },
+      });
+    });
+
+    it("publishes exactly bounces and complaints to an encrypted, TLS-only topic that SES may publish to", () => {
+      env.auth.resourceCountIs("AWS::SES::ConfigurationSetEventDestination", 1);
+      env.auth.hasResourceProperties("AWS::SES::ConfigurationSetEventDestination", {
+        ConfigurationSetName: {
+          Ref: logicalId(env.stacks.auth.sesEvents.configurationSet.node.defaultChild),
+        },
+        EventDestination: {
+          Enabled: true,
+          MatchingEventTypes: ["bounce", "complaint"],
+          SnsDestination: { TopicARN: { Ref: topicId() } },
+        },
+      });
+      const topic = resourcesOf(env.auth, "AWS::SNS::Topic")[topicId()]!;
+      expect(topic.Properties.KmsMasterKeyId).toEqual({ "Fn::GetAtt": [keyId(), "Arn"] });
+      const policies = Object.values(resourcesOf(env.auth, "AWS::SNS::TopicPolicy")).filter((p) =>
+        JSON.stringify(p.Properties.Topics).includes(topicId()),
+      );
+      const statements = policies.flatMap(
+        (p) => (p.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement,
+      );
+      const fromSes = statements.filter((st) => JSON.stringify(st.Principal).includes("ses.amazonaws.com"));
+      expect(fromSes).toHaveLength(1);
+      expect(fromSes[0]).toMatchObject({ Effect: "Allow", Action: "sns:Publish" });
+      // Only this configuration set of this account.
+      const condition = JSON.stringify(fromSes[0]!.Condition);
+      expect(condition).toContain(":configuration-set/");
+      expect(condition).toContain(configurationSetId());
+      expect(condition).toContain("AWS:SourceAccount");
+      expect(JSON.stringify(statements)).toContain('"aws:SecureTransport":"false"');
+      // SES may encrypt with the topic's key, for this configuration set only.
+      const key = resourcesOf(env.auth, "AWS::KMS::Key")[keyId()]!;
+      expect(key.Properties.EnableKeyRotation).toBe(true);
+      const sesOnKey = (
+        key.Properties.KeyPolicy as { Statement: Record<string, unknown>[] }
+      ).Statement.filter((st) => JSON.stringify(st.Principal).includes("ses.amazonaws.com"));
+      expect(sesOnKey).toHaveLength(1);
+      expect(asArray(sesOnKey[0]!.Action as string[]).sort()).toEqual([
+        "kms:Decrypt",
+        "kms:GenerateDataKey*",
+      ]);
+      expect(JSON.stringify(sesOnKey[0]!.Condition)).toContain(`:configuration-set/${setName}`);
+    });
+
+    it("subscribes the SES event function to the topic, keeping what fails in a dead-letter queue", () => {
+      const subscriptions = Object.values(resourcesOf(env.main, "AWS::SNS::Subscription")).filter(
+        (sub) => sub.Properties.Protocol === "lambda",
+      );
+      expect(subscriptions).toHaveLength(1);
+      const subscription = subscriptions[0]!.Properties;
+      expect(subscription.Endpoint).toEqual({ "Fn::GetAtt": [emailEventsId(), "Arn"] });
+      // The topic of the Auth stack, referenced across stacks.
+      expect(JSON.stringify(subscription.TopicArn)).toContain(env.stacks.auth.stackName);
+      const deadLetters = logicalId(env.stacks.app.emailEventsDeadLetters.node.defaultChild);
+      expect(subscription.RedrivePolicy).toEqual({
+        deadLetterTargetArn: { "Fn::GetAtt": [deadLetters, "Arn"] },
+      });
+      env.main.hasResourceProperties("AWS::Lambda::Permission", {
+        Action: "lambda:InvokeFunction",
+        FunctionName: { "Fn::GetAtt": [emailEventsId(), "Arn"] },
+        Principal: "sns.amazonaws.com",
+      });
+      env.main.hasResourceProperties("AWS::Lambda::EventInvokeConfig", {
+        FunctionName: { Ref: emailEventsId() },
+        MaximumRetryAttempts: 2,
+        DestinationConfig: { OnFailure: { Destination: { "Fn::GetAtt": [deadLetters, "Arn"] } } },
+      });
+      const queue = resourcesOf(env.main, "AWS::SQS::Queue")[deadLetters]!;
+      expect(queue.Properties).toMatchObject({
+        SqsManagedSseEnabled: true,
+        MessageRetentionPeriod: 14 * 86400,
+      });
+      expect(
+        alarmsOfApp().some(
+          (a) =>
+            a.MetricName === "ApproximateNumberOfMessagesVisible" &&
+            JSON.stringify(a.Dimensions).includes(deadLetters),
+        ),
+      ).toBe(true);
+      expect(
+        alarmsOfApp().some(
+          (a) => a.MetricName === "Errors" && JSON.stringify(a.Dimensions).includes(emailEventsId()),
+        ),
+      ).toBe(true);
+    });
+
+    it("lets the SES event function read and update profiles, and nothing else", () => {
+      const statements = roleStatements(env.main, emailEventsId());
+      const data = statements.filter((st) => asArray(st.Action).some((a) => a.startsWith("dynamodb:")));
+      expect(data).toHaveLength(1);
+      expect(asArray(data[0]!.Action).sort()).toEqual([...TABLE_ACTIONS.readUpdate].sort());
+      expect(
+        asArray(data[0]!.Resource)
+          .map((r) => describeResource(env, r))
+          .sort(),
+      ).toEqual(
+        [
+          "table:UserProfiles",
+          ...(tableSpec("UserProfiles").globalSecondaryIndexes ?? []).map(
+            (i) => `index:UserProfiles/${i.indexName}`,
+          ),
+        ].sort(),
+      );
+      const others = statements
+        .flatMap((st) => asArray(st.Action))
+        .filter((a) => !a.startsWith("dynamodb:") && !a.startsWith("logs:") && !a.startsWith("xray:"));
+      // Only what the async invocation's failure destination needs.
+      expect(others.sort()).toEqual(["sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"]);
+    });
+
+    it("tells exactly the email senders which configuration set to send through", () => {
+      for (const processor of PROCESSOR_NAMES) {
+        const variables = (
+          (env.main.toJSON().Resources as Resources)[env.functionLogicalIds[processor]]!.Properties
+            .Environment as { Variables: Record<string, unknown> }
+        ).Variables;
+        expect(variables.SES_CONFIGURATION_SET).toEqual(
+          (EMAIL_SENDERS as readonly string[]).includes(processor) ? setName : undefined,
+        );
+      }
+    });
+
+    it(`sends Cognito's emails ${config.cognitoEmail === "ses" ? "through SES as the sender, via the configuration set" : "with Cognito's default sender"}`, () => {
+      const pool = Object.values(resourcesOf(env.auth, "AWS::Cognito::UserPool"))[0]!.Properties;
+      if (config.cognitoEmail !== "ses") {
+        expect(pool.EmailConfiguration).toEqual({ EmailSendingAccount: "COGNITO_DEFAULT" });
+        return;
+      }
+      expect(pool.EmailConfiguration).toMatchObject({
+        EmailSendingAccount: "DEVELOPER",
+        From: `Hearth <${config.senderEmail}>`,
+        // A reference, so the configuration set exists before the pool uses it.
+        ConfigurationSet: { Ref: configurationSetId() },
+      });
+      expect(JSON.stringify((pool.EmailConfiguration as { SourceArn: unknown }).SourceArn)).toContain(
+        `:ses:${config.region}:`,
+      );
+      expect(JSON.stringify((pool.EmailConfiguration as { SourceArn: unknown }).SourceArn)).toContain(
+        `:identity/${config.sesIdentity}`,
+      );
     });
   });
 

@@ -3,7 +3,9 @@ import {
   AdminListGroupsForUserCommand,
   type CognitoIdentityProviderClient,
 } from "@aws-sdk/client-cognito-identity-provider";
+import type { EmailEventsHandler } from "@hearth/stream-processors";
 import type { PreTokenGenerationTriggerEvent } from "aws-lambda";
+import { SES_EVENTS_PATH, simulateSesEvents } from "./ses-events.js";
 
 /**
  * The user pool's Lambda triggers, locally: the Auth stack wires the sign-in function as
@@ -21,6 +23,11 @@ export type PreTokenGenerationHandler = (
 export interface CognitoTriggerServerOptions {
   /** Built lazily: the trigger's tables exist only once DynamoDB has started. */
   signIn: () => PreTokenGenerationHandler;
+  /**
+   * The SES event function, for `POST /__local/ses-events` (the local SES publishes no
+   * bounces or complaints, so a developer or the e2e suite posts one; see ses-events.ts).
+   */
+  sesEvents?: () => EmailEventsHandler;
   cognito: () => CognitoIdentityProviderClient;
   log?: (line: string) => void;
 }
@@ -28,7 +35,7 @@ export interface CognitoTriggerServerOptions {
 /** `/2015-03-31/functions/<name>/invocations`, the path the SDK invokes a function on. */
 const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
 
-async function readBody(request: IncomingMessage): Promise<string> {
+export async function readBody(request: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString("utf8");
@@ -60,6 +67,11 @@ export function createCognitoTriggerServer(options: CognitoTriggerServerOptions)
       response.writeHead(status, { "Content-Type": "application/json", ...headers });
       response.end(JSON.stringify(body));
     };
+    if (options.sesEvents && request.url === SES_EVENTS_PATH) {
+      const { status, body } = await simulateSesEvents(request, readBody, options.sesEvents, options.log);
+      reply(status, body);
+      return;
+    }
     const name = request.method === "POST" ? INVOKE_PATH.exec(request.url ?? "")?.[1] : undefined;
     if (!name || decodeURIComponent(name) !== SIGN_IN_TRIGGER_NAME) {
       reply(

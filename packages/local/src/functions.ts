@@ -25,6 +25,8 @@ import type { StreamProcessor } from "./stream-poller.js";
 
 type Environment = Record<string, string | undefined>;
 
+export const LOCAL_CONFIGURATION_SET = "hearth-local";
+
 /**
  * The local stack's cursor secret, made once and kept under the data directory: the API signs
  * cursors and checks unsubscribe links with it, the notification processor signs those links.
@@ -90,12 +92,12 @@ export function processorEnvironment(
     LOG_LEVEL: process.env.LOG_LEVEL ?? "WARN",
     SES_ENDPOINT: engines.sesEndpoint,
     SENDER_EMAIL: config.senderEmail,
+    // As deployed: emails go through the configuration set (the local SES accepts and ignores it).
+    SES_CONFIGURATION_SET: LOCAL_CONFIGURATION_SET,
     SITE_URL: config.siteUrl,
     API_URL: engines.apiUrl,
     // The same secret as the API's, so the links the processor signs are the ones the API accepts.
     CURSOR_SECRET: localCursorSecret(config.dataDir),
-    // Set where the environment sends through an SES configuration set (the local SES ignores it).
-    SES_CONFIGURATION_SET: process.env.SES_CONFIGURATION_SET,
     NOTIFICATION_WINDOW_MINUTES: process.env.NOTIFICATION_WINDOW_MINUTES ?? "15",
     [FUNCTION_TIMEOUT_ENV]: String(PROCESSOR_FUNCTION_TIMEOUT_SECONDS),
     // The attachments processor deletes the files of deleted messages there; the export worker writes exports there.

@@ -19,7 +19,10 @@ import {
 } from "@hearth/domain";
 import { assertJavaAvailable, localClient } from "@hearth/domain/testing";
 import {
+  createEmailEventsHandler,
   createSignInTrigger,
+  type EmailEventsHandler,
+  emailEventsDependenciesFromEnv,
   matchesFilterPattern,
   processorTimeoutSeconds,
   STREAM_BATCHING,
@@ -47,6 +50,7 @@ import { assertPortFree } from "./ports.js";
 import { ProcessGroup } from "./processes.js";
 import { ensureBucket, ensureUserPool } from "./provision.js";
 import { seedDemoData } from "./seed.js";
+import { SES_EVENTS_PATH } from "./ses-events.js";
 import { StreamPoller } from "./stream-poller.js";
 import { createIdTokenVerifier } from "./token-verifier.js";
 
@@ -131,11 +135,16 @@ export async function startLocalStack(
     // The user pool's sign-in trigger, served before cognito-local starts so it can be configured
     // with it; the handler itself is built once the tables exist (sign-ins before that fail).
     let signInTrigger: PreTokenGenerationHandler | undefined;
+    let emailEvents: EmailEventsHandler | undefined;
     let cognitoForTriggers: CognitoIdentityProviderClient | undefined;
     const triggerServer = createCognitoTriggerServer({
       signIn: () => {
         if (!signInTrigger) throw new Error("The local stack is still starting");
         return signInTrigger;
+      },
+      sesEvents: () => {
+        if (!emailEvents) throw new Error("The local stack is still starting");
+        return emailEvents;
       },
       cognito: () => {
         if (!cognitoForTriggers) throw new Error("The local stack is still starting");
@@ -241,6 +250,7 @@ export async function startLocalStack(
       userPool: { userPoolId: pool.userPoolId, endpoint: cognitoEndpoint },
     });
     signInTrigger = createSignInTrigger(signInTriggerDependenciesFromEnv(common));
+    emailEvents = createEmailEventsHandler(emailEventsDependenciesFromEnv(common));
     const handlers = createApiHandlers(apiEnv);
     const processors = createStreamProcessors(processorEnv);
 
@@ -304,6 +314,7 @@ export async function startLocalStack(
       DynamoDbEndpoint: dynamoEndpoint,
       SesEndpoint: sesEndpoint,
       S3Endpoint: s3Endpoint,
+      SesEventsEndpoint: `http://${host}:${triggerPort}${SES_EVENTS_PATH}`,
     };
     writeOutputs(config.outputsFile, outputs);
     return { outputs, seeded: seeding, deadLetters, stop };

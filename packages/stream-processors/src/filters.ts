@@ -266,3 +266,18 @@ export const SIGN_IN_TRIGGER_ENTRY = fileURLToPath(new URL("./handlers/sign-in.t
 export const SIGN_IN_TABLE_ACCESS: Partial<Record<TableName, ProcessorTableAccess>> = {
   UserProfiles: "readUpdate",
 };
+
+/**
+ * The SES event handler (an SNS subscriber, not a stream processor: pure logic in
+ * `email-events/`, a thin entry in `handlers/`). It only marks addresses suppressed, with one
+ * conditional UpdateItem per address after a Query on the email index.
+ */
+export const EMAIL_EVENTS_ENTRY = fileURLToPath(new URL("./handlers/email-events.ts", import.meta.url));
+export const EMAIL_EVENTS_TABLE_ACCESS: Partial<Record<TableName, ProcessorTableAccess>> = {
+  UserProfiles: "readUpdate",
+};
+/** How long the SES event handler may run, in seconds (a few addresses per message). */
+export const EMAIL_EVENTS_TIMEOUT_SECONDS = 30;
+
+/** The processors that send email: they send through the SES configuration set. */
+export const EMAIL_SENDERS = ["notifications"] as const satisfies readonly ProcessorName[];

@@ -2,6 +2,8 @@ export * from "./activity/aggregate.js";
 export * from "./attachments/cleanup.js";
 export * from "./attachments/s3-objects.js";
 export * from "./dependencies.js";
+export * from "./email-events/processor.js";
+export * from "./email-events/ses-events.js";
 export * from "./exports/document.js";
 export * from "./exports/export-runner.js";
 export * from "./exports/s3-export.js";

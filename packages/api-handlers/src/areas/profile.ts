@@ -19,6 +19,7 @@ import {
   presignPhotoUpload,
 } from "../photos.js";
 import { servedComments, servedMembers, servedProfile } from "../served.js";
+import { withEmailStatus } from "../views.js";
 import { authorName } from "./authors.js";
 import { unsubscribePage } from "./unsubscribe-page.js";
 
@@ -77,7 +78,11 @@ export const profileRoutes: AreaRoutes<"profile"> = {
     const { repositories } = storage;
     const { caller } = request;
     const profile = await visibleProfile(repositories.profiles, caller, request.path("userId"));
-    return ok(await servedProfile(storage, profile, caller.userId === profile.userId || isAdmin(caller)));
+    // Only the owner learns whether their address is suppressed; admins see the other private fields.
+    if (caller.userId === profile.userId) {
+      return ok(withEmailStatus(await servedProfile(storage, profile, true), profile));
+    }
+    return ok(await servedProfile(storage, profile, isAdmin(caller)));
   },
 
   "PUT /profile": async (request, storage) => {
@@ -104,7 +109,7 @@ export const profileRoutes: AreaRoutes<"profile"> = {
       defaultDisplayName: authorName(caller, null),
       isMember: true,
     });
-    return ok(await servedProfile(storage, profile, true));
+    return ok(withEmailStatus(await servedProfile(storage, profile, true), profile));
   },
 
   "GET /profile/{userId}/comments": async (request, storage) => {

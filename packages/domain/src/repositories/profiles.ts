@@ -17,6 +17,7 @@ import {
   type ProfileUpdate,
 } from "../entities.js";
 import { ConflictError, NotFoundError, toDomainError } from "../errors.js";
+import type { SuppressionReason } from "../rules/email.js";
 import { Repository } from "./context.js";
 
 /** Rows written only by the activity aggregator lack the user-set fields: fill in defaults. */
@@ -36,6 +37,11 @@ function toProfile(item: Record<string, unknown>): Profile {
     ...(typeof item.cognitoUsername === "string" ? { cognitoUsername: item.cognitoUsername } : {}),
     ...(typeof item.approvedBy === "string" ? { approvedBy: item.approvedBy } : {}),
     ...(typeof item.approvedAt === "string" ? { approvedAt: item.approvedAt } : {}),
+    ...(typeof item.suppressedEmail === "string" ? { suppressedEmail: item.suppressedEmail } : {}),
+    ...(typeof item.suppressedAt === "string" ? { suppressedAt: item.suppressedAt } : {}),
+    ...(item.suppressionReason === "bounce" || item.suppressionReason === "complaint"
+      ? { suppressionReason: item.suppressionReason }
+      : {}),
     commentCount: Math.max(0, (item.commentCount as number | undefined) ?? 0),
     lastActive: (item.lastActive as string | null | undefined) ?? null,
     createdAt:
@@ -141,6 +147,48 @@ export class ProfilesRepository extends Repository {
       return isSavedProfile(item) ? toProfile(item) : null;
     } catch (error) {
       throw toDomainError(error);
+    }
+  }
+
+  /**
+   * Marks `address` (normalized, see normalizeEmailAddress) as suppressed on the profile whose
+   * current email it is: one Query on the email index, then one conditional UpdateItem that
+   * only passes while the profile's email is still that address and not yet suppressed, so a
+   * stale event (the email changed since) and a redelivered one change nothing.
+   * `suppressed` when this call marked it; `unchanged` when it was already, or the email
+   * changed in between; `unknown` when no profile has that address.
+   */
+  async suppressEmail(
+    address: string,
+    reason: SuppressionReason,
+    at: string,
+  ): Promise<{ outcome: "suppressed" | "unchanged" | "unknown"; userId?: string }> {
+    const profile = await this.findByEmail(address);
+    if (!profile) return { outcome: "unknown" };
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { userId: profile.userId },
+          UpdateExpression: "SET #suppressedEmail = :address, #suppressedAt = :at, #reason = :reason",
+          ConditionExpression:
+            "#email = :address AND (attribute_not_exists(#suppressedEmail) OR #suppressedEmail <> :address)",
+          ExpressionAttributeNames: {
+            "#email": "email",
+            "#suppressedEmail": "suppressedEmail",
+            "#suppressedAt": "suppressedAt",
+            "#reason": "suppressionReason",
+          },
+          ExpressionAttributeValues: { ":address": address, ":at": at, ":reason": reason },
+        }),
+      );
+      return { outcome: "suppressed", userId: profile.userId };
+    } catch (error) {
+      const domainError = toDomainError(error);
+      if (domainError instanceof ConflictError && !domainError.isTransactionConflict) {
+        return { outcome: "unchanged", userId: profile.userId };
+      }
+      throw domainError;
     }
   }
 

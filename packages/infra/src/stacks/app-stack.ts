@@ -22,6 +22,9 @@ import {
 import {
   ACCOUNT_DELETERS,
   ATTACHMENT_DELETERS,
+  EMAIL_EVENTS_TABLE_ACCESS,
+  EMAIL_EVENTS_TIMEOUT_SECONDS,
+  EMAIL_SENDERS,
   EXPORT_WRITERS,
   PROCESSOR_TABLE_ACCESS,
   type ProcessorName,
@@ -33,16 +36,20 @@ import type * as cognito from "aws-cdk-lib/aws-cognito";
 import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as iam from "aws-cdk-lib/aws-iam";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
+import * as destinations from "aws-cdk-lib/aws-lambda-destinations";
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as ses from "aws-cdk-lib/aws-ses";
+import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
+import * as sqs from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
 import { type EnvironmentConfig, removalPolicyOf } from "../config.js";
 import { Alarms } from "../constructs/alarms.js";
 import { HearthFunction } from "../constructs/hearth-function.js";
 import { RestApi } from "../constructs/rest-api.js";
+import { configurationSetName as configurationSetNameOf, type SesEvents } from "../constructs/ses-events.js";
 import { FAILED_RECORDS_METRICS_ID, StreamProcessors } from "../constructs/stream-processors.js";
 import { WebAcl } from "../constructs/web-acl.js";
-import { API_FUNCTIONS, PROCESSOR_FUNCTIONS } from "../functions.js";
+import { API_FUNCTIONS, EMAIL_EVENTS_FUNCTION, PROCESSOR_FUNCTIONS } from "../functions.js";
 import { grantTableAccess } from "../grants.js";
 import { acknowledgeNag } from "../nag.js";
 import { attachmentsBucketName } from "./data-stack.js";
@@ -54,6 +61,8 @@ export interface AppStackProps extends StackProps {
   userPoolClient: cognito.IUserPoolClient;
   /** The user pool's sign-in trigger (Auth stack): alarmed here with the other functions. */
   signInTrigger: lambda.IFunction;
+  /** The SES configuration set and its bounce/complaint topic (Auth stack, which deploys first). */
+  sesEvents: SesEvents;
 }
 
 /** The keys of the deployed outputs file; the local stack writes the same keys. */
@@ -73,6 +82,10 @@ export type OutputKey = (typeof OUTPUT_KEYS)[number];
 export class AppStack extends Stack {
   readonly apiFunctions: Record<ApiArea, HearthFunction>;
   readonly processorFunctions: Record<ProcessorName, HearthFunction>;
+  /** Suppresses the addresses of the configuration set's bounces and complaints. */
+  readonly emailEventsFunction: HearthFunction;
+  /** SES events the function failed on after Lambda's retries (or SNS could not deliver). */
+  readonly emailEventsDeadLetters: sqs.Queue;
   readonly restApi: RestApi;
   readonly streamProcessors: StreamProcessors;
   readonly alarms: Alarms;
@@ -203,6 +216,9 @@ export class AppStack extends Stack {
     // The processors that touch the files bucket learn its name.
     const bucketUsers: readonly ProcessorName[] = [...ATTACHMENT_DELETERS, ...EXPORT_WRITERS];
     const accountDeleters: readonly ProcessorName[] = ACCOUNT_DELETERS;
+    const emailSenders: readonly ProcessorName[] = EMAIL_SENDERS;
+    // The name, not a reference: it is fixed per environment, and the Auth stack deploys first.
+    const configurationSetName = configurationSetNameOf(config.name);
     this.processorFunctions = Object.fromEntries(
       PROCESSOR_FUNCTIONS.map((definition) => {
         const fn = new HearthFunction(this, definition.name, {
@@ -216,6 +232,9 @@ export class AppStack extends Stack {
             SENDER_EMAIL: config.senderEmail,
             SITE_URL: config.siteUrl,
             NOTIFICATION_WINDOW_MINUTES: String(config.notificationWindowMinutes),
+            ...(emailSenders.includes(definition.processor)
+              ? { SES_CONFIGURATION_SET: configurationSetName }
+              : {}),
             ...(bucketUsers.includes(definition.processor) ? { ATTACHMENTS_BUCKET: attachmentsBucket } : {}),
             ...(accountDeleters.includes(definition.processor)
               ? {
@@ -306,29 +325,72 @@ export class AppStack extends Stack {
           : ses.Identity.domain(config.sesIdentity),
       });
     }
-    const notifications = this.processorFunctions.notifications.function;
-    notifications.addToRolePolicy(
-      new iam.PolicyStatement({
-        // The processor sends with SendEmail only.
-        actions: ["ses:SendEmail"],
-        resources: [
-          this.formatArn({ service: "ses", resource: "identity", resourceName: config.sesIdentity }),
-          // In the sandbox SES authorizes the recipients' (verified) identities as well.
-          ...(config.sesSandbox
-            ? [this.formatArn({ service: "ses", resource: "identity", resourceName: "*" })]
-            : []),
-        ],
+    // The email senders send with SendEmail only, as the identity and through the configuration
+    // set (SES authorizes a send against both).
+    for (const processor of EMAIL_SENDERS) {
+      const sender = this.processorFunctions[processor];
+      sender.function.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ["ses:SendEmail"],
+          resources: [
+            this.formatArn({ service: "ses", resource: "identity", resourceName: config.sesIdentity }),
+            this.formatArn({
+              service: "ses",
+              resource: "configuration-set",
+              resourceName: configurationSetName,
+            }),
+            // In the sandbox SES authorizes the recipients' (verified) identities as well.
+            ...(config.sesSandbox
+              ? [this.formatArn({ service: "ses", resource: "identity", resourceName: "*" })]
+              : []),
+          ],
+        }),
+      );
+      if (config.sesSandbox) {
+        acknowledgeNag(sender.role, [
+          {
+            id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*]`,
+            reason:
+              "SES sandbox (non-production): SES checks SendEmail against every recipient's verified identity, which cannot be listed in advance; production sends as its one identity only.",
+          },
+        ]);
+      }
+    }
+
+    // Bounces and complaints: SES → SNS topic → this function, which suppresses the addresses.
+    // SNS invokes it asynchronously: Lambda retries a failed event twice, then keeps it in the
+    // queue (as does SNS for an event it could not hand to Lambda at all), never lost.
+    this.emailEventsDeadLetters = new sqs.Queue(this, "EmailEventsDeadLetters", {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy: removalPolicyOf(config),
+    });
+    acknowledgeNag(this.emailEventsDeadLetters, [
+      {
+        id: "AwsSolutions-SQS3",
+        reason:
+          "This queue is the dead-letter destination of the SES event function; it has none of its own.",
+      },
+    ]);
+    this.emailEventsFunction = new HearthFunction(this, EMAIL_EVENTS_FUNCTION.name, {
+      definition: EMAIL_EVENTS_FUNCTION,
+      config,
+      description: `Hearth ${config.name} SES events: suppress bounced and complained addresses`,
+      memorySize: 256,
+      timeout: Duration.seconds(EMAIL_EVENTS_TIMEOUT_SECONDS),
+      environment: tableEnvironment(tableNames),
+    });
+    grantTableAccess(this.emailEventsFunction.function, tables, EMAIL_EVENTS_TABLE_ACCESS);
+    this.emailEventsFunction.function.configureAsyncInvoke({
+      retryAttempts: 2,
+      onFailure: new destinations.SqsDestination(this.emailEventsDeadLetters),
+    });
+    props.sesEvents.topic.addSubscription(
+      new subscriptions.LambdaSubscription(this.emailEventsFunction.function, {
+        deadLetterQueue: this.emailEventsDeadLetters,
       }),
     );
-    if (config.sesSandbox && notifications.role) {
-      acknowledgeNag(notifications.role, [
-        {
-          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*]`,
-          reason:
-            "SES sandbox (non-production): SES checks SendEmail against every recipient's verified identity, which cannot be listed in advance; production sends as its one identity only.",
-        },
-      ]);
-    }
 
     this.restApi = new RestApi(this, "RestApi", {
       config,
@@ -336,16 +398,19 @@ export class AppStack extends Stack {
       handlers: functionsOf(this.apiFunctions),
     });
     // Unsubscribe links point at the API and are signed with a key derived from the cursor
-    // secret: the notification processor learns the stage URL (the processors depend on the
+    // secret: the email senders learn the stage URL (the processors depend on the
     // API, never the other way round, so there is no cycle) and may read the secret.
-    notifications.addEnvironment("API_URL", this.restApi.api.url);
-    notifications.addEnvironment("CURSOR_SECRET_ARN", cursorSecret.secretArn);
-    notifications.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ["secretsmanager:GetSecretValue"],
-        resources: [cursorSecret.secretArn],
-      }),
-    );
+    for (const processor of EMAIL_SENDERS) {
+      const sender = this.processorFunctions[processor].function;
+      sender.addEnvironment("API_URL", this.restApi.api.url);
+      sender.addEnvironment("CURSOR_SECRET_ARN", cursorSecret.secretArn);
+      sender.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ["secretsmanager:GetSecretValue"],
+          resources: [cursorSecret.secretArn],
+        }),
+      );
+    }
     if (config.waf.enabled) {
       this.webAcl = new WebAcl(this, "Waf", {
         environmentName: config.name,
@@ -409,7 +474,11 @@ export class AppStack extends Stack {
       });
     });
     alarms.section("Functions", () => {
-      for (const [name, fn] of Object.entries({ ...this.apiFunctions, ...this.processorFunctions })) {
+      for (const [name, fn] of Object.entries({
+        ...this.apiFunctions,
+        ...this.processorFunctions,
+        [EMAIL_EVENTS_FUNCTION.name]: this.emailEventsFunction,
+      })) {
         alarms.alarm(`${name}-errors`, {
           metric: fn.function.metricErrors({ period }),
           threshold: 1,
@@ -473,6 +542,15 @@ export class AppStack extends Stack {
       }
     });
     alarms.section("Email (SES, whole account)", () => {
+      alarms.alarm("ses-events-dead-letters", {
+        metric: this.emailEventsDeadLetters.metricApproximateNumberOfMessagesVisible({
+          period,
+          statistic: "Maximum",
+        }),
+        threshold: 1,
+        description:
+          "SES bounce or complaint events could not be applied and wait in the dead-letter queue (addresses may go on being emailed)",
+      });
       alarms.alarm("ses-bounce-rate", {
         metric: new cloudwatch.Metric({ ...SES_REPUTATION, metricName: "Reputation.BounceRate" }),
         threshold: 0.05,

@@ -6,6 +6,7 @@ import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import type { Construct } from "constructs";
 import { type EnvironmentConfig, removalPolicyOf } from "../config.js";
 import { HearthFunction } from "../constructs/hearth-function.js";
+import { SesEvents } from "../constructs/ses-events.js";
 import { SIGN_IN_FUNCTION } from "../functions.js";
 import { grantTableAccess } from "../grants.js";
 import { acknowledgeNag } from "../nag.js";
@@ -24,10 +25,21 @@ export class AuthStack extends Stack {
   readonly userPool: cognito.UserPool;
   readonly webClient: cognito.UserPoolClient;
   readonly signInTrigger: HearthFunction;
+  /**
+   * The SES configuration set and its bounce/complaint topic: here, not in the App stack,
+   * because the user pool sends through it and this stack deploys first.
+   */
+  readonly sesEvents: SesEvents;
 
   constructor(scope: Construct, id: string, props: AuthStackProps) {
     super(scope, id, props);
     const { config } = props;
+
+    this.sesEvents = new SesEvents(this, "SesEvents", {
+      environmentName: config.name,
+      removalPolicy: removalPolicyOf(config),
+    });
+    const identityIsDomain = !config.sesIdentity.includes("@");
 
     this.userPool = new cognito.UserPool(this, "UserPool", {
       userPoolName: `hearth-${config.name}`,
@@ -49,6 +61,17 @@ export class AuthStack extends Stack {
       mfa: cognito.Mfa.OPTIONAL,
       mfaSecondFactor: { otp: true, sms: false },
       accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
+      // Verification codes and password resets as the app's sender, through its configuration set.
+      email:
+        config.cognitoEmail === "ses"
+          ? cognito.UserPoolEmail.withSES({
+              fromEmail: config.senderEmail,
+              fromName: "Hearth",
+              ...(config.region ? { sesRegion: config.region } : {}),
+              ...(identityIsDomain ? { sesVerifiedDomain: config.sesIdentity } : {}),
+              configurationSetName: this.sesEvents.configurationSet.configurationSetName,
+            })
+          : cognito.UserPoolEmail.withCognito(),
       deletionProtection: config.production,
       removalPolicy: removalPolicyOf(config),
     });

@@ -1,5 +1,6 @@
 import {
   commentSchema,
+  emailableAddress,
   isDeleted,
   messageSchema,
   type NewNotification,
@@ -41,10 +42,17 @@ export function createNotifier(
     kind: NotificationKind,
     recipientId: string,
     email: Email,
-    profile: { email?: string | undefined; notificationPreferences: NotificationPreferences } | undefined,
+    profile:
+      | {
+          email?: string | undefined;
+          suppressedEmail?: string | undefined;
+          notificationPreferences: NotificationPreferences;
+        }
+      | undefined,
   ): Promise<Outcome> {
-    if (!profile?.email || !profile.notificationPreferences[NOTIFICATION_PREFERENCE_OF[kind]])
-      return "skipped";
+    // No address, a suppressed one (it bounced or complained), or this kind turned off.
+    const to = emailableAddress(profile);
+    if (!to || !profile?.notificationPreferences[NOTIFICATION_PREFERENCE_OF[kind]]) return "skipped";
     const claimedAt = deps.clock();
     const claimed = await repositories.profiles.claimNotificationSlot(
       recipientId,
@@ -54,7 +62,7 @@ export function createNotifier(
     );
     if (!claimed) return "skipped";
     try {
-      await send(profile.email, email, { unsubscribe: { userId: recipientId, kind } });
+      await send(to, email, { unsubscribe: { userId: recipientId, kind } });
       return "sent";
     } catch (sendError) {
       try {
@@ -186,7 +194,7 @@ export function createNotifier(
   }
 
   const approvedProfile = profileSchema
-    .pick({ userId: true, email: true, displayName: true, approvedAt: true })
+    .pick({ userId: true, email: true, suppressedEmail: true, displayName: true, approvedAt: true })
     .required({ approvedAt: true });
 
   /**
@@ -196,12 +204,16 @@ export function createNotifier(
    */
   async function onApproval(change: StreamChange): Promise<NotificationSummary> {
     const profile = parseNewImage(change, approvedProfile);
-    if (!profile.email) {
-      logger.warn("An approved person has no email address; no welcome email", { userId: profile.userId });
+    const to = emailableAddress(profile);
+    if (!to) {
+      logger.warn("An approved person has no emailable address; no welcome email", {
+        userId: profile.userId,
+        emailStatus: profile.email ? "suppressed" : "none",
+      });
       return { kind: "welcome", sent: 0, skipped: 1 };
     }
     try {
-      await send(profile.email, welcomeEmail(deps.siteUrl, profile.displayName));
+      await send(to, welcomeEmail(deps.siteUrl, profile.displayName));
     } catch (error) {
       throw new NotificationDeliveryError([profile.userId], [error]);
     }
@@ -221,10 +233,10 @@ export function createNotifier(
     if (typeof job.userId !== "string" || typeof job.jobId !== "string") {
       throw new MalformedRecordError(`The Jobs record ${change.eventID} has no userId and jobId`);
     }
-    const profile = await repositories.profiles.get(job.userId);
-    if (!profile?.email) return { kind: "export", sent: 0, skipped: 1 };
+    const to = emailableAddress(await repositories.profiles.get(job.userId));
+    if (!to) return { kind: "export", sent: 0, skipped: 1 };
     const counts = (job.result as { counts?: Record<string, number> } | undefined)?.counts ?? {};
-    await send(profile.email, exportReadyEmail(deps.siteUrl, job.jobId, counts));
+    await send(to, exportReadyEmail(deps.siteUrl, job.jobId, counts));
     return { kind: "export", sent: 1, skipped: 0 };
   }
 
