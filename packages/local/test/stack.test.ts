@@ -90,6 +90,7 @@ describe("the local stack on an already running DynamoDB", () => {
         "CognitoEndpoint",
         "DynamoDbEndpoint",
         "SesEndpoint",
+        "SesEventsEndpoint",
         "S3Endpoint",
       ].sort(),
     );
