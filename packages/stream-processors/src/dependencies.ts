@@ -15,6 +15,7 @@ import {
   tableSpec,
 } from "@hearth/domain";
 import type { AttachmentObjects } from "./attachments/cleanup.js";
+import type { DigestScheduler } from "./notifications/digest-window.js";
 import {
   coreProcessorDependenciesFromEnv,
   createProcessorTracer,
@@ -67,6 +68,12 @@ export interface ProcessorDependencies {
    * attachments processor has it (its entry adds it), so no other bundle carries S3 code.
    */
   attachmentObjects?: AttachmentObjects;
+  /**
+   * Schedules the digest of a window when its first event is held; the notifications
+   * processor needs it (its entry and the local stack add it), so no other bundle carries
+   * the Scheduler client.
+   */
+  digestScheduler?: DigestScheduler;
 }
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
@@ -75,14 +82,28 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
   return value;
 }
 
-function notificationWindowMinutes(env: NodeJS.ProcessEnv): number {
+/**
+ * The debounce window in seconds: `NOTIFICATION_WINDOW_SECONDS` when set (tests and the e2e
+ * suite use a few seconds to see a digest arrive), else `NOTIFICATION_WINDOW_MINUTES`, else 15 minutes.
+ */
+export function notificationWindowSecondsFromEnv(env: NodeJS.ProcessEnv): number {
+  const seconds = env.NOTIFICATION_WINDOW_SECONDS?.trim();
+  if (seconds) {
+    const value = Number(seconds);
+    if (!Number.isFinite(value) || value < 0) {
+      throw new ConfigurationError(
+        `NOTIFICATION_WINDOW_SECONDS must be a number of seconds ≥ 0, not "${seconds}"`,
+      );
+    }
+    return value;
+  }
   const raw = env.NOTIFICATION_WINDOW_MINUTES?.trim();
-  if (!raw) return DEFAULT_NOTIFICATION_WINDOW_MINUTES;
+  if (!raw) return DEFAULT_NOTIFICATION_WINDOW_MINUTES * 60;
   const minutes = Number(raw);
   if (!Number.isFinite(minutes) || minutes < 0) {
     throw new ConfigurationError(`NOTIFICATION_WINDOW_MINUTES must be a number of minutes ≥ 0, not "${raw}"`);
   }
-  return minutes;
+  return minutes * 60;
 }
 
 function siteUrl(env: NodeJS.ProcessEnv): string {
@@ -128,7 +149,7 @@ export function sesClientOptions(
 /** What every processor's pipeline needs (no email settings, no SES client). */
 export type BaseProcessorDependencies = Omit<
   ProcessorDependencies,
-  "ses" | "senderEmail" | "siteUrl" | "notificationWindowSeconds" | "attachmentObjects"
+  "ses" | "senderEmail" | "siteUrl" | "notificationWindowSeconds" | "attachmentObjects" | "digestScheduler"
 >;
 
 /** What the shared pipeline needs (idempotency, logs, metrics, traces): no repositories. */
@@ -177,14 +198,19 @@ export function baseProcessorDependenciesFromEnv(
 
 /**
  * Builds the processors' dependencies from the function environment: the base ones plus
- * `SES_ENDPOINT` (local only), `SENDER_EMAIL`, `SITE_URL` and `NOTIFICATION_WINDOW_MINUTES`
- * (default 15). A missing or unsafe setting fails at startup with a message naming it.
+ * `SES_ENDPOINT` (local only), `SENDER_EMAIL`, `SITE_URL` and the window
+ * (`NOTIFICATION_WINDOW_SECONDS`, else `NOTIFICATION_WINDOW_MINUTES`, default 15 minutes). A missing or unsafe setting fails at startup with a message naming it.
  */
 export function processorDependenciesFromEnv(env: NodeJS.ProcessEnv = process.env): ProcessorDependencies {
-  const base = baseProcessorDependenciesFromEnv(env);
+  return { ...baseProcessorDependenciesFromEnv(env), ...emailDependenciesFromEnv(env) };
+}
+
+/** The email settings and the (traced) SES client, from the same environment. */
+export function emailDependenciesFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): Pick<ProcessorDependencies, "ses" | "senderEmail" | "siteUrl" | "notificationWindowSeconds"> {
   const dynamoConfig = dynamoConfigFromEnv(env);
   return {
-    ...base,
     ses: createProcessorTracer().captureAWSv3Client(
       new SESClient(
         sesClientOptions(
@@ -197,6 +223,21 @@ export function processorDependenciesFromEnv(env: NodeJS.ProcessEnv = process.en
     ),
     senderEmail: required(env, "SENDER_EMAIL"),
     siteUrl: siteUrl(env),
-    notificationWindowSeconds: notificationWindowMinutes(env) * 60,
+    notificationWindowSeconds: notificationWindowSecondsFromEnv(env),
+  };
+}
+
+/**
+ * The digest function's dependencies: the core ones, the repositories and the email settings;
+ * no idempotency store (the window's digest claim is its own) and no scheduler client.
+ */
+export function digestDependenciesFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): Omit<BaseProcessorDependencies, "idempotency"> &
+  Pick<ProcessorDependencies, "ses" | "senderEmail" | "siteUrl" | "notificationWindowSeconds"> {
+  return {
+    ...coreProcessorDependenciesFromEnv(env),
+    repositories: repositoriesFromEnv(env),
+    ...emailDependenciesFromEnv(env),
   };
 }
