@@ -60,7 +60,9 @@ describe("ProfilesRepository", () => {
     await profiles.upsert("dan", { displayName: "Dan" });
     const now = new Date("2024-06-01T12:00:00.000Z");
     const claims = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => profiles.claimNotificationSlot("dan", "comment", now, 900, `e${i}`)),
+      Array.from({ length: 10 }, (_, i) =>
+        profiles.claimNotificationSlot("dan", "comment", now, 900, `e${i}`),
+      ),
     );
     expect(claims.filter((claim) => claim.claimed)).toHaveLength(1);
     const winner = `e${claims.findIndex((claim) => claim.claimed)}`;
@@ -78,17 +80,21 @@ describe("ProfilesRepository", () => {
       sameEvent: true,
     });
     // The window's digest closed it: only a reopen from that very window moves it on.
-    expect(await profiles.reopenNotificationSlot("dan", "comment", "2024-01-01T00:00:00.000Z", later, "x")).toBe(
-      false,
-    );
+    expect(
+      await profiles.reopenNotificationSlot("dan", "comment", "2024-01-01T00:00:00.000Z", later, "x"),
+    ).toBe(false);
     expect(await profiles.reopenNotificationSlot("dan", "comment", now.toISOString(), later, "e-late")).toBe(
       true,
     );
     const afterWindow = new Date(later.getTime() + 15 * 60_000);
-    expect((await profiles.claimNotificationSlot("dan", "comment", afterWindow, 900, "e2")).claimed).toBe(true);
+    expect((await profiles.claimNotificationSlot("dan", "comment", afterWindow, 900, "e2")).claimed).toBe(
+      true,
+    );
     // Given back after a failed send, the slot can be claimed again at once.
     await profiles.releaseNotificationSlot("dan", "comment", afterWindow);
-    expect((await profiles.claimNotificationSlot("dan", "comment", afterWindow, 900, "e2")).claimed).toBe(true);
+    expect((await profiles.claimNotificationSlot("dan", "comment", afterWindow, 900, "e2")).claimed).toBe(
+      true,
+    );
     // No saved profile, nobody to email.
     expect(await profiles.claimNotificationSlot("ghost", "comment", now, 900, "e3")).toEqual({
       claimed: false,

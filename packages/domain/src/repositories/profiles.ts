@@ -379,7 +379,11 @@ export class ProfilesRepository extends Repository {
             "#event": lastEmailedEventAttribute(kind),
             "#createdAt": "createdAt",
           },
-          ExpressionAttributeValues: { ":now": now.toISOString(), ":threshold": threshold, ":event": eventKey },
+          ExpressionAttributeValues: {
+            ":now": now.toISOString(),
+            ":threshold": threshold,
+            ":event": eventKey,
+          },
           ReturnValuesOnConditionCheckFailure: "ALL_OLD",
         }),
       );
@@ -420,7 +424,11 @@ export class ProfilesRepository extends Repository {
             "#last": lastEmailedAttribute(kind),
             "#event": lastEmailedEventAttribute(kind),
           },
-          ExpressionAttributeValues: { ":now": now.toISOString(), ":windowStart": windowStart, ":event": eventKey },
+          ExpressionAttributeValues: {
+            ":now": now.toISOString(),
+            ":windowStart": windowStart,
+            ":event": eventKey,
+          },
         }),
       );
       return true;

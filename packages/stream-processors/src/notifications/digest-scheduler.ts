@@ -4,7 +4,12 @@ import {
   SchedulerClient,
   type SchedulerClientConfig,
 } from "@aws-sdk/client-scheduler";
-import { ConfigurationError, dynamoConfigFromEnv, isProductionStage, sdkClientTimeouts } from "@hearth/domain";
+import {
+  ConfigurationError,
+  dynamoConfigFromEnv,
+  isProductionStage,
+  sdkClientTimeouts,
+} from "@hearth/domain";
 import { createProcessorTracer } from "../runtime.js";
 import {
   atExpression,

@@ -37,7 +37,9 @@ export type DigestOutcome =
  * gives the claim back and throws, so the trigger's retry sends it; a second firing finds the
  * digest done and does nothing.
  */
-export function createDigestSender(deps: DigestDependencies): (window: DigestWindow) => Promise<DigestOutcome> {
+export function createDigestSender(
+  deps: DigestDependencies,
+): (window: DigestWindow) => Promise<DigestOutcome> {
   const { heldNotifications, notifications, profiles } = deps.repositories;
   return async (window) => {
     const claimedAt = deps.clock();

@@ -203,7 +203,9 @@ function groupsOf(siteUrl: string, kind: NotificationKind, held: readonly Digest
     if (!group) {
       group = isConversation
         ? {
-            title: event.conversationTitle?.trim() || `your conversation with ${nameOr(event.actor.displayName, "someone")}`,
+            title:
+              event.conversationTitle?.trim() ||
+              `your conversation with ${nameOr(event.actor.displayName, "someone")}`,
             url: conversationUrl(siteUrl, event.conversationId as string),
             count: 0,
             actors: [],

@@ -6,9 +6,9 @@ import {
   isDeleted,
   messageSchema,
   type NewNotification,
-  notificationIdFor,
   type NotificationKind,
   type NotificationPreferences,
+  notificationIdFor,
   profileSchema,
   reactionSchema,
   UNNAMED_MEMBER,
@@ -62,7 +62,13 @@ export function createNotifier(
   const send = sesEmailSender(deps);
 
   /** Sends the email of a slot claimed at `claimedAt`; gives the slot back if SES fails. */
-  async function sendClaimed(kind: NotificationKind, recipientId: string, to: string, email: Email, claimedAt: Date) {
+  async function sendClaimed(
+    kind: NotificationKind,
+    recipientId: string,
+    to: string,
+    email: Email,
+    claimedAt: Date,
+  ) {
     try {
       await send(to, email);
     } catch (sendError) {
@@ -85,10 +91,7 @@ export function createNotifier(
    * that digest if this event is the one to (the window's first held event, or the same event
    * retried after its schedule could not be made).
    */
-  async function holdForDigest(
-    window: DigestWindow,
-    entry: DigestEntry,
-  ): Promise<"held" | "window-closed"> {
+  async function holdForDigest(window: DigestWindow, entry: DigestEntry): Promise<"held" | "window-closed"> {
     const windowEnd = new Date(Date.parse(window.windowStart) + deps.notificationWindowSeconds * 1000);
     const outcome = await repositories.heldNotifications.hold({ ...window, ...entry }, windowEnd);
     if (outcome === "window-closed") return outcome;
