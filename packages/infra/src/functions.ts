@@ -1,5 +1,6 @@
 import { API_AREAS, API_HANDLER_ENTRIES, type ApiArea } from "@hearth/api-handlers";
 import {
+  DIGEST_FUNCTION_ENTRY,
   PROCESSOR_ENTRIES,
   PROCESSOR_NAMES,
   type ProcessorName,
@@ -28,10 +29,17 @@ export interface TriggerFunctionDefinition {
   name: "auth-sign-in";
   entry: string;
 }
+/** The notification digests: invoked by each window's one-time EventBridge Scheduler schedule. */
+export interface DigestFunctionDefinition {
+  kind: "digest";
+  name: "notification-digests";
+  entry: string;
+}
 export type FunctionDefinition =
   | ApiFunctionDefinition
   | ProcessorFunctionDefinition
-  | TriggerFunctionDefinition;
+  | TriggerFunctionDefinition
+  | DigestFunctionDefinition;
 
 export const API_FUNCTIONS: readonly ApiFunctionDefinition[] = API_AREAS.map((area) => ({
   kind: "api",
@@ -55,8 +63,15 @@ export const SIGN_IN_FUNCTION: TriggerFunctionDefinition = {
   entry: SIGN_IN_TRIGGER_ENTRY,
 };
 
+export const DIGEST_FUNCTION: DigestFunctionDefinition = {
+  kind: "digest",
+  name: "notification-digests",
+  entry: DIGEST_FUNCTION_ENTRY,
+};
+
 export const ALL_FUNCTIONS: readonly FunctionDefinition[] = [
   ...API_FUNCTIONS,
   ...PROCESSOR_FUNCTIONS,
   SIGN_IN_FUNCTION,
+  DIGEST_FUNCTION,
 ];

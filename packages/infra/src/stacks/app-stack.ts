@@ -39,6 +39,7 @@ import type { Construct } from "constructs";
 import { type EnvironmentConfig, removalPolicyOf } from "../config.js";
 import { Alarms } from "../constructs/alarms.js";
 import { HearthFunction } from "../constructs/hearth-function.js";
+import { NotificationDigests } from "../constructs/notification-digests.js";
 import { RestApi } from "../constructs/rest-api.js";
 import { FAILED_RECORDS_METRICS_ID, StreamProcessors } from "../constructs/stream-processors.js";
 import { WebAcl } from "../constructs/web-acl.js";
@@ -76,6 +77,7 @@ export class AppStack extends Stack {
   readonly restApi: RestApi;
   readonly streamProcessors: StreamProcessors;
   readonly alarms: Alarms;
+  readonly digests: NotificationDigests;
   readonly webAcl?: WebAcl;
 
   constructor(scope: Construct, id: string, props: AppStackProps) {
@@ -307,27 +309,36 @@ export class AppStack extends Stack {
       });
     }
     const notifications = this.processorFunctions.notifications.function;
-    notifications.addToRolePolicy(
-      new iam.PolicyStatement({
-        // The processor sends with SendEmail only.
-        actions: ["ses:SendEmail"],
-        resources: [
-          this.formatArn({ service: "ses", resource: "identity", resourceName: config.sesIdentity }),
-          // In the sandbox SES authorizes the recipients' (verified) identities as well.
-          ...(config.sesSandbox
-            ? [this.formatArn({ service: "ses", resource: "identity", resourceName: "*" })]
-            : []),
-        ],
-      }),
-    );
-    if (config.sesSandbox && notifications.role) {
-      acknowledgeNag(notifications.role, [
-        {
-          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*]`,
-          reason:
-            "SES sandbox (non-production): SES checks SendEmail against every recipient's verified identity, which cannot be listed in advance; production sends as its one identity only.",
-        },
-      ]);
+    // The processor and the digest function send with SendEmail only.
+    const sesSendStatement = new iam.PolicyStatement({
+      actions: ["ses:SendEmail"],
+      resources: [
+        this.formatArn({ service: "ses", resource: "identity", resourceName: config.sesIdentity }),
+        // In the sandbox SES authorizes the recipients' (verified) identities as well.
+        ...(config.sesSandbox ? [this.formatArn({ service: "ses", resource: "identity", resourceName: "*" })] : []),
+      ],
+    });
+    notifications.addToRolePolicy(sesSendStatement);
+
+    // Held events go out as one digest per window, triggered by a one-time schedule.
+    this.digests = new NotificationDigests(this, "Digests", {
+      config,
+      tables,
+      tableNames,
+      sesSendStatement,
+      removalPolicy: removalPolicyOf(config),
+    });
+    this.digests.allowScheduling(notifications, this.processorFunctions.notifications.role);
+    if (config.sesSandbox) {
+      for (const role of [this.processorFunctions.notifications.role, this.digests.digestFunction.role]) {
+        acknowledgeNag(role, [
+          {
+            id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*]`,
+            reason:
+              "SES sandbox (non-production): SES checks SendEmail against every recipient's verified identity, which cannot be listed in advance; production sends as its one identity only.",
+          },
+        ]);
+      }
     }
 
     this.restApi = new RestApi(this, "RestApi", {
@@ -410,6 +421,22 @@ export class AppStack extends Stack {
           description: `${name} was throttled`,
         });
       }
+      const digests = this.digests.digestFunction.function;
+      alarms.alarm("notification-digests-errors", {
+        metric: digests.metricErrors({ period }),
+        threshold: 1,
+        description: "The digest function failed (each failure is retried; its claim was given back)",
+      });
+      alarms.alarm("notification-digests-throttles", {
+        metric: digests.metricThrottles({ period }),
+        threshold: 1,
+        description: "The digest function was throttled",
+      });
+      alarms.alarm("notification-digests-dead-letters", {
+        metric: this.digests.deadLetters.metricApproximateNumberOfMessagesVisible({ period, statistic: "Maximum" }),
+        threshold: 1,
+        description: "A digest could not be delivered or sent after its retries (kept in the dead-letter queue)",
+      });
       alarms.alarm("auth-sign-in-errors", {
         metric: signInTrigger.metricErrors({ period }),
         threshold: 1,
