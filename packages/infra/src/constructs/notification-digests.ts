@@ -107,9 +107,7 @@ export class NotificationDigests extends Construct {
     processor.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ["scheduler:CreateSchedule"],
-        resources: [
-          `arn:${Aws.PARTITION}:scheduler:${Aws.REGION}:${Aws.ACCOUNT_ID}:schedule/${groupName}/*`,
-        ],
+        resources: [`arn:${Aws.PARTITION}:scheduler:${Aws.REGION}:${Aws.ACCOUNT_ID}:schedule/${groupName}/*`],
       }),
     );
     processor.addToRolePolicy(

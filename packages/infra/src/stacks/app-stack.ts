@@ -315,7 +315,9 @@ export class AppStack extends Stack {
       resources: [
         this.formatArn({ service: "ses", resource: "identity", resourceName: config.sesIdentity }),
         // In the sandbox SES authorizes the recipients' (verified) identities as well.
-        ...(config.sesSandbox ? [this.formatArn({ service: "ses", resource: "identity", resourceName: "*" })] : []),
+        ...(config.sesSandbox
+          ? [this.formatArn({ service: "ses", resource: "identity", resourceName: "*" })]
+          : []),
       ],
     });
     notifications.addToRolePolicy(sesSendStatement);
@@ -433,9 +435,13 @@ export class AppStack extends Stack {
         description: "The digest function was throttled",
       });
       alarms.alarm("notification-digests-dead-letters", {
-        metric: this.digests.deadLetters.metricApproximateNumberOfMessagesVisible({ period, statistic: "Maximum" }),
+        metric: this.digests.deadLetters.metricApproximateNumberOfMessagesVisible({
+          period,
+          statistic: "Maximum",
+        }),
         threshold: 1,
-        description: "A digest could not be delivered or sent after its retries (kept in the dead-letter queue)",
+        description:
+          "A digest could not be delivered or sent after its retries (kept in the dead-letter queue)",
       });
       alarms.alarm("auth-sign-in-errors", {
         metric: signInTrigger.metricErrors({ period }),
