@@ -12,10 +12,19 @@ export interface StackOutputs {
   DynamoDbEndpoint?: string;
   SesEndpoint?: string;
   S3Endpoint?: string;
+  /** The local scheduler that runs digest schedules. */
+  SchedulerEndpoint?: string;
 }
 
 const REQUIRED = ["Region", "ApiUrl", "UserPoolId", "UserPoolClientId", "AttachmentsBucket"] as const;
-const KNOWN = [...REQUIRED, "CognitoEndpoint", "DynamoDbEndpoint", "SesEndpoint", "S3Endpoint"] as const;
+const KNOWN = [
+  ...REQUIRED,
+  "CognitoEndpoint",
+  "DynamoDbEndpoint",
+  "SesEndpoint",
+  "S3Endpoint",
+  "SchedulerEndpoint",
+] as const;
 
 export function writeOutputs(file: string, outputs: StackOutputs): void {
   mkdirSync(dirname(file), { recursive: true });
