@@ -415,8 +415,9 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
         }
       ).Variables;
 
-    it("runs seven functions on nodejs22.x, ARM64, with their own log group", () => {
-      expect(functions).toHaveLength(API_AREAS.length + PROCESSOR_NAMES.length);
+    it("runs the API, processor and digest functions on nodejs22.x, ARM64, with their own log group", () => {
+      // The API areas, the stream processors and the notification digests.
+      expect(functions).toHaveLength(API_AREAS.length + PROCESSOR_NAMES.length + 1);
       for (const fn of functions) {
         expect(fn.Properties).toMatchObject({
           Runtime: "nodejs22.x",
@@ -770,7 +771,10 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
     );
 
     it("keeps failed records whole in a private, encrypted bucket (retained in production) with PUT metrics", () => {
-      expect(resourcesOf(env.main, "AWS::SQS::Queue")).toEqual({});
+      // Failed stream records go to S3 whole; the only queue is the digests' dead-letter queue.
+      expect(Object.keys(resourcesOf(env.main, "AWS::SQS::Queue"))).toEqual([
+        logicalId(env.stacks.app.digests.deadLetters.node.defaultChild),
+      ]);
       const bucket = resourcesOf(env.main, "AWS::S3::Bucket")[failedRecordsId()]!;
       expect(bucket.DeletionPolicy).toBe(config.production ? "Retain" : "Delete");
       expect(bucket.Properties).toMatchObject({

@@ -35,7 +35,7 @@ export interface LocalSchedulerOptions {
 export interface LocalScheduler {
   server: Server;
   pending(): LocalSchedule[];
-  /** Fires when every schedule armed so far has run (or given up): for tests. */
+  /** Resolves once no due schedule is waiting or running (later ones stay armed): for tests. */
   idle(): Promise<void>;
   close(): Promise<void>;
 }
@@ -222,7 +222,8 @@ export function createLocalScheduler(options: LocalSchedulerOptions): LocalSched
     server,
     pending: () => [...schedules.values()],
     idle: async () => {
-      while (running.size > 0 || timers.size > 0) {
+      const due = () => [...schedules.values()].some((s) => s.at <= Date.now() && timers.has(keyOf(s)));
+      while (running.size > 0 || due()) {
         await Promise.race([...running, new Promise((resolve) => setTimeout(resolve, 50))]);
       }
     },

@@ -54,13 +54,16 @@ describe("the local scheduler", () => {
     const { scheduler, client } = await start(async (input) => inputs.push(input));
     const digests = createEventBridgeDigestScheduler(client, target);
 
-    // Already due: it runs at once.
+    // A pending schedule's window again is a conflict.
+    const later = { ...window, windowStart: "2026-01-01T11:00:00.000Z" };
+    expect(await digests.schedule(later, new Date(Date.now() + 60 * 60 * 1000))).toBe("scheduled");
+    expect(await digests.schedule(later, new Date(Date.now() + 60 * 60 * 1000))).toBe("already-scheduled");
+    // Already due: it runs at once, and is gone once it ran.
     expect(await digests.schedule(window, new Date(Date.now() - 1000))).toBe("scheduled");
-    expect(await digests.schedule(window, new Date(Date.now() - 1000))).toBe("already-scheduled");
     await scheduler.idle();
 
     expect(inputs).toEqual([window]);
-    expect(scheduler.pending()).toEqual([]);
+    expect(scheduler.pending().map((s) => JSON.parse(s.input))).toEqual([later]);
   });
 
   it("keeps a future schedule across a restart (in its file) and refuses what it cannot run", async () => {
