@@ -16,6 +16,7 @@ import {
 import type { ProcessorDependencies } from "../dependencies.js";
 import { MalformedRecordError, parseNewImage, type StreamChange } from "../stream-change.js";
 import { NotificationDeliveryError, type NotificationSummary } from "./delivery-error.js";
+import type { DigestScheduler } from "./digest-window.js";
 import {
   commentEmail,
   type Email,
@@ -55,10 +56,10 @@ export function createNotifier(
   deps: ProcessorDependencies,
 ): (change: StreamChange) => Promise<NotificationSummary> {
   const { repositories, logger } = deps;
-  const { digestScheduler } = deps;
-  if (!digestScheduler) {
+  if (!deps.digestScheduler) {
     throw new ConfigurationError("The notifications processor needs a digest scheduler (digestScheduler)");
   }
+  const digestScheduler: DigestScheduler = deps.digestScheduler;
   const send = sesEmailSender(deps);
 
   /** Sends the email of a slot claimed at `claimedAt`; gives the slot back if SES fails. */
@@ -99,7 +100,7 @@ export function createNotifier(
       try {
         // Never in the past: a clock a little behind the window's end still gets its trigger.
         const at = new Date(Math.max(windowEnd.getTime(), deps.clock().getTime()));
-        await digestScheduler!.schedule(window, at);
+        await digestScheduler.schedule(window, at);
       } catch (scheduleError) {
         await repositories.heldNotifications.releaseSchedule(window, entry.notificationId).catch((error) =>
           logger.error("Could not release a digest's schedule mark after a failed schedule", {
