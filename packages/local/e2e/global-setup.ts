@@ -21,7 +21,7 @@ declare module "vitest" {
 }
 
 /** The throwaway stack's window: long enough for a burst to land in it, short enough to wait for its digest. */
-const E2E_NOTIFICATION_WINDOW_SECONDS = "8";
+const E2E_NOTIFICATION_WINDOW_SECONDS = "12";
 
 /** The page origin for a stack this run did not start: one its CORS rules allow (the dev default). */
 const DEFAULT_PAGE_ORIGIN = "http://127.0.0.1:5173";
