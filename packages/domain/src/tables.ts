@@ -51,7 +51,8 @@ export type TableName =
   | "IdempotencyRecords"
   | "RateLimits"
   | "Jobs"
-  | "Notifications";
+  | "Notifications"
+  | "HeldNotifications";
 
 export const TABLE_SPECS = [
   {
@@ -170,6 +171,17 @@ export const TABLE_SPECS = [
     envVar: "NOTIFICATIONS_TABLE",
     partitionKey: { name: "userId", type: "S" },
     sortKey: { name: "notificationId", type: "S" },
+    timeToLiveAttribute: "expiresAt",
+  },
+  {
+    // Email events held for a window's digest (issue 13): one partition per recipient,
+    // `heldKey` = `<kind>#<windowStart>#<notificationId>` per held event, and beside them one
+    // state item per window (`<kind>#<windowStart>`, no trailing `#`) that records who
+    // scheduled its digest and the digest's claim. Expire two days after their window.
+    name: "HeldNotifications",
+    envVar: "HELD_NOTIFICATIONS_TABLE",
+    partitionKey: { name: "userId", type: "S" },
+    sortKey: { name: "heldKey", type: "S" },
     timeToLiveAttribute: "expiresAt",
   },
 ] as const satisfies readonly TableSpec[];

@@ -60,19 +60,47 @@ describe("ProfilesRepository", () => {
     await profiles.upsert("dan", { displayName: "Dan" });
     const now = new Date("2024-06-01T12:00:00.000Z");
     const claims = await Promise.all(
-      Array.from({ length: 10 }, () => profiles.claimNotificationSlot("dan", "comment", now, 900)),
+      Array.from({ length: 10 }, (_, i) =>
+        profiles.claimNotificationSlot("dan", "comment", now, 900, `e${i}`),
+      ),
     );
-    expect(claims.filter(Boolean)).toHaveLength(1);
-    expect(await profiles.claimNotificationSlot("dan", "reaction", now, 900)).toBe(true);
+    expect(claims.filter((claim) => claim.claimed)).toHaveLength(1);
+    const winner = `e${claims.findIndex((claim) => claim.claimed)}`;
+    expect((await profiles.claimNotificationSlot("dan", "reaction", now, 900, "r1")).claimed).toBe(true);
     const later = new Date(now.getTime() + 14 * 60_000);
-    expect(await profiles.claimNotificationSlot("dan", "comment", later, 900)).toBe(false);
-    const afterWindow = new Date(now.getTime() + 15 * 60_000);
-    expect(await profiles.claimNotificationSlot("dan", "comment", afterWindow, 900)).toBe(true);
+    // Taken: the claim says which window holds it, and whether it was this same event.
+    expect(await profiles.claimNotificationSlot("dan", "comment", later, 900, "e-late")).toEqual({
+      claimed: false,
+      windowStart: now.toISOString(),
+      sameEvent: false,
+    });
+    expect(await profiles.claimNotificationSlot("dan", "comment", later, 900, winner)).toEqual({
+      claimed: false,
+      windowStart: now.toISOString(),
+      sameEvent: true,
+    });
+    // The window's digest closed it: only a reopen from that very window moves it on.
+    expect(
+      await profiles.reopenNotificationSlot("dan", "comment", "2024-01-01T00:00:00.000Z", later, "x"),
+    ).toBe(false);
+    expect(await profiles.reopenNotificationSlot("dan", "comment", now.toISOString(), later, "e-late")).toBe(
+      true,
+    );
+    const afterWindow = new Date(later.getTime() + 15 * 60_000);
+    expect((await profiles.claimNotificationSlot("dan", "comment", afterWindow, 900, "e2")).claimed).toBe(
+      true,
+    );
     // Given back after a failed send, the slot can be claimed again at once.
     await profiles.releaseNotificationSlot("dan", "comment", afterWindow);
-    expect(await profiles.claimNotificationSlot("dan", "comment", afterWindow, 900)).toBe(true);
+    expect((await profiles.claimNotificationSlot("dan", "comment", afterWindow, 900, "e2")).claimed).toBe(
+      true,
+    );
     // No saved profile, nobody to email.
-    expect(await profiles.claimNotificationSlot("ghost", "comment", now, 900)).toBe(false);
+    expect(await profiles.claimNotificationSlot("ghost", "comment", now, 900, "e3")).toEqual({
+      claimed: false,
+      windowStart: null,
+      sameEvent: false,
+    });
   });
 
   it("creates a profile at the first sign-in and never overwrites one that exists", async () => {

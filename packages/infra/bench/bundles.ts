@@ -35,6 +35,16 @@ function environmentOf(definition: FunctionDefinition): Record<string, string> {
     ...tableEnvironment(tableNamesWithPrefix(`hearth-bench-`)),
   };
   if (definition.kind === "trigger" || definition.kind === "email-events") return common;
+  if (definition.kind === "digest") {
+    return {
+      ...common,
+      SENDER_EMAIL: config.senderEmail,
+      SITE_URL: config.siteUrl,
+      // Digests carry unsubscribe links too.
+      API_URL: "https://abc123.execute-api.eu-west-1.amazonaws.com/bench/",
+      CURSOR_SECRET_ARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:hearth-bench-cursor-AbCdEf",
+    };
+  }
   if (definition.kind === "processor") {
     return {
       ...common,
@@ -48,6 +58,10 @@ function environmentOf(definition: FunctionDefinition): Record<string, string> {
       ATTACHMENTS_BUCKET: "hearth-bench-attachments",
       // The deletion worker deletes accounts of this user pool; the others ignore it.
       USER_POOL_ID: "eu-west-1_BenchPool",
+      // The notifications processor schedules digests with these; the others ignore them.
+      DIGEST_SCHEDULE_GROUP: "hearth-bench-digests",
+      DIGEST_SCHEDULER_ROLE_ARN: "arn:aws:iam::123456789012:role/hearth-bench-digest-scheduler",
+      DIGEST_FUNCTION_ARN: "arn:aws:lambda:eu-west-1:123456789012:function:hearth-bench-digests",
     };
   }
   return {

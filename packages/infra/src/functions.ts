@@ -1,5 +1,6 @@
 import { API_AREAS, API_HANDLER_ENTRIES, type ApiArea } from "@hearth/api-handlers";
 import {
+  DIGEST_FUNCTION_ENTRY,
   EMAIL_EVENTS_ENTRY,
   PROCESSOR_ENTRIES,
   PROCESSOR_NAMES,
@@ -35,11 +36,18 @@ export interface EmailEventsFunctionDefinition {
   name: "ses-email-events";
   entry: string;
 }
+/** The notification digests: invoked by each window's one-time EventBridge Scheduler schedule. */
+export interface DigestFunctionDefinition {
+  kind: "digest";
+  name: "notification-digests";
+  entry: string;
+}
 export type FunctionDefinition =
   | ApiFunctionDefinition
   | ProcessorFunctionDefinition
   | TriggerFunctionDefinition
-  | EmailEventsFunctionDefinition;
+  | EmailEventsFunctionDefinition
+  | DigestFunctionDefinition;
 
 export const API_FUNCTIONS: readonly ApiFunctionDefinition[] = API_AREAS.map((area) => ({
   kind: "api",
@@ -69,9 +77,16 @@ export const EMAIL_EVENTS_FUNCTION: EmailEventsFunctionDefinition = {
   entry: EMAIL_EVENTS_ENTRY,
 };
 
+export const DIGEST_FUNCTION: DigestFunctionDefinition = {
+  kind: "digest",
+  name: "notification-digests",
+  entry: DIGEST_FUNCTION_ENTRY,
+};
+
 export const ALL_FUNCTIONS: readonly FunctionDefinition[] = [
   ...API_FUNCTIONS,
   ...PROCESSOR_FUNCTIONS,
   SIGN_IN_FUNCTION,
   EMAIL_EVENTS_FUNCTION,
+  DIGEST_FUNCTION,
 ];

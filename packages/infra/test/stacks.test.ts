@@ -32,6 +32,7 @@ import {
   describeResource,
   functionStatements,
   logicalId,
+  type PolicyStatementJson,
   roleStatements,
   type SynthesizedEnvironment,
   synthesize,
@@ -438,8 +439,8 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
       ).Variables;
 
     it("runs every function of the app stack on nodejs22.x, ARM64, with their own log group", () => {
-      // The API areas, the stream processors and the SES event handler.
-      expect(functions).toHaveLength(API_AREAS.length + PROCESSOR_NAMES.length + 1);
+      // The API areas, the stream processors, the SES event handler and the notification digests.
+      expect(functions).toHaveLength(API_AREAS.length + PROCESSOR_NAMES.length + 2);
       for (const fn of functions) {
         expect(fn.Properties).toMatchObject({
           Runtime: "nodejs22.x",
@@ -810,10 +811,14 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
     );
 
     it("keeps failed records whole in a private, encrypted bucket (retained in production) with PUT metrics", () => {
-      // Failed stream records go to the bucket; the one queue is the SES event handler's.
-      expect(Object.keys(resourcesOf(env.main, "AWS::SQS::Queue"))).toEqual([
-        logicalId(env.stacks.app.emailEventsDeadLetters.node.defaultChild),
-      ]);
+      // Failed stream records go to S3 whole; the queues are the SES event handler's and the
+      // digests' dead-letter queues.
+      expect(Object.keys(resourcesOf(env.main, "AWS::SQS::Queue")).sort()).toEqual(
+        [
+          logicalId(env.stacks.app.emailEventsDeadLetters.node.defaultChild),
+          logicalId(env.stacks.app.digests.deadLetters.node.defaultChild),
+        ].sort(),
+      );
       const bucket = resourcesOf(env.main, "AWS::S3::Bucket")[failedRecordsId()]!;
       expect(bucket.DeletionPolicy).toBe(config.production ? "Retain" : "Delete");
       expect(bucket.Properties).toMatchObject({
@@ -1077,6 +1082,154 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
       expect(JSON.stringify((pool.EmailConfiguration as { SourceArn: unknown }).SourceArn)).toContain(
         `:identity/${config.sesIdentity}`,
       );
+    });
+  });
+
+  describe("notification digests", () => {
+    const digests = () => env.stacks.app.digests;
+    const digestFnId = () => logicalId(digests().digestFunction.function.node.defaultChild);
+    const groupName = `hearth-${envName}-digests`;
+    const resources = (type: string) => resourcesOf(env.main, type);
+
+    it("has one schedule group, and a scheduler role only Scheduler from this account and group can assume", () => {
+      env.main.resourceCountIs("AWS::Scheduler::ScheduleGroup", 1);
+      env.main.hasResourceProperties("AWS::Scheduler::ScheduleGroup", { Name: groupName });
+      const roleId = logicalId(digests().schedulerRole.node.defaultChild);
+      const role = resources("AWS::IAM::Role")[roleId]!.Properties as {
+        AssumeRolePolicyDocument: { Statement: Array<{ Principal: unknown; Condition: unknown }> };
+      };
+      const [trust, ...others] = role.AssumeRolePolicyDocument.Statement;
+      expect(others).toEqual([]);
+      expect(trust?.Principal).toEqual({ Service: "scheduler.amazonaws.com" });
+      expect(trust?.Condition).toEqual({
+        StringEquals: {
+          "aws:SourceAccount": { Ref: "AWS::AccountId" },
+          "aws:SourceArn": { "Fn::GetAtt": [logicalId(digests().scheduleGroup), "Arn"] },
+        },
+      });
+    });
+
+    it("lets the scheduler role invoke the digest function only, and write to the dead-letter queue", () => {
+      const roleId = logicalId(digests().schedulerRole.node.defaultChild);
+      const policies = Object.values(resources("AWS::IAM::Policy")).filter((policy) =>
+        JSON.stringify(policy.Properties.Roles).includes(roleId),
+      );
+      const statements = policies.flatMap(
+        (policy) => (policy.Properties.PolicyDocument as { Statement: PolicyStatementJson[] }).Statement,
+      );
+      expect(statements).toEqual([
+        {
+          Effect: "Allow",
+          Action: "lambda:InvokeFunction",
+          Resource: { "Fn::GetAtt": [digestFnId(), "Arn"] },
+        },
+        {
+          Effect: "Allow",
+          Action: "sqs:SendMessage",
+          Resource: { "Fn::GetAtt": [logicalId(digests().deadLetters.node.defaultChild), "Arn"] },
+        },
+      ]);
+    });
+
+    it("lets the notifications processor create schedules in that group only and pass that role only, to Scheduler", () => {
+      const statements = functionStatements(env, "notifications");
+      const scheduling = statements.filter((s) =>
+        asArray(s.Action).some((a) => a.startsWith("scheduler:") || a === "iam:PassRole"),
+      );
+      expect(scheduling).toEqual([
+        {
+          Effect: "Allow",
+          Action: "scheduler:CreateSchedule",
+          Resource: {
+            "Fn::Join": [
+              "",
+              [
+                "arn:",
+                { Ref: "AWS::Partition" },
+                ":scheduler:",
+                { Ref: "AWS::Region" },
+                ":",
+                { Ref: "AWS::AccountId" },
+                `:schedule/${groupName}/*`,
+              ],
+            ],
+          },
+        },
+        {
+          Effect: "Allow",
+          Action: "iam:PassRole",
+          Resource: { "Fn::GetAtt": [logicalId(digests().schedulerRole.node.defaultChild), "Arn"] },
+          Condition: { StringEquals: { "iam:PassedToService": "scheduler.amazonaws.com" } },
+        },
+      ]);
+      // Nobody else schedules or passes roles.
+      for (const fn of [...API_AREAS, ...PROCESSOR_NAMES].filter((f) => f !== "notifications")) {
+        expect(
+          functionStatements(env, fn)
+            .flatMap((s) => asArray(s.Action))
+            .filter((a) => /^(scheduler|iam):/.test(a)),
+          fn,
+        ).toEqual([]);
+      }
+      const variables = (
+        resources("AWS::Lambda::Function")[env.functionLogicalIds.notifications]!.Properties as {
+          Environment: { Variables: Record<string, unknown> };
+        }
+      ).Environment.Variables;
+      expect(variables).toMatchObject({
+        DIGEST_SCHEDULE_GROUP: groupName,
+        DIGEST_SCHEDULER_ROLE_ARN: {
+          "Fn::GetAtt": [logicalId(digests().schedulerRole.node.defaultChild), "Arn"],
+        },
+        DIGEST_FUNCTION_ARN: { "Fn::GetAtt": [digestFnId(), "Arn"] },
+        DIGEST_DEAD_LETTER_ARN: { "Fn::GetAtt": [logicalId(digests().deadLetters.node.defaultChild), "Arn"] },
+      });
+    });
+
+    it("gives the digest function its tables, SendEmail as the identity, and retries into the dead-letter queue", () => {
+      const statements = roleStatements(env.main, digestFnId());
+      // Per resource, the action set (CDK merges statements of equal actions).
+      const accessByResource = Object.fromEntries(
+        statements
+          .filter((s) => asArray(s.Action).some((a) => a.startsWith("dynamodb:")))
+          .flatMap((s) =>
+            asArray(s.Resource).map((r) => [describeResource(env, r), [...asArray(s.Action)].sort()]),
+          ),
+      );
+      const read = [...TABLE_ACTIONS.read].sort();
+      expect(accessByResource).toEqual({
+        "table:HeldNotifications": [...TABLE_ACTIONS.readUpdate].sort(),
+        "table:Notifications": read,
+        "table:UserProfiles": read,
+        "index:UserProfiles/EmailIndex": read,
+        "index:UserProfiles/MemberDirectoryIndex": read,
+      });
+      const ses = statements.filter((s) => asArray(s.Action).some((a) => a.startsWith("ses:")));
+      expect(ses.map((s) => s.Action)).toEqual(["ses:SendEmail"]);
+      expect(JSON.stringify(ses[0]!.Resource)).toContain(`:identity/${config.sesIdentity}"`);
+      expect(JSON.stringify(ses[0]!.Resource).includes(':identity/*"')).toBe(config.sesSandbox);
+      env.main.hasResourceProperties("AWS::Lambda::EventInvokeConfig", {
+        FunctionName: { Ref: digestFnId() },
+        MaximumRetryAttempts: 2,
+        DestinationConfig: {
+          OnFailure: {
+            Destination: { "Fn::GetAtt": [logicalId(digests().deadLetters.node.defaultChild), "Arn"] },
+          },
+        },
+      });
+      env.main.hasResourceProperties("AWS::SQS::Queue", {
+        SqsManagedSseEnabled: true,
+        MessageRetentionPeriod: 14 * 24 * 60 * 60,
+      });
+      env.main.hasResourceProperties("AWS::CloudWatch::Alarm", {
+        AlarmDescription: Match.stringLikeRegexp("dead-letter queue"),
+        Dimensions: [
+          {
+            Name: "QueueName",
+            Value: { "Fn::GetAtt": [logicalId(digests().deadLetters.node.defaultChild), "QueueName"] },
+          },
+        ],
+      });
     });
   });
 

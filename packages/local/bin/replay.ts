@@ -40,6 +40,8 @@ async function replayLocal(): Promise<ReplayOutcome[]> {
       dynamoEndpoint: outputs.DynamoDbEndpoint,
       sesEndpoint: outputs.SesEndpoint,
       s3Endpoint: outputs.S3Endpoint,
+      // A replayed comment may hold an event for a digest: scheduled on the running stack's scheduler.
+      schedulerEndpoint: outputs.SchedulerEndpoint ?? `http://${config.host}:${config.ports.scheduler.port}`,
       userPool: { userPoolId: outputs.UserPoolId, endpoint: outputs.CognitoEndpoint },
     }),
   );

@@ -31,12 +31,15 @@ async function refusal(call: Promise<unknown>): Promise<HearthApiError> {
 }
 const statusOf = async (call: Promise<unknown>) => (await refusal(call)).status;
 
+// Digests ("2 new comments on …") list what a window held back after its first email.
 const kindOf = (mail: Email) =>
-  / liked your comment/.test(mail.subject)
-    ? "reaction"
-    : /^New message/.test(mail.subject)
-      ? "message"
-      : "comment";
+  /^\d+ new /.test(mail.subject)
+    ? "digest"
+    : / liked your comment/.test(mail.subject)
+      ? "reaction"
+      : /^New message/.test(mail.subject)
+        ? "message"
+        : "comment";
 const emailsOf = async (user: User, kind: string) =>
   (await outside.inbox(user.email)).filter((m) => kindOf(m) === kind);
 
@@ -249,7 +252,8 @@ describe("a family story", () => {
     expect(await refusal(tooBig)).toMatchObject({ status: 413, code: "PAYLOAD_TOO_LARGE" });
   });
   it("emails the right people once per kind, and never the actor", async () => {
-    // Alice commented before Bob, so Bob's two comments email her, once (debounced).
+    // Alice commented before Bob, so Bob's two comments email her, once (the second waits for
+    // the window's digest).
     await outside.eventually(
       "Alice's comment email",
       async () => (await emailsOf(alice, "comment")).length > 0,

@@ -11,8 +11,13 @@ import {
 import { FUNCTION_TIMEOUT_ENV, RATE_LIMITS_ENV, type TableNames, tableEnvironment } from "@hearth/domain";
 import {
   attachmentObjectsFromEnv,
+  createDigestHandler,
   createProcessor,
+  DIGEST_SCHEDULE_ENV,
+  type DigestHandler,
   deletionRunnerFromEnv,
+  digestDependenciesFromEnv,
+  digestSchedulerFromEnv,
   exportObjectsFromEnv,
   PROCESSOR_FUNCTION_TIMEOUT_SECONDS,
   PROCESSOR_NAMES,
@@ -61,11 +66,21 @@ export function createStreamProcessors(env: Environment): Record<ProcessorName, 
     attachmentObjects: attachmentObjectsFromEnv(env),
     exportObjects: exportObjectsFromEnv(env),
     createDeletionRunner: deletionRunnerFromEnv(env),
+    // Digests are scheduled on the local scheduler (SCHEDULER_ENDPOINT), which runs the digest function.
+    digestScheduler: digestSchedulerFromEnv(env),
   };
   return Object.fromEntries(
     PROCESSOR_NAMES.map((name) => [name, createProcessor(name, dependencies)]),
   ) as Record<ProcessorName, StreamProcessor>;
 }
+
+/** The digest function, built the way its entry builds itself (the local scheduler invokes it). */
+export function createDigestFunction(env: Environment): DigestHandler {
+  return createDigestHandler(digestDependenciesFromEnv(env));
+}
+
+/** The local digest function's name: its ARN is what the processor puts in each schedule's target. */
+export const LOCAL_DIGEST_FUNCTION_NAME = "notification-digests";
 
 /** What the local stream processors get in their environment (`pnpm dev` and `pnpm replay local`). */
 export function processorEnvironment(
@@ -80,6 +95,8 @@ export function processorEnvironment(
     dynamoEndpoint: string;
     sesEndpoint: string;
     s3Endpoint: string;
+    /** The notifications processor schedules digests there (the local scheduler). */
+    schedulerEndpoint: string;
     /** The deletion worker deletes accounts there (cognito-local). */
     userPool: { userPoolId: string; endpoint: string };
   },
@@ -99,6 +116,12 @@ export function processorEnvironment(
     // The same secret as the API's, so the links the processor signs are the ones the API accepts.
     CURSOR_SECRET: localCursorSecret(config.dataDir),
     NOTIFICATION_WINDOW_MINUTES: process.env.NOTIFICATION_WINDOW_MINUTES ?? "15",
+    // Seconds win over minutes: the e2e suite uses a few seconds to see digests arrive.
+    NOTIFICATION_WINDOW_SECONDS: process.env.NOTIFICATION_WINDOW_SECONDS,
+    [DIGEST_SCHEDULE_ENV.endpoint]: engines.schedulerEndpoint,
+    [DIGEST_SCHEDULE_ENV.group]: "hearth-local-digests",
+    [DIGEST_SCHEDULE_ENV.roleArn]: "arn:aws:iam::000000000000:role/hearth-local-digest-scheduler",
+    [DIGEST_SCHEDULE_ENV.functionArn]: `arn:aws:lambda:${config.region}:000000000000:function:${LOCAL_DIGEST_FUNCTION_NAME}`,
     [FUNCTION_TIMEOUT_ENV]: String(PROCESSOR_FUNCTION_TIMEOUT_SECONDS),
     // The attachments processor deletes the files of deleted messages there; the export worker writes exports there.
     ATTACHMENTS_BUCKET: config.attachmentsBucket,

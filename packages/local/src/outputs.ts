@@ -14,6 +14,8 @@ export interface StackOutputs {
   S3Endpoint?: string;
   /** `POST` an SES bounce or complaint event here to simulate it (local only). */
   SesEventsEndpoint?: string;
+  /** The local scheduler that runs digest schedules. */
+  SchedulerEndpoint?: string;
 }
 
 const REQUIRED = ["Region", "ApiUrl", "UserPoolId", "UserPoolClientId", "AttachmentsBucket"] as const;
@@ -24,6 +26,7 @@ const KNOWN = [
   "SesEndpoint",
   "S3Endpoint",
   "SesEventsEndpoint",
+  "SchedulerEndpoint",
 ] as const;
 
 export function writeOutputs(file: string, outputs: StackOutputs): void {

@@ -21,6 +21,7 @@ import { assertJavaAvailable, localClient } from "@hearth/domain/testing";
 import {
   createEmailEventsHandler,
   createSignInTrigger,
+  DIGEST_FUNCTION_TIMEOUT_SECONDS,
   type EmailEventsHandler,
   emailEventsDependenciesFromEnv,
   matchesFilterPattern,
@@ -40,15 +41,19 @@ import { DeadLetterFile } from "./dead-letters.js";
 import { startCognito, startDynamoDb, startS3, startSes, useExternalDynamoDb } from "./engines.js";
 import {
   createApiHandlers,
+  createDigestFunction,
   createStreamProcessors,
+  LOCAL_DIGEST_FUNCTION_NAME,
   localCursorSecret,
   processorEnvironment,
 } from "./functions.js";
 import { createGateway } from "./gateway.js";
+import { createLambdaContext } from "./lambda-context.js";
 import { type StackOutputs, writeOutputs } from "./outputs.js";
 import { assertPortFree } from "./ports.js";
 import { ProcessGroup } from "./processes.js";
 import { ensureBucket, ensureUserPool } from "./provision.js";
+import { createLocalScheduler } from "./scheduler.js";
 import { seedDemoData } from "./seed.js";
 import { SES_EVENTS_PATH } from "./ses-events.js";
 import { StreamPoller } from "./stream-poller.js";
@@ -104,6 +109,7 @@ export async function startLocalStack(
       "s3",
       "stream-checkpoints.json",
       "dead-letters.jsonl",
+      "schedules.json",
       "outputs.json",
       SEEDED_MARKER,
     ]) {
@@ -114,7 +120,7 @@ export async function startLocalStack(
 
   // Fail before starting anything: a missing Java or a taken port is the user's to fix.
   if (!config.externalDynamoEndpoint) assertJavaAvailable();
-  const portChecks = [ports.api, ports.cognito, ports.ses, ports.s3, ports.cognitoTriggers];
+  const portChecks = [ports.api, ports.cognito, ports.ses, ports.s3, ports.cognitoTriggers, ports.scheduler];
   if (!config.externalDynamoEndpoint) portChecks.push(ports.dynamodb);
   for (const { port, envVar } of portChecks) await assertPortFree(host, port, envVar);
 
@@ -241,18 +247,41 @@ export async function startLocalStack(
       USER_POOL_ID: pool.userPoolId,
       COGNITO_ENDPOINT: cognitoEndpoint,
     };
+    const schedulerEndpoint = `http://${host}:${ports.scheduler.port}`;
     const processorEnv = processorEnvironment(config, {
       apiUrl: `http://${host}:${ports.api.port}`,
       tables,
       dynamoEndpoint,
       sesEndpoint,
       s3Endpoint,
+      schedulerEndpoint,
       userPool: { userPoolId: pool.userPoolId, endpoint: cognitoEndpoint },
     });
     signInTrigger = createSignInTrigger(signInTriggerDependenciesFromEnv(common));
     emailEvents = createEmailEventsHandler(emailEventsDependenciesFromEnv(common));
     const handlers = createApiHandlers(apiEnv);
     const processors = createStreamProcessors(processorEnv);
+    // Digest schedules: kept by the local scheduler, which runs the digest function at their time.
+    const digestFunction = createDigestFunction({
+      ...processorEnv,
+      [FUNCTION_TIMEOUT_ENV]: String(DIGEST_FUNCTION_TIMEOUT_SECONDS),
+    });
+    const scheduler = createLocalScheduler({
+      file: join(config.dataDir, "schedules.json"),
+      region: config.region,
+      log,
+      invoke: (input) =>
+        digestFunction(
+          input,
+          createLambdaContext(
+            LOCAL_DIGEST_FUNCTION_NAME,
+            DIGEST_FUNCTION_TIMEOUT_SECONDS * 1000,
+            config.region,
+          ),
+        ),
+    });
+    await listen(scheduler.server, host, ports.scheduler.port);
+    closers.push(() => scheduler.close());
 
     const issuer = `${cognitoEndpoint}/${pool.userPoolId}`;
     const gateway = createGateway({
@@ -315,6 +344,7 @@ export async function startLocalStack(
       SesEndpoint: sesEndpoint,
       S3Endpoint: s3Endpoint,
       SesEventsEndpoint: `http://${host}:${triggerPort}${SES_EVENTS_PATH}`,
+      SchedulerEndpoint: schedulerEndpoint,
     };
     writeOutputs(config.outputsFile, outputs);
     return { outputs, seeded: seeding, deadLetters, stop };

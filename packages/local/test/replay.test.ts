@@ -86,6 +86,7 @@ describe("pnpm replay local", () => {
         // The activity processor sends no email; nothing listens here.
         sesEndpoint: "http://127.0.0.1:9",
         s3Endpoint: "http://127.0.0.1:9",
+        schedulerEndpoint: "http://127.0.0.1:9",
         userPool: { userPoolId: "local_replay", endpoint: "http://127.0.0.1:9" },
       }),
     );

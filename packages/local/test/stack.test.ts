@@ -91,6 +91,7 @@ describe("the local stack on an already running DynamoDB", () => {
         "DynamoDbEndpoint",
         "SesEndpoint",
         "SesEventsEndpoint",
+        "SchedulerEndpoint",
         "S3Endpoint",
       ].sort(),
     );

@@ -17,6 +17,7 @@ import {
 } from "@hearth/domain";
 import { cursorKeySourceFromEnv } from "@hearth/domain/cursor-keys";
 import type { AttachmentObjects } from "./attachments/cleanup.js";
+import type { DigestScheduler } from "./notifications/digest-window.js";
 import {
   coreProcessorDependenciesFromEnv,
   createProcessorTracer,
@@ -77,6 +78,12 @@ export interface ProcessorDependencies {
    * attachments processor has it (its entry adds it), so no other bundle carries S3 code.
    */
   attachmentObjects?: AttachmentObjects;
+  /**
+   * Schedules the digest of a window when its first event is held; the notifications
+   * processor needs it (its entry and the local stack add it), so no other bundle carries
+   * the Scheduler client.
+   */
+  digestScheduler?: DigestScheduler;
 }
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
@@ -85,14 +92,28 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
   return value;
 }
 
-function notificationWindowMinutes(env: NodeJS.ProcessEnv): number {
+/**
+ * The debounce window in seconds: `NOTIFICATION_WINDOW_SECONDS` when set (tests and the e2e
+ * suite use a few seconds to see a digest arrive), else `NOTIFICATION_WINDOW_MINUTES`, else 15 minutes.
+ */
+export function notificationWindowSecondsFromEnv(env: NodeJS.ProcessEnv): number {
+  const seconds = env.NOTIFICATION_WINDOW_SECONDS?.trim();
+  if (seconds) {
+    const value = Number(seconds);
+    if (!Number.isFinite(value) || value < 0) {
+      throw new ConfigurationError(
+        `NOTIFICATION_WINDOW_SECONDS must be a number of seconds ≥ 0, not "${seconds}"`,
+      );
+    }
+    return value;
+  }
   const raw = env.NOTIFICATION_WINDOW_MINUTES?.trim();
-  if (!raw) return DEFAULT_NOTIFICATION_WINDOW_MINUTES;
+  if (!raw) return DEFAULT_NOTIFICATION_WINDOW_MINUTES * 60;
   const minutes = Number(raw);
   if (!Number.isFinite(minutes) || minutes < 0) {
     throw new ConfigurationError(`NOTIFICATION_WINDOW_MINUTES must be a number of minutes ≥ 0, not "${raw}"`);
   }
-  return minutes;
+  return minutes * 60;
 }
 
 function httpUrl(env: NodeJS.ProcessEnv, name: string): string {
@@ -147,6 +168,7 @@ export type BaseProcessorDependencies = Omit<
   | "refreshUnsubscribeKeys"
   | "notificationWindowSeconds"
   | "attachmentObjects"
+  | "digestScheduler"
 >;
 
 /** What the shared pipeline needs (idempotency, logs, metrics, traces): no repositories. */
@@ -197,18 +219,34 @@ export function baseProcessorDependenciesFromEnv(
  * Builds the processors' dependencies from the function environment: the base ones plus
  * `SES_ENDPOINT` (local only), `SENDER_EMAIL`, `SES_CONFIGURATION_SET` (optional), `SITE_URL`,
  * `API_URL`, `CURSOR_SECRET_ARN` (or `CURSOR_SECRET`; the unsubscribe links' key derives from it)
- * and `NOTIFICATION_WINDOW_MINUTES` (default 15). A missing or unsafe setting fails at startup
- * with a message naming it.
+ * and the window (`NOTIFICATION_WINDOW_SECONDS`, else `NOTIFICATION_WINDOW_MINUTES`, default 15
+ * minutes). A missing or unsafe setting fails at startup with a message naming it.
  */
 export function processorDependenciesFromEnv(env: NodeJS.ProcessEnv = process.env): ProcessorDependencies {
-  const base = baseProcessorDependenciesFromEnv(env);
+  return { ...baseProcessorDependenciesFromEnv(env), ...emailDependenciesFromEnv(env) };
+}
+
+/** What sending email takes: the SES client, the sender and configuration set, the links' bases and keys. */
+export type EmailDependencies = Pick<
+  ProcessorDependencies,
+  | "ses"
+  | "senderEmail"
+  | "sesConfigurationSet"
+  | "siteUrl"
+  | "apiUrl"
+  | "unsubscribeTokens"
+  | "refreshUnsubscribeKeys"
+  | "notificationWindowSeconds"
+>;
+
+/** The email settings and the (traced) SES client, from the same environment. */
+export function emailDependenciesFromEnv(env: NodeJS.ProcessEnv = process.env): EmailDependencies {
   const dynamoConfig = dynamoConfigFromEnv(env);
   const tracer = createProcessorTracer();
   // Keys arrive with the first email's refresh (the secret is read at runtime, not at import).
   const unsubscribeTokens = new UnsubscribeTokens();
   const unsubscribeKeys = cursorKeySourceFromEnv(env, (client) => tracer.captureAWSv3Client(client));
   return {
-    ...base,
     ses: tracer.captureAWSv3Client(
       new SESv2Client(
         sesClientOptions(
@@ -225,6 +263,20 @@ export function processorDependenciesFromEnv(env: NodeJS.ProcessEnv = process.en
     apiUrl: httpUrl(env, "API_URL"),
     unsubscribeTokens,
     refreshUnsubscribeKeys: async () => unsubscribeTokens.useKeys(await unsubscribeKeys.load()),
-    notificationWindowSeconds: notificationWindowMinutes(env) * 60,
+    notificationWindowSeconds: notificationWindowSecondsFromEnv(env),
+  };
+}
+
+/**
+ * The digest function's dependencies: the core ones, the repositories and the email settings;
+ * no idempotency store (the window's digest claim is its own) and no scheduler client.
+ */
+export function digestDependenciesFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): Omit<BaseProcessorDependencies, "idempotency"> & EmailDependencies {
+  return {
+    ...coreProcessorDependenciesFromEnv(env),
+    repositories: repositoriesFromEnv(env),
+    ...emailDependenciesFromEnv(env),
   };
 }

@@ -228,6 +228,8 @@ export const PROCESSOR_TABLE_ACCESS: Record<
     IdempotencyRecords: "readWrite",
     // The in-app feed: conditional puts of entries and ADD on each member's unread counter.
     Notifications: "readWrite",
+    // Events held for digests (conditional puts in transactions) and each window's state.
+    HeldNotifications: "readWrite",
   },
   activity: { UserProfiles: "readUpdate", IdempotencyRecords: "readWrite" },
   attachments: { IdempotencyRecords: "readWrite" },
@@ -253,6 +255,7 @@ export const PROCESSOR_TABLE_ACCESS: Record<
     ConversationMembers: "readWrite",
     RateLimits: "readWrite",
     Notifications: "readWrite",
+    HeldNotifications: "readWrite",
     UserProfiles: "readWrite",
   },
 };
@@ -281,3 +284,17 @@ export const EMAIL_EVENTS_TIMEOUT_SECONDS = 30;
 
 /** The processors that send email: they send through the SES configuration set. */
 export const EMAIL_SENDERS = ["notifications"] as const satisfies readonly ProcessorName[];
+
+/**
+ * The digest function (not on a stream: a window's one-time schedule invokes it) and what it
+ * touches: its window's held events and state (Query, conditional updates of the claim), the
+ * feed (BatchGet of which are unread) and the recipient's profile.
+ */
+export const DIGEST_FUNCTION_ENTRY = fileURLToPath(
+  new URL("./handlers/notification-digests.ts", import.meta.url),
+);
+export const DIGEST_TABLE_ACCESS: Partial<Record<TableName, ProcessorTableAccess>> = {
+  HeldNotifications: "readUpdate",
+  Notifications: "read",
+  UserProfiles: "read",
+};

@@ -6,6 +6,7 @@ import {
   processorDependenciesFromEnv,
   sesClientOptions,
 } from "../src/dependencies.js";
+import { digestSchedulerFromEnv, schedulerClientOptions } from "../src/notifications/digest-scheduler.js";
 
 const baseEnv: Record<string, string> = {
   ...tableEnvironment(tableNamesWithPrefix("dev-")),
@@ -65,6 +66,37 @@ describe("processorDependenciesFromEnv", () => {
     expect(() => processorDependenciesFromEnv({ ...baseEnv, NOTIFICATION_WINDOW_MINUTES: "soon" })).toThrow(
       /NOTIFICATION_WINDOW_MINUTES/,
     );
+  });
+
+  it("takes the window in seconds over minutes (tests and the e2e suite see digests arrive)", () => {
+    const windowOf = (env: Record<string, string>) =>
+      processorDependenciesFromEnv({ ...baseEnv, ...env }).notificationWindowSeconds;
+    expect(windowOf({ NOTIFICATION_WINDOW_SECONDS: "4" })).toBe(4);
+    expect(windowOf({ NOTIFICATION_WINDOW_SECONDS: "4", NOTIFICATION_WINDOW_MINUTES: "5" })).toBe(4);
+    expect(windowOf({ NOTIFICATION_WINDOW_SECONDS: " ", NOTIFICATION_WINDOW_MINUTES: "5" })).toBe(300);
+    expect(() => windowOf({ NOTIFICATION_WINDOW_SECONDS: "-1" })).toThrow(/NOTIFICATION_WINDOW_SECONDS/);
+    expect(() => windowOf({ NOTIFICATION_WINDOW_SECONDS: "4s" })).toThrow(/NOTIFICATION_WINDOW_SECONDS/);
+  });
+
+  it("builds the digest scheduler from its settings, refusing a local scheduler in production", async () => {
+    const schedulerEnv = {
+      ...baseEnv,
+      DIGEST_SCHEDULE_GROUP: "hearth-dev-digests",
+      DIGEST_SCHEDULER_ROLE_ARN: "arn:aws:iam::1:role/scheduler",
+      DIGEST_FUNCTION_ARN: "arn:aws:lambda:eu-west-1:1:function:digests",
+    };
+    expect(typeof digestSchedulerFromEnv(schedulerEnv).schedule).toBe("function");
+    const { DIGEST_FUNCTION_ARN: _arn, ...withoutTarget } = schedulerEnv;
+    expect(() => digestSchedulerFromEnv(withoutTarget)).toThrow(/DIGEST_FUNCTION_ARN/);
+    expect(
+      digestSchedulerFromEnv({ ...schedulerEnv, SCHEDULER_ENDPOINT: "http://127.0.0.1:8010" }),
+    ).toBeDefined();
+    expect(() =>
+      digestSchedulerFromEnv({ ...schedulerEnv, STAGE: "prod", SCHEDULER_ENDPOINT: "http://127.0.0.1:8010" }),
+    ).toThrow(/SCHEDULER_ENDPOINT/);
+    const local = schedulerClientOptions("dev", "http://127.0.0.1:8010", "eu-west-1");
+    expect(local.endpoint).toBe("http://127.0.0.1:8010");
+    expect(schedulerClientOptions("prod", undefined, "eu-west-1")).toMatchObject({ region: "eu-west-1" });
   });
 
   it("names what is missing or wrong", () => {

@@ -2,6 +2,7 @@ import type { Comment, Message } from "@hearth/domain";
 import { describe, expect, it } from "vitest";
 import {
   commentEmail,
+  digestEmail,
   escapeHtml,
   itemUrl,
   messageEmail,
@@ -62,5 +63,40 @@ describe("emails", () => {
     expect(email.subject).toBe("New message from Ann");
     expect(email.text).toContain("(1 attachment)");
     expect(email.text).toContain("https://hearth.example/messages/dm_abc");
+  });
+
+  it("lists a digest's events grouped by item, each group with its link and escaped names", () => {
+    const event = (itemId: string, itemTitle: string | null, name: string) => ({
+      actor: { displayName: name },
+      itemId,
+      itemTitle,
+      conversationId: null,
+      conversationTitle: null,
+    });
+    const email = digestEmail(site, "comment", [
+      event("/2015/christmas", "Christmas 2015", "Ben"),
+      event("/1962/letters", "Letters, 1962", "<b>Cy</b>"),
+      event("/2015/christmas", "Christmas 2015", "Ben"),
+      event("/2015/christmas", "Christmas 2015", "Dee"),
+    ]);
+    expect(email.subject).toBe('3 new comments on "Christmas 2015" and 1 on "Letters, 1962"');
+    expect(email.text).toContain(
+      '3 new comments on "Christmas 2015" from Ben and Dee\n  https://hearth.example/2015/christmas',
+    );
+    expect(email.text).toContain(
+      '1 new comment on "Letters, 1962" from <b>Cy</b>\n  https://hearth.example/1962/letters',
+    );
+    expect(email.html).toContain(
+      '<a href="https://hearth.example/1962/letters">1 new comment on &quot;Letters, 1962&quot; from &lt;b&gt;Cy&lt;/b&gt;</a>',
+    );
+    expect(email.html).not.toContain("<b>Cy");
+
+    const many = digestEmail(
+      site,
+      "reaction",
+      ["a", "b", "c", "d", "e"].map((id) => event(`/${id}`, null, "Ann")),
+    );
+    expect(many.subject).toBe('1 new like on "/a", 1 on "/b", 1 on "/c" and 2 more');
+    expect(many.text.match(/https:\/\/hearth\.example\/[a-e]\n/g)).toHaveLength(5);
   });
 });

@@ -5,6 +5,12 @@ import {
   GetRecordsCommand,
   GetShardIteratorCommand,
 } from "@aws-sdk/client-dynamodb-streams";
+import {
+  ConflictException,
+  CreateScheduleCommand,
+  type CreateScheduleCommandInput,
+  SchedulerClient,
+} from "@aws-sdk/client-scheduler";
 import { type SESv2Client, SendEmailCommand, type SendEmailCommandInput } from "@aws-sdk/client-sesv2";
 import {
   type ConversationType,
@@ -20,6 +26,8 @@ import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, beforeEach, inject } from "vitest";
 import { type ProcessorDependencies, processorDependenciesFromEnv } from "../src/dependencies.js";
 import type { ProcessorName } from "../src/filters.js";
+import { createDigestHandler, type DigestHandler } from "../src/notifications/digest-handler.js";
+import { createEventBridgeDigestScheduler } from "../src/notifications/digest-scheduler.js";
 import { createProcessor } from "../src/processor.js";
 import { toLambdaStreamRecord } from "../src/stream-records.js";
 
@@ -37,6 +45,11 @@ export function functionEnvironment(db: TestDatabase, endpoint: string, extra: R
     SENDER_EMAIL,
     SITE_URL,
     API_URL,
+    // The notifications processor schedules digests there (the others ignore it).
+    DIGEST_SCHEDULE_GROUP: DIGEST_TARGET.group,
+    DIGEST_SCHEDULER_ROLE_ARN: DIGEST_TARGET.roleArn,
+    DIGEST_FUNCTION_ARN: DIGEST_TARGET.functionArn,
+    DIGEST_DEAD_LETTER_ARN: DIGEST_TARGET.deadLetterArn,
     LOG_LEVEL: "SILENT",
     ...extra,
   };
@@ -147,7 +160,27 @@ export interface Harness {
   recipientsOfSent(): string[];
   /** Delivers `records` as one batch to a new processor (a fresh container each call). */
   process(name: ProcessorName, records: DynamoDBRecord[]): Promise<DynamoDBBatchResponse>;
+  /**
+   * Scheduler, stubbed at the client the way EventBridge Scheduler answers: schedules kept by
+   * name, a second CreateSchedule of a name a ConflictException. Faults are added per test.
+   */
+  scheduler: AwsClientStub<SchedulerClient>;
+  /** The schedules created since the last reset, in order. */
+  schedules(): CreateScheduleCommandInput[];
+  /** The next CreateSchedule fails with `error` (a Scheduler fault). */
+  failNextSchedule(error: Error): void;
+  /** The digest function, as a new container would run it. */
+  digest: DigestHandler;
+  /** Runs the digest function with the input a created schedule hands its target. */
+  fire(schedule: CreateScheduleCommandInput): ReturnType<DigestHandler>;
 }
+
+export const DIGEST_TARGET = {
+  group: "hearth-test-digests",
+  roleArn: "arn:aws:iam::000000000000:role/hearth-test-digest-scheduler",
+  functionArn: "arn:aws:lambda:local:000000000000:function:hearth-test-notification-digests",
+  deadLetterArn: "arn:aws:sqs:local:000000000000:hearth-test-digest-dead-letters",
+};
 
 /**
  * Tables under a prefix of this file's own, the processors' dependencies built from a
@@ -160,8 +193,16 @@ export function useHarness(label: string, env: Record<string, string> = {}): () 
     const db = await createTestDatabase(endpoint, label);
     let offsetMs = 0;
     const fromEnv = processorDependenciesFromEnv(functionEnvironment(db, endpoint, env));
-    const deps: ProcessorDependencies = { ...fromEnv, clock: () => new Date(Date.now() + offsetMs) };
+    const schedulerClient = new SchedulerClient({ region: "local" });
+    const deps: ProcessorDependencies = {
+      ...fromEnv,
+      clock: () => new Date(Date.now() + offsetMs),
+      digestScheduler: createEventBridgeDigestScheduler(schedulerClient, DIGEST_TARGET),
+    };
     const ses = mockClient(deps.ses);
+    const scheduler = mockClient(schedulerClient);
+    schedulerStub = scheduler;
+    const digest = createDigestHandler(deps);
     harness = {
       db,
       endpoint,
@@ -178,11 +219,35 @@ export function useHarness(label: string, env: Record<string, string> = {}): () 
           .flatMap((call) => call.args[0].input.Destination?.ToAddresses ?? [])
           .sort(),
       process: (name, records) => createProcessor(name, deps)(batchOf(records), lambdaContext()),
+      scheduler,
+      schedules: () => [...created.values()],
+      failNextSchedule: (error) => {
+        scheduleFaults.push(error);
+      },
+      digest,
+      fire: (schedule) => digest(JSON.parse(schedule.Target?.Input ?? "null"), lambdaContext("digests")),
     };
   });
+  const created = new Map<string, CreateScheduleCommandInput>();
+  const scheduleFaults: Error[] = [];
+  let schedulerStub: AwsClientStub<SchedulerClient> | undefined;
   beforeEach(() => {
     harness?.ses.reset();
     harness?.ses.on(SendEmailCommand).resolves({ MessageId: randomUUID() });
+    created.clear();
+    scheduleFaults.length = 0;
+    schedulerStub?.reset();
+    schedulerStub?.on(CreateScheduleCommand).callsFake((input: CreateScheduleCommandInput) => {
+      const fault = scheduleFaults.shift();
+      if (fault) throw fault;
+      const name = input.Name as string;
+      if (created.has(name)) {
+        const message = `Schedule ${name} already exists.`;
+        throw new ConflictException({ message, Message: message, $metadata: {} });
+      }
+      created.set(name, input);
+      return { ScheduleArn: `arn:aws:scheduler:local:000000000000:schedule/${input.GroupName}/${name}` };
+    });
   });
   afterAll(async () => {
     if (!harness) return;

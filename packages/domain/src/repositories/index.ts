@@ -1,6 +1,7 @@
 import { CommentsRepository } from "./comments.js";
 import type { RepositoryContext } from "./context.js";
 import { ConversationsRepository } from "./conversations.js";
+import { HeldNotificationsRepository } from "./held-notifications.js";
 import { JobsRepository } from "./jobs.js";
 import { MemberDataReader } from "./member-data.js";
 import { NotificationsRepository } from "./notifications.js";
@@ -17,6 +18,7 @@ export interface Repositories {
   jobs: JobsRepository;
   memberData: MemberDataReader;
   notifications: NotificationsRepository;
+  heldNotifications: HeldNotificationsRepository;
 }
 
 /** All repositories over one client and one set of tables. */
@@ -31,12 +33,20 @@ export function createRepositories(context: RepositoryContext): Repositories {
     jobs: new JobsRepository(context),
     memberData: new MemberDataReader(context),
     notifications: new NotificationsRepository(context),
+    heldNotifications: new HeldNotificationsRepository(context),
   };
 }
 
 export { type CommentLocator, CommentsRepository, isDeleted, type NewComment } from "./comments.js";
 export { Repository, type RepositoryContext } from "./context.js";
 export { ConversationsRepository, type NewConversation, type NewMessage } from "./conversations.js";
+export {
+  type DigestWindow,
+  HELD_NOTIFICATION_RETENTION_SECONDS,
+  type HeldNotification,
+  HeldNotificationsRepository,
+  type HoldOutcome,
+} from "./held-notifications.js";
 export { activeJobMarkerId, JobsRepository } from "./jobs.js";
 export { MEMBER_DATA_PAGE_SIZE, MemberDataReader } from "./member-data.js";
 export {
@@ -53,6 +63,7 @@ export {
   directoryNameOf,
   MEMBER,
   type MembershipStatus,
+  type NotificationSlotClaim,
   PENDING,
   ProfilesRepository,
   type SignInIdentity,

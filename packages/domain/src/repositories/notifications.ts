@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
-import { batchWriteAll } from "../dynamo/batch.js";
+import { batchGetAll, batchWriteAll } from "../dynamo/batch.js";
 import { type Page, type PageRequest, queryAll, queryPage } from "../dynamo/query.js";
 import { MAX_TRANSACTION_ITEMS, type TransactItem, transactWrite } from "../dynamo/transactions.js";
 import { isExpired, toEpochSeconds, ttlAfter } from "../dynamo/ttl.js";
@@ -125,6 +125,27 @@ export class NotificationsRepository extends Repository {
       }),
     );
     return written.filter(Boolean).length;
+  }
+
+  /**
+   * Which of `notificationIds` are still unread in the member's feed (strongly consistent
+   * BatchGets, 100 keys each): entries read, expired or gone are left out.
+   */
+  async unreadAmong(userId: string, notificationIds: readonly string[]): Promise<Set<string>> {
+    const ids = [...new Set(notificationIds)].filter((id) => id !== UNREAD_COUNTER_ID);
+    if (ids.length === 0) return new Set();
+    const found = await batchGetAll<{ notificationId: string; read?: boolean; expiresAt?: number }>(
+      this.doc,
+      this.tables.Notifications,
+      ids.map((notificationId) => ({ userId, notificationId })),
+      { consistentRead: true, projection: ["notificationId", "read", "expiresAt"] },
+    );
+    const now = this.now();
+    return new Set(
+      found
+        .filter((entry) => entry.read === false && !isExpired(entry, "expiresAt", now))
+        .map((entry) => entry.notificationId),
+    );
   }
 
   /** The member's unread count, exact (a strongly consistent read of the counter, never counted). */

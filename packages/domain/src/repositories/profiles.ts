@@ -16,7 +16,7 @@ import {
   type Profile,
   type ProfileUpdate,
 } from "../entities.js";
-import { ConflictError, NotFoundError, toDomainError } from "../errors.js";
+import { ConflictError, itemAtConditionFailure, NotFoundError, toDomainError } from "../errors.js";
 import type { SuppressionReason } from "../rules/email.js";
 import { Repository } from "./context.js";
 
@@ -85,6 +85,13 @@ export interface SignInIdentity {
 }
 
 const lastEmailedAttribute = (kind: NotificationKind) => `lastEmailedAt_${kind}`;
+/** Which event claimed the current window (so a retried record is not held for its own window). */
+const lastEmailedEventAttribute = (kind: NotificationKind) => `lastEmailedEvent_${kind}`;
+
+/** What claiming a notification slot found. */
+export type NotificationSlotClaim =
+  | { claimed: true }
+  | { claimed: false; windowStart: string | null; sameEvent: boolean };
 
 /** A profile exists once its owner saved it; activity-only rows do not count. */
 function isSavedProfile(item: Record<string, unknown> | undefined): item is Record<string, unknown> {
@@ -400,28 +407,83 @@ export class ProfilesRepository extends Repository {
   }
 
   /**
-   * Claims the right to email `userId` about `kind` now: one conditional update, so of two
-   * concurrent deliveries only one wins. False when an email of that kind went out within
-   * the window (or there is no saved profile to email).
+   * Claims the right to email `userId` about `kind` now, on behalf of the event `eventKey`:
+   * one conditional update, so of two concurrent deliveries only one wins. When an email of
+   * that kind went out within the window, the claim fails and says when that window started
+   * and whether it was this same event that claimed it (a retried record whose email went
+   * out); `windowStart` is null when there is no saved profile to email.
    */
   async claimNotificationSlot(
     userId: string,
     kind: NotificationKind,
     now: Date,
     windowSeconds: number,
-  ): Promise<boolean> {
-    const attribute = lastEmailedAttribute(kind);
+    eventKey: string,
+  ): Promise<NotificationSlotClaim> {
     const threshold = new Date(now.getTime() - windowSeconds * 1000).toISOString();
     try {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { userId },
-          UpdateExpression: "SET #last = :now",
+          UpdateExpression: "SET #last = :now, #event = :event",
           ConditionExpression:
             "attribute_exists(#createdAt) AND (attribute_not_exists(#last) OR #last <= :threshold)",
-          ExpressionAttributeNames: { "#last": attribute, "#createdAt": "createdAt" },
-          ExpressionAttributeValues: { ":now": now.toISOString(), ":threshold": threshold },
+          ExpressionAttributeNames: {
+            "#last": lastEmailedAttribute(kind),
+            "#event": lastEmailedEventAttribute(kind),
+            "#createdAt": "createdAt",
+          },
+          ExpressionAttributeValues: {
+            ":now": now.toISOString(),
+            ":threshold": threshold,
+            ":event": eventKey,
+          },
+          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+        }),
+      );
+      return { claimed: true };
+    } catch (error) {
+      const domainError = toDomainError(error);
+      if (!(domainError instanceof ConflictError) || domainError.isTransactionConflict) throw domainError;
+      const current = itemAtConditionFailure(error);
+      const windowStart = isSavedProfile(current) ? current[lastEmailedAttribute(kind)] : undefined;
+      return {
+        claimed: false,
+        windowStart: typeof windowStart === "string" ? windowStart : null,
+        sameEvent: current?.[lastEmailedEventAttribute(kind)] === eventKey,
+      };
+    }
+  }
+
+  /**
+   * Moves a taken slot on to a new window starting `now`, claimed by `eventKey`, if its window
+   * is still the one that started at `windowStart` (that window's digest has closed it). False
+   * when the slot has moved on meanwhile.
+   */
+  async reopenNotificationSlot(
+    userId: string,
+    kind: NotificationKind,
+    windowStart: string,
+    now: Date,
+    eventKey: string,
+  ): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { userId },
+          UpdateExpression: "SET #last = :now, #event = :event",
+          ConditionExpression: "#last = :windowStart",
+          ExpressionAttributeNames: {
+            "#last": lastEmailedAttribute(kind),
+            "#event": lastEmailedEventAttribute(kind),
+          },
+          ExpressionAttributeValues: {
+            ":now": now.toISOString(),
+            ":windowStart": windowStart,
+            ":event": eventKey,
+          },
         }),
       );
       return true;
@@ -486,9 +548,9 @@ export class ProfilesRepository extends Repository {
         new UpdateCommand({
           TableName: this.table,
           Key: { userId },
-          UpdateExpression: "REMOVE #last",
+          UpdateExpression: "REMOVE #last, #event",
           ConditionExpression: "#last = :claimedAt",
-          ExpressionAttributeNames: { "#last": attribute },
+          ExpressionAttributeNames: { "#last": attribute, "#event": lastEmailedEventAttribute(kind) },
           ExpressionAttributeValues: { ":claimedAt": claimedAt.toISOString() },
         }),
       );

@@ -45,6 +45,7 @@ import type { Construct } from "constructs";
 import { type EnvironmentConfig, removalPolicyOf } from "../config.js";
 import { Alarms } from "../constructs/alarms.js";
 import { HearthFunction } from "../constructs/hearth-function.js";
+import { NotificationDigests } from "../constructs/notification-digests.js";
 import { RestApi } from "../constructs/rest-api.js";
 import { configurationSetName as configurationSetNameOf, type SesEvents } from "../constructs/ses-events.js";
 import { FAILED_RECORDS_METRICS_ID, StreamProcessors } from "../constructs/stream-processors.js";
@@ -89,6 +90,7 @@ export class AppStack extends Stack {
   readonly restApi: RestApi;
   readonly streamProcessors: StreamProcessors;
   readonly alarms: Alarms;
+  readonly digests: NotificationDigests;
   readonly webAcl?: WebAcl;
 
   constructor(scope: Construct, id: string, props: AppStackProps) {
@@ -325,29 +327,41 @@ export class AppStack extends Stack {
           : ses.Identity.domain(config.sesIdentity),
       });
     }
-    // The email senders send with SendEmail only, as the identity and through the configuration
-    // set (SES authorizes a send against both).
+    // Every email sender sends with SendEmail only, as the identity and through the
+    // configuration set (SES authorizes a send against both).
+    const sesSendStatement = new iam.PolicyStatement({
+      actions: ["ses:SendEmail"],
+      resources: [
+        this.formatArn({ service: "ses", resource: "identity", resourceName: config.sesIdentity }),
+        this.formatArn({ service: "ses", resource: "configuration-set", resourceName: configurationSetName }),
+        // In the sandbox SES authorizes the recipients' (verified) identities as well.
+        ...(config.sesSandbox
+          ? [this.formatArn({ service: "ses", resource: "identity", resourceName: "*" })]
+          : []),
+      ],
+    });
     for (const processor of EMAIL_SENDERS) {
-      const sender = this.processorFunctions[processor];
-      sender.function.addToRolePolicy(
-        new iam.PolicyStatement({
-          actions: ["ses:SendEmail"],
-          resources: [
-            this.formatArn({ service: "ses", resource: "identity", resourceName: config.sesIdentity }),
-            this.formatArn({
-              service: "ses",
-              resource: "configuration-set",
-              resourceName: configurationSetName,
-            }),
-            // In the sandbox SES authorizes the recipients' (verified) identities as well.
-            ...(config.sesSandbox
-              ? [this.formatArn({ service: "ses", resource: "identity", resourceName: "*" })]
-              : []),
-          ],
-        }),
-      );
-      if (config.sesSandbox) {
-        acknowledgeNag(sender.role, [
+      this.processorFunctions[processor].function.addToRolePolicy(sesSendStatement);
+    }
+
+    // Held events go out as one digest per window, triggered by a one-time schedule.
+    const notifications = this.processorFunctions.notifications.function;
+    this.digests = new NotificationDigests(this, "Digests", {
+      config,
+      tables,
+      tableNames,
+      sesSendStatement,
+      removalPolicy: removalPolicyOf(config),
+    });
+    this.digests.allowScheduling(notifications, this.processorFunctions.notifications.role);
+    this.digests.digestFunction.function.addEnvironment("SES_CONFIGURATION_SET", configurationSetName);
+    const emailSendingFunctions = [
+      ...EMAIL_SENDERS.map((processor) => this.processorFunctions[processor]),
+      this.digests.digestFunction,
+    ];
+    if (config.sesSandbox) {
+      for (const { role } of emailSendingFunctions) {
+        acknowledgeNag(role, [
           {
             id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*]`,
             reason:
@@ -400,8 +414,7 @@ export class AppStack extends Stack {
     // Unsubscribe links point at the API and are signed with a key derived from the cursor
     // secret: the email senders learn the stage URL (the processors depend on the
     // API, never the other way round, so there is no cycle) and may read the secret.
-    for (const processor of EMAIL_SENDERS) {
-      const sender = this.processorFunctions[processor].function;
+    for (const { function: sender } of emailSendingFunctions) {
       sender.addEnvironment("API_URL", this.restApi.api.url);
       sender.addEnvironment("CURSOR_SECRET_ARN", cursorSecret.secretArn);
       sender.addToRolePolicy(
@@ -490,6 +503,26 @@ export class AppStack extends Stack {
           description: `${name} was throttled`,
         });
       }
+      const digests = this.digests.digestFunction.function;
+      alarms.alarm("notification-digests-errors", {
+        metric: digests.metricErrors({ period }),
+        threshold: 1,
+        description: "The digest function failed (each failure is retried; its claim was given back)",
+      });
+      alarms.alarm("notification-digests-throttles", {
+        metric: digests.metricThrottles({ period }),
+        threshold: 1,
+        description: "The digest function was throttled",
+      });
+      alarms.alarm("notification-digests-dead-letters", {
+        metric: this.digests.deadLetters.metricApproximateNumberOfMessagesVisible({
+          period,
+          statistic: "Maximum",
+        }),
+        threshold: 1,
+        description:
+          "A digest could not be delivered or sent after its retries (kept in the dead-letter queue)",
+      });
       alarms.alarm("auth-sign-in-errors", {
         metric: signInTrigger.metricErrors({ period }),
         threshold: 1,

@@ -73,7 +73,8 @@ export const DEFAULT_DELETION_PAGE_SIZE = 25;
  * `job.checkpoint`; the result is the counts per kind.
  */
 export function createDeletionRunner(deps: DeletionDependencies): JobRunner {
-  const { reactions, comments, conversations, rateLimits, notifications, profiles } = deps.repositories;
+  const { reactions, comments, conversations, rateLimits, notifications, heldNotifications, profiles } =
+    deps.repositories;
   const limit = deps.pageSize ?? DEFAULT_DELETION_PAGE_SIZE;
 
   return async (run: JobRun) => {
@@ -171,9 +172,11 @@ export function createDeletionRunner(deps: DeletionDependencies): JobRunner {
       await nextStep("notifications");
     }
 
-    // Their in-app feed and its unread counter (one Query, batched deletes; safe to repeat).
+    // Their in-app feed and its unread counter, and the events held for their digests (one
+    // Query each, batched deletes; safe to repeat). A digest scheduled for them finds nothing.
     if (state.step === "notifications") {
       progress.notifications += await notifications.removeAllForUser(userId);
+      await heldNotifications.removeAllForUser(userId);
       await nextStep("profile");
     }
 

@@ -4,6 +4,8 @@ import type { NotificationKind } from "@hearth/domain";
 export interface NotificationSummary {
   kind: NotificationKind | "welcome" | "export" | "none";
   sent: number;
+  /** Held for their window's digest instead of emailed now. */
+  held?: number;
   skipped: number;
 }
 

@@ -199,3 +199,108 @@ export function exportReadyEmail(siteUrl: string, jobId: string, counts: Record<
     link: { url: exportUrl(siteUrl, jobId), label: "Download your data" },
   });
 }
+
+/** One place a digest points to: an item (comments, likes) or a conversation (messages). */
+interface DigestGroup {
+  title: string;
+  url: string;
+  count: number;
+  actors: string[];
+}
+
+const DIGEST_NOUNS: Record<NotificationKind, [one: string, many: string]> = {
+  comment: ["new comment", "new comments"],
+  reaction: ["new like", "new likes"],
+  message: ["new message", "new messages"],
+};
+const DIGEST_PLACES: Record<NotificationKind, string> = { comment: "on", reaction: "on", message: "in" };
+
+function groupsOf(siteUrl: string, kind: NotificationKind, held: readonly DigestEvent[]): DigestGroup[] {
+  const groups = new Map<string, DigestGroup>();
+  for (const event of held) {
+    const isConversation = kind === "message" && event.conversationId;
+    const key = isConversation ? `c:${event.conversationId}` : `i:${event.itemId}`;
+    let group = groups.get(key);
+    if (!group) {
+      group = isConversation
+        ? {
+            title:
+              event.conversationTitle?.trim() ||
+              `your conversation with ${nameOr(event.actor.displayName, "someone")}`,
+            url: conversationUrl(siteUrl, event.conversationId as string),
+            count: 0,
+            actors: [],
+          }
+        : {
+            title: event.itemTitle?.trim() || event.itemId || "an item",
+            url: itemUrl(siteUrl, event.itemId ?? ""),
+            count: 0,
+            actors: [],
+          };
+      groups.set(key, group);
+    }
+    group.count += 1;
+    const actor = nameOr(event.actor.displayName, "Someone");
+    if (!group.actors.includes(actor)) group.actors.push(actor);
+  }
+  return [...groups.values()];
+}
+
+const listOf = (parts: readonly string[]) =>
+  parts.length <= 1 ? (parts[0] ?? "") : `${parts.slice(0, -1).join(", ")} and ${parts.at(-1)}`;
+
+/** What a digest lists about one held event. */
+export interface DigestEvent {
+  actor: { displayName: string };
+  itemId: string | null;
+  itemTitle: string | null;
+  conversationId: string | null;
+  conversationTitle: string | null;
+}
+
+/**
+ * The window's digest: the events held since its first email, grouped by item (or conversation),
+ * each group with its count and link - "3 new comments on "Christmas 2015" and 1 on "Letters, 1962"".
+ */
+export function digestEmail(siteUrl: string, kind: NotificationKind, held: readonly DigestEvent[]): Email {
+  const groups = groupsOf(siteUrl, kind, held);
+  const [one, many] = DIGEST_NOUNS[kind];
+  const place = DIGEST_PLACES[kind];
+  const phrase = (group: DigestGroup, index: number) => {
+    const title = `"${oneLine(group.title, 60)}"`;
+    return index === 0
+      ? `${group.count} ${group.count === 1 ? one : many} ${place} ${title}`
+      : `${group.count} ${place} ${title}`;
+  };
+  const shown = groups.slice(0, 3).map(phrase);
+  const rest = groups.length - shown.length;
+  const summary = rest > 0 ? `${shown.join(", ")} and ${rest} more` : listOf(shown);
+  const lines = groups.map(
+    (group) =>
+      `${group.count} ${group.count === 1 ? one : many} ${place} "${oneLine(group.title, 100)}" ` +
+      `from ${listOf(group.actors)}`,
+  );
+  const footer = `You get this email because ${REASONS[kind]}. Change which emails you get: ${settingsUrl(siteUrl)}`;
+  const text = [
+    `Since our last email: ${summary}.`,
+    "",
+    ...groups.flatMap((group, index) => [lines[index] as string, `  ${group.url}`, ""]),
+    "--",
+    footer,
+  ].join("\n");
+  const html = [
+    "<!doctype html>",
+    '<html><body style="font-family: Georgia, serif; color: #222;">',
+    `<p>${escapeHtml(`Since our last email: ${summary}.`)}</p>`,
+    "<ul>",
+    ...groups.map(
+      (group, index) =>
+        `<li><a href="${escapeHtml(group.url)}">${escapeHtml(lines[index] as string)}</a></li>`,
+    ),
+    "</ul>",
+    `<p style="font-size: 12px; color: #777;">You get this email because ${escapeHtml(REASONS[kind])}. ` +
+      `<a href="${escapeHtml(settingsUrl(siteUrl))}">Change which emails you get</a>.</p>`,
+    "</body></html>",
+  ].join("\n");
+  return { subject: oneLine(summary, 160), text, html };
+}

@@ -1,12 +1,16 @@
 import {
+  ConfigurationError,
   commentSchema,
+  type DigestWindow,
   emailableAddress,
+  type HeldNotification,
   isDeleted,
   messageSchema,
   type NewNotification,
   NOTIFICATION_PREFERENCE_OF,
   type NotificationKind,
   type NotificationPreferences,
+  notificationIdFor,
   profileSchema,
   reactionSchema,
   UNNAMED_MEMBER,
@@ -14,6 +18,7 @@ import {
 import type { ProcessorDependencies } from "../dependencies.js";
 import { MalformedRecordError, parseNewImage, type StreamChange } from "../stream-change.js";
 import { NotificationDeliveryError, type NotificationSummary } from "./delivery-error.js";
+import type { DigestScheduler } from "./digest-window.js";
 import {
   commentEmail,
   type Email,
@@ -26,44 +31,45 @@ import { createEmailSender } from "./send-email.js";
 
 export { NotificationDeliveryError, type NotificationSummary } from "./delivery-error.js";
 
-type Outcome = "sent" | "skipped";
+type Outcome = "sent" | "held" | "skipped";
 
-/** Emails about one event: recipients resolved per kind, each debounced and sent on its own. */
+/** A delivery attempt found its window's slot moving under it this many times: give up (the record retries). */
+const MAX_SLOT_ATTEMPTS = 3;
+
+/** What a held event keeps for its window's digest (the recipient and window are added per delivery). */
+export type DigestEntry = Omit<HeldNotification, "userId" | "kind" | "windowStart">;
+
+export class NotificationSlotMovingError extends Error {
+  override readonly name = "NotificationSlotMovingError";
+}
+
+/**
+ * Emails about one event: recipients resolved per kind, each debounced on its own. The first
+ * event of a kind in a recipient's window is emailed at once; later ones are held for that
+ * window's digest, whose one-time trigger the first held event schedules.
+ */
 export function createNotifier(
   deps: ProcessorDependencies,
 ): (change: StreamChange) => Promise<NotificationSummary> {
   const { repositories, logger } = deps;
-
+  if (!deps.digestScheduler) {
+    throw new ConfigurationError("The notifications processor needs a digest scheduler (digestScheduler)");
+  }
+  const digestScheduler: DigestScheduler = deps.digestScheduler;
   // Welcome and export emails answer the member's own action or approval, so they carry no
   // unsubscribe headers: there is nothing to opt out of (see README, Emails).
   const send = createEmailSender(deps);
 
-  async function deliverOne(
+  /** Sends the email of a slot claimed at `claimedAt`; gives the slot back if SES fails. */
+  async function sendClaimed(
     kind: NotificationKind,
     recipientId: string,
+    to: string,
     email: Email,
-    profile:
-      | {
-          email?: string | undefined;
-          suppressedEmail?: string | undefined;
-          notificationPreferences: NotificationPreferences;
-        }
-      | undefined,
-  ): Promise<Outcome> {
-    // No address, a suppressed one (it bounced or complained), or this kind turned off.
-    const to = emailableAddress(profile);
-    if (!to || !profile?.notificationPreferences[NOTIFICATION_PREFERENCE_OF[kind]]) return "skipped";
-    const claimedAt = deps.clock();
-    const claimed = await repositories.profiles.claimNotificationSlot(
-      recipientId,
-      kind,
-      claimedAt,
-      deps.notificationWindowSeconds,
-    );
-    if (!claimed) return "skipped";
+    claimedAt: Date,
+  ) {
     try {
       await send(to, email, { unsubscribe: { userId: recipientId, kind } });
-      return "sent";
     } catch (sendError) {
       try {
         await repositories.profiles.releaseNotificationSlot(recipientId, kind, claimedAt);
@@ -79,25 +85,121 @@ export function createNotifier(
     }
   }
 
+  /**
+   * Holds the event for the digest of the window that started at `windowStart`, and schedules
+   * that digest if this event is the one to (the window's first held event, or the same event
+   * retried after its schedule could not be made).
+   */
+  async function holdForDigest(window: DigestWindow, entry: DigestEntry): Promise<"held" | "window-closed"> {
+    const windowEnd = new Date(Date.parse(window.windowStart) + deps.notificationWindowSeconds * 1000);
+    const outcome = await repositories.heldNotifications.hold({ ...window, ...entry }, windowEnd);
+    if (outcome === "window-closed") return outcome;
+    if (await repositories.heldNotifications.claimSchedule(window, entry.notificationId)) {
+      try {
+        // Never in the past: a clock a little behind the window's end still gets its trigger.
+        const at = new Date(Math.max(windowEnd.getTime(), deps.clock().getTime()));
+        await digestScheduler.schedule(window, at);
+      } catch (scheduleError) {
+        await repositories.heldNotifications.releaseSchedule(window, entry.notificationId).catch((error) =>
+          logger.error("Could not release a digest's schedule mark after a failed schedule", {
+            ...window,
+            error: error as Error,
+          }),
+        );
+        throw scheduleError;
+      }
+      await repositories.heldNotifications.markScheduled(window, entry.notificationId);
+    }
+    return "held";
+  }
+
+  async function deliverOne(
+    kind: NotificationKind,
+    recipientId: string,
+    email: Email,
+    entry: DigestEntry,
+    profile:
+      | {
+          email?: string | undefined;
+          suppressedEmail?: string | undefined;
+          notificationPreferences: NotificationPreferences;
+        }
+      | undefined,
+  ): Promise<Outcome> {
+    // No address, a suppressed one (it bounced or complained), or this kind turned off.
+    const to = emailableAddress(profile);
+    if (!to || !profile?.notificationPreferences[NOTIFICATION_PREFERENCE_OF[kind]]) return "skipped";
+    const eventKey = entry.notificationId;
+    for (let attempt = 0; attempt < MAX_SLOT_ATTEMPTS; attempt++) {
+      const claimedAt = deps.clock();
+      const claim = await repositories.profiles.claimNotificationSlot(
+        recipientId,
+        kind,
+        claimedAt,
+        deps.notificationWindowSeconds,
+        eventKey,
+      );
+      if (claim.claimed) {
+        await sendClaimed(kind, recipientId, to, email, claimedAt);
+        return "sent";
+      }
+      // This event opened the window and was emailed (a retried record): nothing more to do.
+      if (claim.sameEvent || claim.windowStart === null) return "skipped";
+      const window = { userId: recipientId, kind, windowStart: claim.windowStart };
+      if ((await holdForDigest(window, entry)) === "held") return "held";
+      // The window's digest has been claimed without this event: it opens the next window.
+      if (
+        await repositories.profiles.reopenNotificationSlot(
+          recipientId,
+          kind,
+          claim.windowStart,
+          claimedAt,
+          eventKey,
+        )
+      ) {
+        await sendClaimed(kind, recipientId, to, email, claimedAt);
+        return "sent";
+      }
+    }
+    throw new NotificationSlotMovingError(
+      `The ${kind} notification slot of ${recipientId} kept moving; the record is retried`,
+    );
+  }
+
   async function deliver(
     kind: NotificationKind,
     recipientIds: readonly string[],
     email: Email,
+    entry: DigestEntry,
   ): Promise<NotificationSummary> {
     if (recipientIds.length === 0) return { kind, sent: 0, skipped: 0 };
     const profiles = await repositories.profiles.getMany(recipientIds);
     const outcomes = await Promise.allSettled(
-      recipientIds.map((id) => deliverOne(kind, id, email, profiles.get(id))),
+      recipientIds.map((id) => deliverOne(kind, id, email, entry, profiles.get(id))),
     );
     const failedIds = recipientIds.filter((_, index) => outcomes[index]?.status === "rejected");
     if (failedIds.length) {
       const errors = outcomes.flatMap((outcome) => (outcome.status === "rejected" ? [outcome.reason] : []));
       throw new NotificationDeliveryError(failedIds, errors);
     }
-    const sent = outcomes.filter(
-      (outcome) => outcome.status === "fulfilled" && outcome.value === "sent",
-    ).length;
-    return { kind, sent, skipped: recipientIds.length - sent };
+    const count = (wanted: Outcome) =>
+      outcomes.filter((outcome) => outcome.status === "fulfilled" && outcome.value === wanted).length;
+    const sent = count("sent");
+    const held = count("held");
+    return { kind, sent, held, skipped: recipientIds.length - sent - held };
+  }
+
+  /** What a digest lists about an event: its feed entry's id (the same for every recipient) and where it happened. */
+  function digestEntryOf(event: NewNotification, conversationTitle: string | null = null): DigestEntry {
+    return {
+      notificationId: notificationIdFor(event.createdAt, event.sourceEventId),
+      actor: event.actor,
+      itemId: event.itemId ?? null,
+      itemTitle: event.itemTitle ?? null,
+      conversationId: event.conversationId ?? null,
+      conversationTitle,
+      createdAt: event.createdAt,
+    };
   }
 
   /**
@@ -123,7 +225,7 @@ export function createNotifier(
     });
     commenters.delete(comment.userId);
     const recipients = [...commenters];
-    await addToFeeds(recipients, {
+    const event: NewNotification = {
       sourceEventId: change.eventID,
       kind: "comment",
       actor: { userId: comment.userId, displayName: actorName(comment.userName) },
@@ -132,8 +234,9 @@ export function createNotifier(
       commentId: comment.commentId,
       text: comment.commentText,
       createdAt: comment.createdAt,
-    });
-    return deliver("comment", recipients, commentEmail(deps.siteUrl, comment));
+    };
+    await addToFeeds(recipients, event);
+    return deliver("comment", recipients, commentEmail(deps.siteUrl, comment), digestEntryOf(event));
   }
 
   async function onNewReaction(change: StreamChange): Promise<NotificationSummary> {
@@ -145,7 +248,7 @@ export function createNotifier(
     ]);
     // A comment deleted since the like has nothing left to show.
     if (!comment || isDeleted(comment)) return nothing;
-    await addToFeeds([reaction.commentAuthorId], {
+    const event: NewNotification = {
       sourceEventId: change.eventID,
       kind: "reaction",
       actor: { userId: reaction.userId, displayName: actorName(reactor?.displayName) },
@@ -154,11 +257,13 @@ export function createNotifier(
       commentId: comment.commentId,
       text: comment.commentText,
       createdAt: reaction.createdAt,
-    });
+    };
+    await addToFeeds([reaction.commentAuthorId], event);
     return deliver(
       "reaction",
       [reaction.commentAuthorId],
       reactionEmail(deps.siteUrl, comment, reactor?.displayName),
+      digestEntryOf(event),
     );
   }
 
@@ -180,7 +285,7 @@ export function createNotifier(
     }
     const recipients = membership.participantIds.filter((id) => id !== message.senderId);
     const attachments = message.attachments.length;
-    await addToFeeds(recipients, {
+    const event: NewNotification = {
       sourceEventId: change.eventID,
       kind: "message",
       actor: { userId: message.senderId, displayName: actorName(message.senderName) },
@@ -189,8 +294,14 @@ export function createNotifier(
         message.messageText.trim() ||
         (attachments === 1 ? "(1 attachment)" : attachments > 1 ? `(${attachments} attachments)` : ""),
       createdAt: message.createdAt,
-    });
-    return deliver("message", recipients, messageEmail(deps.siteUrl, message, membership.title));
+    };
+    await addToFeeds(recipients, event);
+    return deliver(
+      "message",
+      recipients,
+      messageEmail(deps.siteUrl, message, membership.title),
+      digestEntryOf(event, membership.title),
+    );
   }
 
   const approvedProfile = profileSchema
