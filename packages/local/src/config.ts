@@ -23,6 +23,8 @@ export interface LocalStackConfig {
     s3: PortSetting;
     /** The Lambda Invoke endpoint cognito-local calls the sign-in trigger through. */
     cognitoTriggers: PortSetting;
+    /** The WebSocket API: clients connect here; the management API answers on the same port. */
+    websocket: PortSetting;
   };
   /** An already running DynamoDB to use instead of starting DynamoDB Local. */
   externalDynamoEndpoint?: string | undefined;
@@ -67,6 +69,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): LocalStackC
       ses: portFromEnv(env, "SES_PORT", 8005),
       s3: portFromEnv(env, "S3_PORT", 4569),
       cognitoTriggers: portFromEnv(env, "COGNITO_TRIGGERS_PORT", 9230),
+      websocket: portFromEnv(env, "WEBSOCKET_PORT", 3001),
     },
     externalDynamoEndpoint: env.DYNAMODB_ENDPOINT || undefined,
     host: "127.0.0.1",

@@ -5,6 +5,8 @@ import { dirname } from "node:path";
 export interface StackOutputs {
   Region: string;
   ApiUrl: string;
+  /** Where browsers connect for pushes (`?token=<ID token>`). */
+  WebSocketUrl?: string;
   UserPoolId: string;
   UserPoolClientId: string;
   AttachmentsBucket: string;
@@ -15,7 +17,14 @@ export interface StackOutputs {
 }
 
 const REQUIRED = ["Region", "ApiUrl", "UserPoolId", "UserPoolClientId", "AttachmentsBucket"] as const;
-const KNOWN = [...REQUIRED, "CognitoEndpoint", "DynamoDbEndpoint", "SesEndpoint", "S3Endpoint"] as const;
+const KNOWN = [
+  ...REQUIRED,
+  "WebSocketUrl",
+  "CognitoEndpoint",
+  "DynamoDbEndpoint",
+  "SesEndpoint",
+  "S3Endpoint",
+] as const;
 
 export function writeOutputs(file: string, outputs: StackOutputs): void {
   mkdirSync(dirname(file), { recursive: true });

@@ -76,6 +76,8 @@ export interface WebSocketGatewayOptions {
   routes: WebSocketRouteHandler;
   /** The custom route keys (`$request.body.action` values); anything else goes to `$default`. */
   routeKeys: readonly string[];
+  /** The two-way routes: their function's `body` goes back to the client. */
+  replyingRoutes: readonly string[];
   stage: string;
   region: string;
   /** The functions' timeout; a longer run counts as a failed invocation. */
@@ -401,7 +403,8 @@ export function createWebSocketGateway(options: WebSocketGatewayOptions): WebSoc
         requestId: requestContext.requestId,
       });
     }
-    if (reply !== undefined && connection.socket.readyState === connection.socket.OPEN) {
+    const replies = options.replyingRoutes.includes(routeKey);
+    if (replies && reply !== undefined && connection.socket.readyState === connection.socket.OPEN) {
       connection.socket.send(reply);
     }
   }

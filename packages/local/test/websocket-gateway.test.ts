@@ -44,7 +44,8 @@ beforeAll(async () => {
   gateway = createWebSocketGateway({
     stage: STAGE,
     region: "us-east-1",
-    routeKeys: ["subscribe", "ping"],
+    routeKeys: ["subscribe", "ping", "quiet"],
+    replyingRoutes: ["$default", "subscribe", "ping"],
     functionTimeoutMs: 5000,
     functionNames: { authorizer: "test-authorizer", routes: "test-routes" },
     authorizer: async (event) => {
@@ -67,6 +68,7 @@ beforeAll(async () => {
       }
       if (routeKey === "ping") return { statusCode: 200, body: JSON.stringify({ type: "pong" }) };
       if (routeKey === "subscribe") throw new Error("the table is gone");
+      if (routeKey === "quiet") return { statusCode: 200, body: JSON.stringify({ type: "never-sent" }) };
       if (routeKey === "$default") {
         return { statusCode: 400, body: JSON.stringify({ type: "error", code: "UNKNOWN_ACTION" }) };
       }
@@ -174,6 +176,7 @@ describe("the handshake", () => {
 describe("messages", () => {
   it("routes on the action, sends unknown actions and non-JSON to $default, and stays open on a failing route", async () => {
     const socket = await PushSocket.open(url, "member");
+    socket.send({ action: "quiet" });
     const unknown = await socket.request({ action: "dance" }, "an error", (f) => f.type === "error");
     expect(unknown.code).toBe("UNKNOWN_ACTION");
     const notJson = await socket.request("hello there", "an error", (f) => f.type === "error");
@@ -184,6 +187,8 @@ describe("messages", () => {
     expect(failed).toMatchObject({ message: "Internal server error", connectionId: lastConnectionId() });
     expect((await socket.request({ action: "ping" }, "pong", (f) => f.type === "pong")).type).toBe("pong");
     expect(socket.isOpen).toBe(true);
+    // A one-way route's answer stays on the server, as without a route response.
+    expect(socket.frames.map((frame) => (frame.data as { type?: string }).type)).not.toContain("never-sent");
     await socket.close();
   });
 
