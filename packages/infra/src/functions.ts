@@ -1,4 +1,11 @@
-import { API_AREAS, API_HANDLER_ENTRIES, type ApiArea } from "@hearth/api-handlers";
+import {
+  API_AREAS,
+  API_HANDLER_ENTRIES,
+  type ApiArea,
+  REALTIME_FUNCTION_ENTRIES,
+  REALTIME_FUNCTION_NAMES,
+  type RealtimeFunctionName,
+} from "@hearth/api-handlers";
 import {
   PROCESSOR_ENTRIES,
   PROCESSOR_NAMES,
@@ -28,10 +35,17 @@ export interface TriggerFunctionDefinition {
   name: "auth-sign-in";
   entry: string;
 }
+/** A function of the WebSocket API: its `$connect` authorizer, or the one behind all its routes. */
+export interface RealtimeFunctionDefinition {
+  kind: "realtime";
+  name: RealtimeFunctionName;
+  entry: string;
+}
 export type FunctionDefinition =
   | ApiFunctionDefinition
   | ProcessorFunctionDefinition
-  | TriggerFunctionDefinition;
+  | TriggerFunctionDefinition
+  | RealtimeFunctionDefinition;
 
 export const API_FUNCTIONS: readonly ApiFunctionDefinition[] = API_AREAS.map((area) => ({
   kind: "api",
@@ -55,8 +69,13 @@ export const SIGN_IN_FUNCTION: TriggerFunctionDefinition = {
   entry: SIGN_IN_TRIGGER_ENTRY,
 };
 
+export const REALTIME_FUNCTIONS: readonly RealtimeFunctionDefinition[] = REALTIME_FUNCTION_NAMES.map(
+  (name) => ({ kind: "realtime", name, entry: REALTIME_FUNCTION_ENTRIES[name] }),
+);
+
 export const ALL_FUNCTIONS: readonly FunctionDefinition[] = [
   ...API_FUNCTIONS,
   ...PROCESSOR_FUNCTIONS,
   SIGN_IN_FUNCTION,
+  ...REALTIME_FUNCTIONS,
 ];

@@ -15,6 +15,7 @@ import {
   PROCESSOR_NAMES,
   type ProcessorName,
   processorDependenciesFromEnv,
+  realtimeExtrasFromEnv,
 } from "@hearth/stream-processors";
 import type { LocalStackConfig } from "./config.js";
 import type { ApiHandler } from "./gateway.js";
@@ -44,6 +45,8 @@ export function createStreamProcessors(env: Environment): Record<ProcessorName, 
     attachmentObjects: attachmentObjectsFromEnv(env),
     exportObjects: exportObjectsFromEnv(env),
     createDeletionRunner: deletionRunnerFromEnv(env),
+    // Needs WEBSOCKET_MANAGEMENT_ENDPOINT: the local WebSocket server's management endpoint.
+    realtime: realtimeExtrasFromEnv(env),
   };
   return Object.fromEntries(
     PROCESSOR_NAMES.map((name) => [name, createProcessor(name, dependencies)]),

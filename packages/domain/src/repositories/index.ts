@@ -1,4 +1,5 @@
 import { CommentsRepository } from "./comments.js";
+import { ConnectionsRepository } from "./connections.js";
 import type { RepositoryContext } from "./context.js";
 import { ConversationsRepository } from "./conversations.js";
 import { JobsRepository } from "./jobs.js";
@@ -17,6 +18,7 @@ export interface Repositories {
   jobs: JobsRepository;
   memberData: MemberDataReader;
   notifications: NotificationsRepository;
+  connections: ConnectionsRepository;
 }
 
 /** All repositories over one client and one set of tables. */
@@ -31,10 +33,20 @@ export function createRepositories(context: RepositoryContext): Repositories {
     jobs: new JobsRepository(context),
     memberData: new MemberDataReader(context),
     notifications: new NotificationsRepository(context),
+    connections: new ConnectionsRepository(context),
   };
 }
 
 export { type CommentLocator, CommentsRepository, isDeleted, type NewComment } from "./comments.js";
+export {
+  CONNECTION_TTL_SECONDS,
+  type Connection,
+  ConnectionsRepository,
+  MAX_SUBSCRIPTIONS_PER_CONNECTION,
+  type NewConnection,
+  type Subscription,
+  SubscriptionLimitError,
+} from "./connections.js";
 export { Repository, type RepositoryContext } from "./context.js";
 export { ConversationsRepository, type NewConversation, type NewMessage } from "./conversations.js";
 export { activeJobMarkerId, JobsRepository } from "./jobs.js";
