@@ -4,6 +4,10 @@ import {
   adminDependenciesFromEnv,
   apiDependenciesFromEnv,
   createApiHandler,
+  createRealtimeAuthorizer,
+  createRealtimeRoutes,
+  realtimeAuthorizerDependenciesFromEnv,
+  realtimeRouteDependenciesFromEnv,
 } from "@hearth/api-handlers";
 import { FUNCTION_TIMEOUT_ENV, RATE_LIMITS_ENV, type TableNames, tableEnvironment } from "@hearth/domain";
 import {
@@ -16,10 +20,12 @@ import {
   type ProcessorName,
   processorDependenciesFromEnv,
   realtimeExtrasFromEnv,
+  WEBSOCKET_MANAGEMENT_ENDPOINT_ENV,
 } from "@hearth/stream-processors";
 import type { LocalStackConfig } from "./config.js";
 import type { ApiHandler } from "./gateway.js";
 import type { StreamProcessor } from "./stream-poller.js";
+import type { WebSocketAuthorizer, WebSocketRouteHandler } from "./websocket-gateway.js";
 
 type Environment = Record<string, string | undefined>;
 
@@ -33,6 +39,21 @@ export function createApiHandlers(env: Environment): Record<ApiArea, ApiHandler>
     ApiArea,
     ApiHandler
   >;
+}
+
+/**
+ * The WebSocket API's two Lambdas, built the way their entries build themselves: the `$connect`
+ * authorizer checks tokens against cognito-local's pool (`TOKEN_ISSUER`), the routes function
+ * keeps the Connections table.
+ */
+export function createRealtimeFunctions(env: Environment): {
+  authorizer: WebSocketAuthorizer;
+  routes: WebSocketRouteHandler;
+} {
+  return {
+    authorizer: createRealtimeAuthorizer(realtimeAuthorizerDependenciesFromEnv(env)),
+    routes: createRealtimeRoutes(realtimeRouteDependenciesFromEnv(env)),
+  };
 }
 
 /**
@@ -63,6 +84,8 @@ export function processorEnvironment(
     s3Endpoint: string;
     /** The deletion worker deletes accounts there (cognito-local). */
     userPool: { userPoolId: string; endpoint: string };
+    /** The local WebSocket API's management endpoint (`http://…/<stage>`), where the fanout posts. */
+    websocketManagementEndpoint: string;
   },
 ): Environment {
   return {
@@ -83,5 +106,6 @@ export function processorEnvironment(
     COGNITO_ENDPOINT: engines.userPool.endpoint,
     // The deletion worker takes back the rate-limit windows of the limits the API counts with.
     [RATE_LIMITS_ENV]: process.env[RATE_LIMITS_ENV],
+    [WEBSOCKET_MANAGEMENT_ENDPOINT_ENV]: engines.websocketManagementEndpoint,
   };
 }

@@ -5,7 +5,12 @@ import { join } from "node:path";
 import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
 import { S3Client } from "@aws-sdk/client-s3";
-import { API_FUNCTION_TIMEOUT_SECONDS, ROUTES } from "@hearth/api-handlers";
+import {
+  API_FUNCTION_TIMEOUT_SECONDS,
+  REALTIME_ACTIONS,
+  REALTIME_REPLYING_ROUTES,
+  ROUTES,
+} from "@hearth/api-handlers";
 import { generateOpenApiDocument } from "@hearth/api-handlers/openapi";
 import {
   CursorCodec,
@@ -36,7 +41,12 @@ import {
 import type { LocalStackConfig } from "./config.js";
 import { DeadLetterFile } from "./dead-letters.js";
 import { startCognito, startDynamoDb, startS3, startSes, useExternalDynamoDb } from "./engines.js";
-import { createApiHandlers, createStreamProcessors, processorEnvironment } from "./functions.js";
+import {
+  createApiHandlers,
+  createRealtimeFunctions,
+  createStreamProcessors,
+  processorEnvironment,
+} from "./functions.js";
 import { createGateway } from "./gateway.js";
 import { type StackOutputs, writeOutputs } from "./outputs.js";
 import { assertPortFree } from "./ports.js";
@@ -45,6 +55,7 @@ import { ensureBucket, ensureUserPool } from "./provision.js";
 import { seedDemoData } from "./seed.js";
 import { StreamPoller } from "./stream-poller.js";
 import { createIdTokenVerifier } from "./token-verifier.js";
+import { createWebSocketGateway, managementEndpoint } from "./websocket-gateway.js";
 
 /** Credentials every local engine accepts (s3rver knows only this key pair). */
 const LOCAL_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
@@ -112,7 +123,7 @@ export async function startLocalStack(
 
   // Fail before starting anything: a missing Java or a taken port is the user's to fix.
   if (!config.externalDynamoEndpoint) assertJavaAvailable();
-  const portChecks = [ports.api, ports.cognito, ports.ses, ports.s3, ports.cognitoTriggers];
+  const portChecks = [ports.api, ports.cognito, ports.ses, ports.s3, ports.cognitoTriggers, ports.websocket];
   if (!config.externalDynamoEndpoint) portChecks.push(ports.dynamodb);
   for (const { port, envVar } of portChecks) await assertPortFree(host, port, envVar);
 
@@ -240,12 +251,21 @@ export async function startLocalStack(
       sesEndpoint,
       s3Endpoint,
       userPool: { userPoolId: pool.userPoolId, endpoint: cognitoEndpoint },
+      websocketManagementEndpoint: managementEndpoint(host, ports.websocket.port, config.stage),
     });
     signInTrigger = createSignInTrigger(signInTriggerDependenciesFromEnv(common));
     const handlers = createApiHandlers(apiEnv);
     const processors = createStreamProcessors(processorEnv);
 
     const issuer = `${cognitoEndpoint}/${pool.userPoolId}`;
+    const realtime = createRealtimeFunctions({
+      ...common,
+      [FUNCTION_TIMEOUT_ENV]: String(API_FUNCTION_TIMEOUT_SECONDS),
+      // The authorizer verifies ID tokens of cognito-local's pool, as the deployed one does Cognito's.
+      USER_POOL_ID: pool.userPoolId,
+      USER_POOL_CLIENT_ID: pool.userPoolClientId,
+      TOKEN_ISSUER: issuer,
+    });
     const gateway = createGateway({
       routes: ROUTES,
       handlers,
@@ -264,6 +284,23 @@ export async function startLocalStack(
           gateway.closeAllConnections();
         }),
     );
+
+    const websocket = createWebSocketGateway({
+      authorizer: realtime.authorizer,
+      routes: realtime.routes,
+      routeKeys: REALTIME_ACTIONS,
+      replyingRoutes: REALTIME_REPLYING_ROUTES,
+      stage: config.stage,
+      region: config.region,
+      functionTimeoutMs: API_FUNCTION_TIMEOUT_SECONDS * 1000,
+      functionNames: {
+        authorizer: `hearth-${config.stage}-realtime-authorizer`,
+        routes: `hearth-${config.stage}-realtime-routes`,
+      },
+      log,
+    });
+    await listen(websocket.server, host, ports.websocket.port);
+    closers.push(() => websocket.close());
 
     const streams = new DynamoDBStreamsClient({
       endpoint: dynamoEndpoint,
@@ -298,6 +335,7 @@ export async function startLocalStack(
     const outputs: StackOutputs = {
       Region: config.region,
       ApiUrl: `http://${host}:${ports.api.port}/`,
+      WebSocketUrl: `ws://${host}:${ports.websocket.port}`,
       UserPoolId: pool.userPoolId,
       UserPoolClientId: pool.userPoolClientId,
       AttachmentsBucket: config.attachmentsBucket,

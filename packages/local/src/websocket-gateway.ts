@@ -114,6 +114,11 @@ export interface WebSocketGateway {
   close(): Promise<void>;
 }
 
+/** Where the management API answers: the stage under the WebSocket API's host, as deployed. */
+export function managementEndpoint(host: string, port: number, stage: string): string {
+  return `http://${host}:${port}/${stage}`;
+}
+
 const ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 /** Shaped like API Gateway's ids ("L0SM9cOFvHcCIhw="): the `=` must survive the management API's paths. */

@@ -86,6 +86,7 @@ describe("pnpm replay local", () => {
         sesEndpoint: "http://127.0.0.1:9",
         s3Endpoint: "http://127.0.0.1:9",
         userPool: { userPoolId: "local_replay", endpoint: "http://127.0.0.1:9" },
+        websocketManagementEndpoint: "http://127.0.0.1:9/local",
       }),
     );
 
