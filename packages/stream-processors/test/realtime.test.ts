@@ -114,8 +114,8 @@ describe("the realtime fanout: messages", () => {
         message: { messageId: message.messageId, messageText: "Dinner at six?", senderId: alice },
       });
       const attachment = (created?.message as { attachments: { downloadUrl: string }[] }).attachments[0];
-      expect(attachment?.downloadUrl).toContain("photo.jpg");
-      expect(attachment?.downloadUrl).toContain("X-Amz-Signature=");
+      expect(attachment?.downloadUrl ?? "").toContain("photo.jpg");
+      expect(attachment?.downloadUrl ?? "").toContain("X-Amz-Signature=");
       expect(updated).toEqual({
         type: "conversation.updated",
         conversationId,
