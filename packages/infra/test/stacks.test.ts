@@ -12,8 +12,8 @@ import {
   PROCESSOR_TABLE_ACCESS,
   processorTimeoutSeconds,
   SIGN_IN_TABLE_ACCESS,
-  STREAM_BATCHING,
   STREAM_SUBSCRIPTIONS,
+  streamBatchingOf,
 } from "@hearth/stream-processors";
 import { App, Stack } from "aws-cdk-lib";
 import { Match } from "aws-cdk-lib/assertions";
@@ -750,16 +750,17 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
         );
         expect(matching).toHaveLength(1);
         const mapping = matching[0]!.Properties;
+        const batching = streamBatchingOf(subscription.processor);
         expect(mapping).toMatchObject({
           FilterCriteria: {
             Filters: subscription.filterPatterns.map((p) => ({ Pattern: JSON.stringify(p) })),
           },
           FunctionResponseTypes: ["ReportBatchItemFailures"],
-          BisectBatchOnFunctionError: STREAM_BATCHING.bisectBatchOnError,
-          MaximumRetryAttempts: STREAM_BATCHING.retryAttempts,
-          MaximumRecordAgeInSeconds: STREAM_BATCHING.maxRecordAgeSeconds,
-          BatchSize: STREAM_BATCHING.batchSize,
-          MaximumBatchingWindowInSeconds: STREAM_BATCHING.maxBatchingWindowSeconds,
+          BisectBatchOnFunctionError: batching.bisectBatchOnError,
+          MaximumRetryAttempts: batching.retryAttempts,
+          MaximumRecordAgeInSeconds: batching.maxRecordAgeSeconds,
+          BatchSize: batching.batchSize,
+          MaximumBatchingWindowInSeconds: batching.maxBatchingWindowSeconds,
           StartingPosition: "LATEST",
         });
         expect(mapping.DestinationConfig).toEqual({

@@ -6,26 +6,25 @@ import {
   type BenchStack,
   percentile,
   runningStack,
-  sleep,
   startThrowawayStack,
   stringOption,
 } from "./local-stack.js";
 
 /**
- * `pnpm bench:realtime [--messages N] [--comments N] [--interval-ms I] [--seconds S] [--outputs file]`:
- * how long a push takes on the local stack, from the REST POST that causes it to the frame
- * arriving at another member's socket. One member (an admin, so the per-member rate limits
- * don't pace the run) sends N messages to a conversation and N comments on an item, one POST
- * every I ms; the other member's socket (connected, and subscribed to the item) waits for each
- * `message.created` and `comment.created`. Bounded: N per kind, S seconds per kind, and each
- * push is given up on (counted as missed) 10 s after its POST. Loopback addresses only.
+ * `pnpm bench:realtime [--rounds N] [--seconds S] [--outputs file]`: how long a push takes on
+ * the local stack, from the REST POST that causes it to the frame arriving at another member's
+ * socket. One member (an admin, so the per-member rate limits don't pace the run) sends, each
+ * round, a message to a conversation and a comment on an item at the same moment; the other
+ * member's socket (connected, and subscribed to the item) waits for the `message.created` and
+ * the `comment.created`, and the next round starts once both arrived. Rounds run one after the
+ * other so each push is timed on an otherwise idle stack, not behind a queue the benchmark made.
+ * Bounded: N rounds, S seconds, and a push not there 10 s after its POST counts as missed.
+ * Only loopback addresses are ever called.
  */
 const BENCH = "bench:realtime";
 const options = {
-  messages: intOption("messages", 200),
-  comments: intOption("comments", 200),
-  intervalMs: intOption("interval-ms", 200),
-  seconds: intOption("seconds", 120),
+  rounds: intOption("rounds", 200),
+  seconds: intOption("seconds", 600),
 };
 const outputsFileArg = stringOption("outputs");
 const PUSH_TIMEOUT_MS = 10_000;
@@ -100,7 +99,6 @@ async function prepare(outputs: StackOutputs): Promise<Fixture> {
 
 interface Kind {
   name: "message" | "comment";
-  count: number;
   send(fixture: Fixture, index: number): Promise<{ status: number; id: string | undefined }>;
   /** The push that answers the POST that made `id`. */
   matches(frame: Record<string, unknown>, id: string): boolean;
@@ -109,7 +107,6 @@ interface Kind {
 const KINDS: Kind[] = [
   {
     name: "message",
-    count: options.messages,
     async send(fixture, index) {
       const answer = await post(fixture.apiUrl, fixture.conversationPath, fixture.sender, {
         messageText: `Push timing ${index}`,
@@ -121,7 +118,6 @@ const KINDS: Kind[] = [
   },
   {
     name: "comment",
-    count: options.comments,
     async send(fixture, index) {
       const answer = await post(
         fixture.apiUrl,
@@ -141,36 +137,31 @@ const KINDS: Kind[] = [
 
 let interrupted = false;
 
-/** One POST every `intervalMs` (not waiting for the push before the next), each push awaited on its own. */
-async function measure(kind: Kind, fixture: Fixture, socket: PushSocket) {
-  const samples: Sample[] = [];
-  const waits: Promise<void>[] = [];
-  const errors: Array<{ status: number }> = [];
-  const deadline = performance.now() + options.seconds * 1000;
+/** One POST of `kind` and the wait for its push. */
+async function timePush(kind: Kind, fixture: Fixture, socket: PushSocket, index: number): Promise<Sample> {
+  const sent = performance.now();
+  const { status, id } = await kind.send(fixture, index).catch(() => ({ status: 0, id: undefined }));
+  const restMs = performance.now() - sent;
+  if (status !== 201 || !id) return { restMs, pushMs: undefined, status };
+  const push = await socket
+    .next(`the ${kind.name} push`, (frame) => kind.matches(frame, id), Math.max(1, PUSH_TIMEOUT_MS - restMs))
+    .catch(() => undefined);
+  return { restMs, pushMs: push ? push.receivedAt - sent : undefined, status };
+}
+
+/** Rounds of one POST per kind at once, until N rounds or S seconds. */
+async function measure(fixture: Fixture, socket: PushSocket) {
+  const samples = new Map<Kind["name"], Sample[]>(KINDS.map((kind) => [kind.name, []]));
   const started = performance.now();
-  for (let index = 0; index < kind.count && !interrupted && performance.now() < deadline; index++) {
-    const due = started + index * options.intervalMs;
-    if (due > performance.now()) await sleep(due - performance.now());
-    waits.push(
-      (async () => {
-        const sent = performance.now();
-        const { status, id } = await kind.send(fixture, index).catch(() => ({ status: 0, id: undefined }));
-        const restMs = performance.now() - sent;
-        if (status !== 201 || !id) {
-          samples.push({ restMs, pushMs: undefined, status });
-          if (errors.length < 10) errors.push({ status });
-          return;
-        }
-        const left = PUSH_TIMEOUT_MS - restMs;
-        const push = await socket
-          .next(`the ${kind.name} push`, (frame) => kind.matches(frame, id), Math.max(1, left))
-          .catch(() => undefined);
-        samples.push({ restMs, pushMs: push ? push.receivedAt - sent : undefined, status });
-      })(),
-    );
+  const deadline = started + options.seconds * 1000;
+  let rounds = 0;
+  while (rounds < options.rounds && !interrupted && performance.now() < deadline) {
+    const index = rounds++;
+    const results = await Promise.all(KINDS.map((kind) => timePush(kind, fixture, socket, index)));
+    for (const [position, kind] of KINDS.entries()) samples.get(kind.name)!.push(results[position]!);
   }
-  await Promise.all(waits);
-  return { samples, errors, seconds: (performance.now() - started) / 1000 };
+  const stoppedBy = interrupted ? "signal" : rounds >= options.rounds ? "rounds" : "time";
+  return { samples, rounds, stoppedBy, seconds: (performance.now() - started) / 1000 };
 }
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
@@ -216,25 +207,22 @@ try {
     const warm = await kind.send(fixture, -1);
     if (warm.id) await socket.next(`the warm-up ${kind.name} push`, (f) => kind.matches(f, warm.id!), 30_000);
   }
-  const results = [];
-  for (const kind of KINDS) {
-    console.log(`Timing ${kind.count} ${kind.name} pushes, one POST every ${options.intervalMs} ms…`);
-    const run = await measure(kind, fixture, socket);
-    results.push({
-      kind: kind.name,
-      seconds: round(run.seconds),
-      ...summarize(run.samples),
-      errorSamples: run.errors,
-    });
-  }
+  console.log(
+    `Timing up to ${options.rounds} rounds (a message and a comment each), at most ${options.seconds} s…`,
+  );
+  const run = await measure(fixture, socket);
+  const results = KINDS.map((kind) => ({ kind: kind.name, ...summarize(run.samples.get(kind.name)!) }));
   const path = await writeResult("realtime", {
     machine: machineInfo(),
     stack: stack.description,
     options,
     pushTimeoutMs: PUSH_TIMEOUT_MS,
+    rounds: run.rounds,
+    seconds: round(run.seconds),
+    stoppedBy: run.stoppedBy,
     results,
   });
-  console.log("");
+  console.log(`\n${run.rounds} rounds in ${run.seconds.toFixed(1)} s (stopped by ${run.stoppedBy})\n`);
   console.log(
     formatTable(
       ["push", "sent", "failed POSTs", "missed", "POST p50 ms", "push p50 ms", "p95 ms", "p99 ms", "max ms"],

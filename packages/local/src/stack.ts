@@ -9,6 +9,7 @@ import {
   API_FUNCTION_TIMEOUT_SECONDS,
   REALTIME_ACTIONS,
   REALTIME_REPLYING_ROUTES,
+  REALTIME_TOKEN_PARAMETER,
   ROUTES,
 } from "@hearth/api-handlers";
 import { generateOpenApiDocument } from "@hearth/api-handlers/openapi";
@@ -28,9 +29,9 @@ import {
   createSignInTrigger,
   matchesFilterPattern,
   processorTimeoutSeconds,
-  STREAM_BATCHING,
   STREAM_SUBSCRIPTIONS,
   signInTriggerDependenciesFromEnv,
+  streamBatchingOf,
 } from "@hearth/stream-processors";
 import { CheckpointStore } from "./checkpoints.js";
 import {
@@ -290,6 +291,7 @@ export async function startLocalStack(
       routes: realtime.routes,
       routeKeys: REALTIME_ACTIONS,
       replyingRoutes: REALTIME_REPLYING_ROUTES,
+      tokenParameter: REALTIME_TOKEN_PARAMETER,
       stage: config.stage,
       region: config.region,
       functionTimeoutMs: API_FUNCTION_TIMEOUT_SECONDS * 1000,
@@ -321,7 +323,7 @@ export async function startLocalStack(
         filterPatterns: subscription.filterPatterns,
         matches: matchesFilterPattern,
         processor: processors[subscription.processor],
-        batching: STREAM_BATCHING,
+        batching: streamBatchingOf(subscription.processor),
         functionTimeoutMs: processorTimeoutSeconds(subscription.processor) * 1000,
         checkpoints,
         deadLetters,

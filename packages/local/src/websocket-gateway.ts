@@ -83,6 +83,11 @@ export interface WebSocketGatewayOptions {
   /** The functions' timeout; a longer run counts as a failed invocation. */
   functionTimeoutMs: number;
   functionNames: { authorizer: string; routes: string };
+  /**
+   * The authorizer's identity source, `route.request.querystring.<tokenParameter>`: a handshake
+   * without it is refused with 401 before the authorizer runs, as API Gateway does.
+   */
+  tokenParameter: string;
   log?: (line: string) => void;
 }
 
@@ -94,8 +99,6 @@ export const WEBSOCKET_LIMITS = {
 } as const;
 
 const API_ID = "local";
-/** The identity source the deployed authorizer is configured with: without it, 401 before any call. */
-const TOKEN_PARAMETER = "token";
 
 interface Connection {
   socket: WebSocket;
@@ -298,7 +301,7 @@ export function createWebSocketGateway(options: WebSocketGatewayOptions): WebSoc
       authorizer: {},
       domainName: request.headers.host ?? "localhost",
     };
-    if (!query.queryStringParameters[TOKEN_PARAMETER]) {
+    if (!query.queryStringParameters[options.tokenParameter]) {
       return refuseUpgrade(socket, 401, "Unauthorized");
     }
     const requestContext = context(connectionId, connection, "$connect");

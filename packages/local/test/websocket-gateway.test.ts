@@ -48,6 +48,7 @@ beforeAll(async () => {
     replyingRoutes: ["$default", "subscribe", "ping"],
     functionTimeoutMs: 5000,
     functionNames: { authorizer: "test-authorizer", routes: "test-routes" },
+    tokenParameter: "token",
     authorizer: async (event) => {
       authorizerCalls.push(event);
       const token = event.queryStringParameters.token;

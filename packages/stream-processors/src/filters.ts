@@ -177,6 +177,21 @@ export const STREAM_BATCHING = {
   reportBatchItemFailures: true,
 } as const;
 
+/**
+ * Where a processor's mappings differ from STREAM_BATCHING: the realtime fanout does not wait
+ * for a batch to fill, since a push is worth most the moment it happens (a 1 s window would be
+ * most of its latency budget); its batches are whatever the stream has when it is read.
+ */
+export const STREAM_BATCHING_OVERRIDES: Partial<Record<ProcessorName, { maxBatchingWindowSeconds: number }>> =
+  {
+    realtime: { maxBatchingWindowSeconds: 0 },
+  };
+
+/** The mapping settings of `processor`'s subscriptions (infra and the local pollers use this). */
+export function streamBatchingOf(processor: ProcessorName) {
+  return { ...STREAM_BATCHING, ...STREAM_BATCHING_OVERRIDES[processor] };
+}
+
 const OPERATORS = ["exists", "anything-but", "prefix"] as const;
 
 function matchesScalar(rule: unknown, value: unknown): boolean {
