@@ -113,7 +113,8 @@ describe("the realtime fanout: messages", () => {
         conversationId,
         message: { messageId: message.messageId, messageText: "Dinner at six?", senderId: alice },
       });
-      const attachment = (created?.message as { attachments: { downloadUrl: string }[] }).attachments[0];
+      const attachment = (created?.message as { attachments: { downloadUrl: string }[] } | undefined)
+        ?.attachments[0];
       expect(attachment?.downloadUrl ?? "").toContain("photo.jpg");
       expect(attachment?.downloadUrl ?? "").toContain("X-Amz-Signature=");
       expect(updated).toEqual({
