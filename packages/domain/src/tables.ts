@@ -172,7 +172,7 @@ export const TABLE_SPECS = [
     partitionKey: { name: "userId", type: "S" },
     sortKey: { name: "notificationId", type: "S" },
     // New entries are pushed to the recipient's open WebSocket connections (the realtime fanout).
-    stream: "NEW_IMAGE",
+    stream: "NEW_AND_OLD_IMAGES",
     timeToLiveAttribute: "expiresAt",
   },
   {

@@ -35,6 +35,10 @@ function environmentOf(definition: FunctionDefinition): Record<string, string> {
     ...tableEnvironment(tableNamesWithPrefix(`hearth-bench-`)),
   };
   if (definition.kind === "trigger") return common;
+  if (definition.kind === "realtime") {
+    // The authorizer verifies tokens of this pool's client; the routes function keeps connections.
+    return { ...common, USER_POOL_ID: "eu-west-1_BenchPool", USER_POOL_CLIENT_ID: "bench-client" };
+  }
   if (definition.kind === "processor") {
     return {
       ...common,
@@ -45,6 +49,8 @@ function environmentOf(definition: FunctionDefinition): Record<string, string> {
       ATTACHMENTS_BUCKET: "hearth-bench-attachments",
       // The deletion worker deletes accounts of this user pool; the others ignore it.
       USER_POOL_ID: "eu-west-1_BenchPool",
+      // The realtime fanout posts there; the others ignore it.
+      WEBSOCKET_MANAGEMENT_ENDPOINT: "https://bench123.execute-api.eu-west-1.amazonaws.com/prod",
     };
   }
   return {

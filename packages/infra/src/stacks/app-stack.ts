@@ -314,14 +314,14 @@ export class AppStack extends Stack {
     for (const processor of WEBSOCKET_PUSHERS) {
       const fn = this.processorFunctions[processor];
       this.webSocketApi.grantPostToConnections(fn.function);
-      fn.function.addToRolePolicy(
-        new iam.PolicyStatement({
-          actions: ["s3:GetObject"],
-          resources: [ATTACHMENT_KEY_PREFIX, PROFILE_PHOTO_KEY_PREFIX].map(
-            (prefix) => `arn:${Aws.PARTITION}:s3:::${attachmentsBucket}/${prefix}*`,
-          ),
-        }),
-      );
+      for (const prefix of [ATTACHMENT_KEY_PREFIX, PROFILE_PHOTO_KEY_PREFIX]) {
+        fn.function.addToRolePolicy(
+          new iam.PolicyStatement({
+            actions: ["s3:GetObject"],
+            resources: [`arn:${Aws.PARTITION}:s3:::${attachmentsBucket}/${prefix}*`],
+          }),
+        );
+      }
       acknowledgeNag(fn.role, [
         {
           id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::hearth-${config.name}-attachments-<AWS::AccountId>-<AWS::Region>/${ATTACHMENT_KEY_PREFIX}*]`,
