@@ -10,6 +10,16 @@ export {
   CORS_MAX_AGE_SECONDS,
   corsHeaders,
 } from "./http/response.js";
+export { createRealtimeAuthorizer, type RealtimeAuthorizerEvent } from "./realtime/authorizer.js";
+export * from "./realtime/dependencies.js";
+export * from "./realtime/protocol.js";
+export {
+  createRealtimeRoutes,
+  MAX_CLIENT_MESSAGE_BYTES,
+  type RealtimeRouteEvent,
+  type RealtimeRouteResult,
+} from "./realtime/routes.js";
+export * from "./realtime/token-verifier.js";
 export * from "./routes.js";
 export {
   ALLOWED_ATTACHMENT_TYPES,

@@ -52,7 +52,8 @@ export type TableName =
   | "RateLimits"
   | "Jobs"
   | "Notifications"
-  | "HeldNotifications";
+  | "HeldNotifications"
+  | "Connections";
 
 export const TABLE_SPECS = [
   {
@@ -171,6 +172,22 @@ export const TABLE_SPECS = [
     envVar: "NOTIFICATIONS_TABLE",
     partitionKey: { name: "userId", type: "S" },
     sortKey: { name: "notificationId", type: "S" },
+    // New entries are pushed to the recipient's open WebSocket connections (the realtime fanout).
+    stream: "NEW_AND_OLD_IMAGES",
+    timeToLiveAttribute: "expiresAt",
+  },
+  {
+    // Open WebSocket connections and their item subscriptions (issue 15), two kinds of item:
+    // a connection in its member's partition (`user#<userId>` / `connection#<connectionId>`,
+    // holding the itemIds it subscribed to), so every push to a member is one Query; and one
+    // item per subscription in the item's partition (`item#<itemId>` / `connection#<id>`), so
+    // the subscribers of a comment thread are one Query, no Scan and no index. The connection
+    // is found by its member's id, which every route has from the authorizer's context. All
+    // items expire (TTL) when API Gateway closes a connection anyway: two hours after connecting.
+    name: "Connections",
+    envVar: "CONNECTIONS_TABLE",
+    partitionKey: { name: "pk", type: "S" },
+    sortKey: { name: "sk", type: "S" },
     timeToLiveAttribute: "expiresAt",
   },
   {

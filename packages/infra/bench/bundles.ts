@@ -45,6 +45,10 @@ function environmentOf(definition: FunctionDefinition): Record<string, string> {
       CURSOR_SECRET_ARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:hearth-bench-cursor-AbCdEf",
     };
   }
+  if (definition.kind === "realtime") {
+    // The authorizer verifies tokens of this pool's client; the routes function keeps connections.
+    return { ...common, USER_POOL_ID: "eu-west-1_BenchPool", USER_POOL_CLIENT_ID: "bench-client" };
+  }
   if (definition.kind === "processor") {
     return {
       ...common,
@@ -62,6 +66,8 @@ function environmentOf(definition: FunctionDefinition): Record<string, string> {
       DIGEST_SCHEDULE_GROUP: "hearth-bench-digests",
       DIGEST_SCHEDULER_ROLE_ARN: "arn:aws:iam::123456789012:role/hearth-bench-digest-scheduler",
       DIGEST_FUNCTION_ARN: "arn:aws:lambda:eu-west-1:123456789012:function:hearth-bench-digests",
+      // The realtime fanout posts there; the others ignore it.
+      WEBSOCKET_MANAGEMENT_ENDPOINT: "https://bench123.execute-api.eu-west-1.amazonaws.com/prod",
     };
   }
   return {

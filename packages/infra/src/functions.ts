@@ -1,4 +1,11 @@
-import { API_AREAS, API_HANDLER_ENTRIES, type ApiArea } from "@hearth/api-handlers";
+import {
+  API_AREAS,
+  API_HANDLER_ENTRIES,
+  type ApiArea,
+  REALTIME_FUNCTION_ENTRIES,
+  REALTIME_FUNCTION_NAMES,
+  type RealtimeFunctionName,
+} from "@hearth/api-handlers";
 import {
   DIGEST_FUNCTION_ENTRY,
   EMAIL_EVENTS_ENTRY,
@@ -42,12 +49,19 @@ export interface DigestFunctionDefinition {
   name: "notification-digests";
   entry: string;
 }
+/** A function of the WebSocket API: its `$connect` authorizer, or the one behind all its routes. */
+export interface RealtimeFunctionDefinition {
+  kind: "realtime";
+  name: RealtimeFunctionName;
+  entry: string;
+}
 export type FunctionDefinition =
   | ApiFunctionDefinition
   | ProcessorFunctionDefinition
   | TriggerFunctionDefinition
   | EmailEventsFunctionDefinition
-  | DigestFunctionDefinition;
+  | DigestFunctionDefinition
+  | RealtimeFunctionDefinition;
 
 export const API_FUNCTIONS: readonly ApiFunctionDefinition[] = API_AREAS.map((area) => ({
   kind: "api",
@@ -83,10 +97,15 @@ export const DIGEST_FUNCTION: DigestFunctionDefinition = {
   entry: DIGEST_FUNCTION_ENTRY,
 };
 
+export const REALTIME_FUNCTIONS: readonly RealtimeFunctionDefinition[] = REALTIME_FUNCTION_NAMES.map(
+  (name) => ({ kind: "realtime", name, entry: REALTIME_FUNCTION_ENTRIES[name] }),
+);
+
 export const ALL_FUNCTIONS: readonly FunctionDefinition[] = [
   ...API_FUNCTIONS,
   ...PROCESSOR_FUNCTIONS,
   SIGN_IN_FUNCTION,
   EMAIL_EVENTS_FUNCTION,
   DIGEST_FUNCTION,
+  ...REALTIME_FUNCTIONS,
 ];

@@ -1,4 +1,9 @@
-import { API_AREAS, type ApiArea } from "@hearth/api-handlers";
+import {
+  API_AREAS,
+  type ApiArea,
+  REALTIME_FUNCTION_NAMES,
+  type RealtimeFunctionName,
+} from "@hearth/api-handlers";
 import { TABLE_SPECS, type TableName } from "@hearth/domain";
 import { PROCESSOR_NAMES, type ProcessorName } from "@hearth/stream-processors";
 import { App, type CfnResource, type PolicyValidationPluginReport, Stack, Validations } from "aws-cdk-lib";
@@ -19,7 +24,7 @@ export interface SynthesizedEnvironment {
   /** Logical id (in the data stack) → table name. */
   tableByLogicalId: Map<string, TableName>;
   /** Logical id (in the app stack) of each function. */
-  functionLogicalIds: Record<ApiArea | ProcessorName, string>;
+  functionLogicalIds: Record<ApiArea | ProcessorName | RealtimeFunctionName, string>;
 }
 
 const cache = new Map<EnvironmentName, SynthesizedEnvironment>();
@@ -45,7 +50,11 @@ export function synthesize(env: EnvironmentName): SynthesizedEnvironment {
       name,
       logicalId(stacks.app.processorFunctions[name].function.node.defaultChild),
     ]),
-  ]) as Record<ApiArea | ProcessorName, string>;
+    ...REALTIME_FUNCTION_NAMES.map((name) => [
+      name,
+      logicalId(stacks.app.realtimeFunctions[name].function.node.defaultChild),
+    ]),
+  ]) as Record<ApiArea | ProcessorName | RealtimeFunctionName, string>;
   const result: SynthesizedEnvironment = {
     app,
     stacks,
@@ -108,7 +117,7 @@ export interface PolicyStatementJson {
 /** The statements of the policy attached to a function's role. */
 export function functionStatements(
   env: SynthesizedEnvironment,
-  fn: ApiArea | ProcessorName,
+  fn: ApiArea | ProcessorName | RealtimeFunctionName,
 ): PolicyStatementJson[] {
   return roleStatements(env.main, env.functionLogicalIds[fn]);
 }

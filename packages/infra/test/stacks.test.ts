@@ -3,6 +3,10 @@ import {
   API_FUNCTION_TIMEOUT_SECONDS,
   API_GROUP_MANAGERS,
   API_TABLE_ACCESS,
+  REALTIME_FUNCTION_NAMES,
+  REALTIME_REPLYING_ROUTES,
+  REALTIME_ROUTE_KEYS,
+  REALTIME_ROUTES_TABLE_ACCESS,
   ROUTES,
 } from "@hearth/api-handlers";
 import { rateLimitsFromEnv, TABLE_SPECS, type TableName, type TableSpec, tableSpec } from "@hearth/domain";
@@ -13,8 +17,10 @@ import {
   PROCESSOR_TABLE_ACCESS,
   processorTimeoutSeconds,
   SIGN_IN_TABLE_ACCESS,
-  STREAM_BATCHING,
   STREAM_SUBSCRIPTIONS,
+  streamBatchingOf,
+  WEBSOCKET_MANAGEMENT_ENDPOINT_ENV,
+  WEBSOCKET_PUSHERS,
 } from "@hearth/stream-processors";
 import { App, Stack } from "aws-cdk-lib";
 import { Match } from "aws-cdk-lib/assertions";
@@ -439,8 +445,11 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
       ).Variables;
 
     it("runs every function of the app stack on nodejs22.x, ARM64, with their own log group", () => {
-      // The API areas, the stream processors, the SES event handler and the notification digests.
-      expect(functions).toHaveLength(API_AREAS.length + PROCESSOR_NAMES.length + 2);
+      // The API areas, the stream processors, the realtime functions, the SES event handler and
+      // the notification digests.
+      expect(functions).toHaveLength(
+        API_AREAS.length + PROCESSOR_NAMES.length + REALTIME_FUNCTION_NAMES.length + 2,
+      );
       for (const fn of functions) {
         expect(fn.Properties).toMatchObject({
           Runtime: "nodejs22.x",
@@ -581,8 +590,15 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
       expect(dynamoGrants("notifications").readWrite).toContain("table:Notifications");
       // An account deletion removes the member's feed and its counter.
       expect(dynamoGrants("deletions").readWrite).toContain("table:Notifications");
-      const feedUsers = ["feed", "notifications", "deletions"];
-      const others = [...API_AREAS, ...PROCESSOR_NAMES].filter((f) => !feedUsers.includes(f));
+      // The realtime fanout reads a recipient's unread counter for the push, and writes nothing there.
+      expect(dynamoGrants("realtime")).toMatchObject({
+        read: expect.arrayContaining(["table:Notifications"]),
+      });
+      expect(dynamoGrants("realtime").readWrite).not.toContain("table:Notifications");
+      const feedUsers = ["feed", "notifications", "deletions", "realtime"];
+      const others = [...API_AREAS, ...PROCESSOR_NAMES, ...REALTIME_FUNCTION_NAMES].filter(
+        (f) => !feedUsers.includes(f),
+      );
       for (const fn of others) {
         expect(
           [...dynamoGrants(fn).read, ...dynamoGrants(fn).readUpdate, ...dynamoGrants(fn).readWrite],
@@ -715,21 +731,28 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
         exports: ["s3:AbortMultipartUpload exports/*", "s3:PutObject exports/*"],
         jobs: ["s3:GetObject exports/*"],
         deletions: [],
+        // A pushed message or comment shows attachments and photos as the REST API does.
+        realtime: ["s3:GetObject attachments/*", "s3:GetObject profile-photos/*"],
+        "realtime-authorizer": [],
+        "realtime-routes": [],
       };
-      for (const fn of [...API_AREAS, ...PROCESSOR_NAMES]) {
+      for (const fn of [...API_AREAS, ...PROCESSOR_NAMES, ...REALTIME_FUNCTION_NAMES]) {
         const s3 = s3Statements(fn, "attachments");
         const grants = s3.flatMap((statement) =>
-          asArray(statement.Action).flatMap((action) => {
-            const resource = JSON.stringify(statement.Resource);
-            // A listing is on the bucket, narrowed to a prefix by its condition.
-            const prefix =
-              /\/(attachments|profile-photos|exports)\/\*/.exec(resource)?.[1] ??
-              /"(attachments|profile-photos|exports)\/\*"/.exec(
-                JSON.stringify(statement.Condition ?? {}),
-              )?.[1] ??
-              resource;
-            return [`${action} ${prefix}/*`];
-          }),
+          asArray(statement.Action).flatMap((action) =>
+            // One statement may cover several prefixes (CDK merges statements of the same actions).
+            asArray(statement.Resource).map((one) => {
+              const resource = JSON.stringify(one);
+              // A listing is on the bucket, narrowed to a prefix by its condition.
+              const prefix =
+                /\/(attachments|profile-photos|exports)\/\*/.exec(resource)?.[1] ??
+                /"(attachments|profile-photos|exports)\/\*"/.exec(
+                  JSON.stringify(statement.Condition ?? {}),
+                )?.[1] ??
+                resource;
+              return `${action} ${prefix}/*`;
+            }),
+          ),
         );
         expect(grants.sort(), fn).toEqual(expected[fn]);
       }
@@ -774,6 +797,134 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
     });
   });
 
+  describe("WebSocket API", () => {
+    const resources = env.main.toJSON().Resources as Resources;
+    const [apiId, api] = Object.entries(resourcesOf(env.main, "AWS::ApiGatewayV2::Api"))[0] ?? [];
+    const routes = Object.values(resourcesOf(env.main, "AWS::ApiGatewayV2::Route"));
+    const routeByKey = (key: string) => routes.find((r) => r.Properties.RouteKey === key)!;
+    const invokes = (uri: unknown, fn: keyof typeof env.functionLogicalIds) =>
+      JSON.stringify(uri).includes(`"Fn::GetAtt":["${env.functionLogicalIds[fn]}","Arn"]`);
+
+    it("is one WebSocket API routing on the message's action", () => {
+      expect(Object.keys(resourcesOf(env.main, "AWS::ApiGatewayV2::Api"))).toHaveLength(1);
+      expect(api?.Properties).toMatchObject({
+        ProtocolType: "WEBSOCKET",
+        RouteSelectionExpression: "$request.body.action",
+      });
+    });
+
+    it("authorizes $connect with the Lambda REQUEST authorizer on the token query parameter", () => {
+      const authorizers = Object.entries(resourcesOf(env.main, "AWS::ApiGatewayV2::Authorizer"));
+      expect(authorizers).toHaveLength(1);
+      const [authorizerId, authorizer] = authorizers[0]!;
+      expect(authorizer.Properties).toMatchObject({
+        AuthorizerType: "REQUEST",
+        IdentitySource: ["route.request.querystring.token"],
+      });
+      expect(invokes(authorizer.Properties.AuthorizerUri, "realtime-authorizer")).toBe(true);
+      expect(routeByKey("$connect").Properties).toMatchObject({
+        AuthorizationType: "CUSTOM",
+        AuthorizerId: { Ref: authorizerId },
+      });
+      // The authorizer verifies ID tokens of this pool's web client.
+      const variables = (
+        resources[env.functionLogicalIds["realtime-authorizer"]]!.Properties.Environment as {
+          Variables: Record<string, unknown>;
+        }
+      ).Variables;
+      expect(Object.keys(variables)).toEqual(expect.arrayContaining(["USER_POOL_ID", "USER_POOL_CLIENT_ID"]));
+      expect(Object.keys(variables)).not.toContain("CONNECTIONS_TABLE");
+    });
+
+    it("routes exactly the protocol's route keys to the routes function, the client's messages with replies", () => {
+      expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual([...REALTIME_ROUTE_KEYS].sort());
+      const integrations = resourcesOf(env.main, "AWS::ApiGatewayV2::Integration");
+      for (const route of routes) {
+        const target = JSON.stringify(route.Properties.Target);
+        const integrationId = Object.keys(integrations).find((id) => target.includes(`"Ref":"${id}"`));
+        expect(integrationId, String(route.Properties.RouteKey)).toBeDefined();
+        expect(integrations[integrationId!]!.Properties.IntegrationType).toBe("AWS_PROXY");
+        expect(invokes(integrations[integrationId!]!.Properties.IntegrationUri, "realtime-routes")).toBe(
+          true,
+        );
+      }
+      const responses = Object.values(resourcesOf(env.main, "AWS::ApiGatewayV2::RouteResponse"));
+      const replying = responses.map((response) => {
+        const routeId = (response.Properties.RouteId as { Ref: string }).Ref;
+        return resources[routeId]!.Properties.RouteKey;
+      });
+      expect(replying.sort()).toEqual([...REALTIME_REPLYING_ROUTES].sort());
+      for (const key of REALTIME_REPLYING_ROUTES) {
+        expect(routeByKey(key).Properties.RouteResponseSelectionExpression).toBe("$default");
+      }
+    });
+
+    it("deploys one throttled stage with JSON access logs, and outputs its wss:// URL", () => {
+      const stages = Object.values(resourcesOf(env.main, "AWS::ApiGatewayV2::Stage"));
+      expect(stages).toHaveLength(1);
+      expect(stages[0]!.Properties).toMatchObject({
+        ApiId: { Ref: apiId },
+        StageName: envName,
+        AutoDeploy: true,
+        DefaultRouteSettings: {
+          ThrottlingRateLimit: config.apiThrottling.rateLimit,
+          ThrottlingBurstLimit: config.apiThrottling.burstLimit,
+        },
+      });
+      const format = JSON.parse(
+        (stages[0]!.Properties.AccessLogSettings as { Format: string }).Format,
+      ) as Record<string, string>;
+      expect(format).toMatchObject({ connectionId: "$context.connectionId", routeKey: "$context.routeKey" });
+      const url = JSON.stringify(env.main.toJSON().Outputs.WebSocketUrl.Value);
+      expect(url).toContain("wss://");
+      expect(url).toContain(`{"Ref":"${apiId}"}`);
+      expect(url).toContain(`/${envName}`);
+    });
+
+    it("lets only the fanout post to connections, on this API's stage only", () => {
+      for (const fn of [...API_AREAS, ...PROCESSOR_NAMES, ...REALTIME_FUNCTION_NAMES]) {
+        const manage = functionStatements(env, fn).filter((statement) =>
+          asArray(statement.Action).some((action) => action.startsWith("execute-api:")),
+        );
+        if (!(WEBSOCKET_PUSHERS as readonly string[]).includes(fn)) {
+          expect(manage, fn).toEqual([]);
+          continue;
+        }
+        expect(manage).toHaveLength(1);
+        expect(asArray(manage[0]!.Action)).toEqual(["execute-api:ManageConnections"]);
+        const resource = JSON.stringify(manage[0]!.Resource);
+        expect(resource).toContain(`{"Ref":"${apiId}"}`);
+        expect(resource).toContain(`/${envName}/POST/@connections/*`);
+        const variables = (
+          resources[env.functionLogicalIds[fn]]!.Properties.Environment as {
+            Variables: Record<string, unknown>;
+          }
+        ).Variables;
+        const endpoint = JSON.stringify(variables[WEBSOCKET_MANAGEMENT_ENDPOINT_ENV]);
+        expect(endpoint).toContain("https://");
+        expect(endpoint).toContain(`{"Ref":"${apiId}"}`);
+      }
+    });
+
+    it("lets the routes function keep the Connections table and touch nothing else; the authorizer no table", () => {
+      const tablesTouched = (fn: keyof typeof env.functionLogicalIds) =>
+        functionStatements(env, fn)
+          .filter((statement) => asArray(statement.Action).every((action) => action.startsWith("dynamodb:")))
+          .flatMap((statement) => asArray(statement.Resource).map((r) => describeResource(env, r)));
+      expect(REALTIME_ROUTES_TABLE_ACCESS).toEqual({ Connections: "readWrite" });
+      expect(tablesTouched("realtime-routes")).toEqual(["table:Connections"]);
+      const routesGrant = functionStatements(env, "realtime-routes").find((statement) =>
+        asArray(statement.Resource).some((r) => describeResource(env, r) === "table:Connections"),
+      );
+      expect(asArray(routesGrant!.Action).sort()).toEqual([...TABLE_ACTIONS.readWrite].sort());
+      expect(tablesTouched("realtime-authorizer")).toEqual([]);
+      // Nothing but the routes function and the fanout ever sees the connections.
+      for (const fn of [...API_AREAS, ...PROCESSOR_NAMES].filter((f) => f !== "realtime")) {
+        expect(tablesTouched(fn), fn).not.toContain("table:Connections");
+      }
+    });
+  });
+
   describe("streams", () => {
     const mappings = Object.values(resourcesOf(env.main, "AWS::Lambda::EventSourceMapping"));
 
@@ -792,16 +943,17 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
         );
         expect(matching).toHaveLength(1);
         const mapping = matching[0]!.Properties;
+        const batching = streamBatchingOf(subscription.processor);
         expect(mapping).toMatchObject({
           FilterCriteria: {
             Filters: subscription.filterPatterns.map((p) => ({ Pattern: JSON.stringify(p) })),
           },
           FunctionResponseTypes: ["ReportBatchItemFailures"],
-          BisectBatchOnFunctionError: STREAM_BATCHING.bisectBatchOnError,
-          MaximumRetryAttempts: STREAM_BATCHING.retryAttempts,
-          MaximumRecordAgeInSeconds: STREAM_BATCHING.maxRecordAgeSeconds,
-          BatchSize: STREAM_BATCHING.batchSize,
-          MaximumBatchingWindowInSeconds: STREAM_BATCHING.maxBatchingWindowSeconds,
+          BisectBatchOnFunctionError: batching.bisectBatchOnError,
+          MaximumRetryAttempts: batching.retryAttempts,
+          MaximumRecordAgeInSeconds: batching.maxRecordAgeSeconds,
+          BatchSize: batching.batchSize,
+          MaximumBatchingWindowInSeconds: batching.maxBatchingWindowSeconds,
           StartingPosition: "LATEST",
         });
         expect(mapping.DestinationConfig).toEqual({

@@ -1,12 +1,7 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { freePort } from "@hearth/domain/testing";
 import { formatTable, intOption, machineInfo, writeResult } from "../../infra/bench/results.js";
 import { Outside, type User } from "../e2e/client.js";
-import { REPO_ROOT } from "../src/config.js";
-import { readOutputs, type StackOutputs } from "../src/outputs.js";
+import type { StackOutputs } from "../src/outputs.js";
+import { percentile, runningStack, startThrowawayStack, stringOption } from "./local-stack.js";
 
 /**
  * `pnpm bench:load [--requests N] [--concurrency C] [--seconds S] [--outputs file]`: latency
@@ -25,116 +20,8 @@ const options = {
 const outputsFileArg = stringOption("outputs");
 /** One slow request must not hold the run past its time cap for long. */
 const REQUEST_TIMEOUT_MS = 10_000;
-const STACK_START_TIMEOUT_MS = 180_000;
-const STACK_STOP_TIMEOUT_MS = 30_000;
 const SEEDED_COMMENTS = 30;
 const PAGE_SIZE = 10;
-
-function stringOption(name: string): string | undefined {
-  const index = process.argv.indexOf(`--${name}`);
-  if (index < 0) return undefined;
-  const value = process.argv[index + 1];
-  if (!value || value.startsWith("--")) throw new Error(`--${name} needs a value`);
-  return value;
-}
-
-// --- The stack: a throwaway one in a child process, or a running one ---------------------
-
-interface Stack {
-  outputs: StackOutputs;
-  description: string;
-  stop(): Promise<void>;
-}
-
-/** Refuses anything but this machine: the benchmark must never load a deployed stack. */
-function assertLoopback(outputs: StackOutputs): void {
-  const loopback = new Set(["127.0.0.1", "localhost", "[::1]"]);
-  for (const [name, url] of [
-    ["ApiUrl", outputs.ApiUrl],
-    ["CognitoEndpoint", outputs.CognitoEndpoint],
-  ] as const) {
-    if (!url || !loopback.has(new URL(url).hostname)) {
-      throw new Error(
-        `${name} (${url ?? "missing"}) is not a loopback address: bench:load runs locally only`,
-      );
-    }
-  }
-}
-
-/**
- * `pnpm dev` in its own process, on free ports and a temporary data directory, so the load
- * generator and the stack don't share an event loop. It stops on SIGTERM, and by itself when
- * this process dies (it watches its launchers); its engines die with it (the watchdog).
- */
-async function startThrowawayStack(): Promise<Stack> {
-  const dataDir = mkdtempSync(join(tmpdir(), "hearth-bench-load-"));
-  const env: NodeJS.ProcessEnv = { ...process.env, HEARTH_LOCAL_DIR: dataDir };
-  // An external DynamoDB would share the default table prefix with a running `pnpm dev`.
-  delete env.DYNAMODB_ENDPOINT;
-  for (const envVar of [
-    "API_PORT",
-    "DYNAMODB_PORT",
-    "COGNITO_PORT",
-    "SES_PORT",
-    "S3_PORT",
-    "COGNITO_TRIGGERS_PORT",
-  ]) {
-    env[envVar] = String(await freePort());
-  }
-  const child = spawn(process.execPath, ["--import", "tsx", join("packages", "local", "bin", "dev.ts")], {
-    cwd: REPO_ROOT,
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-4000);
-  };
-  child.stdout?.on("data", keep);
-  child.stderr?.on("data", keep);
-  const stop = async () => {
-    await stopChild(child);
-    rmSync(dataDir, { recursive: true, force: true });
-  };
-  try {
-    // The outputs file is the last thing a start writes: once it exists, the API listens.
-    const outputsFile = join(dataDir, "outputs.json");
-    const deadline = Date.now() + STACK_START_TIMEOUT_MS;
-    while (!existsSync(outputsFile)) {
-      if (child.exitCode !== null || child.signalCode !== null) {
-        throw new Error(`The local stack exited while starting:\n${output}`);
-      }
-      if (Date.now() > deadline) throw new Error(`The local stack did not start in time:\n${output}`);
-      await sleep(250);
-    }
-    const outputs = readOutputs(outputsFile);
-    assertLoopback(outputs);
-    return { outputs, description: "throwaway (pnpm dev on free ports, own process)", stop };
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const force = setTimeout(() => child.kill("SIGKILL"), STACK_STOP_TIMEOUT_MS);
-    child.once("exit", () => {
-      clearTimeout(force);
-      resolve();
-    });
-    child.kill("SIGTERM");
-  });
-}
-
-function runningStack(file: string): Stack {
-  const outputs = readOutputs(resolve(file));
-  assertLoopback(outputs);
-  return { outputs, description: `running (${file})`, stop: async () => {} };
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // --- Timed HTTP calls ---------------------------------------------------------------------
 
@@ -379,12 +266,6 @@ async function warmUp(fixture: Fixture): Promise<void> {
 
 // --- Statistics -------------------------------------------------------------------------------
 
-/** Nearest-rank percentile of sorted values. */
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
-
 function summarize(samples: readonly Sample[], seconds: number) {
   const sorted = samples.map((sample) => sample.ms).sort((a, b) => a - b);
   const round = (ms: number) => Math.round(ms * 10) / 10;
@@ -412,7 +293,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 
 const outputsFile = outputsFileArg ?? process.env.HEARTH_OUTPUTS;
 console.log(outputsFile ? `Using the stack in ${outputsFile}` : "Starting a throwaway local stack…");
-const stack = outputsFile ? runningStack(outputsFile) : await startThrowawayStack();
+const stack = outputsFile ? runningStack(outputsFile, "bench:load") : await startThrowawayStack("bench:load");
 try {
   console.log("Preparing members, comments and a conversation…");
   const fixture = await prepare(stack.outputs);

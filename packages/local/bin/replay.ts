@@ -12,6 +12,7 @@ import {
   replayBatches,
   replayLocalDeadLetters,
 } from "../src/replay.js";
+import { managementEndpoint } from "../src/websocket-gateway.js";
 
 /**
  * `pnpm replay local`: the local stack's dead letters (.local/dead-letters.jsonl) back through
@@ -27,11 +28,18 @@ const USAGE = "Usage: pnpm replay local | pnpm replay <dev|staging|prod> s3://<b
 async function replayLocal(): Promise<ReplayOutcome[]> {
   const config = configFromEnv();
   const outputs = readOutputs(config.outputsFile);
-  if (!outputs.DynamoDbEndpoint || !outputs.SesEndpoint || !outputs.S3Endpoint || !outputs.CognitoEndpoint) {
+  if (
+    !outputs.DynamoDbEndpoint ||
+    !outputs.SesEndpoint ||
+    !outputs.S3Endpoint ||
+    !outputs.CognitoEndpoint ||
+    !outputs.WebSocketUrl
+  ) {
     throw new Error(
-      `${config.outputsFile} names no local DynamoDB/SES/S3/Cognito endpoint; start the stack with pnpm dev`,
+      `${config.outputsFile} names no local DynamoDB/SES/S3/Cognito/WebSocket endpoint; start the stack with pnpm dev`,
     );
   }
+  const webSocket = new URL(outputs.WebSocketUrl);
   const file = new DeadLetterFile(`${config.dataDir}/dead-letters.jsonl`);
   const processors = createStreamProcessors(
     processorEnvironment(config, {
@@ -43,6 +51,11 @@ async function replayLocal(): Promise<ReplayOutcome[]> {
       // A replayed comment may hold an event for a digest: scheduled on the running stack's scheduler.
       schedulerEndpoint: outputs.SchedulerEndpoint ?? `http://${config.host}:${config.ports.scheduler.port}`,
       userPool: { userPoolId: outputs.UserPoolId, endpoint: outputs.CognitoEndpoint },
+      websocketManagementEndpoint: managementEndpoint(
+        webSocket.hostname,
+        Number(webSocket.port),
+        config.stage,
+      ),
     }),
   );
   return replayLocalDeadLetters(file.read(), file.path, processors, config.region);

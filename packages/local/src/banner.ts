@@ -17,6 +17,7 @@ export function readyBanner(
     "",
     `  API            ${outputs.ApiUrl}`,
     `  API docs       ${new URL(DOCS_PATH, outputs.ApiUrl)}  (OpenAPI: ${new URL(OPENAPI_PATH, outputs.ApiUrl)})`,
+    ...(outputs.WebSocketUrl ? [`  WebSocket      ${outputs.WebSocketUrl}?token=<ID token>`] : []),
     `  Email inbox    ${outputs.SesEndpoint}/`,
     `  SES events     POST a bounce or complaint to ${outputs.SesEventsEndpoint}`,
     `  Cognito        ${outputs.CognitoEndpoint}  (pool ${outputs.UserPoolId}, client ${outputs.UserPoolClientId})`,

@@ -25,6 +25,8 @@ export interface LocalStackConfig {
     cognitoTriggers: PortSetting;
     /** The local EventBridge Scheduler (digest schedules). */
     scheduler: PortSetting;
+    /** The WebSocket API: clients connect here; the management API answers on the same port. */
+    websocket: PortSetting;
   };
   /** An already running DynamoDB to use instead of starting DynamoDB Local. */
   externalDynamoEndpoint?: string | undefined;
@@ -70,6 +72,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): LocalStackC
       s3: portFromEnv(env, "S3_PORT", 4569),
       cognitoTriggers: portFromEnv(env, "COGNITO_TRIGGERS_PORT", 9230),
       scheduler: portFromEnv(env, "SCHEDULER_PORT", 8010),
+      websocket: portFromEnv(env, "WEBSOCKET_PORT", 3001),
     },
     externalDynamoEndpoint: env.DYNAMODB_ENDPOINT || undefined,
     host: "127.0.0.1",

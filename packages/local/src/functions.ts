@@ -7,6 +7,10 @@ import {
   adminDependenciesFromEnv,
   apiDependenciesFromEnv,
   createApiHandler,
+  createRealtimeAuthorizer,
+  createRealtimeRoutes,
+  realtimeAuthorizerDependenciesFromEnv,
+  realtimeRouteDependenciesFromEnv,
 } from "@hearth/api-handlers";
 import { FUNCTION_TIMEOUT_ENV, RATE_LIMITS_ENV, type TableNames, tableEnvironment } from "@hearth/domain";
 import {
@@ -23,10 +27,13 @@ import {
   PROCESSOR_NAMES,
   type ProcessorName,
   processorDependenciesFromEnv,
+  realtimeExtrasFromEnv,
+  WEBSOCKET_MANAGEMENT_ENDPOINT_ENV,
 } from "@hearth/stream-processors";
 import type { LocalStackConfig } from "./config.js";
 import type { ApiHandler } from "./gateway.js";
 import type { StreamProcessor } from "./stream-poller.js";
+import type { WebSocketAuthorizer, WebSocketRouteHandler } from "./websocket-gateway.js";
 
 type Environment = Record<string, string | undefined>;
 
@@ -57,6 +64,21 @@ export function createApiHandlers(env: Environment): Record<ApiArea, ApiHandler>
 }
 
 /**
+ * The WebSocket API's two Lambdas, built the way their entries build themselves: the `$connect`
+ * authorizer checks tokens against cognito-local's pool (`TOKEN_ISSUER`), the routes function
+ * keeps the Connections table.
+ */
+export function createRealtimeFunctions(env: Environment): {
+  authorizer: WebSocketAuthorizer;
+  routes: WebSocketRouteHandler;
+} {
+  return {
+    authorizer: createRealtimeAuthorizer(realtimeAuthorizerDependenciesFromEnv(env)),
+    routes: createRealtimeRoutes(realtimeRouteDependenciesFromEnv(env)),
+  };
+}
+
+/**
  * The stream processors, built the same way (the attachments one with its S3 objects, the
  * export worker with its export objects, the deletion worker with its runner, as their entries do).
  */
@@ -68,6 +90,8 @@ export function createStreamProcessors(env: Environment): Record<ProcessorName, 
     createDeletionRunner: deletionRunnerFromEnv(env),
     // Digests are scheduled on the local scheduler (SCHEDULER_ENDPOINT), which runs the digest function.
     digestScheduler: digestSchedulerFromEnv(env),
+    // Needs WEBSOCKET_MANAGEMENT_ENDPOINT: the local WebSocket server's management endpoint.
+    realtime: realtimeExtrasFromEnv(env),
   };
   return Object.fromEntries(
     PROCESSOR_NAMES.map((name) => [name, createProcessor(name, dependencies)]),
@@ -99,6 +123,8 @@ export function processorEnvironment(
     schedulerEndpoint: string;
     /** The deletion worker deletes accounts there (cognito-local). */
     userPool: { userPoolId: string; endpoint: string };
+    /** The local WebSocket API's management endpoint (`http://…/<stage>`), where the fanout posts. */
+    websocketManagementEndpoint: string;
   },
 ): Environment {
   return {
@@ -130,5 +156,6 @@ export function processorEnvironment(
     COGNITO_ENDPOINT: engines.userPool.endpoint,
     // The deletion worker takes back the rate-limit windows of the limits the API counts with.
     [RATE_LIMITS_ENV]: process.env[RATE_LIMITS_ENV],
+    [WEBSOCKET_MANAGEMENT_ENDPOINT_ENV]: engines.websocketManagementEndpoint,
   };
 }

@@ -5,6 +5,8 @@ import { dirname } from "node:path";
 export interface StackOutputs {
   Region: string;
   ApiUrl: string;
+  /** Where browsers connect for pushes (`?token=<ID token>`). */
+  WebSocketUrl?: string;
   UserPoolId: string;
   UserPoolClientId: string;
   AttachmentsBucket: string;
@@ -21,6 +23,7 @@ export interface StackOutputs {
 const REQUIRED = ["Region", "ApiUrl", "UserPoolId", "UserPoolClientId", "AttachmentsBucket"] as const;
 const KNOWN = [
   ...REQUIRED,
+  "WebSocketUrl",
   "CognitoEndpoint",
   "DynamoDbEndpoint",
   "SesEndpoint",

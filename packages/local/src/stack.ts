@@ -4,7 +4,13 @@ import { join } from "node:path";
 import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
 import { S3Client } from "@aws-sdk/client-s3";
-import { API_FUNCTION_TIMEOUT_SECONDS, ROUTES } from "@hearth/api-handlers";
+import {
+  API_FUNCTION_TIMEOUT_SECONDS,
+  REALTIME_ACTIONS,
+  REALTIME_REPLYING_ROUTES,
+  REALTIME_TOKEN_PARAMETER,
+  ROUTES,
+} from "@hearth/api-handlers";
 import { generateOpenApiDocument } from "@hearth/api-handlers/openapi";
 import {
   CursorCodec,
@@ -26,9 +32,9 @@ import {
   emailEventsDependenciesFromEnv,
   matchesFilterPattern,
   processorTimeoutSeconds,
-  STREAM_BATCHING,
   STREAM_SUBSCRIPTIONS,
   signInTriggerDependenciesFromEnv,
+  streamBatchingOf,
 } from "@hearth/stream-processors";
 import { CheckpointStore } from "./checkpoints.js";
 import {
@@ -42,6 +48,7 @@ import { startCognito, startDynamoDb, startS3, startSes, useExternalDynamoDb } f
 import {
   createApiHandlers,
   createDigestFunction,
+  createRealtimeFunctions,
   createStreamProcessors,
   LOCAL_DIGEST_FUNCTION_NAME,
   localCursorSecret,
@@ -58,6 +65,7 @@ import { seedDemoData } from "./seed.js";
 import { SES_EVENTS_PATH } from "./ses-events.js";
 import { StreamPoller } from "./stream-poller.js";
 import { createIdTokenVerifier } from "./token-verifier.js";
+import { createWebSocketGateway, managementEndpoint } from "./websocket-gateway.js";
 
 /** Credentials every local engine accepts (s3rver knows only this key pair). */
 const LOCAL_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
@@ -120,7 +128,15 @@ export async function startLocalStack(
 
   // Fail before starting anything: a missing Java or a taken port is the user's to fix.
   if (!config.externalDynamoEndpoint) assertJavaAvailable();
-  const portChecks = [ports.api, ports.cognito, ports.ses, ports.s3, ports.cognitoTriggers, ports.scheduler];
+  const portChecks = [
+    ports.api,
+    ports.cognito,
+    ports.ses,
+    ports.s3,
+    ports.cognitoTriggers,
+    ports.scheduler,
+    ports.websocket,
+  ];
   if (!config.externalDynamoEndpoint) portChecks.push(ports.dynamodb);
   for (const { port, envVar } of portChecks) await assertPortFree(host, port, envVar);
 
@@ -256,6 +272,7 @@ export async function startLocalStack(
       s3Endpoint,
       schedulerEndpoint,
       userPool: { userPoolId: pool.userPoolId, endpoint: cognitoEndpoint },
+      websocketManagementEndpoint: managementEndpoint(host, ports.websocket.port, config.stage),
     });
     signInTrigger = createSignInTrigger(signInTriggerDependenciesFromEnv(common));
     emailEvents = createEmailEventsHandler(emailEventsDependenciesFromEnv(common));
@@ -284,6 +301,14 @@ export async function startLocalStack(
     closers.push(() => scheduler.close());
 
     const issuer = `${cognitoEndpoint}/${pool.userPoolId}`;
+    const realtime = createRealtimeFunctions({
+      ...common,
+      [FUNCTION_TIMEOUT_ENV]: String(API_FUNCTION_TIMEOUT_SECONDS),
+      // The authorizer verifies ID tokens of cognito-local's pool, as the deployed one does Cognito's.
+      USER_POOL_ID: pool.userPoolId,
+      USER_POOL_CLIENT_ID: pool.userPoolClientId,
+      TOKEN_ISSUER: issuer,
+    });
     const gateway = createGateway({
       routes: ROUTES,
       handlers,
@@ -302,6 +327,24 @@ export async function startLocalStack(
           gateway.closeAllConnections();
         }),
     );
+
+    const websocket = createWebSocketGateway({
+      authorizer: realtime.authorizer,
+      routes: realtime.routes,
+      routeKeys: REALTIME_ACTIONS,
+      replyingRoutes: REALTIME_REPLYING_ROUTES,
+      tokenParameter: REALTIME_TOKEN_PARAMETER,
+      stage: config.stage,
+      region: config.region,
+      functionTimeoutMs: API_FUNCTION_TIMEOUT_SECONDS * 1000,
+      functionNames: {
+        authorizer: `hearth-${config.stage}-realtime-authorizer`,
+        routes: `hearth-${config.stage}-realtime-routes`,
+      },
+      log,
+    });
+    await listen(websocket.server, host, ports.websocket.port);
+    closers.push(() => websocket.close());
 
     const streams = new DynamoDBStreamsClient({
       endpoint: dynamoEndpoint,
@@ -322,7 +365,7 @@ export async function startLocalStack(
         filterPatterns: subscription.filterPatterns,
         matches: matchesFilterPattern,
         processor: processors[subscription.processor],
-        batching: STREAM_BATCHING,
+        batching: streamBatchingOf(subscription.processor),
         functionTimeoutMs: processorTimeoutSeconds(subscription.processor) * 1000,
         checkpoints,
         deadLetters,
@@ -336,6 +379,7 @@ export async function startLocalStack(
     const outputs: StackOutputs = {
       Region: config.region,
       ApiUrl: `http://${host}:${ports.api.port}/`,
+      WebSocketUrl: `ws://${host}:${ports.websocket.port}`,
       UserPoolId: pool.userPoolId,
       UserPoolClientId: pool.userPoolClientId,
       AttachmentsBucket: config.attachmentsBucket,

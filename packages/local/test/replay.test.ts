@@ -88,6 +88,7 @@ describe("pnpm replay local", () => {
         s3Endpoint: "http://127.0.0.1:9",
         schedulerEndpoint: "http://127.0.0.1:9",
         userPool: { userPoolId: "local_replay", endpoint: "http://127.0.0.1:9" },
+        websocketManagementEndpoint: "http://127.0.0.1:9/local",
       }),
     );
 

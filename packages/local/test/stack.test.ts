@@ -84,6 +84,7 @@ describe("the local stack on an already running DynamoDB", () => {
       [
         "Region",
         "ApiUrl",
+        "WebSocketUrl",
         "UserPoolId",
         "UserPoolClientId",
         "AttachmentsBucket",
@@ -97,6 +98,7 @@ describe("the local stack on an already running DynamoDB", () => {
     );
     expect(readOutputs(join(dataDir, "outputs.json"))).toEqual(first);
     expect(first.DynamoDbEndpoint).toBe(dynamoEndpoint);
+    expect(first.WebSocketUrl).toBe(`ws://127.0.0.1:${config.ports.websocket.port}`);
 
     const read = await demoMemberReadsChristmas(first);
     expect(read.status).toBe(200);

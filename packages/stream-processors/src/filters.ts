@@ -1,12 +1,18 @@
 import { fileURLToPath } from "node:url";
-import type { JobKind, TableName } from "@hearth/domain";
+import { type JobKind, type TableName, UNREAD_COUNTER_ID } from "@hearth/domain";
 
 /**
  * Which stream events each processor wants: declared once here, used by the CDK event
  * source mappings (as Lambda filter criteria) and by the local stream pollers (through
  * `matchesFilterPattern`), so both deliver exactly the same records.
  */
-export type ProcessorName = "notifications" | "activity" | "attachments" | "exports" | "deletions";
+export type ProcessorName =
+  | "notifications"
+  | "activity"
+  | "attachments"
+  | "exports"
+  | "deletions"
+  | "realtime";
 
 /** A Lambda event filter pattern (the EventBridge pattern subset Lambda supports). */
 export type FilterPattern = Record<string, unknown>;
@@ -64,6 +70,15 @@ const exportCompletions: FilterPattern = {
   },
 };
 
+/** A new feed entry (not the first write of a member's unread counter, which shares the table). */
+const feedEntryInserts: FilterPattern = {
+  eventName: ["INSERT"],
+  dynamodb: { NewImage: { notificationId: { S: [{ "anything-but": [UNREAD_COUNTER_ID] }] } } },
+};
+
+/** Any change to a comment: edits, deletions and reaction counts are told apart in the fanout. */
+const modifications: FilterPattern = { eventName: ["MODIFY"] };
+
 export const STREAM_SUBSCRIPTIONS = [
   { processor: "notifications", table: "Comments", filterPatterns: [inserts] },
   { processor: "notifications", table: "CommentReactions", filterPatterns: [inserts] },
@@ -85,6 +100,10 @@ export const STREAM_SUBSCRIPTIONS = [
   { processor: "notifications", table: "Jobs", filterPatterns: [exportCompletions] },
   { processor: "exports", table: "Jobs", filterPatterns: [jobInserts("export")] },
   { processor: "deletions", table: "Jobs", filterPatterns: [jobInserts("deletion")] },
+  // The realtime fanout pushes new messages, feed entries and comment changes to open WebSockets.
+  { processor: "realtime", table: "Messages", filterPatterns: [inserts] },
+  { processor: "realtime", table: "Notifications", filterPatterns: [feedEntryInserts] },
+  { processor: "realtime", table: "Comments", filterPatterns: [inserts, modifications] },
 ] as const satisfies readonly StreamSubscription[];
 
 export const PROCESSOR_NAMES = [
@@ -93,6 +112,7 @@ export const PROCESSOR_NAMES = [
   "attachments",
   "exports",
   "deletions",
+  "realtime",
 ] as const satisfies readonly ProcessorName[];
 
 /** The Lambda entry file of each processor (exports `handler`), for NodejsFunction bundling. */
@@ -102,6 +122,7 @@ export const PROCESSOR_ENTRIES: Record<ProcessorName, string> = {
   attachments: fileURLToPath(new URL("./handlers/attachments.ts", import.meta.url)),
   exports: fileURLToPath(new URL("./handlers/exports.ts", import.meta.url)),
   deletions: fileURLToPath(new URL("./handlers/deletions.ts", import.meta.url)),
+  realtime: fileURLToPath(new URL("./handlers/realtime.ts", import.meta.url)),
 };
 
 /**
@@ -155,6 +176,21 @@ export const STREAM_BATCHING = {
   /** The handlers return `batchItemFailures`; the mapping must be told to read them. */
   reportBatchItemFailures: true,
 } as const;
+
+/**
+ * Where a processor's mappings differ from STREAM_BATCHING: the realtime fanout does not wait
+ * for a batch to fill, since a push is worth most the moment it happens (a 1 s window would be
+ * most of its latency budget); its batches are whatever the stream has when it is read.
+ */
+export const STREAM_BATCHING_OVERRIDES: Partial<Record<ProcessorName, { maxBatchingWindowSeconds: number }>> =
+  {
+    realtime: { maxBatchingWindowSeconds: 0 },
+  };
+
+/** The mapping settings of `processor`'s subscriptions (infra and the local pollers use this). */
+export function streamBatchingOf(processor: ProcessorName) {
+  return { ...STREAM_BATCHING, ...STREAM_BATCHING_OVERRIDES[processor] };
+}
 
 const OPERATORS = ["exists", "anything-but", "prefix"] as const;
 
@@ -258,7 +294,23 @@ export const PROCESSOR_TABLE_ACCESS: Record<
     HeldNotifications: "readWrite",
     UserProfiles: "readWrite",
   },
+  // Finds connections (Queries) and removes the ones found gone (BatchWriteItem deletes); reads
+  // the recipients' conversation rows, unread counters and reactions for their own counts.
+  realtime: {
+    Connections: "readWrite",
+    ConversationMembers: "read",
+    Notifications: "read",
+    CommentReactions: "read",
+    IdempotencyRecords: "readWrite",
+  },
 };
+
+/**
+ * Processors that push to WebSocket connections: infra grants them
+ * `execute-api:ManageConnections` on the WebSocket API's stage and gives them its
+ * management endpoint; they also sign download URLs of attachments and photos (GETs).
+ */
+export const WEBSOCKET_PUSHERS = ["realtime"] as const satisfies readonly ProcessorName[];
 
 /**
  * The Cognito sign-in trigger (not a stream processor, but an event handler of the same

@@ -7,6 +7,7 @@ import { isWantedRecord, type ProcessorName } from "./filters.js";
 import type { JobPipelineDependencies } from "./jobs/dependencies.js";
 import type { JobSummary } from "./jobs/worker.js";
 import { NotificationDeliveryError, type NotificationSummary } from "./notifications/delivery-error.js";
+import type { FanoutSummary } from "./realtime/fanout.js";
 import type { ProcessorMetrics } from "./runtime.js";
 import { type StreamChange, toStreamChange } from "./stream-change.js";
 import { sourceTableOf } from "./stream-records.js";
@@ -16,7 +17,12 @@ export type StreamProcessorHandler = (
   context: Context,
 ) => Promise<DynamoDBBatchResponse>;
 
-export type ChangeSummary = NotificationSummary | ActivitySummary | CleanupSummary | JobSummary;
+export type ChangeSummary =
+  | NotificationSummary
+  | ActivitySummary
+  | CleanupSummary
+  | JobSummary
+  | FanoutSummary;
 export type ChangeHandler = (change: StreamChange) => Promise<ChangeSummary>;
 
 /** What the family did, counted once: by the activity processor, which sees every new item. */
@@ -41,6 +47,14 @@ function countOutcome(
   if (name === "activity") {
     const metric = ACTIVITY_METRICS[change.table];
     if (metric && change.eventName === "INSERT") metrics.addMetric(metric, "Count", 1);
+    return;
+  }
+  if (name === "realtime") {
+    const { pushed, gone, failed } = result as FanoutSummary;
+    if (pushed) metrics.addMetric("PushesSent", "Count", pushed);
+    // Connections closed without a $disconnect (their records are removed).
+    if (gone) metrics.addMetric("PushesGone", "Count", gone);
+    if (failed) metrics.addMetric("PushesFailed", "Count", failed);
     return;
   }
   if (name !== "notifications") return;

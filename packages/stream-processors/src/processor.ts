@@ -22,6 +22,8 @@ import {
   countedHandler,
   type StreamProcessorHandler,
 } from "./pipeline.js";
+import type { RealtimeExtras } from "./realtime/dependencies.js";
+import { createRealtimeFanout } from "./realtime/fanout.js";
 import type { StreamChange } from "./stream-change.js";
 
 export {
@@ -78,11 +80,23 @@ export function createAttachmentCleanupProcessor(
   return buildProcessor("attachments", deps, createAttachmentCleaner(deps));
 }
 
+/**
+ * The realtime fanout: pushes to open WebSocket connections, at most once per record (a
+ * redelivered record is answered from the idempotency store and pushes nothing again).
+ */
+export function createRealtimeProcessor(
+  deps: BaseProcessorDependencies & RealtimeExtras,
+): StreamProcessorHandler {
+  return buildProcessor("realtime", deps, createRealtimeFanout(deps));
+}
+
 export interface ProcessorExtras {
   attachmentObjects?: AttachmentObjects | undefined;
   exportObjects?: ExportObjects | undefined;
   /** The deletions processor runs with this; without it that processor cannot be built. */
   createDeletionRunner?: DeletionRunnerFactory<ProcessorDependencies> | undefined;
+  /** The realtime fanout runs with these (views and the management API); without them it cannot be built. */
+  realtime?: RealtimeExtras | undefined;
 }
 
 export function createProcessor(
@@ -101,5 +115,9 @@ export function createProcessor(
     case "deletions":
       if (!deps.createDeletionRunner) throw new Error("The deletions processor needs createDeletionRunner");
       return createDeletionProcessor(deps, deps.createDeletionRunner);
+    case "realtime":
+      if (!deps.realtime)
+        throw new Error("The realtime processor needs its realtime extras (views, connections API)");
+      return createRealtimeProcessor({ ...deps, ...deps.realtime });
   }
 }

@@ -259,14 +259,17 @@ export function pathParameter(event: APIGatewayProxyEvent, name: string): string
   } catch {
     throw badRequest(`The path parameter ${name} is not correctly percent-encoded`);
   }
+  if (!isValidParameterValue(name, decoded)) throw badRequest(`The path parameter ${name} is not valid`);
+  return decoded;
+}
+
+/** Whether a decoded value has the shape `name` must have (the WebSocket routes check itemIds with it too). */
+export function isValidParameterValue(name: string, decoded: string): boolean {
   const rule = PATH_PARAMETER_RULES[name] ?? { maxLength: 256 };
-  if (
+  return !(
     decoded.trim() === "" ||
     decoded.length > rule.maxLength ||
     CONTROL_CHARACTERS.test(decoded) ||
     (rule.pattern && !rule.pattern.test(decoded))
-  ) {
-    throw badRequest(`The path parameter ${name} is not valid`);
-  }
-  return decoded;
+  );
 }

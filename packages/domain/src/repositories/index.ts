@@ -1,4 +1,5 @@
 import { CommentsRepository } from "./comments.js";
+import { ConnectionsRepository } from "./connections.js";
 import type { RepositoryContext } from "./context.js";
 import { ConversationsRepository } from "./conversations.js";
 import { HeldNotificationsRepository } from "./held-notifications.js";
@@ -19,6 +20,7 @@ export interface Repositories {
   memberData: MemberDataReader;
   notifications: NotificationsRepository;
   heldNotifications: HeldNotificationsRepository;
+  connections: ConnectionsRepository;
 }
 
 /** All repositories over one client and one set of tables. */
@@ -34,10 +36,20 @@ export function createRepositories(context: RepositoryContext): Repositories {
     memberData: new MemberDataReader(context),
     notifications: new NotificationsRepository(context),
     heldNotifications: new HeldNotificationsRepository(context),
+    connections: new ConnectionsRepository(context),
   };
 }
 
 export { type CommentLocator, CommentsRepository, isDeleted, type NewComment } from "./comments.js";
+export {
+  CONNECTION_TTL_SECONDS,
+  type Connection,
+  ConnectionsRepository,
+  MAX_SUBSCRIPTIONS_PER_CONNECTION,
+  type NewConnection,
+  type Subscription,
+  SubscriptionLimitError,
+} from "./connections.js";
 export { Repository, type RepositoryContext } from "./context.js";
 export { ConversationsRepository, type NewConversation, type NewMessage } from "./conversations.js";
 export {

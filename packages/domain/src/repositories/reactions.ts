@@ -126,6 +126,18 @@ export class ReactionsRepository extends Repository {
     return new Set(rows.map((row) => row.commentId));
   }
 
+  /** Which of `userIds` like `commentId`: one batch read of their reaction rows (a push's viewers). */
+  async reactorsAmong(commentId: string, userIds: readonly string[]): Promise<Set<string>> {
+    if (userIds.length === 0) return new Set();
+    const rows = await batchGetAll<{ userId: string }>(
+      this.doc,
+      this.tables.CommentReactions,
+      [...new Set(userIds)].map((userId) => ({ commentId, userId })),
+      { consistentRead: true, projection: ["userId"] },
+    );
+    return new Set(rows.map((row) => row.userId));
+  }
+
   async get(commentId: string, userId: string, consistent = false): Promise<Reaction | null> {
     try {
       const output = await this.doc.send(

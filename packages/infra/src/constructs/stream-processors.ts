@@ -1,5 +1,5 @@
 import type { TableName } from "@hearth/domain";
-import { type ProcessorName, STREAM_BATCHING, STREAM_SUBSCRIPTIONS } from "@hearth/stream-processors";
+import { type ProcessorName, STREAM_SUBSCRIPTIONS, streamBatchingOf } from "@hearth/stream-processors";
 import { Duration, type RemovalPolicy, Stack } from "aws-cdk-lib";
 import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as iam from "aws-cdk-lib/aws-iam";
@@ -84,14 +84,15 @@ export class StreamProcessors extends Construct {
 
     for (const subscription of STREAM_SUBSCRIPTIONS) {
       const processor = props.processors[subscription.processor];
+      const batching = streamBatchingOf(subscription.processor);
       processor.addEventSource(
         new DynamoEventSource(props.tables[subscription.table], {
           startingPosition: lambda.StartingPosition.LATEST,
-          batchSize: STREAM_BATCHING.batchSize,
-          maxBatchingWindow: Duration.seconds(STREAM_BATCHING.maxBatchingWindowSeconds),
-          retryAttempts: STREAM_BATCHING.retryAttempts,
-          maxRecordAge: Duration.seconds(STREAM_BATCHING.maxRecordAgeSeconds),
-          bisectBatchOnError: STREAM_BATCHING.bisectBatchOnError,
+          batchSize: batching.batchSize,
+          maxBatchingWindow: Duration.seconds(batching.maxBatchingWindowSeconds),
+          retryAttempts: batching.retryAttempts,
+          maxRecordAge: Duration.seconds(batching.maxRecordAgeSeconds),
+          bisectBatchOnError: batching.bisectBatchOnError,
           reportBatchItemFailures: true,
           onFailure: destination,
           filters: subscription.filterPatterns.map((pattern) => lambda.FilterCriteria.filter(pattern)),

@@ -10,6 +10,8 @@ import {
   type ApiArea,
   ATTACHMENT_KEY_PREFIX,
   PROFILE_PHOTO_KEY_PREFIX,
+  REALTIME_ROUTES_TABLE_ACCESS,
+  type RealtimeFunctionName,
 } from "@hearth/api-handlers";
 import {
   EXPORT_KEY_PREFIX,
@@ -29,6 +31,8 @@ import {
   PROCESSOR_TABLE_ACCESS,
   type ProcessorName,
   processorTimeoutSeconds,
+  WEBSOCKET_MANAGEMENT_ENDPOINT_ENV,
+  WEBSOCKET_PUSHERS,
 } from "@hearth/stream-processors";
 import { Aws, CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
@@ -50,7 +54,13 @@ import { RestApi } from "../constructs/rest-api.js";
 import { configurationSetName as configurationSetNameOf, type SesEvents } from "../constructs/ses-events.js";
 import { FAILED_RECORDS_METRICS_ID, StreamProcessors } from "../constructs/stream-processors.js";
 import { WebAcl } from "../constructs/web-acl.js";
-import { API_FUNCTIONS, EMAIL_EVENTS_FUNCTION, PROCESSOR_FUNCTIONS } from "../functions.js";
+import { WebSocketApi } from "../constructs/websocket-api.js";
+import {
+  API_FUNCTIONS,
+  EMAIL_EVENTS_FUNCTION,
+  PROCESSOR_FUNCTIONS,
+  REALTIME_FUNCTIONS,
+} from "../functions.js";
 import { grantTableAccess } from "../grants.js";
 import { acknowledgeNag } from "../nag.js";
 import { attachmentsBucketName } from "./data-stack.js";
@@ -73,6 +83,7 @@ export const OUTPUT_KEYS = [
   "UserPoolId",
   "UserPoolClientId",
   "AttachmentsBucket",
+  "WebSocketUrl",
 ] as const;
 export type OutputKey = (typeof OUTPUT_KEYS)[number];
 
@@ -87,6 +98,8 @@ export class AppStack extends Stack {
   readonly emailEventsFunction: HearthFunction;
   /** SES events the function failed on after Lambda's retries (or SNS could not deliver). */
   readonly emailEventsDeadLetters: sqs.Queue;
+  readonly realtimeFunctions: Record<RealtimeFunctionName, HearthFunction>;
+  readonly webSocketApi: WebSocketApi;
   readonly restApi: RestApi;
   readonly streamProcessors: StreamProcessors;
   readonly alarms: Alarms;
@@ -215,8 +228,37 @@ export class AppStack extends Stack {
       );
     }
 
+    // The WebSocket API: its $connect authorizer verifies ID tokens of this pool's app client
+    // (no table); its routes function keeps the Connections table, and nothing else.
+    this.realtimeFunctions = Object.fromEntries(
+      REALTIME_FUNCTIONS.map((definition) => {
+        const isAuthorizer = definition.name === "realtime-authorizer";
+        const fn = new HearthFunction(this, definition.name, {
+          definition,
+          config,
+          description: `Hearth ${config.name} WebSocket API: ${isAuthorizer ? "$connect authorizer" : "routes"}`,
+          memorySize: isAuthorizer ? 256 : 512,
+          timeout: Duration.seconds(API_FUNCTION_TIMEOUT_SECONDS),
+          environment: isAuthorizer
+            ? {
+                USER_POOL_ID: props.userPool.userPoolId,
+                USER_POOL_CLIENT_ID: props.userPoolClient.userPoolClientId,
+              }
+            : tableEnvironment(tableNames),
+        });
+        if (!isAuthorizer) grantTableAccess(fn.function, tables, REALTIME_ROUTES_TABLE_ACCESS);
+        return [definition.name, fn];
+      }),
+    ) as Record<RealtimeFunctionName, HearthFunction>;
+    this.webSocketApi = new WebSocketApi(this, "WebSocketApi", {
+      config,
+      authorizer: this.realtimeFunctions["realtime-authorizer"].function,
+      routes: this.realtimeFunctions["realtime-routes"].function,
+    });
+
     // The processors that touch the files bucket learn its name.
-    const bucketUsers: readonly ProcessorName[] = [...ATTACHMENT_DELETERS, ...EXPORT_WRITERS];
+    const pushers: readonly ProcessorName[] = WEBSOCKET_PUSHERS;
+    const bucketUsers: readonly ProcessorName[] = [...ATTACHMENT_DELETERS, ...EXPORT_WRITERS, ...pushers];
     const accountDeleters: readonly ProcessorName[] = ACCOUNT_DELETERS;
     const emailSenders: readonly ProcessorName[] = EMAIL_SENDERS;
     // The name, not a reference: it is fixed per environment, and the Auth stack deploys first.
@@ -238,6 +280,9 @@ export class AppStack extends Stack {
               ? { SES_CONFIGURATION_SET: configurationSetName }
               : {}),
             ...(bucketUsers.includes(definition.processor) ? { ATTACHMENTS_BUCKET: attachmentsBucket } : {}),
+            ...(pushers.includes(definition.processor)
+              ? { [WEBSOCKET_MANAGEMENT_ENDPOINT_ENV]: this.webSocketApi.managementEndpoint }
+              : {}),
             ...(accountDeleters.includes(definition.processor)
               ? {
                   USER_POOL_ID: props.userPool.userPoolId,
@@ -286,6 +331,33 @@ export class AppStack extends Stack {
           id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::hearth-${config.name}-attachments-<AWS::AccountId>-<AWS::Region>/${ATTACHMENT_KEY_PREFIX}*]`,
           reason:
             "A message's attachment keys are known only from the stream record, so the delete and retag rights cover the attachments prefix only.",
+        },
+      ]);
+    }
+
+    // The realtime fanout posts to this API's connections, and signs the download URLs of the
+    // attachments and photos it shows (GETs only, on those two prefixes).
+    for (const processor of WEBSOCKET_PUSHERS) {
+      const fn = this.processorFunctions[processor];
+      this.webSocketApi.grantPostToConnections(fn.function);
+      for (const prefix of [ATTACHMENT_KEY_PREFIX, PROFILE_PHOTO_KEY_PREFIX]) {
+        fn.function.addToRolePolicy(
+          new iam.PolicyStatement({
+            actions: ["s3:GetObject"],
+            resources: [`arn:${Aws.PARTITION}:s3:::${attachmentsBucket}/${prefix}*`],
+          }),
+        );
+      }
+      acknowledgeNag(fn.role, [
+        {
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::hearth-${config.name}-attachments-<AWS::AccountId>-<AWS::Region>/${ATTACHMENT_KEY_PREFIX}*]`,
+          reason:
+            "A pushed message shows its attachments with presigned GETs, as the REST API does; attachment keys are per upload, so the right covers the attachments prefix only.",
+        },
+        {
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::hearth-${config.name}-attachments-<AWS::AccountId>-<AWS::Region>/${PROFILE_PHOTO_KEY_PREFIX}*]`,
+          reason:
+            "A pushed comment shows its author's uploaded photo as a presigned GET, as the REST API does; the right covers the photo prefix only.",
         },
       ]);
     }
@@ -450,6 +522,7 @@ export class AppStack extends Stack {
       UserPoolId: props.userPool.userPoolId,
       UserPoolClientId: props.userPoolClient.userPoolClientId,
       AttachmentsBucket: attachmentsBucket,
+      WebSocketUrl: this.webSocketApi.url,
     };
     for (const key of OUTPUT_KEYS) new CfnOutput(this, key, { value: outputs[key] });
   }
@@ -491,6 +564,7 @@ export class AppStack extends Stack {
         ...this.apiFunctions,
         ...this.processorFunctions,
         [EMAIL_EVENTS_FUNCTION.name]: this.emailEventsFunction,
+        ...this.realtimeFunctions,
       })) {
         alarms.alarm(`${name}-errors`, {
           metric: fn.function.metricErrors({ period }),

@@ -1,0 +1,55 @@
+import type { Comment, Message, Notification } from "@hearth/domain";
+import { servedComments, servedMessages } from "../served.js";
+import { type StorageDependencies, storageDependenciesFromEnv } from "../storage-dependencies.js";
+import { notificationView } from "../views.js";
+import type { RealtimePush } from "./protocol.js";
+
+export type { RealtimePush } from "./protocol.js";
+
+type PushOf<T extends RealtimePush["type"]> = Extract<RealtimePush, { type: T }>;
+
+/**
+ * What the realtime fanout pushes, shown exactly as the REST API shows it (the same view
+ * and serving code): messages with presigned download URLs, comments with the author's
+ * photo served and the viewer's own `viewerHasReacted`, feed entries without bookkeeping.
+ * Presigning is offline; the fanout is granted the GETs it signs.
+ */
+export interface PushViews {
+  message(message: Message, now: Date): Promise<PushOf<"message.created">["message"]>;
+  /** A comment for viewers of whom `reacted` like it (one view per answer, not per viewer). */
+  comment(comment: Comment, viewerHasReacted: boolean): Promise<PushOf<"comment.created">["comment"]>;
+  commentDeletion(comment: Comment): PushOf<"comment.deleted">["comment"];
+  notification(notification: Notification): PushOf<"notification.created">["notification"];
+}
+
+export function createPushViews(storage: Pick<StorageDependencies, "objectUrls" | "photos">): PushViews {
+  return {
+    async message(message, now) {
+      const [view] = await servedMessages(storage, now, [message]);
+      return view!;
+    },
+    async comment(comment, viewerHasReacted) {
+      const reacted = new Set(viewerHasReacted ? [comment.commentId] : []);
+      const [view] = await servedComments(
+        storage,
+        { reactions: { reactedTo: async () => reacted }, viewerId: "", reacted },
+        [comment],
+      );
+      return view!;
+    },
+    commentDeletion(comment) {
+      return {
+        itemId: comment.itemId,
+        commentId: comment.commentId,
+        deleted: true,
+        ...(comment.deletedAt ? { deletedAt: comment.deletedAt } : {}),
+      };
+    },
+    notification: notificationView,
+  };
+}
+
+/** The views with the files bucket's signer from the environment (`ATTACHMENTS_BUCKET`, `S3_ENDPOINT` locally). */
+export function pushViewsFromEnv(env: NodeJS.ProcessEnv = process.env): PushViews {
+  return createPushViews(storageDependenciesFromEnv(env));
+}

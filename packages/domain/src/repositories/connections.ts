@@ -1,0 +1,287 @@
+import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { batchWriteAll } from "../dynamo/batch.js";
+import { queryAll } from "../dynamo/query.js";
+import { transactWrite } from "../dynamo/transactions.js";
+import { isExpired, toEpochSeconds, ttlAfter } from "../dynamo/ttl.js";
+import { ConflictError, HearthError, NotFoundError, toDomainError } from "../errors.js";
+import { Repository } from "./context.js";
+
+/** API Gateway closes a WebSocket connection after two hours whatever happens: its records go then too. */
+export const CONNECTION_TTL_SECONDS = 2 * 60 * 60;
+/** Item comment threads one connection may follow at once (the ones the page shows). */
+export const MAX_SUBSCRIPTIONS_PER_CONNECTION = 20;
+
+/** An open WebSocket connection of a member, as `$connect` stored it. */
+export interface Connection {
+  userId: string;
+  connectionId: string;
+  /** The member's groups when the connection was authorized (what they may read). */
+  groups: string[];
+  displayName?: string | undefined;
+  connectedAt: string;
+  /** Epoch seconds (TTL): `connectedAt` plus two hours. */
+  expiresAt: number;
+  /** The itemIds whose comment threads this connection follows. */
+  subscriptions: string[];
+}
+
+/** One connection following one item's comment thread. */
+export interface Subscription {
+  itemId: string;
+  userId: string;
+  connectionId: string;
+  groups: string[];
+  expiresAt: number;
+}
+
+/** A connection already follows as many items as it may. */
+export class SubscriptionLimitError extends HearthError {
+  readonly code = "CONFLICT";
+  override readonly name = "SubscriptionLimitError";
+}
+
+const userPartition = (userId: string) => `user#${userId}`;
+const itemPartition = (itemId: string) => `item#${itemId}`;
+const connectionSort = (connectionId: string) => `connection#${connectionId}`;
+
+interface StoredConnection extends Omit<Connection, "subscriptions"> {
+  pk: string;
+  sk: string;
+  subscriptions?: Set<string> | string[];
+}
+
+function toConnection(item: StoredConnection): Connection {
+  return {
+    userId: item.userId,
+    connectionId: item.connectionId,
+    groups: [...(item.groups ?? [])],
+    ...(item.displayName ? { displayName: item.displayName } : {}),
+    connectedAt: item.connectedAt,
+    expiresAt: item.expiresAt,
+    subscriptions: [...(item.subscriptions ?? [])].sort(),
+  };
+}
+
+export interface NewConnection {
+  userId: string;
+  connectionId: string;
+  groups: readonly string[];
+  displayName?: string | undefined;
+}
+
+/**
+ * The Connections table: members' open WebSocket connections and the item threads each
+ * follows. Expired records (DynamoDB deletes them late, DynamoDB Local never) are absent to
+ * every reader here.
+ */
+export class ConnectionsRepository extends Repository {
+  private get table() {
+    return this.tables.Connections;
+  }
+
+  /** Stores a connection that `$connect` let in, with no subscriptions yet. */
+  async connect(input: NewConnection): Promise<Connection> {
+    const now = this.now();
+    const connection: Connection = {
+      userId: input.userId,
+      connectionId: input.connectionId,
+      groups: [...input.groups],
+      ...(input.displayName ? { displayName: input.displayName } : {}),
+      connectedAt: now.toISOString(),
+      expiresAt: ttlAfter(CONNECTION_TTL_SECONDS, now),
+      subscriptions: [],
+    };
+    // No empty string set exists in DynamoDB: `subscriptions` appears with the first one.
+    const { subscriptions: _none, ...stored } = connection;
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { pk: userPartition(input.userId), sk: connectionSort(input.connectionId), ...stored },
+        }),
+      );
+    } catch (error) {
+      throw toDomainError(error);
+    }
+    return connection;
+  }
+
+  /** The connection, strongly consistent (a subscribe right after `$connect` finds it); null when gone. */
+  async get(userId: string, connectionId: string): Promise<Connection | null> {
+    try {
+      const output = await this.doc.send(
+        new GetCommand({
+          TableName: this.table,
+          Key: { pk: userPartition(userId), sk: connectionSort(connectionId) },
+          ConsistentRead: true,
+        }),
+      );
+      const item = output.Item as StoredConnection | undefined;
+      return item && !isExpired({ ...item }, "expiresAt", this.now()) ? toConnection(item) : null;
+    } catch (error) {
+      throw toDomainError(error);
+    }
+  }
+
+  /**
+   * Follows `itemId`'s comment thread: the connection's set and the item's subscription
+   * item change in one transaction, under the conditions that the connection is there and
+   * follows fewer than 20 items (or this one already). SubscriptionLimitError at the limit,
+   * NotFoundError without the connection; either way nothing changes. Returns the followed itemIds.
+   */
+  async subscribe(userId: string, connectionId: string, itemId: string): Promise<string[]> {
+    const now = this.now();
+    const connection = await this.get(userId, connectionId);
+    if (!connection) throw new NotFoundError("This connection is not open any more");
+    try {
+      await transactWrite(this.doc, [
+        {
+          Update: {
+            TableName: this.table,
+            Key: { pk: userPartition(userId), sk: connectionSort(connectionId) },
+            UpdateExpression: "ADD #subs :item",
+            ConditionExpression:
+              "#expiresAt > :now AND (attribute_not_exists(#subs) OR size(#subs) < :max OR contains(#subs, :itemId))",
+            ExpressionAttributeNames: { "#subs": "subscriptions", "#expiresAt": "expiresAt" },
+            ExpressionAttributeValues: {
+              ":item": new Set([itemId]),
+              ":itemId": itemId,
+              ":now": toEpochSeconds(now),
+              ":max": MAX_SUBSCRIPTIONS_PER_CONNECTION,
+            },
+          },
+        },
+        {
+          Put: {
+            TableName: this.table,
+            Item: {
+              pk: itemPartition(itemId),
+              sk: connectionSort(connectionId),
+              itemId,
+              userId,
+              connectionId,
+              groups: connection.groups,
+              // Goes with the connection.
+              expiresAt: connection.expiresAt,
+            } satisfies Subscription & { pk: string; sk: string },
+          },
+        },
+      ]);
+    } catch (error) {
+      if (error instanceof ConflictError && error.reasons[0] === "ConditionalCheckFailed") {
+        const current = await this.get(userId, connectionId);
+        if (!current) throw new NotFoundError("This connection is not open any more", { cause: error });
+        throw new SubscriptionLimitError(
+          `A connection may follow at most ${MAX_SUBSCRIPTIONS_PER_CONNECTION} items; unsubscribe from one first`,
+          { cause: error },
+        );
+      }
+      throw error;
+    }
+    return [...new Set([...connection.subscriptions, itemId])].sort();
+  }
+
+  /** Stops following `itemId` (following nothing there is fine). Returns the followed itemIds. */
+  async unsubscribe(userId: string, connectionId: string, itemId: string): Promise<string[]> {
+    const connection = await this.get(userId, connectionId);
+    if (!connection) throw new NotFoundError("This connection is not open any more");
+    await transactWrite(this.doc, [
+      {
+        Update: {
+          TableName: this.table,
+          Key: { pk: userPartition(userId), sk: connectionSort(connectionId) },
+          UpdateExpression: "DELETE #subs :item",
+          ConditionExpression: "attribute_exists(#pk)",
+          ExpressionAttributeNames: { "#subs": "subscriptions", "#pk": "pk" },
+          ExpressionAttributeValues: { ":item": new Set([itemId]) },
+        },
+      },
+      {
+        Delete: {
+          TableName: this.table,
+          Key: { pk: itemPartition(itemId), sk: connectionSort(connectionId) },
+        },
+      },
+    ]);
+    return connection.subscriptions.filter((followed) => followed !== itemId);
+  }
+
+  /**
+   * Removes the connection and all its subscriptions (`$disconnect`, or a push that found it
+   * gone). Removing one that is not there is fine. Returns whether it was there.
+   */
+  async remove(userId: string, connectionId: string): Promise<boolean> {
+    let stored: StoredConnection | undefined;
+    try {
+      const output = await this.doc.send(
+        new GetCommand({
+          TableName: this.table,
+          Key: { pk: userPartition(userId), sk: connectionSort(connectionId) },
+          ConsistentRead: true,
+        }),
+      );
+      stored = output.Item as StoredConnection | undefined;
+    } catch (error) {
+      throw toDomainError(error);
+    }
+    const subscriptions = [...(stored?.subscriptions ?? [])];
+    await batchWriteAll(this.doc, this.table, [
+      { delete: { pk: userPartition(userId), sk: connectionSort(connectionId) } },
+      ...subscriptions.map((itemId) => ({
+        delete: { pk: itemPartition(itemId), sk: connectionSort(connectionId) },
+      })),
+    ]);
+    return stored !== undefined;
+  }
+
+  /** Only a subscription's own item (a subscription whose connection is gone already). */
+  async removeSubscription(itemId: string, connectionId: string): Promise<void> {
+    await batchWriteAll(this.doc, this.table, [
+      { delete: { pk: itemPartition(itemId), sk: connectionSort(connectionId) } },
+    ]);
+  }
+
+  /** The member's open connections (one Query). */
+  async connectionsOf(userId: string): Promise<Connection[]> {
+    const connections: Connection[] = [];
+    const now = this.now();
+    for await (const item of queryAll<StoredConnection & Record<string, unknown>>(this.doc, {
+      TableName: this.table,
+      KeyConditionExpression: "#pk = :pk",
+      ExpressionAttributeNames: { "#pk": "pk" },
+      ExpressionAttributeValues: { ":pk": userPartition(userId) },
+    })) {
+      if (!isExpired(item, "expiresAt", now)) connections.push(toConnection(item));
+    }
+    return connections;
+  }
+
+  /** The open connections of each of `userIds`, queried in parallel (one round trip). */
+  async connectionsOfUsers(userIds: readonly string[]): Promise<Map<string, Connection[]>> {
+    const unique = [...new Set(userIds)];
+    const found = await Promise.all(unique.map((userId) => this.connectionsOf(userId)));
+    return new Map(unique.map((userId, index) => [userId, found[index] ?? []]));
+  }
+
+  /** The connections following `itemId`'s comment thread (one Query). */
+  async subscribersOf(itemId: string): Promise<Subscription[]> {
+    const subscriptions: Subscription[] = [];
+    const now = this.now();
+    for await (const item of queryAll<Subscription & Record<string, unknown>>(this.doc, {
+      TableName: this.table,
+      KeyConditionExpression: "#pk = :pk",
+      ExpressionAttributeNames: { "#pk": "pk" },
+      ExpressionAttributeValues: { ":pk": itemPartition(itemId) },
+    })) {
+      if (isExpired(item, "expiresAt", now)) continue;
+      subscriptions.push({
+        itemId: item.itemId,
+        userId: item.userId,
+        connectionId: item.connectionId,
+        groups: [...(item.groups ?? [])],
+        expiresAt: item.expiresAt,
+      });
+    }
+    return subscriptions;
+  }
+}

@@ -1,0 +1,114 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { freePort } from "@hearth/domain/testing";
+import { configFromEnv, REPO_ROOT } from "../src/config.js";
+import { readOutputs, type StackOutputs } from "../src/outputs.js";
+
+/** The stack a local benchmark runs against: a throwaway one in a child process, or a running one. */
+export interface BenchStack {
+  outputs: StackOutputs;
+  description: string;
+  stop(): Promise<void>;
+}
+
+const STACK_START_TIMEOUT_MS = 180_000;
+const STACK_STOP_TIMEOUT_MS = 30_000;
+
+/** `--name value` from the command line. */
+export function stringOption(name: string): string | undefined {
+  const index = process.argv.indexOf(`--${name}`);
+  if (index < 0) return undefined;
+  const value = process.argv[index + 1];
+  if (!value || value.startsWith("--")) throw new Error(`--${name} needs a value`);
+  return value;
+}
+
+/** Refuses anything but this machine: a benchmark must never load a deployed stack. */
+export function assertLoopback(outputs: StackOutputs, bench: string): void {
+  const loopback = new Set(["127.0.0.1", "localhost", "[::1]"]);
+  const urls: Array<readonly [string, string | undefined]> = [
+    ["ApiUrl", outputs.ApiUrl],
+    ["CognitoEndpoint", outputs.CognitoEndpoint],
+  ];
+  if (outputs.WebSocketUrl !== undefined) urls.push(["WebSocketUrl", outputs.WebSocketUrl]);
+  for (const [name, url] of urls) {
+    if (!url || !loopback.has(new URL(url).hostname)) {
+      throw new Error(`${name} (${url ?? "missing"}) is not a loopback address: ${bench} runs locally only`);
+    }
+  }
+}
+
+/**
+ * `pnpm dev` in its own process, on free ports and a temporary data directory, so the load
+ * generator and the stack don't share an event loop. It stops on SIGTERM, and by itself when
+ * this process dies (it watches its launchers); its engines die with it (the watchdog).
+ */
+export async function startThrowawayStack(bench: string): Promise<BenchStack> {
+  const dataDir = mkdtempSync(join(tmpdir(), `hearth-${bench.replace(/:/g, "-")}-`));
+  const env: NodeJS.ProcessEnv = { ...process.env, HEARTH_LOCAL_DIR: dataDir };
+  // An external DynamoDB would share the default table prefix with a running `pnpm dev`.
+  delete env.DYNAMODB_ENDPOINT;
+  // Every port the stack has a setting for, so none collides with a running `pnpm dev`.
+  for (const { envVar } of Object.values(configFromEnv({}).ports)) env[envVar] = String(await freePort());
+  const child = spawn(process.execPath, ["--import", "tsx", join("packages", "local", "bin", "dev.ts")], {
+    cwd: REPO_ROOT,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-4000);
+  };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+  const stop = async () => {
+    await stopChild(child);
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    // The outputs file is the last thing a start writes: once it exists, the API listens.
+    const outputsFile = join(dataDir, "outputs.json");
+    const deadline = Date.now() + STACK_START_TIMEOUT_MS;
+    while (!existsSync(outputsFile)) {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw new Error(`The local stack exited while starting:\n${output}`);
+      }
+      if (Date.now() > deadline) throw new Error(`The local stack did not start in time:\n${output}`);
+      await sleep(250);
+    }
+    const outputs = readOutputs(outputsFile);
+    assertLoopback(outputs, bench);
+    return { outputs, description: "throwaway (pnpm dev on free ports, own process)", stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const force = setTimeout(() => child.kill("SIGKILL"), STACK_STOP_TIMEOUT_MS);
+    child.once("exit", () => {
+      clearTimeout(force);
+      resolve();
+    });
+    child.kill("SIGTERM");
+  });
+}
+
+export function runningStack(file: string, bench: string): BenchStack {
+  const outputs = readOutputs(resolve(file));
+  assertLoopback(outputs, bench);
+  return { outputs, description: `running (${file})`, stop: async () => {} };
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Nearest-rank percentile of sorted values. */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}

@@ -1,0 +1,227 @@
+import type { Logger } from "@aws-lambda-powertools/logger";
+import type { PushViews, RealtimePush } from "@hearth/api-handlers/push-views";
+import {
+  type Comment,
+  commentSchema,
+  isMember,
+  type Message,
+  messageSchema,
+  notificationSchema,
+  type Repositories,
+  UNREAD_COUNTER_ID,
+} from "@hearth/domain";
+import type { StreamChange } from "../stream-change.js";
+import { parseNewImage } from "../stream-change.js";
+import type { ConnectionsApi } from "./connections-api.js";
+
+/** What one record's pushes came to: posted, found gone (and removed), failed otherwise. */
+export interface FanoutSummary {
+  pushed: number;
+  gone: number;
+  failed: number;
+}
+
+export interface RealtimeFanoutDependencies {
+  repositories: Pick<Repositories, "connections" | "conversations" | "notifications" | "reactions">;
+  views: PushViews;
+  connectionsApi: ConnectionsApi;
+  logger: Pick<Logger, "warn">;
+  clock: () => Date;
+}
+
+/** One push to one connection; `itemId` when the connection was found through a subscription. */
+interface Delivery {
+  userId: string;
+  connectionId: string;
+  itemId?: string;
+  push: RealtimePush;
+}
+
+const NOTHING: FanoutSummary = { pushed: 0, gone: 0, failed: 0 };
+
+/**
+ * The realtime fanout: turns new messages, feed entries and comment changes into pushes to
+ * the open WebSocket connections that should see them. Reads come first (a read that fails
+ * fails the record, before anything was pushed, and it is retried); posting is best effort:
+ * every push is tried whatever the others do, a connection found gone (410) is removed with
+ * its subscriptions, and other failures are counted and logged but never fail the record,
+ * so a retry never pushes twice what was pushed once.
+ */
+export function createRealtimeFanout(deps: RealtimeFanoutDependencies) {
+  const { repositories, views, connectionsApi, logger } = deps;
+
+  async function deliver(deliveries: readonly Delivery[]): Promise<FanoutSummary> {
+    const outcomes = await Promise.allSettled(
+      deliveries.map(async (delivery) => {
+        const outcome = await connectionsApi.post(delivery.connectionId, JSON.stringify(delivery.push));
+        if (outcome === "gone") {
+          await repositories.connections.remove(delivery.userId, delivery.connectionId);
+          // A subscription can outlive its connection's record (a subscribe racing a disconnect).
+          if (delivery.itemId) {
+            await repositories.connections.removeSubscription(delivery.itemId, delivery.connectionId);
+          }
+        }
+        return outcome;
+      }),
+    );
+    const summary = { ...NOTHING };
+    outcomes.forEach((outcome, index) => {
+      if (outcome.status === "fulfilled") {
+        if (outcome.value === "sent") summary.pushed++;
+        else summary.gone++;
+        return;
+      }
+      summary.failed++;
+      const delivery = deliveries[index];
+      logger.warn("A push failed; the client re-reads through REST when it reconnects", {
+        type: delivery?.push.type,
+        connectionId: delivery?.connectionId,
+        error: outcome.reason as Error,
+      });
+    });
+    return summary;
+  }
+
+  /** `message.created` to the other participants, `conversation.updated` to everyone, each with their own counts. */
+  async function messageCreated(message: Message): Promise<FanoutSummary> {
+    const { conversations, connections } = repositories;
+    const sender = await conversations.getMembership(message.senderId, message.conversationId);
+    if (!sender) return NOTHING;
+    const participantIds = [...new Set(sender.participantIds)];
+    const [memberships, connectionsByUser, messageView] = await Promise.all([
+      Promise.all(
+        participantIds.map((userId) => conversations.getMembership(userId, message.conversationId)),
+      ),
+      connections.connectionsOfUsers(participantIds),
+      views.message(message, deps.clock()),
+    ]);
+    const deliveries: Delivery[] = [];
+    participantIds.forEach((userId, index) => {
+      const membership = memberships[index];
+      for (const { connectionId } of connectionsByUser.get(userId) ?? []) {
+        if (userId !== message.senderId) {
+          deliveries.push({
+            userId,
+            connectionId,
+            push: { type: "message.created", conversationId: message.conversationId, message: messageView },
+          });
+        }
+        if (membership) {
+          deliveries.push({
+            userId,
+            connectionId,
+            push: {
+              type: "conversation.updated",
+              conversationId: message.conversationId,
+              unreadCount: membership.unreadCount,
+              lastMessageAt: membership.lastMessageAt,
+              lastMessagePreview: membership.lastMessagePreview,
+            },
+          });
+        }
+      }
+    });
+    return deliver(deliveries);
+  }
+
+  async function notificationCreated(change: StreamChange): Promise<FanoutSummary> {
+    if (change.newImage?.notificationId === UNREAD_COUNTER_ID) return NOTHING;
+    const notification = parseNewImage(change, notificationSchema);
+    const [unreadCount, open] = await Promise.all([
+      repositories.notifications.unreadCount(notification.userId),
+      repositories.connections.connectionsOf(notification.userId),
+    ]);
+    const view = views.notification(notification);
+    return deliver(
+      open.map(({ connectionId }) => ({
+        userId: notification.userId,
+        connectionId,
+        push: { type: "notification.created", notification: view, unreadCount },
+      })),
+    );
+  }
+
+  /**
+   * The connections following the comment's item whose member may read it through REST:
+   * `GET /comments/{itemId}` is for members (ApprovedUsers or Admins), as their groups were
+   * when they connected.
+   */
+  async function readersOf(itemId: string) {
+    const subscribers = await repositories.connections.subscribersOf(itemId);
+    return subscribers.filter((subscription) => isMember(subscription));
+  }
+
+  async function commentChanged(change: StreamChange): Promise<FanoutSummary> {
+    const comment = parseNewImage(change, commentSchema);
+    const old = change.oldImage as Partial<Comment> | undefined;
+    const { itemId, commentId } = comment;
+    const kind = commentChangeOf(change.eventName, old, comment);
+    if (!kind) return NOTHING;
+    const readers = await readersOf(itemId);
+    if (readers.length === 0) return NOTHING;
+    const to = (push: RealtimePush, only?: (userId: string) => boolean): Delivery[] =>
+      readers
+        .filter((reader) => !only || only(reader.userId))
+        .map((reader) => ({ userId: reader.userId, connectionId: reader.connectionId, itemId, push }));
+    switch (kind) {
+      case "comment.created":
+        // Nobody has liked a comment that did not exist a moment ago.
+        return deliver(to({ type: kind, itemId, comment: await views.comment(comment, false) }));
+      case "comment.deleted":
+        return deliver(to({ type: kind, itemId, comment: views.commentDeletion(comment) }));
+      case "reaction.changed":
+        return deliver(to({ type: kind, itemId, commentId, reactionCount: comment.reactionCount }));
+      case "comment.updated": {
+        // Each viewer sees their own `viewerHasReacted`: one batch read for all of them.
+        const [reactors, liked, notLiked] = await Promise.all([
+          repositories.reactions.reactorsAmong(
+            commentId,
+            readers.map((reader) => reader.userId),
+          ),
+          views.comment(comment, true),
+          views.comment(comment, false),
+        ]);
+        return deliver([
+          ...to({ type: kind, itemId, comment: liked }, (userId) => reactors.has(userId)),
+          ...to({ type: kind, itemId, comment: notLiked }, (userId) => !reactors.has(userId)),
+        ]);
+      }
+    }
+  }
+
+  return async (change: StreamChange): Promise<FanoutSummary> => {
+    if (change.table === "Messages" && change.eventName === "INSERT") {
+      return messageCreated(parseNewImage(change, messageSchema));
+    }
+    if (change.table === "Notifications" && change.eventName === "INSERT") return notificationCreated(change);
+    if (change.table === "Comments") return commentChanged(change);
+    return NOTHING;
+  };
+}
+
+type CommentPushType = "comment.created" | "comment.updated" | "comment.deleted" | "reaction.changed";
+
+/**
+ * Which push a change of a comment is, if any. Edits, deletions and reaction counts each
+ * change a comment in their own transaction, so a record is at most one of them; a change to
+ * a comment deleted before (an erasure of its text) shows nobody anything new.
+ */
+export function commentChangeOf(
+  eventName: StreamChange["eventName"],
+  old: Partial<Comment> | undefined,
+  comment: Comment,
+): CommentPushType | undefined {
+  if (eventName === "INSERT") return comment.deletedAt ? undefined : "comment.created";
+  if (eventName !== "MODIFY" || !old) return undefined;
+  if (comment.deletedAt) return old.deletedAt ? undefined : "comment.deleted";
+  if (
+    old.commentText !== comment.commentText ||
+    old.version !== comment.version ||
+    old.erasedAt !== comment.erasedAt ||
+    old.userName !== comment.userName
+  ) {
+    return "comment.updated";
+  }
+  if ((old.reactionCount ?? 0) !== comment.reactionCount) return "reaction.changed";
+  return undefined;
+}

@@ -1,0 +1,346 @@
+import {
+  ApiGatewayManagementApiClient,
+  GoneException,
+  PostToConnectionCommand,
+} from "@aws-sdk/client-apigatewaymanagementapi";
+import { pushViewsFromEnv } from "@hearth/api-handlers/push-views";
+import { MEMBER_GROUP } from "@hearth/domain";
+import type { DynamoDBRecord } from "aws-lambda";
+import { mockClient } from "aws-sdk-client-mock";
+import { beforeEach, describe, expect, it } from "vitest";
+import { createRealtimeProcessor } from "../src/processor.js";
+import { managementApiConnections } from "../src/realtime/connections-api.js";
+import {
+  batchOf,
+  type Harness,
+  lambdaContext,
+  membersWithProfiles,
+  uniqueId,
+  useHarness,
+} from "./helpers.js";
+
+const harness = useHarness("realtime");
+
+// Nothing listens there: every post is answered by the mock below, never the network.
+const managementClient = new ApiGatewayManagementApiClient({
+  endpoint: "http://127.0.0.1:9/test",
+  region: "local",
+  credentials: { accessKeyId: "local", secretAccessKey: "local" },
+});
+const management = mockClient(managementClient);
+const views = pushViewsFromEnv({
+  STAGE: "test",
+  ATTACHMENTS_BUCKET: "hearth-test-files",
+  S3_ENDPOINT: "http://127.0.0.1:9",
+  AWS_REGION: "local",
+});
+
+beforeEach(() => {
+  management.reset();
+  management.on(PostToConnectionCommand).resolves({});
+});
+
+/** A fresh container's fanout, run on one batch. */
+function fanout(h: Harness, records: DynamoDBRecord[]) {
+  return createRealtimeProcessor({
+    ...h.deps,
+    views,
+    connectionsApi: managementApiConnections(managementClient),
+  })(batchOf(records), lambdaContext("stream-realtime"));
+}
+
+/** What each connection was sent, parsed, by connection id. */
+function pushesByConnection(): Map<string, Record<string, unknown>[]> {
+  const pushes = new Map<string, Record<string, unknown>[]>();
+  for (const call of management.commandCalls(PostToConnectionCommand)) {
+    const { ConnectionId, Data } = call.args[0].input;
+    const push = JSON.parse(new TextDecoder().decode(Data as Uint8Array));
+    pushes.set(ConnectionId!, [...(pushes.get(ConnectionId!) ?? []), push]);
+  }
+  return pushes;
+}
+
+async function connect(h: Harness, userId: string, groups: string[] = [MEMBER_GROUP]) {
+  const connectionId = uniqueId(`conn-${userId}`);
+  await h.db.repositories.connections.connect({ userId, connectionId, groups });
+  return connectionId;
+}
+
+async function directMessage(h: Harness, from: string, to: string, text: string) {
+  const conversationId = uniqueId("direct");
+  const { conversations } = h.db.repositories;
+  await conversations.create({
+    conversationId,
+    conversationType: "direct",
+    participantIds: [from, to],
+    title: null,
+  });
+  await h.tap.skip("Messages");
+  const message = await conversations.sendMessage({
+    conversationId,
+    senderId: from,
+    senderName: from,
+    messageText: text,
+    attachments: [
+      {
+        s3Key: `attachments/${from}/01J/photo.jpg`,
+        filename: "photo.jpg",
+        contentType: "image/jpeg",
+        size: 10,
+      },
+    ],
+  });
+  return { conversationId, message, record: await h.tap.takeOne("Messages") };
+}
+
+describe("the realtime fanout: messages", () => {
+  it("pushes the message to the other participant's connections and each participant's own conversation state", async () => {
+    const h = harness();
+    const [alice, bob] = await membersWithProfiles(h, "alice", "bob");
+    const aliceTab = await connect(h, alice);
+    const bobPhone = await connect(h, bob);
+    const bobLaptop = await connect(h, bob);
+    const { conversationId, message, record } = await directMessage(h, alice, bob, "Dinner at six?");
+
+    const response = await fanout(h, [record]);
+
+    expect(response.batchItemFailures).toEqual([]);
+    const pushes = pushesByConnection();
+    for (const connectionId of [bobPhone, bobLaptop]) {
+      const [created, updated] = pushes.get(connectionId) ?? [];
+      expect(created).toMatchObject({
+        type: "message.created",
+        conversationId,
+        message: { messageId: message.messageId, messageText: "Dinner at six?", senderId: alice },
+      });
+      const attachment = (created?.message as { attachments: { downloadUrl: string }[] } | undefined)
+        ?.attachments[0];
+      expect(attachment?.downloadUrl ?? "").toContain("photo.jpg");
+      expect(attachment?.downloadUrl ?? "").toContain("X-Amz-Signature=");
+      expect(updated).toEqual({
+        type: "conversation.updated",
+        conversationId,
+        unreadCount: 1,
+        lastMessageAt: message.createdAt,
+        lastMessagePreview: "Dinner at six?",
+      });
+    }
+    // The sender is told their conversation moved, not sent their own message back.
+    expect(pushes.get(aliceTab)).toEqual([
+      {
+        type: "conversation.updated",
+        conversationId,
+        unreadCount: 0,
+        lastMessageAt: message.createdAt,
+        lastMessagePreview: "Dinner at six?",
+      },
+    ]);
+  });
+
+  it("removes a connection found gone, and one failing connection never keeps the others from their pushes", async () => {
+    const h = harness();
+    const [alice, bob] = await membersWithProfiles(h, "alice", "bob");
+    const gone = await connect(h, bob);
+    const failing = await connect(h, bob);
+    const fine = await connect(h, bob);
+    await h.db.repositories.connections.subscribe(bob, gone, "/gone/item");
+    management
+      .on(PostToConnectionCommand, { ConnectionId: gone })
+      .rejects(new GoneException({ message: "Gone", $metadata: { httpStatusCode: 410 } }));
+    management.on(PostToConnectionCommand, { ConnectionId: failing }).rejects(new Error("socket hang up"));
+    const { record } = await directMessage(h, alice, bob, "Still there?");
+
+    const response = await fanout(h, [record]);
+
+    // Best effort: the record is done (a retry would push again to those that got it).
+    expect(response.batchItemFailures).toEqual([]);
+    expect(
+      pushesByConnection()
+        .get(fine)
+        ?.map((push) => push.type),
+    ).toEqual(["message.created", "conversation.updated"]);
+    const { connections } = h.db.repositories;
+    expect(await connections.get(bob, gone)).toBeNull();
+    expect(await connections.subscribersOf("/gone/item")).toEqual([]);
+    expect(await connections.get(bob, failing)).not.toBeNull();
+    expect((await connections.connectionsOf(bob)).map((c) => c.connectionId).sort()).toEqual(
+      [failing, fine].sort(),
+    );
+  });
+
+  it("pushes a redelivered record to nobody a second time", async () => {
+    const h = harness();
+    const [alice, bob] = await membersWithProfiles(h, "alice", "bob");
+    const bobTab = await connect(h, bob);
+    const { record } = await directMessage(h, alice, bob, "Once only");
+
+    await fanout(h, [record]);
+    const afterFirst = management.commandCalls(PostToConnectionCommand).length;
+    const redelivered = await fanout(h, [record]);
+
+    expect(redelivered.batchItemFailures).toEqual([]);
+    expect(afterFirst).toBe(2);
+    expect(management.commandCalls(PostToConnectionCommand)).toHaveLength(afterFirst);
+    expect(pushesByConnection().get(bobTab)).toHaveLength(2);
+  });
+
+  it("fails the record (to be retried) when a read fails, before anything was pushed", async () => {
+    const h = harness();
+    const [alice, bob] = await membersWithProfiles(h, "alice", "bob");
+    await connect(h, bob);
+    const { record } = await directMessage(h, alice, bob, "Retry me");
+    const failingViews = {
+      ...views,
+      message: async () => {
+        throw new Error("signer unavailable");
+      },
+    };
+
+    const response = await createRealtimeProcessor({
+      ...h.deps,
+      views: failingViews,
+      connectionsApi: managementApiConnections(managementClient),
+    })(batchOf([record]), lambdaContext("stream-realtime"));
+
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: record.dynamodb?.SequenceNumber }]);
+    expect(management.commandCalls(PostToConnectionCommand)).toHaveLength(0);
+  });
+});
+
+describe("the realtime fanout: comments", () => {
+  it("pushes a new comment to the members following the item, and to no one who could not read it through REST", async () => {
+    const h = harness();
+    const [writer, reader, stranger, elsewhere] = await membersWithProfiles(
+      h,
+      "writer",
+      "reader",
+      "stranger",
+      "elsewhere",
+    );
+    const itemId = `/2015/${uniqueId("christmas")}`;
+    const { connections } = h.db.repositories;
+    const readerTab = await connect(h, reader);
+    await connections.subscribe(reader, readerTab, itemId);
+    // Signed in but not (or no longer) a member: GET /comments refuses them.
+    const strangerTab = await connect(h, stranger, []);
+    await connections.subscribe(stranger, strangerTab, itemId);
+    const elsewhereTab = await connect(h, elsewhere);
+    await connections.subscribe(elsewhere, elsewhereTab, "/1999/summer");
+    await h.tap.skip("Comments");
+    const comment = await h.db.repositories.comments.create({
+      itemId,
+      userId: writer,
+      userName: "Writer",
+      userPhotoUrl: null,
+      commentText: "What a tree!",
+      itemTitle: "Christmas",
+    });
+
+    const response = await fanout(h, [await h.tap.takeOne("Comments")]);
+
+    expect(response.batchItemFailures).toEqual([]);
+    const pushes = pushesByConnection();
+    expect(pushes.get(readerTab)).toEqual([
+      {
+        type: "comment.created",
+        itemId,
+        comment: expect.objectContaining({
+          commentId: comment.commentId,
+          commentText: "What a tree!",
+          viewerHasReacted: false,
+          version: 1,
+        }),
+      },
+    ]);
+    expect(pushes.has(strangerTab)).toBe(false);
+    expect(pushes.has(elsewhereTab)).toBe(false);
+  });
+
+  it("pushes reactions as counts, edits with each viewer's own viewerHasReacted, and deletions without the text", async () => {
+    const h = harness();
+    const [writer, liker, other] = await membersWithProfiles(h, "writer", "liker", "other");
+    const itemId = `/2016/${uniqueId("easter")}`;
+    const { connections, comments, reactions } = h.db.repositories;
+    const likerTab = await connect(h, liker);
+    const otherTab = await connect(h, other);
+    await connections.subscribe(liker, likerTab, itemId);
+    await connections.subscribe(other, otherTab, itemId);
+    const comment = await comments.create({
+      itemId,
+      userId: writer,
+      userName: "Writer",
+      userPhotoUrl: null,
+      commentText: "First version",
+      itemTitle: null,
+    });
+    await h.tap.skip("Comments");
+
+    await reactions.toggle(comment.commentId, liker);
+    await fanout(h, await h.tap.take("Comments"));
+    expect(pushesByConnection().get(otherTab)).toEqual([
+      { type: "reaction.changed", itemId, commentId: comment.commentId, reactionCount: 1 },
+    ]);
+
+    management.resetHistory();
+    const caller = { userId: writer, groups: [MEMBER_GROUP] };
+    await comments.edit(itemId, comment.commentId, caller, "Second version");
+    await fanout(h, await h.tap.take("Comments"));
+    const afterEdit = pushesByConnection();
+    expect(afterEdit.get(likerTab)).toEqual([
+      {
+        type: "comment.updated",
+        itemId,
+        comment: expect.objectContaining({
+          commentText: "Second version",
+          isEdited: true,
+          viewerHasReacted: true,
+        }),
+      },
+    ]);
+    expect(afterEdit.get(otherTab)?.[0]).toMatchObject({ comment: { viewerHasReacted: false, version: 2 } });
+
+    management.resetHistory();
+    await comments.softDelete(itemId, comment.commentId, caller, { asAdmin: false });
+    await fanout(h, await h.tap.take("Comments"));
+    const [deleted] = pushesByConnection().get(otherTab) ?? [];
+    expect(deleted).toEqual({
+      type: "comment.deleted",
+      itemId,
+      comment: { itemId, commentId: comment.commentId, deleted: true, deletedAt: expect.any(String) },
+    });
+  });
+});
+
+describe("the realtime fanout: the feed", () => {
+  it("pushes a new feed entry with the exact unread count to its recipient only, and ignores the counter's own item", async () => {
+    const h = harness();
+    const [actor, recipient] = await membersWithProfiles(h, "actor", "recipient");
+    const recipientTab = await connect(h, recipient);
+    const actorTab = await connect(h, actor);
+    await h.tap.skip("Notifications");
+    await h.db.repositories.notifications.addForRecipients([recipient], {
+      sourceEventId: uniqueId("event"),
+      kind: "comment",
+      actor: { userId: actor, displayName: "Actor" },
+      itemId: "/2015/christmas",
+      itemTitle: "Christmas",
+      commentId: "01JCOMMENT",
+      text: "Lovely photo",
+      createdAt: new Date().toISOString(),
+    });
+    const records = await h.tap.take("Notifications");
+
+    const response = await fanout(h, records);
+
+    expect(response.batchItemFailures).toEqual([]);
+    const pushes = pushesByConnection();
+    expect(pushes.get(recipientTab)).toEqual([
+      {
+        type: "notification.created",
+        notification: expect.objectContaining({ kind: "comment", preview: "Lovely photo", read: false }),
+        unreadCount: 1,
+      },
+    ]);
+    expect(pushes.has(actorTab)).toBe(false);
+  });
+});
