@@ -1,7 +1,7 @@
 import type { Comment, Message, Notification } from "@hearth/domain";
-import { servedComments, servedMessages } from "../served.js";
+import { servedMessages } from "../served.js";
 import { type StorageDependencies, storageDependenciesFromEnv } from "../storage-dependencies.js";
-import { notificationView } from "../views.js";
+import { commentView, notificationView } from "../views.js";
 import type { RealtimePush } from "./protocol.js";
 
 export type { RealtimePush } from "./protocol.js";
@@ -16,7 +16,7 @@ type PushOf<T extends RealtimePush["type"]> = Extract<RealtimePush, { type: T }>
  */
 export interface PushViews {
   message(message: Message, now: Date): Promise<PushOf<"message.created">["message"]>;
-  /** A comment for viewers of whom `reacted` like it (one view per answer, not per viewer). */
+  /** A comment for the viewers whose `viewerHasReacted` is this (one view per answer, not per viewer). */
   comment(comment: Comment, viewerHasReacted: boolean): Promise<PushOf<"comment.created">["comment"]>;
   commentDeletion(comment: Comment): PushOf<"comment.deleted">["comment"];
   notification(notification: Notification): PushOf<"notification.created">["notification"];
@@ -29,13 +29,8 @@ export function createPushViews(storage: Pick<StorageDependencies, "objectUrls" 
       return view!;
     },
     async comment(comment, viewerHasReacted) {
-      const reacted = new Set(viewerHasReacted ? [comment.commentId] : []);
-      const [view] = await servedComments(
-        storage,
-        { reactions: { reactedTo: async () => reacted }, viewerId: "", reacted },
-        [comment],
-      );
-      return view!;
+      // As servedComments serves it, with the viewer's answer already known.
+      return commentView(comment, viewerHasReacted, await storage.photos.serve(comment.userPhotoUrl));
     },
     commentDeletion(comment) {
       return {
