@@ -84,8 +84,11 @@ describe("function bundles (real esbuild, no Docker)", () => {
           /node_modules\/@aws-(sdk\/client-secrets-manager|lambda-powertools\/parameters)\//.test(input),
         )
         .reduce((sum, [, bytes]) => sum + bytes, 0);
-      // The notifications processor signs unsubscribe links with a key derived from the cursor secret.
-      const readsSecret = API_FUNCTIONS.some((f) => f.name === name) || name === "stream-notifications";
+      // The email senders (notifications, digests) sign unsubscribe links with a key derived from
+      // the cursor secret.
+      const readsSecret =
+        API_FUNCTIONS.some((f) => f.name === name) ||
+        ["stream-notifications", "notification-digests"].includes(name);
       if (!readsSecret) expect(secretsBytes).toBe(0);
       else {
         expect(secretsBytes).toBeGreaterThan(0);
