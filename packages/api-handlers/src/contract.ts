@@ -1,10 +1,3 @@
-import type * as z from "zod";
-import { editCommentBody, newCommentBody } from "./areas/comments.js";
-import { markReadBody } from "./areas/feed.js";
-import { deletionRequestBody } from "./areas/jobs.js";
-import { newConversationBody, newMessageBody, uploadBody } from "./areas/messages.js";
-import { photoUploadBody, profileUpdateBody } from "./areas/profile.js";
-import type { ROUTES } from "./routes.js";
 import {
   ADMIN_MEMBER_STATUSES,
   adminMemberPageSchema,
@@ -32,7 +25,14 @@ import {
   unreadTotalsSchema,
   unsubscribedSchema,
   unsubscribePageSchema,
-} from "./views.js";
+} from "@hearth/views/views";
+import type * as z from "zod";
+import { editCommentBody, newCommentBody } from "./areas/comments.js";
+import { markReadBody } from "./areas/feed.js";
+import { deletionRequestBody } from "./areas/jobs.js";
+import { newConversationBody, newMessageBody, uploadBody } from "./areas/messages.js";
+import { photoUploadBody, profileUpdateBody } from "./areas/profile.js";
+import type { ROUTES } from "./routes.js";
 
 /**
  * The API's published contract, route by route: what each entry of the route table takes and

@@ -1,10 +1,10 @@
+import { type StorageDependencies, storageDependenciesFromEnv } from "@hearth/views/storage-dependencies";
 import type { AdminDependencies } from "./admin-dependencies.js";
 import { type BaseApiDependencies, baseApiDependenciesFromEnv } from "./base-dependencies.js";
 import type { ApiArea } from "./routes.js";
-import { type StorageDependencies, storageDependenciesFromEnv } from "./storage-dependencies.js";
 
+export * from "@hearth/views/storage-dependencies";
 export * from "./base-dependencies.js";
-export * from "./storage-dependencies.js";
 
 /** Everything any area uses: what `createApiHandler` takes for all four areas. */
 export interface ApiDependencies extends BaseApiDependencies, StorageDependencies {}

@@ -1,3 +1,4 @@
+export * from "@hearth/views/realtime-protocol";
 export * from "./admin-dependencies.js";
 export { createApiHandler, routeHandlerFor } from "./api-handler.js";
 export { type ApiHandler, createAreaHandler } from "./area-handler.js";
@@ -12,7 +13,6 @@ export {
 } from "./http/response.js";
 export { createRealtimeAuthorizer, type RealtimeAuthorizerEvent } from "./realtime/authorizer.js";
 export * from "./realtime/dependencies.js";
-export * from "./realtime/protocol.js";
 export {
   createRealtimeRoutes,
   MAX_CLIENT_MESSAGE_BYTES,

@@ -1,15 +1,3 @@
-import * as z from "zod";
-import {
-  type AnyRouteKey,
-  ERROR_STATUSES,
-  type ErrorStatus,
-  errorStatusesOf,
-  GATEWAY_ERROR_CODES,
-  ROUTE_CONTRACTS,
-  type RouteContract,
-} from "./contract.js";
-import { MAX_BODY_BYTES, PATH_PARAMETER_RULES } from "./http/request.js";
-import { ROUTES } from "./routes.js";
 import {
   adminMemberPageSchema,
   adminMemberViewSchema,
@@ -27,7 +15,19 @@ import {
   profileViewSchema,
   reactionPageSchema,
   reactionViewSchema,
-} from "./views.js";
+} from "@hearth/views/views";
+import * as z from "zod";
+import {
+  type AnyRouteKey,
+  ERROR_STATUSES,
+  type ErrorStatus,
+  errorStatusesOf,
+  GATEWAY_ERROR_CODES,
+  ROUTE_CONTRACTS,
+  type RouteContract,
+} from "./contract.js";
+import { MAX_BODY_BYTES, PATH_PARAMETER_RULES } from "./http/request.js";
+import { ROUTES } from "./routes.js";
 
 /**
  * The OpenAPI 3.1 document of the API, generated from the route table and the route

@@ -255,7 +255,7 @@ export const API_GROUP_MANAGERS = ["admin"] as const satisfies readonly ApiArea[
 export const ATTACHMENT_KEY_PREFIX = "attachments/";
 export const API_ATTACHMENT_UPLOADERS = ["messages"] as const satisfies readonly ApiArea[];
 export const API_ATTACHMENT_READERS = ["messages"] as const satisfies readonly ApiArea[];
-export const PROFILE_PHOTO_KEY_PREFIX = "profile-photos/";
+export { PROFILE_PHOTO_KEY_PREFIX } from "@hearth/views/photos";
 export const API_PHOTO_UPLOADERS = ["profile"] as const satisfies readonly ApiArea[];
 export const API_PHOTO_READERS = [
   "profile",

@@ -9,6 +9,8 @@ import {
   UnsubscribeTokens,
 } from "@hearth/domain";
 import { createTestDatabase, type TestDatabase } from "@hearth/domain/testing";
+import type { ObjectUrlSigner } from "@hearth/views/object-urls";
+import { createPhotoUrls } from "@hearth/views/photos";
 import type { APIGatewayProxyResult, Context } from "aws-lambda";
 import { monotonicFactory } from "ulid";
 import { afterAll, beforeAll, inject } from "vitest";
@@ -20,8 +22,6 @@ import {
   createObjectUrlSigner,
 } from "../src/dependencies.js";
 import { buildProxyEvent } from "../src/http/proxy-event.js";
-import type { ObjectUrlSigner } from "../src/object-urls.js";
-import { createPhotoUrls } from "../src/photos.js";
 import { API_AREAS, type ApiArea, findRoute, type RouteDefinition } from "../src/routes.js";
 
 export const ALLOWED_ORIGIN = "https://archive.example.org";

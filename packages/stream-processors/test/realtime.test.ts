@@ -3,8 +3,8 @@ import {
   GoneException,
   PostToConnectionCommand,
 } from "@aws-sdk/client-apigatewaymanagementapi";
-import { pushViewsFromEnv } from "@hearth/api-handlers/push-views";
 import { MEMBER_GROUP } from "@hearth/domain";
+import { pushViewsFromEnv } from "@hearth/views/push-views";
 import type { DynamoDBRecord } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";

@@ -1,8 +1,8 @@
 import { firstFailureOf, LIMITS, sanitizeText } from "@hearth/domain";
+import { servedComments } from "@hearth/views/served";
 import * as z from "zod";
 import { ifMatchVersion } from "../http/request.js";
 import { type AreaRoutes, created, ok } from "../http/route-handler.js";
-import { servedComments } from "../served.js";
 import { authorName } from "./authors.js";
 
 // Raw text may carry markup that sanitizing removes; the limits apply to the plain text.

@@ -1,7 +1,7 @@
 import { notificationIdSchema } from "@hearth/domain";
+import { notificationView } from "@hearth/views/views";
 import * as z from "zod";
 import { type AreaRoutes, ok } from "../http/route-handler.js";
-import { notificationView } from "../views.js";
 
 /** Either the newest notification to mark read (it and every older one), or all of them. */
 export const markReadBody = z.union([

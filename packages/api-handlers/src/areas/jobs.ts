@@ -5,11 +5,11 @@ import {
   type Job,
   type JobKind,
 } from "@hearth/domain";
+import { jobAcceptedView, jobView } from "@hearth/views/views";
 import * as z from "zod";
 import type { AreaDependencies } from "../dependencies.js";
 import { forbidden, notFound } from "../http/errors.js";
 import { type AreaRoutes, accepted, ok } from "../http/route-handler.js";
-import { jobAcceptedView, jobView } from "../views.js";
 
 export const DELETION_CONFIRMATION = "DELETE MY ACCOUNT";
 

@@ -7,10 +7,11 @@ import {
   normalizeParticipants,
   sanitizeText,
 } from "@hearth/domain";
+import { servedConversations, servedMessages, servedParticipants } from "@hearth/views/served";
+import { messageView } from "@hearth/views/views";
 import * as z from "zod";
 import { badRequest, forbidden, type HttpError, payloadTooLarge } from "../http/errors.js";
 import { type AreaRoutes, created, ok } from "../http/route-handler.js";
-import { servedConversations, servedMessages, servedParticipants } from "../served.js";
 import {
   ALLOWED_ATTACHMENT_TYPES,
   isAllowedAttachmentType,
@@ -18,7 +19,6 @@ import {
   MAX_ATTACHMENT_BYTES,
   presignUpload,
 } from "../uploads.js";
-import { messageView } from "../views.js";
 import { authorName } from "./authors.js";
 
 /** Longest group conversation title, in characters of plain text. */

@@ -8,18 +8,18 @@ import {
   profileUpdateSchema,
   sanitizeText,
 } from "@hearth/domain";
-import * as z from "zod";
-import { badRequest, forbidden, notFound, payloadTooLarge } from "../http/errors.js";
-import { type AreaRoutes, htmlPage, ok } from "../http/route-handler.js";
 import {
   isOwnPhotoKey,
   isProfilePhotoType,
   MAX_PROFILE_PHOTO_BYTES,
   PROFILE_PHOTO_TYPES,
   presignPhotoUpload,
-} from "../photos.js";
-import { servedComments, servedMembers, servedProfile } from "../served.js";
-import { withEmailStatus } from "../views.js";
+} from "@hearth/views/photos";
+import { servedComments, servedMembers, servedProfile } from "@hearth/views/served";
+import { withEmailStatus } from "@hearth/views/views";
+import * as z from "zod";
+import { badRequest, forbidden, notFound, payloadTooLarge } from "../http/errors.js";
+import { type AreaRoutes, htmlPage, ok } from "../http/route-handler.js";
 import { authorName } from "./authors.js";
 import { unsubscribePage } from "./unsubscribe-page.js";
 

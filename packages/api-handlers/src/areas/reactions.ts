@@ -1,6 +1,6 @@
 import { firstFailureOf } from "@hearth/domain";
+import { servedReactions } from "@hearth/views/served";
 import { type AreaRoutes, ok } from "../http/route-handler.js";
-import { servedReactions } from "../served.js";
 
 export const reactionRoutes: AreaRoutes<"reactions"> = {
   "POST /reactions/{commentId}": async (request, { repositories }) => {

@@ -1,7 +1,7 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { isMember } from "@hearth/domain";
+import { REALTIME_TOKEN_PARAMETER, type RealtimeAuthorizerContext } from "@hearth/views/realtime-protocol";
 import type { APIGatewayAuthorizerResult } from "aws-lambda";
-import { REALTIME_TOKEN_PARAMETER, type RealtimeAuthorizerContext } from "./protocol.js";
 import type { IdTokenVerifier } from "./token-verifier.js";
 
 /** The part of a WebSocket `$connect` REQUEST authorizer event the authorizer reads. */

@@ -6,9 +6,13 @@ import {
   NotFoundError,
   SubscriptionLimitError,
 } from "@hearth/domain";
+import type {
+  RealtimeAuthorizerContext,
+  RealtimeErrorCode,
+  RealtimeReply,
+} from "@hearth/views/realtime-protocol";
 import * as z from "zod";
 import { isValidParameterValue } from "../http/request.js";
-import type { RealtimeAuthorizerContext, RealtimeErrorCode, RealtimeReply } from "./protocol.js";
 
 /**
  * A WebSocket route event (API Gateway's `APIGatewayProxyWebsocketEventV2`, or the local

@@ -1,4 +1,4 @@
-import { type PushViews, pushViewsFromEnv } from "@hearth/api-handlers/push-views";
+import { type PushViews, pushViewsFromEnv } from "@hearth/views/push-views";
 import { type ConnectionsApi, connectionsApiFromEnv } from "./connections-api.js";
 
 /** What the realtime fanout needs on top of a processor's base dependencies. */

@@ -1,5 +1,4 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
-import type { PushViews, RealtimePush } from "@hearth/api-handlers/push-views";
 import {
   type Comment,
   commentSchema,
@@ -10,6 +9,7 @@ import {
   type Repositories,
   UNREAD_COUNTER_ID,
 } from "@hearth/domain";
+import type { PushViews, RealtimePush } from "@hearth/views/push-views";
 import type { StreamChange } from "../stream-change.js";
 import { parseNewImage } from "../stream-change.js";
 import type { ConnectionsApi } from "./connections-api.js";

@@ -9,8 +9,8 @@ import {
   UNNAMED_MEMBER,
 } from "@hearth/domain";
 import type * as z from "zod";
+import { presignDownload } from "./downloads.js";
 import type { StorageDependencies } from "./storage-dependencies.js";
-import { presignDownload } from "./uploads.js";
 import {
   commentView,
   conversationView,

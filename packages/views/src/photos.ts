@@ -1,5 +1,7 @@
 import type { ObjectUrlSigner } from "./object-urls.js";
-import { PROFILE_PHOTO_KEY_PREFIX } from "./routes.js";
+
+/** Every uploaded profile photo's key starts with this (infra grants its GETs and PUTs by it). */
+export const PROFILE_PHOTO_KEY_PREFIX = "profile-photos/";
 
 /** Photo types a profile photo may be uploaded as, with the extension its key gets. */
 export const PROFILE_PHOTO_TYPES = {

@@ -1,7 +1,19 @@
 import { describe, expect, it } from "vitest";
+import { attachmentDisposition } from "../src/downloads.js";
 import { createPhotoUrls, isOwnPhotoKey, PHOTO_URL_WINDOW_SECONDS } from "../src/photos.js";
-import { attachmentDisposition } from "../src/uploads.js";
-import { testObjectUrlSigner } from "./helpers.js";
+import { createObjectUrlSigner } from "../src/storage-dependencies.js";
+
+/** A signer of a local endpoint nothing listens on: presigning makes no call. */
+function testObjectUrlSigner() {
+  return createObjectUrlSigner({
+    stage: "test",
+    bucket: "hearth-test-files",
+    region: "eu-west-1",
+    endpoint: "http://127.0.0.1:9",
+    accessKeyId: "test-access-key",
+    secretAccessKey: "test-secret-key",
+  });
+}
 
 const KEY = "profile-photos/user-bob/01JZZZZZZZZZZZZZZZZZZZZZZZ.jpg";
 
