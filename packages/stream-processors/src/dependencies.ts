@@ -156,8 +156,8 @@ export function sesClientOptions(
   };
 }
 
-/** What every processor's pipeline needs (no email settings, no SES client). */
-export type BaseProcessorDependencies = Omit<
+/** What sending email takes: the SES client, the sender and configuration set, the links' bases and keys. */
+export type EmailDependencies = Pick<
   ProcessorDependencies,
   | "ses"
   | "senderEmail"
@@ -167,8 +167,12 @@ export type BaseProcessorDependencies = Omit<
   | "unsubscribeTokens"
   | "refreshUnsubscribeKeys"
   | "notificationWindowSeconds"
-  | "attachmentObjects"
-  | "digestScheduler"
+>;
+
+/** What every processor's pipeline needs (no email settings, no SES client). */
+export type BaseProcessorDependencies = Omit<
+  ProcessorDependencies,
+  keyof EmailDependencies | "attachmentObjects" | "digestScheduler"
 >;
 
 /** What the shared pipeline needs (idempotency, logs, metrics, traces): no repositories. */
@@ -225,19 +229,6 @@ export function baseProcessorDependenciesFromEnv(
 export function processorDependenciesFromEnv(env: NodeJS.ProcessEnv = process.env): ProcessorDependencies {
   return { ...baseProcessorDependenciesFromEnv(env), ...emailDependenciesFromEnv(env) };
 }
-
-/** What sending email takes: the SES client, the sender and configuration set, the links' bases and keys. */
-export type EmailDependencies = Pick<
-  ProcessorDependencies,
-  | "ses"
-  | "senderEmail"
-  | "sesConfigurationSet"
-  | "siteUrl"
-  | "apiUrl"
-  | "unsubscribeTokens"
-  | "refreshUnsubscribeKeys"
-  | "notificationWindowSeconds"
->;
 
 /** The email settings and the (traced) SES client, from the same environment. */
 export function emailDependenciesFromEnv(env: NodeJS.ProcessEnv = process.env): EmailDependencies {

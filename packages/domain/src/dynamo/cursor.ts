@@ -1,5 +1,5 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
 import { InvalidInputError } from "../errors.js";
+import { RotatingHmacKeys } from "./signing-keys.js";
 
 export type KeyValue = string | number;
 export type CursorKey = Record<string, KeyValue>;
@@ -22,9 +22,14 @@ const MIN_SECRET_LENGTH = 16;
  * The keys can be replaced at runtime (`useKeys`) when the secret is rotated.
  */
 export class CursorCodec {
-  private signingKey: Buffer | undefined;
-  private verifyingKeys: Buffer[] = [];
-  private loadedKeys: string | undefined;
+  private readonly keys = new RotatingHmacKeys(
+    "cursor",
+    (secret) => Buffer.from(secret, "utf8"),
+    (secret) => {
+      if (secret.length < MIN_SECRET_LENGTH)
+        throw new Error(`The cursor secret must be at least ${MIN_SECRET_LENGTH} characters`);
+    },
+  );
 
   /** Without keys the codec refuses to work until `useKeys` gives it some. */
   constructor(keys?: string | CursorKeys) {
@@ -33,23 +38,12 @@ export class CursorCodec {
 
   /** Replaces the keys; cheap when they are the ones already in use. */
   useKeys(keys: string | CursorKeys): void {
-    const { current, previous = [] } = typeof keys === "string" ? { current: keys } : keys;
-    const fingerprint = JSON.stringify([current, previous]);
-    if (fingerprint === this.loadedKeys) return;
-    for (const secret of [current, ...previous]) {
-      if (secret.length < MIN_SECRET_LENGTH)
-        throw new Error(`The cursor secret must be at least ${MIN_SECRET_LENGTH} characters`);
-    }
-    this.signingKey = Buffer.from(current, "utf8");
-    this.verifyingKeys = [current, ...previous.filter((secret) => secret !== current)].map((secret) =>
-      Buffer.from(secret, "utf8"),
-    );
-    this.loadedKeys = fingerprint;
+    this.keys.use(keys);
   }
 
   encode(scope: string, key: CursorKey): string {
     const payload = Buffer.from(JSON.stringify(key), "utf8").toString("base64url");
-    return `${payload}.${this.sign(this.keyToSignWith(), scope, payload)}`;
+    return `${payload}.${this.keys.sign(scope, payload)}`;
   }
 
   /** Returns the key the cursor carries, checked against the scope and the expected key attributes. */
@@ -57,7 +51,7 @@ export class CursorCodec {
     const invalid = () => new InvalidInputError("The cursor is not valid for this list");
     const [payload, signature, ...rest] = cursor.split(".");
     if (!payload || !signature || rest.length || cursor.length > 2048) throw invalid();
-    if (!this.verifies(scope, payload, signature)) throw invalid();
+    if (!this.keys.verifies(signature, scope, payload)) throw invalid();
     let key: unknown;
     try {
       key = JSON.parse(Buffer.from(payload, "base64url").toString("utf8"));
@@ -72,27 +66,6 @@ export class CursorCodec {
       if (!wanted.has(name) || (typeof value !== "string" && typeof value !== "number")) throw invalid();
     }
     return key as CursorKey;
-  }
-
-  private keyToSignWith(): Buffer {
-    if (!this.signingKey) throw new Error("The cursor keys are not loaded yet");
-    return this.signingKey;
-  }
-
-  /** True when any verifying key signed `payload` for `scope`; every key is tried, in constant time each. */
-  private verifies(scope: string, payload: string, signature: string): boolean {
-    this.keyToSignWith();
-    const given = Buffer.from(signature, "utf8");
-    let matched = false;
-    for (const key of this.verifyingKeys) {
-      const expected = Buffer.from(this.sign(key, scope, payload), "utf8");
-      if (expected.length === given.length && timingSafeEqual(expected, given)) matched = true;
-    }
-    return matched;
-  }
-
-  private sign(key: Buffer, scope: string, payload: string): string {
-    return createHmac("sha256", key).update(scope).update("\n").update(payload).digest("base64url");
   }
 }
 

@@ -1,5 +1,6 @@
-import { createHmac, hkdfSync, timingSafeEqual } from "node:crypto";
+import { hkdfSync } from "node:crypto";
 import type { CursorKeys } from "../dynamo/cursor.js";
+import { RotatingHmacKeys } from "../dynamo/signing-keys.js";
 import { NOTIFICATION_KINDS, type NotificationKind, type NotificationPreferences } from "../entities.js";
 import { InvalidInputError } from "../errors.js";
 
@@ -29,6 +30,8 @@ export interface UnsubscribeClaim {
  */
 const KEY_INFO = "hearth/unsubscribe-token/v1";
 const MAX_TOKEN_LENGTH = 1024;
+/** The first signed line: a token's signature is over this label and the payload. */
+const SIGNED_AS = "unsubscribe";
 
 function deriveKey(secret: string): Buffer {
   return Buffer.from(hkdfSync("sha256", Buffer.from(secret, "utf8"), Buffer.alloc(0), KEY_INFO, 32));
@@ -46,9 +49,7 @@ const refused = () =>
  * for another person or kind, or an expired one is refused with InvalidInputError.
  */
 export class UnsubscribeTokens {
-  private signingKey: Buffer | undefined;
-  private verifyingKeys: Buffer[] = [];
-  private loadedKeys: string | undefined;
+  private readonly keys = new RotatingHmacKeys("unsubscribe", deriveKey);
 
   constructor(keys?: string | CursorKeys) {
     if (keys !== undefined) this.useKeys(keys);
@@ -56,36 +57,23 @@ export class UnsubscribeTokens {
 
   /** Replaces the keys; cheap when they are the ones already in use. */
   useKeys(keys: string | CursorKeys): void {
-    const { current, previous = [] } = typeof keys === "string" ? { current: keys } : keys;
-    const fingerprint = JSON.stringify([current, previous]);
-    if (fingerprint === this.loadedKeys) return;
-    this.signingKey = deriveKey(current);
-    this.verifyingKeys = [current, ...previous.filter((secret) => secret !== current)].map(deriveKey);
-    this.loadedKeys = fingerprint;
+    this.keys.use(keys);
   }
 
   /** A token for `userId`'s `kind` of email, working `days` from `now`. */
   issue(userId: string, kind: NotificationKind, now: Date, days = UNSUBSCRIBE_TOKEN_DAYS): string {
-    if (!this.signingKey) throw new Error("The unsubscribe keys are not loaded yet");
     const expiresAt = Math.floor(now.getTime() / 1000) + days * 24 * 60 * 60;
     const payload = Buffer.from(JSON.stringify({ u: userId, k: kind, e: expiresAt }), "utf8").toString(
       "base64url",
     );
-    return `${payload}.${sign(this.signingKey, payload)}`;
+    return `${payload}.${this.keys.sign(SIGNED_AS, payload)}`;
   }
 
   /** What the token says, when it is genuine and still works at `now`; InvalidInputError otherwise. */
   verify(token: string, now: Date): UnsubscribeClaim {
-    if (this.verifyingKeys.length === 0) throw new Error("The unsubscribe keys are not loaded yet");
     const [payload, signature, ...rest] = token.split(".");
     if (!payload || !signature || rest.length || token.length > MAX_TOKEN_LENGTH) throw refused();
-    const given = Buffer.from(signature, "utf8");
-    let matched = false;
-    for (const key of this.verifyingKeys) {
-      const expected = Buffer.from(sign(key, payload), "utf8");
-      if (expected.length === given.length && timingSafeEqual(expected, given)) matched = true;
-    }
-    if (!matched) throw refused();
+    if (!this.keys.verifies(signature, SIGNED_AS, payload)) throw refused();
     let claim: unknown;
     try {
       claim = JSON.parse(Buffer.from(payload, "base64url").toString("utf8"));
@@ -105,8 +93,4 @@ export class UnsubscribeTokens {
     if (e * 1000 <= now.getTime()) throw refused();
     return { userId: u, kind: k as NotificationKind, expiresAt: new Date(e * 1000) };
   }
-}
-
-function sign(key: Buffer, payload: string): string {
-  return createHmac("sha256", key).update("unsubscribe\n").update(payload).digest("base64url");
 }
