@@ -243,17 +243,7 @@ export class ConnectionsRepository extends Repository {
 
   /** The member's open connections (one Query). */
   async connectionsOf(userId: string): Promise<Connection[]> {
-    const connections: Connection[] = [];
-    const now = this.now();
-    for await (const item of queryAll<StoredConnection & Record<string, unknown>>(this.doc, {
-      TableName: this.table,
-      KeyConditionExpression: "#pk = :pk",
-      ExpressionAttributeNames: { "#pk": "pk" },
-      ExpressionAttributeValues: { ":pk": userPartition(userId) },
-    })) {
-      if (!isExpired(item, "expiresAt", now)) connections.push(toConnection(item));
-    }
-    return connections;
+    return (await this.livePartition<StoredConnection>(userPartition(userId))).map(toConnection);
   }
 
   /** The open connections of each of `userIds`, queried in parallel (one round trip). */
@@ -265,23 +255,27 @@ export class ConnectionsRepository extends Repository {
 
   /** The connections following `itemId`'s comment thread (one Query). */
   async subscribersOf(itemId: string): Promise<Subscription[]> {
-    const subscriptions: Subscription[] = [];
+    return (await this.livePartition<Subscription>(itemPartition(itemId))).map((item) => ({
+      itemId: item.itemId,
+      userId: item.userId,
+      connectionId: item.connectionId,
+      groups: [...(item.groups ?? [])],
+      expiresAt: item.expiresAt,
+    }));
+  }
+
+  /** The items of one partition that have not expired (TTL deletion lags by up to days). */
+  private async livePartition<T>(pk: string): Promise<(T & Record<string, unknown>)[]> {
+    const live: (T & Record<string, unknown>)[] = [];
     const now = this.now();
-    for await (const item of queryAll<Subscription & Record<string, unknown>>(this.doc, {
+    for await (const item of queryAll<T & Record<string, unknown>>(this.doc, {
       TableName: this.table,
       KeyConditionExpression: "#pk = :pk",
       ExpressionAttributeNames: { "#pk": "pk" },
-      ExpressionAttributeValues: { ":pk": itemPartition(itemId) },
+      ExpressionAttributeValues: { ":pk": pk },
     })) {
-      if (isExpired(item, "expiresAt", now)) continue;
-      subscriptions.push({
-        itemId: item.itemId,
-        userId: item.userId,
-        connectionId: item.connectionId,
-        groups: [...(item.groups ?? [])],
-        expiresAt: item.expiresAt,
-      });
+      if (!isExpired(item, "expiresAt", now)) live.push(item);
     }
-    return subscriptions;
+    return live;
   }
 }
