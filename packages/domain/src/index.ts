@@ -16,6 +16,7 @@ export * from "./rules/comments.js";
 export * from "./rules/conversations.js";
 export * from "./rules/email.js";
 export * from "./rules/exports.js";
+export * from "./rules/html-escape.js";
 export * from "./rules/jobs.js";
 export * from "./rules/names.js";
 export * from "./rules/rate-limits.js";

@@ -34,17 +34,15 @@ function environmentOf(definition: FunctionDefinition): Record<string, string> {
     AWS_SECRET_ACCESS_KEY: "bench-secret-key",
     ...tableEnvironment(tableNamesWithPrefix(`hearth-bench-`)),
   };
+  // What the email senders (notifications, digests) need: their links and the unsubscribe key's secret.
+  const email = {
+    SENDER_EMAIL: config.senderEmail,
+    SITE_URL: config.siteUrl,
+    API_URL: "https://abc123.execute-api.eu-west-1.amazonaws.com/bench/",
+    CURSOR_SECRET_ARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:hearth-bench-cursor-AbCdEf",
+  };
   if (definition.kind === "trigger" || definition.kind === "email-events") return common;
-  if (definition.kind === "digest") {
-    return {
-      ...common,
-      SENDER_EMAIL: config.senderEmail,
-      SITE_URL: config.siteUrl,
-      // Digests carry unsubscribe links too.
-      API_URL: "https://abc123.execute-api.eu-west-1.amazonaws.com/bench/",
-      CURSOR_SECRET_ARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:hearth-bench-cursor-AbCdEf",
-    };
-  }
+  if (definition.kind === "digest") return { ...common, ...email };
   if (definition.kind === "realtime") {
     // The authorizer verifies tokens of this pool's client; the routes function keeps connections.
     return { ...common, USER_POOL_ID: "eu-west-1_BenchPool", USER_POOL_CLIENT_ID: "bench-client" };
@@ -52,11 +50,7 @@ function environmentOf(definition: FunctionDefinition): Record<string, string> {
   if (definition.kind === "processor") {
     return {
       ...common,
-      SENDER_EMAIL: config.senderEmail,
-      SITE_URL: config.siteUrl,
-      // The notifications processor signs unsubscribe links to the API, with the cursor secret.
-      API_URL: "https://abc123.execute-api.eu-west-1.amazonaws.com/bench/",
-      CURSOR_SECRET_ARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:hearth-bench-cursor-AbCdEf",
+      ...email,
       NOTIFICATION_WINDOW_MINUTES: String(config.notificationWindowMinutes),
       // The attachments processor deletes files there; the others ignore it.
       ATTACHMENTS_BUCKET: "hearth-bench-attachments",

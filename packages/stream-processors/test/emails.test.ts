@@ -1,9 +1,8 @@
-import type { Comment, Message } from "@hearth/domain";
+import { type Comment, escapeHtml, type Message } from "@hearth/domain";
 import { describe, expect, it } from "vitest";
 import {
   commentEmail,
   digestEmail,
-  escapeHtml,
   itemUrl,
   messageEmail,
   reactionEmail,

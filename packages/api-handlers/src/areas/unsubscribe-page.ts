@@ -1,13 +1,4 @@
-import type { NotificationPreferences } from "@hearth/domain";
-
-const HTML_ESCAPES: Record<string, string> = {
-  "&": "&amp;",
-  "<": "&lt;",
-  ">": "&gt;",
-  '"': "&quot;",
-  "'": "&#39;",
-};
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char] ?? char);
+import { escapeHtml, type NotificationPreferences } from "@hearth/domain";
 
 const WHAT: Record<keyof NotificationPreferences, string> = {
   comments: "new comments on items you commented on",

@@ -108,6 +108,12 @@ export class ConnectionsRepository extends Repository {
 
   /** The connection, strongly consistent (a subscribe right after `$connect` finds it); null when gone. */
   async get(userId: string, connectionId: string): Promise<Connection | null> {
+    const item = await this.stored(userId, connectionId);
+    return item && !isExpired({ ...item }, "expiresAt", this.now()) ? toConnection(item) : null;
+  }
+
+  /** The stored connection item as it is (expired or not), strongly consistent. */
+  private async stored(userId: string, connectionId: string): Promise<StoredConnection | undefined> {
     try {
       const output = await this.doc.send(
         new GetCommand({
@@ -116,8 +122,7 @@ export class ConnectionsRepository extends Repository {
           ConsistentRead: true,
         }),
       );
-      const item = output.Item as StoredConnection | undefined;
-      return item && !isExpired({ ...item }, "expiresAt", this.now()) ? toConnection(item) : null;
+      return output.Item as StoredConnection | undefined;
     } catch (error) {
       throw toDomainError(error);
     }
@@ -211,19 +216,7 @@ export class ConnectionsRepository extends Repository {
    * gone). Removing one that is not there is fine. Returns whether it was there.
    */
   async remove(userId: string, connectionId: string): Promise<boolean> {
-    let stored: StoredConnection | undefined;
-    try {
-      const output = await this.doc.send(
-        new GetCommand({
-          TableName: this.table,
-          Key: { pk: userPartition(userId), sk: connectionSort(connectionId) },
-          ConsistentRead: true,
-        }),
-      );
-      stored = output.Item as StoredConnection | undefined;
-    } catch (error) {
-      throw toDomainError(error);
-    }
+    const stored = await this.stored(userId, connectionId);
     const subscriptions = [...(stored?.subscriptions ?? [])];
     await batchWriteAll(this.doc, this.table, [
       { delete: { pk: userPartition(userId), sk: connectionSort(connectionId) } },

@@ -1,23 +1,10 @@
-import type { Comment, Message, NotificationKind } from "@hearth/domain";
+import { type Comment, escapeHtml, type Message, type NotificationKind } from "@hearth/domain";
 
 /** One rendered email: every piece of user content escaped in `html`, flattened in `subject`. */
 export interface Email {
   subject: string;
   text: string;
   html: string;
-}
-
-const HTML_ESCAPES: Record<string, string> = {
-  "&": "&amp;",
-  "<": "&lt;",
-  ">": "&gt;",
-  '"': "&quot;",
-  "'": "&#39;",
-};
-
-/** Escapes text for HTML element content and quoted attribute values alike. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char] ?? char);
 }
 
 /** Subjects are one line (no header tricks with line breaks) and of a readable length. */
