@@ -1,6 +1,8 @@
 import { LIMITS, UPLOAD_STATE_TAG, UPLOAD_STATES } from "@hearth/domain";
 import type { ObjectUrlSigner } from "@hearth/views/object-urls";
-import { ATTACHMENT_KEY_PREFIX } from "./routes.js";
+
+/** Where message attachments live in the files bucket (the messages area signs uploads and downloads there). */
+export const ATTACHMENT_KEY_PREFIX = "attachments/";
 
 /** How long an upload URL stays valid, in seconds. */
 export const UPLOAD_URL_EXPIRES_IN = 900;

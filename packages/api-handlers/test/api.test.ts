@@ -3,7 +3,8 @@ import { createDocumentClient, createRepositories, tableNamesWithPrefix } from "
 import { describe, expect, it, vi } from "vitest";
 import { createApiHandler, routeHandlerFor } from "../src/api-handler.js";
 import { MAX_BODY_BYTES } from "../src/http/request.js";
-import { API_AREAS, API_HANDLER_ENTRIES, ROUTES } from "../src/routes.js";
+import { API_MANIFESTS } from "../src/functions.js";
+import { API_AREAS, ROUTES } from "../src/routes.js";
 import {
   ALLOWED_ORIGIN,
   apiEvent,
@@ -61,7 +62,7 @@ describe("the route table", () => {
 
   it("names an existing entry module for every area", async () => {
     const { existsSync } = await import("node:fs");
-    for (const area of API_AREAS) expect(existsSync(API_HANDLER_ENTRIES[area])).toBe(true);
+    for (const area of API_AREAS) expect(existsSync(API_MANIFESTS[area].entry)).toBe(true);
   });
 
   it("answers 404 for a route sent to another area's handler or not in the table", async () => {

@@ -8,7 +8,8 @@ import {
   baseApiDependenciesFromEnv,
   createObjectUrlSigner,
 } from "../src/dependencies.js";
-import { API_AREAS, API_HANDLER_ENTRIES } from "../src/routes.js";
+import { API_MANIFESTS } from "../src/functions.js";
+import { API_AREAS } from "../src/routes.js";
 import { apiEvent, lambdaContext, toApiResponse } from "./helpers.js";
 
 let db: TestDatabase;
@@ -137,12 +138,12 @@ describe("the Lambda entry modules", () => {
     for (const [name, value] of Object.entries(localEnv())) vi.stubEnv(name, value);
     await db.repositories.profiles.upsert("user-entry", { displayName: "Entry" });
     for (const area of API_AREAS) {
-      const module = (await import(pathToFileURL(API_HANDLER_ENTRIES[area]).href)) as {
+      const module = (await import(pathToFileURL(API_MANIFESTS[area].entry).href)) as {
         handler: (...args: unknown[]) => Promise<unknown>;
       };
       expect(module.handler, area).toBeTypeOf("function");
     }
-    const profileModule = await import(pathToFileURL(API_HANDLER_ENTRIES.profile).href);
+    const profileModule = await import(pathToFileURL(API_MANIFESTS.profile.entry).href);
     const response = toApiResponse(
       await profileModule.handler(
         apiEvent(

@@ -2,7 +2,8 @@ import { ScanCommand } from "@aws-sdk/client-dynamodb";
 import { CommentsRepository, DatabaseError, type NewComment } from "@hearth/domain";
 import { describe, expect, it } from "vitest";
 import { API_IDEMPOTENCY_KEY_PREFIX, MAX_IDEMPOTENCY_KEY_LENGTH } from "../src/http/idempotency.js";
-import { API_AREAS, API_TABLE_ACCESS, ROUTES } from "../src/routes.js";
+import { API_MANIFESTS } from "../src/functions.js";
+import { API_AREAS, ROUTES } from "../src/routes.js";
 import { type EventOptions, invoker, saveProfile, testDependencies, users, useTestApi } from "./helpers.js";
 
 const api = useTestApi("idempotency");
@@ -240,7 +241,7 @@ describe("the idempotency records table", () => {
   it("is granted read-write to exactly the areas that have POST routes", () => {
     for (const area of API_AREAS) {
       const hasPost = ROUTES.some((route) => route.area === area && route.method === "POST");
-      expect(API_TABLE_ACCESS[area].IdempotencyRecords, area).toBe(hasPost ? "readWrite" : undefined);
+      expect(API_MANIFESTS[area].tables.IdempotencyRecords, area).toBe(hasPost ? "readWrite" : undefined);
     }
   });
 });

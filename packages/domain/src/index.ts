@@ -10,6 +10,7 @@ export * from "./dynamo/ttl.js";
 export * from "./dynamo/update-expression.js";
 export * from "./entities.js";
 export * from "./errors.js";
+export * from "./manifest.js";
 export * from "./repositories/index.js";
 export * from "./rules/access.js";
 export * from "./rules/comments.js";

@@ -215,11 +215,32 @@ export function tableNamesWithPrefix(prefix: string): TableNames {
   return Object.fromEntries(TABLE_SPECS.map((spec) => [spec.name, `${prefix}${spec.name}`])) as TableNames;
 }
 
-/** Physical table names from the functions' environment; a missing one is a clear startup error. */
+/**
+ * Physical table names from the function's environment. A function is told only the tables its
+ * manifest names, so the others are absent: reading one of those is a clear error naming the
+ * variable (a table used without being declared), and an environment with no table at all is
+ * refused at start-up.
+ */
 export function tableNamesFromEnv(env: NodeJS.ProcessEnv = process.env): TableNames {
-  const missing = TABLE_SPECS.filter((spec) => !env[spec.envVar]).map((spec) => spec.envVar);
-  if (missing.length) throw new Error(`Missing table name environment variable(s): ${missing.join(", ")}`);
-  return Object.fromEntries(TABLE_SPECS.map((spec) => [spec.name, env[spec.envVar]])) as TableNames;
+  if (!TABLE_SPECS.some((spec) => env[spec.envVar])) {
+    throw new Error(
+      `Missing table name environment variable(s): none of ${TABLE_SPECS.map((s) => s.envVar).join(", ")} is set`,
+    );
+  }
+  const names = {} as TableNames;
+  for (const spec of TABLE_SPECS) {
+    const value = env[spec.envVar];
+    Object.defineProperty(names, spec.name, {
+      enumerable: Boolean(value),
+      get: () => {
+        if (value) return value;
+        throw new Error(
+          `Missing table name environment variable ${spec.envVar}: ${spec.name} is not among this function's tables (its manifest)`,
+        );
+      },
+    });
+  }
+  return names;
 }
 
 /** The environment variables that hand `names` to a function (the inverse of tableNamesFromEnv). */

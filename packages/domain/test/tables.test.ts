@@ -52,6 +52,13 @@ describe("table specs", () => {
     expect(tableNamesFromEnv(tableEnvironment(names))).toEqual(names);
     expect(() => tableNamesFromEnv({})).toThrow(/COMMENTS_TABLE/);
   });
+
+  it("tell a function only its own tables: an undeclared one is an error naming its variable", () => {
+    const names = tableNamesFromEnv({ COMMENTS_TABLE: "c", USER_PROFILES_TABLE: "p" });
+    expect(names.Comments).toBe("c");
+    expect(Object.keys(names).sort()).toEqual(["Comments", "UserProfiles"]);
+    expect(() => names.Messages).toThrow(/MESSAGES_TABLE.*not among this function's tables/);
+  });
 });
 
 describe("createTables / deleteTables on DynamoDB Local", () => {

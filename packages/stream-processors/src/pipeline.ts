@@ -3,7 +3,7 @@ import { traceInvocation } from "@hearth/domain";
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
 import type { ActivitySummary } from "./activity/aggregate.js";
 import type { CleanupSummary } from "./attachments/cleanup.js";
-import { isWantedRecord, type ProcessorName } from "./filters.js";
+import { isWantedRecord, type ProcessorName } from "./functions.js";
 import type { JobPipelineDependencies } from "./jobs/dependencies.js";
 import type { JobSummary } from "./jobs/worker.js";
 import { NotificationDeliveryError, type NotificationSummary } from "./notifications/delivery-error.js";

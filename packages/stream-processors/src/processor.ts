@@ -9,7 +9,7 @@ import type {
   ProcessorDependencies,
 } from "./dependencies.js";
 import type { ExportObjects } from "./exports/s3-export.js";
-import type { ProcessorName } from "./filters.js";
+import type { ProcessorName } from "./functions.js";
 import {
   createDeletionProcessor,
   createExportProcessor,

@@ -5,13 +5,11 @@ import { describe, expect, it } from "vitest";
 import {
   filterPatternsFor,
   isWantedRecord,
-  JOB_PROCESSORS,
-  matchesFilterPattern,
-  PROCESSOR_ENTRIES,
+  PROCESSOR_MANIFESTS,
   PROCESSOR_NAMES,
-  PROCESSOR_TABLE_ACCESS,
   STREAM_SUBSCRIPTIONS,
-} from "../src/filters.js";
+} from "../src/functions.js";
+import { JOB_FUNCTION_TIMEOUT_SECONDS, matchesFilterPattern } from "../src/stream-subscriptions.js";
 
 const ARN = "arn:aws:dynamodb:eu-west-1:123456789012:table/prod-Comments/stream/2024-05-01T00:00:00.000";
 
@@ -181,16 +179,17 @@ describe("subscriptions", () => {
   });
 
   it("give every processor an entry file, subscriptions, and the stream processors the idempotency table", () => {
-    const jobWorkers: readonly string[] = JOB_PROCESSORS;
     for (const name of PROCESSOR_NAMES) {
-      expect(existsSync(PROCESSOR_ENTRIES[name])).toBe(true);
+      const manifest = PROCESSOR_MANIFESTS[name];
+      const tables: Partial<Record<string, string>> = manifest.tables;
+      expect(existsSync(manifest.entry)).toBe(true);
+      expect(manifest.name).toBe(`stream-${name}`);
       expect(STREAM_SUBSCRIPTIONS.some((s) => s.processor === name)).toBe(true);
       // Job workers keep no idempotency records: the job record says what was done.
-      expect(PROCESSOR_TABLE_ACCESS[name].IdempotencyRecords).toBe(
-        jobWorkers.includes(name) ? undefined : "readWrite",
-      );
+      const isJobWorker = manifest.timeoutSeconds === JOB_FUNCTION_TIMEOUT_SECONDS;
+      expect(tables.IdempotencyRecords).toBe(isJobWorker ? undefined : "readWrite");
       // Profiles change only through atomic updates, except that an account deletion removes one.
-      if (name !== "deletions") expect(PROCESSOR_TABLE_ACCESS[name].UserProfiles).not.toBe("readWrite");
+      if (name !== "deletions") expect(tables.UserProfiles).not.toBe("readWrite");
     }
   });
 

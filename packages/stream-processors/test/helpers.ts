@@ -25,7 +25,7 @@ import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEven
 import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, beforeEach, inject } from "vitest";
 import { type ProcessorDependencies, processorDependenciesFromEnv } from "../src/dependencies.js";
-import type { ProcessorName } from "../src/filters.js";
+import type { ProcessorName } from "../src/functions.js";
 import { createDigestHandler, type DigestHandler } from "../src/notifications/digest-handler.js";
 import { createEventBridgeDigestScheduler } from "../src/notifications/digest-scheduler.js";
 import { createProcessor } from "../src/processor.js";

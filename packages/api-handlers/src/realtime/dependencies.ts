@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { fileURLToPath } from "node:url";
 import {
   ConnectionsRepository,
   CursorCodec,
@@ -12,19 +11,6 @@ import { createApiTracer } from "../telemetry.js";
 import type { RealtimeAuthorizerDependencies } from "./authorizer.js";
 import type { RealtimeRouteDependencies } from "./routes.js";
 import { createIdTokenVerifier, idTokenVerifierOptionsFromEnv } from "./token-verifier.js";
-
-/** The WebSocket API's two functions, by name (infra's ALL_FUNCTIONS and the local server use these). */
-export const REALTIME_FUNCTION_NAMES = ["realtime-authorizer", "realtime-routes"] as const;
-export type RealtimeFunctionName = (typeof REALTIME_FUNCTION_NAMES)[number];
-
-/** Their Lambda entry files (each exports `handler`), for NodejsFunction bundling. */
-export const REALTIME_FUNCTION_ENTRIES: Record<RealtimeFunctionName, string> = {
-  "realtime-authorizer": fileURLToPath(new URL("../handlers/realtime-authorizer.ts", import.meta.url)),
-  "realtime-routes": fileURLToPath(new URL("../handlers/realtime-routes.ts", import.meta.url)),
-};
-
-/** The routes function reads and writes connections only: the grant infra gives it. */
-export const REALTIME_ROUTES_TABLE_ACCESS = { Connections: "readWrite" } as const;
 
 /** The authorizer from the environment (see `idTokenVerifierOptionsFromEnv`); it touches no table. */
 export function realtimeAuthorizerDependenciesFromEnv(

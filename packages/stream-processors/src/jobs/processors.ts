@@ -1,6 +1,6 @@
 import { createExportRunner } from "../exports/export-runner.js";
 import type { ExportObjects } from "../exports/s3-export.js";
-import type { ProcessorName } from "../filters.js";
+import type { ProcessorName } from "../functions.js";
 import {
   buildBatchPipeline,
   type ChangeHandler,

@@ -2,12 +2,11 @@ import type { Context } from "aws-lambda";
 import type { digestDependenciesFromEnv } from "../dependencies.js";
 import { createDigestSender, type DigestOutcome } from "./digest.js";
 import { parseDigestWindow } from "./digest-window.js";
+import { digestsManifest } from "./manifest.js";
 import { createEmailSender } from "./send-email.js";
 
-/** How long the digest function may run, in seconds (infra configures it; the claim lease follows). */
-export const DIGEST_FUNCTION_TIMEOUT_SECONDS = 30;
 /** Longer than a run, shorter than Lambda's first async retry (about a minute). */
-export const DIGEST_CLAIM_LEASE_SECONDS = DIGEST_FUNCTION_TIMEOUT_SECONDS + 15;
+export const DIGEST_CLAIM_LEASE_SECONDS = digestsManifest.timeoutSeconds + 15;
 
 export type DigestHandler = (event: unknown, context?: Context) => Promise<DigestOutcome>;
 

@@ -1,0 +1,24 @@
+import { areaManifest, SERVES_PROFILE_PHOTOS } from "./area-manifest.js";
+
+export const profileManifest = areaManifest("profile", {
+  description: "profiles, the member directory, profile photos, unsubscribe links",
+  // CommentReactions is read for `viewerHasReacted` on a member's comment history; the
+  // rate-limited photo uploads count in RateLimits; POSTs store idempotent responses.
+  tables: {
+    UserProfiles: "readWrite",
+    Comments: "read",
+    CommentReactions: "read",
+    IdempotencyRecords: "readWrite",
+    RateLimits: "readWrite",
+  },
+  files: [
+    SERVES_PROFILE_PHOTOS,
+    {
+      prefix: "profile-photos/",
+      actions: ["s3:PutObject"],
+      reason:
+        "Photo upload keys are generated per upload (profile-photos/<user>/<ulid>.<ext>), so the presign right covers that prefix only.",
+    },
+  ],
+  settings: ["filesBucket"],
+});

@@ -1,0 +1,31 @@
+import { processorManifest } from "../processor-manifest.js";
+import { inserts, messageDeletions } from "../stream-subscriptions.js";
+
+/** Retags the uploads of sent messages, deletes the files of deleted ones and a deleted member's exports. */
+export const attachmentsManifest = processorManifest("attachments", {
+  description: "stream processor: attachment cleanup",
+  tables: { IdempotencyRecords: "readWrite" },
+  files: [
+    {
+      prefix: "attachments/",
+      actions: ["s3:DeleteObject", "s3:PutObjectTagging"],
+      reason:
+        "A message's attachment keys are known only from the stream record, so the delete and retag rights cover the attachments prefix only.",
+    },
+    {
+      prefix: "exports/",
+      actions: ["s3:ListBucket", "s3:DeleteObject"],
+      reason:
+        "A deleted member's exports are listed under exports/<member>/ when their profile goes, so the delete right covers the exports prefix only.",
+    },
+  ],
+  subscriptions: [
+    // Every new message: its uploads are retagged sent. (Not narrowed to messages with files:
+    // a pattern reaching into the attachments list is not one Lambda's filtering is
+    // documented to match, and a miss would let the pending-upload expiry delete sent files.)
+    { table: "Messages", filterPatterns: [inserts, messageDeletions] },
+    // A profile removed (the last data step of an account deletion): its data exports are deleted.
+    { table: "UserProfiles", filterPatterns: [{ eventName: ["REMOVE"] }] },
+  ],
+  settings: ["filesBucket"],
+});

@@ -1,0 +1,29 @@
+import { processorManifest } from "../processor-manifest.js";
+import { JOB_FUNCTION_TIMEOUT_SECONDS, jobInserts } from "../stream-subscriptions.js";
+
+/**
+ * The deletion worker's cascade: takes back reactions (deletes, with the counters' updates in
+ * the same transactions), erases comments and messages in place (updates), removes the member's
+ * conversation rows, rate-limit windows and profile (deletes), and last their user-pool user.
+ * (A deleted member's data exports are removed by the attachments processor, off the profile's removal.)
+ */
+export const deletionsManifest = processorManifest("deletions", {
+  description: "job worker: account deletions",
+  timeoutSeconds: JOB_FUNCTION_TIMEOUT_SECONDS,
+  tables: {
+    Jobs: "readWrite",
+    CommentReactions: "readWrite",
+    Comments: "readUpdate",
+    CommentLocators: "readUpdate",
+    Messages: "readUpdate",
+    ConversationMembers: "readWrite",
+    RateLimits: "readWrite",
+    Notifications: "readWrite",
+    HeldNotifications: "readWrite",
+    UserProfiles: "readWrite",
+  },
+  userPoolActions: ["cognito-idp:AdminDeleteUser"],
+  subscriptions: [{ table: "Jobs", filterPatterns: [jobInserts("deletion")] }],
+  // The rate limits tell which windows of the member's to take back.
+  settings: ["userPool", "rateLimits"],
+});

@@ -1,0 +1,18 @@
+import type { FunctionManifest } from "@hearth/domain";
+import { handlerEntry } from "../processor-manifest.js";
+
+/**
+ * The Cognito sign-in trigger (pre token generation): keeps the profile's membership mark in
+ * step with the groups; profiles are only ever changed by one atomic UpdateItem there.
+ */
+export const signInManifest = {
+  name: "auth-sign-in",
+  kind: "trigger",
+  entry: handlerEntry("sign-in"),
+  description: "sign-in trigger: profile and membership mark",
+  // Cognito waits at most 5 seconds for a trigger.
+  timeoutSeconds: 5,
+  memoryMb: 256,
+  tables: { UserProfiles: "readUpdate" },
+  settings: [],
+} as const satisfies FunctionManifest<"auth-sign-in">;

@@ -1,0 +1,127 @@
+import { type FilterPattern, type JobKind, type StreamBatching, UNREAD_COUNTER_ID } from "@hearth/domain";
+
+/**
+ * The filter patterns the processors' manifests subscribe with, the shared stream settings,
+ * and the matcher: the CDK event source mappings hand the patterns to Lambda as filter
+ * criteria, the local stream pollers evaluate them with `matchesFilterPattern`, so both
+ * deliver exactly the same records.
+ */
+
+export const inserts: FilterPattern = { eventName: ["INSERT"] };
+/** A comment that just became soft-deleted: no deletedAt before, one after. */
+export const softDeletes: FilterPattern = {
+  eventName: ["MODIFY"],
+  dynamodb: {
+    OldImage: { deletedAt: { S: [{ exists: false }] } },
+    NewImage: { deletedAt: { S: [{ exists: true }] } },
+  },
+};
+
+/** A message its sender just deleted: not deleted before, deleted after. */
+export const messageDeletions: FilterPattern = {
+  eventName: ["MODIFY"],
+  dynamodb: {
+    OldImage: { deleted: { BOOL: [{ exists: false }] } },
+    NewImage: { deleted: { BOOL: [true] } },
+  },
+};
+
+/** A profile an admin just approved: no approvedAt before, one after (once per person). */
+export const approvals: FilterPattern = {
+  eventName: ["MODIFY"],
+  dynamodb: {
+    OldImage: { approvedAt: { S: [{ exists: false }] } },
+    NewImage: { approvedAt: { S: [{ exists: true }] } },
+  },
+};
+
+/**
+ * A new job of `kind`. The Jobs table also holds active-job marker items, which have no
+ * `kind` or `status`, so they never match.
+ */
+export const jobInserts = (kind: JobKind): FilterPattern => ({
+  eventName: ["INSERT"],
+  dynamodb: { NewImage: { kind: { S: [kind] }, status: { S: ["PENDING"] } } },
+});
+
+/** An export that just completed: its member gets the "your export is ready" email. */
+export const exportCompletions: FilterPattern = {
+  eventName: ["MODIFY"],
+  dynamodb: {
+    OldImage: { status: { S: [{ "anything-but": "COMPLETED" }] } },
+    NewImage: { kind: { S: ["export"] }, status: { S: ["COMPLETED"] } },
+  },
+};
+
+/** A new feed entry (not the first write of a member's unread counter, which shares the table). */
+export const feedEntryInserts: FilterPattern = {
+  eventName: ["INSERT"],
+  dynamodb: { NewImage: { notificationId: { S: [{ "anything-but": [UNREAD_COUNTER_ID] }] } } },
+};
+
+/** Any change to a comment: edits, deletions and reaction counts are told apart in the fanout. */
+export const modifications: FilterPattern = { eventName: ["MODIFY"] };
+
+/**
+ * How long a processor function may run, in seconds: infra configures the functions with it,
+ * the local pollers give each invocation that long, and the SDK clients fit their timeouts
+ * and retries inside it (through `FUNCTION_TIMEOUT_SECONDS`).
+ */
+export const PROCESSOR_FUNCTION_TIMEOUT_SECONDS = 60;
+
+/**
+ * The job workers (one per job kind) run a member's whole export or deletion in one
+ * invocation, so they get Lambda's longest timeout; a run cut short resumes from its checkpoint.
+ */
+export const JOB_FUNCTION_TIMEOUT_SECONDS = 900;
+
+/** Event source mapping settings shared by infra and the local pollers. */
+export const STREAM_BATCHING = {
+  batchSize: 25,
+  maxBatchingWindowSeconds: 1,
+  retryAttempts: 3,
+  maxRecordAgeSeconds: 3600,
+  bisectBatchOnError: true,
+} as const satisfies StreamBatching;
+
+const OPERATORS = ["exists", "anything-but", "prefix"] as const;
+
+function matchesScalar(rule: unknown, value: unknown): boolean {
+  if (typeof rule !== "object" || rule === null) return rule === value;
+  const [operator, ...others] = Object.keys(rule);
+  if (!operator || others.length || !(OPERATORS as readonly string[]).includes(operator)) {
+    // Failing loudly beats silently never matching a pattern Lambda would accept.
+    throw new Error(
+      `Unsupported filter rule ${JSON.stringify(rule)}: use ${OPERATORS.join(", ")} or literals`,
+    );
+  }
+  const operand = (rule as Record<string, unknown>)[operator];
+  if (operator === "exists") return operand === (value !== undefined);
+  if (operator === "prefix") return typeof value === "string" && value.startsWith(operand as string);
+  const excluded = Array.isArray(operand) ? operand : [operand];
+  return value !== undefined && !excluded.includes(value);
+}
+
+/** Like EventBridge: an array in the record matches when any of its elements does. */
+function matchesValue(rule: unknown, value: unknown): boolean {
+  if (Array.isArray(value)) return value.some((element) => matchesScalar(rule, element));
+  return matchesScalar(rule, value);
+}
+
+/**
+ * Evaluates a Lambda/EventBridge filter pattern against a record: every key of the pattern
+ * must match; arrays list the acceptable values (or `exists`/`prefix`/`anything-but` rules).
+ */
+export function matchesFilterPattern(pattern: FilterPattern, record: unknown): boolean {
+  return Object.entries(pattern).every(([key, rule]) => {
+    const value =
+      typeof record === "object" && record !== null ? (record as Record<string, unknown>)[key] : undefined;
+    if (Array.isArray(rule)) return rule.some((alternative) => matchesValue(alternative, value));
+    if (typeof rule === "object" && rule !== null) {
+      // A nested object pattern against a missing value matches only if it asks for absence.
+      return matchesFilterPattern(rule as FilterPattern, value ?? {});
+    }
+    throw new Error(`Filter pattern field "${key}" must be an array of rules or a nested pattern`);
+  });
+}
+
