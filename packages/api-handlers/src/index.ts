@@ -2,9 +2,9 @@ export * from "@hearth/views/realtime-protocol";
 export * from "./admin-dependencies.js";
 export { createApiHandler, routeHandlerFor } from "./api-handler.js";
 export { type ApiHandler, createAreaHandler } from "./area-handler.js";
+export { API_FUNCTION_TIMEOUT_SECONDS } from "./areas/area-manifest.js";
 export * from "./dependencies.js";
 export * from "./functions.js";
-export { API_FUNCTION_TIMEOUT_SECONDS } from "./areas/area-manifest.js";
 export { buildProxyEvent, type ProxyEventInput } from "./http/proxy-event.js";
 export { MAX_BODY_BYTES } from "./http/request.js";
 export {
@@ -25,9 +25,9 @@ export * from "./realtime/token-verifier.js";
 export * from "./routes.js";
 export {
   ALLOWED_ATTACHMENT_TYPES,
-  ATTACHMENT_KEY_PREFIX,
   ATTACHMENT_CORS_MAX_AGE_SECONDS,
   ATTACHMENT_CORS_RULES,
+  ATTACHMENT_KEY_PREFIX,
   MAX_ATTACHMENT_BYTES,
   PENDING_UPLOAD_TAGGING,
   UPLOAD_TAGGING_HEADER,

@@ -2,8 +2,8 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { createDocumentClient, createRepositories, tableNamesWithPrefix } from "@hearth/domain";
 import { describe, expect, it, vi } from "vitest";
 import { createApiHandler, routeHandlerFor } from "../src/api-handler.js";
-import { MAX_BODY_BYTES } from "../src/http/request.js";
 import { API_MANIFESTS } from "../src/functions.js";
+import { MAX_BODY_BYTES } from "../src/http/request.js";
 import { API_AREAS, ROUTES } from "../src/routes.js";
 import {
   ALLOWED_ORIGIN,

@@ -1,8 +1,8 @@
 import { ScanCommand } from "@aws-sdk/client-dynamodb";
 import { CommentsRepository, DatabaseError, type NewComment } from "@hearth/domain";
 import { describe, expect, it } from "vitest";
-import { API_IDEMPOTENCY_KEY_PREFIX, MAX_IDEMPOTENCY_KEY_LENGTH } from "../src/http/idempotency.js";
 import { API_MANIFESTS } from "../src/functions.js";
+import { API_IDEMPOTENCY_KEY_PREFIX, MAX_IDEMPOTENCY_KEY_LENGTH } from "../src/http/idempotency.js";
 import { API_AREAS, ROUTES } from "../src/routes.js";
 import { type EventOptions, invoker, saveProfile, testDependencies, users, useTestApi } from "./helpers.js";
 

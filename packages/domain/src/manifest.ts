@@ -38,7 +38,14 @@ export interface FunctionManifest<Name extends string = string> {
  * EventBridge Scheduler; `websocket`: behind the WebSocket API; `authorizer`: the WebSocket
  * `$connect` authorizer; `trigger`: a Cognito user-pool trigger; `notification`: an SNS subscriber.
  */
-export type FunctionKind = "api" | "stream" | "schedule" | "websocket" | "authorizer" | "trigger" | "notification";
+export type FunctionKind =
+  | "api"
+  | "stream"
+  | "schedule"
+  | "websocket"
+  | "authorizer"
+  | "trigger"
+  | "notification";
 
 /**
  * `read`: Get/BatchGet/Query/ConditionCheck; `readUpdate`: reads plus UpdateItem, for a function
@@ -108,7 +115,12 @@ export const SETTING_VARIABLES = {
   /** How long notifications are held for a digest. */
   notificationWindow: ["NOTIFICATION_WINDOW_MINUTES"],
   /** Where digest schedules go and whom they invoke (CreateSchedule and PassRole on its role). */
-  digestSchedules: ["DIGEST_SCHEDULE_GROUP", "DIGEST_SCHEDULER_ROLE_ARN", "DIGEST_FUNCTION_ARN", "DIGEST_DEAD_LETTER_ARN"],
+  digestSchedules: [
+    "DIGEST_SCHEDULE_GROUP",
+    "DIGEST_SCHEDULER_ROLE_ARN",
+    "DIGEST_FUNCTION_ARN",
+    "DIGEST_DEAD_LETTER_ARN",
+  ],
   /** The WebSocket API's management endpoint (ManageConnections on its stage). */
   webSocketManagement: ["WEBSOCKET_MANAGEMENT_ENDPOINT"],
 } as const satisfies Record<string, readonly string[]>;

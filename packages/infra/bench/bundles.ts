@@ -3,12 +3,18 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
-import { API_ATTACHMENT_UPLOADERS, type ApiArea } from "@hearth/api-handlers";
-import { tableEnvironment, tableNamesWithPrefix } from "@hearth/domain";
+import {
+  type FunctionManifest as FunctionDefinition,
+  SETTING_VARIABLES,
+  type Setting,
+  type TableName,
+  tableNamesWithPrefix,
+  tableSpec,
+} from "@hearth/domain";
 import { type BundleResult, bundleFunction } from "../src/bundle.js";
 import { BUNDLE_FILE } from "../src/bundling.js";
 import { fixtureConfig } from "../src/config.js";
-import { ALL_FUNCTIONS, type FunctionDefinition } from "../src/functions.js";
+import { ALL_FUNCTIONS } from "../src/functions.js";
 import { REPO_ROOT } from "../src/paths.js";
 import { formatTable, intOption, machineInfo, median, writeResult } from "./results.js";
 
@@ -22,9 +28,31 @@ const runs = intOption("runs", 9);
 const distDir = join(REPO_ROOT, "dist", "bench", "functions");
 const config = fixtureConfig("prod");
 
-/** What the stacks put in each function's environment, with dummy names and secrets. */
+/** Dummy values of each setting, in the order of `SETTING_VARIABLES` (prod stage, no local endpoints). */
+const DUMMY_SETTINGS: { [S in Setting]: string[] } = {
+  allowedOrigins: [config.allowedOrigins.join(",")],
+  rateLimits: [JSON.stringify(config.rateLimits)],
+  // As in AWS: the import builds the Secrets Manager client; the secret is read on the first request.
+  cursorSecret: ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:hearth-bench-cursor-AbCdEf"],
+  filesBucket: ["hearth-bench-attachments"],
+  userPool: ["eu-west-1_BenchPool"],
+  userPoolClient: ["bench-client"],
+  email: [config.senderEmail, config.siteUrl, "hearth-bench"],
+  apiUrl: ["https://abc123.execute-api.eu-west-1.amazonaws.com/bench/"],
+  notificationWindow: [String(config.notificationWindowMinutes)],
+  digestSchedules: [
+    "hearth-bench-digests",
+    "arn:aws:iam::123456789012:role/hearth-bench-digest-scheduler",
+    "arn:aws:lambda:eu-west-1:123456789012:function:hearth-bench-digests",
+    "arn:aws:sqs:eu-west-1:123456789012:hearth-bench-digest-dead-letters",
+  ],
+  webSocketManagement: ["https://bench123.execute-api.eu-west-1.amazonaws.com/prod"],
+};
+
+/** What the stacks put in each function's environment (from its manifest), with dummy names and secrets. */
 function environmentOf(definition: FunctionDefinition): Record<string, string> {
-  const common = {
+  const names = tableNamesWithPrefix("hearth-bench-");
+  const environment: Record<string, string> = {
     PATH: process.env.PATH ?? "",
     STAGE: config.name,
     LOG_LEVEL: config.logLevel,
@@ -32,47 +60,16 @@ function environmentOf(definition: FunctionDefinition): Record<string, string> {
     AWS_REGION: "eu-west-1",
     AWS_ACCESS_KEY_ID: "bench-access-key",
     AWS_SECRET_ACCESS_KEY: "bench-secret-key",
-    ...tableEnvironment(tableNamesWithPrefix(`hearth-bench-`)),
   };
-  // What the email senders (notifications, digests) need: their links and the unsubscribe key's secret.
-  const email = {
-    SENDER_EMAIL: config.senderEmail,
-    SITE_URL: config.siteUrl,
-    API_URL: "https://abc123.execute-api.eu-west-1.amazonaws.com/bench/",
-    CURSOR_SECRET_ARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:hearth-bench-cursor-AbCdEf",
-  };
-  if (definition.kind === "trigger" || definition.kind === "email-events") return common;
-  if (definition.kind === "digest") return { ...common, ...email };
-  if (definition.kind === "realtime") {
-    // The authorizer verifies tokens of this pool's client; the routes function keeps connections.
-    return { ...common, USER_POOL_ID: "eu-west-1_BenchPool", USER_POOL_CLIENT_ID: "bench-client" };
+  for (const table of Object.keys(definition.tables) as TableName[]) {
+    environment[tableSpec(table).envVar] = names[table];
   }
-  if (definition.kind === "processor") {
-    return {
-      ...common,
-      ...email,
-      NOTIFICATION_WINDOW_MINUTES: String(config.notificationWindowMinutes),
-      // The attachments processor deletes files there; the others ignore it.
-      ATTACHMENTS_BUCKET: "hearth-bench-attachments",
-      // The deletion worker deletes accounts of this user pool; the others ignore it.
-      USER_POOL_ID: "eu-west-1_BenchPool",
-      // The notifications processor schedules digests with these; the others ignore them.
-      DIGEST_SCHEDULE_GROUP: "hearth-bench-digests",
-      DIGEST_SCHEDULER_ROLE_ARN: "arn:aws:iam::123456789012:role/hearth-bench-digest-scheduler",
-      DIGEST_FUNCTION_ARN: "arn:aws:lambda:eu-west-1:123456789012:function:hearth-bench-digests",
-      // The realtime fanout posts there; the others ignore it.
-      WEBSOCKET_MANAGEMENT_ENDPOINT: "https://bench123.execute-api.eu-west-1.amazonaws.com/prod",
-    };
+  for (const setting of definition.settings) {
+    SETTING_VARIABLES[setting].forEach((variable, index) => {
+      environment[variable] = DUMMY_SETTINGS[setting][index] ?? "";
+    });
   }
-  return {
-    ...common,
-    // As in AWS: the import builds the Secrets Manager client; the secret is read on the first request.
-    CURSOR_SECRET_ARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:hearth-bench-cursor-AbCdEf",
-    ALLOWED_ORIGINS: config.allowedOrigins.join(","),
-    ATTACHMENTS_BUCKET: "hearth-bench-attachments",
-    // The admin function changes this user pool's groups; the others ignore it.
-    USER_POOL_ID: "eu-west-1_BenchPool",
-  };
+  return environment;
 }
 
 // The child times only the import: Node's own start-up is the same for every bundle.
@@ -153,7 +150,7 @@ const functions = await Promise.all(
       gzipBytes: gzipSync(code, { level: 9 }).length,
       presignsUploads:
         definition.kind === "api" &&
-        (API_ATTACHMENT_UPLOADERS as readonly ApiArea[]).includes(definition.area),
+        (definition.files ?? []).some((access) => access.actions.includes("s3:PutObject")),
       importMs: {
         median: Number(median(importMs).toFixed(1)),
         min: Number(Math.min(...importMs).toFixed(1)),

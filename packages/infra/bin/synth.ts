@@ -32,7 +32,7 @@ const stacks = environments.map((environment) =>
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
 // Throws (a non-zero exit) on any unacknowledged cdk-nag error, naming the report file.
 app.synth();
-for (const { config, data, auth, app: main } of stacks) {
-  console.log(`${config.name}: ${[data, auth, main].map((s) => s.stackName).join(", ")}`);
+for (const { config, data, auth, app: main, events } of stacks) {
+  console.log(`${config.name}: ${[data, auth, main, events].map((s) => s.stackName).join(", ")}`);
 }
 console.log(`→ ${outdir}`);

@@ -11,12 +11,14 @@ import { AwsSolutionsChecks } from "./nag.js";
 import { AppStack } from "./stacks/app-stack.js";
 import { AuthStack } from "./stacks/auth-stack.js";
 import { DataStack } from "./stacks/data-stack.js";
+import { EventsStack } from "./stacks/events-stack.js";
 
 export interface HearthStacks {
   config: EnvironmentConfig;
   data: DataStack;
   auth: AuthStack;
   app: AppStack;
+  events: EventsStack;
 }
 
 /**
@@ -55,15 +57,28 @@ export function addHearthStacks(
   const stack = new AppStack(app, stackName(config, "App"), {
     ...common,
     config,
-    description: `Hearth ${config.name}: API, functions, stream processors, alarms`,
+    description: `Hearth ${config.name}: the REST API, its functions, the cursor secret, alarms`,
     tables: data.tables,
     userPool: auth.userPool,
     userPoolClient: auth.webClient,
     signInTrigger: auth.signInTrigger.function,
-    sesEvents: auth.sesEvents,
   });
-  // The app stack names the attachments bucket rather than referencing it.
+  const events = new EventsStack(app, stackName(config, "Events"), {
+    ...common,
+    config,
+    description: `Hearth ${config.name}: stream processors, digests, SES events, the WebSocket API, their alarms`,
+    tables: data.tables,
+    userPool: auth.userPool,
+    userPoolClient: auth.webClient,
+    sesEvents: auth.sesEvents,
+    apiUrl: stack.restApi.api.url,
+    cursorSecret: stack.cursorSecret.secret,
+    alarmTopic: stack.alarms.topic,
+  });
+  // Both name the files bucket rather than referencing it, so the order is said outright:
+  // Data → Auth → App → Events.
   stack.addStackDependency(data);
+  events.addStackDependency(stack);
   if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
-  return { config, data, auth, app: stack };
+  return { config, data, auth, app: stack, events };
 }

@@ -1,8 +1,8 @@
 import { mkdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
+import type { FunctionManifest } from "@hearth/domain";
 import { type BuildOptions, build, type Metafile } from "esbuild";
 import { BUNDLE_FILE, ESBUILD_SETTINGS, esbuildSettingsFor } from "./bundling.js";
-import type { FunctionDefinition } from "./functions.js";
 import { REPO_ROOT } from "./paths.js";
 
 /** ESBUILD_SETTINGS in esbuild's own API terms, for one entry written to `outdir`. */
@@ -42,7 +42,7 @@ export interface BundleResult {
 }
 
 /** Bundles one function into `<distDir>/<name>/` (emptied first). */
-export async function bundleFunction(definition: FunctionDefinition, distDir: string): Promise<BundleResult> {
+export async function bundleFunction(definition: FunctionManifest, distDir: string): Promise<BundleResult> {
   const outdir = join(distDir, definition.name);
   await rm(outdir, { recursive: true, force: true });
   await mkdir(outdir, { recursive: true });

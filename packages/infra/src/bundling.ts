@@ -1,6 +1,5 @@
-import { ATTACHMENT_DELETERS, EXPORT_WRITERS } from "@hearth/stream-processors";
+import type { FunctionManifest } from "@hearth/domain";
 import { type BundlingOptions, LogLevel, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
-import type { FunctionDefinition } from "./functions.js";
 
 /**
  * The sources of the SDK's default credential chain that it imports lazily, only after the
@@ -55,16 +54,22 @@ export const ESBUILD_SETTINGS = {
  */
 export const LAZY_EVENT_STREAM_CODEC = "@smithy/core/event-streams";
 
-/** Whether a function carries the S3 client (asserted against its bundle in bundling.test.ts). */
-export function carriesS3Client(definition: FunctionDefinition): boolean {
+/**
+ * Whether a function carries the S3 client (asserted against its bundle in bundling.test.ts): the
+ * API only presigns (a signature, no client), and so does a function that only serves GETs; a
+ * function with any other object right outside the API calls S3 itself.
+ */
+export function carriesS3Client(manifest: Pick<FunctionManifest, "kind" | "files">): boolean {
   return (
-    definition.kind === "processor" &&
-    ([...ATTACHMENT_DELETERS, ...EXPORT_WRITERS] as readonly string[]).includes(definition.processor)
+    manifest.kind !== "api" &&
+    (manifest.files ?? []).some((access) => access.actions.some((action) => action !== "s3:GetObject"))
   );
 }
 
 /** ESBUILD_SETTINGS for one function: the event-stream codec left out unless it carries the S3 client. */
-export function esbuildSettingsFor(definition: FunctionDefinition): typeof ESBUILD_SETTINGS {
+export function esbuildSettingsFor(
+  definition: Pick<FunctionManifest, "kind" | "files">,
+): typeof ESBUILD_SETTINGS {
   if (carriesS3Client(definition)) return ESBUILD_SETTINGS;
   return { ...ESBUILD_SETTINGS, external: [...ESBUILD_SETTINGS.external, LAZY_EVENT_STREAM_CODEC] };
 }

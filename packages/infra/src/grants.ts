@@ -1,9 +1,6 @@
-import { type TableName, tableSpec } from "@hearth/domain";
+import { type TableAccess, type TableName, tableSpec } from "@hearth/domain";
 import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as iam from "aws-cdk-lib/aws-iam";
-
-/** `readUpdate`: reads plus UpdateItem, for a function that changes items only by atomic updates. */
-export type TableAccess = "read" | "readUpdate" | "readWrite";
 
 const READ_ACTIONS = [
   "dynamodb:GetItem",

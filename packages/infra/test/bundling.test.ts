@@ -1,15 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  API_AREAS,
-  API_EXPORT_READERS,
-  API_GROUP_MANAGERS,
-  API_PHOTO_READERS,
-  type ApiArea,
-} from "@hearth/api-handlers";
-import { ATTACHMENT_DELETERS, EXPORT_WRITERS } from "@hearth/stream-processors";
-import { App, Duration, Stack } from "aws-cdk-lib";
+import { API_AREAS, API_MANIFESTS, type ApiArea } from "@hearth/api-handlers";
+import type { FunctionManifest } from "@hearth/domain";
+import { PROCESSOR_MANIFESTS, PROCESSOR_NAMES } from "@hearth/stream-processors";
+import { App, Stack } from "aws-cdk-lib";
 import type { Asset } from "aws-cdk-lib/aws-s3-assets";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BundleResult, bundleFunction } from "../src/bundle.js";
@@ -21,7 +16,9 @@ import {
 } from "../src/bundling.js";
 import { fixtureConfig } from "../src/config.js";
 import { HearthFunction } from "../src/constructs/hearth-function.js";
-import { ALL_FUNCTIONS, API_FUNCTIONS, PROCESSOR_FUNCTIONS } from "../src/functions.js";
+import { ALL_FUNCTIONS } from "../src/functions.js";
+
+const API_FUNCTIONS = API_AREAS.map((area) => ({ area, ...(API_MANIFESTS[area] as FunctionManifest) }));
 
 /** Packages that are only ever devDependencies in this workspace: none may reach a bundle. */
 const DEV_ONLY = [
@@ -66,12 +63,13 @@ describe("function bundles (real esbuild, no Docker)", () => {
       for (const other of API_AREAS.filter((a) => a !== area)) expect(areaFiles(other)).toEqual([]);
       // Member areas presign (profile photos at least) with the signer alone: no S3 client.
       expect(inputs.filter((input) => input.includes("node_modules/@aws-sdk/client-s3/"))).toEqual([]);
+      const manifest: FunctionManifest = API_MANIFESTS[area];
       expect(inputs.some((input) => input.includes("node_modules/@aws-sdk/s3-request-presigner/"))).toBe(
-        ([...API_PHOTO_READERS, ...API_EXPORT_READERS] as readonly ApiArea[]).includes(area),
+        (manifest.files ?? []).some((access) => access.actions.includes("s3:GetObject")),
       );
       expect(
         inputs.some((input) => input.includes("node_modules/@aws-sdk/client-cognito-identity-provider/")),
-      ).toBe((API_GROUP_MANAGERS as readonly ApiArea[]).includes(area));
+      ).toBe(Boolean(manifest.userPoolActions?.length));
     },
   );
 
@@ -148,14 +146,13 @@ describe("function bundles (real esbuild, no Docker)", () => {
     expect(results.get(name)!.bytes).toBeLessThanOrEqual(700 * 1024);
   });
 
-  it.each(PROCESSOR_FUNCTIONS.map((f) => [f.name, f.processor] as const))(
+  it.each(PROCESSOR_NAMES.map((processor) => [PROCESSOR_MANIFESTS[processor].name, processor] as const))(
     "%s carries the S3 client only if it deletes attachments or writes exports",
     (name, processor) => {
       const { inputs } = results.get(name)!;
       const has = (pkg: string) => inputs.some((input) => input.includes(`node_modules/@aws-sdk/${pkg}/`));
-      expect(has("client-s3")).toBe(
-        ([...ATTACHMENT_DELETERS, ...EXPORT_WRITERS] as readonly string[]).includes(processor),
-      );
+      expect(has("client-s3")).toBe(["attachments", "exports"].includes(processor));
+      expect(has("client-s3")).toBe(carriesS3Client(PROCESSOR_MANIFESTS[processor]));
     },
   );
 
@@ -175,13 +172,11 @@ describe("function bundles (real esbuild, no Docker)", () => {
     try {
       const app = new App({ outdir });
       const stack = new Stack(app, "BundlingCheck");
+      const config = fixtureConfig("dev");
       const fn = new HearthFunction(stack, definition.name, {
-        definition,
-        config: fixtureConfig("dev"),
-        environment: {},
-        memorySize: 128,
-        timeout: Duration.seconds(10),
-        description: "bundling check",
+        manifest: { ...definition, tables: {}, files: [], settings: [] },
+        config,
+        links: { config, tables: {} as never },
       });
       app.synth();
       const asset = fn.function.node.findChild("Code") as Asset;

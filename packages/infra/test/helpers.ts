@@ -1,9 +1,4 @@
-import {
-  API_AREAS,
-  type ApiArea,
-  REALTIME_FUNCTION_NAMES,
-  type RealtimeFunctionName,
-} from "@hearth/api-handlers";
+import { API_AREAS, type ApiArea, REALTIME_MANIFESTS, type RealtimeFunctionName } from "@hearth/api-handlers";
 import { TABLE_SPECS, type TableName } from "@hearth/domain";
 import { PROCESSOR_NAMES, type ProcessorName } from "@hearth/stream-processors";
 import { App, type CfnResource, type PolicyValidationPluginReport, Stack, Validations } from "aws-cdk-lib";
@@ -19,6 +14,7 @@ export interface SynthesizedEnvironment {
   stacks: HearthStacks;
   data: Template;
   auth: Template;
+  /** The App and Events stacks' resources together (their logical ids never collide). */
   main: Template;
   nag: PolicyValidationPluginReport;
   /** Logical id (in the data stack) → table name. */
@@ -48,11 +44,14 @@ export function synthesize(env: EnvironmentName): SynthesizedEnvironment {
     ...API_AREAS.map((area) => [area, logicalId(stacks.app.apiFunctions[area].function.node.defaultChild)]),
     ...PROCESSOR_NAMES.map((name) => [
       name,
-      logicalId(stacks.app.processorFunctions[name].function.node.defaultChild),
+      logicalId(stacks.events.processorFunctions[name].function.node.defaultChild),
     ]),
-    ...REALTIME_FUNCTION_NAMES.map((name) => [
+    ...(Object.keys(REALTIME_MANIFESTS) as RealtimeFunctionName[]).map((name) => [
       name,
-      logicalId(stacks.app.realtimeFunctions[name].function.node.defaultChild),
+      logicalId(
+        (name === "realtime-authorizer" ? stacks.events.realtime.authorizer : stacks.events.realtime.routes)
+          .function.node.defaultChild,
+      ),
     ]),
   ]) as Record<ApiArea | ProcessorName | RealtimeFunctionName, string>;
   const result: SynthesizedEnvironment = {
@@ -60,13 +59,29 @@ export function synthesize(env: EnvironmentName): SynthesizedEnvironment {
     stacks,
     data: Template.fromStack(stacks.data),
     auth: Template.fromStack(stacks.auth),
-    main: Template.fromStack(stacks.app),
+    main: mergedTemplate(Template.fromStack(stacks.app), Template.fromStack(stacks.events)),
     nag,
     tableByLogicalId,
     functionLogicalIds,
   };
   cache.set(env, result);
   return result;
+}
+
+function mergedTemplate(...templates: Template[]): Template {
+  const merged = { Resources: {} as Record<string, unknown>, Outputs: {} as Record<string, unknown> };
+  for (const template of templates) {
+    const json = template.toJSON() as {
+      Resources?: Record<string, unknown>;
+      Outputs?: Record<string, unknown>;
+    };
+    for (const [id, resource] of Object.entries(json.Resources ?? {})) {
+      if (id in merged.Resources) throw new Error(`Logical id ${id} is in two stacks`);
+      merged.Resources[id] = resource;
+    }
+    Object.assign(merged.Outputs, json.Outputs);
+  }
+  return Template.fromJSON(merged);
 }
 
 export function logicalId(construct: IConstruct | undefined): string {

@@ -1,26 +1,30 @@
 import {
   API_AREAS,
   API_FUNCTION_TIMEOUT_SECONDS,
-  API_GROUP_MANAGERS,
-  API_TABLE_ACCESS,
-  REALTIME_FUNCTION_NAMES,
+  API_MANIFESTS,
+  REALTIME_MANIFESTS,
   REALTIME_REPLYING_ROUTES,
   REALTIME_ROUTE_KEYS,
-  REALTIME_ROUTES_TABLE_ACCESS,
+  type RealtimeFunctionName,
   ROUTES,
 } from "@hearth/api-handlers";
-import { rateLimitsFromEnv, TABLE_SPECS, type TableName, type TableSpec, tableSpec } from "@hearth/domain";
 import {
-  ACCOUNT_DELETERS,
-  EMAIL_SENDERS,
+  type FunctionManifest,
+  rateLimitsFromEnv,
+  TABLE_SPECS,
+  type TableAccess,
+  type TableName,
+  type TableSpec,
+  tableSpec,
+} from "@hearth/domain";
+import {
+  EVENT_MANIFESTS,
+  PROCESSOR_MANIFESTS,
   PROCESSOR_NAMES,
-  PROCESSOR_TABLE_ACCESS,
   processorTimeoutSeconds,
-  SIGN_IN_TABLE_ACCESS,
   STREAM_SUBSCRIPTIONS,
   streamBatchingOf,
   WEBSOCKET_MANAGEMENT_ENDPOINT_ENV,
-  WEBSOCKET_PUSHERS,
 } from "@hearth/stream-processors";
 import { App, Stack } from "aws-cdk-lib";
 import { Match } from "aws-cdk-lib/assertions";
@@ -29,7 +33,7 @@ import { describe, expect, it } from "vitest";
 import { addHearthStacks } from "../src/app.js";
 import { ENVIRONMENT_NAMES, FIXTURE_CONFIG_PATH, fixtureConfig } from "../src/config.js";
 import { FAILED_RECORDS_METRICS_ID } from "../src/constructs/stream-processors.js";
-import { TABLE_ACTIONS, type TableAccess } from "../src/grants.js";
+import { TABLE_ACTIONS } from "../src/grants.js";
 import { AwsSolutionsChecks } from "../src/nag.js";
 import { OUTPUT_KEYS } from "../src/stacks/app-stack.js";
 import {
@@ -43,6 +47,29 @@ import {
   type SynthesizedEnvironment,
   synthesize,
 } from "./helpers.js";
+
+// What the manifests declare, which the synthesized stacks must grant and set exactly.
+const REALTIME_FUNCTION_NAMES = Object.keys(REALTIME_MANIFESTS) as RealtimeFunctionName[];
+const tablesOf = <K extends string>(manifests: Record<K, FunctionManifest>) =>
+  Object.fromEntries(
+    Object.entries<FunctionManifest>(manifests).map(([key, m]) => [key, m.tables]),
+  ) as Record<K, Partial<Record<TableName, TableAccess>>>;
+const API_TABLE_ACCESS = tablesOf(API_MANIFESTS);
+const PROCESSOR_TABLE_ACCESS = tablesOf(PROCESSOR_MANIFESTS);
+const SIGN_IN_TABLE_ACCESS = EVENT_MANIFESTS.signIn.tables;
+const REALTIME_ROUTES_TABLE_ACCESS = REALTIME_MANIFESTS["realtime-routes"].tables;
+const API_GROUP_MANAGERS = API_AREAS.filter((area) =>
+  (API_MANIFESTS[area] as FunctionManifest).userPoolActions?.includes("cognito-idp:AdminAddUserToGroup"),
+);
+const ACCOUNT_DELETERS = PROCESSOR_NAMES.filter((name) =>
+  (PROCESSOR_MANIFESTS[name] as FunctionManifest).userPoolActions?.includes("cognito-idp:AdminDeleteUser"),
+);
+const EMAIL_SENDERS = PROCESSOR_NAMES.filter(
+  (name) => (PROCESSOR_MANIFESTS[name] as FunctionManifest).sendsEmail,
+);
+const WEBSOCKET_PUSHERS = PROCESSOR_NAMES.filter((name) =>
+  PROCESSOR_MANIFESTS[name].settings.some((setting) => setting === "webSocketManagement"),
+);
 
 type Resources = Record<
   string,
@@ -69,13 +96,21 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
   const config = fixtureConfig(envName);
   const env = synthesize(envName);
   const failedRecordsId = () =>
-    env.stacks.app.getLogicalId(env.stacks.app.streamProcessors.failedRecords.node.defaultChild as never);
+    env.stacks.events.getLogicalId(
+      env.stacks.events.streamProcessors.failedRecords.node.defaultChild as never,
+    );
 
   it("names every stack after the environment", () => {
-    expect([env.stacks.data.stackName, env.stacks.auth.stackName, env.stacks.app.stackName]).toEqual([
+    expect([
+      env.stacks.data.stackName,
+      env.stacks.auth.stackName,
+      env.stacks.app.stackName,
+      env.stacks.events.stackName,
+    ]).toEqual([
       `Hearth-${envName}-Data`,
       `Hearth-${envName}-Auth`,
       `Hearth-${envName}-App`,
+      `Hearth-${envName}-Events`,
     ]);
   });
 
@@ -436,7 +471,7 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
 
   describe("functions", () => {
     const functions = Object.values(resourcesOf(env.main, "AWS::Lambda::Function"));
-    const cursorSecretId = logicalId(env.stacks.app.node.findChild("CursorSecret").node.defaultChild);
+    const cursorSecretId = logicalId(env.stacks.app.cursorSecret.secret.node.defaultChild);
     const variablesOf = (name: keyof typeof env.functionLogicalIds) =>
       (
         (env.main.toJSON().Resources as Resources)[env.functionLogicalIds[name]]!.Properties.Environment as {
@@ -483,7 +518,7 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
 
     it("tells the notifications processor the API's stage URL and the cursor secret's ARN, for unsubscribe links", () => {
       const variables = variablesOf("notifications");
-      const cursorSecretId = logicalId(env.stacks.app.node.findChild("CursorSecret").node.defaultChild);
+      const cursorSecretId = logicalId(env.stacks.app.cursorSecret.secret.node.defaultChild);
       expect(variables.CURSOR_SECRET_ARN).toEqual({ Ref: cursorSecretId });
       const apiUrl = JSON.stringify(variables.API_URL);
       expect(apiUrl).toContain(".execute-api.");
@@ -634,7 +669,7 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
     });
 
     it("lets exactly the API functions and the notifications processor read the cursor secret's value, and nothing else of Secrets Manager", () => {
-      const cursorSecretId = logicalId(env.stacks.app.node.findChild("CursorSecret").node.defaultChild);
+      const cursorSecretId = logicalId(env.stacks.app.cursorSecret.secret.node.defaultChild);
       for (const fn of [...API_AREAS, ...PROCESSOR_NAMES]) {
         const secretStatements = functionStatements(env, fn).filter((statement) =>
           asArray(statement.Action).some((action) => action.startsWith("secretsmanager:")),
@@ -967,8 +1002,8 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
       // digests' dead-letter queues.
       expect(Object.keys(resourcesOf(env.main, "AWS::SQS::Queue")).sort()).toEqual(
         [
-          logicalId(env.stacks.app.emailEventsDeadLetters.node.defaultChild),
-          logicalId(env.stacks.app.digests.deadLetters.node.defaultChild),
+          logicalId(env.stacks.events.emailEvents.deadLetters.node.defaultChild),
+          logicalId(env.stacks.events.digests.deadLetters.node.defaultChild),
         ].sort(),
       );
       const bucket = resourcesOf(env.main, "AWS::S3::Bucket")[failedRecordsId()]!;
@@ -1079,7 +1114,7 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
 
   describe("email hygiene (SES configuration set, bounces and complaints)", () => {
     const setName = `hearth-${envName}`;
-    const emailEventsId = () => logicalId(env.stacks.app.emailEventsFunction.function.node.defaultChild);
+    const emailEventsId = () => logicalId(env.stacks.events.emailEvents.function.function.node.defaultChild);
     const topicId = () => logicalId(env.stacks.auth.sesEvents.topic.node.defaultChild);
     const keyId = () => logicalId(env.stacks.auth.sesEvents.key.node.defaultChild);
     const configurationSetId = () => logicalId(env.stacks.auth.sesEvents.configurationSet.node.defaultChild);
@@ -1147,7 +1182,7 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
       expect(subscription.Endpoint).toEqual({ "Fn::GetAtt": [emailEventsId(), "Arn"] });
       // The topic of the Auth stack, referenced across stacks.
       expect(JSON.stringify(subscription.TopicArn)).toContain(env.stacks.auth.stackName);
-      const deadLetters = logicalId(env.stacks.app.emailEventsDeadLetters.node.defaultChild);
+      const deadLetters = logicalId(env.stacks.events.emailEvents.deadLetters.node.defaultChild);
       expect(subscription.RedrivePolicy).toEqual({
         deadLetterTargetArn: { "Fn::GetAtt": [deadLetters, "Arn"] },
       });
@@ -1238,7 +1273,7 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
   });
 
   describe("notification digests", () => {
-    const digests = () => env.stacks.app.digests;
+    const digests = () => env.stacks.events.digests;
     const digestFnId = () => logicalId(digests().digestFunction.function.node.defaultChild);
     const groupName = `hearth-${envName}-digests`;
     const resources = (type: string) => resourcesOf(env.main, type);

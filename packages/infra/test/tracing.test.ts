@@ -4,12 +4,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { API_MANIFESTS } from "@hearth/api-handlers";
 import { deleteTables, tableEnvironment } from "@hearth/domain";
 import { createTestDatabase, type TestDatabase } from "@hearth/domain/testing";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { bundleFunction } from "../src/bundle.js";
 import { BUNDLE_FILE } from "../src/bundling.js";
-import { API_FUNCTIONS } from "../src/functions.js";
 
 /** An X-Ray segment document as the SDK sends it to the daemon (the fields checked here). */
 interface SegmentDocument {
@@ -53,7 +53,7 @@ describe("a bundled function runs traced (Powertools Tracer, X-Ray SDK)", () => 
       if (body) documents.push(JSON.parse(body) as SegmentDocument);
     });
     await new Promise<void>((resolve) => daemon.bind(0, "127.0.0.1", resolve));
-    const definition = API_FUNCTIONS.find((f) => f.area === "reactions")!;
+    const definition = API_MANIFESTS.reactions;
     const { outdir } = await bundleFunction(definition, distDir);
     const output = await runInvocation(pathToFileURL(join(outdir, BUNDLE_FILE)).href, comment.commentId, {
       ...tableEnvironment(db.tables),

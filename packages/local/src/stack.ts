@@ -27,8 +27,8 @@ import { assertJavaAvailable, localClient } from "@hearth/domain/testing";
 import {
   createEmailEventsHandler,
   createSignInTrigger,
-  DIGEST_FUNCTION_TIMEOUT_SECONDS,
   type EmailEventsHandler,
+  EVENT_MANIFESTS,
   emailEventsDependenciesFromEnv,
   matchesFilterPattern,
   processorTimeoutSeconds,
@@ -281,7 +281,7 @@ export async function startLocalStack(
     // Digest schedules: kept by the local scheduler, which runs the digest function at their time.
     const digestFunction = createDigestFunction({
       ...processorEnv,
-      [FUNCTION_TIMEOUT_ENV]: String(DIGEST_FUNCTION_TIMEOUT_SECONDS),
+      [FUNCTION_TIMEOUT_ENV]: String(EVENT_MANIFESTS.digests.timeoutSeconds),
     });
     const scheduler = createLocalScheduler({
       file: join(config.dataDir, "schedules.json"),
@@ -292,7 +292,7 @@ export async function startLocalStack(
           input,
           createLambdaContext(
             LOCAL_DIGEST_FUNCTION_NAME,
-            DIGEST_FUNCTION_TIMEOUT_SECONDS * 1000,
+            EVENT_MANIFESTS.digests.timeoutSeconds * 1000,
             config.region,
           ),
         ),

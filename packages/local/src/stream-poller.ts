@@ -8,7 +8,8 @@ import {
   type Shard,
   TrimmedDataAccessException,
 } from "@aws-sdk/client-dynamodb-streams";
-import { type FilterPattern, toLambdaStreamRecord } from "@hearth/stream-processors";
+import type { FilterPattern } from "@hearth/domain";
+import { toLambdaStreamRecord } from "@hearth/stream-processors";
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
 import type { CheckpointStore } from "./checkpoints.js";
 import type { DeadLetter, DeadLetterSink } from "./dead-letters.js";

@@ -124,4 +124,3 @@ export function matchesFilterPattern(pattern: FilterPattern, record: unknown): b
     throw new Error(`Filter pattern field "${key}" must be an array of rules or a nested pattern`);
   });
 }
-

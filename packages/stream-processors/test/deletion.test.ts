@@ -17,11 +17,11 @@ import {
 import type { DynamoDBBatchResponse, DynamoDBRecord } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exportPrefixOf, s3AttachmentObjects } from "../src/attachments/s3-objects.js";
-import { STREAM_BATCHING } from "../src/stream-subscriptions.js";
 import { createDeletionRunner, type DeletionDependencies } from "../src/jobs/deletion.js";
 import type { JobRun } from "../src/jobs/runner.js";
 import { cognitoUserAccounts } from "../src/jobs/user-accounts.js";
 import { createProcessor } from "../src/processor.js";
+import { STREAM_BATCHING } from "../src/stream-subscriptions.js";
 import { type LocalCognito, type LocalS3, startLocalCognito, startLocalS3 } from "./engines.js";
 import { batchOf, type Harness, lambdaContext, saveProfile, uniqueId, useHarness } from "./helpers.js";
 

@@ -5,9 +5,14 @@ import * as sns from "aws-cdk-lib/aws-sns";
 import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
 import { Construct } from "constructs";
 import { acknowledgeNag } from "../nag.js";
+import type { HearthFunction } from "./hearth-function.js";
 
 export interface AlarmsProps {
   environmentName: string;
+  /** The dashboard's name (one per stack). */
+  dashboardName: string;
+  /** The environment's alarm topic when another stack already made it (it notifies the configured ones). */
+  topic?: sns.ITopic;
   /** Subscribed by email to the environment's alarm topic. */
   alarmEmail?: string;
   /** An existing topic (a pager, a chat integration) every alarm also notifies. */
@@ -25,33 +30,65 @@ export interface AlarmOptions {
 
 /** The environment's alarms: every alarm notifies the topic (and the configured ones) and gets a dashboard widget. */
 export class Alarms extends Construct {
-  readonly topic: sns.Topic;
+  readonly topic: sns.ITopic;
   readonly dashboard: cloudwatch.Dashboard;
   private readonly actions: SnsAction[];
   private sectionWidgets: cloudwatch.IWidget[] | undefined;
 
   constructor(scope: Construct, id: string, props: AlarmsProps) {
     super(scope, id);
-    this.topic = new sns.Topic(this, "Topic", {
+    this.topic = props.topic ?? this.createTopic(props);
+    this.actions = [new SnsAction(this.topic)];
+    if (props.alarmTopicArn) {
+      this.actions.push(new SnsAction(sns.Topic.fromTopicArn(this, "ConfiguredTopic", props.alarmTopicArn)));
+    }
+    this.dashboard = new cloudwatch.Dashboard(this, "Dashboard", {
+      dashboardName: props.dashboardName,
+      defaultInterval: Duration.hours(24),
+    });
+  }
+
+  private createTopic(props: AlarmsProps): sns.Topic {
+    const topic = new sns.Topic(this, "Topic", {
       displayName: `Hearth ${props.environmentName} alarms`,
       enforceSSL: true,
     });
-    acknowledgeNag(this.topic, [
+    acknowledgeNag(topic, [
       {
         id: "AwsSolutions-SNS2",
         reason:
           "Alarm notifications carry no user data; CloudWatch cannot publish to a topic under the AWS-managed SNS key.",
       },
     ]);
-    if (props.alarmEmail) this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
-    this.actions = [new SnsAction(this.topic)];
-    if (props.alarmTopicArn) {
-      this.actions.push(new SnsAction(sns.Topic.fromTopicArn(this, "ConfiguredTopic", props.alarmTopicArn)));
+    if (props.alarmEmail) topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+    return topic;
+  }
+
+  /**
+   * Errors and throttles of each function (any is a defect worth a look), and for a stream
+   * processor records that waited 5 minutes (emails would go out late).
+   */
+  functionAlarms(functions: readonly HearthFunction[], period = Duration.minutes(5)): void {
+    for (const { manifest, function: fn } of functions) {
+      const name = manifest.name;
+      this.alarm(`${name}-errors`, {
+        metric: fn.metricErrors({ period }),
+        threshold: 1,
+        description: `${name} threw errors`,
+      });
+      this.alarm(`${name}-throttles`, {
+        metric: fn.metricThrottles({ period }),
+        threshold: 1,
+        description: `${name} was throttled`,
+      });
+      if (manifest.kind === "stream") {
+        this.alarm(`${name}-iterator-age`, {
+          metric: fn.metric("IteratorAge", { period, statistic: "Maximum" }),
+          threshold: Duration.minutes(5).toMilliseconds(),
+          description: `Stream records waited 5 minutes or more for ${name}`,
+        });
+      }
     }
-    this.dashboard = new cloudwatch.Dashboard(this, "Dashboard", {
-      dashboardName: `hearth-${props.environmentName}`,
-      defaultInterval: Duration.hours(24),
-    });
   }
 
   /** A section of the dashboard: a title, then a widget for each alarm that `addAlarms` adds. */

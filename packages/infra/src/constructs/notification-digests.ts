@@ -1,39 +1,27 @@
-import { type TableName, type TableNames, tableEnvironment } from "@hearth/domain";
-import {
-  DIGEST_FUNCTION_TIMEOUT_SECONDS,
-  DIGEST_SCHEDULE_ENV,
-  DIGEST_TABLE_ACCESS,
-} from "@hearth/stream-processors";
+import { DIGEST_SCHEDULE_ENV, EVENT_MANIFESTS } from "@hearth/stream-processors";
 import { Aws, Duration, type RemovalPolicy } from "aws-cdk-lib";
-import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as iam from "aws-cdk-lib/aws-iam";
-import type * as lambda from "aws-cdk-lib/aws-lambda";
 import { SqsDestination } from "aws-cdk-lib/aws-lambda-destinations";
 import * as scheduler from "aws-cdk-lib/aws-scheduler";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
-import type { EnvironmentConfig } from "../config.js";
-import { DIGEST_FUNCTION } from "../functions.js";
-import { grantTableAccess } from "../grants.js";
 import { acknowledgeNag } from "../nag.js";
+import type { DigestSchedulesLink, FunctionLinks, LinkedFunction } from "./function-links.js";
 import { HearthFunction } from "./hearth-function.js";
 
 export interface NotificationDigestsProps {
-  config: EnvironmentConfig;
-  tables: Record<TableName, dynamodb.ITable>;
-  tableNames: TableNames;
-  /** The digest is one more SendEmail of the environment's identity. */
-  sesSendStatement: iam.PolicyStatement;
+  /** What the digest function's manifest takes (tables, email, the API's URL, the cursor secret). */
+  links: FunctionLinks;
   removalPolicy: RemovalPolicy;
 }
 
 /**
- * Digest emails (issue 13): the digest function, the schedule group its one-time schedules
+ * Digest emails: the digest function, the schedule group its one-time schedules
  * live in, the role EventBridge Scheduler assumes to invoke it (that function only), and one
  * dead-letter queue for both a schedule Scheduler could not deliver and an invocation that
  * failed after Lambda's async retries. The notifications processor creates the schedules.
  */
-export class NotificationDigests extends Construct {
+export class NotificationDigests extends Construct implements DigestSchedulesLink {
   readonly digestFunction: HearthFunction;
   readonly scheduleGroup: scheduler.CfnScheduleGroup;
   readonly schedulerRole: iam.Role;
@@ -41,7 +29,7 @@ export class NotificationDigests extends Construct {
 
   constructor(scope: Construct, id: string, props: NotificationDigestsProps) {
     super(scope, id);
-    const { config } = props;
+    const { config } = props.links;
     this.deadLetters = new sqs.Queue(this, "DeadLetters", {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
@@ -56,21 +44,12 @@ export class NotificationDigests extends Construct {
       },
     ]);
 
-    this.digestFunction = new HearthFunction(this, DIGEST_FUNCTION.name, {
-      definition: DIGEST_FUNCTION,
+    this.digestFunction = new HearthFunction(this, EVENT_MANIFESTS.digests.name, {
+      manifest: EVENT_MANIFESTS.digests,
       config,
-      description: `Hearth ${config.name}: notification digests (one per recipient, kind and window)`,
-      memorySize: 512,
-      timeout: Duration.seconds(DIGEST_FUNCTION_TIMEOUT_SECONDS),
-      environment: {
-        ...tableEnvironment(props.tableNames),
-        SENDER_EMAIL: config.senderEmail,
-        SITE_URL: config.siteUrl,
-      },
+      links: props.links,
     });
     const fn = this.digestFunction.function;
-    grantTableAccess(fn, props.tables, DIGEST_TABLE_ACCESS);
-    fn.addToRolePolicy(props.sesSendStatement);
     // Scheduler invokes asynchronously: a failed digest (its claim given back) is retried by
     // Lambda, then kept in the dead-letter queue.
     fn.configureAsyncInvoke({
@@ -102,7 +81,7 @@ export class NotificationDigests extends Construct {
    * Lets `processor` create schedules in the group (nothing else, no other group) and pass the
    * scheduler role (to Scheduler only), and tells it where they go.
    */
-  allowScheduling(processor: lambda.Function, role: iam.IRole): void {
+  allowScheduling({ function: processor, role }: LinkedFunction): void {
     const groupName = this.scheduleGroup.name as string;
     processor.addToRolePolicy(
       new iam.PolicyStatement({

@@ -1,19 +1,24 @@
-import type { TableName } from "@hearth/domain";
-import { type ProcessorName, STREAM_SUBSCRIPTIONS, streamBatchingOf } from "@hearth/stream-processors";
-import { Duration, type RemovalPolicy, Stack } from "aws-cdk-lib";
-import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
+import {
+  PROCESSOR_MANIFESTS,
+  PROCESSOR_NAMES,
+  type ProcessorName,
+  STREAM_SUBSCRIPTIONS,
+  streamBatchingOf,
+} from "@hearth/stream-processors";
+import { Duration, Stack } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import { DynamoEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import * as s3 from "aws-cdk-lib/aws-s3";
 import { Construct } from "constructs";
+import { removalPolicyOf } from "../config.js";
 import { acknowledgeNag } from "../nag.js";
+import type { FunctionLinks } from "./function-links.js";
+import { HearthFunction } from "./hearth-function.js";
 
 export interface StreamProcessorsProps {
-  tables: Record<TableName, dynamodb.ITable>;
-  processors: Record<ProcessorName, lambda.IFunction>;
-  /** RETAIN in production: the failed records may be all that is left of a change. */
-  removalPolicy: RemovalPolicy;
+  /** What the processors' manifests take (tables, files bucket, email, digests, WebSocket API, …). */
+  links: FunctionLinks;
 }
 
 /** The request-metrics filter on the failed-records bucket (alarms count its PUTs). */
@@ -38,22 +43,31 @@ class FailedRecordsDestination implements lambda.IEventSourceDlq {
 }
 
 /**
- * The event source mappings of the stream processors, one per subscription in
- * STREAM_SUBSCRIPTIONS, with its filters and the shared batching settings. A batch that keeps
+ * The stream processors, one function per manifest, and their event source mappings, one per
+ * subscription the manifests declare, with its filters and the batching settings. A batch that keeps
  * failing is written whole (metadata plus the invocation payload, which SQS/SNS destinations
  * leave out) to the failed-records bucket, from where `pnpm replay` feeds it back.
  */
 export class StreamProcessors extends Construct {
+  readonly functions: Record<ProcessorName, HearthFunction>;
   readonly failedRecords: s3.Bucket;
 
   constructor(scope: Construct, id: string, props: StreamProcessorsProps) {
     super(scope, id);
+    const { config, tables } = props.links;
+    this.functions = Object.fromEntries(
+      PROCESSOR_NAMES.map((name) => {
+        const manifest = PROCESSOR_MANIFESTS[name];
+        return [name, new HearthFunction(scope, manifest.name, { manifest, config, links: props.links })];
+      }),
+    ) as Record<ProcessorName, HearthFunction>;
     this.failedRecords = new s3.Bucket(this, "FailedRecords", {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       encryption: s3.BucketEncryption.S3_MANAGED,
       enforceSSL: true,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      removalPolicy: props.removalPolicy,
+      // RETAIN in production: the failed records may be all that is left of a change.
+      removalPolicy: removalPolicyOf(config),
       // Minute-level PUT counts, so the first failed record raises an alarm.
       metrics: [{ id: FAILED_RECORDS_METRICS_ID }],
     });
@@ -66,9 +80,8 @@ export class StreamProcessors extends Construct {
     ]);
     const destination = new FailedRecordsDestination(this.failedRecords);
 
-    for (const processor of Object.values<lambda.IFunction>(props.processors)) {
-      if (!processor.role) continue;
-      acknowledgeNag(processor.role, [
+    for (const { role } of Object.values<HearthFunction>(this.functions)) {
+      acknowledgeNag(role, [
         {
           id: "AwsSolutions-IAM5[Resource::*]",
           reason:
@@ -83,16 +96,17 @@ export class StreamProcessors extends Construct {
     }
 
     for (const subscription of STREAM_SUBSCRIPTIONS) {
-      const processor = props.processors[subscription.processor];
+      const processor = this.functions[subscription.processor].function;
       const batching = streamBatchingOf(subscription.processor);
       processor.addEventSource(
-        new DynamoEventSource(props.tables[subscription.table], {
+        new DynamoEventSource(tables[subscription.table], {
           startingPosition: lambda.StartingPosition.LATEST,
           batchSize: batching.batchSize,
           maxBatchingWindow: Duration.seconds(batching.maxBatchingWindowSeconds),
           retryAttempts: batching.retryAttempts,
           maxRecordAge: Duration.seconds(batching.maxRecordAgeSeconds),
           bisectBatchOnError: batching.bisectBatchOnError,
+          // The handlers return `batchItemFailures`; the mapping must be told to read them.
           reportBatchItemFailures: true,
           onFailure: destination,
           filters: subscription.filterPatterns.map((pattern) => lambda.FilterCriteria.filter(pattern)),

@@ -1,5 +1,5 @@
-import { TABLE_SPECS, type TableName, type TableNames, tableEnvironment } from "@hearth/domain";
-import { SIGN_IN_TABLE_ACCESS } from "@hearth/stream-processors";
+import type { TableName } from "@hearth/domain";
+import { EVENT_MANIFESTS } from "@hearth/stream-processors";
 import { Duration, Stack, type StackProps } from "aws-cdk-lib";
 import * as cognito from "aws-cdk-lib/aws-cognito";
 import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
@@ -7,8 +7,6 @@ import type { Construct } from "constructs";
 import { type EnvironmentConfig, removalPolicyOf } from "../config.js";
 import { HearthFunction } from "../constructs/hearth-function.js";
 import { SesEvents } from "../constructs/ses-events.js";
-import { SIGN_IN_FUNCTION } from "../functions.js";
-import { grantTableAccess } from "../grants.js";
 import { acknowledgeNag } from "../nag.js";
 
 export interface AuthStackProps extends StackProps {
@@ -101,20 +99,13 @@ export class AuthStack extends Stack {
     // new-password step of a user an admin created (Post Authentication is not the last step
     // there), and every refresh. It is the one trigger that is handed the user's groups, so
     // the profile's membership follows the groups the tokens carry.
-    const tableNames = Object.fromEntries(
-      TABLE_SPECS.map((spec) => [spec.name, props.tables[spec.name].tableName]),
-    ) as TableNames;
-    this.signInTrigger = new HearthFunction(this, SIGN_IN_FUNCTION.name, {
-      definition: SIGN_IN_FUNCTION,
+    // Cognito waits at most 5 seconds for a trigger; the handler never throws, so a slow
+    // DynamoDB costs one profile update at worst, never the sign-in.
+    this.signInTrigger = new HearthFunction(this, EVENT_MANIFESTS.signIn.name, {
+      manifest: EVENT_MANIFESTS.signIn,
       config,
-      description: `Hearth ${config.name} sign-in: a profile from the first sign-in`,
-      memorySize: 256,
-      // Cognito waits at most 5 seconds for a trigger; the handler never throws, so a slow
-      // DynamoDB costs one profile update at worst, never the sign-in.
-      timeout: Duration.seconds(5),
-      environment: tableEnvironment(tableNames),
+      links: { config, tables: props.tables },
     });
-    grantTableAccess(this.signInTrigger.function, props.tables, SIGN_IN_TABLE_ACCESS);
     this.userPool.addTrigger(cognito.UserPoolOperation.PRE_TOKEN_GENERATION, this.signInTrigger.function);
 
     acknowledgeNag(this.userPool, [
