@@ -2,6 +2,7 @@ import {
   API_AREAS,
   API_FUNCTION_TIMEOUT_SECONDS,
   API_MANIFESTS,
+  type ApiArea,
   REALTIME_MANIFESTS,
   REALTIME_REPLYING_ROUTES,
   REALTIME_ROUTE_KEYS,
@@ -11,6 +12,8 @@ import {
 import {
   type FunctionManifest,
   rateLimitsFromEnv,
+  SETTING_VARIABLES,
+  type Setting,
   TABLE_SPECS,
   type TableAccess,
   type TableName,
@@ -21,6 +24,7 @@ import {
   EVENT_MANIFESTS,
   PROCESSOR_MANIFESTS,
   PROCESSOR_NAMES,
+  type ProcessorName,
   processorTimeoutSeconds,
   STREAM_SUBSCRIPTIONS,
   streamBatchingOf,
@@ -496,9 +500,31 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
       env.main.hasResourceProperties("AWS::Logs::LogGroup", { RetentionInDays: config.logRetention });
     });
 
+    it.each([...API_AREAS, ...PROCESSOR_NAMES])(
+      "tells %s exactly its own tables and the settings its manifest reads",
+      (fn) => {
+        const manifest: FunctionManifest =
+          fn in API_MANIFESTS ? API_MANIFESTS[fn as ApiArea] : PROCESSOR_MANIFESTS[fn as ProcessorName];
+        const variables = variablesOf(fn);
+        for (const spec of TABLE_SPECS) {
+          expect(variables[spec.envVar] !== undefined, spec.envVar).toBe(spec.name in manifest.tables);
+        }
+        for (const [setting, names] of Object.entries(SETTING_VARIABLES) as [Setting, readonly string[]][]) {
+          for (const name of names) {
+            expect(name in variables, `${setting}: ${name}`).toBe(manifest.settings.includes(setting));
+          }
+        }
+        expect(variables).toMatchObject({
+          STAGE: envName,
+          LOG_LEVEL: config.logLevel,
+          POWERTOOLS_SERVICE_NAME: `hearth-${manifest.name}`,
+          POWERTOOLS_METRICS_NAMESPACE: `Hearth/${envName}`,
+        });
+      },
+    );
+
     it.each(API_AREAS)("gives the %s API function its settings", (area) => {
       const variables = variablesOf(area);
-      for (const spec of TABLE_SPECS) expect(variables[spec.envVar]).toBeDefined();
       expect(variables).toMatchObject({
         STAGE: envName,
         LOG_LEVEL: config.logLevel,
@@ -512,18 +538,24 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
       // The cursor secret's ARN (a reference to the secret resource), never its value.
       expect(variables.CURSOR_SECRET_ARN).toEqual({ Ref: cursorSecretId });
       expect(variables).not.toHaveProperty("CURSOR_SECRET");
-      // Every area presigns URLs of the files bucket (profile photos at least).
-      expect(JSON.stringify(variables.ATTACHMENTS_BUCKET)).toContain(`hearth-${envName}-attachments-`);
+      // The areas that presign URLs of the files bucket are told its name.
+      if (API_MANIFESTS[area].settings.some((setting) => setting === "filesBucket")) {
+        expect(JSON.stringify(variables.ATTACHMENTS_BUCKET)).toContain(`hearth-${envName}-attachments-`);
+      }
     });
 
     it("tells the notifications processor the API's stage URL and the cursor secret's ARN, for unsubscribe links", () => {
       const variables = variablesOf("notifications");
-      const cursorSecretId = logicalId(env.stacks.app.cursorSecret.secret.node.defaultChild);
-      expect(variables.CURSOR_SECRET_ARN).toEqual({ Ref: cursorSecretId });
+      // Both live in the App stack, which deploys first: the Events stack reads its outputs.
+      expect(JSON.stringify(variables.CURSOR_SECRET_ARN)).toMatch(
+        new RegExp(
+          `"Fn::GetStackOutput":\\{"StackName":"Hearth-${envName}-App".*"OutputName":"PublishOutputRefCursorSecret`,
+        ),
+      );
       const apiUrl = JSON.stringify(variables.API_URL);
       expect(apiUrl).toContain(".execute-api.");
       // The stage's own URL (its name is the environment's): the deployment stage is referenced.
-      expect(apiUrl).toMatch(/"Ref":"RestApiDeploymentStage/);
+      expect(apiUrl).toMatch(/"OutputName":"PublishOutputRefRestApiDeploymentStage/);
       for (const other of PROCESSOR_NAMES.filter((name) => name !== "notifications")) {
         expect(variablesOf(other), other).not.toHaveProperty("API_URL");
         expect(variablesOf(other), other).not.toHaveProperty("CURSOR_SECRET_ARN");
@@ -565,17 +597,14 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
       }
     });
 
-    it.each(PROCESSOR_NAMES)("gives the %s processor its settings", (name) => {
-      const variables = variablesOf(name);
-      for (const spec of TABLE_SPECS) expect(variables[spec.envVar]).toBeDefined();
-      expect(variables).toMatchObject({
-        STAGE: envName,
-        LOG_LEVEL: config.logLevel,
-        SENDER_EMAIL: config.senderEmail,
-        SITE_URL: config.siteUrl,
-        NOTIFICATION_WINDOW_MINUTES: String(config.notificationWindowMinutes),
-        POWERTOOLS_METRICS_NAMESPACE: `Hearth/${envName}`,
-      });
+    it("gives the email senders the sender, the site and the digest window", () => {
+      for (const name of EMAIL_SENDERS) {
+        expect(variablesOf(name), name).toMatchObject({
+          SENDER_EMAIL: config.senderEmail,
+          SITE_URL: config.siteUrl,
+          NOTIFICATION_WINDOW_MINUTES: String(config.notificationWindowMinutes),
+        });
+      }
     });
   });
 
@@ -675,8 +704,11 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
           asArray(statement.Action).some((action) => action.startsWith("secretsmanager:")),
         );
         // The notifications processor signs unsubscribe links with a key derived from it.
+        const resource = (API_AREAS as readonly string[]).includes(fn)
+          ? { Ref: cursorSecretId }
+          : { "Fn::GetStackOutput": expect.objectContaining({ StackName: `Hearth-${envName}-App` }) };
         const expected = [...API_AREAS, "notifications"].includes(fn)
-          ? [{ Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: { Ref: cursorSecretId } }]
+          ? [{ Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: resource }]
           : [];
         expect(secretStatements, fn).toEqual(expected);
       }
@@ -1043,7 +1075,13 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
     it("sends every alarm to the environment's topic and the configured topic", () => {
       expect(topics).toHaveLength(1);
       expect(alarms.length).toBeGreaterThan(0);
-      for (const alarm of alarms) expect(alarm.AlarmActions).toEqual(destinations);
+      // The App stack's alarms reference the topic; the Events stack's read it from the App stack.
+      const fromAppStack = {
+        "Fn::GetStackOutput": expect.objectContaining({ StackName: `Hearth-${envName}-App` }),
+      };
+      for (const alarm of alarms) {
+        expect([destinations, [fromAppStack, ...destinations.slice(1)]]).toContainEqual(alarm.AlarmActions);
+      }
     });
 
     it("subscribes the configured alarm email to the topic", () => {
@@ -1102,11 +1140,13 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
       expect(ses("Reputation.ComplaintRate")).toEqual([expect.objectContaining({ Threshold: 0.001 })]);
     });
 
-    it("shows every alarm on the environment's one dashboard", () => {
+    it("shows every alarm on the environment's two dashboards (API, events)", () => {
       const dashboards = Object.values(resourcesOf(env.main, "AWS::CloudWatch::Dashboard"));
-      expect(dashboards).toHaveLength(1);
-      expect(dashboards[0]!.Properties.DashboardName).toBe(`hearth-${envName}`);
-      const body = JSON.stringify(dashboards[0]!.Properties.DashboardBody);
+      expect(dashboards.map((d) => d.Properties.DashboardName).sort()).toEqual([
+        `hearth-${envName}`,
+        `hearth-${envName}-events`,
+      ]);
+      const body = JSON.stringify(dashboards.map((d) => d.Properties.DashboardBody));
       const alarmIds = Object.keys(resourcesOf(env.main, "AWS::CloudWatch::Alarm"));
       for (const id of alarmIds) expect(body).toContain(`"${id}"`);
     });
@@ -1421,7 +1461,9 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
   });
 
   it("outputs exactly the keys of the local stack's outputs file", () => {
-    expect(Object.keys(env.main.toJSON().Outputs).sort()).toEqual([...OUTPUT_KEYS].sort());
+    // Over the App and Events stacks, leaving out what one stack publishes for the other.
+    const outputs = Object.keys(env.main.toJSON().Outputs).filter((key) => !key.startsWith("PublishOutput"));
+    expect(outputs.sort()).toEqual([...OUTPUT_KEYS].sort());
     expect(env.data.toJSON().Outputs ?? {}).not.toHaveProperty("ApiUrl");
   });
 

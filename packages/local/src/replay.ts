@@ -116,11 +116,11 @@ export async function batchesInS3(s3: S3Client, uri: string): Promise<ReplayBatc
 
 /**
  * A deployed environment's batch goes back to the function that failed it, which must be one
- * of that environment's (its physical name starts with the app stack's name).
+ * of that environment's processors (its physical name starts with the Events stack's name).
  */
 export function assertFunctionOfEnvironment(batch: ReplayBatch, environment: string): string {
   const name = batch.functionArn.split(":")[6] ?? "";
-  if (!name.startsWith(`Hearth-${environment}-App-`)) {
+  if (!name.startsWith(`Hearth-${environment}-Events-`)) {
     throw new Error(`${batch.source}: failed in ${name || batch.functionArn}, not a ${environment} function`);
   }
   return batch.functionArn;

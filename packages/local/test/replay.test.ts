@@ -137,7 +137,7 @@ describe("failure records from an S3 on-failure destination", () => {
     "hearth-prod-Comments",
   );
   const functionArn =
-    "arn:aws:lambda:eu-west-1:470221836519:function:Hearth-prod-App-activityFunctionA1B2C3-XyZ";
+    "arn:aws:lambda:eu-west-1:470221836519:function:Hearth-prod-Events-activityFunctionA1B2C3-XyZ";
   const invocationRecord = {
     version: "1.0",
     timestamp: "2026-12-01T10:00:00.000Z",
