@@ -1,17 +1,14 @@
 import { DynamoDBPersistenceLayer } from "@aws-lambda-powertools/idempotency/dynamodb";
 import type { BasePersistenceLayer } from "@aws-lambda-powertools/idempotency/persistence";
-import type { Logger } from "@aws-lambda-powertools/logger";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SESv2Client, type SESv2ClientConfig } from "@aws-sdk/client-sesv2";
 import {
   ConfigurationError,
   dynamoClientOptions,
   dynamoConfigFromEnv,
-  type InvocationTracer,
   isProductionStage,
   type Repositories,
   sdkClientTimeouts,
-  type TableNames,
   tableSpec,
   UnsubscribeTokens,
 } from "@hearth/domain";
@@ -19,13 +16,14 @@ import { cursorKeySourceFromEnv } from "@hearth/domain/cursor-keys";
 import type { AttachmentObjects } from "./attachments/cleanup.js";
 import type { DigestScheduler } from "./notifications/digest-window.js";
 import {
+  type CoreProcessorDependencies,
   coreProcessorDependenciesFromEnv,
   createProcessorTracer,
-  type ProcessorMetrics,
   repositoriesFromEnv,
 } from "./runtime.js";
 
 export {
+  type CoreProcessorDependencies,
   coreProcessorDependenciesFromEnv,
   createProcessorTracer,
   type ProcessorMetrics,
@@ -48,10 +46,8 @@ export interface IdempotencyDependencies {
 }
 
 /** Everything the processors use, built once per container and replaceable in tests. */
-export interface ProcessorDependencies {
+export interface ProcessorDependencies extends CoreProcessorDependencies {
   repositories: Repositories;
-  /** Physical table names, to tell which table a stream record came from. */
-  tables: TableNames;
   ses: SESv2Client;
   idempotency: IdempotencyDependencies;
   /** The verified SES identity emails are sent from. */
@@ -68,11 +64,6 @@ export interface ProcessorDependencies {
   siteUrl: string;
   /** At most one email per recipient per kind within this many seconds. */
   notificationWindowSeconds: number;
-  logger: Logger;
-  metrics: ProcessorMetrics;
-  /** X-Ray: each batch runs in a subsegment named after the processor; SDK calls are captured. */
-  tracer: InvocationTracer;
-  clock: () => Date;
   /**
    * The attachment objects of deleted messages are removed through this; only the
    * attachments processor has it (its entry adds it), so no other bundle carries S3 code.
