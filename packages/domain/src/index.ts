@@ -1,3 +1,5 @@
+export * from "./aws/clients.js";
+export * from "./aws/timeouts.js";
 export * from "./dynamo/batch.js";
 export * from "./dynamo/client.js";
 export * from "./dynamo/cursor.js";
@@ -22,7 +24,7 @@ export * from "./rules/names.js";
 export * from "./rules/rate-limits.js";
 export * from "./rules/text.js";
 export * from "./rules/unsubscribe.js";
-export * from "./sdk-timeouts.js";
+export * from "./signing/keys.js";
 export * from "./tables.js";
 export * from "./tracing.js";
 export * from "./upload-state.js";

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { ConfigurationError } from "../dynamo/client.js";
+import { ConfigurationError } from "../errors.js";
 
 /**
  * Per-member limits on writes, each a number of requests per fixed window. The kind of a
