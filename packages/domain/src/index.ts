@@ -2,6 +2,7 @@ export * from "./aws/clients.js";
 export * from "./aws/timeouts.js";
 export * from "./dynamo/batch.js";
 export * from "./dynamo/client.js";
+export * from "./dynamo/conditions.js";
 export * from "./dynamo/cursor.js";
 export * from "./dynamo/item-size.js";
 export * from "./dynamo/parallel.js";
