@@ -202,7 +202,7 @@ export const messageRoutes: AreaRoutes<"messages"> = {
     return ok(upload);
   },
 
-  // Issue 10 (i10b): unread badge and message management.
+  // The unread badge and managing one's messages and conversations.
   "GET /messages/unread": async (request, { repositories }) => {
     return ok(await repositories.conversations.unreadTotals(request.caller.userId));
   },

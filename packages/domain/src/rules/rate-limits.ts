@@ -15,7 +15,7 @@ export interface RateLimit {
 }
 export type RateLimits = Record<RateLimitKind, RateLimit>;
 
-/** What every environment gets unless its config says otherwise (issue 14). */
+/** What every environment gets unless its config says otherwise. */
 export const DEFAULT_RATE_LIMITS: RateLimits = {
   comments: { limit: 10, windowSeconds: 60 },
   messages: { limit: 30, windowSeconds: 60 },
