@@ -46,7 +46,7 @@ export class SecretsManagerCursorKeys implements CursorKeySource {
     private readonly secretArn: string,
     options: SecretsManagerCursorKeysOptions = {},
   ) {
-    const client = options.client ?? new SecretsManagerClient({});
+    const client = options.client ?? new SecretsManagerClient(secretsClientOptionsFromEnv());
     this.currentStage = new SecretsProvider({ awsSdkV3Client: client });
     this.previousStage = new SecretsProvider({ awsSdkV3Client: client });
     this.maxAgeSeconds = options.maxAgeSeconds ?? CURSOR_KEYS_MAX_AGE_SECONDS;
