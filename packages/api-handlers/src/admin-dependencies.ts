@@ -1,14 +1,15 @@
 import {
   AdminAddUserToGroupCommand,
   CognitoIdentityProviderClient,
-  type CognitoIdentityProviderClientConfig,
 } from "@aws-sdk/client-cognito-identity-provider";
 import {
   ConfigurationError,
-  dynamoConfigFromEnv,
+  cognitoClientOptions,
+  LOCAL_ENDPOINT_ENV,
   MEMBER_GROUP,
   NotFoundError,
-  sdkClientOptions,
+  type SdkClientConfig,
+  sdkClientConfigFromEnv,
 } from "@hearth/domain";
 
 /**
@@ -51,25 +52,15 @@ export function cognitoMemberGroups(client: CognitoIdentityProviderClient, userP
   };
 }
 
-export interface CognitoConfig {
-  stage: string;
+/** The user pool and its client's settings (`COGNITO_ENDPOINT` names cognito-local). */
+export interface CognitoConfig extends SdkClientConfig {
   userPoolId: string;
-  /** Only for a local Cognito (cognito-local); undefined in AWS. */
-  endpoint?: string | undefined;
-  region?: string | undefined;
-  functionTimeoutSeconds?: number | undefined;
 }
 
 export function cognitoConfigFromEnv(env: NodeJS.ProcessEnv = process.env): CognitoConfig {
   const userPoolId = env.USER_POOL_ID?.trim();
   if (!userPoolId) throw new ConfigurationError("USER_POOL_ID must be set");
-  const { stage, region, functionTimeoutSeconds } = dynamoConfigFromEnv(env);
-  return { stage, userPoolId, endpoint: env.COGNITO_ENDPOINT || undefined, region, functionTimeoutSeconds };
-}
-
-/** Cognito client options: cognito-local only when `COGNITO_ENDPOINT` is set, never in production. */
-export function cognitoClientOptions(config: CognitoConfig): CognitoIdentityProviderClientConfig {
-  return sdkClientOptions(config, "COGNITO_ENDPOINT", "us-east-1");
+  return { ...sdkClientConfigFromEnv(env, LOCAL_ENDPOINT_ENV.cognito), userPoolId };
 }
 
 /** The admin dependencies from the environment: `USER_POOL_ID`, `COGNITO_ENDPOINT` (local only), `STAGE`, `AWS_REGION`. */

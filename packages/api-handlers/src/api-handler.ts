@@ -1,4 +1,5 @@
 import { type ApiHandler, createAreaHandler, resolveAreaRoute } from "./area-handler.js";
+import type { AreaRoutes, RouteHandler } from "./area-routes.js";
 import { adminRoutes } from "./areas/admin.js";
 import { commentRoutes } from "./areas/comments.js";
 import { feedRoutes } from "./areas/feed.js";
@@ -7,7 +8,6 @@ import { messageRoutes } from "./areas/messages.js";
 import { profileRoutes } from "./areas/profile.js";
 import { reactionRoutes } from "./areas/reactions.js";
 import type { AllAreaDependencies } from "./dependencies.js";
-import type { AreaRoutes, RouteHandler } from "./http/route-handler.js";
 import type { ApiArea } from "./routes.js";
 
 export type { ApiHandler } from "./area-handler.js";

@@ -7,6 +7,7 @@ import {
   traceInvocation,
 } from "@hearth/domain";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
+import type { AreaRoutes } from "./area-routes.js";
 import type { AreaDependencies } from "./dependencies.js";
 import { INTERNAL_ERROR_MESSAGE, notFound, toHttpError } from "./http/errors.js";
 import { comparableBody, IDEMPOTENT_REPLAY_HEADER, idempotencyKeyFrom } from "./http/idempotency.js";
@@ -20,13 +21,7 @@ import {
   rawBody,
 } from "./http/request.js";
 import { corsHeaders, errorBody, htmlResponse, jsonResponse } from "./http/response.js";
-import {
-  type ApiRequest,
-  type ApiResult,
-  type AreaRoutes,
-  type RouteHandler,
-  routeKey,
-} from "./http/route-handler.js";
+import { type ApiRequest, type ApiResult, type RouteHandler, routeKey } from "./http/route-handler.js";
 import { type ApiArea, findRoute, isPublicRoute, type RouteDefinition } from "./routes.js";
 
 export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;

@@ -27,11 +27,17 @@ import {
   unsubscribePageSchema,
 } from "@hearth/views/views";
 import type * as z from "zod";
-import { editCommentBody, newCommentBody } from "./areas/comments.js";
-import { markReadBody } from "./areas/feed.js";
-import { deletionRequestBody } from "./areas/jobs.js";
-import { newConversationBody, newMessageBody, uploadBody } from "./areas/messages.js";
-import { photoUploadBody, profileUpdateBody } from "./areas/profile.js";
+import {
+  deletionRequestBody,
+  editCommentBody,
+  markReadBody,
+  newCommentBody,
+  newConversationBody,
+  newMessageBody,
+  photoUploadBody,
+  profileUpdateBody,
+  uploadBody,
+} from "./request-bodies.js";
 import type { ROUTES } from "./routes.js";
 
 /**

@@ -506,7 +506,7 @@ describe("POST /messages/upload", () => {
   });
 });
 
-// Issue 10 (i10b): attachments that open, names in conversations, the unread badge, deleting
+// What a messaging screen needs: attachments that open, names in conversations, the unread badge, deleting
 // messages and leaving conversations.
 
 async function uploadedAttachment(

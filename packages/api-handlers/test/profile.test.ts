@@ -324,7 +324,7 @@ describe("GET /members", () => {
   });
 });
 
-// Issue 10 (i10b): profile photos uploaded through the API and served as presigned GETs.
+// Profile photos uploaded through the API and served as presigned GETs.
 describe("POST /profile/photo and profilePhotoKey", () => {
   const requestPhoto = (body: unknown, caller: TestUser = users.bob) =>
     api().call("POST", "/profile/photo", { caller, body });

@@ -17,6 +17,15 @@ export type HearthErrorCode =
   | "RATE_LIMITED"
   | "DATABASE_ERROR";
 
+/**
+ * A setting the function was started with is missing, malformed or unsafe (a local endpoint
+ * in production). Thrown while building dependencies, so a bad deployment fails at startup
+ * with a message naming the setting, not on the first request.
+ */
+export class ConfigurationError extends Error {
+  override readonly name = "ConfigurationError";
+}
+
 export abstract class HearthError extends Error {
   abstract readonly code: HearthErrorCode;
   /** Whether retrying the same call later may succeed. */

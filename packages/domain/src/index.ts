@@ -1,5 +1,8 @@
+export * from "./aws/clients.js";
+export * from "./aws/timeouts.js";
 export * from "./dynamo/batch.js";
 export * from "./dynamo/client.js";
+export * from "./dynamo/conditions.js";
 export * from "./dynamo/cursor.js";
 export * from "./dynamo/item-size.js";
 export * from "./dynamo/parallel.js";
@@ -23,7 +26,7 @@ export * from "./rules/names.js";
 export * from "./rules/rate-limits.js";
 export * from "./rules/text.js";
 export * from "./rules/unsubscribe.js";
-export * from "./sdk-timeouts.js";
+export * from "./signing/keys.js";
 export * from "./tables.js";
 export * from "./tracing.js";
 export * from "./upload-state.js";

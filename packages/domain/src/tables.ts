@@ -153,7 +153,7 @@ export const TABLE_SPECS = [
     timeToLiveAttribute: "expiresAt",
   },
   {
-    // A member's export and deletion jobs (issue 12), one partition per member: a GetItem by
+    // A member's export and deletion jobs, one partition per member: a GetItem by
     // the caller's own id and the jobId is the "own jobs only" check. Beside the jobs sits one
     // marker item per kind with an active job (`jobId` = `active#<kind>`), which makes creation
     // idempotent. Finished jobs expire (TTL); the stream starts the worker.
@@ -177,7 +177,7 @@ export const TABLE_SPECS = [
     timeToLiveAttribute: "expiresAt",
   },
   {
-    // Open WebSocket connections and their item subscriptions (issue 15), two kinds of item:
+    // Open WebSocket connections and their item subscriptions, two kinds of item:
     // a connection in its member's partition (`user#<userId>` / `connection#<connectionId>`,
     // holding the itemIds it subscribed to), so every push to a member is one Query; and one
     // item per subscription in the item's partition (`item#<itemId>` / `connection#<id>`), so
@@ -191,7 +191,7 @@ export const TABLE_SPECS = [
     timeToLiveAttribute: "expiresAt",
   },
   {
-    // Email events held for a window's digest (issue 13): one partition per recipient,
+    // Email events held for a window's digest: one partition per recipient,
     // `heldKey` = `<kind>#<windowStart>#<notificationId>` per held event, and beside them one
     // state item per window (`<kind>#<windowStart>`, no trailing `#`) that records who
     // scheduled its digest and the digest's claim. Expire two days after their window.

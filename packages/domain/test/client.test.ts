@@ -2,19 +2,14 @@ import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { describe, expect, it } from "vitest";
 import {
-  ConfigurationError,
-  createDocumentClient,
-  dynamoClientOptions,
-  dynamoConfigFromEnv,
-} from "../src/dynamo/client.js";
-import { CursorCodec } from "../src/dynamo/cursor.js";
-import { UnavailableError } from "../src/errors.js";
-import { CommentsRepository, ProfilesRepository } from "../src/repositories/index.js";
-import {
   DEFAULT_FUNCTION_TIMEOUT_SECONDS,
   functionTimeoutFromEnv,
   sdkTimeoutsFor,
-} from "../src/sdk-timeouts.js";
+} from "../src/aws/timeouts.js";
+import { createDocumentClient, dynamoClientOptions, dynamoConfigFromEnv } from "../src/dynamo/client.js";
+import { CursorCodec } from "../src/dynamo/cursor.js";
+import { ConfigurationError, UnavailableError } from "../src/errors.js";
+import { CommentsRepository, ProfilesRepository } from "../src/repositories/index.js";
 import { tableNamesWithPrefix } from "../src/tables.js";
 import { startStalledServer } from "../src/testing/dynamodb-local.js";
 

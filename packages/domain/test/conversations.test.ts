@@ -179,7 +179,7 @@ describe("ConversationsRepository", () => {
   });
 });
 
-// Issue 10 (i10b): leaving under concurrency, and messages sent while someone leaves.
+// Leaving under concurrency, and messages sent while someone leaves.
 describe("ConversationsRepository.leaveGroup", () => {
   it("keeps every remaining member's participantIds exact when several leave at once", async () => {
     const { conversations } = db().repositories;

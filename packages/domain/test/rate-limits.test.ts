@@ -1,7 +1,6 @@
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
-import { ConfigurationError } from "../src/dynamo/client.js";
-import { RateLimitedError } from "../src/errors.js";
+import { ConfigurationError, RateLimitedError } from "../src/errors.js";
 import { createRepositories } from "../src/repositories/index.js";
 import { windowOf } from "../src/repositories/rate-limits.js";
 import { DEFAULT_RATE_LIMITS, RATE_LIMITS_ENV, rateLimitsFromEnv } from "../src/rules/rate-limits.js";

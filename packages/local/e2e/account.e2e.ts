@@ -3,7 +3,7 @@ import { readOutputs } from "../src/outputs.js";
 import { Outside, type User } from "./client.js";
 
 /**
- * Issue 12 from outside: a member exports their data (the job runs on the Jobs stream, the
+ * Export and deletion from outside: a member exports their data (the job runs on the Jobs stream, the
  * document lands in S3, the download link opens it and the member is emailed), a deletion
  * request needs the exact confirmation, and a deletion (the member's own or an admin's) leaves
  * no profile and none of their text behind.

@@ -3,7 +3,7 @@ import { readOutputs } from "../src/outputs.js";
 import { Outside, type User } from "./client.js";
 
 /**
- * Issue 13's bounce handling from outside: an address SES reports as permanently bouncing (or
+ * Bounce handling from outside: an address SES reports as permanently bouncing (or
  * complained about) is suppressed on its owner's profile, gets no more email, and its owner's
  * feed goes on. The local SES never bounces, so the test posts the SES event to the local
  * stack's simulation endpoint, which hands it to the SES event function in an SNS envelope.

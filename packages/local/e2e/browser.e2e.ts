@@ -145,7 +145,7 @@ describe("a browser on another origin", () => {
       upload: { outcome: "ok", text: "Uploaded 12 bytes to S3" },
       "send-message": { outcome: "ok", text: "Sent with 1 attachment(s)" },
     });
-    // The download step runs once the contract gives attachments a downloadUrl (issue 10).
+    // The download step runs once the contract gives attachments a downloadUrl.
     const attachment = (outside.contract.schemaNamed("Attachment") as { properties: Record<string, unknown> })
       .properties;
     expect(steps.download).toEqual(

@@ -4,7 +4,7 @@ import { readOutputs } from "../src/outputs.js";
 import { Outside, type User } from "./client.js";
 
 /**
- * Issue 10 from outside: attachments that open, conversations with names, the unread
+ * Messaging from outside: attachments that open, conversations with names, the unread
  * badge, deleting a message (and its files), leaving and hiding conversations, and
  * profile photos uploaded and served through presigned URLs. Steps build on each other.
  */

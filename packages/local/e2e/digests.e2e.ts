@@ -3,7 +3,7 @@ import { readOutputs } from "../src/outputs.js";
 import { type Email, Outside, type User } from "./client.js";
 
 /**
- * Issue 13, digest instead of drop, from outside: a burst of comments on items a member
+ * Digest instead of drop, from outside: a burst of comments on items a member
  * commented on gives her one email at once and, when the window closes (the local
  * scheduler fires the window's one-time schedule), one digest listing the rest.
  */

@@ -3,7 +3,7 @@ import { readOutputs } from "../src/outputs.js";
 import { Outside, type User } from "./client.js";
 
 /**
- * What a frontend's screens need (issue 10), driven only from outside: profiles that exist
+ * What a frontend's screens need, driven only from outside: profiles that exist
  * from the first sign-in, the member directory, the like button's state and who liked.
  */
 const outside = new Outside(readOutputs(inject("outputsFile")));

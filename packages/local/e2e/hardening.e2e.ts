@@ -4,7 +4,7 @@ import { readOutputs } from "../src/outputs.js";
 import { Outside, type User } from "./client.js";
 
 /**
- * What the outside fuzz run found (issue 9), checked again from outside: encoded markup,
+ * What an outside fuzz run found, checked again from outside: encoded markup,
  * error messages that echoed input, and concurrent edits of one comment.
  */
 const outside = new Outside(readOutputs(inject("outputsFile")));

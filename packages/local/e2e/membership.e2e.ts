@@ -5,7 +5,7 @@ import { readOutputs } from "../src/outputs.js";
 import { Outside, type User } from "./client.js";
 
 /**
- * Joining the family archive (issue 12), driven only from outside: a new person signs up in
+ * Joining the family archive, driven only from outside: a new person signs up in
  * the user pool, waits, is approved by an admin, gets the welcome email and takes part.
  */
 const outside = new Outside(readOutputs(inject("outputsFile")));

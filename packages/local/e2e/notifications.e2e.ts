@@ -3,7 +3,7 @@ import { readOutputs } from "../src/outputs.js";
 import { Outside, type User } from "./client.js";
 
 /**
- * Issue 13's in-app feed from outside: comments on an item someone commented on reach their
+ * The in-app feed from outside: comments on an item someone commented on reach their
  * feed through the stream processor, with an exact unread count that marking read brings to 0.
  */
 const outputs = readOutputs(inject("outputsFile"));

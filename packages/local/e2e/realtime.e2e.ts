@@ -4,7 +4,7 @@ import { Outside, type User } from "./client.js";
 import { PushSocket } from "./push-socket.js";
 
 /**
- * Issue 15 from outside: members connect to the WebSocket API with their ID token, and what
+ * Realtime from outside: members connect to the WebSocket API with their ID token, and what
  * others do through REST arrives as pushes — a message, the conversation's update, a comment
  * on an item they follow. Refused handshakes store nothing; bad messages get an error reply
  * and the connection stays open. Every wait for a push is bounded.

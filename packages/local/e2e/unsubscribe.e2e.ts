@@ -3,7 +3,7 @@ import { readOutputs } from "../src/outputs.js";
 import { type Email, Outside, type User } from "./client.js";
 
 /**
- * Issue 13's one-click unsubscribe from outside: a comment email carries a signed
+ * One-click unsubscribe from outside: a comment email carries a signed
  * List-Unsubscribe link (RFC 8058); GET shows a page and changes nothing, POST turns comment
  * emails off, a tampered link is refused and changes nothing.
  */

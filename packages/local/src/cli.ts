@@ -1,4 +1,4 @@
-import { JAVA_MISSING_MESSAGE } from "@hearth/domain/testing";
+import { JAVA_MISSING_MESSAGE } from "@hearth/domain/dynamodb-local";
 import { UserFixableError } from "./errors.js";
 import { ancestorPids, watchProcesses } from "./parent-watch.js";
 

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { startDynamoDbLocal, waitForDynamo } from "@hearth/domain/testing";
+import { startDynamoDbLocal, waitForDynamo } from "@hearth/domain/dynamodb-local";
 import { UserFixableError } from "./errors.js";
 import { answers, type ProcessGroup, waitUntilReady } from "./processes.js";
 

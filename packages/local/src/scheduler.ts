@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { dirname } from "node:path";
 
 /**
- * The local stand-in for EventBridge Scheduler's one-time schedules (issue 13's digests): an
+ * The local stand-in for EventBridge Scheduler's one-time schedules (the notification digests): an
  * HTTP server answering the Scheduler API's CreateSchedule the way the SDK calls it (REST-JSON,
  * `POST /schedules/{Name}`), which keeps each schedule and at its `at(...)` time invokes the
  * target - the digest function, in process - then deletes it (`ActionAfterCompletion: DELETE`).

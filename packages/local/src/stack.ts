@@ -23,7 +23,7 @@ import {
   streamArnOf,
   tableEnvironment,
 } from "@hearth/domain";
-import { assertJavaAvailable, localClient } from "@hearth/domain/testing";
+import { assertJavaAvailable, localClient } from "@hearth/domain/dynamodb-local";
 import {
   createEmailEventsHandler,
   createSignInTrigger,

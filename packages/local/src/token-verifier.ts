@@ -1,16 +1,14 @@
-import { JwtVerifier } from "aws-jwt-verify";
-import { JwtExpiredError } from "aws-jwt-verify/error";
-import { SimpleJwksCache } from "aws-jwt-verify/jwk";
+import {
+  createIdTokenVerifier as createTokenVerifier,
+  type IdTokenVerifierOptions,
+} from "@hearth/api-handlers";
 import type { JwtPayload } from "aws-jwt-verify/jwt-model";
 
-export interface IdTokenVerifierOptions {
-  /** The pool's issuer: `<cognito endpoint>/<user pool id>`. */
-  issuer: string;
-  /** App client ids whose tokens the API accepts (the `aud` of an ID token). */
-  clientIds: string[];
-  /** Defaults to `<issuer>/.well-known/jwks.json`. */
-  jwksUri?: string;
-}
+// The local gateway checks tokens with the realtime authorizer's verifier (one implementation
+// of Cognito's checks); what it adds is the REST authorizer's shape: the token from the
+// `Authorization` header and the claims flattened to strings.
+
+export type { IdTokenVerifierOptions };
 
 export type Verification =
   | { ok: true; claims: Record<string, string> }
@@ -50,15 +48,6 @@ export function flattenClaims(payload: JwtPayload): Record<string, string> {
   return claims;
 }
 
-/** Fetches the JWKS over plain HTTP too (the library's own fetcher speaks only HTTPS). */
-const httpFetcher = {
-  async fetch(uri: string): Promise<ArrayBuffer> {
-    const response = await fetch(uri, { signal: AbortSignal.timeout(3000) });
-    if (!response.ok) throw new Error(`JWKS fetch from ${uri} failed with ${response.status}`);
-    return response.arrayBuffer();
-  },
-};
-
 export type IdTokenVerifier = (authorizationHeader: string | undefined) => Promise<Verification>;
 
 /**
@@ -67,25 +56,11 @@ export type IdTokenVerifier = (authorizationHeader: string | undefined) => Promi
  * expiry, and `token_use` = "id".
  */
 export function createIdTokenVerifier(options: IdTokenVerifierOptions): IdTokenVerifier {
-  const verifier = JwtVerifier.create(
-    {
-      issuer: options.issuer,
-      audience: options.clientIds,
-      jwksUri: options.jwksUri ?? `${options.issuer}/.well-known/jwks.json`,
-      customJwtCheck: ({ payload }) => {
-        if (payload.token_use !== "id") throw new Error("Not an ID token");
-      },
-    },
-    { jwksCache: new SimpleJwksCache({ fetcher: httpFetcher }) },
-  );
+  const verify = createTokenVerifier(options);
   return async (authorizationHeader) => {
     const token = tokenFromHeader(authorizationHeader);
     if (!token) return { ok: false, reason: "missing" };
-    try {
-      const payload = await verifier.verify(token);
-      return { ok: true, claims: flattenClaims(payload) };
-    } catch (error) {
-      return { ok: false, reason: error instanceof JwtExpiredError ? "expired" : "invalid" };
-    }
+    const verification = await verify(token);
+    return verification.ok ? { ok: true, claims: flattenClaims(verification.payload) } : verification;
   };
 }

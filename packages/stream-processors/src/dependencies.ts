@@ -1,17 +1,13 @@
 import { DynamoDBPersistenceLayer } from "@aws-lambda-powertools/idempotency/dynamodb";
 import type { BasePersistenceLayer } from "@aws-lambda-powertools/idempotency/persistence";
-import type { Logger } from "@aws-lambda-powertools/logger";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { SESv2Client, type SESv2ClientConfig } from "@aws-sdk/client-sesv2";
+import { SESv2Client } from "@aws-sdk/client-sesv2";
 import {
   ConfigurationError,
   dynamoClientOptions,
   dynamoConfigFromEnv,
-  type InvocationTracer,
-  isProductionStage,
   type Repositories,
-  sdkClientTimeouts,
-  type TableNames,
+  sesClientOptionsFromEnv,
   tableSpec,
   UnsubscribeTokens,
 } from "@hearth/domain";
@@ -19,13 +15,14 @@ import { cursorKeySourceFromEnv } from "@hearth/domain/cursor-keys";
 import type { AttachmentObjects } from "./attachments/cleanup.js";
 import type { DigestScheduler } from "./notifications/digest-window.js";
 import {
+  type CoreProcessorDependencies,
   coreProcessorDependenciesFromEnv,
   createProcessorTracer,
-  type ProcessorMetrics,
   repositoriesFromEnv,
 } from "./runtime.js";
 
 export {
+  type CoreProcessorDependencies,
   coreProcessorDependenciesFromEnv,
   createProcessorTracer,
   type ProcessorMetrics,
@@ -48,10 +45,8 @@ export interface IdempotencyDependencies {
 }
 
 /** Everything the processors use, built once per container and replaceable in tests. */
-export interface ProcessorDependencies {
+export interface ProcessorDependencies extends CoreProcessorDependencies {
   repositories: Repositories;
-  /** Physical table names, to tell which table a stream record came from. */
-  tables: TableNames;
   ses: SESv2Client;
   idempotency: IdempotencyDependencies;
   /** The verified SES identity emails are sent from. */
@@ -68,11 +63,6 @@ export interface ProcessorDependencies {
   siteUrl: string;
   /** At most one email per recipient per kind within this many seconds. */
   notificationWindowSeconds: number;
-  logger: Logger;
-  metrics: ProcessorMetrics;
-  /** X-Ray: each batch runs in a subsegment named after the processor; SDK calls are captured. */
-  tracer: InvocationTracer;
-  clock: () => Date;
   /**
    * The attachment objects of deleted messages are removed through this; only the
    * attachments processor has it (its entry adds it), so no other bundle carries S3 code.
@@ -128,32 +118,6 @@ function httpUrl(env: NodeJS.ProcessEnv, name: string): string {
     throw new ConfigurationError(`${name} must be an http(s) URL, not "${value}"`);
   }
   return value.replace(/\/+$/, "");
-}
-
-/**
- * SES options: the default credential chain in AWS; a local SES only when configured, never
- * in production; timeouts and retries that fit in the function's time.
- */
-export function sesClientOptions(
-  stage: string,
-  endpoint: string | undefined,
-  region?: string,
-  functionTimeoutSeconds?: number,
-): SESv2ClientConfig {
-  const timeouts = sdkClientTimeouts(functionTimeoutSeconds);
-  if (!endpoint) return region ? { ...timeouts, region } : timeouts;
-  if (isProductionStage(stage)) {
-    throw new ConfigurationError(
-      `Refusing to start: SES_ENDPOINT (${endpoint}) is set in the production stage "${stage}". ` +
-        "A local SES is only for development and tests; unset it in production.",
-    );
-  }
-  return {
-    ...timeouts,
-    endpoint,
-    region: region ?? "local",
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
-  };
 }
 
 /** What sending email takes: the SES client, the sender and configuration set, the links' bases and keys. */
@@ -232,22 +196,12 @@ export function processorDependenciesFromEnv(env: NodeJS.ProcessEnv = process.en
 
 /** The email settings and the (traced) SES client, from the same environment. */
 export function emailDependenciesFromEnv(env: NodeJS.ProcessEnv = process.env): EmailDependencies {
-  const dynamoConfig = dynamoConfigFromEnv(env);
   const tracer = createProcessorTracer();
   // Keys arrive with the first email's refresh (the secret is read at runtime, not at import).
   const unsubscribeTokens = new UnsubscribeTokens();
   const unsubscribeKeys = cursorKeySourceFromEnv(env, (client) => tracer.captureAWSv3Client(client));
   return {
-    ses: tracer.captureAWSv3Client(
-      new SESv2Client(
-        sesClientOptions(
-          dynamoConfig.stage,
-          env.SES_ENDPOINT || undefined,
-          dynamoConfig.region,
-          dynamoConfig.functionTimeoutSeconds,
-        ),
-      ),
-    ),
+    ses: tracer.captureAWSv3Client(new SESv2Client(sesClientOptionsFromEnv(env))),
     senderEmail: required(env, "SENDER_EMAIL"),
     sesConfigurationSet: env.SES_CONFIGURATION_SET?.trim() || undefined,
     siteUrl: httpUrl(env, "SITE_URL"),

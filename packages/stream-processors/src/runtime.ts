@@ -8,11 +8,12 @@ import {
   createDocumentClient,
   createRepositories,
   dynamoConfigFromEnv,
+  type InvocationTracer,
   type Repositories,
   type RepositoryContext,
+  type TableNames,
   tableNamesFromEnv,
 } from "@hearth/domain";
-import type { PipelineDependencies } from "./dependencies.js";
 
 /**
  * What every processor and job worker builds from its environment, whatever else it uses:
@@ -51,9 +52,19 @@ export function createProcessorTracer(): Tracer {
 }
 
 /** The core of every pipeline: table names, logger, metrics, tracer and clock. */
+export interface CoreProcessorDependencies {
+  /** Physical table names, to tell which table a stream record came from. */
+  tables: TableNames;
+  logger: Logger;
+  metrics: ProcessorMetrics;
+  /** X-Ray: each batch runs in a subsegment named after the processor; SDK calls are captured. */
+  tracer: InvocationTracer;
+  clock: () => Date;
+}
+
 export function coreProcessorDependenciesFromEnv(
   env: NodeJS.ProcessEnv = process.env,
-): Omit<PipelineDependencies, "idempotency"> {
+): CoreProcessorDependencies {
   return {
     tables: tableNamesFromEnv(env),
     logger: new Logger({

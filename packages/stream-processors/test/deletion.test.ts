@@ -156,7 +156,7 @@ async function memberWithEverything(h: Harness) {
   const leaver = uniqueId("leaver");
   const [ann, ben] = [uniqueId("ann"), uniqueId("ben")];
   for (const userId of [leaver, ann, ben]) await saveProfile(h, userId, { displayName: userId });
-  // As the sign-in trigger records it (issue 12, joining).
+  // As the sign-in trigger records a member who joined.
   await h.db.doc.send(
     new UpdateCommand({
       TableName: h.db.tables.UserProfiles,

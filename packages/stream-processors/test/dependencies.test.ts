@@ -1,12 +1,15 @@
-import { ConfigurationError, TABLE_SPECS, tableEnvironment, tableNamesWithPrefix } from "@hearth/domain";
+import {
+  ConfigurationError,
+  schedulerClientOptionsFromEnv,
+  sesClientOptionsFromEnv,
+  TABLE_SPECS,
+  tableEnvironment,
+  tableNamesWithPrefix,
+} from "@hearth/domain";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { describe, expect, it } from "vitest";
-import {
-  pipelineDependenciesFromEnv,
-  processorDependenciesFromEnv,
-  sesClientOptions,
-} from "../src/dependencies.js";
-import { digestSchedulerFromEnv, schedulerClientOptions } from "../src/notifications/digest-scheduler.js";
+import { pipelineDependenciesFromEnv, processorDependenciesFromEnv } from "../src/dependencies.js";
+import { digestSchedulerFromEnv } from "../src/notifications/digest-scheduler.js";
 
 const baseEnv: Record<string, string> = {
   ...tableEnvironment(tableNamesWithPrefix("dev-")),
@@ -94,9 +97,15 @@ describe("processorDependenciesFromEnv", () => {
     expect(() =>
       digestSchedulerFromEnv({ ...schedulerEnv, STAGE: "prod", SCHEDULER_ENDPOINT: "http://127.0.0.1:8010" }),
     ).toThrow(/SCHEDULER_ENDPOINT/);
-    const local = schedulerClientOptions("dev", "http://127.0.0.1:8010", "eu-west-1");
+    const local = schedulerClientOptionsFromEnv({
+      STAGE: "dev",
+      SCHEDULER_ENDPOINT: "http://127.0.0.1:8010",
+      AWS_REGION: "eu-west-1",
+    });
     expect(local.endpoint).toBe("http://127.0.0.1:8010");
-    expect(schedulerClientOptions("prod", undefined, "eu-west-1")).toMatchObject({ region: "eu-west-1" });
+    expect(schedulerClientOptionsFromEnv({ STAGE: "prod", AWS_REGION: "eu-west-1" })).toMatchObject({
+      region: "eu-west-1",
+    });
   });
 
   it("names what is missing or wrong", () => {
@@ -133,7 +142,7 @@ describe("processorDependenciesFromEnv", () => {
     expect(() =>
       processorDependenciesFromEnv({ ...prod, DYNAMODB_ENDPOINT: "http://127.0.0.1:8000" }),
     ).toThrow(/DYNAMODB_ENDPOINT/);
-    expect(sesClientOptions("prod", undefined, "eu-west-1")).toEqual({
+    expect(sesClientOptionsFromEnv({ STAGE: "prod", AWS_REGION: "eu-west-1" })).toEqual({
       region: "eu-west-1",
       requestHandler: expect.any(NodeHttpHandler),
       maxAttempts: 3,
@@ -141,9 +150,12 @@ describe("processorDependenciesFromEnv", () => {
   });
 
   it("gives SES a request timeout that fits the processor's own timeout", () => {
-    const options = sesClientOptions("prod", undefined, "eu-west-1", 60);
+    const prod = { STAGE: "prod", AWS_REGION: "eu-west-1" };
+    const options = sesClientOptionsFromEnv({ ...prod, FUNCTION_TIMEOUT_SECONDS: "60" });
     expect(options.requestHandler).toBeInstanceOf(NodeHttpHandler);
     expect(options.maxAttempts).toBe(3);
-    expect(() => sesClientOptions("prod", undefined, "eu-west-1", 1)).toThrow(ConfigurationError);
+    expect(() => sesClientOptionsFromEnv({ ...prod, FUNCTION_TIMEOUT_SECONDS: "1" })).toThrow(
+      ConfigurationError,
+    );
   });
 });

@@ -16,7 +16,7 @@ import {
 } from "./helpers.js";
 
 /**
- * Issue 13, digest instead of drop: the first event of a window is emailed at once, the
+ * Digest instead of drop: the first event of a window is emailed at once, the
  * rest are held and sent as one digest when the window's one-time schedule fires.
  */
 const harness = useHarness("digests");

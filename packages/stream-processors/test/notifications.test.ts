@@ -186,7 +186,7 @@ describe("new message", () => {
   });
 });
 
-// Issue 10 (i10b): deleted messages and left groups.
+// A message deleted, or a group left, before its email goes out is not emailed.
 describe("new message, deleted or left since", () => {
   it("emails nobody about a message its sender deleted before the email went out", async () => {
     const h = harness();

@@ -1,5 +1,13 @@
 import { fromEnv } from "@aws-sdk/credential-provider-env";
-import { ConfigurationError, isProductionStage } from "@hearth/domain";
+import {
+  ConfigurationError,
+  LOCAL_ENDPOINT_ENV,
+  LOCAL_S3_REGION,
+  localEndpoint,
+  localS3Credentials,
+  regionFromEnv,
+  stageFromEnv,
+} from "@hearth/domain";
 import { Hash } from "@smithy/hash-node";
 import { type BucketLocation, ObjectUrlSigner } from "./object-urls.js";
 import { createPhotoUrls, type PhotoUrls } from "./photos.js";
@@ -30,10 +38,10 @@ export function s3ConfigFromEnv(env: NodeJS.ProcessEnv = process.env): S3Config 
   const bucket = env.ATTACHMENTS_BUCKET;
   if (!bucket) throw new ConfigurationError("ATTACHMENTS_BUCKET must be set");
   return {
-    stage: env.STAGE ?? env.NODE_ENV ?? "dev",
+    stage: stageFromEnv(env),
     bucket,
-    endpoint: env.S3_ENDPOINT || undefined,
-    region: env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined,
+    endpoint: env[LOCAL_ENDPOINT_ENV.s3]?.trim() || undefined,
+    region: regionFromEnv(env),
     accessKeyId: env.AWS_ACCESS_KEY_ID || undefined,
     secretAccessKey: env.AWS_SECRET_ACCESS_KEY || undefined,
   };
@@ -46,30 +54,22 @@ export function s3ConfigFromEnv(env: NodeJS.ProcessEnv = process.env): S3Config 
  */
 export function createObjectUrlSigner(config: S3Config): ObjectUrlSigner {
   const sha256 = Hash.bind(null, "sha256");
-  if (!config.endpoint) {
+  const endpoint = localEndpoint(config.stage, LOCAL_ENDPOINT_ENV.s3, config.endpoint);
+  if (!endpoint) {
     if (!config.region) throw new ConfigurationError("AWS_REGION must be set to sign S3 URLs");
     const location: BucketLocation = { bucket: config.bucket, region: config.region };
     return new ObjectUrlSigner(location, { credentials: fromEnv(), sha256 });
   }
-  if (isProductionStage(config.stage)) {
-    throw new ConfigurationError(
-      `Refusing to start: S3_ENDPOINT (${config.endpoint}) is set in the production stage "${config.stage}". ` +
-        "A local endpoint is only for development and tests; unset it in production.",
-    );
-  }
   const location: BucketLocation = {
     bucket: config.bucket,
-    region: config.region ?? "us-east-1",
-    endpoint: config.endpoint,
+    region: config.region ?? LOCAL_S3_REGION,
+    endpoint,
   };
-  return new ObjectUrlSigner(location, {
-    // s3rver's default key pair unless the environment names one; it checks signatures.
-    credentials: {
-      accessKeyId: config.accessKeyId ?? "S3RVER",
-      secretAccessKey: config.secretAccessKey ?? "S3RVER",
-    },
-    sha256,
+  const credentials = localS3Credentials({
+    AWS_ACCESS_KEY_ID: config.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: config.secretAccessKey,
   });
+  return new ObjectUrlSigner(location, { credentials, sha256 });
 }
 
 /**

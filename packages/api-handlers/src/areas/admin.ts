@@ -1,7 +1,7 @@
 import { MEMBER, type MembershipStatus, PENDING } from "@hearth/domain";
 import { ADMIN_MEMBER_STATUSES, type AdminMemberStatus, adminMemberView } from "@hearth/views/views";
+import { type AreaRoutes, ok } from "../area-routes.js";
 import { badRequest, notFound } from "../http/errors.js";
-import { type AreaRoutes, ok } from "../http/route-handler.js";
 
 const MEMBERSHIP_OF: Record<AdminMemberStatus, MembershipStatus> = { pending: PENDING, approved: MEMBER };
 

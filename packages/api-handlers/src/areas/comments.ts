@@ -1,23 +1,9 @@
 import { firstFailureOf, LIMITS, sanitizeText } from "@hearth/domain";
 import { servedComments } from "@hearth/views/served";
-import * as z from "zod";
+import { type AreaRoutes, created, ok } from "../area-routes.js";
 import { ifMatchVersion } from "../http/request.js";
-import { type AreaRoutes, created, ok } from "../http/route-handler.js";
+import { editCommentBody, newCommentBody } from "../request-bodies.js";
 import { authorName } from "./authors.js";
-
-// Raw text may carry markup that sanitizing removes; the limits apply to the plain text.
-const rawCommentText = z.string().max(LIMITS.commentText * 8);
-
-export const newCommentBody = z.strictObject({
-  commentText: rawCommentText,
-  itemTitle: z
-    .string()
-    .max(LIMITS.itemTitle * 4)
-    .nullable()
-    .optional(),
-});
-
-export const editCommentBody = z.strictObject({ commentText: rawCommentText });
 
 const commentText = (text: string) => sanitizeText(text, "commentText", { min: 1, max: LIMITS.commentText });
 

@@ -1,13 +1,6 @@
-import { notificationIdSchema } from "@hearth/domain";
 import { notificationView } from "@hearth/views/views";
-import * as z from "zod";
-import { type AreaRoutes, ok } from "../http/route-handler.js";
-
-/** Either the newest notification to mark read (it and every older one), or all of them. */
-export const markReadBody = z.union([
-  z.strictObject({ upTo: notificationIdSchema }),
-  z.strictObject({ all: z.literal(true) }),
-]);
+import { type AreaRoutes, ok } from "../area-routes.js";
+import { markReadBody } from "../request-bodies.js";
 
 export const feedRoutes: AreaRoutes<"feed"> = {
   "GET /notifications": async (request, { repositories }) => {

@@ -6,19 +6,10 @@ import {
   type JobKind,
 } from "@hearth/domain";
 import { jobAcceptedView, jobView } from "@hearth/views/views";
-import * as z from "zod";
+import { type AreaRoutes, accepted, ok } from "../area-routes.js";
 import type { AreaDependencies } from "../dependencies.js";
 import { forbidden, notFound } from "../http/errors.js";
-import { type AreaRoutes, accepted, ok } from "../http/route-handler.js";
-
-export const DELETION_CONFIRMATION = "DELETE MY ACCOUNT";
-
-/** `POST /me/deletion`: the member types the confirmation; anything else changes nothing. */
-export const deletionRequestBody = z.strictObject({
-  confirm: z.literal(DELETION_CONFIRMATION, {
-    error: `confirm must be exactly "${DELETION_CONFIRMATION}"`,
-  }),
-});
+import { deletionRequestBody } from "../request-bodies.js";
 
 const JOB_NOT_FOUND = "Job not found";
 

@@ -9,9 +9,16 @@ import {
 } from "@hearth/domain";
 import { servedConversations, servedMessages, servedParticipants } from "@hearth/views/served";
 import { messageView } from "@hearth/views/views";
-import * as z from "zod";
+import type * as z from "zod";
+import { type AreaRoutes, created, ok } from "../area-routes.js";
 import { badRequest, forbidden, type HttpError, payloadTooLarge } from "../http/errors.js";
-import { type AreaRoutes, created, ok } from "../http/route-handler.js";
+import {
+  type attachmentBody,
+  MAX_CONVERSATION_TITLE,
+  newConversationBody,
+  newMessageBody,
+  uploadBody,
+} from "../request-bodies.js";
 import {
   ALLOWED_ATTACHMENT_TYPES,
   isAllowedAttachmentType,
@@ -20,40 +27,6 @@ import {
   presignUpload,
 } from "../uploads.js";
 import { authorName } from "./authors.js";
-
-/** Longest group conversation title, in characters of plain text. */
-export const MAX_CONVERSATION_TITLE = 100;
-
-// Raw text may carry markup that sanitizing removes; the limits apply to the plain text.
-const rawMessageText = z.string().max(LIMITS.messageText * 8);
-
-export const newConversationBody = z.strictObject({
-  participantIds: z.array(z.string().min(1).max(128)).min(1).max(LIMITS.groupParticipants),
-  messageText: rawMessageText,
-  title: z
-    .string()
-    .max(MAX_CONVERSATION_TITLE * 4)
-    .nullable()
-    .optional(),
-});
-
-const attachmentBody = z.strictObject({
-  s3Key: z.string().min(1).max(1024),
-  filename: z.string().min(1).max(1024),
-  contentType: z.string().min(1).max(255),
-  size: z.number().int().positive(),
-});
-
-export const newMessageBody = z.strictObject({
-  messageText: rawMessageText.optional(),
-  attachments: z.array(attachmentBody).max(LIMITS.attachmentsPerMessage).optional(),
-});
-
-export const uploadBody = z.strictObject({
-  filename: z.string().min(1).max(1024),
-  contentType: z.string().min(1).max(255),
-  size: z.number().int().positive(),
-});
 
 function checkAttachmentTypeAndSize(contentType: string, size: number): string {
   const type = contentType.trim().toLowerCase();
@@ -229,7 +202,7 @@ export const messageRoutes: AreaRoutes<"messages"> = {
     return ok(upload);
   },
 
-  // Issue 10 (i10b): unread badge and message management.
+  // The unread badge and managing one's messages and conversations.
   "GET /messages/unread": async (request, { repositories }) => {
     return ok(await repositories.conversations.unreadTotals(request.caller.userId));
   },

@@ -5,7 +5,6 @@ import {
   LIMITS,
   NOTIFICATION_PREFERENCE_OF,
   type Profile,
-  profileUpdateSchema,
   sanitizeText,
 } from "@hearth/domain";
 import {
@@ -17,39 +16,11 @@ import {
 } from "@hearth/views/photos";
 import { servedComments, servedMembers, servedProfile } from "@hearth/views/served";
 import { withEmailStatus } from "@hearth/views/views";
-import * as z from "zod";
+import { type AreaRoutes, htmlPage, ok } from "../area-routes.js";
 import { badRequest, forbidden, notFound, payloadTooLarge } from "../http/errors.js";
-import { type AreaRoutes, htmlPage, ok } from "../http/route-handler.js";
+import { photoUploadBody, profileUpdateBody } from "../request-bodies.js";
 import { authorName } from "./authors.js";
 import { unsubscribePage } from "./unsubscribe-page.js";
-
-/**
- * The fields of `PUT /profile`; unknown ones are refused. Names and bios are reduced to
- * plain text (and then length-checked) like every other piece of user text.
- */
-export const profileUpdateBody = profileUpdateSchema
-  .extend({
-    // Room for markup that sanitizing removes; the limits apply to the plain text.
-    displayName: z
-      .string()
-      .max(LIMITS.displayName * 4)
-      .optional(),
-    bio: z
-      .string()
-      .max(LIMITS.bio * 4)
-      .optional(),
-    /** A photo uploaded through POST /profile/photo, instead of an external profilePhotoUrl. */
-    profilePhotoKey: z.string().min(1).max(1024).optional(),
-  })
-  .refine((body) => Object.keys(body).length > 0, { message: "Give at least one field to change" })
-  .refine((body) => body.profilePhotoKey === undefined || body.profilePhotoUrl === undefined, {
-    message: "Give profilePhotoKey or profilePhotoUrl, not both",
-  });
-
-export const photoUploadBody = z.strictObject({
-  contentType: z.string().min(1).max(255),
-  size: z.number().int().positive(),
-});
 
 const PROFILE_NOT_FOUND = "Profile not found";
 

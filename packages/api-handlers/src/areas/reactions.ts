@@ -1,6 +1,6 @@
 import { firstFailureOf } from "@hearth/domain";
 import { servedReactions } from "@hearth/views/served";
-import { type AreaRoutes, ok } from "../http/route-handler.js";
+import { type AreaRoutes, ok } from "../area-routes.js";
 
 export const reactionRoutes: AreaRoutes<"reactions"> = {
   "POST /reactions/{commentId}": async (request, { repositories }) => {

@@ -1,9 +1,8 @@
 import type { APIGatewayProxyEvent } from "aws-lambda";
-import type { RouteDefinition } from "../routes.js";
 
 export interface ProxyEventInput {
-  /** The route API Gateway matched (an entry of `ROUTES`). */
-  route: Pick<RouteDefinition, "method" | "resource">;
+  /** The route API Gateway matched: its method and resource path template. */
+  route: { method: string; resource: string };
   /** The request path without the query string, still percent-encoded. */
   path: string;
   /** Still percent-encoded, as API Gateway passes them. */

@@ -1,8 +1,5 @@
 import type { Caller, PageRequest } from "@hearth/domain";
 import type { z } from "zod";
-import type { RouteContracts, SuccessBody, SuccessStatusOf } from "../contract.js";
-import type { ApiDependencies, AreaDependencies } from "../dependencies.js";
-import type { ApiArea, ROUTES } from "../routes.js";
 
 export type SuccessStatus = 200 | 201 | 202;
 
@@ -29,33 +26,11 @@ export interface ApiResult<Body = unknown, Status extends SuccessStatus = Succes
   mediaType?: "text/html";
 }
 
-/** One route's implementation, given the dependencies its area may use. */
-export type RouteHandler<Deps = ApiDependencies, Result extends ApiResult = ApiResult> = (
+/** One route's implementation, given the dependencies it may use. */
+export type RouteHandler<Deps, Result extends ApiResult = ApiResult> = (
   request: ApiRequest,
   deps: Deps,
 ) => Promise<Result>;
-
-/** What a route answers on success, as its contract (`contract.ts`) declares it. */
-type SuccessResult<K extends string> = K extends keyof RouteContracts
-  ? ApiResult<SuccessBody<K>, Extract<SuccessStatusOf<K>, SuccessStatus>>
-  : never;
-
-type Route = (typeof ROUTES)[number];
-/** `"GET /profile/{userId}"` and so on, for the routes of one area. */
-export type RouteKey<A extends ApiArea> =
-  Extract<Route, { area: A }> extends infer R
-    ? R extends { method: string; resource: string }
-      ? `${R["method"]} ${R["resource"]}`
-      : never
-    : never;
-
-/**
- * An area's implementation: exactly its routes from the route table, each answering the
- * status and body its contract declares, checked by the compiler.
- */
-export type AreaRoutes<A extends ApiArea> = {
-  [K in RouteKey<A>]: RouteHandler<AreaDependencies<A>, SuccessResult<K>>;
-};
 
 export const routeKey = (route: { method: string; resource: string }) => `${route.method} ${route.resource}`;
 

@@ -1,4 +1,4 @@
-import { ConfigurationError, isProductionStage } from "@hearth/domain";
+import { ConfigurationError, tokenIssuerFromEnv } from "@hearth/domain";
 import { JwtVerifier } from "aws-jwt-verify";
 import { JwtExpiredError } from "aws-jwt-verify/error";
 import { SimpleJwksCache } from "aws-jwt-verify/jwk";
@@ -73,18 +73,5 @@ export function idTokenVerifierOptionsFromEnv(env: NodeJS.ProcessEnv = process.e
     .split(",")
     .map((id) => id.trim())
     .filter(Boolean);
-  const override = env.TOKEN_ISSUER?.trim();
-  const stage = env.STAGE ?? env.NODE_ENV ?? "dev";
-  if (override) {
-    if (isProductionStage(stage)) {
-      throw new ConfigurationError(
-        `Refusing to start: TOKEN_ISSUER (${override}) is set in the production stage "${stage}". ` +
-          "Only a local user pool has another issuer; unset it in production.",
-      );
-    }
-    return { issuer: override.replace(/\/+$/, ""), clientIds, jwksUri: env.JWKS_URI?.trim() || undefined };
-  }
-  const region = env.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim();
-  if (!region) throw new ConfigurationError("AWS_REGION must be set to verify Cognito tokens");
-  return { issuer: `https://cognito-idp.${region}.amazonaws.com/${userPoolId}`, clientIds };
+  return { ...tokenIssuerFromEnv(env, userPoolId), clientIds };
 }

@@ -1,17 +1,8 @@
 import { InvalidInputError } from "../errors.js";
-import { RotatingHmacKeys } from "./signing-keys.js";
+import { type CursorKeys, RotatingHmacKeys } from "../signing/keys.js";
 
 export type KeyValue = string | number;
 export type CursorKey = Record<string, KeyValue>;
-
-/**
- * The keys that sign cursors: new cursors are signed with `current`; cursors signed with
- * `current` or any of `previous` verify, so open cursors survive a rotation of the secret.
- */
-export interface CursorKeys {
-  current: string;
-  previous?: readonly string[];
-}
 
 const MIN_SECRET_LENGTH = 16;
 
@@ -67,20 +58,4 @@ export class CursorCodec {
     }
     return key as CursorKey;
   }
-}
-
-/**
- * The cursor secret: `CURSOR_SECRET` when set. Outside production a fixed development
- * secret is used so local runs need no setup; production without one refuses to start.
- */
-export function cursorSecretFromEnv(env: NodeJS.ProcessEnv = process.env): string {
-  const secret = env.CURSOR_SECRET;
-  if (secret) return secret;
-  const stage = (env.STAGE ?? env.NODE_ENV ?? "dev").toLowerCase();
-  if (stage === "prod" || stage === "production") {
-    throw new Error(
-      "CURSOR_SECRET_ARN (or CURSOR_SECRET) must be set in production: the cursor secret signs pagination cursors",
-    );
-  }
-  return "hearth-development-cursor-secret";
 }

@@ -1,4 +1,5 @@
 import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { conditionFailedAt, isConditionFailure } from "../dynamo/conditions.js";
 import { assertItemFits } from "../dynamo/item-size.js";
 import {
   type KeyPage,
@@ -345,7 +346,7 @@ export class CommentsRepository extends Repository {
       ]);
     } catch (error) {
       // Deleted by someone else between the read and the write.
-      if (error instanceof ConflictError && !error.isTransactionConflict) {
+      if (isConditionFailure(error)) {
         throw new NotFoundError("Comment not found");
       }
       throw error;
@@ -425,7 +426,7 @@ export class CommentsRepository extends Repository {
       return true;
     } catch (error) {
       // Erased already (a resumed run), or not theirs after all: nothing to change.
-      if (error instanceof ConflictError && error.reasons[0] === "ConditionalCheckFailed") return false;
+      if (conditionFailedAt(error, 0)) return false;
       throw error;
     }
   }

@@ -1,9 +1,10 @@
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { batchWriteAll } from "../dynamo/batch.js";
+import { conditionFailedAt } from "../dynamo/conditions.js";
 import { queryAll } from "../dynamo/query.js";
 import { transactWrite } from "../dynamo/transactions.js";
 import { isExpired, toEpochSeconds, ttlAfter } from "../dynamo/ttl.js";
-import { ConflictError, HearthError, NotFoundError, toDomainError } from "../errors.js";
+import { HearthError, NotFoundError, toDomainError } from "../errors.js";
 import { Repository } from "./context.js";
 
 /** API Gateway closes a WebSocket connection after two hours whatever happens: its records go then too. */
@@ -173,7 +174,7 @@ export class ConnectionsRepository extends Repository {
         },
       ]);
     } catch (error) {
-      if (error instanceof ConflictError && error.reasons[0] === "ConditionalCheckFailed") {
+      if (conditionFailedAt(error, 0)) {
         const current = await this.get(userId, connectionId);
         if (!current) throw new NotFoundError("This connection is not open any more", { cause: error });
         throw new SubscriptionLimitError(

@@ -1,6 +1,7 @@
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
+import { conditionFailedAt, isConditionFailure } from "../dynamo/conditions.js";
 import {
   type KeyPage,
   type KeyPageRequest,
@@ -13,7 +14,7 @@ import {
 } from "../dynamo/query.js";
 import { type TransactItem, transactWrite } from "../dynamo/transactions.js";
 import type { Attachment, ConversationMember, ConversationType, Message } from "../entities.js";
-import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError, toDomainError } from "../errors.js";
+import { ForbiddenError, InvalidInputError, NotFoundError, toDomainError } from "../errors.js";
 import { DELETED_MESSAGE_PREVIEW, messagePreview } from "../rules/conversations.js";
 import { FORMER_MEMBER } from "../rules/names.js";
 import { Repository } from "./context.js";
@@ -32,17 +33,6 @@ export interface NewMessage {
   /** Already sanitized plain text; may be empty when there are attachments. */
   messageText: string;
   attachments: Attachment[];
-}
-
-/** A single write's condition did not hold (not a transaction conflict). */
-function isConditionFailure(error: unknown): boolean {
-  const domainError = toDomainError(error);
-  return domainError instanceof ConflictError && !domainError.isTransactionConflict;
-}
-
-/** A transaction cancelled because one of its conditions did not hold. */
-function isConditionCancellation(error: unknown): boolean {
-  return error instanceof ConflictError && error.reasons.includes("ConditionalCheckFailed");
 }
 
 /** Attempts at a membership transaction while others join the race (leave, send). */
@@ -107,7 +97,7 @@ export class ConversationsRepository extends Repository {
       await transactWrite(this.doc, items);
       return true;
     } catch (error) {
-      if (isConditionCancellation(error)) return false;
+      if (conditionFailedAt(error)) return false;
       throw error;
     }
   }
@@ -137,7 +127,7 @@ export class ConversationsRepository extends Repository {
       await transactWrite(this.doc, [this.newMessagePut(message), ...memberPuts]);
       return { message, created: true };
     } catch (error) {
-      if (!isConditionCancellation(error)) throw error;
+      if (!conditionFailedAt(error)) throw error;
     }
     return {
       message: await this.sendMessage({ ...first, conversationId: conversation.conversationId }),
@@ -164,7 +154,7 @@ export class ConversationsRepository extends Repository {
         return message;
       } catch (error) {
         // A member joined the race (left meanwhile): try again on the fresh membership.
-        if (!isConditionCancellation(error) || attempt >= MAX_MEMBERSHIP_ATTEMPTS) throw error;
+        if (!conditionFailedAt(error) || attempt >= MAX_MEMBERSHIP_ATTEMPTS) throw error;
       }
     }
   }
@@ -378,7 +368,7 @@ export class ConversationsRepository extends Repository {
         return true;
       } catch (error) {
         // A member joined the race (left meanwhile, or a message arrived): try again on the fresh membership.
-        if (!isConditionCancellation(error) || attempt >= MAX_MEMBERSHIP_ATTEMPTS) throw error;
+        if (!conditionFailedAt(error) || attempt >= MAX_MEMBERSHIP_ATTEMPTS) throw error;
       }
     }
   }
@@ -561,7 +551,7 @@ export class ConversationsRepository extends Repository {
       return output.Attributes as ConversationMember;
     } catch (error) {
       const domainError = toDomainError(error);
-      if (domainError instanceof ConflictError && !domainError.isTransactionConflict) {
+      if (isConditionFailure(domainError)) {
         throw new NotFoundError("Conversation not found");
       }
       throw domainError;

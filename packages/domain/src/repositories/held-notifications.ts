@@ -1,10 +1,11 @@
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { batchWriteAll } from "../dynamo/batch.js";
+import { conditionFailedAt, isConditionFailure } from "../dynamo/conditions.js";
 import { queryAll } from "../dynamo/query.js";
 import { transactWrite } from "../dynamo/transactions.js";
 import { isExpired, ttlAfter } from "../dynamo/ttl.js";
 import type { NotificationKind } from "../entities.js";
-import { ConflictError, toDomainError } from "../errors.js";
+import { toDomainError } from "../errors.js";
 import { Repository } from "./context.js";
 
 /** Held events and their window's state stay this long after the window closed. */
@@ -84,9 +85,8 @@ export class HeldNotificationsRepository extends Repository {
       ]);
       return "held";
     } catch (error) {
-      if (!(error instanceof ConflictError)) throw error;
-      if (error.reasons[0] === "ConditionalCheckFailed") return "already-held";
-      if (error.reasons[1] === "ConditionalCheckFailed") return "window-closed";
+      if (conditionFailedAt(error, 0)) return "already-held";
+      if (conditionFailedAt(error, 1)) return "window-closed";
       throw error;
     }
   }
@@ -225,7 +225,7 @@ export class HeldNotificationsRepository extends Repository {
       return true;
     } catch (error) {
       const domainError = toDomainError(error);
-      if (domainError instanceof ConflictError && !domainError.isTransactionConflict) return false;
+      if (isConditionFailure(domainError)) return false;
       throw domainError;
     }
   }

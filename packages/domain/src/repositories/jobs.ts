@@ -1,4 +1,5 @@
 import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { conditionFailedAt, isConditionFailure } from "../dynamo/conditions.js";
 import { type Page, type PageRequest, queryPage } from "../dynamo/query.js";
 import { type TransactItem, transactWrite } from "../dynamo/transactions.js";
 import { ttlAfter } from "../dynamo/ttl.js";
@@ -114,7 +115,7 @@ export class JobsRepository extends Repository {
         ]);
         return { job, created: true };
       } catch (error) {
-        if (!(error instanceof ConflictError) || error.reasons[0] !== "ConditionalCheckFailed") throw error;
+        if (!conditionFailedAt(error, 0)) throw error;
       }
       const active = await this.activeJob(kind, userId);
       if (active) return { job: active, created: false };
@@ -224,7 +225,7 @@ export class JobsRepository extends Repository {
       return toJob(Attributes ?? {});
     } catch (error) {
       const current = itemAtConditionFailure(error);
-      if (current !== undefined || (error as { name?: unknown }).name === "ConditionalCheckFailedException") {
+      if (current !== undefined || isConditionFailure(error)) {
         throw new IllegalJobTransitionError(
           isJobItem(current) ? (current.status as JobStatus) : "missing",
           to,
@@ -278,7 +279,7 @@ export class JobsRepository extends Repository {
     try {
       await transactWrite(this.doc, items);
     } catch (error) {
-      if (error instanceof ConflictError && error.reasons[0] === "ConditionalCheckFailed") {
+      if (conditionFailedAt(error, 0)) {
         const current = await this.get(job.userId, job.jobId);
         throw new IllegalJobTransitionError(current?.status ?? "missing", to);
       }

@@ -1,11 +1,12 @@
 import { createHash } from "node:crypto";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { batchGetAll, batchWriteAll } from "../dynamo/batch.js";
+import { conditionFailedAt } from "../dynamo/conditions.js";
 import { type Page, type PageRequest, queryAll, queryPage } from "../dynamo/query.js";
 import { MAX_TRANSACTION_ITEMS, type TransactItem, transactWrite } from "../dynamo/transactions.js";
 import { isExpired, toEpochSeconds, ttlAfter } from "../dynamo/ttl.js";
 import { NOTIFICATION_PREVIEW_LENGTH, type Notification, type NotificationKind } from "../entities.js";
-import { ConflictError, NotFoundError, toDomainError } from "../errors.js";
+import { NotFoundError, toDomainError } from "../errors.js";
 import { Repository } from "./context.js";
 
 /** Feed entries expire (TTL) this long after they were written. */
@@ -119,7 +120,7 @@ export class NotificationsRepository extends Repository {
           ]);
           return true;
         } catch (error) {
-          if (error instanceof ConflictError && error.reasons[0] === "ConditionalCheckFailed") return false;
+          if (conditionFailedAt(error, 0)) return false;
           throw error;
         }
       }),
@@ -264,10 +265,7 @@ export class NotificationsRepository extends Repository {
         await transactWrite(this.doc, [...marks, this.counterUpdate(userId, -pending.length)]);
         return;
       } catch (error) {
-        if (!(error instanceof ConflictError)) throw error;
-        const failed = new Set(
-          pending.filter((_, index) => error.reasons[index] === "ConditionalCheckFailed"),
-        );
+        const failed = new Set(pending.filter((_, index) => conditionFailedAt(error, index)));
         if (failed.size === 0) throw error;
         pending = pending.filter((id) => !failed.has(id));
       }

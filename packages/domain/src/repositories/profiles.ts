@@ -6,6 +6,7 @@ import {
   type UpdateCommandInput,
 } from "@aws-sdk/lib-dynamodb";
 import { batchGetAll } from "../dynamo/batch.js";
+import { isConditionFailure } from "../dynamo/conditions.js";
 import { type Page, type PageRequest, queryPage } from "../dynamo/query.js";
 import { buildUpdateExpression, type UpdateSpec } from "../dynamo/update-expression.js";
 import {
@@ -16,7 +17,7 @@ import {
   type Profile,
   type ProfileUpdate,
 } from "../entities.js";
-import { ConflictError, itemAtConditionFailure, NotFoundError, toDomainError } from "../errors.js";
+import { itemAtConditionFailure, NotFoundError, toDomainError } from "../errors.js";
 import type { SuppressionReason } from "../rules/email.js";
 import { Repository } from "./context.js";
 
@@ -192,7 +193,7 @@ export class ProfilesRepository extends Repository {
       return { outcome: "suppressed", userId: profile.userId };
     } catch (error) {
       const domainError = toDomainError(error);
-      if (domainError instanceof ConflictError && !domainError.isTransactionConflict) {
+      if (isConditionFailure(domainError)) {
         return { outcome: "unchanged", userId: profile.userId };
       }
       throw domainError;
@@ -303,7 +304,7 @@ export class ProfilesRepository extends Repository {
       return { profile: toProfile(output.Attributes ?? {}), changed: true };
     } catch (error) {
       const domainError = toDomainError(error);
-      if (!(domainError instanceof ConflictError) || domainError.isTransactionConflict) throw domainError;
+      if (!isConditionFailure(domainError)) throw domainError;
     }
     const current = await this.get(userId);
     if (!current) throw new NotFoundError("Profile not found");
@@ -364,7 +365,7 @@ export class ProfilesRepository extends Repository {
       );
     } catch (error) {
       const domainError = toDomainError(error);
-      if (domainError instanceof ConflictError && !domainError.isTransactionConflict) return;
+      if (isConditionFailure(domainError)) return;
       throw domainError;
     }
     attributes.directoryName = expected;
@@ -401,7 +402,7 @@ export class ProfilesRepository extends Repository {
       return true;
     } catch (error) {
       const domainError = toDomainError(error);
-      if (domainError instanceof ConflictError && !domainError.isTransactionConflict) return false;
+      if (isConditionFailure(domainError)) return false;
       throw domainError;
     }
   }
@@ -445,7 +446,7 @@ export class ProfilesRepository extends Repository {
       return { claimed: true };
     } catch (error) {
       const domainError = toDomainError(error);
-      if (!(domainError instanceof ConflictError) || domainError.isTransactionConflict) throw domainError;
+      if (!isConditionFailure(domainError)) throw domainError;
       const current = itemAtConditionFailure(error);
       const windowStart = isSavedProfile(current) ? current[lastEmailedAttribute(kind)] : undefined;
       return {
@@ -489,7 +490,7 @@ export class ProfilesRepository extends Repository {
       return true;
     } catch (error) {
       const domainError = toDomainError(error);
-      if (domainError instanceof ConflictError && !domainError.isTransactionConflict) return false;
+      if (isConditionFailure(domainError)) return false;
       throw domainError;
     }
   }
@@ -534,7 +535,7 @@ export class ProfilesRepository extends Repository {
         return true;
       } catch (error) {
         const domainError = toDomainError(error);
-        if (!(domainError instanceof ConflictError) || domainError.isTransactionConflict) throw domainError;
+        if (!isConditionFailure(domainError)) throw domainError;
       }
     }
     return false;
@@ -556,7 +557,7 @@ export class ProfilesRepository extends Repository {
       );
     } catch (error) {
       const domainError = toDomainError(error);
-      if (domainError instanceof ConflictError && !domainError.isTransactionConflict) return;
+      if (isConditionFailure(domainError)) return;
       throw domainError;
     }
   }

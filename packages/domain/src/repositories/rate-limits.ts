@@ -1,5 +1,6 @@
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { batchGetAll, batchWriteAll } from "../dynamo/batch.js";
+import { isConditionFailure } from "../dynamo/conditions.js";
 import { RateLimitedError, toDomainError } from "../errors.js";
 import {
   RATE_LIMIT_KINDS,
@@ -43,8 +44,7 @@ export class RateLimitsRepository extends Repository {
         }),
       );
     } catch (error) {
-      if ((error as { name?: unknown }).name !== "ConditionalCheckFailedException")
-        throw toDomainError(error);
+      if (!isConditionFailure(error)) throw toDomainError(error);
       const retryAfterSeconds = Math.max(1, Math.ceil(window.end - now.getTime() / 1000));
       throw new RateLimitedError(
         `Too many ${kind} requests; try again in ${retryAfterSeconds} second${retryAfterSeconds === 1 ? "" : "s"}`,

@@ -1,5 +1,6 @@
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { batchGetAll } from "../dynamo/batch.js";
+import { conditionFailedAt } from "../dynamo/conditions.js";
 import { firstFailureOf } from "../dynamo/parallel.js";
 import {
   type KeyPage,
@@ -103,11 +104,8 @@ export class ReactionsRepository extends Repository {
         await transactWrite(this.doc, [reactionWrite, ...this.counterUpdates(locator, delta)]);
         return { liked, reactionCount: Math.max(0, (locator.reactionCount ?? 0) + delta) };
       } catch (error) {
-        if (!(error instanceof ConflictError)) throw error;
-        if (error.reasons.slice(1).includes("ConditionalCheckFailed")) {
-          throw new NotFoundError("Comment not found");
-        }
-        if (error.reasons[0] !== "ConditionalCheckFailed") throw error;
+        if (conditionFailedAt(error, (index) => index > 0)) throw new NotFoundError("Comment not found");
+        if (!conditionFailedAt(error, 0)) throw error;
         // The same user's other toggle changed the row in between: read again and go round.
       }
     }
@@ -203,17 +201,16 @@ export class ReactionsRepository extends Repository {
       await transactWrite(this.doc, [rowDelete(), ...this.counterUpdates(reaction, -1, true)]);
       return true;
     } catch (error) {
-      if (!(error instanceof ConflictError)) throw error;
       // The row is gone already: an earlier run took it back (and its count).
-      if (error.reasons[0] === "ConditionalCheckFailed") return false;
-      if (!error.reasons.slice(1).includes("ConditionalCheckFailed")) throw error;
+      if (conditionFailedAt(error, 0)) return false;
+      if (!conditionFailedAt(error, (index) => index > 0)) throw error;
     }
     // The comment vanished between the read and the write: nothing left to count.
     try {
       await transactWrite(this.doc, [rowDelete()]);
       return true;
     } catch (error) {
-      if (error instanceof ConflictError && error.reasons[0] === "ConditionalCheckFailed") return false;
+      if (conditionFailedAt(error, 0)) return false;
       throw error;
     }
   }

@@ -1,5 +1,5 @@
 /**
- * Data exports (issue 12): where the export document lives in the files bucket and how long.
+ * Data exports: where the export document lives in the files bucket and how long.
  * The worker writes it, the API signs its download, infra grants both and expires the prefix.
  */
 export const EXPORT_KEY_PREFIX = "exports/";

@@ -2,7 +2,7 @@ import * as z from "zod";
 import { ConflictError } from "../errors.js";
 
 /**
- * Member jobs (issue 12): a data export or an account deletion, run by a worker off the Jobs
+ * Member jobs: a data export or an account deletion, run by a worker off the Jobs
  * table's stream. A job only ever moves PENDING → IN_PROGRESS → COMPLETED | FAILED, and while
  * IN_PROGRESS it may save a newer checkpoint (IN_PROGRESS → IN_PROGRESS); every transition is
  * a conditional write on the status read, so any other move is refused.

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { ConfigurationError } from "../dynamo/client.js";
+import { ConfigurationError } from "../errors.js";
 
 /**
  * Per-member limits on writes, each a number of requests per fixed window. The kind of a
@@ -15,7 +15,7 @@ export interface RateLimit {
 }
 export type RateLimits = Record<RateLimitKind, RateLimit>;
 
-/** What every environment gets unless its config says otherwise (issue 14). */
+/** What every environment gets unless its config says otherwise. */
 export const DEFAULT_RATE_LIMITS: RateLimits = {
   comments: { limit: 10, windowSeconds: 60 },
   messages: { limit: 30, windowSeconds: 60 },

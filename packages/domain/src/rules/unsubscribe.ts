@@ -1,8 +1,7 @@
 import { hkdfSync } from "node:crypto";
-import type { CursorKeys } from "../dynamo/cursor.js";
-import { RotatingHmacKeys } from "../dynamo/signing-keys.js";
 import { NOTIFICATION_KINDS, type NotificationKind, type NotificationPreferences } from "../entities.js";
 import { InvalidInputError } from "../errors.js";
+import { type CursorKeys, RotatingHmacKeys } from "../signing/keys.js";
 
 /** The preference that turns each kind of notification email on or off. */
 export const NOTIFICATION_PREFERENCE_OF: Record<NotificationKind, keyof NotificationPreferences> = {

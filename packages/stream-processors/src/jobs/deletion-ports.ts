@@ -1,5 +1,11 @@
 import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
-import { ConfigurationError, dynamoConfigFromEnv, rateLimitsFromEnv, sdkClientOptions } from "@hearth/domain";
+import {
+  ConfigurationError,
+  cognitoClientOptions,
+  LOCAL_ENDPOINT_ENV,
+  rateLimitsFromEnv,
+  sdkClientConfigFromEnv,
+} from "@hearth/domain";
 import { createProcessorTracer } from "../runtime.js";
 import { createDeletionRunner } from "./deletion.js";
 import type { JobProcessorDependencies } from "./dependencies.js";
@@ -17,14 +23,9 @@ export function deletionRunnerFromEnv(
 ): DeletionRunnerFactory<JobProcessorDependencies> {
   const userPoolId = env.USER_POOL_ID?.trim();
   if (!userPoolId) throw new ConfigurationError("Missing environment variable USER_POOL_ID");
-  const { stage, region, functionTimeoutSeconds } = dynamoConfigFromEnv(env);
   const cognito = createProcessorTracer().captureAWSv3Client(
     new CognitoIdentityProviderClient(
-      sdkClientOptions(
-        { stage, region, functionTimeoutSeconds, endpoint: env.COGNITO_ENDPOINT || undefined },
-        "COGNITO_ENDPOINT",
-        "us-east-1",
-      ),
+      cognitoClientOptions(sdkClientConfigFromEnv(env, LOCAL_ENDPOINT_ENV.cognito)),
     ),
   );
   const rateLimits = rateLimitsFromEnv(env);

@@ -65,7 +65,7 @@ export type DeletionCheckpoint = z.infer<typeof deletionCheckpointSchema>;
 export const DEFAULT_DELETION_PAGE_SIZE = 25;
 
 /**
- * Runs a member's account deletion (issue 12) for the jobs worker: their reactions taken back
+ * Runs a member's account deletion for the jobs worker: their reactions taken back
  * (each comment's count down by exactly one), their comments erased, their messages erased
  * and their conversation memberships removed (the others keep the conversations), their
  * rate-limit records, export objects and profile removed, and finally their Cognito user.

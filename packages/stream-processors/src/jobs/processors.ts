@@ -42,7 +42,7 @@ export function createExportProcessor(
   return buildJobProcessor("exports", deps, createJobWorker("export", runner, deps));
 }
 
-/** Builds the deletion runner from the processor's dependencies (the cascade of issue 12). */
+/** Builds the deletion runner from the processor's dependencies (the cascade that erases a member). */
 export type DeletionRunnerFactory<Deps> = (deps: Deps) => JobRunner;
 
 /** The deletion worker: runs each new deletion job with the runner `createRunner` builds. */

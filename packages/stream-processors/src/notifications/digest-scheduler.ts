@@ -1,15 +1,5 @@
-import {
-  ConflictException,
-  CreateScheduleCommand,
-  SchedulerClient,
-  type SchedulerClientConfig,
-} from "@aws-sdk/client-scheduler";
-import {
-  ConfigurationError,
-  dynamoConfigFromEnv,
-  isProductionStage,
-  sdkClientTimeouts,
-} from "@hearth/domain";
+import { ConflictException, CreateScheduleCommand, SchedulerClient } from "@aws-sdk/client-scheduler";
+import { ConfigurationError, schedulerClientOptionsFromEnv } from "@hearth/domain";
 import { createProcessorTracer } from "../runtime.js";
 import {
   atExpression,
@@ -72,29 +62,6 @@ export function createEventBridgeDigestScheduler(
   };
 }
 
-/** Scheduler client options: the default chain in AWS, a local stand-in only when configured and never in production. */
-export function schedulerClientOptions(
-  stage: string,
-  endpoint: string | undefined,
-  region?: string,
-  functionTimeoutSeconds?: number,
-): SchedulerClientConfig {
-  const timeouts = sdkClientTimeouts(functionTimeoutSeconds);
-  if (!endpoint) return region ? { ...timeouts, region } : timeouts;
-  if (isProductionStage(stage)) {
-    throw new ConfigurationError(
-      `Refusing to start: ${DIGEST_SCHEDULE_ENV.endpoint} (${endpoint}) is set in the production stage "${stage}". ` +
-        "A local scheduler is only for development and tests; unset it in production.",
-    );
-  }
-  return {
-    ...timeouts,
-    endpoint,
-    region: region ?? "local",
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
-  };
-}
-
 function required(env: NodeJS.ProcessEnv, name: string): string {
   const value = env[name]?.trim();
   if (!value) throw new ConfigurationError(`Missing environment variable ${name}`);
@@ -103,16 +70,8 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
 
 /** The notifications processor's digest scheduler from its environment (see DIGEST_SCHEDULE_ENV). */
 export function digestSchedulerFromEnv(env: NodeJS.ProcessEnv = process.env): DigestScheduler {
-  const dynamoConfig = dynamoConfigFromEnv(env);
   const client = createProcessorTracer().captureAWSv3Client(
-    new SchedulerClient(
-      schedulerClientOptions(
-        dynamoConfig.stage,
-        env[DIGEST_SCHEDULE_ENV.endpoint]?.trim() || undefined,
-        dynamoConfig.region,
-        dynamoConfig.functionTimeoutSeconds,
-      ),
-    ),
+    new SchedulerClient(schedulerClientOptionsFromEnv(env)),
   );
   return createEventBridgeDigestScheduler(client, {
     group: required(env, DIGEST_SCHEDULE_ENV.group),

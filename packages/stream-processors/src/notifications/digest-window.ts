@@ -1,5 +1,10 @@
 import { createHash } from "node:crypto";
-import { type DigestWindow, NOTIFICATION_KINDS, type NotificationKind } from "@hearth/domain";
+import {
+  type DigestWindow,
+  LOCAL_ENDPOINT_ENV,
+  NOTIFICATION_KINDS,
+  type NotificationKind,
+} from "@hearth/domain";
 
 export type { DigestWindow } from "@hearth/domain";
 
@@ -16,7 +21,7 @@ export const DIGEST_SCHEDULE_ENV = {
   functionArn: "DIGEST_FUNCTION_ARN",
   deadLetterArn: "DIGEST_DEAD_LETTER_ARN",
   /** A local Scheduler API (`pnpm dev`); never in production. */
-  endpoint: "SCHEDULER_ENDPOINT",
+  endpoint: LOCAL_ENDPOINT_ENV.scheduler,
 } as const;
 
 /**

@@ -1,5 +1,33 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
-import type { CursorKeys } from "./cursor.js";
+import { isProductionStage, stageFromEnv } from "../aws/clients.js";
+import { ConfigurationError } from "../errors.js";
+
+// The rotating secret that signs what the API hands out and later takes back: pagination
+// cursors and the unsubscribe links of emails. Each user derives its own key from it.
+
+/**
+ * The values of the signing secret: new signatures use `current`; signatures made with
+ * `current` or any of `previous` verify, so what was signed survives a rotation of the secret.
+ */
+export interface CursorKeys {
+  current: string;
+  previous?: readonly string[];
+}
+
+/**
+ * The signing secret: `CURSOR_SECRET` when set. Outside production a fixed development
+ * secret is used so local runs need no setup; production without one refuses to start.
+ */
+export function cursorSecretFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+  const secret = env.CURSOR_SECRET;
+  if (secret) return secret;
+  if (isProductionStage(stageFromEnv(env))) {
+    throw new ConfigurationError(
+      "CURSOR_SECRET_ARN (or CURSOR_SECRET) must be set in production: the cursor secret signs pagination cursors",
+    );
+  }
+  return "hearth-development-cursor-secret";
+}
 
 /**
  * HMAC-SHA256 keys made from a rotating secret: `current` signs, `current` and every

@@ -1,5 +1,5 @@
 import { NodeHttpHandler } from "@smithy/node-http-handler";
-import { ConfigurationError } from "./dynamo/client.js";
+import { ConfigurationError } from "../errors.js";
 
 /**
  * The environment variable through which a function learns its own timeout (Lambda does not

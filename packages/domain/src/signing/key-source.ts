@@ -1,8 +1,8 @@
 import { ParameterNotFoundError } from "@aws-lambda-powertools/parameters/errors";
 import { SecretsProvider } from "@aws-lambda-powertools/parameters/secrets";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { type CursorKeys, cursorSecretFromEnv } from "./dynamo/cursor.js";
-import { functionTimeoutFromEnv, sdkClientTimeouts } from "./sdk-timeouts.js";
+import { secretsClientOptionsFromEnv } from "../aws/clients.js";
+import { type CursorKeys, cursorSecretFromEnv } from "./keys.js";
 
 /**
  * The cursor secret at runtime, for every function that signs with it (the API's cursors, the
@@ -46,7 +46,7 @@ export class SecretsManagerCursorKeys implements CursorKeySource {
     private readonly secretArn: string,
     options: SecretsManagerCursorKeysOptions = {},
   ) {
-    const client = options.client ?? new SecretsManagerClient({});
+    const client = options.client ?? new SecretsManagerClient(secretsClientOptionsFromEnv());
     this.currentStage = new SecretsProvider({ awsSdkV3Client: client });
     this.previousStage = new SecretsProvider({ awsSdkV3Client: client });
     this.maxAgeSeconds = options.maxAgeSeconds ?? CURSOR_KEYS_MAX_AGE_SECONDS;
@@ -99,10 +99,6 @@ export function cursorKeySourceFromEnv(
 ): CursorKeySource {
   const secretArn = env.CURSOR_SECRET_ARN;
   if (!secretArn) return fixedCursorKeys({ current: cursorSecretFromEnv(env) });
-  const region = env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined;
-  const client = new SecretsManagerClient({
-    ...sdkClientTimeouts(functionTimeoutFromEnv(env)),
-    ...(region ? { region } : {}),
-  });
+  const client = new SecretsManagerClient(secretsClientOptionsFromEnv(env));
   return new SecretsManagerCursorKeys(secretArn, { client: capture(client) });
 }
