@@ -202,7 +202,11 @@ try {
     const route = findRoute(method, resource);
     if (!route) throw new Error(`No route ${method} ${resource}`);
     const result = await through[route.area](apiEvent(method, resource, options), lambdaContext);
-    return { status: result.statusCode, body: result.body ? JSON.parse(result.body) : undefined };
+    const json = String(result.headers?.["Content-Type"] ?? "").startsWith("application/json");
+    return {
+      status: result.statusCode,
+      body: result.body ? (json ? JSON.parse(result.body) : result.body) : undefined,
+    };
   }
 
   async function setUp(method: string, resource: string, options: RequestOptions = {}, through = handlers) {
@@ -319,6 +323,8 @@ try {
     });
   }
   const feedPage = await setUp("GET", "/notifications", { query: { limit: "20" } });
+  // The signed link of a notification email (what the notifications processor puts in it).
+  const unsubscribeToken = deps.unsubscribeTokens.issue(alice.userId, "reaction", new Date());
   const tenthNewest: string = feedPage.notifications[9].notificationId;
 
   // --- What is measured: one request per case, in this order ------------------------------
@@ -856,6 +862,31 @@ try {
       name: "bad body (400)",
       status: 400,
       options: { body: { all: false } },
+    },
+    // The one-click unsubscribe link: public, the signed token is the authentication.
+    {
+      method: "GET",
+      resource: "/unsubscribe",
+      name: "the page (changes nothing)",
+      status: 200,
+      options: { query: { token: unsubscribeToken } },
+    },
+    {
+      method: "POST",
+      resource: "/unsubscribe",
+      name: "one click",
+      status: 200,
+      options: {
+        query: { token: unsubscribeToken },
+        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      },
+    },
+    {
+      method: "GET",
+      resource: "/unsubscribe",
+      name: "tampered token (400)",
+      status: 400,
+      options: { query: { token: `${unsubscribeToken}x` } },
     },
   ];
   const uncovered = ROUTES.filter(
