@@ -10,12 +10,8 @@ import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
  */
 const currentGate = new AsyncLocalStorage<Promise<unknown>>();
 
+// The low-level commands the document client's commands send (its middleware sees those).
 const WRITE_COMMANDS = new Set([
-  "PutCommand",
-  "UpdateCommand",
-  "DeleteCommand",
-  "BatchWriteCommand",
-  "TransactWriteCommand",
   "PutItemCommand",
   "UpdateItemCommand",
   "DeleteItemCommand",
