@@ -5,6 +5,7 @@ import {
   isAdmin,
   type RateLimitKind,
   traceInvocation,
+  writesAfter,
 } from "@hearth/domain";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import type { AreaRoutes } from "./area-routes.js";
@@ -23,6 +24,15 @@ import {
 import { corsHeaders, errorBody, htmlResponse, jsonResponse } from "./http/response.js";
 import { type ApiRequest, type ApiResult, type RouteHandler, routeKey } from "./http/route-handler.js";
 import { type ApiArea, findRoute, isPublicRoute, type RouteDefinition } from "./routes.js";
+
+/** Gives back a rate-limit spend that turned out not to be a request of its own. */
+async function refund(spent: Promise<{ refund(): Promise<void> }> | undefined): Promise<void> {
+  const outcome = await spent?.then(
+    (consumed) => consumed,
+    () => undefined,
+  );
+  await outcome?.refund();
+}
 
 export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
@@ -120,37 +130,66 @@ export function createAreaHandler<A extends ApiArea>(
       const idempotencyKey =
         route.method === "POST" && verifiedCaller ? idempotencyKeyFrom(event) : undefined;
       const rateLimit = route.rateLimit;
-      // Inside the idempotent run: a retry answered from the stored response is the same
-      // request again, so it neither counts nor is refused; a limited request stores nothing.
-      const run = async (): Promise<ApiResult> => {
-        if (rateLimit && verifiedCaller && !isAdmin(verifiedCaller)) {
-          await deps.repositories.rateLimits.consume(
-            verifiedCaller.userId,
-            rateLimit,
-            deps.rateLimits[rateLimit],
-          );
-        }
-        return handler(request, deps);
-      };
+      // The shared steps and the route's first reads run at once; the route's writes wait for
+      // the steps that may still refuse it (`writesAfter`), so a refused request writes
+      // nothing. Spending the rate limit is the one write that does not wait.
+      const spent =
+        rateLimit && verifiedCaller && !isAdmin(verifiedCaller)
+          ? deps.repositories.rateLimits.consume(verifiedCaller.userId, rateLimit, deps.rateLimits[rateLimit])
+          : undefined;
+      spent?.catch(() => {});
       let result: ApiResult;
       let replayed = false;
       if (idempotencyKey === undefined) {
-        result = await run();
+        const work = writesAfter(spent ?? Promise.resolve(), () => handler(request, deps));
+        // A refusal of the rate limit wins over whatever the route answered.
+        const [limit, outcome] = await Promise.allSettled([spent, work]);
+        if (limit.status === "rejected") throw limit.reason;
+        if (outcome.status === "rejected") throw outcome.reason;
+        result = outcome.value;
       } else {
-        ({ result, replayed } = await deps.idempotency.run(
-          {
-            callerId: (verifiedCaller as Caller).userId,
-            route: routeKey(route),
-            key: idempotencyKey,
-            request: {
-              pathParameters: event.pathParameters,
-              query: event.queryStringParameters,
-              body: comparableBody(body),
+        // Written only once Powertools has stored this key's in-progress record (it runs the
+        // work then); a key already used answers without running it, and the route stops.
+        let recorded!: { resolve(): void; reject(reason: unknown): void };
+        const recordStored = new Promise<void>((resolve, reject) => {
+          recorded = { resolve, reject };
+        });
+        const work = writesAfter(Promise.all([spent, recordStored]), () => handler(request, deps));
+        work.catch(() => {});
+        let ran = false;
+        try {
+          ({ result, replayed } = await deps.idempotency.run(
+            {
+              callerId: (verifiedCaller as Caller).userId,
+              route: routeKey(route),
+              key: idempotencyKey,
+              request: {
+                pathParameters: event.pathParameters,
+                query: event.queryStringParameters,
+                body: comparableBody(body),
+              },
             },
-          },
-          context,
-          run,
-        ));
+            context,
+            async () => {
+              ran = true;
+              recorded.resolve();
+              // Refused by the rate limit: Powertools removes the in-progress record.
+              await spent;
+              return work;
+            },
+          ));
+        } catch (error) {
+          // Refused by the idempotency record (in progress, or the key reused): not a request
+          // of its own, so it gives back what it spent.
+          if (!ran) await refund(spent);
+          throw error;
+        } finally {
+          recorded.reject(new Error("The request was answered without running"));
+          await Promise.allSettled([work]);
+        }
+        // A retry answered from the stored response is the same request again: it neither
+        // counts nor is refused.
+        if (replayed) await refund(spent);
       }
       logger.info("Request handled", {
         statusCode: result.statusCode,

@@ -1,6 +1,6 @@
 import { ScanCommand } from "@aws-sdk/client-dynamodb";
 import { CommentsRepository, DatabaseError, type NewComment } from "@hearth/domain";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { API_MANIFESTS } from "../src/functions.js";
 import { API_IDEMPOTENCY_KEY_PREFIX, MAX_IDEMPOTENCY_KEY_LENGTH } from "../src/http/idempotency.js";
 import { API_AREAS, ROUTES } from "../src/routes.js";
@@ -51,16 +51,20 @@ function deferred() {
   return { promise, resolve };
 }
 
-/** Comments whose `create` waits for `release()`, to hold a first request in flight. */
+/** Comments whose first `create` waits for `release()`, to hold a first request in flight. */
 class HeldComments extends CommentsRepository {
   private gate = deferred();
+  private holding = true;
   readonly started = deferred();
   release() {
     this.gate.resolve();
   }
   override async create(input: NewComment) {
-    this.started.resolve();
-    await this.gate.promise;
+    if (this.holding) {
+      this.holding = false;
+      this.started.resolve();
+      await this.gate.promise;
+    }
     return super.create(input);
   }
 }
@@ -160,6 +164,11 @@ describe("a POST with an Idempotency-Key", () => {
     };
     const first = call("POST", "/comments/{itemId}", request);
     await held.started.promise;
+    // The route starts while its in-progress record is being stored: wait until it is.
+    await vi.waitFor(
+      async () => expect((await apiRecords()).some((r) => r.status === "INPROGRESS")).toBe(true),
+      { timeout: 5000, interval: 20 },
+    );
     const retry = await call("POST", "/comments/{itemId}", request);
     expect(retry.status).toBe(409);
     expect(retry.body.error.code).toBe("REQUEST_IN_PROGRESS");

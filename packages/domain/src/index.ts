@@ -11,6 +11,7 @@ export * from "./dynamo/retry.js";
 export * from "./dynamo/transactions.js";
 export * from "./dynamo/ttl.js";
 export * from "./dynamo/update-expression.js";
+export * from "./dynamo/write-gate.js";
 export * from "./entities.js";
 export * from "./errors.js";
 export * from "./manifest.js";

@@ -24,7 +24,7 @@ function limiterAt(start: Date) {
   return { clock, limiter: repositories.rateLimits };
 }
 
-async function outcome(promise: Promise<void>): Promise<"allowed" | RateLimitedError> {
+async function outcome(promise: Promise<unknown>): Promise<"allowed" | RateLimitedError> {
   try {
     await promise;
     return "allowed";
@@ -71,7 +71,7 @@ describe("the rate limiter", () => {
     expect((refused as RateLimitedError).retryAfterSeconds).toBe(1);
 
     clock.now = future(6 * 60_000);
-    await expect(limiter.consume("member-b", "messages", limit)).resolves.toBeUndefined();
+    await expect(limiter.consume("member-b", "messages", limit)).resolves.toBeDefined();
   });
 
   it("keeps members and kinds apart", async () => {
@@ -79,8 +79,19 @@ describe("the rate limiter", () => {
     const limit = { limit: 1, windowSeconds: 60 };
     await limiter.consume("member-c", "reactions", limit);
     await expect(limiter.consume("member-c", "reactions", limit)).rejects.toBeInstanceOf(RateLimitedError);
-    await expect(limiter.consume("member-d", "reactions", limit)).resolves.toBeUndefined();
-    await expect(limiter.consume("member-c", "uploads", limit)).resolves.toBeUndefined();
+    await expect(limiter.consume("member-d", "reactions", limit)).resolves.toBeDefined();
+    await expect(limiter.consume("member-c", "uploads", limit)).resolves.toBeDefined();
+  });
+  it("gives a refunded request back to its window, once", async () => {
+    const { limiter } = limiterAt(future(12 * 60_000));
+    const limit = { limit: 1, windowSeconds: 60 };
+    const spent = await limiter.consume("member-e", "comments", limit);
+    await expect(limiter.consume("member-e", "comments", limit)).rejects.toBeInstanceOf(RateLimitedError);
+    await spent.refund();
+    // Never below zero: a second refund of the same request changes nothing.
+    await spent.refund();
+    await limiter.consume("member-e", "comments", limit);
+    await expect(limiter.consume("member-e", "comments", limit)).rejects.toBeInstanceOf(RateLimitedError);
   });
 });
 

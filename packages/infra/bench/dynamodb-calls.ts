@@ -33,6 +33,22 @@ import { formatTable, machineInfo, writeResult } from "./results.js";
  * every `send` is one call, as it is on the bill.
  */
 
+/**
+ * The design's budgets of sequential DynamoDB round trips per request: a read (GET) at most
+ * 2, a write at most 2, or 3 when it carries an `Idempotency-Key`. No request sends a Scan.
+ */
+const READ_BUDGET = 2;
+const WRITE_BUDGET = 2;
+const KEYED_WRITE_BUDGET = 3;
+
+function roundTripBudget(request: {
+  method: string;
+  options?: { headers?: Record<string, string> };
+}): number {
+  if (request.method === "GET") return READ_BUDGET;
+  return request.options?.headers?.["Idempotency-Key"] === undefined ? WRITE_BUDGET : KEYED_WRITE_BUDGET;
+}
+
 interface BenchUser {
   userId: string;
   email: string;
@@ -202,7 +218,11 @@ try {
     const route = findRoute(method, resource);
     if (!route) throw new Error(`No route ${method} ${resource}`);
     const result = await through[route.area](apiEvent(method, resource, options), lambdaContext);
-    return { status: result.statusCode, body: result.body ? JSON.parse(result.body) : undefined };
+    const json = String(result.headers?.["Content-Type"] ?? "").startsWith("application/json");
+    return {
+      status: result.statusCode,
+      body: result.body ? (json ? JSON.parse(result.body) : result.body) : undefined,
+    };
   }
 
   async function setUp(method: string, resource: string, options: RequestOptions = {}, through = handlers) {
@@ -319,6 +339,8 @@ try {
     });
   }
   const feedPage = await setUp("GET", "/notifications", { query: { limit: "20" } });
+  // The signed link of a notification email (what the notifications processor puts in it).
+  const unsubscribeToken = deps.unsubscribeTokens.issue(alice.userId, "reaction", new Date());
   const tenthNewest: string = feedPage.notifications[9].notificationId;
 
   // --- What is measured: one request per case, in this order ------------------------------
@@ -326,7 +348,8 @@ try {
     method: string;
     resource: string;
     name: string;
-    status: number;
+    /** The status expected; `success` for any 2xx (a keyed repeat may find the work done). */
+    status: number | "success";
     options?: RequestOptions;
     /** Measured with the comments limit Erin has used up. */
     tightlyLimited?: true;
@@ -857,7 +880,56 @@ try {
       status: 400,
       options: { body: { all: false } },
     },
+    // The one-click unsubscribe link: public, the signed token is the authentication.
+    {
+      method: "GET",
+      resource: "/unsubscribe",
+      name: "the page (changes nothing)",
+      status: 200,
+      options: { query: { token: unsubscribeToken } },
+    },
+    {
+      method: "POST",
+      resource: "/unsubscribe",
+      name: "one click",
+      status: 200,
+      options: {
+        query: { token: unsubscribeToken },
+        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      },
+    },
+    {
+      method: "GET",
+      resource: "/unsubscribe",
+      name: "tampered token (400)",
+      status: 400,
+      options: { query: { token: `${unsubscribeToken}x` } },
+    },
   ];
+  // Every POST a member sends again with an Idempotency-Key (its budget is one more round
+  // trip): the last successful case of each route (the one that can be repeated), again at
+  // the end with a key of its own.
+  for (const route of ROUTES) {
+    if (route.method !== "POST" || route.access === "public") continue;
+    const last = cases.findLast(
+      (c) =>
+        c.method === route.method &&
+        c.resource === route.resource &&
+        typeof c.status === "number" &&
+        c.status < 300 &&
+        !c.options?.headers?.["Idempotency-Key"],
+    );
+    if (!last) throw new Error(`No successful case of ${route.method} ${route.resource} to send with a key`);
+    cases.push({
+      ...last,
+      name: `${last.name}, Idempotency-Key`,
+      status: "success",
+      options: {
+        ...last.options,
+        headers: { ...last.options?.headers, "Idempotency-Key": `bench-${route.resource}` },
+      },
+    });
+  }
   const uncovered = ROUTES.filter(
     (route) => !cases.some((c) => c.method === route.method && c.resource === route.resource),
   );
@@ -883,16 +955,22 @@ try {
       );
     }
     const operations = calls.map((c) => c.operation);
-    if (response.status !== measured.status) {
+    const expected =
+      measured.status === "success"
+        ? response.status >= 200 && response.status < 300
+        : response.status === measured.status;
+    if (!expected) {
       throw new Error(
         `${measured.method} ${measured.resource} (${measured.name}) answered ${response.status}, not ${measured.status}: ${JSON.stringify(response.body)}`,
       );
     }
     const byOperation: Record<string, number> = {};
     for (const operation of operations) byOperation[operation] = (byOperation[operation] ?? 0) + 1;
+    const budget = roundTripBudget(measured);
     results.push({
       route: `${measured.method} ${measured.resource}`,
       case: measured.name,
+      budget,
       status: response.status,
       calls: operations.length,
       roundTrips: roundTrips,
@@ -913,6 +991,7 @@ try {
         "status",
         "calls",
         "round trips",
+        "budget",
         "operations by round trip (parallel ones joined by +)",
       ],
       results.map((r) => [
@@ -921,6 +1000,7 @@ try {
         r.status,
         r.calls,
         r.roundTrips,
+        r.budget,
         r.byRoundTrip.map((trip) => trip.join("+")).join(" → "),
       ]),
       2,
@@ -933,6 +1013,34 @@ try {
     results,
   });
   console.log(`\nWrote ${path}`);
+
+  // The budgets are checks, not remarks: any case over its budget, or any Scan, fails the run.
+  const failures = results.flatMap((r) => {
+    const found: string[] = [];
+    const label = `${r.route} (${r.case})`;
+    if (r.roundTrips > r.budget) {
+      found.push(`${label}: ${r.roundTrips} sequential round trips, budget ${r.budget}`);
+    }
+    if (r.byOperation.Scan) found.push(`${label}: sent ${r.byOperation.Scan} Scan(s)`);
+    return found;
+  });
+  const totals = {
+    cases: results.length,
+    calls: results.reduce((sum, r) => sum + r.calls, 0),
+    roundTrips: results.reduce((sum, r) => sum + r.roundTrips, 0),
+    maxRead: Math.max(...results.filter((r) => r.route.startsWith("GET ")).map((r) => r.roundTrips)),
+    maxWrite: Math.max(...results.filter((r) => !r.route.startsWith("GET ")).map((r) => r.roundTrips)),
+  };
+  console.log(
+    `${totals.cases} cases, ${totals.calls} calls, ${totals.roundTrips} round trips in all; at most ${totals.maxRead} for a read, ${totals.maxWrite} for a write`,
+  );
+  if (failures.length) {
+    console.error(
+      `\nOver budget (reads ${READ_BUDGET}, writes ${WRITE_BUDGET}, ${KEYED_WRITE_BUDGET} with an Idempotency-Key, no Scan):`,
+    );
+    for (const failure of failures) console.error(`  ${failure}`);
+    process.exitCode = 1;
+  }
 } finally {
   await deleteTables(client, prefix).catch(() => {});
   client.destroy();

@@ -87,10 +87,7 @@ export const commentRoutes: AreaRoutes<"comments"> = {
 
   "DELETE /admin/comments/{commentId}": async (request, { repositories }) => {
     const commentId = request.path("commentId");
-    const { itemId } = await repositories.comments.locateActive(commentId);
-    const deleted = await repositories.comments.softDelete(itemId, commentId, request.caller, {
-      asAdmin: true,
-    });
-    return ok(deletionResult(deleted));
+    const locator = await repositories.comments.locateActive(commentId);
+    return ok(deletionResult(await repositories.comments.moderate(locator, request.caller)));
   },
 };

@@ -2,6 +2,7 @@ import {
   type Attachment,
   type ConversationType,
   directConversationId,
+  firstFailureOf,
   LIMITS,
   NotFoundError,
   normalizeParticipants,
@@ -88,7 +89,16 @@ export const messageRoutes: AreaRoutes<"messages"> = {
     const body = request.body(newConversationBody);
     const participants = normalizeParticipants(caller.userId, body.participantIds);
     const messageText = sanitizeText(body.messageText, "messageText", { min: 1, max: LIMITS.messageText });
-    const profiles = await repositories.profiles.getMany(participants);
+    const conversationType: ConversationType = participants.length === 2 ? "direct" : "group";
+    const [first, second] = participants as [string, string];
+    // A direct conversation's id is known in advance: whether the caller is already in it is
+    // read alongside the participants' profiles, so sending to it again costs no extra trip.
+    const [profiles, directMembership] = await firstFailureOf([
+      repositories.profiles.getMany(participants),
+      conversationType === "direct"
+        ? repositories.conversations.getMembership(caller.userId, directConversationId(first, second))
+        : Promise.resolve(undefined),
+    ] as const);
     // Named by position in the request: an id that is not a member's is the client's text, never echoed.
     const unknownPositions = body.participantIds.flatMap((id, index) =>
       id !== caller.userId && !profiles.has(id) ? [`participantIds[${index}]`] : [],
@@ -101,8 +111,6 @@ export const messageRoutes: AreaRoutes<"messages"> = {
           : `${[first, ...more].join(", ")} are not members of the family archive`,
       );
     }
-    const conversationType: ConversationType = participants.length === 2 ? "direct" : "group";
-    const [first, second] = participants as [string, string];
     const conversation =
       conversationType === "direct"
         ? {
@@ -128,6 +136,7 @@ export const messageRoutes: AreaRoutes<"messages"> = {
         messageText,
         attachments: [],
       },
+      directMembership,
     );
     // The profiles read to check the participants name them too: no extra call.
     const participantViews = await servedParticipants(storage, conversation.participantIds, profiles);
@@ -168,15 +177,22 @@ export const messageRoutes: AreaRoutes<"messages"> = {
     if (!messageText && attachments.length === 0) {
       throw badRequest("A message needs text or at least one attachment");
     }
-    const profile = await repositories.profiles.get(caller.userId);
+    // The sender's name and membership are independent reads: one round trip.
+    const [profile, membership] = await firstFailureOf([
+      repositories.profiles.get(caller.userId),
+      repositories.conversations.getMembership(caller.userId, conversationId),
+    ] as const);
     const message = await asParticipant(() =>
-      repositories.conversations.sendMessage({
-        conversationId,
-        senderId: caller.userId,
-        senderName: authorName(caller, profile),
-        messageText,
-        attachments,
-      }),
+      repositories.conversations.sendMessage(
+        {
+          conversationId,
+          senderId: caller.userId,
+          senderName: authorName(caller, profile),
+          messageText,
+          attachments,
+        },
+        membership,
+      ),
     );
     const [view] = await servedMessages(storage, storage.now(), [message]);
     return created(view!);

@@ -103,8 +103,10 @@ export async function queryPage<T extends Record<string, unknown>>(
       output = await doc.send(
         new QueryCommand({
           ...baseInput(query),
-          // One extra item tells whether another page exists without a second round trip.
-          Limit: limit - items.length + 1,
+          // One extra item tells whether another page exists without a second round trip. A
+          // filtered list reads up to twice the page, so a few filtered-out items do not cost
+          // another round trip (the cursor points at the last item returned: none is skipped).
+          Limit: (query.filter ? 2 * limit : limit) - items.length + 1,
           ExclusiveStartKey: startKey,
         }),
       );

@@ -313,6 +313,30 @@ export class CommentsRepository extends Repository {
   ): Promise<Comment> {
     const current = await this.getActive(itemId, commentId);
     assertOwnerOrAdmin(caller, current.userId, options.asAdmin, "comment");
+    const now = await this.markDeleted(itemId, commentId, current.userId, caller.userId);
+    return { ...current, deletedAt: now, deletedBy: caller.userId, updatedAt: now };
+  }
+
+  /**
+   * An admin removes a comment found by its locator (which names the item and the author): no
+   * read of the comment first, the transaction's conditions refuse one deleted meanwhile.
+   */
+  async moderate(
+    locator: CommentLocator,
+    admin: Caller,
+  ): Promise<{ itemId: string; commentId: string; deletedAt: string }> {
+    assertOwnerOrAdmin(admin, locator.userId, true, "comment");
+    const deletedAt = await this.markDeleted(locator.itemId, locator.commentId, locator.userId, admin.userId);
+    return { itemId: locator.itemId, commentId: locator.commentId, deletedAt };
+  }
+
+  /** Marks the comment and its locator deleted together; NotFound when it is gone already. */
+  private async markDeleted(
+    itemId: string,
+    commentId: string,
+    authorId: string,
+    deletedBy: string,
+  ): Promise<string> {
     const now = this.timestamp();
     try {
       // The comment and its locator are marked together, so a like never sees one deleted and not the other.
@@ -329,7 +353,7 @@ export class CommentsRepository extends Repository {
               "#updatedAt": "updatedAt",
               "#commentId": "commentId",
             },
-            ExpressionAttributeValues: { ":now": now, ":by": caller.userId },
+            ExpressionAttributeValues: { ":now": now, ":by": deletedBy },
           },
         },
         {
@@ -340,7 +364,7 @@ export class CommentsRepository extends Repository {
             UpdateExpression: "SET #deletedAt = :now, #itemId = :itemId, #author = :author",
             ConditionExpression: "attribute_not_exists(#deletedAt)",
             ExpressionAttributeNames: { "#deletedAt": "deletedAt", "#itemId": "itemId", "#author": "userId" },
-            ExpressionAttributeValues: { ":now": now, ":itemId": itemId, ":author": current.userId },
+            ExpressionAttributeValues: { ":now": now, ":itemId": itemId, ":author": authorId },
           },
         },
       ]);
@@ -351,7 +375,7 @@ export class CommentsRepository extends Repository {
       }
       throw error;
     }
-    return { ...current, deletedAt: now, deletedBy: caller.userId, updatedAt: now };
+    return now;
   }
 
   /** Every comment a user wrote, soft-deleted ones included, oldest first: for their account deletion. */

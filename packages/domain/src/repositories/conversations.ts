@@ -112,9 +112,18 @@ export class ConversationsRepository extends Repository {
   async start(
     conversation: NewConversation,
     first: Omit<NewMessage, "conversationId">,
+    /**
+     * The sender's membership of `conversation`, when the caller has read it already (a
+     * direct conversation's id is known in advance): an existing one is sent to at once.
+     */
+    senderMembership?: ConversationMember | null,
   ): Promise<{ message: Message; created: boolean }> {
     if (!conversation.participantIds.includes(first.senderId)) {
       throw new InvalidInputError("The sender must be one of the participants");
+    }
+    if (senderMembership) {
+      const input = { ...first, conversationId: conversation.conversationId };
+      return { message: await this.sendMessage(input, senderMembership), created: false };
     }
     const message: Message = {
       ...first,
@@ -141,9 +150,16 @@ export class ConversationsRepository extends Repository {
    * whoever hid it. The sender must be a member. Someone leaving at the same moment makes
    * the transaction fail its conditions: it is built again from the fresh membership.
    */
-  async sendMessage(input: NewMessage): Promise<Message> {
+  async sendMessage(
+    input: NewMessage,
+    /** The sender's membership, read by the caller alongside its other reads: the first attempt uses it. */
+    senderMembership?: ConversationMember | null,
+  ): Promise<Message> {
     for (let attempt = 1; ; attempt++) {
-      const membership = await this.getMembership(input.senderId, input.conversationId);
+      const membership =
+        attempt === 1 && senderMembership !== undefined
+          ? senderMembership
+          : await this.getMembership(input.senderId, input.conversationId);
       if (!membership) throw new NotFoundError("Conversation not found");
       const message: Message = { ...input, messageId: this.newId(), createdAt: this.timestamp() };
       try {

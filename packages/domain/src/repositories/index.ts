@@ -1,3 +1,4 @@
+import { gateWrites } from "../dynamo/write-gate.js";
 import { CommentsRepository } from "./comments.js";
 import { ConnectionsRepository } from "./connections.js";
 import type { RepositoryContext } from "./context.js";
@@ -25,6 +26,8 @@ export interface Repositories {
 
 /** All repositories over one client and one set of tables. */
 export function createRepositories(context: RepositoryContext): Repositories {
+  // A request's writes can then wait for its rate limit and idempotency record (`writesAfter`).
+  gateWrites(context.doc);
   const comments = new CommentsRepository(context);
   return {
     profiles: new ProfilesRepository(context),

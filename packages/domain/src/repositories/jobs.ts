@@ -1,4 +1,6 @@
+import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { conditionFailedAt, isConditionFailure } from "../dynamo/conditions.js";
 import { type Page, type PageRequest, queryPage } from "../dynamo/query.js";
 import { type TransactItem, transactWrite } from "../dynamo/transactions.js";
@@ -101,6 +103,8 @@ export class JobsRepository extends Repository {
               TableName: this.table,
               Item: { userId, jobId: activeJobMarkerId(kind), activeJobId: job.jobId, createdAt: now },
               ConditionExpression: "attribute_not_exists(jobId)",
+              // The marker in the way comes back with the refusal: no read of it before the job's.
+              ReturnValuesOnConditionCheckFailure: "ALL_OLD",
             },
           },
           {
@@ -116,6 +120,12 @@ export class JobsRepository extends Repository {
         return { job, created: true };
       } catch (error) {
         if (!conditionFailedAt(error, 0)) throw error;
+        const marker = cancelledItem(toDomainError(error) as ConflictError, 0);
+        if (typeof marker?.activeJobId === "string") {
+          const active = await this.activeJobById(userId, marker.activeJobId);
+          if (active) return { job: active, created: false };
+          continue;
+        }
       }
       const active = await this.activeJob(kind, userId);
       if (active) return { job: active, created: false };
@@ -138,7 +148,12 @@ export class JobsRepository extends Repository {
       throw toDomainError(error);
     }
     if (typeof marker?.activeJobId !== "string") return null;
-    const job = await this.get(userId, marker.activeJobId);
+    return this.activeJobById(userId, marker.activeJobId);
+  }
+
+  /** The job a marker names, while it is still running. */
+  private async activeJobById(userId: string, jobId: string): Promise<Job | null> {
+    const job = await this.get(userId, jobId);
     return job && !["COMPLETED", "FAILED"].includes(job.status) ? job : null;
   }
 
@@ -289,4 +304,15 @@ export class JobsRepository extends Repository {
     if (!finished) throw new IllegalJobTransitionError("missing", to);
     return finished;
   }
+}
+
+/**
+ * The item that made the `index`th write of a cancelled transaction fail its condition, when
+ * that write asked for it (`ReturnValuesOnConditionCheckFailure: "ALL_OLD"`).
+ */
+function cancelledItem(error: ConflictError, index: number): Record<string, unknown> | undefined {
+  const reasons = (error.cause as { CancellationReasons?: { Item?: Record<string, AttributeValue> }[] })
+    ?.CancellationReasons;
+  const item = reasons?.[index]?.Item;
+  return item ? unmarshall(item) : undefined;
 }

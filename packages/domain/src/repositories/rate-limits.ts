@@ -21,6 +21,11 @@ function windowKeyOf(userId: string, kind: RateLimitKind, windowStart: number): 
   return `${userId}#${kind}#${windowStart}`;
 }
 
+/** One counted request, which `refund` gives back to its window. */
+interface ConsumedRequest {
+  refund(): Promise<void>;
+}
+
 export class RateLimitsRepository extends Repository {
   /**
    * Counts one request of `kind` by `userId` in the current fixed window, or refuses it with a
@@ -28,15 +33,18 @@ export class RateLimitsRepository extends Repository {
    * conditional UpdateItem either way: `ADD` under the condition that the count is still
    * below the limit, so concurrent requests are counted exactly and no more than `limit`
    * get through; a refused one changes nothing (the failed condition is its only write).
+   * What it returns gives the request back (`refund`), for a request that turned out not to
+   * be one after all (a retry answered from its stored response).
    */
-  async consume(userId: string, kind: RateLimitKind, rateLimit: RateLimit): Promise<void> {
+  async consume(userId: string, kind: RateLimitKind, rateLimit: RateLimit): Promise<ConsumedRequest> {
     const now = this.now();
     const window = windowOf(now, rateLimit.windowSeconds);
+    const windowKey = windowKeyOf(userId, kind, window.start);
     try {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.tables.RateLimits,
-          Key: { windowKey: windowKeyOf(userId, kind, window.start) },
+          Key: { windowKey },
           UpdateExpression: "SET #expiresAt = :expiresAt ADD #count :one",
           ConditionExpression: "attribute_not_exists(#count) OR #count < :limit",
           ExpressionAttributeNames: { "#count": "requestCount", "#expiresAt": "expiresAt" },
@@ -52,6 +60,26 @@ export class RateLimitsRepository extends Repository {
         { cause: error },
       );
     }
+    return {
+      // The same window's count, one less (never below zero); a window gone by has nothing to give back.
+      refund: async () => {
+        try {
+          await this.doc.send(
+            new UpdateCommand({
+              TableName: this.tables.RateLimits,
+              Key: { windowKey },
+              UpdateExpression: "ADD #count :minusOne",
+              ConditionExpression: "#count > :zero",
+              ExpressionAttributeNames: { "#count": "requestCount" },
+              ExpressionAttributeValues: { ":minusOne": -1, ":zero": 0 },
+            }),
+          );
+        } catch (error) {
+          if ((error as { name?: unknown }).name !== "ConditionalCheckFailedException")
+            throw toDomainError(error);
+        }
+      },
+    };
   }
 
   /**
