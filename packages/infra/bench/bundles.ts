@@ -18,7 +18,7 @@ import { BUNDLE_FILE, esbuildSettingsFor } from "../src/bundling.js";
 import { fixtureConfig } from "../src/config.js";
 import { ALL_FUNCTIONS } from "../src/functions.js";
 import { REPO_ROOT } from "../src/paths.js";
-import { formatTable, intOption, machineInfo, median, writeResult } from "./results.js";
+import { failOverBudget, formatTable, intOption, machineInfo, median, writeResult } from "./results.js";
 
 /**
  * `pnpm bench:bundles [--runs N] [--check]`: bundles every function exactly as the stacks do
@@ -288,7 +288,7 @@ if (tooLarge.length) {
   console.error(`\nOver the ${MAX_BUNDLE_KIB} KiB bundle budget:`);
   for (const f of tooLarge)
     console.error(`  ${f.name}: ${kib(f.bytes)} KiB (Hearth's own ${kib(f.bytes - f.bareSdkBytes)} KiB)`);
-  process.exitCode = 1;
+  failOverBudget();
 } else {
   console.log(`Every bundle is within ${MAX_BUNDLE_KIB} KiB.`);
 }

@@ -24,7 +24,7 @@ import {
 } from "@hearth/domain";
 import { localClient, type RunningDynamo, startDynamoDbLocal } from "@hearth/domain/testing";
 import type { APIGatewayProxyEvent, Context } from "aws-lambda";
-import { formatTable, machineInfo, writeResult } from "./results.js";
+import { failOverBudget, formatTable, machineInfo, writeResult } from "./results.js";
 
 /**
  * `pnpm bench:dynamodb-calls`: runs every route's handler in-process against DynamoDB Local
@@ -1039,7 +1039,7 @@ try {
       `\nOver budget (reads ${READ_BUDGET}, writes ${WRITE_BUDGET}, ${KEYED_WRITE_BUDGET} with an Idempotency-Key, no Scan):`,
     );
     for (const failure of failures) console.error(`  ${failure}`);
-    process.exitCode = 1;
+    failOverBudget();
   }
 } finally {
   await deleteTables(client, prefix).catch(() => {});
