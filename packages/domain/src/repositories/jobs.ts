@@ -1,7 +1,5 @@
-import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { unmarshall } from "@aws-sdk/util-dynamodb";
-import { conditionFailedAt, isConditionFailure } from "../dynamo/conditions.js";
+import { conditionFailedAt, isConditionFailure, itemAtCancellation } from "../dynamo/conditions.js";
 import { type Page, type PageRequest, queryPage } from "../dynamo/query.js";
 import { type TransactItem, transactWrite } from "../dynamo/transactions.js";
 import { ttlAfter } from "../dynamo/ttl.js";
@@ -120,7 +118,7 @@ export class JobsRepository extends Repository {
         return { job, created: true };
       } catch (error) {
         if (!conditionFailedAt(error, 0)) throw error;
-        const marker = cancelledItem(toDomainError(error) as ConflictError, 0);
+        const marker = itemAtCancellation(error, 0);
         if (typeof marker?.activeJobId === "string") {
           const active = await this.activeJobById(userId, marker.activeJobId);
           if (active) return { job: active, created: false };
@@ -304,15 +302,4 @@ export class JobsRepository extends Repository {
     if (!finished) throw new IllegalJobTransitionError("missing", to);
     return finished;
   }
-}
-
-/**
- * The item that made the `index`th write of a cancelled transaction fail its condition, when
- * that write asked for it (`ReturnValuesOnConditionCheckFailure: "ALL_OLD"`).
- */
-function cancelledItem(error: ConflictError, index: number): Record<string, unknown> | undefined {
-  const reasons = (error.cause as { CancellationReasons?: { Item?: Record<string, AttributeValue> }[] })
-    ?.CancellationReasons;
-  const item = reasons?.[index]?.Item;
-  return item ? unmarshall(item) : undefined;
 }
