@@ -132,7 +132,12 @@ export class JobsRepository extends Repository {
     throw new ConflictError("The member's jobs kept changing; try again");
   }
 
-  private async activeJob(kind: JobKind, userId: string): Promise<Job | null> {
+  /**
+   * The member's active job of `kind`, or null: the marker, then the job it names (strongly
+   * consistent). A request that usually finds one running reads this first, alongside its
+   * other steps, and creates (createOrGetActive) only when there is none.
+   */
+  async activeJob(kind: JobKind, userId: string): Promise<Job | null> {
     let marker: Record<string, unknown> | undefined;
     try {
       ({ Item: marker } = await this.doc.send(
