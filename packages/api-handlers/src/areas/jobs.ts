@@ -55,10 +55,10 @@ async function shownResult(
 }
 
 /**
- * The member's running job of `kind`, or a new one. The running one is looked for first, with
- * reads only, so they overlap the request's other steps (`alongside`: a check of its own; the
- * Idempotency-Key's record, which holds every write back): a job already running is then
- * answered in two round trips after it, and only creating one waits to write.
+ * The member's running job of `kind`, or a new one. The running one is looked for first, by
+ * reads only, so they overlap the request's other steps (`alongside`, a check of its own, and
+ * the Idempotency-Key's record, which holds every write back): a job already running is
+ * answered by reads alone (its marker, then the job), and only creating one waits to write.
  * `createOrGetActive` still decides under concurrency (exactly one job is created).
  */
 async function runningOrNewJob(
