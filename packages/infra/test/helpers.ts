@@ -63,8 +63,9 @@ export interface SynthesizedEnvironment {
 const cache = new Map<EnvironmentName, SynthesizedEnvironment>();
 
 /**
- * One environment's stacks from the fixture config file, synthesized once per test file without bundling (the
- * documented `aws:cdk:bundling-stacks` context), with cdk-nag's report.
+ * One environment's stacks from the fixture config file, synthesized once per worker without bundling (the
+ * documented `aws:cdk:bundling-stacks` context), with cdk-nag's report. The infra project runs its files
+ * unisolated (vitest.config.ts), so every test file of a worker reads the same synthesis: treat it as read-only.
  */
 export function synthesize(env: EnvironmentName): SynthesizedEnvironment {
   const cached = cache.get(env);
