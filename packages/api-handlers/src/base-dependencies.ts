@@ -76,12 +76,13 @@ export function createApiLogger(logLevel: string | undefined = "INFO"): Logger {
 export function createApiIdempotency(client: DynamoDBClient, tables: TableNames): ApiIdempotency {
   const spec = tableSpec("IdempotencyRecords");
   return new ApiIdempotency(
-    new DynamoDBPersistenceLayer({
-      tableName: tables.IdempotencyRecords,
-      keyAttr: spec.partitionKey.name,
-      expiryAttr: spec.timeToLiveAttribute ?? "expiration",
-      awsSdkV3Client: client,
-    }),
+    () =>
+      new DynamoDBPersistenceLayer({
+        tableName: tables.IdempotencyRecords,
+        keyAttr: spec.partitionKey.name,
+        expiryAttr: spec.timeToLiveAttribute ?? "expiration",
+        awsSdkV3Client: client,
+      }),
   );
 }
 

@@ -4,20 +4,13 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
-import {
-  type FunctionManifest as FunctionDefinition,
-  SETTING_VARIABLES,
-  type Setting,
-  type TableName,
-  tableNamesWithPrefix,
-  tableSpec,
-} from "@hearth/domain";
+import type { FunctionManifest as FunctionDefinition } from "@hearth/domain";
 import { build } from "esbuild";
 import { type BundleResult, bundleFunction, esbuildBuildOptions } from "../src/bundle.js";
 import { BUNDLE_FILE, esbuildSettingsFor } from "../src/bundling.js";
-import { fixtureConfig } from "../src/config.js";
 import { ALL_FUNCTIONS } from "../src/functions.js";
 import { REPO_ROOT } from "../src/paths.js";
+import { dummyEnvironmentOf } from "./environment.js";
 import { failOverBudget, formatTable, intOption, machineInfo, median, writeResult } from "./results.js";
 
 /**
@@ -34,51 +27,6 @@ const checkOnly = process.argv.includes("--check");
 const MAX_BUNDLE_KIB = 660;
 const distDir = join(REPO_ROOT, "dist", "bench", "functions");
 const bareDir = join(REPO_ROOT, "dist", "bench", "bare-sdk");
-const config = fixtureConfig("prod");
-
-/** Dummy values of each setting, in the order of `SETTING_VARIABLES` (prod stage, no local endpoints). */
-const DUMMY_SETTINGS: { [S in Setting]: string[] } = {
-  allowedOrigins: [config.allowedOrigins.join(",")],
-  rateLimits: [JSON.stringify(config.rateLimits)],
-  // As in AWS: the import builds the Secrets Manager client; the secret is read on the first request.
-  cursorSecret: ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:hearth-bench-cursor-AbCdEf"],
-  filesBucket: ["hearth-bench-attachments"],
-  userPool: ["eu-west-1_BenchPool"],
-  userPoolClient: ["bench-client"],
-  email: [config.senderEmail, config.siteUrl, "hearth-bench"],
-  apiUrl: ["https://abc123.execute-api.eu-west-1.amazonaws.com/bench/"],
-  notificationWindow: [String(config.notificationWindowMinutes)],
-  digestSchedules: [
-    "hearth-bench-digests",
-    "arn:aws:iam::123456789012:role/hearth-bench-digest-scheduler",
-    "arn:aws:lambda:eu-west-1:123456789012:function:hearth-bench-digests",
-    "arn:aws:sqs:eu-west-1:123456789012:hearth-bench-digest-dead-letters",
-  ],
-  webSocketManagement: ["https://bench123.execute-api.eu-west-1.amazonaws.com/prod"],
-};
-
-/** What the stacks put in each function's environment (from its manifest), with dummy names and secrets. */
-function environmentOf(definition: FunctionDefinition): Record<string, string> {
-  const names = tableNamesWithPrefix("hearth-bench-");
-  const environment: Record<string, string> = {
-    PATH: process.env.PATH ?? "",
-    STAGE: config.name,
-    LOG_LEVEL: config.logLevel,
-    POWERTOOLS_SERVICE_NAME: `hearth-${definition.name}`,
-    AWS_REGION: "eu-west-1",
-    AWS_ACCESS_KEY_ID: "bench-access-key",
-    AWS_SECRET_ACCESS_KEY: "bench-secret-key",
-  };
-  for (const table of Object.keys(definition.tables) as TableName[]) {
-    environment[tableSpec(table).envVar] = names[table];
-  }
-  for (const setting of definition.settings) {
-    SETTING_VARIABLES[setting].forEach((variable, index) => {
-      environment[variable] = DUMMY_SETTINGS[setting][index] ?? "";
-    });
-  }
-  return environment;
-}
 
 // The child times only the import: Node's own start-up is the same for every bundle.
 const IMPORT_SCRIPT = `
@@ -198,7 +146,7 @@ const samples = new Map<string, ImportSample[]>(bundles.map((bundle) => [bundle.
 const targets = ALL_FUNCTIONS.map((definition, index) => ({
   name: definition.name,
   path: join(bundles[index]!.outdir, BUNDLE_FILE),
-  env: environmentOf(definition),
+  env: { PATH: process.env.PATH ?? "", ...dummyEnvironmentOf(definition) },
 }));
 if (checkOnly) {
   console.log("--check: sizes only, no import timing");

@@ -80,10 +80,7 @@ export function formatTable(
   return [line(cells[0]!), line(widths.map((w) => "-".repeat(w))), ...cells.slice(1).map(line)].join("\n");
 }
 
-/**
- * A budget is over: the run fails, unless `--report` asks for the report alone (what `pnpm test`
- * runs while some budgets are still over: a crash or a route without a case still fails it).
- */
+/** A budget is over: the run fails, unless `--report` asks for the report alone (while measuring a change). */
 export function failOverBudget(): void {
   if (process.argv.includes("--report")) console.error("(--report: over budget is reported, not failed)");
   else process.exitCode = 1;

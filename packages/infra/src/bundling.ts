@@ -22,6 +22,14 @@ export const LAZY_CREDENTIAL_SOURCES = [
 ] as const;
 
 /**
+ * Required only by the X-Ray SDK's AWS SDK v2 patcher (`captureAWS`), which no function calls
+ * (Powertools Tracer captures SDK v3 clients). A patch (`patches/aws-xray-sdk-core*.patch`) moves
+ * that require from the module's top into `captureAWS`, so leaving it out saves about 28 KiB per
+ * function and nothing loads it at start-up (the bundling test imports every bundle).
+ */
+export const LAZY_SDK_V2_SEMVER = "semver";
+
+/**
  * The esbuild settings of every function, shared by the stacks (through `nodejsBundling`)
  * and by `pnpm bundle` (through `esbuildBuildOptions`), so the bundle measured locally is
  * byte for byte the one deployed.
@@ -34,10 +42,10 @@ export const ESBUILD_SETTINGS = {
   treeShaking: true,
   // Prefer ES module builds of dependencies: they tree-shake far better.
   mainFields: ["module", "main"],
-  // Only the credential sources Lambda never reaches are external (see LAZY_CREDENTIAL_SOURCES;
+  // Only what Lambda never loads is external (LAZY_CREDENTIAL_SOURCES, LAZY_SDK_V2_SEMVER;
   // esbuildSettingsFor adds the event-stream codec); the AWS SDK itself is bundled at the
   // version the lockfile pins, not the runtime's.
-  external: [...LAZY_CREDENTIAL_SOURCES] as string[],
+  external: [...LAZY_CREDENTIAL_SOURCES, LAZY_SDK_V2_SEMVER] as string[],
   // CommonJS dependencies bundled into an ES module still call `require` for Node built-ins.
   // Quiet builds: only warnings and errors reach the console.
   logLevel: "warning",

@@ -82,10 +82,21 @@ export function comparableBody(body: string | undefined): unknown {
  * hashed record id, so nobody's key can reach anyone else's response.
  */
 export class ApiIdempotency {
+  private store: BasePersistenceLayer | undefined;
+
+  /**
+   * `createPersistenceStore` runs on the first keyed request, not at start-up: an area without
+   * POST routes is not told the records table's name and never needs it.
+   */
   constructor(
-    private readonly persistenceStore: BasePersistenceLayer,
+    private readonly createPersistenceStore: () => BasePersistenceLayer,
     private readonly expiresAfterSeconds = IDEMPOTENT_RESPONSE_SECONDS,
   ) {}
+
+  private get persistenceStore(): BasePersistenceLayer {
+    this.store ??= this.createPersistenceStore();
+    return this.store;
+  }
 
   async run(
     request: IdempotentRequest,
