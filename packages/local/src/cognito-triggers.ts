@@ -35,7 +35,7 @@ export interface CognitoTriggerServerOptions {
 /** `/2015-03-31/functions/<name>/invocations`, the path the SDK invokes a function on. */
 const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
 
-export async function readBody(request: IncomingMessage): Promise<string> {
+async function readBody(request: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString("utf8");

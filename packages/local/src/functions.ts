@@ -30,7 +30,7 @@ import type { WebSocketAuthorizer, WebSocketRouteHandler } from "./websocket-gat
 
 type Environment = Record<string, string | undefined>;
 
-export const LOCAL_CONFIGURATION_SET = "hearth-local";
+const LOCAL_CONFIGURATION_SET = "hearth-local";
 
 /**
  * The local stack's cursor secret, made once and kept under the data directory: the API signs

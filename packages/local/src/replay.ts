@@ -86,7 +86,7 @@ export async function replayBatches(
 }
 
 /** `s3://bucket/key-or-prefix` → its parts. */
-export function parseS3Uri(uri: string): { bucket: string; prefix: string } {
+function parseS3Uri(uri: string): { bucket: string; prefix: string } {
   const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
   if (!match) throw new Error(`Not an s3:// URI: ${uri}`);
   return { bucket: match[1]!, prefix: match[2]! };

@@ -10,7 +10,7 @@ import { dirname } from "node:path";
  * A failed invocation is retried twice, as Lambda retries an asynchronous invocation.
  * Pending schedules are kept in a file, so a restarted `pnpm dev` still fires them.
  */
-export interface LocalSchedule {
+interface LocalSchedule {
   name: string;
   groupName: string;
   /** When it fires (ms since the epoch), from `at(yyyy-mm-ddThh:mm:ss)` in UTC. */
@@ -19,7 +19,7 @@ export interface LocalSchedule {
   input: string;
 }
 
-export type ScheduleTarget = (input: unknown, schedule: LocalSchedule) => Promise<unknown>;
+type ScheduleTarget = (input: unknown, schedule: LocalSchedule) => Promise<unknown>;
 
 export interface LocalSchedulerOptions {
   /** Invokes the schedule's target (the digest function) with its parsed input. */

@@ -10,7 +10,7 @@ import { type EmailEventsHandler, snsEventOf } from "@hearth/stream-processors";
  * when the function failed (deployed, Lambda would retry it).
  */
 export const SES_EVENTS_PATH = "/__local/ses-events";
-export const LOCAL_SES_EVENTS_TOPIC = "arn:aws:sns:local:000000000000:hearth-local-ses-events";
+const LOCAL_SES_EVENTS_TOPIC = "arn:aws:sns:local:000000000000:hearth-local-ses-events";
 
 export async function simulateSesEvents(
   request: IncomingMessage,

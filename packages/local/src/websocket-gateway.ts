@@ -24,7 +24,7 @@ export interface WebSocketAuthorizerEvent {
   requestContext: WebSocketRequestContext;
 }
 
-export interface WebSocketRequestContext {
+interface WebSocketRequestContext {
   routeKey: string;
   eventType: "CONNECT" | "MESSAGE" | "DISCONNECT";
   messageId?: string;
@@ -56,7 +56,7 @@ export interface WebSocketRouteEvent {
   isBase64Encoded: boolean;
 }
 
-export interface WebSocketRouteResult {
+interface WebSocketRouteResult {
   statusCode?: number;
   body?: string;
 }
@@ -92,7 +92,7 @@ export interface WebSocketGatewayOptions {
 }
 
 /** API Gateway's limits: 128 KB per message, 10 minutes idle, 2 hours per connection. */
-export const WEBSOCKET_LIMITS = {
+const WEBSOCKET_LIMITS = {
   maxMessageBytes: 128 * 1024,
   idleTimeoutMs: 10 * 60_000,
   maxConnectionMs: 2 * 60 * 60_000,
@@ -125,7 +125,7 @@ export function managementEndpoint(host: string, port: number, stage: string): s
 const ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 /** Shaped like API Gateway's ids ("L0SM9cOFvHcCIhw="): the `=` must survive the management API's paths. */
-export function newConnectionId(): string {
+function newConnectionId(): string {
   let id = "";
   for (let i = 0; i < 15; i++) id += ALPHANUMERIC[randomInt(ALPHANUMERIC.length)];
   return `${id}=`;

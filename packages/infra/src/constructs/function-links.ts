@@ -39,7 +39,7 @@ export interface DigestSchedulesLink {
 }
 
 /** The WebSocket API's management endpoint and the right to post to its connections. */
-export interface WebSocketLink {
+interface WebSocketLink {
   managementEndpoint: string;
   grantPostToConnections(fn: lambda.IFunction): void;
 }

@@ -12,7 +12,7 @@ import { LOCKFILE, REPO_ROOT } from "../paths.js";
 import { type FunctionLinks, linkFunction } from "./function-links.js";
 
 /** One CloudWatch metrics namespace per environment. */
-export function metricsNamespace(config: EnvironmentConfig): string {
+function metricsNamespace(config: EnvironmentConfig): string {
   return `Hearth/${config.name}`;
 }
 

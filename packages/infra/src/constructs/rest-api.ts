@@ -35,7 +35,7 @@ const field = apigw.AccessLogField;
  * One JSON line per request: who called (the token's `sub`), which route, the outcome and
  * its latency, and why the integration failed when it did.
  */
-export const ACCESS_LOG_FORMAT = apigw.AccessLogFormat.custom(
+const ACCESS_LOG_FORMAT = apigw.AccessLogFormat.custom(
   JSON.stringify({
     requestId: field.contextRequestId(),
     requestTime: field.contextRequestTime(),

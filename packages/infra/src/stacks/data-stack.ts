@@ -39,7 +39,7 @@ export function attachmentsBucketName(config: EnvironmentConfig): string {
 }
 
 /** How long production keeps an overwritten or deleted attachment's previous version. */
-export const NONCURRENT_VERSION_DAYS = 30;
+const NONCURRENT_VERSION_DAYS = 30;
 
 /** The stateful part: one table per domain table spec, and the attachments bucket. */
 export class DataStack extends Stack {

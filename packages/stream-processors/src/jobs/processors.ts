@@ -10,7 +10,7 @@ import type { CoreProcessorDependencies } from "../runtime.js";
 import type { JobSummary } from "./worker.js";
 
 /** A job worker counts the jobs it ran to an end. */
-export const countJobs: OutcomeCounter<JobSummary> = {
+const countJobs: OutcomeCounter<JobSummary> = {
   succeeded(metrics, _change, { outcome }) {
     if (outcome === "completed") metrics.addMetric("JobsCompleted", "Count", 1);
     if (outcome === "failed") metrics.addMetric("JobsFailed", "Count", 1);

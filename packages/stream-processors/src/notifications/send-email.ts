@@ -12,7 +12,7 @@ export interface SendOptions {
 }
 
 /** `<apiUrl>/unsubscribe?token=…`, the one URL both the header and a mail client's POST use. */
-export function unsubscribeUrl(apiUrl: string, token: string): string {
+function unsubscribeUrl(apiUrl: string, token: string): string {
   return `${apiUrl.replace(/\/+$/, "")}/unsubscribe?token=${encodeURIComponent(token)}`;
 }
 
