@@ -22,8 +22,9 @@ import { profileManifest } from "./areas/profile.manifest.js";
 import { buildReactionsArea } from "./areas/reactions.build.js";
 import { reactionRoutes } from "./areas/reactions.js";
 import { reactionsManifest } from "./areas/reactions.manifest.js";
-import { buildRealtimeAuthorizer, buildRealtimeRoutes } from "./realtime/build.js";
+import { buildRealtimeAuthorizer } from "./realtime/authorizer.build.js";
 import { realtimeAuthorizerManifest, realtimeRoutesManifest } from "./realtime/manifests.js";
+import { buildRealtimeRoutes } from "./realtime/routes.build.js";
 import { API_AREAS, type ApiArea } from "./routes.js";
 
 /**

@@ -11,8 +11,9 @@ export {
   corsHeaders,
 } from "./http/response.js";
 export * from "./member-groups.js";
+export * from "./realtime/authorizer.build.js";
 export { createRealtimeAuthorizer, type RealtimeAuthorizerEvent } from "./realtime/authorizer.js";
-export * from "./realtime/build.js";
+export * from "./realtime/routes.build.js";
 export {
   createRealtimeRoutes,
   MAX_CLIENT_MESSAGE_BYTES,

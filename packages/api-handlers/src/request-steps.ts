@@ -1,5 +1,5 @@
 import { DynamoDBPersistenceLayer } from "@aws-lambda-powertools/idempotency/dynamodb";
-import { Logger } from "@aws-lambda-powertools/logger";
+import type { Logger } from "@aws-lambda-powertools/logger";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   CursorCodec,
@@ -19,6 +19,7 @@ import {
 import { type CursorKeySource, cursorKeySourceFromEnv } from "@hearth/domain/cursor-keys";
 import { RateLimitsRepository } from "@hearth/domain/repositories/rate-limits";
 import { ApiIdempotency } from "./http/idempotency.js";
+import { createApiLogger } from "./logger.js";
 import type { ApiArea, ROUTES } from "./routes.js";
 import { type ApiMetrics, apiMetricsFromEnv, createApiTracer } from "./telemetry.js";
 
@@ -72,17 +73,6 @@ export function allowedOriginsFromEnv(env: NodeJS.ProcessEnv = process.env): str
     .split(",")
     .map((origin) => origin.trim().replace(/\/+$/, ""))
     .filter(Boolean);
-}
-
-const LOG_LEVELS = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "CRITICAL", "SILENT"] as const;
-type LogLevelName = (typeof LOG_LEVELS)[number];
-
-export function createApiLogger(logLevel: string | undefined = "INFO"): Logger {
-  const level = logLevel.toUpperCase();
-  return new Logger({
-    serviceName: "hearth-api",
-    logLevel: (LOG_LEVELS as readonly string[]).includes(level) ? (level as LogLevelName) : "INFO",
-  });
 }
 
 /** Idempotent POSTs over the `IdempotencyRecords` table, through `client`. */

@@ -1,4 +1,4 @@
-import { buildRealtimeAuthorizer } from "../realtime/build.js";
+import { buildRealtimeAuthorizer } from "../realtime/authorizer.build.js";
 
 /** Lambda entry of the WebSocket `$connect` authorizer; built once per container. */
 export const handler = buildRealtimeAuthorizer();

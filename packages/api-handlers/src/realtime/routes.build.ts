@@ -1,26 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { CursorCodec, createDocumentClient, dynamoConfigFromEnv, tableNamesFromEnv } from "@hearth/domain";
 import { ConnectionsRepository } from "@hearth/domain/repositories/connections";
-import { createApiLogger } from "../request-steps.js";
+import { createApiLogger } from "../logger.js";
 import { createApiTracer } from "../telemetry.js";
-import { createRealtimeAuthorizer, type RealtimeAuthorizerDependencies } from "./authorizer.js";
 import { createRealtimeRoutes, type RealtimeRouteDependencies } from "./routes.js";
-import { createIdTokenVerifier, idTokenVerifierOptionsFromEnv } from "./token-verifier.js";
-
-/**
- * The `$connect` authorizer from the environment (see `idTokenVerifierOptionsFromEnv`); it
- * touches no table. `overrides` replace parts (tests). Built once per container.
- */
-export function buildRealtimeAuthorizer(
-  env: NodeJS.ProcessEnv = process.env,
-  overrides: Partial<RealtimeAuthorizerDependencies> = {},
-) {
-  return createRealtimeAuthorizer({
-    verifyIdToken: createIdTokenVerifier(idTokenVerifierOptionsFromEnv(env)),
-    logger: createApiLogger(env.LOG_LEVEL),
-    ...overrides,
-  });
-}
 
 /**
  * The WebSocket routes from the environment: the Connections table, `DYNAMODB_ENDPOINT` locally.
