@@ -114,6 +114,11 @@ describe("the parts an area's builder composes, from the environment", () => {
     expect(() => buildCommentsArea(localEnv({ ATTACHMENTS_BUCKET: "" }))).toThrow(/ATTACHMENTS_BUCKET/);
     const idempotencyTable = tableSpec("IdempotencyRecords").envVar;
     expect(() => buildCommentsArea(localEnv({ [idempotencyTable]: "" }))).toThrow(idempotencyTable);
+    // A function is told only its own tables: none at all is refused at start-up.
+    const withoutTables = Object.fromEntries(
+      Object.entries(localEnv()).filter(([name]) => !name.endsWith("_TABLE")),
+    );
+    expect(() => buildCommentsArea(withoutTables)).toThrow(/COMMENTS_TABLE/);
     expect(() =>
       buildCommentsArea(
         localEnv({ STAGE: "prod", DYNAMODB_ENDPOINT: "", S3_ENDPOINT: "", CURSOR_SECRET: "" }),

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
 import { NotFoundError } from "../src/errors.js";
 import {
@@ -191,6 +191,33 @@ describe("NotificationsRepository", () => {
     expect((await notifications.list(ann, {})).unreadCount).toBe(unread);
     expect(await notifications.markRead(ann, { all: true })).toBe(0);
     expect(await unreadEntries(ann)).toBe(0);
+  });
+
+  it("answers the exact count when an entry arrives between its reads and its marks", async () => {
+    const { notifications } = db().repositories;
+    const ann = userOf("ann");
+    for (let minute = 0; minute < 3; minute++)
+      await notifications.addForRecipients([ann], commentEvent(minute));
+    // The new entry lands after the mark has read the counter, before its transaction.
+    let arrived = false;
+    const { doc } = db();
+    const racing = new NotificationsRepository({
+      ...db(),
+      doc: {
+        send: async (command: Parameters<typeof doc.send>[0]) => {
+          if (!arrived && command instanceof TransactWriteCommand) {
+            arrived = true;
+            await notifications.addForRecipients([ann], commentEvent(50));
+          }
+          return doc.send(command);
+        },
+      } as typeof doc,
+    });
+
+    const newest = (await notifications.list(ann, {})).items[0]!.notificationId;
+    expect(await racing.markRead(ann, { upTo: newest })).toBe(1);
+    expect(await unreadEntries(ann)).toBe(1);
+    expect((await notifications.list(ann, {})).unreadCount).toBe(1);
   });
 
   it("marks more entries than one transaction holds", async () => {

@@ -778,6 +778,14 @@ try {
       options: { caller: bob },
     },
     {
+      // Nothing running: the read of the running job, then the job's creation, behind the key's record.
+      method: "POST",
+      resource: "/me/exports",
+      name: "start (202), Idempotency-Key",
+      status: 202,
+      options: { caller: dave, headers: { "Idempotency-Key": "bench-first-export" } },
+    },
+    {
       method: "GET",
       resource: "/me/exports/{jobId}",
       name: "completed, link signed",
@@ -804,6 +812,17 @@ try {
       name: "start (202)",
       status: 202,
       options: { caller: alice, body: { confirm: "DELETE MY ACCOUNT" } },
+    },
+    {
+      method: "POST",
+      resource: "/me/deletion",
+      name: "start (202), Idempotency-Key",
+      status: 202,
+      options: {
+        caller: dave,
+        body: { confirm: "DELETE MY ACCOUNT" },
+        headers: { "Idempotency-Key": "bench-first-deletion" },
+      },
     },
     {
       method: "GET",

@@ -1,6 +1,17 @@
-import { API_AREAS, type ApiArea, REALTIME_MANIFESTS, type RealtimeFunctionName } from "@hearth/api-handlers";
-import { TABLE_SPECS, type TableName } from "@hearth/domain";
-import { PROCESSOR_NAMES, type ProcessorName } from "@hearth/stream-processors";
+import {
+  API_AREAS,
+  API_MANIFESTS,
+  type ApiArea,
+  REALTIME_MANIFESTS,
+  type RealtimeFunctionName,
+} from "@hearth/api-handlers";
+import { type FunctionManifest, TABLE_SPECS, type TableAccess, type TableName } from "@hearth/domain";
+import {
+  EVENT_MANIFESTS,
+  PROCESSOR_MANIFESTS,
+  PROCESSOR_NAMES,
+  type ProcessorName,
+} from "@hearth/stream-processors";
 import { App, type CfnResource, type PolicyValidationPluginReport, Stack, Validations } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import type { IConstruct } from "constructs";
@@ -8,6 +19,32 @@ import { addHearthStacks, type HearthStacks } from "../src/app.js";
 import { type EnvironmentName, FIXTURE_CONFIG_PATH } from "../src/config.js";
 import { cdkJsonContext } from "../src/context.js";
 import { AwsSolutionsChecks } from "../src/nag.js";
+
+// What the manifests declare, which the synthesized stacks must grant and set exactly.
+export const REALTIME_FUNCTION_NAMES = Object.keys(REALTIME_MANIFESTS) as RealtimeFunctionName[];
+const tablesOf = <K extends string>(manifests: Record<K, FunctionManifest>) =>
+  Object.fromEntries(
+    Object.entries<FunctionManifest>(manifests).map(([key, m]) => [key, m.tables]),
+  ) as Record<K, Partial<Record<TableName, TableAccess>>>;
+export const API_TABLE_ACCESS = tablesOf(API_MANIFESTS);
+export const PROCESSOR_TABLE_ACCESS = tablesOf(PROCESSOR_MANIFESTS);
+export const SIGN_IN_TABLE_ACCESS = EVENT_MANIFESTS.signIn.tables;
+export const REALTIME_ROUTES_TABLE_ACCESS = REALTIME_MANIFESTS["realtime-routes"].tables;
+export const API_GROUP_MANAGERS = API_AREAS.filter((area) =>
+  (API_MANIFESTS[area] as FunctionManifest).userPoolActions?.includes("cognito-idp:AdminAddUserToGroup"),
+);
+export const ACCOUNT_DELETERS = PROCESSOR_NAMES.filter((name) =>
+  (PROCESSOR_MANIFESTS[name] as FunctionManifest).userPoolActions?.includes("cognito-idp:AdminDeleteUser"),
+);
+export const EMAIL_SENDERS = PROCESSOR_NAMES.filter(
+  (name) => (PROCESSOR_MANIFESTS[name] as FunctionManifest).sendsEmail,
+);
+export const WEBSOCKET_PUSHERS = PROCESSOR_NAMES.filter((name) =>
+  PROCESSOR_MANIFESTS[name].settings.some((setting) => setting === "webSocketManagement"),
+);
+
+/** Every function of the stacks, by the name its manifest gives it. */
+export type FunctionName = ApiArea | ProcessorName | RealtimeFunctionName;
 
 export interface SynthesizedEnvironment {
   app: App;
@@ -20,14 +57,15 @@ export interface SynthesizedEnvironment {
   /** Logical id (in the data stack) → table name. */
   tableByLogicalId: Map<string, TableName>;
   /** Logical id (in the app stack) of each function. */
-  functionLogicalIds: Record<ApiArea | ProcessorName | RealtimeFunctionName, string>;
+  functionLogicalIds: Record<FunctionName, string>;
 }
 
 const cache = new Map<EnvironmentName, SynthesizedEnvironment>();
 
 /**
- * One environment's stacks from the fixture config file, synthesized once per test file without bundling (the
- * documented `aws:cdk:bundling-stacks` context), with cdk-nag's report.
+ * One environment's stacks from the fixture config file, synthesized once per worker without bundling (the
+ * documented `aws:cdk:bundling-stacks` context), with cdk-nag's report. The infra project runs its files
+ * unisolated (vitest.config.ts), so every test file of a worker reads the same synthesis: treat it as read-only.
  */
 export function synthesize(env: EnvironmentName): SynthesizedEnvironment {
   const cached = cache.get(env);
@@ -53,7 +91,7 @@ export function synthesize(env: EnvironmentName): SynthesizedEnvironment {
           .function.node.defaultChild,
       ),
     ]),
-  ]) as Record<ApiArea | ProcessorName | RealtimeFunctionName, string>;
+  ]) as Record<FunctionName, string>;
   const result: SynthesizedEnvironment = {
     app,
     stacks,
@@ -82,6 +120,38 @@ function mergedTemplate(...templates: Template[]): Template {
     Object.assign(merged.Outputs, json.Outputs);
   }
   return Template.fromJSON(merged);
+}
+
+export type Resources = Record<
+  string,
+  { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string }
+>;
+
+/** A template's resources of one type, by logical id. */
+export function resourcesOf(template: { toJSON(): Record<string, unknown> }, type: string): Resources {
+  const all = template.toJSON().Resources as Resources;
+  return Object.fromEntries(Object.entries(all).filter(([, r]) => r.Type === type));
+}
+
+/** A function's environment variables. */
+export function variablesOf(env: SynthesizedEnvironment, fn: FunctionName): Record<string, unknown> {
+  return (
+    (env.main.toJSON().Resources as Resources)[env.functionLogicalIds[fn]]!.Properties.Environment as {
+      Variables: Record<string, unknown>;
+    }
+  ).Variables;
+}
+
+/** The properties of every alarm of the App and Events stacks. */
+export function alarmsOf(env: SynthesizedEnvironment): Record<string, unknown>[] {
+  return Object.values(resourcesOf(env.main, "AWS::CloudWatch::Alarm")).map((a) => a.Properties);
+}
+
+/** Logical id of the bucket that keeps the stream processors' failed records. */
+export function failedRecordsId(env: SynthesizedEnvironment): string {
+  return env.stacks.events.getLogicalId(
+    env.stacks.events.streamProcessors.failedRecords.node.defaultChild as never,
+  );
 }
 
 export function logicalId(construct: IConstruct | undefined): string {
@@ -130,10 +200,7 @@ export interface PolicyStatementJson {
 }
 
 /** The statements of the policy attached to a function's role. */
-export function functionStatements(
-  env: SynthesizedEnvironment,
-  fn: ApiArea | ProcessorName | RealtimeFunctionName,
-): PolicyStatementJson[] {
+export function functionStatements(env: SynthesizedEnvironment, fn: FunctionName): PolicyStatementJson[] {
   return roleStatements(env.main, env.functionLogicalIds[fn]);
 }
 
@@ -150,6 +217,19 @@ export function roleStatements(stack: Template, functionLogicalId: string): Poli
         (r.Properties.Roles as Json[]).some((role) => (role as { Ref?: string }).Ref === roleId),
     )
     .flatMap((r) => (r.Properties.PolicyDocument as { Statement: PolicyStatementJson[] }).Statement);
+}
+
+/** A function's statements on S3 of one bucket: the files bucket or the failed-records bucket. */
+export function s3Statements(
+  env: SynthesizedEnvironment,
+  fn: FunctionName,
+  bucket: "attachments" | "failedRecords",
+): PolicyStatementJson[] {
+  return functionStatements(env, fn).filter(
+    (s) =>
+      asArray(s.Action).some((a) => a.startsWith("s3:")) &&
+      JSON.stringify(s.Resource).includes(bucket === "attachments" ? "-attachments-" : failedRecordsId(env)),
+  );
 }
 
 export function asArray<T>(value: T | T[]): T[] {

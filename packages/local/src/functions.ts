@@ -4,20 +4,13 @@ import { join } from "node:path";
 import { type ApiArea, buildApiHandlers, REALTIME_FUNCTIONS } from "@hearth/api-handlers";
 import { FUNCTION_TIMEOUT_ENV, RATE_LIMITS_ENV, type TableNames, tableEnvironment } from "@hearth/domain";
 import {
-  attachmentObjectsFromEnv,
-  createDigestHandler,
-  createProcessor,
   DIGEST_SCHEDULE_ENV,
   type DigestHandler,
-  deletionRunnerFromEnv,
-  digestDependenciesFromEnv,
-  digestSchedulerFromEnv,
-  exportObjectsFromEnv,
+  EVENT_FUNCTIONS,
   PROCESSOR_FUNCTION_TIMEOUT_SECONDS,
+  PROCESSOR_FUNCTIONS,
   PROCESSOR_NAMES,
   type ProcessorName,
-  processorDependenciesFromEnv,
-  realtimeExtrasFromEnv,
   WEBSOCKET_MANAGEMENT_ENDPOINT_ENV,
 } from "@hearth/stream-processors";
 import type { LocalStackConfig } from "./config.js";
@@ -65,28 +58,19 @@ export function createRealtimeFunctions(env: Environment): {
 }
 
 /**
- * The stream processors, built the same way (the attachments one with its S3 objects, the
- * export worker with its export objects, the deletion worker with its runner, as their entries do).
+ * The stream processors, each built by its own builder from the environment, as its Lambda
+ * entry builds itself (digests are scheduled on the local scheduler, `SCHEDULER_ENDPOINT`; the
+ * fanout posts to the local WebSocket server's management endpoint).
  */
 export function createStreamProcessors(env: Environment): Record<ProcessorName, StreamProcessor> {
-  const dependencies = {
-    ...processorDependenciesFromEnv(env),
-    attachmentObjects: attachmentObjectsFromEnv(env),
-    exportObjects: exportObjectsFromEnv(env),
-    createDeletionRunner: deletionRunnerFromEnv(env),
-    // Digests are scheduled on the local scheduler (SCHEDULER_ENDPOINT), which runs the digest function.
-    digestScheduler: digestSchedulerFromEnv(env),
-    // Needs WEBSOCKET_MANAGEMENT_ENDPOINT: the local WebSocket server's management endpoint.
-    realtime: realtimeExtrasFromEnv(env),
-  };
   return Object.fromEntries(
-    PROCESSOR_NAMES.map((name) => [name, createProcessor(name, dependencies)]),
+    PROCESSOR_NAMES.map((name) => [name, PROCESSOR_FUNCTIONS[name].build(env)]),
   ) as Record<ProcessorName, StreamProcessor>;
 }
 
-/** The digest function, built the way its entry builds itself (the local scheduler invokes it). */
+/** The digest function, built by its builder as its entry builds itself (the local scheduler invokes it). */
 export function createDigestFunction(env: Environment): DigestHandler {
-  return createDigestHandler(digestDependenciesFromEnv(env));
+  return EVENT_FUNCTIONS.digests.build(env);
 }
 
 /** The local digest function's name: its ARN is what the processor puts in each schedule's target. */

@@ -25,15 +25,12 @@ import {
 } from "@hearth/domain";
 import { assertJavaAvailable, localClient } from "@hearth/domain/dynamodb-local";
 import {
-  createEmailEventsHandler,
-  createSignInTrigger,
   type EmailEventsHandler,
+  EVENT_FUNCTIONS,
   EVENT_MANIFESTS,
-  emailEventsDependenciesFromEnv,
   matchesFilterPattern,
   processorTimeoutSeconds,
   STREAM_SUBSCRIPTIONS,
-  signInTriggerDependenciesFromEnv,
   streamBatchingOf,
 } from "@hearth/stream-processors";
 import { CheckpointStore } from "./checkpoints.js";
@@ -274,8 +271,8 @@ export async function startLocalStack(
       userPool: { userPoolId: pool.userPoolId, endpoint: cognitoEndpoint },
       websocketManagementEndpoint: managementEndpoint(host, ports.websocket.port, config.stage),
     });
-    signInTrigger = createSignInTrigger(signInTriggerDependenciesFromEnv(common));
-    emailEvents = createEmailEventsHandler(emailEventsDependenciesFromEnv(common));
+    signInTrigger = EVENT_FUNCTIONS.signIn.build(common);
+    emailEvents = EVENT_FUNCTIONS.emailEvents.build(common);
     const handlers = createApiHandlers(apiEnv);
     const processors = createStreamProcessors(processorEnv);
     // Digest schedules: kept by the local scheduler, which runs the digest function at their time.

@@ -1,32 +1,60 @@
 import type { FilterPattern, FunctionManifest, StreamBatching, TableName } from "@hearth/domain";
-import { activityManifest } from "./activity/manifest.js";
-import { attachmentsManifest } from "./attachments/manifest.js";
-import { emailEventsManifest } from "./email-events/manifest.js";
-import { exportsManifest } from "./exports/manifest.js";
-import { deletionsManifest } from "./jobs/manifest.js";
-import { digestsManifest, notificationsManifest } from "./notifications/manifest.js";
-import { realtimeManifest } from "./realtime/manifest.js";
-import { signInManifest } from "./sign-in/manifest.js";
+import { activityFunction } from "./activity/build.js";
+import { attachmentsFunction } from "./attachments/build.js";
+import { deletionsFunction } from "./deletions/build.js";
+import { digestsFunction } from "./digests/build.js";
+import { emailEventsFunction } from "./email-events/build.js";
+import { exportsFunction } from "./exports/build.js";
+import { notificationsFunction } from "./notifications/build.js";
+import type { StreamProcessorHandler } from "./pipeline.js";
+import { realtimeFunction } from "./realtime/build.js";
+import { signInFunction } from "./sign-in/build.js";
 import { matchesFilterPattern, STREAM_BATCHING } from "./stream-subscriptions.js";
 
-/** The stream processors, one line each: infra maps their subscriptions, the local stack polls for them. */
-export const PROCESSOR_MANIFESTS = {
-  notifications: notificationsManifest,
-  activity: activityManifest,
-  attachments: attachmentsManifest,
-  exports: exportsManifest,
-  deletions: deletionsManifest,
-  realtime: realtimeManifest,
-} as const;
-export type ProcessorName = keyof typeof PROCESSOR_MANIFESTS;
-export const PROCESSOR_NAMES = Object.keys(PROCESSOR_MANIFESTS) as ProcessorName[];
+/**
+ * The stream processors, one line each: a processor's manifest and its builder, both from its
+ * folder. Infra maps their subscriptions, the local stack builds and polls them, tests build them.
+ */
+export const PROCESSOR_FUNCTIONS = {
+  notifications: notificationsFunction,
+  activity: activityFunction,
+  attachments: attachmentsFunction,
+  exports: exportsFunction,
+  deletions: deletionsFunction,
+  realtime: realtimeFunction,
+} as const satisfies Record<string, ProcessorFunction>;
+export type ProcessorName = keyof typeof PROCESSOR_FUNCTIONS;
+export const PROCESSOR_NAMES = Object.keys(PROCESSOR_FUNCTIONS) as ProcessorName[];
+
+/** What a registered processor is: its manifest, and the builder of its handler from an environment. */
+export interface ProcessorFunction {
+  manifest: FunctionManifest;
+  build(env?: NodeJS.ProcessEnv): StreamProcessorHandler;
+}
+
+type ManifestsOf<Functions extends Record<string, { manifest: FunctionManifest }>> = {
+  [Name in keyof Functions]: Functions[Name]["manifest"];
+};
+
+function manifestsOf<Functions extends Record<string, { manifest: FunctionManifest }>>(
+  functions: Functions,
+): ManifestsOf<Functions> {
+  return Object.fromEntries(
+    Object.entries(functions).map(([name, { manifest }]) => [name, manifest]),
+  ) as ManifestsOf<Functions>;
+}
+
+/** The processors' manifests, by processor (what infra and the local pollers read). */
+export const PROCESSOR_MANIFESTS = manifestsOf(PROCESSOR_FUNCTIONS);
 
 /** The event functions that are not on a stream: a user-pool trigger, an SNS subscriber, a scheduled one. */
-export const EVENT_MANIFESTS = {
-  signIn: signInManifest,
-  emailEvents: emailEventsManifest,
-  digests: digestsManifest,
-} as const satisfies Record<string, FunctionManifest>;
+export const EVENT_FUNCTIONS = {
+  signIn: signInFunction,
+  emailEvents: emailEventsFunction,
+  digests: digestsFunction,
+} as const;
+
+export const EVENT_MANIFESTS = manifestsOf(EVENT_FUNCTIONS);
 
 export interface ProcessorSubscription {
   processor: ProcessorName;

@@ -1,89 +1,61 @@
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
-import { traceInvocation } from "@hearth/domain";
+import { type StreamSubscription, traceInvocation } from "@hearth/domain";
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
-import type { ActivitySummary } from "./activity/aggregate.js";
-import type { CleanupSummary } from "./attachments/cleanup.js";
-import { isWantedRecord, type ProcessorName } from "./functions.js";
-import type { JobPipelineDependencies } from "./jobs/dependencies.js";
-import type { JobSummary } from "./jobs/worker.js";
-import { NotificationDeliveryError, type NotificationSummary } from "./notifications/delivery-error.js";
-import type { FanoutSummary } from "./realtime/fanout.js";
-import type { ProcessorMetrics } from "./runtime.js";
+import type { CoreProcessorDependencies, ProcessorMetrics } from "./runtime.js";
 import { type StreamChange, toStreamChange } from "./stream-change.js";
 import { sourceTableOf } from "./stream-records.js";
+import { matchesFilterPattern } from "./stream-subscriptions.js";
 
 export type StreamProcessorHandler = (
   event: DynamoDBStreamEvent,
   context: Context,
 ) => Promise<DynamoDBBatchResponse>;
 
-export type ChangeSummary =
-  | NotificationSummary
-  | ActivitySummary
-  | CleanupSummary
-  | JobSummary
-  | FanoutSummary;
-export type ChangeHandler = (change: StreamChange) => Promise<ChangeSummary>;
-
-/** What the family did, counted once: by the activity processor, which sees every new item. */
-const ACTIVITY_METRICS: Partial<Record<StreamChange["table"], string>> = {
-  Comments: "CommentsPosted",
-  CommentReactions: "ReactionsAdded",
-  Messages: "MessagesSent",
-};
-
-function countOutcome(
-  metrics: ProcessorMetrics,
-  name: ProcessorName,
-  change: StreamChange,
-  result: ChangeSummary,
-): void {
-  if (name === "exports" || name === "deletions") {
-    const { outcome } = result as JobSummary;
-    if (outcome === "completed") metrics.addMetric("JobsCompleted", "Count", 1);
-    if (outcome === "failed") metrics.addMetric("JobsFailed", "Count", 1);
-    return;
-  }
-  if (name === "activity") {
-    const metric = ACTIVITY_METRICS[change.table];
-    if (metric && change.eventName === "INSERT") metrics.addMetric(metric, "Count", 1);
-    return;
-  }
-  if (name === "realtime") {
-    const { pushed, gone, failed } = result as FanoutSummary;
-    if (pushed) metrics.addMetric("PushesSent", "Count", pushed);
-    // Connections closed without a $disconnect (their records are removed).
-    if (gone) metrics.addMetric("PushesGone", "Count", gone);
-    if (failed) metrics.addMetric("PushesFailed", "Count", failed);
-    return;
-  }
-  if (name !== "notifications") return;
-  const summary = result as NotificationSummary;
-  if (summary.sent) metrics.addMetric("EmailsSent", "Count", summary.sent);
-  // Recipients who opted out, have no address, or were emailed within the window.
-  if (summary.skipped) metrics.addMetric("EmailsSuppressed", "Count", summary.skipped);
+/** Who a pipeline runs for: the processor's name (logs, traces) and its manifest's subscriptions. */
+export interface ProcessorIdentity {
+  processor: string;
+  subscriptions: readonly StreamSubscription[];
 }
 
-/** Runs one wanted record: its change handler, counted, with failures counted too. */
-export type RecordRunner = (record: DynamoDBRecord, change: StreamChange) => Promise<ChangeSummary>;
+export type ChangeHandler<Summary> = (change: StreamChange) => Promise<Summary>;
 
-export function countedHandler(
-  name: ProcessorName,
+/**
+ * How a processor reports what one record came to, as metrics: each processor brings its own
+ * (the pipeline knows no processor's summary). `failed` sees the error a record failed with.
+ */
+export interface OutcomeCounter<Summary> {
+  succeeded?(metrics: ProcessorMetrics, change: StreamChange, summary: Summary): void;
+  failed?(metrics: ProcessorMetrics, error: unknown): void;
+}
+
+/** Runs one wanted record through its change handler. */
+export type RecordRunner = (record: DynamoDBRecord, change: StreamChange) => Promise<unknown>;
+
+/** `handleChange` with its outcome counted by `counter` (a failure counted, then rethrown). */
+export function countedHandler<Summary>(
   deps: { metrics: ProcessorMetrics },
-  handleChange: ChangeHandler,
-) {
-  return async (change: StreamChange): Promise<ChangeSummary> => {
+  handleChange: ChangeHandler<Summary>,
+  counter: OutcomeCounter<Summary>,
+): ChangeHandler<Summary> {
+  return async (change) => {
     try {
       const result = await handleChange(change);
-      countOutcome(deps.metrics, name, change, result);
+      counter.succeeded?.(deps.metrics, change, result);
       return result;
     } catch (error) {
-      if (error instanceof NotificationDeliveryError) {
-        deps.metrics.addMetric("EmailsFailed", "Count", error.failedRecipientIds.length);
-      }
+      counter.failed?.(deps.metrics, error);
       throw error;
     }
   };
+}
+
+/** Whether a record of `table` matches one of the processor's subscriptions (as Lambda's filters would). */
+function isSubscribed(identity: ProcessorIdentity, table: string, record: DynamoDBRecord): boolean {
+  return identity.subscriptions.some(
+    (subscription) =>
+      subscription.table === table &&
+      subscription.filterPatterns.some((pattern) => matchesFilterPattern(pattern, record)),
+  );
 }
 
 /**
@@ -92,16 +64,17 @@ export function countedHandler(
  * `runRecord`, and only the records that failed are reported back so Lambda retries just those.
  */
 export function buildBatchPipeline(
-  name: ProcessorName,
-  deps: JobPipelineDependencies,
+  identity: ProcessorIdentity,
+  deps: CoreProcessorDependencies,
   runRecord: RecordRunner,
   onInvocation: (context: Context) => void = () => {},
 ): StreamProcessorHandler {
   const { logger } = deps;
+  const name = identity.processor;
 
   async function handleRecord(record: DynamoDBRecord): Promise<unknown> {
     const table = sourceTableOf(record, deps.tables);
-    if (!table || !isWantedRecord(name, table, record)) {
+    if (!table || !isSubscribed(identity, table, record)) {
       logger.debug("Ignoring a record this processor does not subscribe to", {
         processor: name,
         eventID: record.eventID,

@@ -1,21 +1,30 @@
 import { fileURLToPath } from "node:url";
 import type { FunctionManifest } from "@hearth/domain";
+import type { ProcessorIdentity } from "./pipeline.js";
 import { PROCESSOR_FUNCTION_TIMEOUT_SECONDS } from "./stream-subscriptions.js";
 
+const PROCESSOR_FUNCTION_PREFIX = "stream-";
+
+export type ProcessorManifest<P extends string = string> = FunctionManifest<`stream-${P}`> & {
+  subscriptions: FunctionManifest["subscriptions"] & object;
+};
+
 /**
- * The manifest of a stream processor named `processor`: its entry is `handlers/<processor>.ts`,
- * its function `stream-<processor>`; the rest is what the processor declares.
+ * The manifest of a stream processor named `processor`, declared in its folder (`folderUrl`,
+ * the manifest module's `import.meta.url`): its entry is that folder's `handler.ts`, its
+ * function `stream-<processor>`; the rest is what the processor declares.
  */
 export function processorManifest<P extends string>(
   processor: P,
+  folderUrl: string,
   what: Omit<FunctionManifest, "name" | "kind" | "entry" | "timeoutSeconds" | "memoryMb"> &
     Partial<Pick<FunctionManifest, "timeoutSeconds">>,
-): FunctionManifest<`stream-${P}`> & { subscriptions: FunctionManifest["subscriptions"] & object } {
+): ProcessorManifest<P> {
   if (!what.subscriptions?.length) throw new Error(`Stream processor ${processor} subscribes to nothing`);
   return {
-    name: `stream-${processor}`,
+    name: `${PROCESSOR_FUNCTION_PREFIX}${processor}`,
     kind: "stream",
-    entry: fileURLToPath(new URL(`./handlers/${processor}.ts`, import.meta.url)),
+    entry: handlerEntry(folderUrl),
     timeoutSeconds: PROCESSOR_FUNCTION_TIMEOUT_SECONDS,
     memoryMb: 512,
     ...what,
@@ -23,7 +32,15 @@ export function processorManifest<P extends string>(
   };
 }
 
-/** The entry of a function handled in `handlers/<file>.ts` (functions that are not stream processors). */
-export function handlerEntry(file: string): string {
-  return fileURLToPath(new URL(`./handlers/${file}.ts`, import.meta.url));
+/** The entry of a function whose manifest module is at `folderUrl`: the `handler.ts` beside it. */
+export function handlerEntry(folderUrl: string): string {
+  return fileURLToPath(new URL("./handler.ts", folderUrl));
+}
+
+/** What the shared pipeline knows of a processor: its name and its subscriptions, from its manifest. */
+export function processorIdentity(manifest: ProcessorManifest): ProcessorIdentity {
+  return {
+    processor: manifest.name.slice(PROCESSOR_FUNCTION_PREFIX.length),
+    subscriptions: manifest.subscriptions,
+  };
 }

@@ -4,22 +4,24 @@ import type { LogLevel } from "@aws-lambda-powertools/logger/types";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import { Tracer } from "@aws-lambda-powertools/tracer";
 import {
+  ConfigurationError,
   CursorCodec,
   createDocumentClient,
-  createRepositories,
   dynamoConfigFromEnv,
+  type FunctionManifest,
   type InvocationTracer,
-  type Repositories,
   type RepositoryContext,
+  type TableName,
   type TableNames,
   tableNamesFromEnv,
 } from "@hearth/domain";
 
-/**
- * What every processor and job worker builds from its environment, whatever else it uses:
- * no idempotency store, no SES, no S3 (this module imports none of them, so a bundle that
- * needs none carries none).
+/*
+ * The parts every function of this package builds on, whatever else it uses: no idempotency
+ * store, no SES, no S3 (this module imports none of them, so a bundle that needs none carries
+ * none). Each function's builder adds the other parts it names.
  */
+
 /**
  * What the processors count, published as CloudWatch metrics (EMF) once per batch: the
  * shape of Powertools Metrics that they use, so tests can record instead.
@@ -51,7 +53,7 @@ export function createProcessorTracer(): Tracer {
   return processorTracer;
 }
 
-/** The core of every pipeline: table names, logger, metrics, tracer and clock. */
+/** The core of every processor: table names, logger, metrics, tracer and clock. */
 export interface CoreProcessorDependencies {
   /** Physical table names, to tell which table a stream record came from. */
   tables: TableNames;
@@ -62,11 +64,18 @@ export interface CoreProcessorDependencies {
   clock: () => Date;
 }
 
+/**
+ * The core from the function environment. `manifest` is the function's own: each table it
+ * declares is read once here, so a missing table variable fails at startup, naming it.
+ */
 export function coreProcessorDependenciesFromEnv(
-  env: NodeJS.ProcessEnv = process.env,
+  env: NodeJS.ProcessEnv,
+  manifest: Pick<FunctionManifest, "tables">,
 ): CoreProcessorDependencies {
+  const tables = tableNamesFromEnv(env);
+  for (const table of Object.keys(manifest.tables) as TableName[]) void tables[table];
   return {
-    tables: tableNamesFromEnv(env),
+    tables,
     logger: new Logger({
       serviceName: "hearth-stream-processors",
       logLevel: (env.LOG_LEVEL?.trim().toUpperCase() || "INFO") as LogLevel,
@@ -81,10 +90,13 @@ export function coreProcessorDependenciesFromEnv(
 export function repositoryContextFromEnv(env: NodeJS.ProcessEnv = process.env): RepositoryContext {
   // The document client shares its middleware with the client below it: both are traced.
   const doc = createProcessorTracer().captureAWSv3Client(createDocumentClient(dynamoConfigFromEnv(env)));
-  // The processors never list anything, so no cursor they could sign ever leaves them.
+  // The functions of this package never list anything, so no cursor they could sign ever leaves them.
   return { doc, tables: tableNamesFromEnv(env), cursors: new CursorCodec(randomBytes(32).toString("hex")) };
 }
 
-export function repositoriesFromEnv(env: NodeJS.ProcessEnv = process.env): Repositories {
-  return createRepositories(repositoryContextFromEnv(env));
+/** A setting the function cannot run without: missing or blank fails at startup, naming it. */
+export function requiredSetting(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name]?.trim();
+  if (!value) throw new ConfigurationError(`Missing environment variable ${name}`);
+  return value;
 }

@@ -3,7 +3,6 @@ import { mockClient } from "aws-sdk-client-mock";
 import { describe, expect, it } from "vitest";
 import type { AttachmentObjects } from "../src/attachments/cleanup.js";
 import { s3AttachmentObjects } from "../src/attachments/s3-objects.js";
-import { createProcessor } from "../src/processor.js";
 import {
   batchOf,
   conversationWithMessage,
@@ -68,7 +67,7 @@ const attachmentOf = (userId: string, index: number, name: string) => ({
 async function processMessagesTwice(h: Harness) {
   const records = await h.tap.take("Messages");
   const objects = recordingObjects();
-  const process = createProcessor("attachments", { ...h.deps, attachmentObjects: objects });
+  const process = h.build("attachments", { attachmentObjects: objects });
   const response = await process(batchOf(records), lambdaContext());
   await process(batchOf(records), lambdaContext());
   return { response, objects };
@@ -167,8 +166,7 @@ describe("the attachment cleanup processor", () => {
     const s3 = mockClient(client);
     s3.on(PutObjectTaggingCommand).resolves({});
     s3.on(DeleteObjectsCommand).resolves({ Errors: [{ Key: "k", Code: "AccessDenied" }] });
-    const process = createProcessor("attachments", {
-      ...h.deps,
+    const process = h.build("attachments", {
       attachmentObjects: s3AttachmentObjects(client, "hearth-test-files"),
     });
 

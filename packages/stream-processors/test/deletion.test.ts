@@ -5,22 +5,30 @@ import {
   type Attachment,
   type Caller,
   type Comment,
-  createRepositories,
+  CommentsRepository,
+  ConversationsRepository,
   DELETED_MESSAGE_PREVIEW,
   FORMER_MEMBER,
+  HeldNotificationsRepository,
   type Job,
+  NotificationsRepository,
+  ProfilesRepository,
   RATE_LIMIT_KINDS,
   type RateLimits,
-  type Repositories,
+  RateLimitsRepository,
+  ReactionsRepository,
   windowOf,
 } from "@hearth/domain";
 import type { DynamoDBBatchResponse, DynamoDBRecord } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exportPrefixOf, s3AttachmentObjects } from "../src/attachments/s3-objects.js";
-import { createDeletionRunner, type DeletionDependencies } from "../src/jobs/deletion.js";
+import {
+  createDeletionRunner,
+  type DeletionDependencies,
+  type DeletionRepositories,
+} from "../src/deletions/deletion.js";
+import { cognitoUserAccounts } from "../src/deletions/user-accounts.js";
 import type { JobRun } from "../src/jobs/runner.js";
-import { cognitoUserAccounts } from "../src/jobs/user-accounts.js";
-import { createProcessor } from "../src/processor.js";
 import { STREAM_BATCHING } from "../src/stream-subscriptions.js";
 import { type LocalCognito, type LocalS3, startLocalCognito, startLocalS3 } from "./engines.js";
 import { batchOf, type Harness, lambdaContext, saveProfile, uniqueId, useHarness } from "./helpers.js";
@@ -91,7 +99,11 @@ function workerRun(job: Job, options: { failAtCheckpoint?: number } = {}): JobRu
 }
 
 /** A document client over the same DynamoDB Local whose `nth` matching call fails once. */
-function faultyRepositories(h: Harness, fails: (command: unknown) => boolean, nth: number): Repositories {
+function faultyRepositories(
+  h: Harness,
+  fails: (command: unknown) => boolean,
+  nth: number,
+): DeletionRepositories {
   let seen = 0;
   const doc = new Proxy(h.db.doc, {
     get(target, property, receiver) {
@@ -104,7 +116,18 @@ function faultyRepositories(h: Harness, fails: (command: unknown) => boolean, nt
       };
     },
   });
-  return createRepositories({ doc, tables: h.db.tables, cursors: h.db.cursors });
+  // The deletion's own repositories, as its builder makes them (the API's write gate is not theirs).
+  const context = { doc, tables: h.db.tables, cursors: h.db.cursors };
+  const comments = new CommentsRepository(context);
+  return {
+    reactions: new ReactionsRepository(context, comments),
+    comments,
+    conversations: new ConversationsRepository(context),
+    rateLimits: new RateLimitsRepository(context),
+    notifications: new NotificationsRepository(context),
+    heldNotifications: new HeldNotificationsRepository(context),
+    profiles: new ProfilesRepository(context),
+  };
 }
 
 const isUpdateOf = (table: string) => (command: unknown) =>
@@ -118,7 +141,7 @@ const HOURLY_LIMITS = Object.fromEntries(
   RATE_LIMIT_KINDS.map((kind) => [kind, { limit: 100, windowSeconds: 3600 }]),
 ) as RateLimits;
 
-function dependencies(repositories: Repositories): DeletionDependencies {
+function dependencies(repositories: DeletionRepositories): DeletionDependencies {
   return {
     repositories,
     rateLimits: HOURLY_LIMITS,
@@ -403,10 +426,7 @@ describe("the account deletion runner", () => {
     // The attachment cleanup processor, fed the Messages stream, removes the erased messages' files.
     expect(await keysUnder(`attachments/${leaver}/`)).toHaveLength(world.attachmentKeys.length);
     const messageRecords = await h.tap.take("Messages");
-    const cleaner = createProcessor("attachments", {
-      ...h.deps,
-      attachmentObjects: s3AttachmentObjects(s3.client, s3.bucket),
-    });
+    const cleaner = h.build("attachments", { attachmentObjects: s3AttachmentObjects(s3.client, s3.bucket) });
     expect(await inBatches(messageRecords, (batch) => cleaner(batchOf(batch), lambdaContext()))).toEqual([]);
     expect(await keysUnder(`attachments/${leaver}/`)).toEqual([]);
     // The same processor, fed the UserProfiles stream, removes the exports of the removed profile only.

@@ -8,7 +8,8 @@ import {
 } from "@hearth/domain";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { describe, expect, it } from "vitest";
-import { pipelineDependenciesFromEnv, processorDependenciesFromEnv } from "../src/dependencies.js";
+import { attachmentsProcessorDependencies } from "../src/attachments/build.js";
+import { notificationProcessorDependencies } from "../src/notifications/build.js";
 import { digestSchedulerFromEnv } from "../src/notifications/digest-scheduler.js";
 
 const baseEnv: Record<string, string> = {
@@ -19,11 +20,14 @@ const baseEnv: Record<string, string> = {
   API_URL: "https://abc123.execute-api.eu-west-1.amazonaws.com/dev/",
   AWS_REGION: "eu-west-1",
   LOG_LEVEL: "SILENT",
+  DIGEST_SCHEDULE_GROUP: "hearth-dev-digests",
+  DIGEST_SCHEDULER_ROLE_ARN: "arn:aws:iam::1:role/scheduler",
+  DIGEST_FUNCTION_ARN: "arn:aws:lambda:eu-west-1:1:function:digests",
 };
 
-describe("processorDependenciesFromEnv", () => {
-  it("builds everything from a deployed function's environment", async () => {
-    const deps = processorDependenciesFromEnv(baseEnv);
+describe("the processors' parts from the environment", () => {
+  it("builds the notifications processor's parts from a deployed function's environment", async () => {
+    const deps = notificationProcessorDependencies(baseEnv);
     expect(deps.tables.Comments).toBe("dev-Comments");
     expect(deps.senderEmail).toBe("notifications@hearth.example");
     expect(deps.siteUrl).toBe("https://hearth.example");
@@ -36,9 +40,10 @@ describe("processorDependenciesFromEnv", () => {
     expect(deps.idempotency.createPersistenceLayer()).not.toBe(deps.idempotency.createPersistenceLayer());
   });
 
-  it("builds the pipeline alone (the attachments processor's) with no repositories, and traces off outside Lambda", () => {
-    const pipeline = pipelineDependenciesFromEnv(baseEnv);
+  it("builds only the parts a processor names (the attachments one: no repositories, no SES), and traces off outside Lambda", () => {
+    const pipeline = attachmentsProcessorDependencies({ ...baseEnv, ATTACHMENTS_BUCKET: "hearth-dev-files" });
     expect(Object.keys(pipeline).sort()).toEqual([
+      "attachmentObjects",
       "clock",
       "idempotency",
       "logger",
@@ -48,32 +53,32 @@ describe("processorDependenciesFromEnv", () => {
     ]);
     expect(pipeline.tables.Messages).toBe("dev-Messages");
     expect(pipeline.tracer.isTracingEnabled()).toBe(false);
-    expect(Object.keys(processorDependenciesFromEnv(baseEnv))).toContain("repositories");
+    expect(Object.keys(notificationProcessorDependencies(baseEnv))).toContain("repositories");
   });
 
   it("sends through the configuration set SES_CONFIGURATION_SET names, when set", () => {
     expect(
-      processorDependenciesFromEnv({ ...baseEnv, SES_CONFIGURATION_SET: "hearth-dev-email" })
+      notificationProcessorDependencies({ ...baseEnv, SES_CONFIGURATION_SET: "hearth-dev-email" })
         .sesConfigurationSet,
     ).toBe("hearth-dev-email");
-    expect(processorDependenciesFromEnv({ ...baseEnv, SES_CONFIGURATION_SET: " " }).sesConfigurationSet).toBe(
-      undefined,
-    );
+    expect(
+      notificationProcessorDependencies({ ...baseEnv, SES_CONFIGURATION_SET: " " }).sesConfigurationSet,
+    ).toBe(undefined);
   });
 
   it("reads the debounce window in minutes", () => {
     expect(
-      processorDependenciesFromEnv({ ...baseEnv, NOTIFICATION_WINDOW_MINUTES: "5" })
+      notificationProcessorDependencies({ ...baseEnv, NOTIFICATION_WINDOW_MINUTES: "5" })
         .notificationWindowSeconds,
     ).toBe(300);
-    expect(() => processorDependenciesFromEnv({ ...baseEnv, NOTIFICATION_WINDOW_MINUTES: "soon" })).toThrow(
-      /NOTIFICATION_WINDOW_MINUTES/,
-    );
+    expect(() =>
+      notificationProcessorDependencies({ ...baseEnv, NOTIFICATION_WINDOW_MINUTES: "soon" }),
+    ).toThrow(/NOTIFICATION_WINDOW_MINUTES/);
   });
 
   it("takes the window in seconds over minutes (tests and the e2e suite see digests arrive)", () => {
     const windowOf = (env: Record<string, string>) =>
-      processorDependenciesFromEnv({ ...baseEnv, ...env }).notificationWindowSeconds;
+      notificationProcessorDependencies({ ...baseEnv, ...env }).notificationWindowSeconds;
     expect(windowOf({ NOTIFICATION_WINDOW_SECONDS: "4" })).toBe(4);
     expect(windowOf({ NOTIFICATION_WINDOW_SECONDS: "4", NOTIFICATION_WINDOW_MINUTES: "5" })).toBe(4);
     expect(windowOf({ NOTIFICATION_WINDOW_SECONDS: " ", NOTIFICATION_WINDOW_MINUTES: "5" })).toBe(300);
@@ -82,12 +87,7 @@ describe("processorDependenciesFromEnv", () => {
   });
 
   it("builds the digest scheduler from its settings, refusing a local scheduler in production", async () => {
-    const schedulerEnv = {
-      ...baseEnv,
-      DIGEST_SCHEDULE_GROUP: "hearth-dev-digests",
-      DIGEST_SCHEDULER_ROLE_ARN: "arn:aws:iam::1:role/scheduler",
-      DIGEST_FUNCTION_ARN: "arn:aws:lambda:eu-west-1:1:function:digests",
-    };
+    const schedulerEnv = baseEnv;
     expect(typeof digestSchedulerFromEnv(schedulerEnv).schedule).toBe("function");
     const { DIGEST_FUNCTION_ARN: _arn, ...withoutTarget } = schedulerEnv;
     expect(() => digestSchedulerFromEnv(withoutTarget)).toThrow(/DIGEST_FUNCTION_ARN/);
@@ -110,19 +110,19 @@ describe("processorDependenciesFromEnv", () => {
 
   it("names what is missing or wrong", () => {
     const { SENDER_EMAIL: _sender, ...withoutSender } = baseEnv;
-    expect(() => processorDependenciesFromEnv(withoutSender)).toThrow(/SENDER_EMAIL/);
+    expect(() => notificationProcessorDependencies(withoutSender)).toThrow(/SENDER_EMAIL/);
     const { COMMENTS_TABLE: _comments, ...withoutTable } = baseEnv;
-    expect(() => processorDependenciesFromEnv(withoutTable)).toThrow(/COMMENTS_TABLE/);
-    expect(() => processorDependenciesFromEnv({ ...baseEnv, SITE_URL: "hearth.example" })).toThrow(
+    expect(() => notificationProcessorDependencies(withoutTable)).toThrow(/COMMENTS_TABLE/);
+    expect(() => notificationProcessorDependencies({ ...baseEnv, SITE_URL: "hearth.example" })).toThrow(
       /SITE_URL/,
     );
     const { API_URL: _api, ...withoutApi } = baseEnv;
-    expect(() => processorDependenciesFromEnv(withoutApi)).toThrow(/API_URL/);
+    expect(() => notificationProcessorDependencies(withoutApi)).toThrow(/API_URL/);
     expect(TABLE_SPECS.every((spec) => spec.envVar in baseEnv)).toBe(true);
   });
 
   it("uses local endpoints only outside production", async () => {
-    const local = processorDependenciesFromEnv({
+    const local = notificationProcessorDependencies({
       ...baseEnv,
       DYNAMODB_ENDPOINT: "http://127.0.0.1:8000",
       SES_ENDPOINT: "http://127.0.0.1:8005",
@@ -134,13 +134,15 @@ describe("processorDependenciesFromEnv", () => {
       STAGE: "prod",
       CURSOR_SECRET_ARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:hearth-prod-cursor-AbCdEf",
     };
-    expect(() => processorDependenciesFromEnv({ ...baseEnv, STAGE: "prod" })).toThrow(/CURSOR_SECRET_ARN/);
-    expect(processorDependenciesFromEnv(prod).apiUrl).toBe(baseEnv.API_URL?.replace(/\/$/, ""));
-    expect(() => processorDependenciesFromEnv({ ...prod, SES_ENDPOINT: "http://127.0.0.1:8005" })).toThrow(
-      ConfigurationError,
+    expect(() => notificationProcessorDependencies({ ...baseEnv, STAGE: "prod" })).toThrow(
+      /CURSOR_SECRET_ARN/,
     );
+    expect(notificationProcessorDependencies(prod).apiUrl).toBe(baseEnv.API_URL?.replace(/\/$/, ""));
     expect(() =>
-      processorDependenciesFromEnv({ ...prod, DYNAMODB_ENDPOINT: "http://127.0.0.1:8000" }),
+      notificationProcessorDependencies({ ...prod, SES_ENDPOINT: "http://127.0.0.1:8005" }),
+    ).toThrow(ConfigurationError);
+    expect(() =>
+      notificationProcessorDependencies({ ...prod, DYNAMODB_ENDPOINT: "http://127.0.0.1:8000" }),
     ).toThrow(/DYNAMODB_ENDPOINT/);
     expect(sesClientOptionsFromEnv({ STAGE: "prod", AWS_REGION: "eu-west-1" })).toEqual({
       region: "eu-west-1",

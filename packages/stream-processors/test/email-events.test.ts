@@ -1,11 +1,10 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { ThrottledError } from "@hearth/domain";
 import { describe, expect, it } from "vitest";
+import { buildEmailEventsHandler, emailEventsDependencies } from "../src/email-events/build.js";
 import {
-  createEmailEventsHandler,
   type EmailEventsDependencies,
   EmailEventsFailedError,
-  emailEventsDependenciesFromEnv,
   snsEventOf,
 } from "../src/email-events/processor.js";
 import {
@@ -96,8 +95,7 @@ function bounceNotification(address: string) {
 }
 
 function handlerFor(h: Harness, overrides: Partial<EmailEventsDependencies> = {}) {
-  const deps = emailEventsDependenciesFromEnv(functionEnvironment(h.db, h.endpoint));
-  return createEmailEventsHandler({ ...deps, ...overrides });
+  return buildEmailEventsHandler(functionEnvironment(h.db, h.endpoint), overrides);
 }
 
 async function memberAt(h: Harness, name: string) {
@@ -211,7 +209,7 @@ describe("the SES event handler", () => {
     const h = harness();
     const hal = await memberAt(h, "hal");
     const ivy = await memberAt(h, "ivy");
-    const real = emailEventsDependenciesFromEnv(functionEnvironment(h.db, h.endpoint)).profiles;
+    const real = emailEventsDependencies(functionEnvironment(h.db, h.endpoint)).profiles;
     const throttled = handlerFor(h, {
       profiles: {
         suppressEmail: (address, reason, at) =>

@@ -3,7 +3,6 @@ import { exportObjectKey, type Job } from "@hearth/domain";
 import type { DynamoDBRecord } from "aws-lambda";
 import { describe, expect, it } from "vitest";
 import { type ExportObjects, s3ExportObjects } from "../src/exports/s3-export.js";
-import { createExportProcessor } from "../src/processor.js";
 import { batchOf, commentBy, lambdaContext, saveProfile, uniqueId, useHarness } from "./helpers.js";
 import { useLocalS3 } from "./local-s3.js";
 
@@ -115,7 +114,7 @@ async function memberWithLotsOfData() {
 }
 
 function exportProcessor(exportObjects: ExportObjects = s3ExportObjects(s3().client, s3().bucket)) {
-  return createExportProcessor({ ...harness().deps, exportObjects });
+  return harness().build("exports", { exportObjects });
 }
 
 /** The INSERT record of the job just created (the Jobs stream also carries the marker). */

@@ -22,8 +22,8 @@ async function loadEntry(
   for (const [name, value] of Object.entries(functionEnvironment(h.db, h.endpoint, extra)))
     vi.stubEnv(name, value);
   vi.resetModules();
-  const module = await import(`../src/handlers/${which}.ts`);
-  return module.handler as typeof import("../src/handlers/activity.js").handler;
+  const module = await import(`../src/${which}/handler.ts`);
+  return module.handler as typeof import("../src/activity/handler.js").handler;
 }
 
 afterEach(() => {

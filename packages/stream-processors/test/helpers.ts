@@ -24,11 +24,17 @@ import { createTestDatabase, type TestDatabase } from "@hearth/domain/testing";
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
 import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, beforeEach, inject } from "vitest";
-import { type ProcessorDependencies, processorDependenciesFromEnv } from "../src/dependencies.js";
-import type { ProcessorName } from "../src/functions.js";
-import { createDigestHandler, type DigestHandler } from "../src/notifications/digest-handler.js";
+import { buildDigestFunction, type DigestHandler } from "../src/digests/build.js";
+import { PROCESSOR_FUNCTIONS, type ProcessorName } from "../src/functions.js";
 import { createEventBridgeDigestScheduler } from "../src/notifications/digest-scheduler.js";
-import { createProcessor } from "../src/processor.js";
+import {
+  type EmailSending,
+  emailSendingFromEnv,
+  type SiteLinks,
+} from "../src/notifications/email-sending.js";
+import type { DigestScheduling } from "../src/notifications/notify.js";
+import type { StreamProcessorHandler } from "../src/pipeline.js";
+import { type CoreProcessorDependencies, coreProcessorDependenciesFromEnv } from "../src/runtime.js";
 import { toLambdaStreamRecord } from "../src/stream-records.js";
 
 export const SITE_URL = "https://hearth.example";
@@ -50,6 +56,13 @@ export function functionEnvironment(db: TestDatabase, endpoint: string, extra: R
     DIGEST_SCHEDULER_ROLE_ARN: DIGEST_TARGET.roleArn,
     DIGEST_FUNCTION_ARN: DIGEST_TARGET.functionArn,
     DIGEST_DEAD_LETTER_ARN: DIGEST_TARGET.deadLetterArn,
+    // The files bucket (attachments, exports, the fanout's download URLs), the user pool (deletions)
+    // and the WebSocket management API (the fanout): nothing listens at these, tests stub or replace them.
+    ATTACHMENTS_BUCKET: "hearth-test-files",
+    S3_ENDPOINT: "http://127.0.0.1:9",
+    USER_POOL_ID: "local_test",
+    COGNITO_ENDPOINT: "http://127.0.0.1:9",
+    WEBSOCKET_MANAGEMENT_ENDPOINT: "http://127.0.0.1:9/test",
     LOG_LEVEL: "SILENT",
     ...extra,
   };
@@ -147,10 +160,25 @@ export class StreamTap {
   }
 }
 
+/**
+ * The parts every function the harness builds shares, passed to each builder as overrides:
+ * one movable clock, one SES client stubbed at the client, the stubbed scheduler, and the
+ * core (tests swap its metrics or tracer before building). Everything else each builder
+ * builds from the environment, as in Lambda.
+ */
+export type SharedParts = CoreProcessorDependencies & EmailSending & SiteLinks & DigestScheduling;
+
+/** The overrides a processor's builder takes (its own parts, each replaceable). */
+export type OverridesOf<Name extends ProcessorName> = NonNullable<
+  Parameters<(typeof PROCESSOR_FUNCTIONS)[Name]["build"]>[1]
+>;
+
 export interface Harness {
   db: TestDatabase;
   endpoint: string;
-  deps: ProcessorDependencies;
+  /** The function environment, like a deployed one's. */
+  env: Record<string, string>;
+  deps: SharedParts;
   ses: AwsClientStub<SESv2Client>;
   tap: StreamTap;
   /** Moves the processors' clock (the debounce window) forward. */
@@ -160,6 +188,8 @@ export interface Harness {
   recipientsOfSent(): string[];
   /** Delivers `records` as one batch to a new processor (a fresh container each call). */
   process(name: ProcessorName, records: DynamoDBRecord[]): Promise<DynamoDBBatchResponse>;
+  /** A processor built by its builder with the shared parts and `overrides` (faults, fakes). */
+  build<Name extends ProcessorName>(name: Name, overrides?: OverridesOf<Name>): StreamProcessorHandler;
   /**
    * Scheduler, stubbed at the client the way EventBridge Scheduler answers: schedules kept by
    * name, a second CreateSchedule of a name a ConflictException. Faults are added per test.
@@ -192,20 +222,28 @@ export function useHarness(label: string, env: Record<string, string> = {}): () 
     const endpoint = inject("dynamoEndpoint");
     const db = await createTestDatabase(endpoint, label);
     let offsetMs = 0;
-    const fromEnv = processorDependenciesFromEnv(functionEnvironment(db, endpoint, env));
+    const environment = functionEnvironment(db, endpoint, env);
     const schedulerClient = new SchedulerClient({ region: "local" });
-    const deps: ProcessorDependencies = {
-      ...fromEnv,
+    const deps: SharedParts = {
+      // No tables of its own to check: each builder checks the ones its manifest declares.
+      ...coreProcessorDependenciesFromEnv(environment, { tables: {} }),
+      ...emailSendingFromEnv(environment),
       clock: () => new Date(Date.now() + offsetMs),
       digestScheduler: createEventBridgeDigestScheduler(schedulerClient, DIGEST_TARGET),
     };
     const ses = mockClient(deps.ses);
     const scheduler = mockClient(schedulerClient);
     schedulerStub = scheduler;
-    const digest = createDigestHandler(deps);
+    const digest = buildDigestFunction(environment, deps);
+    const build = <Name extends ProcessorName>(name: Name, overrides?: OverridesOf<Name>) =>
+      (PROCESSOR_FUNCTIONS[name].build as (e: typeof environment, o: object) => StreamProcessorHandler)(
+        environment,
+        { ...deps, ...overrides },
+      );
     harness = {
       db,
       endpoint,
+      env: environment,
       deps,
       ses,
       tap: new StreamTap(endpoint, db),
@@ -218,7 +256,8 @@ export function useHarness(label: string, env: Record<string, string> = {}): () 
           .commandCalls(SendEmailCommand)
           .flatMap((call) => call.args[0].input.Destination?.ToAddresses ?? [])
           .sort(),
-      process: (name, records) => createProcessor(name, deps)(batchOf(records), lambdaContext()),
+      process: (name, records) => build(name)(batchOf(records), lambdaContext()),
+      build,
       scheduler,
       schedules: () => [...created.values()],
       failNextSchedule: (error) => {

@@ -1,8 +1,7 @@
 import { SendEmailCommand } from "@aws-sdk/client-sesv2";
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
-import { IDEMPOTENCY_EXPIRY_SECONDS } from "../src/dependencies.js";
-import { createProcessor } from "../src/processor.js";
+import { IDEMPOTENCY_EXPIRY_SECONDS } from "../src/idempotency.js";
 import {
   batchOf,
   commentBy,
@@ -38,7 +37,7 @@ describe("idempotency records", () => {
     });
 
     const startedMs = Date.now();
-    const response = await createProcessor("notifications", h.deps)(batchOf([record]), context);
+    const response = await h.build("notifications")(batchOf([record]), context);
     const finishedMs = Date.now();
 
     expect(response.batchItemFailures).toEqual([]);

@@ -2,7 +2,6 @@ import type { JobCheckpoint } from "@hearth/domain";
 import { describe, expect, it } from "vitest";
 import { PermanentJobError } from "../src/jobs/errors.js";
 import type { JobRunner } from "../src/jobs/runner.js";
-import { createDeletionProcessor } from "../src/processor.js";
 import { batchOf, lambdaContext, uniqueId, useHarness } from "./helpers.js";
 
 const harness = useHarness("job-worker");
@@ -32,7 +31,7 @@ describe("the job worker (through the deletions processor)", () => {
       });
       return { removed: 3 };
     };
-    const response = await createDeletionProcessor(h.deps, () => runner)(batchOf(records), lambdaContext());
+    const response = await h.build("deletions", { runDeletion: runner })(batchOf(records), lambdaContext());
     expect(response.batchItemFailures).toEqual([]);
     expect(seen).toEqual([{ status: "IN_PROGRESS", checkpoint: undefined }]);
     expect(await h.db.repositories.jobs.get(job.userId, job.jobId)).toMatchObject({
@@ -57,7 +56,7 @@ describe("the job worker (through the deletions processor)", () => {
       }
       return { resumedAt: run.job.checkpoint.step };
     };
-    const processor = createDeletionProcessor(h.deps, () => runner);
+    const processor = h.build("deletions", { runDeletion: runner });
     expect((await processor(batchOf(records), lambdaContext())).batchItemFailures).toHaveLength(1);
     expect(await h.db.repositories.jobs.get(job.userId, job.jobId)).toMatchObject({ status: "IN_PROGRESS" });
     expect((await processor(batchOf(records), lambdaContext())).batchItemFailures).toEqual([]);
@@ -77,7 +76,7 @@ describe("the job worker (through the deletions processor)", () => {
     const runner: JobRunner = async () => {
       throw new PermanentJobError("The account is protected", { code: "PROTECTED_ACCOUNT" });
     };
-    const response = await createDeletionProcessor(h.deps, () => runner)(batchOf(records), lambdaContext());
+    const response = await h.build("deletions", { runDeletion: runner })(batchOf(records), lambdaContext());
     expect(response.batchItemFailures).toEqual([]);
     const failed = await h.db.repositories.jobs.get(job.userId, job.jobId);
     expect(failed).toMatchObject({
@@ -102,7 +101,7 @@ describe("the job worker (through the deletions processor)", () => {
       return {};
     };
     expect(
-      (await createDeletionProcessor(h.deps, () => runner)(batchOf(records), lambdaContext()))
+      (await h.build("deletions", { runDeletion: runner })(batchOf(records), lambdaContext()))
         .batchItemFailures,
     ).toEqual([]);
     expect(runs).toBe(0);

@@ -1,6 +1,6 @@
 import { MessageRejected, SendEmailCommand } from "@aws-sdk/client-sesv2";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { type ProcessorMetrics, processorMetricsFromEnv } from "../src/dependencies.js";
+import { type ProcessorMetrics, processorMetricsFromEnv } from "../src/runtime.js";
 import { commentBy, type Harness, membersWithProfiles, saveProfile, useHarness } from "./helpers.js";
 
 const harness = useHarness("metrics");

@@ -1,7 +1,7 @@
 import { MessageRejected, SendEmailCommand } from "@aws-sdk/client-sesv2";
 import { type Notification, NotificationsRepository, sanitizeText, ThrottledError } from "@hearth/domain";
 import { describe, expect, it } from "vitest";
-import { createProcessor } from "../src/processor.js";
+import { notificationProcessorDependencies } from "../src/notifications/build.js";
 import {
   batchOf,
   commentBy,
@@ -149,11 +149,10 @@ describe("the in-app feed", () => {
         return super.addForRecipients(...args);
       }
     }
-    const deps = {
-      ...h.deps,
-      repositories: { ...h.deps.repositories, notifications: new ThrottledOnce(h.db) },
-    };
-    const processor = createProcessor("notifications", deps);
+    const { repositories } = notificationProcessorDependencies(h.env);
+    const processor = h.build("notifications", {
+      repositories: { ...repositories, notifications: new ThrottledOnce(h.db) },
+    });
 
     const failed = await processor(batchOf([record]), lambdaContext());
     expect(failed.batchItemFailures).toHaveLength(1);

@@ -8,7 +8,6 @@ import { pushViewsFromEnv } from "@hearth/views/push-views";
 import type { DynamoDBRecord } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
-import { createRealtimeProcessor } from "../src/processor.js";
 import { managementApiConnections } from "../src/realtime/connections-api.js";
 import {
   batchOf,
@@ -42,11 +41,10 @@ beforeEach(() => {
 
 /** A fresh container's fanout, run on one batch. */
 function fanout(h: Harness, records: DynamoDBRecord[]) {
-  return createRealtimeProcessor({
-    ...h.deps,
-    views,
-    connectionsApi: managementApiConnections(managementClient),
-  })(batchOf(records), lambdaContext("stream-realtime"));
+  return h.build("realtime", { views, connectionsApi: managementApiConnections(managementClient) })(
+    batchOf(records),
+    lambdaContext("stream-realtime"),
+  );
 }
 
 /** What each connection was sent, parsed, by connection id. */
@@ -196,8 +194,7 @@ describe("the realtime fanout: messages", () => {
       },
     };
 
-    const response = await createRealtimeProcessor({
-      ...h.deps,
+    const response = await h.build("realtime", {
       views: failingViews,
       connectionsApi: managementApiConnections(managementClient),
     })(batchOf([record]), lambdaContext("stream-realtime"));

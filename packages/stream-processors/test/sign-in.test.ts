@@ -5,11 +5,8 @@ import { createTestDatabase, recordingTracer, type TestDatabase } from "@hearth/
 import type { PreTokenGenerationTriggerEvent } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import {
-  createSignInTrigger,
-  signInIdentityOf,
-  signInTriggerDependenciesFromEnv,
-} from "../src/sign-in/profile-on-sign-in.js";
+import { buildSignInTrigger } from "../src/sign-in/build.js";
+import { createSignInTrigger, signInIdentityOf } from "../src/sign-in/profile-on-sign-in.js";
 import { functionEnvironment } from "./helpers.js";
 
 let db: TestDatabase;
@@ -40,8 +37,7 @@ function tokenEvent(
   } as PreTokenGenerationTriggerEvent;
 }
 
-const trigger = () =>
-  createSignInTrigger(signInTriggerDependenciesFromEnv(functionEnvironment(db, inject("dynamoEndpoint"))));
+const trigger = () => buildSignInTrigger(functionEnvironment(db, inject("dynamoEndpoint")));
 
 const directoryIds = async () =>
   (await db.repositories.profiles.listMembers({ limit: 100 })).items.map((profile) => profile.userId);

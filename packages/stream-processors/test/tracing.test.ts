@@ -1,6 +1,6 @@
 import { recordingTracer } from "@hearth/domain/testing";
 import { describe, expect, it, onTestFinished } from "vitest";
-import { createProcessorTracer } from "../src/dependencies.js";
+import { createProcessorTracer } from "../src/runtime.js";
 import { commentBy, membersWithProfiles, useHarness } from "./helpers.js";
 
 const harness = useHarness("tracing");

@@ -58,10 +58,33 @@ async function shownResult(deps: JobsDependencies, job: Job): Promise<Record<str
   };
 }
 
+/**
+ * The member's running job of `kind`, or a new one. The running one is looked for first, by
+ * reads only, so they overlap the request's other steps (`alongside`, a check of its own, and
+ * the Idempotency-Key's record, which holds every write back): a job already running is
+ * answered by reads alone (its marker, then the job), and only creating one waits to write.
+ * `createOrGetActive` still decides under concurrency (exactly one job is created).
+ */
+async function runningOrNewJob(
+  deps: JobsDependencies,
+  kind: JobKind,
+  userId: string,
+  requestedBy: string,
+  alongside?: Promise<void>,
+): Promise<{ job: Job; created: boolean }> {
+  const { jobs } = deps.repositories;
+  // Both settle before either answers: the check's refusal wins, and no read is left behind.
+  const [check, running] = await Promise.allSettled([alongside, jobs.activeJob(kind, userId)]);
+  if (check.status === "rejected") throw check.reason;
+  if (running.status === "rejected") throw running.reason;
+  if (running.value) return { job: running.value, created: false };
+  return jobs.createOrGetActive(kind, userId, requestedBy);
+}
+
 export const jobRoutes: AreaRoutes<"jobs", JobsDependencies> = {
-  "POST /me/exports": async (request, { repositories }) => {
+  "POST /me/exports": async (request, deps) => {
     const { userId } = request.caller;
-    const { job, created } = await repositories.jobs.createOrGetActive("export", userId, userId);
+    const { job, created } = await runningOrNewJob(deps, "export", userId, userId);
     return created ? accepted(jobAcceptedView(job)) : ok(jobAcceptedView(job));
   },
 
@@ -70,10 +93,10 @@ export const jobRoutes: AreaRoutes<"jobs", JobsDependencies> = {
     return ok(jobView(job, await shownResult(deps, job)));
   },
 
-  "POST /me/deletion": async (request, { repositories }) => {
+  "POST /me/deletion": async (request, deps) => {
     request.body(deletionRequestBody);
     const { userId } = request.caller;
-    const { job, created } = await repositories.jobs.createOrGetActive("deletion", userId, userId);
+    const { job, created } = await runningOrNewJob(deps, "deletion", userId, userId);
     return created ? accepted(jobAcceptedView(job)) : ok(jobAcceptedView(job));
   },
 
@@ -88,8 +111,10 @@ export const jobRoutes: AreaRoutes<"jobs", JobsDependencies> = {
     // An admin leaving deletes their own account the member's way, with the typed confirmation.
     if (userId === admin)
       throw forbidden("Admins cannot delete their own account here; use POST /me/deletion");
-    if (!(await deps.repositories.profiles.get(userId))) throw notFound("Profile not found");
-    const { job, created } = await deps.repositories.jobs.createOrGetActive("deletion", userId, admin);
+    const profileExists = deps.repositories.profiles.get(userId).then((profile) => {
+      if (!profile) throw notFound("Profile not found");
+    });
+    const { job, created } = await runningOrNewJob(deps, "deletion", userId, admin, profileExists);
     const view = jobView(job, null);
     return created ? accepted(view) : ok(view);
   },

@@ -242,14 +242,24 @@ export const messageRoutes: AreaRoutes<"messages", MessagesDependencies> = {
     const { caller } = request;
     const conversationId = request.path("conversationId");
     const messageId = request.path("messageId");
-    const membership = await repositories.conversations.getMembership(caller.userId, conversationId);
+    // The message is read alongside the membership; an outsider learns nothing of it, not
+    // even that reading it failed.
+    const [membershipRead, storedRead] = await Promise.allSettled([
+      repositories.conversations.getMembership(caller.userId, conversationId),
+      repositories.conversations.getMessage(conversationId, messageId),
+    ]);
+    if (membershipRead.status === "rejected") throw membershipRead.reason;
+    const membership = membershipRead.value;
     if (!membership) throw outsiderError();
+    if (storedRead.status === "rejected") throw storedRead.reason;
+    const stored = storedRead.value;
     // A missing message is a 404 and someone else's a 403: the caller is a participant here.
     const message = await repositories.conversations.deleteMessage(
       caller.userId,
       conversationId,
       messageId,
       membership.participantIds,
+      stored,
     );
     return ok(messageView(message, []));
   },

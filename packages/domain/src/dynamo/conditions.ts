@@ -1,3 +1,5 @@
+import type { AttributeValue } from "@aws-sdk/client-dynamodb";
+import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { ConflictError, toDomainError } from "../errors.js";
 
 // How the repositories tell a write whose condition did not hold (an item that exists
@@ -27,4 +29,19 @@ export function conditionFailedAt(error: unknown, items?: TransactionItems): boo
   const wanted =
     items === undefined ? () => true : typeof items === "number" ? (i: number) => i === items : items;
   return domainError.reasons.some((reason, index) => reason === "ConditionalCheckFailed" && wanted(index));
+}
+
+/**
+ * The item that made the `index`th write of a cancelled transaction fail its condition, when
+ * that write asked for it (`ReturnValuesOnConditionCheckFailure: "ALL_OLD"`); undefined when
+ * that write's condition held, it did not ask, or the item did not exist. Saves a read of the
+ * item in the way.
+ */
+export function itemAtCancellation(error: unknown, index: number): Record<string, unknown> | undefined {
+  const domainError = toDomainError(error);
+  const sdkError = domainError.cause ?? error;
+  const reasons = (sdkError as { CancellationReasons?: { Item?: Record<string, AttributeValue> }[] })
+    ?.CancellationReasons;
+  const item = reasons?.[index]?.Item;
+  return item ? unmarshall(item) : undefined;
 }

@@ -19,12 +19,13 @@ const WRITE_COMMANDS = new Set([
   "TransactWriteItemsCommand",
 ]);
 
+// By middleware stack, not client: a wrapper of a client (a proxy in a fault test) shares its stack.
 const gated = new WeakSet<object>();
 
 /** Makes `doc`'s writes wait for the gate of the `writesAfter` they are sent in (once per client). */
 export function gateWrites(doc: DynamoDBDocumentClient): void {
-  if (gated.has(doc)) return;
-  gated.add(doc);
+  if (gated.has(doc.middlewareStack)) return;
+  gated.add(doc.middlewareStack);
   doc.middlewareStack.add(
     (next, context) => async (args) => {
       const gate = currentGate.getStore();

@@ -222,14 +222,34 @@ export class ConversationsRepository extends Repository {
    * showed it now sees that it was deleted. One conditional UpdateItem decides, so a
    * message is never half deleted; deleting it again returns it as it is.
    * NotFound when the message is missing, Forbidden when someone else sent it.
+   *
+   * `known` is the message as the caller read it (`getMessage`, alongside its own checks);
+   * without it, it is read here. The previews are updated together with the message, not
+   * after it: each is conditioned on still showing this very message, which the read showed
+   * is the caller's and not deleted, and the message's update can then only lose to its
+   * being deleted at the same moment (again, or erased with its sender's account), when
+   * "deleted" is what those previews rightly say.
    */
   async deleteMessage(
     senderId: string,
     conversationId: string,
     messageId: string,
     participantIds: readonly string[],
+    known?: Message | null,
   ): Promise<Message> {
-    let message: Message;
+    const message = known === undefined ? await this.getMessage(conversationId, messageId) : known;
+    if (!message) throw new NotFoundError("Message not found");
+    if (message.senderId !== senderId) throw new ForbiddenError("Only its sender may delete a message");
+    if (message.deleted !== undefined) return message;
+    const [deleted] = await Promise.all([
+      this.markDeleted(senderId, conversationId, messageId),
+      ...participantIds.map((userId) => this.markPreviewDeleted(userId, conversationId, message)),
+    ]);
+    return deleted;
+  }
+
+  /** The conditional UpdateItem that deletes a message; the message as it now is. */
+  private async markDeleted(senderId: string, conversationId: string, messageId: string): Promise<Message> {
     try {
       const output = await this.doc.send(
         new UpdateCommand({
@@ -256,7 +276,7 @@ export class ConversationsRepository extends Repository {
           ReturnValuesOnConditionCheckFailure: "ALL_OLD",
         }),
       );
-      message = output.Attributes as Message;
+      return output.Attributes as Message;
     } catch (error) {
       if (!isConditionFailure(error)) throw toDomainError(error);
       const item = (error as { Item?: Record<string, AttributeValue> }).Item;
@@ -265,10 +285,6 @@ export class ConversationsRepository extends Repository {
       if (existing.senderId !== senderId) throw new ForbiddenError("Only its sender may delete a message");
       return existing;
     }
-    await Promise.all(
-      participantIds.map((userId) => this.markPreviewDeleted(userId, conversationId, message)),
-    );
-    return message;
   }
 
   /** Replaces a member's preview if (and only if) it still describes `message`. */

@@ -1,7 +1,5 @@
-import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { unmarshall } from "@aws-sdk/util-dynamodb";
-import { conditionFailedAt, isConditionFailure } from "../dynamo/conditions.js";
+import { conditionFailedAt, isConditionFailure, itemAtCancellation } from "../dynamo/conditions.js";
 import { type Page, type PageRequest, queryPage } from "../dynamo/query.js";
 import { type TransactItem, transactWrite } from "../dynamo/transactions.js";
 import { ttlAfter } from "../dynamo/ttl.js";
@@ -120,7 +118,7 @@ export class JobsRepository extends Repository {
         return { job, created: true };
       } catch (error) {
         if (!conditionFailedAt(error, 0)) throw error;
-        const marker = cancelledItem(toDomainError(error) as ConflictError, 0);
+        const marker = itemAtCancellation(error, 0);
         if (typeof marker?.activeJobId === "string") {
           const active = await this.activeJobById(userId, marker.activeJobId);
           if (active) return { job: active, created: false };
@@ -134,7 +132,12 @@ export class JobsRepository extends Repository {
     throw new ConflictError("The member's jobs kept changing; try again");
   }
 
-  private async activeJob(kind: JobKind, userId: string): Promise<Job | null> {
+  /**
+   * The member's active job of `kind`, or null: the marker, then the job it names (strongly
+   * consistent). A request that usually finds one running reads this first, alongside its
+   * other steps, and creates (createOrGetActive) only when there is none.
+   */
+  async activeJob(kind: JobKind, userId: string): Promise<Job | null> {
     let marker: Record<string, unknown> | undefined;
     try {
       ({ Item: marker } = await this.doc.send(
@@ -304,15 +307,4 @@ export class JobsRepository extends Repository {
     if (!finished) throw new IllegalJobTransitionError("missing", to);
     return finished;
   }
-}
-
-/**
- * The item that made the `index`th write of a cancelled transaction fail its condition, when
- * that write asked for it (`ReturnValuesOnConditionCheckFailure: "ALL_OLD"`).
- */
-function cancelledItem(error: ConflictError, index: number): Record<string, unknown> | undefined {
-  const reasons = (error.cause as { CancellationReasons?: { Item?: Record<string, AttributeValue> }[] })
-    ?.CancellationReasons;
-  const item = reasons?.[index]?.Item;
-  return item ? unmarshall(item) : undefined;
 }

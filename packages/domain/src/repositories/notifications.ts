@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { batchGetAll, batchWriteAll } from "../dynamo/batch.js";
-import { conditionFailedAt } from "../dynamo/conditions.js";
+import { conditionFailedAt, itemAtCancellation } from "../dynamo/conditions.js";
 import { type Page, type PageRequest, queryAll, queryPage } from "../dynamo/query.js";
 import { MAX_TRANSACTION_ITEMS, type TransactItem, transactWrite } from "../dynamo/transactions.js";
 import { isExpired, toEpochSeconds, ttlAfter } from "../dynamo/ttl.js";
@@ -66,22 +66,63 @@ export interface NotificationPage extends Page<Notification> {
 
 /** Updates per mark-read transaction: the rest of the transaction's room is the counter's. */
 const MARKS_PER_TRANSACTION = MAX_TRANSACTION_ITEMS - 1;
+/** How often a mark-read chunk goes again on a counter that moved before it gives up knowing the count. */
+const COUNTER_CONDITION_ATTEMPTS = 5;
+
+/** What a mark-read knows of the counter: its stored value (undefined: no counter yet), or nothing. */
+type CounterState = { known: true; value: number | undefined } | { known: false };
+
+function counterOf(item: Record<string, unknown> | undefined): number | undefined {
+  return typeof item?.unreadCount === "number" ? item.unreadCount : undefined;
+}
 
 export class NotificationsRepository extends Repository {
   private counterKey(userId: string) {
     return { userId, notificationId: UNREAD_COUNTER_ID };
   }
 
-  private counterUpdate(userId: string, delta: number): TransactItem {
+  /** `ADD delta` to the counter; with `expected`, only while it holds exactly that value (its item back when not). */
+  private counterUpdate(
+    userId: string,
+    delta: number,
+    expected?: { value: number | undefined },
+  ): TransactItem {
+    const condition =
+      expected === undefined
+        ? {}
+        : expected.value === undefined
+          ? { ConditionExpression: "attribute_not_exists(#count)" }
+          : { ConditionExpression: "#count = :expected" };
     return {
       Update: {
         TableName: this.tables.Notifications,
         Key: this.counterKey(userId),
         UpdateExpression: "ADD #count :delta",
+        ...condition,
         ExpressionAttributeNames: { "#count": "unreadCount" },
-        ExpressionAttributeValues: { ":delta": delta },
+        ExpressionAttributeValues: {
+          ":delta": delta,
+          ...(expected?.value === undefined ? {} : { ":expected": expected.value }),
+        },
+        ...(expected === undefined ? {} : { ReturnValuesOnConditionCheckFailure: "ALL_OLD" as const }),
       },
     };
+  }
+
+  /** The counter as stored: undefined when the member has none yet. */
+  private async counterValue(userId: string): Promise<number | undefined> {
+    try {
+      const output = await this.doc.send(
+        new GetCommand({
+          TableName: this.tables.Notifications,
+          Key: this.counterKey(userId),
+          ConsistentRead: true,
+        }),
+      );
+      return counterOf(output.Item);
+    } catch (error) {
+      throw toDomainError(error);
+    }
   }
 
   /**
@@ -151,18 +192,7 @@ export class NotificationsRepository extends Repository {
 
   /** The member's unread count, exact (a strongly consistent read of the counter, never counted). */
   async unreadCount(userId: string): Promise<number> {
-    try {
-      const output = await this.doc.send(
-        new GetCommand({
-          TableName: this.tables.Notifications,
-          Key: this.counterKey(userId),
-          ConsistentRead: true,
-        }),
-      );
-      return Math.max(0, Number(output.Item?.unreadCount ?? 0));
-    } catch (error) {
-      throw toDomainError(error);
-    }
+    return Math.max(0, (await this.counterValue(userId)) ?? 0);
   }
 
   /** One page of the member's feed, newest first (one Query), and the unread count read alongside. */
@@ -197,29 +227,51 @@ export class NotificationsRepository extends Repository {
    * transaction (99 entries per transaction), so the count stays exact however many marks
    * and new entries run at once. An `upTo` that is not one of the member's entries is a
    * NotFoundError and changes nothing. Returns the unread count afterwards.
+   *
+   * The entry, the unread entries and the counter are read at once, and the counter's update
+   * is also conditioned on the value read: a transaction that commits left it at exactly that
+   * value less the entries it marked, so the count afterwards needs no read of its own. When
+   * the counter moved in between (a new entry, another mark), the refusal carries its current
+   * value and the transaction goes again with that.
    */
   async markRead(userId: string, target: MarkReadTarget): Promise<number> {
     const upTo = "upTo" in target ? target.upTo : undefined;
-    if (upTo !== undefined) {
-      let found: Record<string, unknown> | undefined;
-      try {
-        const output = await this.doc.send(
-          new GetCommand({
-            TableName: this.tables.Notifications,
-            Key: { userId, notificationId: upTo },
-            ProjectionExpression: "notificationId, expiresAt",
-            // An entry written a moment ago is found.
-            ConsistentRead: true,
-          }),
-        );
-        found = output.Item;
-      } catch (error) {
-        throw toDomainError(error);
-      }
-      if (upTo === UNREAD_COUNTER_ID || isExpired(found, "expiresAt", this.now())) {
-        throw new NotFoundError("There is no such notification");
-      }
+    if (upTo === UNREAD_COUNTER_ID) throw new NotFoundError("There is no such notification");
+    const [found, unread, counter] = await Promise.all([
+      upTo === undefined ? true : this.isLiveEntry(userId, upTo),
+      this.unreadUpTo(userId, upTo),
+      this.counterValue(userId),
+    ]);
+    if (!found) throw new NotFoundError("There is no such notification");
+    let known: CounterState = { known: true, value: counter };
+    for (let start = 0; start < unread.length; start += MARKS_PER_TRANSACTION) {
+      known = await this.markChunk(userId, unread.slice(start, start + MARKS_PER_TRANSACTION), known);
     }
+    // Only when marks kept colliding with others is the count read again.
+    const count = known.known ? known.value : await this.counterValue(userId);
+    return Math.max(0, count ?? 0);
+  }
+
+  /** Whether `notificationId` is one of the member's entries, not expired (read strongly consistent). */
+  private async isLiveEntry(userId: string, notificationId: string): Promise<boolean> {
+    try {
+      const output = await this.doc.send(
+        new GetCommand({
+          TableName: this.tables.Notifications,
+          Key: { userId, notificationId },
+          ProjectionExpression: "notificationId, expiresAt",
+          // An entry written a moment ago is found.
+          ConsistentRead: true,
+        }),
+      );
+      return !isExpired(output.Item, "expiresAt", this.now());
+    } catch (error) {
+      throw toDomainError(error);
+    }
+  }
+
+  /** The ids of the member's unread entries, oldest first, up to `upTo` (all when not given). */
+  private async unreadUpTo(userId: string, upTo: string | undefined): Promise<string[]> {
     const unread: string[] = [];
     for await (const item of queryAll<{ notificationId: string }>(this.doc, {
       TableName: this.tables.Notifications,
@@ -238,19 +290,25 @@ export class NotificationsRepository extends Repository {
     })) {
       unread.push(item.notificationId);
     }
-    for (let start = 0; start < unread.length; start += MARKS_PER_TRANSACTION) {
-      await this.markChunk(userId, unread.slice(start, start + MARKS_PER_TRANSACTION));
-    }
-    return this.unreadCount(userId);
+    return unread;
   }
 
   /**
    * Marks one chunk read. An entry another mark got to first fails its condition and cancels
-   * the transaction: it is left out and the rest go again, so nothing is counted twice.
+   * the transaction: it is left out and the rest go again, so nothing is counted twice. The
+   * counter's update is conditioned on the value `counter` says it has (when known); a refusal
+   * there brings its current value for the next attempt, and after COUNTER_CONDITION_ATTEMPTS
+   * attempts the chunk goes unconditioned and the count is left to be read. Returns what the
+   * counter holds after the chunk, when known.
    */
-  private async markChunk(userId: string, notificationIds: string[]): Promise<void> {
+  private async markChunk(
+    userId: string,
+    notificationIds: string[],
+    counter: CounterState,
+  ): Promise<CounterState> {
     let pending = notificationIds;
-    while (pending.length > 0) {
+    let current = counter;
+    for (let attempt = 0; pending.length > 0; attempt++) {
       const marks: TransactItem[] = pending.map((notificationId) => ({
         Update: {
           TableName: this.tables.Notifications,
@@ -261,15 +319,23 @@ export class NotificationsRepository extends Repository {
           ExpressionAttributeValues: { ":true": true, ":false": false },
         },
       }));
+      const expected = current.known && attempt < COUNTER_CONDITION_ATTEMPTS ? current : undefined;
+      const counterIndex = marks.length;
       try {
-        await transactWrite(this.doc, [...marks, this.counterUpdate(userId, -pending.length)]);
-        return;
+        await transactWrite(this.doc, [...marks, this.counterUpdate(userId, -pending.length, expected)]);
+        return expected ? { known: true, value: (expected.value ?? 0) - pending.length } : { known: false };
       } catch (error) {
         const failed = new Set(pending.filter((_, index) => conditionFailedAt(error, index)));
-        if (failed.size === 0) throw error;
+        const counterMoved = expected !== undefined && conditionFailedAt(error, counterIndex);
+        if (failed.size === 0 && !counterMoved) throw error;
         pending = pending.filter((id) => !failed.has(id));
+        if (counterMoved)
+          current = { known: true, value: counterOf(itemAtCancellation(error, counterIndex)) };
+        // Another mark got to every entry first: what the counter holds now was not seen.
+        else if (pending.length === 0) return { known: false };
       }
     }
+    return current;
   }
 
   /**

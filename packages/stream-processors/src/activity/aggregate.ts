@@ -1,5 +1,10 @@
-import { commentSchema, isDeleted, messageSchema, reactionSchema } from "@hearth/domain";
-import type { ProcessorDependencies } from "../dependencies.js";
+import {
+  commentSchema,
+  isDeleted,
+  messageSchema,
+  type ProfilesRepository,
+  reactionSchema,
+} from "@hearth/domain";
 import { parseNewImage, type StreamChange } from "../stream-change.js";
 
 export interface ActivitySummary {
@@ -8,13 +13,17 @@ export interface ActivitySummary {
   lastActiveMoved: boolean;
 }
 
+export interface ActivityAggregatorDependencies {
+  repositories: { profiles: ProfilesRepository };
+}
+
 /**
  * Keeps `commentCount` and `lastActive` on profiles. `lastActive` only moves forward (late
  * or out-of-order events change nothing), so it is written first; the counter `ADD`, the
  * one step that must not repeat, comes last, so a failure before it leaves nothing to undo.
  */
 export function createActivityAggregator(
-  deps: Pick<ProcessorDependencies, "repositories">,
+  deps: ActivityAggregatorDependencies,
 ): (change: StreamChange) => Promise<ActivitySummary> {
   const { profiles } = deps.repositories;
   const none: ActivitySummary = { userId: null, commentCountDelta: 0, lastActiveMoved: false };

@@ -2,7 +2,7 @@ import { processorManifest } from "../processor-manifest.js";
 import { inserts, softDeletes } from "../stream-subscriptions.js";
 
 /** Each member's activity stats on their profile, counted once per event. */
-export const activityManifest = processorManifest("activity", {
+export const activityManifest = processorManifest("activity", import.meta.url, {
   description: "stream processor: activity stats",
   tables: { UserProfiles: "readUpdate", IdempotencyRecords: "readWrite" },
   subscriptions: [

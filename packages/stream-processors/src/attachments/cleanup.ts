@@ -21,9 +21,9 @@ export interface CleanupSummary {
   sentObjects?: number;
 }
 
-function attachmentObjectsOrFail(objects: AttachmentObjects | undefined): AttachmentObjects {
-  if (!objects) throw new Error("The attachment cleanup processor needs attachmentObjects");
-  return objects;
+/** The part of the attachments processor that reaches the files bucket. */
+export interface AttachmentCleanerDependencies {
+  attachmentObjects: AttachmentObjects;
 }
 
 /**
@@ -32,12 +32,12 @@ function attachmentObjectsOrFail(objects: AttachmentObjects | undefined): Attach
  */
 async function markAttachmentsSent(
   change: StreamChange,
-  objects: AttachmentObjects | undefined,
+  objects: AttachmentObjects,
 ): Promise<CleanupSummary> {
   const message = messageSchema.safeParse(change.newImage);
   const keys = message.success ? message.data.attachments.map((attachment) => attachment.s3Key) : [];
   if (keys.length === 0) return { deletedObjects: 0, sentObjects: 0 };
-  return { deletedObjects: 0, sentObjects: await attachmentObjectsOrFail(objects).markSent(keys) };
+  return { deletedObjects: 0, sentObjects: await objects.markSent(keys) };
 }
 
 /**
@@ -49,18 +49,16 @@ async function markAttachmentsSent(
  * by the event source mapping and ends in the dead-letter queue, never silently lost.
  * Deleting an object twice is harmless, so redeliveries are safe.
  */
-export function createAttachmentCleaner(deps: {
-  attachmentObjects?: AttachmentObjects | undefined;
-}): (change: StreamChange) => Promise<CleanupSummary> {
+export function createAttachmentCleaner(
+  deps: AttachmentCleanerDependencies,
+): (change: StreamChange) => Promise<CleanupSummary> {
   return async (change) => {
     // A profile removed by an account deletion: the member's data exports go with it (this is
     // the processor holding the bucket's client, so the deletion worker needs none).
     if (change.table === "UserProfiles") {
       const userId = change.eventName === "REMOVE" ? change.oldImage?.userId : undefined;
       if (typeof userId !== "string") return { deletedObjects: 0 };
-      return {
-        deletedObjects: await attachmentObjectsOrFail(deps.attachmentObjects).deleteMemberExports(userId),
-      };
+      return { deletedObjects: await deps.attachmentObjects.deleteMemberExports(userId) };
     }
     if (change.table !== "Messages") return { deletedObjects: 0 };
     if (change.eventName === "INSERT") return markAttachmentsSent(change, deps.attachmentObjects);
@@ -70,7 +68,7 @@ export function createAttachmentCleaner(deps: {
     if (!deletedNow) return { deletedObjects: 0 };
     const keys = before.data.attachments.map((attachment) => attachment.s3Key);
     if (keys.length === 0) return { deletedObjects: 0 };
-    await attachmentObjectsOrFail(deps.attachmentObjects).deleteObjects(keys);
+    await deps.attachmentObjects.deleteObjects(keys);
     return { deletedObjects: keys.length };
   };
 }

@@ -2,7 +2,7 @@ import { processorManifest } from "../processor-manifest.js";
 import { inserts, messageDeletions } from "../stream-subscriptions.js";
 
 /** Retags the uploads of sent messages, deletes the files of deleted ones and a deleted member's exports. */
-export const attachmentsManifest = processorManifest("attachments", {
+export const attachmentsManifest = processorManifest("attachments", import.meta.url, {
   description: "stream processor: attachment cleanup",
   tables: { IdempotencyRecords: "readWrite" },
   files: [

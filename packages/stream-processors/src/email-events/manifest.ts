@@ -8,7 +8,7 @@ import { handlerEntry } from "../processor-manifest.js";
 export const emailEventsManifest = {
   name: "ses-email-events",
   kind: "notification",
-  entry: handlerEntry("email-events"),
+  entry: handlerEntry(import.meta.url),
   description: "SES events: suppress bounced and complained addresses",
   // A few addresses per message.
   timeoutSeconds: 30,

@@ -1,18 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { Logger } from "@aws-lambda-powertools/logger";
-import type { LogLevel } from "@aws-lambda-powertools/logger/types";
-import { type InvocationTracer, type Repositories, traceInvocation } from "@hearth/domain";
+import type { Logger } from "@aws-lambda-powertools/logger";
+import { type InvocationTracer, type ProfilesRepository, traceInvocation } from "@hearth/domain";
 import type { SNSEvent, SNSEventRecord } from "aws-lambda";
-import {
-  createProcessorTracer,
-  type ProcessorMetrics,
-  processorMetricsFromEnv,
-  repositoriesFromEnv,
-} from "../runtime.js";
+import type { ProcessorMetrics } from "../runtime.js";
 import { MalformedSesMessageError, parseSesMessage } from "./ses-events.js";
 
 export interface EmailEventsDependencies {
-  profiles: Pick<Repositories["profiles"], "suppressEmail">;
+  profiles: Pick<ProfilesRepository, "suppressEmail">;
   logger: Logger;
   metrics: ProcessorMetrics;
   tracer: InvocationTracer;
@@ -122,22 +116,6 @@ export function createEmailEventsHandler(deps: EmailEventsDependencies): EmailEv
     traceInvocation(deps.tracer, "email-events", { records: event.Records?.length ?? 0 }, () =>
       handle(event),
     );
-}
-
-/** Only the profiles over DynamoDB: no SES client, no idempotency store (the update is idempotent). */
-export function emailEventsDependenciesFromEnv(
-  env: NodeJS.ProcessEnv = process.env,
-): EmailEventsDependencies {
-  return {
-    profiles: repositoriesFromEnv(env).profiles,
-    logger: new Logger({
-      serviceName: "hearth-email-events",
-      logLevel: (env.LOG_LEVEL?.trim().toUpperCase() || "INFO") as LogLevel,
-    }),
-    metrics: processorMetricsFromEnv(env),
-    tracer: createProcessorTracer(),
-    clock: () => new Date(),
-  };
 }
 
 /**

@@ -4,9 +4,11 @@ import {
   EXPORT_SCHEMA_VERSION,
   type Job,
   type JobProgress,
+  type JobsRepository,
+  type MemberDataReader,
   type Message,
+  type ProfilesRepository,
   type Reaction,
-  type Repositories,
 } from "@hearth/domain";
 
 /** The kinds of data an export counts (its job's `progress`), in the order the document holds them. */
@@ -15,7 +17,7 @@ export type ExportSection = (typeof EXPORT_SECTIONS)[number];
 export type ExportCounts = Record<ExportSection, number>;
 
 export interface ExportSources {
-  repositories: Pick<Repositories, "profiles" | "memberData" | "jobs">;
+  repositories: { profiles: ProfilesRepository; memberData: MemberDataReader; jobs: JobsRepository };
 }
 
 function exportedComment(comment: Comment) {

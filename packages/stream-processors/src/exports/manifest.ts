@@ -5,7 +5,7 @@ import { JOB_FUNCTION_TIMEOUT_SECONDS, jobInserts } from "../stream-subscription
  * The export worker: reads everything of one member (Queries only) and moves its job along.
  * It keeps no idempotency records: the job itself says what was done (see jobs/processors.ts).
  */
-export const exportsManifest = processorManifest("exports", {
+export const exportsManifest = processorManifest("exports", import.meta.url, {
   description: "job worker: data exports",
   timeoutSeconds: JOB_FUNCTION_TIMEOUT_SECONDS,
   tables: {

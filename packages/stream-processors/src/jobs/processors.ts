@@ -1,19 +1,21 @@
-import { createExportRunner } from "../exports/export-runner.js";
-import type { ExportObjects } from "../exports/s3-export.js";
-import type { ProcessorName } from "../functions.js";
 import {
   buildBatchPipeline,
   type ChangeHandler,
   countedHandler,
+  type OutcomeCounter,
+  type ProcessorIdentity,
   type StreamProcessorHandler,
 } from "../pipeline.js";
-import type {
-  ExportWorkerDependencies,
-  JobPipelineDependencies,
-  JobProcessorDependencies,
-} from "./dependencies.js";
-import type { JobRunner } from "./runner.js";
-import { createJobWorker } from "./worker.js";
+import type { CoreProcessorDependencies } from "../runtime.js";
+import type { JobSummary } from "./worker.js";
+
+/** A job worker counts the jobs it ran to an end. */
+export const countJobs: OutcomeCounter<JobSummary> = {
+  succeeded(metrics, _change, { outcome }) {
+    if (outcome === "completed") metrics.addMetric("JobsCompleted", "Count", 1);
+    if (outcome === "failed") metrics.addMetric("JobsFailed", "Count", 1);
+  },
+};
 
 /**
  * A job worker: the batch pipeline without the idempotency store, because the job record is
@@ -23,32 +25,11 @@ import { createJobWorker } from "./worker.js";
  * 15 minutes, and the record would run out of retries). It also keeps the store's code out of
  * the workers' bundles.
  */
-function buildJobProcessor(
-  name: ProcessorName,
-  deps: JobPipelineDependencies,
-  handleChange: ChangeHandler,
+export function jobProcessor(
+  identity: ProcessorIdentity,
+  deps: CoreProcessorDependencies,
+  handleChange: ChangeHandler<JobSummary>,
 ): StreamProcessorHandler {
-  const counted = countedHandler(name, deps, handleChange);
-  return buildBatchPipeline(name, deps, (_record, change) => counted(change));
-}
-
-/** The export worker: the only processor that writes export documents (its entry adds `exportObjects`). */
-export function createExportProcessor(
-  deps: ExportWorkerDependencies & { exportObjects?: ExportObjects | undefined },
-): StreamProcessorHandler {
-  const { exportObjects } = deps;
-  if (!exportObjects) throw new Error("The export processor needs exportObjects");
-  const runner = createExportRunner({ repositories: deps.repositories, exportObjects, clock: deps.clock });
-  return buildJobProcessor("exports", deps, createJobWorker("export", runner, deps));
-}
-
-/** Builds the deletion runner from the processor's dependencies (the cascade that erases a member). */
-export type DeletionRunnerFactory<Deps> = (deps: Deps) => JobRunner;
-
-/** The deletion worker: runs each new deletion job with the runner `createRunner` builds. */
-export function createDeletionProcessor<Deps extends JobProcessorDependencies>(
-  deps: Deps,
-  createRunner: DeletionRunnerFactory<Deps>,
-): StreamProcessorHandler {
-  return buildJobProcessor("deletions", deps, createJobWorker("deletion", createRunner(deps), deps));
+  const counted = countedHandler(deps, handleChange, countJobs);
+  return buildBatchPipeline(identity, deps, (_record, change) => counted(change));
 }

@@ -4,7 +4,7 @@ import {
   isFinishedJob,
   type Job,
   type JobKind,
-  type Repositories,
+  type JobsRepository,
 } from "@hearth/domain";
 import { MalformedRecordError, type StreamChange } from "../stream-change.js";
 import { PermanentJobError } from "./errors.js";
@@ -17,7 +17,7 @@ export interface JobSummary {
 }
 
 export interface JobWorkerDependencies {
-  repositories: Pick<Repositories, "jobs">;
+  repositories: { jobs: JobsRepository };
   logger: Logger;
 }
 

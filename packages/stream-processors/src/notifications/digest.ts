@@ -2,14 +2,23 @@ import type { Logger } from "@aws-lambda-powertools/logger";
 import {
   type DigestWindow,
   emailableAddress,
+  type HeldNotificationsRepository,
   NOTIFICATION_PREFERENCE_OF,
-  type Repositories,
+  type NotificationsRepository,
+  type ProfilesRepository,
 } from "@hearth/domain";
 import { digestEmail } from "./emails.js";
 import type { EmailSender } from "./send-email.js";
 
+/** The tables a digest reads and claims in. */
+export interface DigestRepositories {
+  heldNotifications: HeldNotificationsRepository;
+  notifications: NotificationsRepository;
+  profiles: ProfilesRepository;
+}
+
 export interface DigestDependencies {
-  repositories: Pick<Repositories, "heldNotifications" | "notifications" | "profiles">;
+  repositories: DigestRepositories;
   /** The one way emails leave (SESv2, with the unsubscribe headers). */
   sendEmail: EmailSender;
   siteUrl: string;

@@ -1,9 +1,8 @@
-import type { FunctionManifest } from "@hearth/domain";
-import { handlerEntry, processorManifest } from "../processor-manifest.js";
+import { processorManifest } from "../processor-manifest.js";
 import { approvals, exportCompletions, inserts } from "../stream-subscriptions.js";
 
 /** Emails, feed entries and digest holds for new comments, reactions and messages; welcome and export-ready emails. */
-export const notificationsManifest = processorManifest("notifications", {
+export const notificationsManifest = processorManifest("notifications", import.meta.url, {
   description: "stream processor: notifications (feed, email, digest holds)",
   tables: {
     UserProfiles: "readUpdate",
@@ -26,21 +25,3 @@ export const notificationsManifest = processorManifest("notifications", {
   ],
   settings: ["email", "apiUrl", "cursorSecret", "notificationWindow", "digestSchedules"],
 });
-
-/**
- * The digest function (not on a stream: a window's one-time schedule invokes it): its window's
- * held events and state (Query, conditional updates of the claim), the feed (BatchGet of which
- * are unread) and the recipient's profile.
- */
-export const digestsManifest = {
-  name: "notification-digests",
-  kind: "schedule",
-  entry: handlerEntry("notification-digests"),
-  description: "notification digests (one per window, invoked by its schedule)",
-  // The claim lease of a window follows from this (see digest-handler.ts).
-  timeoutSeconds: 30,
-  memoryMb: 512,
-  tables: { HeldNotifications: "readUpdate", Notifications: "read", UserProfiles: "read" },
-  sendsEmail: true,
-  settings: ["email", "apiUrl", "cursorSecret", "notificationWindow"],
-} as const satisfies FunctionManifest<"notification-digests">;

@@ -1,24 +1,29 @@
+import type { Logger } from "@aws-lambda-powertools/logger";
 import {
-  ConfigurationError,
+  type CommentsRepository,
+  type ConversationsRepository,
   commentSchema,
   type DigestWindow,
   emailableAddress,
   type HeldNotification,
+  type HeldNotificationsRepository,
   isDeleted,
   messageSchema,
   type NewNotification,
   NOTIFICATION_PREFERENCE_OF,
   type NotificationKind,
   type NotificationPreferences,
+  type NotificationsRepository,
   notificationIdFor,
+  type ProfilesRepository,
   profileSchema,
   reactionSchema,
   UNNAMED_MEMBER,
 } from "@hearth/domain";
-import type { ProcessorDependencies } from "../dependencies.js";
 import { MalformedRecordError, parseNewImage, type StreamChange } from "../stream-change.js";
 import { NotificationDeliveryError, type NotificationSummary } from "./delivery-error.js";
 import type { DigestScheduler } from "./digest-window.js";
+import type { EmailSending, NotificationWindow, SiteLinks } from "./email-sending.js";
 import {
   commentEmail,
   type Email,
@@ -39,6 +44,29 @@ const MAX_SLOT_ATTEMPTS = 3;
 /** What a held event keeps for its window's digest (the recipient and window are added per delivery). */
 export type DigestEntry = Omit<HeldNotification, "userId" | "kind" | "windowStart">;
 
+/** The tables the notifier reads and writes. */
+export interface NotificationRepositories {
+  profiles: ProfilesRepository;
+  comments: CommentsRepository;
+  conversations: ConversationsRepository;
+  notifications: NotificationsRepository;
+  heldNotifications: HeldNotificationsRepository;
+}
+
+/** The part of the notifications processor that schedules a window's digest when its first event is held. */
+export interface DigestScheduling {
+  digestScheduler: DigestScheduler;
+}
+
+export type NotifierDependencies = EmailSending &
+  SiteLinks &
+  NotificationWindow &
+  DigestScheduling & {
+    repositories: NotificationRepositories;
+    logger: Logger;
+    clock: () => Date;
+  };
+
 export class NotificationSlotMovingError extends Error {
   override readonly name = "NotificationSlotMovingError";
 }
@@ -49,13 +77,9 @@ export class NotificationSlotMovingError extends Error {
  * window's digest, whose one-time trigger the first held event schedules.
  */
 export function createNotifier(
-  deps: ProcessorDependencies,
+  deps: NotifierDependencies,
 ): (change: StreamChange) => Promise<NotificationSummary> {
-  const { repositories, logger } = deps;
-  if (!deps.digestScheduler) {
-    throw new ConfigurationError("The notifications processor needs a digest scheduler (digestScheduler)");
-  }
-  const digestScheduler: DigestScheduler = deps.digestScheduler;
+  const { repositories, logger, digestScheduler } = deps;
   // Welcome and export emails answer the member's own action or approval, so they carry no
   // unsubscribe headers: there is nothing to opt out of (see README, Emails).
   const send = createEmailSender(deps);

@@ -1,20 +1,10 @@
-import { type SESv2Client, SendEmailCommand } from "@aws-sdk/client-sesv2";
-import type { NotificationKind, UnsubscribeTokens } from "@hearth/domain";
+import { SendEmailCommand } from "@aws-sdk/client-sesv2";
+import type { NotificationKind } from "@hearth/domain";
+import type { EmailSending } from "./email-sending.js";
 import type { Email } from "./emails.js";
 
-export interface EmailSenderDependencies {
-  ses: SESv2Client;
-  /** The verified SES identity emails are sent from. */
-  senderEmail: string;
-  /** The SES configuration set to send through (its bounce and complaint events), when there is one. */
-  sesConfigurationSet?: string | undefined;
-  /** Base URL of the API, for unsubscribe links (`<apiUrl>/unsubscribe?token=…`). */
-  apiUrl: string;
-  /** Signs unsubscribe links; brought up to date by `refreshUnsubscribeKeys` before a send. */
-  unsubscribeTokens: UnsubscribeTokens;
-  refreshUnsubscribeKeys: () => Promise<void>;
-  clock: () => Date;
-}
+/** What sending takes: the email part of the function, and its clock (unsubscribe tokens expire). */
+export type EmailSenderDependencies = EmailSending & { clock: () => Date };
 
 export interface SendOptions {
   /** A notification email someone may opt out of: it carries the RFC 8058 one-click headers. */

@@ -1,12 +1,15 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
 import {
   type Comment,
+  type ConnectionsRepository,
+  type ConversationsRepository,
   commentSchema,
   isMember,
   type Message,
   messageSchema,
+  type NotificationsRepository,
   notificationSchema,
-  type Repositories,
+  type ReactionsRepository,
   UNREAD_COUNTER_ID,
 } from "@hearth/domain";
 import type { PushViews, RealtimePush } from "@hearth/views/push-views";
@@ -22,7 +25,12 @@ export interface FanoutSummary {
 }
 
 export interface RealtimeFanoutDependencies {
-  repositories: Pick<Repositories, "connections" | "conversations" | "notifications" | "reactions">;
+  repositories: {
+    connections: ConnectionsRepository;
+    conversations: ConversationsRepository;
+    notifications: NotificationsRepository;
+    reactions: ReactionsRepository;
+  };
   views: PushViews;
   connectionsApi: ConnectionsApi;
   logger: Pick<Logger, "warn">;

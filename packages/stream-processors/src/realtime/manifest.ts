@@ -6,7 +6,7 @@ import { feedEntryInserts, inserts, modifications } from "../stream-subscription
  * deletes), reads the recipients' conversation rows, unread counters and reactions for their own
  * counts, and pushes through the WebSocket API's management endpoint.
  */
-export const realtimeManifest = processorManifest("realtime", {
+export const realtimeManifest = processorManifest("realtime", import.meta.url, {
   description: "stream processor: realtime pushes",
   tables: {
     Connections: "readWrite",

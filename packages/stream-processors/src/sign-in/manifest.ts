@@ -8,7 +8,7 @@ import { handlerEntry } from "../processor-manifest.js";
 export const signInManifest = {
   name: "auth-sign-in",
   kind: "trigger",
-  entry: handlerEntry("sign-in"),
+  entry: handlerEntry(import.meta.url),
   description: "sign-in trigger: profile and membership mark",
   // Cognito waits at most 5 seconds for a trigger.
   timeoutSeconds: 5,

@@ -1,18 +1,10 @@
-import { randomBytes } from "node:crypto";
-import { Logger } from "@aws-lambda-powertools/logger";
-import type { LogLevel } from "@aws-lambda-powertools/logger/types";
-import { Tracer } from "@aws-lambda-powertools/tracer";
+import type { Logger } from "@aws-lambda-powertools/logger";
 import {
-  CursorCodec,
-  createDocumentClient,
-  createRepositories,
   displayNameFrom,
-  dynamoConfigFromEnv,
   type InvocationTracer,
   isMember,
-  type Repositories,
+  type ProfilesRepository,
   type SignInIdentity,
-  tableNamesFromEnv,
   traceInvocation,
 } from "@hearth/domain";
 import type { PreTokenGenerationTriggerEvent } from "aws-lambda";
@@ -25,7 +17,7 @@ import type { PreTokenGenerationTriggerEvent } from "aws-lambda";
  * returned unchanged (the next sign-in or refresh tries again).
  */
 export interface SignInTriggerDependencies {
-  profiles: Pick<Repositories["profiles"], "ensureOnSignIn">;
+  profiles: Pick<ProfilesRepository, "ensureOnSignIn">;
   logger: Logger;
   /** X-Ray: each sign-in runs in a subsegment `## sign-in`; the DynamoDB client is captured. */
   tracer: InvocationTracer;
@@ -86,27 +78,4 @@ export function createSignInTrigger(deps: SignInTriggerDependencies) {
     }
     return event;
   }
-}
-
-/** Only the profiles repository over DynamoDB: no SES, no idempotency store. */
-export function signInTriggerDependenciesFromEnv(
-  env: NodeJS.ProcessEnv = process.env,
-): SignInTriggerDependencies {
-  // Active in Lambda (the stacks turn on X-Ray active tracing), a no-op outside it.
-  const tracer = new Tracer({ serviceName: "hearth-sign-in" });
-  const doc = tracer.captureAWSv3Client(createDocumentClient(dynamoConfigFromEnv(env)));
-  const repositories = createRepositories({
-    doc,
-    tables: tableNamesFromEnv(env),
-    // Nothing here lists anything, so no cursor is ever signed.
-    cursors: new CursorCodec(randomBytes(32).toString("hex")),
-  });
-  return {
-    profiles: repositories.profiles,
-    logger: new Logger({
-      serviceName: "hearth-sign-in",
-      logLevel: (env.LOG_LEVEL?.trim().toUpperCase() || "INFO") as LogLevel,
-    }),
-    tracer,
-  };
 }

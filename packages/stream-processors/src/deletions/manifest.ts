@@ -7,7 +7,7 @@ import { JOB_FUNCTION_TIMEOUT_SECONDS, jobInserts } from "../stream-subscription
  * conversation rows, rate-limit windows and profile (deletes), and last their user-pool user.
  * (A deleted member's data exports are removed by the attachments processor, off the profile's removal.)
  */
-export const deletionsManifest = processorManifest("deletions", {
+export const deletionsManifest = processorManifest("deletions", import.meta.url, {
   description: "job worker: account deletions",
   timeoutSeconds: JOB_FUNCTION_TIMEOUT_SECONDS,
   tables: {

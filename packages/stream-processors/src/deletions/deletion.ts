@@ -1,10 +1,31 @@
-import type { JobProgress, RateLimits, Repositories } from "@hearth/domain";
+import type {
+  CommentsRepository,
+  ConversationsRepository,
+  HeldNotificationsRepository,
+  JobProgress,
+  NotificationsRepository,
+  ProfilesRepository,
+  RateLimits,
+  RateLimitsRepository,
+  ReactionsRepository,
+} from "@hearth/domain";
 import * as z from "zod";
-import type { JobRun, JobRunner } from "./runner.js";
+import type { JobRun, JobRunner } from "../jobs/runner.js";
 import type { UserAccounts } from "./user-accounts.js";
 
+/** The tables an account deletion erases the member from. */
+export interface DeletionRepositories {
+  reactions: ReactionsRepository;
+  comments: CommentsRepository;
+  conversations: ConversationsRepository;
+  rateLimits: RateLimitsRepository;
+  notifications: NotificationsRepository;
+  heldNotifications: HeldNotificationsRepository;
+  profiles: ProfilesRepository;
+}
+
 export interface DeletionDependencies {
-  repositories: Repositories;
+  repositories: DeletionRepositories;
   /** The environment's limits: which rate-limit windows a member can have open right now. */
   rateLimits: RateLimits;
   userAccounts: UserAccounts;

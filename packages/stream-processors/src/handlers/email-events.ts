@@ -1,4 +1,0 @@
-import { createEmailEventsHandler, emailEventsDependenciesFromEnv } from "../email-events/processor.js";
-
-/** Lambda entry of the SES event handler (SNS subscription of the configuration set's topic). */
-export const handler = createEmailEventsHandler(emailEventsDependenciesFromEnv());

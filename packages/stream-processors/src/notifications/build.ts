@@ -1,0 +1,82 @@
+import {
+  CommentsRepository,
+  ConversationsRepository,
+  HeldNotificationsRepository,
+  NotificationsRepository,
+  ProfilesRepository,
+} from "@hearth/domain";
+import { type IdempotencyStore, idempotencyStoreFromEnv, idempotentProcessor } from "../idempotency.js";
+import type { OutcomeCounter, StreamProcessorHandler } from "../pipeline.js";
+import { processorIdentity } from "../processor-manifest.js";
+import {
+  type CoreProcessorDependencies,
+  coreProcessorDependenciesFromEnv,
+  repositoryContextFromEnv,
+} from "../runtime.js";
+import { NotificationDeliveryError, type NotificationSummary } from "./delivery-error.js";
+import { digestSchedulerFromEnv } from "./digest-scheduler.js";
+import { emailSendingFromEnv, notificationWindowFromEnv } from "./email-sending.js";
+import { notificationsManifest } from "./manifest.js";
+import { createNotifier, type NotifierDependencies } from "./notify.js";
+
+/** Everything the notifications processor uses, part by part. */
+export type NotificationProcessorDependencies = CoreProcessorDependencies &
+  IdempotencyStore &
+  NotifierDependencies;
+
+/** Emails sent, recipients suppressed (opted out, no address, emailed within the window), emails failed. */
+const countNotifications: OutcomeCounter<NotificationSummary> = {
+  succeeded(metrics, _change, summary) {
+    if (summary.sent) metrics.addMetric("EmailsSent", "Count", summary.sent);
+    if (summary.skipped) metrics.addMetric("EmailsSuppressed", "Count", summary.skipped);
+  },
+  failed(metrics, error) {
+    if (error instanceof NotificationDeliveryError) {
+      metrics.addMetric("EmailsFailed", "Count", error.failedRecipientIds.length);
+    }
+  },
+};
+
+/**
+ * The notifications processor's parts from its environment: the core, the idempotency store,
+ * its five repositories, email sending (see `emailSendingFromEnv`), the debounce window and the
+ * digest scheduler (see `DIGEST_SCHEDULE_ENV`).
+ */
+export function notificationProcessorDependencies(
+  env: NodeJS.ProcessEnv = process.env,
+): NotificationProcessorDependencies {
+  const context = repositoryContextFromEnv(env);
+  return {
+    ...coreProcessorDependenciesFromEnv(env, notificationsManifest),
+    ...idempotencyStoreFromEnv(env),
+    ...emailSendingFromEnv(env),
+    ...notificationWindowFromEnv(env),
+    digestScheduler: digestSchedulerFromEnv(env),
+    repositories: {
+      profiles: new ProfilesRepository(context),
+      comments: new CommentsRepository(context),
+      conversations: new ConversationsRepository(context),
+      notifications: new NotificationsRepository(context),
+      heldNotifications: new HeldNotificationsRepository(context),
+    },
+  };
+}
+
+export function createNotificationProcessor(deps: NotificationProcessorDependencies): StreamProcessorHandler {
+  return idempotentProcessor(
+    processorIdentity(notificationsManifest),
+    deps,
+    createNotifier(deps),
+    countNotifications,
+  );
+}
+
+/** Builds the notifications processor from its environment; tests replace parts with `overrides`. */
+export function buildNotificationProcessor(
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: Partial<NotificationProcessorDependencies> = {},
+): StreamProcessorHandler {
+  return createNotificationProcessor({ ...notificationProcessorDependencies(env), ...overrides });
+}
+
+export const notificationsFunction = { manifest: notificationsManifest, build: buildNotificationProcessor };
