@@ -9,7 +9,6 @@ import {
 } from "@hearth/domain";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import type { AreaRoutes } from "./area-routes.js";
-import type { AreaDependencies } from "./dependencies.js";
 import { INTERNAL_ERROR_MESSAGE, notFound, toHttpError } from "./http/errors.js";
 import { comparableBody, IDEMPOTENT_REPLAY_HEADER, idempotencyKeyFrom } from "./http/idempotency.js";
 import {
@@ -23,6 +22,7 @@ import {
 } from "./http/request.js";
 import { corsHeaders, errorBody, htmlResponse, jsonResponse } from "./http/response.js";
 import { type ApiRequest, type ApiResult, type RouteHandler, routeKey } from "./http/route-handler.js";
+import type { IdempotentPosts, RateLimiting, RequestSteps, RequestStepsOf } from "./request-steps.js";
 import { type ApiArea, findRoute, isPublicRoute, type RouteDefinition } from "./routes.js";
 
 /** Gives back a rate-limit spend that turned out not to be a request of its own. */
@@ -37,15 +37,15 @@ async function refund(spent: Promise<{ refund(): Promise<void> }> | undefined): 
 export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
 /** The route and its implementation, if the route table gives `method resource` to `area`. */
-export function resolveAreaRoute<A extends ApiArea>(
+export function resolveAreaRoute<A extends ApiArea, Deps>(
   area: A,
-  areaRoutes: AreaRoutes<A>,
+  areaRoutes: AreaRoutes<A, Deps>,
   method: string,
   resource: string,
-): { route: RouteDefinition; handler: RouteHandler<AreaDependencies<A>> } | undefined {
+): { route: RouteDefinition; handler: RouteHandler<Deps> } | undefined {
   const route = findRoute(method, resource);
   if (!route || route.area !== area) return undefined;
-  const handler = (areaRoutes as Record<string, RouteHandler<AreaDependencies<A>>>)[routeKey(route)];
+  const handler = (areaRoutes as Record<string, RouteHandler<Deps>>)[routeKey(route)];
   return handler ? { route, handler } : undefined;
 }
 
@@ -59,12 +59,16 @@ export function resolveAreaRoute<A extends ApiArea>(
  * outcome (`deps.metrics`). Logs carry the request id and route, never the token or the body. It imports no area, so a Lambda entry that passes its own area's routes bundles
  * only those.
  */
-export function createAreaHandler<A extends ApiArea>(
+export function createAreaHandler<A extends ApiArea, Deps>(
   area: A,
-  // Inferred from `area` alone, so another area's routes or too few dependencies do not compile.
-  areaRoutes: NoInfer<AreaRoutes<A>>,
-  deps: NoInfer<AreaDependencies<A>>,
+  // The area is inferred from `area` and the dependencies from the routes alone, so another
+  // area's routes, or fewer dependencies than the routes and the request steps use, do not compile.
+  areaRoutes: AreaRoutes<NoInfer<A>, Deps>,
+  areaDeps: NoInfer<Deps & RequestStepsOf<A>>,
 ): ApiHandler {
+  // `RequestStepsOf` gives an area the idempotency store when it has a POST route and the
+  // rate limits when it has a rate-limited one: exactly when the steps below reach for them.
+  const deps = areaDeps as Deps & RequestSteps & IdempotentPosts & RateLimiting;
   return (event, context) => {
     const routeName = `${event.httpMethod} ${event.resource}`;
     return traceInvocation(deps.tracer, routeName, { route: routeName }, async (annotate) => {
@@ -135,7 +139,7 @@ export function createAreaHandler<A extends ApiArea>(
       // nothing. Spending the rate limit is the one write that does not wait.
       const spent =
         rateLimit && verifiedCaller && !isAdmin(verifiedCaller)
-          ? deps.repositories.rateLimits.consume(verifiedCaller.userId, rateLimit, deps.rateLimits[rateLimit])
+          ? deps.rateLimitCounters.consume(verifiedCaller.userId, rateLimit, deps.rateLimits[rateLimit])
           : undefined;
       spent?.catch(() => {});
       let result: ApiResult;

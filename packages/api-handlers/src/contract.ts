@@ -113,9 +113,7 @@ export const GATEWAY_ERROR_CODES: Partial<Record<ErrorStatus, readonly string[]>
 };
 
 /** Statuses every route can answer: bad input, no token, not a member, throttling, faults. */
-export const COMMON_ERROR_STATUSES = [
-  400, 401, 403, 429, 500, 502, 503, 504,
-] as const satisfies ErrorStatus[];
+const COMMON_ERROR_STATUSES = [400, 401, 403, 429, 500, 502, 503, 504] as const satisfies ErrorStatus[];
 
 export interface RouteContract {
   /** Stable name of the operation (the OpenAPI operationId). */

@@ -1,9 +1,6 @@
 export * from "@hearth/views/realtime-protocol";
-export * from "./admin-dependencies.js";
-export { createApiHandler, routeHandlerFor } from "./api-handler.js";
 export { type ApiHandler, createAreaHandler } from "./area-handler.js";
 export { API_FUNCTION_TIMEOUT_SECONDS } from "./areas/area-manifest.js";
-export * from "./dependencies.js";
 export * from "./functions.js";
 export { buildProxyEvent, type ProxyEventInput } from "./http/proxy-event.js";
 export { MAX_BODY_BYTES } from "./http/request.js";
@@ -13,8 +10,10 @@ export {
   CORS_MAX_AGE_SECONDS,
   corsHeaders,
 } from "./http/response.js";
+export * from "./member-groups.js";
+export * from "./realtime/authorizer.build.js";
 export { createRealtimeAuthorizer, type RealtimeAuthorizerEvent } from "./realtime/authorizer.js";
-export * from "./realtime/dependencies.js";
+export * from "./realtime/routes.build.js";
 export {
   createRealtimeRoutes,
   MAX_CLIENT_MESSAGE_BYTES,
@@ -22,6 +21,7 @@ export {
   type RealtimeRouteResult,
 } from "./realtime/routes.js";
 export * from "./realtime/token-verifier.js";
+export * from "./request-steps.js";
 export * from "./routes.js";
 export {
   ALLOWED_ATTACHMENT_TYPES,

@@ -31,7 +31,7 @@ export const markReadBody = z.union([
 
 // Jobs
 
-export const DELETION_CONFIRMATION = "DELETE MY ACCOUNT";
+const DELETION_CONFIRMATION = "DELETE MY ACCOUNT";
 
 /** `POST /me/deletion`: the member types the confirmation; anything else changes nothing. */
 export const deletionRequestBody = z.strictObject({

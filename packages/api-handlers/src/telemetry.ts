@@ -3,7 +3,7 @@ import { Tracer } from "@aws-lambda-powertools/tracer";
 import type { InvocationTracer, RateLimitKind } from "@hearth/domain";
 
 /** How a request ended: answered, refused with a 4xx (the client's doing), or a 5xx fault (ours). */
-export type RequestOutcome = "success" | "refused" | "fault";
+type RequestOutcome = "success" | "refused" | "fault";
 
 export interface CompletedRequest {
   /** The route template (`GET /messages/conversations/{conversationId}`), never a concrete path. */
@@ -24,7 +24,7 @@ export interface ApiMetrics {
 }
 
 /** The metric a successful write of each kind counts in. */
-export const WRITE_METRICS: Record<RateLimitKind, string> = {
+const WRITE_METRICS: Record<RateLimitKind, string> = {
   comments: "CommentsWritten",
   messages: "MessagesWritten",
   reactions: "ReactionsWritten",

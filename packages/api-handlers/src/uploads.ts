@@ -62,7 +62,7 @@ export function uploadPrefix(userId: string): string {
  * digits, `.`, `_` and `-`, no leading dots, at most 100 characters with the extension
  * kept (a name with nothing usable left, such as `日本.jpg`, becomes `file.jpg`).
  */
-export function sanitizeFilename(filename: string): string {
+function sanitizeFilename(filename: string): string {
   const baseName = filename.split(/[/\\]/).pop() ?? "";
   const safe = baseName
     .normalize("NFKD")

@@ -1,13 +1,13 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { createDocumentClient, createRepositories, tableNamesWithPrefix } from "@hearth/domain";
 import { describe, expect, it, vi } from "vitest";
-import { createApiHandler, routeHandlerFor } from "../src/api-handler.js";
-import { API_MANIFESTS } from "../src/functions.js";
+import { API_MANIFESTS, routeHandlerFor } from "../src/functions.js";
 import { MAX_BODY_BYTES } from "../src/http/request.js";
 import { API_AREAS, ROUTES } from "../src/routes.js";
 import {
   ALLOWED_ORIGIN,
   apiEvent,
+  areaHandler,
   claimsFor,
   FAKE_TOKEN,
   invoker,
@@ -66,7 +66,7 @@ describe("the route table", () => {
   });
 
   it("answers 404 for a route sent to another area's handler or not in the table", async () => {
-    const handler = createApiHandler("profile", api().deps);
+    const handler = areaHandler("profile", api().deps);
     const foreign = await handler(
       apiEvent({ method: "GET", resource: "/comments/{itemId}" }, { pathParameters: SAMPLE_PARAMETERS }),
       lambdaContext(),
@@ -266,7 +266,7 @@ describe("responses", () => {
   });
 
   it("answer a CORS preflight without a token", async () => {
-    const handler = createApiHandler("comments", api().deps);
+    const handler = areaHandler("comments", api().deps);
     const preflight = apiEvent(
       { method: "OPTIONS" as "GET", resource: "/comments/{itemId}" },
       { caller: null, pathParameters: { itemId: "/x" } },
@@ -374,7 +374,7 @@ describe("faults and logs", () => {
       { method: "POST", resource: "/comments/{itemId}" },
       { pathParameters: { itemId: "/logs" }, body: { commentText: secretText } },
     );
-    const handler = createApiHandler("comments", testDependencies(db, { logger: verboseLogger() }));
+    const handler = areaHandler("comments", testDependencies(db, { logger: verboseLogger() }));
     let status = 0;
     const logs = await captureLogs(async () => {
       status = toApiResponse(await handler(event, lambdaContext())).status;

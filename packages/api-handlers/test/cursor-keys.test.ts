@@ -12,7 +12,7 @@ import {
 import { createTestDatabase, type TestDatabase } from "@hearth/domain/testing";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
-import { cursorKeyRefresher } from "../src/dependencies.js";
+import { cursorKeyRefresher } from "../src/request-steps.js";
 import { invoker, saveProfile, type TestUser, testDependencies, users } from "./helpers.js";
 
 // There is no local Secrets Manager engine, so the secret's versions are mocked.

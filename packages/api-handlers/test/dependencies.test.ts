@@ -1,15 +1,22 @@
 import { pathToFileURL } from "node:url";
-import { ConfigurationError, DEFAULT_RATE_LIMITS, deleteTables, tableEnvironment } from "@hearth/domain";
-import { createTestDatabase, type TestDatabase } from "@hearth/domain/testing";
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import {
-  allowedOriginsFromEnv,
-  apiDependenciesFromEnv,
-  baseApiDependenciesFromEnv,
-  createObjectUrlSigner,
-} from "../src/dependencies.js";
-import { API_MANIFESTS } from "../src/functions.js";
-import { API_AREAS } from "../src/routes.js";
+  ConfigurationError,
+  DEFAULT_RATE_LIMITS,
+  deleteTables,
+  TABLE_SPECS,
+  tableEnvironment,
+  tableSpec,
+  UnsubscribeTokens,
+} from "@hearth/domain";
+import { ProfilesRepository } from "@hearth/domain/repositories/profiles";
+import { createTestDatabase, type TestDatabase } from "@hearth/domain/testing";
+import { createObjectUrlSigner, storageDependenciesFromEnv } from "@hearth/views/storage-dependencies";
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from "vitest";
+import { buildAdminArea } from "../src/areas/admin.build.js";
+import { buildCommentsArea } from "../src/areas/comments.build.js";
+import { API_FUNCTIONS, API_MANIFESTS } from "../src/functions.js";
+import { allowedOriginsFromEnv, apiFunctionBaseFromEnv, rateLimiting } from "../src/request-steps.js";
+import { API_AREAS, type ApiArea } from "../src/routes.js";
 import { apiEvent, lambdaContext, toApiResponse } from "./helpers.js";
 
 let db: TestDatabase;
@@ -42,24 +49,46 @@ function localEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   };
 }
 
-describe("apiDependenciesFromEnv", () => {
-  it("builds working dependencies from the environment", async () => {
-    const deps = apiDependenciesFromEnv(localEnv());
-    expect(deps.objectUrls.bucket).toBe("hearth-local-attachments");
-    expect(deps.allowedOrigins).toEqual(["https://archive.example.org", "http://localhost:5173"]);
+describe("the parts an area's builder composes, from the environment", () => {
+  it("the base: request steps, and repositories on the function's own tables", async () => {
+    // The unsubscribe links' key derives from the cursor secret: it is loaded with the cursor keys.
+    const unsubscribeTokens = new UnsubscribeTokens();
+    const base = apiFunctionBaseFromEnv(localEnv(), unsubscribeTokens);
+    expect(Object.keys(base.steps).sort()).toEqual([
+      "allowedOrigins",
+      "logger",
+      "metrics",
+      "now",
+      "refreshCursorKeys",
+      "tracer",
+    ]);
+    expect(base.steps.allowedOrigins).toEqual(["https://archive.example.org", "http://localhost:5173"]);
+    // Locally the keys come from CURSOR_SECRET: no Secrets Manager call is made.
+    await expect(base.steps.refreshCursorKeys()).resolves.toBeUndefined();
+    const token = unsubscribeTokens.issue("user-from-base-env", "comment", new Date());
+    expect(unsubscribeTokens.verify(token, new Date()).userId).toBe("user-from-base-env");
+    // Outside Lambda the tracer is off: the captured clients still reach DynamoDB Local.
+    expect(base.steps.tracer.isTracingEnabled()).toBe(false);
+    await new ProfilesRepository(base.repositoryContext).upsert("user-from-base-env", {
+      displayName: "Base",
+    });
+    expect((await db.repositories.profiles.get("user-from-base-env"))?.displayName).toBe("Base");
+  });
+
+  it("the files bucket's signer", async () => {
+    const { objectUrls } = storageDependenciesFromEnv(localEnv());
+    expect(objectUrls.bucket).toBe("hearth-local-attachments");
     // A local S3 is addressed path-style, on its own endpoint.
-    const url = new URL(await deps.objectUrls.presignGet("attachments/u/1/a.txt", { expiresIn: 60 }));
+    const url = new URL(await objectUrls.presignGet("attachments/u/1/a.txt", { expiresIn: 60 }));
     expect(url.origin).toBe("http://127.0.0.1:4569");
     expect(url.pathname).toBe("/hearth-local-attachments/attachments/u/1/a.txt");
-    const saved = await deps.repositories.profiles.upsert("user-from-env", { displayName: "Env" });
-    expect((await db.repositories.profiles.get("user-from-env"))?.displayName).toBe(saved.displayName);
   });
 
   it("refuses local endpoints in production", () => {
-    expect(() => apiDependenciesFromEnv(localEnv({ STAGE: "prod", DYNAMODB_ENDPOINT: "" }))).toThrow(
+    expect(() => buildCommentsArea(localEnv({ STAGE: "prod", DYNAMODB_ENDPOINT: "" }))).toThrow(
       ConfigurationError,
     );
-    expect(() => apiDependenciesFromEnv(localEnv({ STAGE: "production", S3_ENDPOINT: "" }))).toThrow(
+    expect(() => buildCommentsArea(localEnv({ STAGE: "production", S3_ENDPOINT: "" }))).toThrow(
       /DYNAMODB_ENDPOINT/,
     );
     expect(() =>
@@ -82,58 +111,77 @@ describe("apiDependenciesFromEnv", () => {
   });
 
   it("fails at start-up when a setting is missing", () => {
-    expect(() => apiDependenciesFromEnv(localEnv({ ATTACHMENTS_BUCKET: "" }))).toThrow(/ATTACHMENTS_BUCKET/);
+    expect(() => buildCommentsArea(localEnv({ ATTACHMENTS_BUCKET: "" }))).toThrow(/ATTACHMENTS_BUCKET/);
+    const idempotencyTable = tableSpec("IdempotencyRecords").envVar;
+    expect(() => buildCommentsArea(localEnv({ [idempotencyTable]: "" }))).toThrow(idempotencyTable);
     // A function is told only its own tables: none at all is refused at start-up.
     const withoutTables = Object.fromEntries(
       Object.entries(localEnv()).filter(([name]) => !name.endsWith("_TABLE")),
     );
-    expect(() => apiDependenciesFromEnv(withoutTables)).toThrow(/COMMENTS_TABLE/);
+    expect(() => buildCommentsArea(withoutTables)).toThrow(/COMMENTS_TABLE/);
     expect(() =>
-      apiDependenciesFromEnv(
+      buildCommentsArea(
         localEnv({ STAGE: "prod", DYNAMODB_ENDPOINT: "", S3_ENDPOINT: "", CURSOR_SECRET: "" }),
       ),
     ).toThrow(/CURSOR_SECRET/);
     expect(() =>
-      apiDependenciesFromEnv(localEnv({ RATE_LIMITS: JSON.stringify({ comments: { limit: -1 } }) })),
+      buildCommentsArea(localEnv({ RATE_LIMITS: JSON.stringify({ comments: { limit: -1 } }) })),
     ).toThrow(/RATE_LIMITS is not valid: comments\.limit/);
+    expect(() => buildAdminArea(localEnv({ USER_POOL_ID: "" }))).toThrow(/USER_POOL_ID/);
   });
 
   it("takes the default rate limits, or the kinds RATE_LIMITS changes", () => {
-    expect(apiDependenciesFromEnv(localEnv({})).rateLimits).toEqual(DEFAULT_RATE_LIMITS);
-    const changed = apiDependenciesFromEnv(
+    const base = apiFunctionBaseFromEnv(localEnv());
+    expect(rateLimiting(base, localEnv({})).rateLimits).toEqual(DEFAULT_RATE_LIMITS);
+    const changed = rateLimiting(
+      base,
       localEnv({ RATE_LIMITS: JSON.stringify({ uploads: { limit: 2, windowSeconds: 600 } }) }),
     );
     expect(changed.rateLimits).toEqual({ ...DEFAULT_RATE_LIMITS, uploads: { limit: 2, windowSeconds: 600 } });
   });
 
-  it("builds the base dependencies (no storage) without a bucket", async () => {
-    const deps = baseApiDependenciesFromEnv(localEnv({ ATTACHMENTS_BUCKET: "", S3_ENDPOINT: "" }));
-    expect(Object.keys(deps).sort()).toEqual([
-      "allowedOrigins",
-      "idempotency",
-      "logger",
-      "metrics",
-      "newId",
-      "now",
-      "rateLimits",
-      "refreshCursorKeys",
-      "repositories",
-      "tracer",
-      "unsubscribeTokens",
-    ]);
-    // Locally the keys come from CURSOR_SECRET: no Secrets Manager call is made.
-    await expect(deps.refreshCursorKeys()).resolves.toBeUndefined();
-    // The refresh loads the unsubscribe key too (derived from the same secret).
-    const token = deps.unsubscribeTokens.issue("user-from-base-env", "comment", new Date());
-    expect(deps.unsubscribeTokens.verify(token, new Date()).userId).toBe("user-from-base-env");
-    // Outside Lambda the tracer is off: the captured clients still reach DynamoDB Local.
-    expect(deps.tracer.isTracingEnabled()).toBe(false);
-    await deps.repositories.profiles.upsert("user-from-base-env", { displayName: "Base" });
-    expect((await db.repositories.profiles.get("user-from-base-env"))?.displayName).toBe("Base");
-  });
-
   it("reads no allowed origins as an empty list", () => {
     expect(allowedOriginsFromEnv({})).toEqual([]);
+  });
+});
+
+describe("each area's builder", () => {
+  /** The environment infra gives `area`'s function: only the tables its manifest names. */
+  function manifestEnv(area: ApiArea): NodeJS.ProcessEnv {
+    const env = localEnv();
+    for (const spec of TABLE_SPECS) {
+      if (!(spec.name in API_MANIFESTS[area].tables)) delete env[spec.envVar];
+    }
+    return env;
+  }
+
+  it("starts from only the tables its manifest names (the feed has no idempotency store or rate limits)", () => {
+    for (const area of API_AREAS) {
+      expect(() => API_FUNCTIONS[area].build(manifestEnv(area)), area).not.toThrow();
+    }
+  });
+
+  it("serves its routes from that environment alone", async () => {
+    await db.repositories.notifications.addForRecipients(["user-feed-env"], {
+      sourceEventId: "feed-env-1",
+      kind: "comment",
+      actor: { userId: "user-someone", displayName: "Someone" },
+      itemId: "/feed/env",
+      text: "Hello",
+      createdAt: new Date().toISOString(),
+    });
+    const feed = API_FUNCTIONS.feed.build(manifestEnv("feed"));
+    const response = toApiResponse(
+      await feed(
+        apiEvent(
+          { method: "GET", resource: "/notifications" },
+          { caller: { userId: "user-feed-env", email: "f@example.org", groups: ["ApprovedUsers"] } },
+        ),
+        lambdaContext(),
+      ),
+    );
+    expect(response.status).toBe(200);
+    expect(response.body.notifications).toHaveLength(1);
   });
 });
 

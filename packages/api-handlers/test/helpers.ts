@@ -6,23 +6,23 @@ import {
   NotFoundError,
   RATE_LIMIT_KINDS,
   type RateLimits,
+  tableEnvironment,
+  tableNamesWithPrefix,
   UnsubscribeTokens,
 } from "@hearth/domain";
 import { createTestDatabase, type TestDatabase } from "@hearth/domain/testing";
 import type { ObjectUrlSigner } from "@hearth/views/object-urls";
 import { createPhotoUrls } from "@hearth/views/photos";
+import { createObjectUrlSigner } from "@hearth/views/storage-dependencies";
 import type { APIGatewayProxyResult, Context } from "aws-lambda";
 import { monotonicFactory } from "ulid";
 import { afterAll, beforeAll, inject } from "vitest";
-import type { MemberGroups } from "../src/admin-dependencies.js";
-import { createApiHandler } from "../src/api-handler.js";
-import {
-  type AllAreaDependencies,
-  createApiIdempotency,
-  createObjectUrlSigner,
-} from "../src/dependencies.js";
+import type { ApiHandler } from "../src/area-handler.js";
+import { type AllAreaOverrides, API_FUNCTIONS, buildApiHandlers } from "../src/functions.js";
 import { buildProxyEvent } from "../src/http/proxy-event.js";
-import { API_AREAS, type ApiArea, findRoute, type RouteDefinition } from "../src/routes.js";
+import type { MemberGroups } from "../src/member-groups.js";
+import { createApiIdempotency } from "../src/request-steps.js";
+import { type ApiArea, findRoute, type RouteDefinition } from "../src/routes.js";
 
 export const ALLOWED_ORIGIN = "https://archive.example.org";
 export const TEST_BUCKET = "hearth-test-attachments";
@@ -205,13 +205,16 @@ export class InMemoryMemberGroups implements MemberGroups {
 /** The secret the test API's unsubscribe tokens derive their key from. */
 export const TEST_UNSUBSCRIBE_SECRET = "a-cursor-secret-for-unsubscribe-tests";
 
-export function testDependencies(
-  db: TestDatabase,
-  overrides: Partial<AllAreaDependencies> = {},
-): AllAreaDependencies {
+/**
+ * What the test API replaces in every area's builder: repositories, rate-limit counters and
+ * the idempotency store over the test database, an in-memory user pool, the test bucket's
+ * signer, fixed keys, quiet telemetry. Each builder takes the parts its area uses.
+ */
+export function testDependencies(db: TestDatabase, overrides: AllAreaOverrides = {}) {
   const objectUrls = testObjectUrlSigner();
   return {
     repositories: db.repositories,
+    rateLimitCounters: db.repositories.rateLimits,
     // The test database's codec was built with fixed keys; rotation has its own tests.
     refreshCursorKeys: async () => {},
     unsubscribeTokens: new UnsubscribeTokens(TEST_UNSUBSCRIBE_SECRET),
@@ -225,9 +228,35 @@ export function testDependencies(
     metrics: { requestCompleted: () => {} },
     now: () => new Date(),
     newId: monotonicFactory(),
-    memberGroups: new InMemoryMemberGroups(),
+    memberGroups: new InMemoryMemberGroups() as MemberGroups,
     ...overrides,
   };
+}
+export type TestDependencies = ReturnType<typeof testDependencies>;
+
+/**
+ * The environment the builders start from in tests: valid settings on DynamoDB Local, and
+ * tables under a prefix nothing creates, because every part that reaches a table is replaced
+ * by `testDependencies` (a part a builder added without it would fail loudly).
+ */
+export function testEnvironment(): NodeJS.ProcessEnv {
+  return {
+    ...tableEnvironment(tableNamesWithPrefix("not-a-test-table-")),
+    STAGE: "dev",
+    DYNAMODB_ENDPOINT: inject("dynamoEndpoint"),
+    S3_ENDPOINT: "http://127.0.0.1:9",
+    ATTACHMENTS_BUCKET: TEST_BUCKET,
+    CURSOR_SECRET: "a-cursor-secret-the-test-dependencies-replace",
+    AWS_REGION: "eu-west-1",
+    USER_POOL_ID: "eu-west-1_test",
+    COGNITO_ENDPOINT: "http://127.0.0.1:9",
+    LOG_LEVEL: "silent",
+  };
+}
+
+/** `area`'s handler, built by its own builder with `deps` replacing the parts it uses. */
+export function areaHandler(area: ApiArea, deps: TestDependencies): ApiHandler {
+  return API_FUNCTIONS[area].build(testEnvironment(), deps);
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: tests check response bodies with assertions, not types
@@ -255,10 +284,8 @@ export function toApiResponse(result: APIGatewayProxyResult): ApiResponse {
 export type Invoke = (method: string, resource: string, options?: EventOptions) => Promise<ApiResponse>;
 
 /** Invokes the area handler the route table assigns to `method resource`. */
-export function invoker(deps: AllAreaDependencies): Invoke {
-  const handlers = Object.fromEntries(
-    API_AREAS.map((area) => [area, createApiHandler(area, deps)]),
-  ) as Record<ApiArea, ReturnType<typeof createApiHandler>>;
+export function invoker(deps: TestDependencies): Invoke {
+  const handlers = buildApiHandlers(testEnvironment(), deps);
   return async (method, resource, options = {}) => {
     const route = findRoute(method, resource);
     if (!route) throw new Error(`No route ${method} ${resource} in the route table`);
@@ -268,7 +295,7 @@ export function invoker(deps: AllAreaDependencies): Invoke {
 
 export interface TestApi {
   db: TestDatabase;
-  deps: AllAreaDependencies;
+  deps: TestDependencies;
   call: Invoke;
 }
 

@@ -29,8 +29,10 @@ function setClock(minutesAhead: number, secondsIntoMinute: number) {
 beforeAll(() => {
   const { db } = api();
   const now = () => clock.now;
+  const repositories = createRepositories({ doc: db.doc, tables: db.tables, cursors: db.cursors, now });
   deps = testDependencies(db, {
-    repositories: createRepositories({ doc: db.doc, tables: db.tables, cursors: db.cursors, now }),
+    repositories,
+    rateLimitCounters: repositories.rateLimits,
     rateLimits: DEFAULT_RATE_LIMITS,
     now,
   });
@@ -161,7 +163,7 @@ describe("per-member rate limits", () => {
       const member = freshMember();
       const kind = route.rateLimit;
       for (let i = 0; i < DEFAULT_RATE_LIMITS[kind].limit; i++) {
-        await deps.repositories.rateLimits.consume(member.userId, kind, DEFAULT_RATE_LIMITS[kind]);
+        await deps.rateLimitCounters.consume(member.userId, kind, DEFAULT_RATE_LIMITS[kind]);
       }
       // Neither the (missing) comment nor the empty body is looked at: the limit answers first.
       const response = await call(route.method, route.resource, {

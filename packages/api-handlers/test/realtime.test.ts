@@ -2,12 +2,20 @@ import { generateKeyPairSync, type KeyObject, randomUUID, sign } from "node:cryp
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Logger } from "@aws-lambda-powertools/logger";
-import { ADMIN_GROUP, deleteTables, MAX_SUBSCRIPTIONS_PER_CONNECTION, MEMBER_GROUP } from "@hearth/domain";
+import {
+  ADMIN_GROUP,
+  deleteTables,
+  MAX_SUBSCRIPTIONS_PER_CONNECTION,
+  MEMBER_GROUP,
+  tableEnvironment,
+} from "@hearth/domain";
 import { createTestDatabase, type TestDatabase } from "@hearth/domain/testing";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createRealtimeAuthorizer, type RealtimeAuthorizerEvent } from "../src/realtime/authorizer.js";
-import { createRealtimeRoutes, type RealtimeRouteEvent } from "../src/realtime/routes.js";
-import { createIdTokenVerifier, idTokenVerifierOptionsFromEnv } from "../src/realtime/token-verifier.js";
+import { buildRealtimeAuthorizer } from "../src/realtime/authorizer.build.js";
+import type { RealtimeAuthorizerEvent } from "../src/realtime/authorizer.js";
+import { buildRealtimeRoutes } from "../src/realtime/routes.build.js";
+import type { RealtimeRouteEvent } from "../src/realtime/routes.js";
+import { idTokenVerifierOptionsFromEnv } from "../src/realtime/token-verifier.js";
 
 const logger = new Logger({ serviceName: "realtime-test", logLevel: "SILENT" });
 const CLIENT_ID = "hearth-web-client";
@@ -68,13 +76,19 @@ const connectEvent = (token?: string): RealtimeAuthorizerEvent => ({
 
 describe("the WebSocket $connect authorizer", () => {
   let pool: TestPool;
-  let authorize: ReturnType<typeof createRealtimeAuthorizer>;
+  let authorize: ReturnType<typeof buildRealtimeAuthorizer>;
   beforeAll(async () => {
     pool = await startPool();
-    authorize = createRealtimeAuthorizer({
-      verifyIdToken: createIdTokenVerifier({ issuer: pool.issuer, clientIds: [CLIENT_ID] }),
-      logger,
-    });
+    // As its Lambda entry builds it, with the test pool as the (local) issuer.
+    authorize = buildRealtimeAuthorizer(
+      {
+        STAGE: "dev",
+        USER_POOL_ID: "eu-west-1_test",
+        USER_POOL_CLIENT_ID: CLIENT_ID,
+        TOKEN_ISSUER: pool.issuer,
+      },
+      { logger },
+    );
   });
   afterAll(() => new Promise<void>((resolve) => pool.server.close(() => resolve())));
 
@@ -163,10 +177,14 @@ describe("the WebSocket $connect authorizer", () => {
 
 describe("the WebSocket routes", () => {
   let db: TestDatabase;
-  let route: ReturnType<typeof createRealtimeRoutes>;
+  let route: ReturnType<typeof buildRealtimeRoutes>;
   beforeAll(async () => {
     db = await createTestDatabase(inject("dynamoEndpoint"), "realtime-routes");
-    route = createRealtimeRoutes({ connections: db.repositories.connections, logger });
+    // As its Lambda entry builds it, on the test tables.
+    route = buildRealtimeRoutes(
+      { ...tableEnvironment(db.tables), STAGE: "dev", DYNAMODB_ENDPOINT: inject("dynamoEndpoint") },
+      { logger },
+    );
   });
   afterAll(async () => {
     await deleteTables(db.client, db.prefix);

@@ -1,9 +1,7 @@
 import { tableEnvironment, tableNamesWithPrefix } from "@hearth/domain";
 import { type StalledServer, startStalledServer } from "@hearth/domain/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createAreaHandler } from "../src/area-handler.js";
-import { commentRoutes } from "../src/areas/comments.js";
-import { apiDependenciesFromEnv } from "../src/dependencies.js";
+import { buildCommentsArea } from "../src/areas/comments.build.js";
 import { findRoute } from "../src/routes.js";
 import { apiEvent, lambdaContext, toApiResponse } from "./helpers.js";
 
@@ -19,7 +17,7 @@ afterAll(async () => {
 
 /** The comments function as its Lambda entry builds it, pointed at a DynamoDB that never answers. */
 function stalledCommentsFunction() {
-  const deps = apiDependenciesFromEnv({
+  return buildCommentsArea({
     ...tableEnvironment(tableNamesWithPrefix("stalled-")),
     STAGE: "dev",
     DYNAMODB_ENDPOINT: stalled.endpoint,
@@ -30,7 +28,6 @@ function stalledCommentsFunction() {
     LOG_LEVEL: "silent",
     FUNCTION_TIMEOUT_SECONDS: String(FUNCTION_TIMEOUT_SECONDS),
   });
-  return createAreaHandler("comments", commentRoutes, deps);
 }
 
 async function timedCall(method: string, resource: string, options: Parameters<typeof apiEvent>[1]) {

@@ -1,12 +1,10 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import {
-  type AllAreaDependencies,
-  API_AREAS,
+  type AllAreaOverrides,
   API_FUNCTION_TIMEOUT_SECONDS,
   type ApiArea,
   type ApiHandler,
-  apiDependenciesFromEnv,
-  createApiHandler,
+  buildApiHandlers,
   createApiIdempotency,
   findRoute,
   ROUTES,
@@ -18,9 +16,9 @@ import {
   createTables,
   deleteTables,
   RATE_LIMIT_KINDS,
-  RATE_LIMITS_ENV,
   type RateLimits,
   tableEnvironment,
+  UnsubscribeTokens,
 } from "@hearth/domain";
 import { localClient, type RunningDynamo, startDynamoDbLocal } from "@hearth/domain/testing";
 import type { APIGatewayProxyEvent, Context } from "aws-lambda";
@@ -172,41 +170,46 @@ for (const counted of [doc, idempotencyClient]) {
 
 try {
   const tables = await createTables(client, prefix);
-  // The functions' own factory, with the repositories swapped for ones on the counted client.
+  // Each area's own builder, with the repositories swapped for ones on the counted client.
   // Approvals add to ApprovedUsers through this; Cognito is not DynamoDB, so it is not counted.
   const approvedUsernames: string[] = [];
-  const deps: AllAreaDependencies = {
-    ...apiDependenciesFromEnv({
-      ...tableEnvironment(tables),
-      STAGE: "bench",
-      DYNAMODB_ENDPOINT: endpoint,
-      // Presigning is offline: this S3 endpoint is never called.
-      S3_ENDPOINT: "http://127.0.0.1:9",
-      AWS_REGION: "eu-west-1",
-      CURSOR_SECRET: randomBytes(16).toString("hex"),
-      ALLOWED_ORIGINS: "https://hearth.example.org",
-      ATTACHMENTS_BUCKET: "hearth-bench-attachments",
-      LOG_LEVEL: "SILENT",
-      // The set-up writes far faster than a member may; each request is still counted.
-      [RATE_LIMITS_ENV]: JSON.stringify(
-        Object.fromEntries(RATE_LIMIT_KINDS.map((kind) => [kind, { limit: 100_000, windowSeconds: 60 }])),
-      ),
-    }),
-    repositories: createRepositories({
-      doc,
-      tables,
-      cursors: new CursorCodec(randomBytes(16).toString("hex")),
-    }),
-    idempotency: createApiIdempotency(idempotencyClient, tables),
-    memberGroups: { addToMembers: async (username) => void approvedUsernames.push(username) },
+  const env = {
+    ...tableEnvironment(tables),
+    STAGE: "bench",
+    DYNAMODB_ENDPOINT: endpoint,
+    // Presigning is offline: this S3 endpoint is never called.
+    S3_ENDPOINT: "http://127.0.0.1:9",
+    AWS_REGION: "eu-west-1",
+    CURSOR_SECRET: randomBytes(16).toString("hex"),
+    ALLOWED_ORIGINS: "https://hearth.example.org",
+    ATTACHMENTS_BUCKET: "hearth-bench-attachments",
+    // The admin area builds its Cognito client at start-up; the groups below replace it.
+    USER_POOL_ID: "eu-west-1_bench",
+    COGNITO_ENDPOINT: "http://127.0.0.1:9",
+    LOG_LEVEL: "SILENT",
   };
-  const handlersOf = (rateLimits: RateLimits) =>
-    Object.fromEntries(
-      API_AREAS.map((area) => [area, createApiHandler(area, { ...deps, rateLimits })]),
-    ) as Record<ApiArea, ApiHandler>;
-  const handlers = handlersOf(deps.rateLimits);
+  const repositories = createRepositories({
+    doc,
+    tables,
+    cursors: new CursorCodec(randomBytes(16).toString("hex")),
+  });
+  // The set-up writes far faster than a member may; each request is still counted.
+  const generousLimits = Object.fromEntries(
+    RATE_LIMIT_KINDS.map((kind) => [kind, { limit: 100_000, windowSeconds: 60 }]),
+  ) as RateLimits;
+  const overrides = {
+    repositories,
+    rateLimitCounters: repositories.rateLimits,
+    idempotency: createApiIdempotency(idempotencyClient, tables),
+    memberGroups: { addToMembers: async (username: string) => void approvedUsernames.push(username) },
+    // The benchmark issues an unsubscribe link with these to send `/unsubscribe` a valid one.
+    unsubscribeTokens: new UnsubscribeTokens(randomBytes(16).toString("hex")),
+  } satisfies AllAreaOverrides;
+  const handlersOf = (rateLimits: RateLimits): Record<ApiArea, ApiHandler> =>
+    buildApiHandlers(env, { ...overrides, rateLimits });
+  const handlers = handlersOf(generousLimits);
   // One comment a day, to measure what a refused (rate-limited) request costs.
-  const tightlyLimited = handlersOf({ ...deps.rateLimits, comments: { limit: 1, windowSeconds: 86_400 } });
+  const tightlyLimited = handlersOf({ ...generousLimits, comments: { limit: 1, windowSeconds: 86_400 } });
 
   async function call(
     method: string,
@@ -302,7 +305,7 @@ try {
   await setUp("POST", "/comments/{itemId}", erinsComment, tightlyLimited);
   // Issue 12 (k12a): people who signed in and wait for approval.
   for (const name of ["frank", "gina", "hal"]) {
-    await deps.repositories.profiles.ensureOnSignIn(`user-${name}`, {
+    await repositories.profiles.ensureOnSignIn(`user-${name}`, {
       displayName: name,
       email: `${name}@example.org`,
       isMember: false,
@@ -311,8 +314,8 @@ try {
 
   // Issue 12: a finished export of carol's (its GET signs the download), a deletion she asked for.
   const carolExport = await setUp("POST", "/me/exports", { caller: carol });
-  await deps.repositories.jobs.start({ userId: carol.userId, jobId: carolExport.jobId });
-  await deps.repositories.jobs.complete(
+  await repositories.jobs.start({ userId: carol.userId, jobId: carolExport.jobId });
+  await repositories.jobs.complete(
     { userId: carol.userId, jobId: carolExport.jobId, kind: "export" },
     {
       objectKey: `exports/${carol.userId}/${carolExport.jobId}/hearth-export.json`,
@@ -327,7 +330,7 @@ try {
   });
   // Issue 13 (k13a): Alice's notification feed, 30 entries (what the stream processor writes).
   for (let n = 0; n < 30; n++) {
-    await deps.repositories.notifications.addForRecipients([alice.userId], {
+    await repositories.notifications.addForRecipients([alice.userId], {
       sourceEventId: `bench-event-${n}`,
       kind: "comment",
       actor: { userId: bob.userId, displayName: bob.name },
@@ -340,7 +343,7 @@ try {
   }
   const feedPage = await setUp("GET", "/notifications", { query: { limit: "20" } });
   // The signed link of a notification email (what the notifications processor puts in it).
-  const unsubscribeToken = deps.unsubscribeTokens.issue(alice.userId, "reaction", new Date());
+  const unsubscribeToken = overrides.unsubscribeTokens.issue(alice.userId, "reaction", new Date());
   const tenthNewest: string = feedPage.notifications[9].notificationId;
 
   // --- What is measured: one request per case, in this order ------------------------------

@@ -1,17 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import {
-  API_AREAS,
-  type ApiArea,
-  adminDependenciesFromEnv,
-  apiDependenciesFromEnv,
-  createApiHandler,
-  createRealtimeAuthorizer,
-  createRealtimeRoutes,
-  realtimeAuthorizerDependenciesFromEnv,
-  realtimeRouteDependenciesFromEnv,
-} from "@hearth/api-handlers";
+import { type ApiArea, buildApiHandlers, REALTIME_FUNCTIONS } from "@hearth/api-handlers";
 import { FUNCTION_TIMEOUT_ENV, RATE_LIMITS_ENV, type TableNames, tableEnvironment } from "@hearth/domain";
 import {
   DIGEST_SCHEDULE_ENV,
@@ -45,15 +35,11 @@ export function localCursorSecret(dataDir: string): string {
 }
 
 /**
- * The API's Lambdas, built in-process the way each Lambda entry builds itself from its
- * environment (once per container); the admin one talks to cognito-local (`COGNITO_ENDPOINT`).
+ * The API's Lambdas, built in-process by the builders their Lambda entries call (once per
+ * container); the admin one talks to cognito-local (`COGNITO_ENDPOINT`).
  */
 export function createApiHandlers(env: Environment): Record<ApiArea, ApiHandler> {
-  const dependencies = { ...apiDependenciesFromEnv(env), ...adminDependenciesFromEnv(env) };
-  return Object.fromEntries(API_AREAS.map((area) => [area, createApiHandler(area, dependencies)])) as Record<
-    ApiArea,
-    ApiHandler
-  >;
+  return buildApiHandlers(env);
 }
 
 /**
@@ -66,8 +52,8 @@ export function createRealtimeFunctions(env: Environment): {
   routes: WebSocketRouteHandler;
 } {
   return {
-    authorizer: createRealtimeAuthorizer(realtimeAuthorizerDependenciesFromEnv(env)),
-    routes: createRealtimeRoutes(realtimeRouteDependenciesFromEnv(env)),
+    authorizer: REALTIME_FUNCTIONS["realtime-authorizer"].build(env),
+    routes: REALTIME_FUNCTIONS["realtime-routes"].build(env),
   };
 }
 

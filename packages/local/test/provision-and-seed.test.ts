@@ -5,7 +5,7 @@ import {
   CognitoIdentityProviderClient,
   InitiateAuthCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
-import { adminDependenciesFromEnv, cognitoMemberGroups } from "@hearth/api-handlers";
+import { cognitoMemberGroups, memberGroupsFromEnv } from "@hearth/api-handlers";
 import { deleteTables } from "@hearth/domain";
 import { createTestDatabase, freePort, type TestDatabase } from "@hearth/domain/testing";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -81,8 +81,8 @@ describe("the admin function's user pool groups (cognito-local)", () => {
     await createUser(cognito, pool.userPoolId, { ...user, groups: [] });
     expect(await groupsInIdToken(pool.userPoolClientId, user.email, user.password)).toBeUndefined();
 
-    // Built the way the admin Lambda builds it, from its environment.
-    const { memberGroups } = adminDependenciesFromEnv({
+    // Built the way the admin area's builder builds it, from its environment.
+    const memberGroups = memberGroupsFromEnv({
       STAGE: "dev",
       USER_POOL_ID: pool.userPoolId,
       COGNITO_ENDPOINT: cognitoEndpoint,
@@ -103,13 +103,13 @@ describe("the admin function's user pool groups (cognito-local)", () => {
 
   it("refuses a local Cognito endpoint in production", () => {
     expect(() =>
-      adminDependenciesFromEnv({
+      memberGroupsFromEnv({
         STAGE: "prod",
         USER_POOL_ID: "eu-west-1_x",
         COGNITO_ENDPOINT: cognitoEndpoint,
       }),
     ).toThrow(/COGNITO_ENDPOINT/);
-    expect(() => adminDependenciesFromEnv({ STAGE: "dev" })).toThrow(/USER_POOL_ID/);
+    expect(() => memberGroupsFromEnv({ STAGE: "dev" })).toThrow(/USER_POOL_ID/);
   });
 });
 

@@ -1,7 +1,9 @@
 import { MEMBER, type MembershipStatus, PENDING } from "@hearth/domain";
+import type { ProfilesRepository } from "@hearth/domain/repositories/profiles";
 import { ADMIN_MEMBER_STATUSES, type AdminMemberStatus, adminMemberView } from "@hearth/views/views";
 import { type AreaRoutes, ok } from "../area-routes.js";
 import { badRequest, notFound } from "../http/errors.js";
+import type { MemberGroups } from "../member-groups.js";
 
 const MEMBERSHIP_OF: Record<AdminMemberStatus, MembershipStatus> = { pending: PENDING, approved: MEMBER };
 
@@ -13,7 +15,13 @@ function statusFrom(value: string | undefined): AdminMemberStatus {
   return status;
 }
 
-export const adminRoutes: AreaRoutes<"admin"> = {
+/** What the admin routes use: the profiles and the user pool's groups (no photos are shown). */
+export interface AdminDependencies {
+  repositories: { profiles: ProfilesRepository };
+  memberGroups: MemberGroups;
+}
+
+export const adminRoutes: AreaRoutes<"admin", AdminDependencies> = {
   "GET /admin/members": async (request, { repositories }) => {
     const status = statusFrom(request.query("status"));
     const result = await repositories.profiles.listMembers(request.page(), MEMBERSHIP_OF[status]);

@@ -1,5 +1,9 @@
 import { firstFailureOf, LIMITS, sanitizeText } from "@hearth/domain";
+import type { CommentsRepository } from "@hearth/domain/repositories/comments";
+import type { ProfilesRepository } from "@hearth/domain/repositories/profiles";
+import type { ReactionsRepository } from "@hearth/domain/repositories/reactions";
 import { servedComments } from "@hearth/views/served";
+import type { StorageDependencies } from "@hearth/views/storage-dependencies";
 import { type AreaRoutes, created, ok } from "../area-routes.js";
 import { ifMatchVersion } from "../http/request.js";
 import { editCommentBody, newCommentBody } from "../request-bodies.js";
@@ -16,7 +20,19 @@ function deletionResult(comment: { itemId: string; commentId: string; deletedAt?
   };
 }
 
-export const commentRoutes: AreaRoutes<"comments"> = {
+/**
+ * What the comment routes use: the comments, whether the viewer reacted to them, the author's
+ * profile, and the signer of the authors' photos.
+ */
+export interface CommentsDependencies extends StorageDependencies {
+  repositories: {
+    comments: CommentsRepository;
+    reactions: ReactionsRepository;
+    profiles: ProfilesRepository;
+  };
+}
+
+export const commentRoutes: AreaRoutes<"comments", CommentsDependencies> = {
   "GET /comments/{itemId}": async (request, storage) => {
     const { repositories } = storage;
     const itemId = request.path("itemId");

@@ -1,8 +1,14 @@
+import type { NotificationsRepository } from "@hearth/domain/repositories/notifications";
 import { notificationView } from "@hearth/views/views";
 import { type AreaRoutes, ok } from "../area-routes.js";
 import { markReadBody } from "../request-bodies.js";
 
-export const feedRoutes: AreaRoutes<"feed"> = {
+/** What the feed routes use: the caller's notifications (names, not photos: no signer). */
+export interface FeedDependencies {
+  repositories: { notifications: NotificationsRepository };
+}
+
+export const feedRoutes: AreaRoutes<"feed", FeedDependencies> = {
   "GET /notifications": async (request, { repositories }) => {
     const page = await repositories.notifications.list(request.caller.userId, request.page());
     return ok({

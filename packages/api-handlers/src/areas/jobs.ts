@@ -5,21 +5,28 @@ import {
   type Job,
   type JobKind,
 } from "@hearth/domain";
+import type { JobsRepository } from "@hearth/domain/repositories/jobs";
+import type { ProfilesRepository } from "@hearth/domain/repositories/profiles";
+import type { ObjectUrlSigner } from "@hearth/views/object-urls";
 import { jobAcceptedView, jobView } from "@hearth/views/views";
 import { type AreaRoutes, accepted, ok } from "../area-routes.js";
-import type { AreaDependencies } from "../dependencies.js";
 import { forbidden, notFound } from "../http/errors.js";
 import { deletionRequestBody } from "../request-bodies.js";
+
+/**
+ * What the job routes use: the jobs, the profile of a member an admin deletes, the signer of
+ * export downloads, and the clock the download links are signed by.
+ */
+export interface JobsDependencies {
+  repositories: { jobs: JobsRepository; profiles: ProfilesRepository };
+  objectUrls: ObjectUrlSigner;
+  now: () => Date;
+}
 
 const JOB_NOT_FOUND = "Job not found";
 
 /** A job of `kind` in `userId`'s own partition: another member's job, or another kind, is 404. */
-async function jobOf(
-  deps: AreaDependencies<"jobs">,
-  userId: string,
-  jobId: string,
-  kind: JobKind,
-): Promise<Job> {
+async function jobOf(deps: JobsDependencies, userId: string, jobId: string, kind: JobKind): Promise<Job> {
   const job = await deps.repositories.jobs.get(userId, jobId);
   if (!job || job.kind !== kind) throw notFound(JOB_NOT_FOUND);
   return job;
@@ -30,10 +37,7 @@ async function jobOf(
  * signed now (valid 24 hours; asking again gives a fresh one until the export expires), and
  * only for a key under the member's own exports prefix.
  */
-async function shownResult(
-  deps: AreaDependencies<"jobs">,
-  job: Job,
-): Promise<Record<string, unknown> | null> {
+async function shownResult(deps: JobsDependencies, job: Job): Promise<Record<string, unknown> | null> {
   if (job.status !== "COMPLETED" || !job.result) return null;
   if (job.kind !== "export") return job.result;
   const { objectKey, expiresAt, exportedAt, counts } = job.result;
@@ -62,7 +66,7 @@ async function shownResult(
  * `createOrGetActive` still decides under concurrency (exactly one job is created).
  */
 async function runningOrNewJob(
-  deps: AreaDependencies<"jobs">,
+  deps: JobsDependencies,
   kind: JobKind,
   userId: string,
   requestedBy: string,
@@ -77,7 +81,7 @@ async function runningOrNewJob(
   return jobs.createOrGetActive(kind, userId, requestedBy);
 }
 
-export const jobRoutes: AreaRoutes<"jobs"> = {
+export const jobRoutes: AreaRoutes<"jobs", JobsDependencies> = {
   "POST /me/exports": async (request, deps) => {
     const { userId } = request.caller;
     const { job, created } = await runningOrNewJob(deps, "export", userId, userId);

@@ -8,7 +8,10 @@ import {
   normalizeParticipants,
   sanitizeText,
 } from "@hearth/domain";
+import type { ConversationsRepository } from "@hearth/domain/repositories/conversations";
+import type { ProfilesRepository } from "@hearth/domain/repositories/profiles";
 import { servedConversations, servedMessages, servedParticipants } from "@hearth/views/served";
+import type { StorageDependencies } from "@hearth/views/storage-dependencies";
 import { messageView } from "@hearth/views/views";
 import type * as z from "zod";
 import { type AreaRoutes, created, ok } from "../area-routes.js";
@@ -73,7 +76,19 @@ async function asParticipant<T>(action: () => Promise<T>): Promise<T> {
   }
 }
 
-export const messageRoutes: AreaRoutes<"messages"> = {
+/**
+ * What the message routes use: conversations and their messages, the participants' profiles,
+ * the signer of attachments and photos, ids for uploads and group conversations, and the clock
+ * attachment links are signed by.
+ */
+export interface MessagesDependencies extends StorageDependencies {
+  repositories: { conversations: ConversationsRepository; profiles: ProfilesRepository };
+  /** Time-sortable ids (ULIDs) for upload keys and group conversations. */
+  newId: () => string;
+  now: () => Date;
+}
+
+export const messageRoutes: AreaRoutes<"messages", MessagesDependencies> = {
   "GET /messages/conversations": async (request, storage) => {
     const { repositories } = storage;
     const result = await repositories.conversations.listConversations(request.caller.userId, request.page());

@@ -6,7 +6,11 @@ import {
   NOTIFICATION_PREFERENCE_OF,
   type Profile,
   sanitizeText,
+  type UnsubscribeTokens,
 } from "@hearth/domain";
+import type { CommentsRepository } from "@hearth/domain/repositories/comments";
+import type { ProfilesRepository } from "@hearth/domain/repositories/profiles";
+import type { ReactionsRepository } from "@hearth/domain/repositories/reactions";
 import {
   isOwnPhotoKey,
   isProfilePhotoType,
@@ -15,6 +19,7 @@ import {
   presignPhotoUpload,
 } from "@hearth/views/photos";
 import { servedComments, servedMembers, servedProfile } from "@hearth/views/served";
+import type { StorageDependencies } from "@hearth/views/storage-dependencies";
 import { withEmailStatus } from "@hearth/views/views";
 import { type AreaRoutes, htmlPage, ok } from "../area-routes.js";
 import { badRequest, forbidden, notFound, payloadTooLarge } from "../http/errors.js";
@@ -44,7 +49,28 @@ async function visibleProfile(
   return profile;
 }
 
-export const profileRoutes: AreaRoutes<"profile"> = {
+/**
+ * What the profile routes use: profiles, a member's comment history and whether the viewer
+ * reacted to it, the signer of photos (and of photo uploads), ids for upload keys, the clock,
+ * and the checker of unsubscribe links.
+ */
+export interface ProfileDependencies extends StorageDependencies {
+  repositories: {
+    profiles: ProfilesRepository;
+    comments: CommentsRepository;
+    reactions: ReactionsRepository;
+  };
+  /** Time-sortable ids (ULIDs) for photo upload keys. */
+  newId: () => string;
+  now: () => Date;
+  /**
+   * Checks the unsubscribe links of notification emails; its key derives from the cursor
+   * secret and is refreshed with the cursor keys.
+   */
+  unsubscribeTokens: UnsubscribeTokens;
+}
+
+export const profileRoutes: AreaRoutes<"profile", ProfileDependencies> = {
   "GET /profile/{userId}": async (request, storage) => {
     const { repositories } = storage;
     const { caller } = request;

@@ -1,8 +1,21 @@
 import { firstFailureOf } from "@hearth/domain";
+import type { CommentsRepository } from "@hearth/domain/repositories/comments";
+import type { ProfilesRepository } from "@hearth/domain/repositories/profiles";
+import type { ReactionsRepository } from "@hearth/domain/repositories/reactions";
 import { servedReactions } from "@hearth/views/served";
+import type { StorageDependencies } from "@hearth/views/storage-dependencies";
 import { type AreaRoutes, ok } from "../area-routes.js";
 
-export const reactionRoutes: AreaRoutes<"reactions"> = {
+/** What the reaction routes use: the reactions, the comment they are on, the reactors' profiles and photos. */
+export interface ReactionsDependencies extends StorageDependencies {
+  repositories: {
+    reactions: ReactionsRepository;
+    comments: CommentsRepository;
+    profiles: ProfilesRepository;
+  };
+}
+
+export const reactionRoutes: AreaRoutes<"reactions", ReactionsDependencies> = {
   "POST /reactions/{commentId}": async (request, { repositories }) => {
     const result = await repositories.reactions.toggle(request.path("commentId"), request.caller.userId);
     return ok({ liked: result.liked, reactionCount: result.reactionCount });

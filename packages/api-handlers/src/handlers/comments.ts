@@ -1,6 +1,4 @@
-import { createAreaHandler } from "../area-handler.js";
-import { commentRoutes } from "../areas/comments.js";
-import { apiDependenciesFromEnv } from "../dependencies.js";
+import { buildCommentsArea } from "../areas/comments.build.js";
 
-/** Lambda entry of the comments routes; dependencies are built once per container. */
-export const handler = createAreaHandler("comments", commentRoutes, apiDependenciesFromEnv());
+/** Lambda entry of the comments routes: built once per container from the function's environment. */
+export const handler = buildCommentsArea();

@@ -1,6 +1,4 @@
-import { createAreaHandler } from "../area-handler.js";
-import { feedRoutes } from "../areas/feed.js";
-import { baseApiDependenciesFromEnv } from "../base-dependencies.js";
+import { buildFeedArea } from "../areas/feed.build.js";
 
-/** Lambda entry of the notification feed: the base dependencies only (no photos, no storage). */
-export const handler = createAreaHandler("feed", feedRoutes, baseApiDependenciesFromEnv());
+/** Lambda entry of the feed routes: built once per container from the function's environment. */
+export const handler = buildFeedArea();

@@ -1,6 +1,4 @@
-import { createAreaHandler } from "../area-handler.js";
-import { jobRoutes } from "../areas/jobs.js";
-import { apiDependenciesFromEnv } from "../dependencies.js";
+import { buildJobsArea } from "../areas/jobs.build.js";
 
-/** Lambda entry of the job routes (exports, deletions); built once per container. */
-export const handler = createAreaHandler("jobs", jobRoutes, apiDependenciesFromEnv());
+/** Lambda entry of the jobs routes: built once per container from the function's environment. */
+export const handler = buildJobsArea();

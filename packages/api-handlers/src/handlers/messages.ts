@@ -1,6 +1,4 @@
-import { createAreaHandler } from "../area-handler.js";
-import { messageRoutes } from "../areas/messages.js";
-import { apiDependenciesFromEnv } from "../dependencies.js";
+import { buildMessagesArea } from "../areas/messages.build.js";
 
-/** Lambda entry of the messages routes; built once per container. */
-export const handler = createAreaHandler("messages", messageRoutes, apiDependenciesFromEnv());
+/** Lambda entry of the messages routes: built once per container from the function's environment. */
+export const handler = buildMessagesArea();

@@ -1,6 +1,4 @@
-import { createAreaHandler } from "../area-handler.js";
-import { profileRoutes } from "../areas/profile.js";
-import { apiDependenciesFromEnv } from "../dependencies.js";
+import { buildProfileArea } from "../areas/profile.build.js";
 
-/** Lambda entry of the profile routes; dependencies are built once per container. */
-export const handler = createAreaHandler("profile", profileRoutes, apiDependenciesFromEnv());
+/** Lambda entry of the profile routes: built once per container from the function's environment. */
+export const handler = buildProfileArea();

@@ -1,6 +1,4 @@
-import { createAreaHandler } from "../area-handler.js";
-import { reactionRoutes } from "../areas/reactions.js";
-import { apiDependenciesFromEnv } from "../dependencies.js";
+import { buildReactionsArea } from "../areas/reactions.build.js";
 
-/** Lambda entry of the reactions routes; dependencies are built once per container. */
-export const handler = createAreaHandler("reactions", reactionRoutes, apiDependenciesFromEnv());
+/** Lambda entry of the reactions routes: built once per container from the function's environment. */
+export const handler = buildReactionsArea();

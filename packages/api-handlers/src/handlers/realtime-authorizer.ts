@@ -1,5 +1,4 @@
-import { createRealtimeAuthorizer } from "../realtime/authorizer.js";
-import { realtimeAuthorizerDependenciesFromEnv } from "../realtime/dependencies.js";
+import { buildRealtimeAuthorizer } from "../realtime/authorizer.build.js";
 
 /** Lambda entry of the WebSocket `$connect` authorizer; built once per container. */
-export const handler = createRealtimeAuthorizer(realtimeAuthorizerDependenciesFromEnv());
+export const handler = buildRealtimeAuthorizer();

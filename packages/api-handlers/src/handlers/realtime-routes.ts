@@ -1,5 +1,4 @@
-import { realtimeRouteDependenciesFromEnv } from "../realtime/dependencies.js";
-import { createRealtimeRoutes } from "../realtime/routes.js";
+import { buildRealtimeRoutes } from "../realtime/routes.build.js";
 
 /** Lambda entry of every WebSocket route; built once per container. */
-export const handler = createRealtimeRoutes(realtimeRouteDependenciesFromEnv());
+export const handler = buildRealtimeRoutes();

@@ -13,10 +13,10 @@ import { headerValue } from "./request.js";
 import type { ApiResult } from "./route-handler.js";
 
 /** The request header a client names a POST with, so that a retry of it is answered, not redone. */
-export const IDEMPOTENCY_KEY_HEADER = "Idempotency-Key";
+const IDEMPOTENCY_KEY_HEADER = "Idempotency-Key";
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 /** How long a POST's first successful response is kept for its retries. */
-export const IDEMPOTENT_RESPONSE_SECONDS = 24 * 60 * 60;
+const IDEMPOTENT_RESPONSE_SECONDS = 24 * 60 * 60;
 /** Record ids of the API start with this, apart from the stream processors' in the same table. */
 export const API_IDEMPOTENCY_KEY_PREFIX = "hearth-api";
 /** Set on a response that is the stored answer to an earlier request with the same key. */
@@ -82,21 +82,10 @@ export function comparableBody(body: string | undefined): unknown {
  * hashed record id, so nobody's key can reach anyone else's response.
  */
 export class ApiIdempotency {
-  private store: BasePersistenceLayer | undefined;
-
-  /**
-   * `createPersistenceStore` runs on the first keyed request, not at start-up: an area without
-   * POST routes is not told the records table's name and never needs it.
-   */
   constructor(
-    private readonly createPersistenceStore: () => BasePersistenceLayer,
+    private readonly persistenceStore: BasePersistenceLayer,
     private readonly expiresAfterSeconds = IDEMPOTENT_RESPONSE_SECONDS,
   ) {}
-
-  private get persistenceStore(): BasePersistenceLayer {
-    this.store ??= this.createPersistenceStore();
-    return this.store;
-  }
 
   async run(
     request: IdempotentRequest,

@@ -26,7 +26,7 @@ function isExpired(exp: string | undefined, now: Date): boolean {
 }
 
 /** `Admins,ApprovedUsers` as the authorizer sends it; brackets and spaces tolerated. */
-export function parseGroups(value: string | undefined): string[] {
+function parseGroups(value: string | undefined): string[] {
   if (!value) return [];
   return value
     .replace(/^\[|\]$/g, "")
@@ -63,7 +63,7 @@ export function rawBody(event: APIGatewayProxyEvent): string | undefined {
 }
 
 /** The one media type request bodies may have. */
-export const JSON_MEDIA_TYPE = "application/json";
+const JSON_MEDIA_TYPE = "application/json";
 
 /**
  * Whether a `Content-Type` value is JSON: `application/json`, in any case, with no
@@ -178,7 +178,7 @@ function issueRule(issue: z.core.$ZodIssue): string {
  * Describes validation issues in one line, naming the fields and the rules they broke. Client
  * supplied keys and values are never echoed: a crafted key or value cannot reach the message.
  */
-export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
+function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
   return issues
     .slice(0, 5)
     .map((issue) => {

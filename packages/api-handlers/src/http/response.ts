@@ -32,7 +32,7 @@ export function corsHeaders(
  * JSON with `<`, `>` and `&` escaped: the same value to any JSON parser, but never markup
  * if a response is ever embedded in or sniffed as HTML.
  */
-export function toSafeJson(value: unknown): string {
+function toSafeJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, "\\u003c").replace(/>/g, "\\u003e").replace(/&/g, "\\u0026");
 }
 

@@ -13,9 +13,8 @@ import {
 } from "@hearth/domain";
 
 /**
- * What only the admin area uses on top of the base dependencies: the user pool's groups.
- * This module is imported by the admin Lambda entry alone, so no other bundle carries the
- * Cognito client.
+ * The user pool's groups, which only the admin area changes. This module is imported by the
+ * admin area's builder alone, so no other bundle carries the Cognito client.
  */
 export interface MemberGroups {
   /**
@@ -24,10 +23,6 @@ export interface MemberGroups {
    * when the pool has no such user.
    */
   addToMembers(username: string): Promise<void>;
-}
-
-export interface AdminDependencies {
-  memberGroups: MemberGroups;
 }
 
 /** ApprovedUsers of the user pool `userPoolId`, through `client`. */
@@ -63,13 +58,13 @@ export function cognitoConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Cogn
   return { ...sdkClientConfigFromEnv(env, LOCAL_ENDPOINT_ENV.cognito), userPoolId };
 }
 
-/** The admin dependencies from the environment: `USER_POOL_ID`, `COGNITO_ENDPOINT` (local only), `STAGE`, `AWS_REGION`. */
-export function adminDependenciesFromEnv(
+/** The user pool's groups from the environment: `USER_POOL_ID`, `COGNITO_ENDPOINT` (local only), `STAGE`, `AWS_REGION`. */
+export function memberGroupsFromEnv(
   env: NodeJS.ProcessEnv = process.env,
   /** Wraps the client, e.g. the tracer's `captureAWSv3Client`, so Cognito calls are traced. */
   capture: (client: CognitoIdentityProviderClient) => CognitoIdentityProviderClient = (client) => client,
-): AdminDependencies {
+): MemberGroups {
   const config = cognitoConfigFromEnv(env);
   const client = capture(new CognitoIdentityProviderClient(cognitoClientOptions(config)));
-  return { memberGroups: cognitoMemberGroups(client, config.userPoolId) };
+  return cognitoMemberGroups(client, config.userPoolId);
 }
