@@ -274,7 +274,7 @@ try {
     body: { participantIds: [bob.userId, carol.userId], messageText: "Hello all", title: "Cousins" },
   });
   const secondPage = await setUp("GET", "/comments/{itemId}", { path: { itemId }, query: { limit: "20" } });
-  // Issue 10: bob likes a few comments of the first page; a comment to like right after it is written.
+  // Bob likes a few comments of the first page; a comment to like right after it is written.
   for (const commentId of commentIds.slice(1, 6)) {
     await setUp("POST", "/reactions/{commentId}", { caller: bob, path: { commentId } });
   }
@@ -284,7 +284,7 @@ try {
     path: { itemId },
     body: { commentText: "Just now", itemTitle: "Christmas 2015" },
   });
-  // Issue 10 (i10b): a message to delete, a group to leave, a photo to set.
+  // A message to delete, a group to leave, a photo to set.
   const toDeleteMessage = await setUp("POST", "/messages/conversations/{conversationId}", {
     path: { conversationId: group.conversationId },
     body: { messageText: "Sent by mistake" },
@@ -303,7 +303,7 @@ try {
     body: { commentText: "My one comment today", itemTitle: "Christmas 2015" },
   };
   await setUp("POST", "/comments/{itemId}", erinsComment, tightlyLimited);
-  // Issue 12 (k12a): people who signed in and wait for approval.
+  // People who signed in and wait for approval.
   for (const name of ["frank", "gina", "hal"]) {
     await repositories.profiles.ensureOnSignIn(`user-${name}`, {
       displayName: name,
@@ -312,7 +312,7 @@ try {
     });
   }
 
-  // Issue 12: a finished export of carol's (its GET signs the download), a deletion she asked for.
+  // A finished export of carol's (its GET signs the download), a deletion she asked for.
   const carolExport = await setUp("POST", "/me/exports", { caller: carol });
   await repositories.jobs.start({ userId: carol.userId, jobId: carolExport.jobId });
   await repositories.jobs.complete(
@@ -328,7 +328,7 @@ try {
     caller: carol,
     body: { confirm: "DELETE MY ACCOUNT" },
   });
-  // Issue 13 (k13a): Alice's notification feed, 30 entries (what the stream processor writes).
+  // Alice's notification feed, 30 entries (what the stream processor writes).
   for (let n = 0; n < 30; n++) {
     await repositories.notifications.addForRecipients([alice.userId], {
       sourceEventId: `bench-event-${n}`,
@@ -590,7 +590,7 @@ try {
       status: 200,
       options: { body: { filename: "tree.pdf", contentType: "application/pdf", size: 1000 } },
     },
-    // --- Screens a frontend builds (issue 10) ---
+    // --- Screens a frontend builds ---
     {
       method: "POST",
       resource: "/reactions/{commentId}",
@@ -647,7 +647,7 @@ try {
       status: 400,
       options: { query: { limit: "0" } },
     },
-    // Issue 10 (i10b): unread badge, message management, profile photos.
+    // Unread badge, message management, profile photos.
     { method: "GET", resource: "/messages/unread", name: "badge", status: 200, options: { caller: bob } },
     {
       method: "DELETE",
@@ -718,7 +718,7 @@ try {
       status: 200,
       options: { caller: carol },
     },
-    // Issue 12 (k12a): admins let people in.
+    // Admins let people in.
     {
       method: "GET",
       resource: "/admin/members",
@@ -768,7 +768,7 @@ try {
       status: 404,
       options: { caller: admin, path: { userId: "user-nobody" } },
     },
-    // Issue 12: export and deletion jobs.
+    // Export and deletion jobs.
     { method: "POST", resource: "/me/exports", name: "start (202)", status: 202, options: { caller: bob } },
     {
       method: "POST",
@@ -859,7 +859,7 @@ try {
       status: 200,
       options: { caller: admin, path: { userId: carol.userId, jobId: carolDeletion.jobId } },
     },
-    // Issue 13 (k13a): the notification feed.
+    // The notification feed.
     {
       method: "GET",
       resource: "/notifications",
