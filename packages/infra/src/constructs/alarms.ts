@@ -1,11 +1,19 @@
+import type { FunctionManifest } from "@hearth/domain";
 import { Duration } from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
+import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
+import type * as lambda from "aws-cdk-lib/aws-lambda";
 import * as sns from "aws-cdk-lib/aws-sns";
 import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
 import { Construct } from "constructs";
 import { acknowledgeNag } from "../nag.js";
-import type { HearthFunction } from "./hearth-function.js";
+
+/** A function to alarm on: its manifest names it (and says whether it reads a stream). */
+export interface AlarmedFunction {
+  manifest: Pick<FunctionManifest, "name" | "kind">;
+  function: lambda.IFunction;
+}
 
 export interface AlarmsProps {
   environmentName: string;
@@ -68,7 +76,7 @@ export class Alarms extends Construct {
    * Errors and throttles of each function (any is a defect worth a look), and for a stream
    * processor records that waited 5 minutes (emails would go out late).
    */
-  functionAlarms(functions: readonly HearthFunction[], period = Duration.minutes(5)): void {
+  functionAlarms(functions: readonly AlarmedFunction[], period = Duration.minutes(5)): void {
     for (const { manifest, function: fn } of functions) {
       const name = manifest.name;
       this.alarm(`${name}-errors`, {
@@ -88,6 +96,25 @@ export class Alarms extends Construct {
           description: `Stream records waited 5 minutes or more for ${name}`,
         });
       }
+    }
+  }
+
+  /** Any throttled request to a table (reads or writes) is worth a look. */
+  tableAlarms(tables: Record<string, dynamodb.ITable>, period = Duration.minutes(5)): void {
+    for (const [name, table] of Object.entries(tables)) {
+      this.alarm(`${name}-throttles`, {
+        metric: new cloudwatch.MathExpression({
+          expression: "reads + writes",
+          usingMetrics: {
+            reads: table.metric("ReadThrottleEvents", { period, statistic: "Sum" }),
+            writes: table.metric("WriteThrottleEvents", { period, statistic: "Sum" }),
+          },
+          label: `${name} throttled requests`,
+          period,
+        }),
+        threshold: 1,
+        description: `DynamoDB throttled requests to ${name}`,
+      });
     }
   }
 

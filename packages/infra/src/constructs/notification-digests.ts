@@ -6,6 +6,7 @@ import * as scheduler from "aws-cdk-lib/aws-scheduler";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { acknowledgeNag } from "../nag.js";
+import type { Alarms } from "./alarms.js";
 import type { DigestSchedulesLink, FunctionLinks, LinkedFunction } from "./function-links.js";
 import { HearthFunction } from "./hearth-function.js";
 
@@ -107,5 +108,16 @@ export class NotificationDigests extends Construct implements DigestSchedulesLin
           "Each digest schedule is named per recipient, kind and window when its first event is held, so CreateSchedule covers this one group's schedules only.",
       },
     ]);
+  }
+
+  /** The digest function's errors and throttles, and a digest kept in the dead-letter queue. */
+  addAlarms(alarms: Alarms, period = Duration.minutes(5)): void {
+    alarms.functionAlarms([this.digestFunction], period);
+    alarms.alarm("notification-digests-dead-letters", {
+      metric: this.deadLetters.metricApproximateNumberOfMessagesVisible({ period, statistic: "Maximum" }),
+      threshold: 1,
+      description:
+        "A digest could not be delivered or sent after its retries (kept in the dead-letter queue)",
+    });
   }
 }

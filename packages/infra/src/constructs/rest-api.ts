@@ -7,12 +7,14 @@ import {
 } from "@hearth/api-handlers";
 import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import * as apigw from "aws-cdk-lib/aws-apigateway";
+import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import type * as cognito from "aws-cdk-lib/aws-cognito";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import { type EnvironmentConfig, removalPolicyOf } from "../config.js";
 import { acknowledgeNag } from "../nag.js";
+import type { Alarms } from "./alarms.js";
 
 export interface RestApiProps {
   config: EnvironmentConfig;
@@ -201,5 +203,29 @@ export class RestApi extends Construct {
         templates: { "application/json": ERROR_TEMPLATE },
       });
     }
+  }
+
+  /** The API's 5xx rate and p99 latency, over a sustained window (not a single cold start). */
+  addAlarms(alarms: Alarms, period = Duration.minutes(5)): void {
+    const api = this.api;
+    alarms.alarm("api-5xx-rate", {
+      metric: new cloudwatch.MathExpression({
+        expression: "IF(requests > 0, 100 * errors / requests, 0)",
+        usingMetrics: {
+          errors: api.metricServerError({ period, statistic: "Sum" }),
+          requests: api.metricCount({ period, statistic: "SampleCount" }),
+        },
+        label: "5xx responses (% of requests)",
+        period,
+      }),
+      threshold: 5,
+      description: "API 5xx responses reached 5% of requests",
+    });
+    alarms.alarm("api-p99-latency", {
+      metric: api.metricLatency({ period, statistic: "p99" }),
+      threshold: 2000,
+      evaluationPeriods: 3,
+      description: "API p99 latency stayed at or above 2 s for 15 minutes",
+    });
   }
 }

@@ -6,6 +6,7 @@ import {
   streamBatchingOf,
 } from "@hearth/stream-processors";
 import { Duration, Stack } from "aws-cdk-lib";
+import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import { DynamoEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
@@ -13,6 +14,7 @@ import * as s3 from "aws-cdk-lib/aws-s3";
 import { Construct } from "constructs";
 import { removalPolicyOf } from "../config.js";
 import { acknowledgeNag } from "../nag.js";
+import type { Alarms } from "./alarms.js";
 import type { FunctionLinks } from "./function-links.js";
 import { HearthFunction } from "./hearth-function.js";
 
@@ -113,5 +115,21 @@ export class StreamProcessors extends Construct {
         }),
       );
     }
+  }
+
+  /** Each processor's errors, throttles and waiting records, and the first failed record kept. */
+  addAlarms(alarms: Alarms, period = Duration.minutes(5)): void {
+    alarms.functionAlarms(Object.values(this.functions), period);
+    alarms.alarm("failed-stream-records", {
+      metric: new cloudwatch.Metric({
+        namespace: "AWS/S3",
+        metricName: "PutRequests",
+        dimensionsMap: { BucketName: this.failedRecords.bucketName, FilterId: FAILED_RECORDS_METRICS_ID },
+        period,
+        statistic: "Sum",
+      }),
+      threshold: 1,
+      description: "Stream records failed for good and were kept for pnpm replay",
+    });
   }
 }

@@ -1,7 +1,7 @@
 import type { ApiArea } from "@hearth/api-handlers";
 import type { TableName } from "@hearth/domain";
-import { Aws, CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
-import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
+import { EVENT_MANIFESTS } from "@hearth/stream-processors";
+import { Aws, CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
 import type * as cognito from "aws-cdk-lib/aws-cognito";
 import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
@@ -72,7 +72,15 @@ export class AppStack extends Stack {
       ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
       ...(config.alarmTopicArn ? { alarmTopicArn: config.alarmTopicArn } : {}),
     });
-    this.addAlarms(tables, props.signInTrigger);
+    // Any function error or throttle is a defect worth a look; so is any throttled table request.
+    this.alarms.section("API", () => this.restApi.addAlarms(this.alarms));
+    this.alarms.section("API functions", () =>
+      this.alarms.functionAlarms([
+        ...Object.values(this.apiFunctions),
+        { manifest: EVENT_MANIFESTS.signIn, function: props.signInTrigger },
+      ]),
+    );
+    this.alarms.section("DynamoDB", () => this.alarms.tableAlarms(tables));
 
     const outputs: Partial<Record<OutputKey, string>> = {
       Region: Aws.REGION,
@@ -82,67 +90,5 @@ export class AppStack extends Stack {
       AttachmentsBucket: filesBucket.bucketName,
     };
     for (const [key, value] of Object.entries(outputs)) new CfnOutput(this, key, { value });
-  }
-
-  /**
-   * Thresholds: any function error or throttle is a defect worth a look; the API's 5xx rate and
-   * p99 latency over a sustained window (not a single cold start); any throttled table request.
-   */
-  private addAlarms(tables: Record<TableName, dynamodb.ITable>, signInTrigger: lambda.IFunction): void {
-    const period = Duration.minutes(5);
-    const { alarms } = this;
-    const api = this.restApi.api;
-    alarms.section("API", () => {
-      alarms.alarm("api-5xx-rate", {
-        metric: new cloudwatch.MathExpression({
-          expression: "IF(requests > 0, 100 * errors / requests, 0)",
-          usingMetrics: {
-            errors: api.metricServerError({ period, statistic: "Sum" }),
-            requests: api.metricCount({ period, statistic: "SampleCount" }),
-          },
-          label: "5xx responses (% of requests)",
-          period,
-        }),
-        threshold: 5,
-        description: "API 5xx responses reached 5% of requests",
-      });
-      alarms.alarm("api-p99-latency", {
-        metric: api.metricLatency({ period, statistic: "p99" }),
-        threshold: 2000,
-        evaluationPeriods: 3,
-        description: "API p99 latency stayed at or above 2 s for 15 minutes",
-      });
-    });
-    alarms.section("API functions", () => {
-      alarms.functionAlarms(Object.values(this.apiFunctions), period);
-      alarms.alarm("auth-sign-in-errors", {
-        metric: signInTrigger.metricErrors({ period }),
-        threshold: 1,
-        description:
-          "The sign-in trigger failed (timeouts or crashes; it logs and lets DynamoDB errors pass)",
-      });
-      alarms.alarm("auth-sign-in-throttles", {
-        metric: signInTrigger.metricThrottles({ period }),
-        threshold: 1,
-        description: "The sign-in trigger was throttled",
-      });
-    });
-    alarms.section("DynamoDB", () => {
-      for (const [name, table] of Object.entries(tables)) {
-        alarms.alarm(`${name}-throttles`, {
-          metric: new cloudwatch.MathExpression({
-            expression: "reads + writes",
-            usingMetrics: {
-              reads: table.metric("ReadThrottleEvents", { period, statistic: "Sum" }),
-              writes: table.metric("WriteThrottleEvents", { period, statistic: "Sum" }),
-            },
-            label: `${name} throttled requests`,
-            period,
-          }),
-          threshold: 1,
-          description: `DynamoDB throttled requests to ${name}`,
-        });
-      }
-    });
   }
 }

@@ -1,7 +1,6 @@
 import type { TableName } from "@hearth/domain";
 import type { ProcessorName } from "@hearth/stream-processors";
-import { CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
-import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
+import { CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
 import type * as cognito from "aws-cdk-lib/aws-cognito";
 import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import type * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
@@ -17,7 +16,7 @@ import type { HearthFunction } from "../constructs/hearth-function.js";
 import { NotificationDigests } from "../constructs/notification-digests.js";
 import { RealtimeApi } from "../constructs/realtime-api.js";
 import type { SesEvents } from "../constructs/ses-events.js";
-import { FAILED_RECORDS_METRICS_ID, StreamProcessors } from "../constructs/stream-processors.js";
+import { StreamProcessors } from "../constructs/stream-processors.js";
 import type { OutputKey } from "./app-stack.js";
 
 export interface EventsStackProps extends StackProps {
@@ -77,74 +76,13 @@ export class EventsStack extends Stack {
       topic: props.alarmTopic,
       ...(config.alarmTopicArn ? { alarmTopicArn: config.alarmTopicArn } : {}),
     });
-    this.addAlarms();
+    this.alarms.section("Streams", () => this.streamProcessors.addAlarms(this.alarms));
+    this.alarms.section("Realtime and digests", () => {
+      this.alarms.functionAlarms([this.realtime.authorizer, this.realtime.routes]);
+      this.digests.addAlarms(this.alarms);
+    });
+    this.alarms.section("Email (SES, whole account)", () => this.emailEvents.addAlarms(this.alarms));
     const outputs: Partial<Record<OutputKey, string>> = { WebSocketUrl: this.realtime.webSocketApi.url };
     for (const [key, value] of Object.entries(outputs)) new CfnOutput(this, key, { value });
   }
-
-  /**
-   * Any function error or throttle, failed stream batch or dead letter is a defect worth a look;
-   * SES's reputation at the rates where SES starts a review (bounces 5 %, complaints 0.1 %),
-   * well before it pauses sending (10 % / 0.5 %).
-   */
-  private addAlarms(): void {
-    const period = Duration.minutes(5);
-    const { alarms } = this;
-    alarms.section("Streams", () => {
-      alarms.functionAlarms(Object.values(this.processorFunctions), period);
-      const failedRecords = this.streamProcessors.failedRecords;
-      alarms.alarm("failed-stream-records", {
-        metric: new cloudwatch.Metric({
-          namespace: "AWS/S3",
-          metricName: "PutRequests",
-          dimensionsMap: { BucketName: failedRecords.bucketName, FilterId: FAILED_RECORDS_METRICS_ID },
-          period,
-          statistic: "Sum",
-        }),
-        threshold: 1,
-        description: "Stream records failed for good and were kept for pnpm replay",
-      });
-    });
-    alarms.section("Realtime and digests", () => {
-      alarms.functionAlarms(
-        [this.realtime.authorizer, this.realtime.routes, this.digests.digestFunction],
-        period,
-      );
-      alarms.alarm("notification-digests-dead-letters", {
-        metric: this.digests.deadLetters.metricApproximateNumberOfMessagesVisible({
-          period,
-          statistic: "Maximum",
-        }),
-        threshold: 1,
-        description:
-          "A digest could not be delivered or sent after its retries (kept in the dead-letter queue)",
-      });
-    });
-    alarms.section("Email (SES, whole account)", () => {
-      alarms.functionAlarms([this.emailEvents.function], period);
-      alarms.alarm("ses-events-dead-letters", {
-        metric: this.emailEvents.deadLetters.metricApproximateNumberOfMessagesVisible({
-          period,
-          statistic: "Maximum",
-        }),
-        threshold: 1,
-        description:
-          "SES bounce or complaint events could not be applied and wait in the dead-letter queue (addresses may go on being emailed)",
-      });
-      alarms.alarm("ses-bounce-rate", {
-        metric: new cloudwatch.Metric({ ...SES_REPUTATION, metricName: "Reputation.BounceRate" }),
-        threshold: 0.05,
-        description: "SES bounce rate reached 5% (SES reviews the account here and pauses sending at 10%)",
-      });
-      alarms.alarm("ses-complaint-rate", {
-        metric: new cloudwatch.Metric({ ...SES_REPUTATION, metricName: "Reputation.ComplaintRate" }),
-        threshold: 0.001,
-        description:
-          "SES complaint rate reached 0.1% (SES reviews the account here and pauses sending at 0.5%)",
-      });
-    });
-  }
 }
-
-/** SES publishes its reputation metrics per account (no dimensions), about hourly. */
-const SES_REPUTATION = { namespace: "AWS/SES", period: Duration.hours(1), statistic: "Maximum" } as const;
