@@ -159,6 +159,37 @@ describe("POST /messages/conversations", () => {
     expect(await conversationsOf(users.alice)).toEqual(before);
   });
 
+  it("refuses a participant who is not a member now with 400 naming their position, and creates nothing", async () => {
+    await ensureProfiles();
+    const { db } = api();
+    // Signed in once and waits for approval: a profile, marked pending.
+    await db.repositories.profiles.ensureOnSignIn("user-waiting", { displayName: "Wendy", isMember: false });
+    // Was a member, then taken out of the groups (seen at their next sign-in).
+    await db.repositories.profiles.ensureOnSignIn("user-let-out", { displayName: "Lou", isMember: true });
+    await db.repositories.profiles.ensureOnSignIn("user-let-out", { displayName: "Lou", isMember: false });
+    const before = await conversationsOf(users.alice);
+    const direct = await api().call("POST", "/messages/conversations", {
+      caller: users.alice,
+      body: { participantIds: ["user-waiting"], messageText: "Welcome!" },
+    });
+    expect(direct.status).toBe(400);
+    expect(direct.body.error).toEqual({
+      code: "INVALID_INPUT",
+      message: "participantIds[0] is not a member of the family archive",
+    });
+    const group = await api().call("POST", "/messages/conversations", {
+      caller: users.alice,
+      body: { participantIds: [users.bob.userId, "user-let-out", dave.userId], messageText: "Hi all" },
+    });
+    expect(group.status).toBe(400);
+    expect(group.body.error.message).toBe("participantIds[1] is not a member of the family archive");
+    expect(await conversationsOf(users.alice)).toEqual(before);
+    for (const outsider of ["user-waiting", "user-let-out"]) {
+      const theirs = await db.repositories.conversations.listConversations(outsider, { limit: 10 });
+      expect(theirs.items).toEqual([]);
+    }
+  });
+
   it("leaves no conversation behind when the first message cannot be stored (500)", async () => {
     await ensureProfiles();
     const { db } = api();

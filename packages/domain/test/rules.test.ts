@@ -7,6 +7,7 @@ import {
   assertOwnerOrAdmin,
   canViewProfile,
   isAdmin,
+  isCurrentMember,
   isMember,
 } from "../src/rules/access.js";
 import { appendEditHistory } from "../src/rules/comments.js";
@@ -71,6 +72,16 @@ describe("access rules", () => {
     expect([isAdmin(ann), isAdmin(boss)]).toEqual([false, true]);
     expect(() => assertMember(stranger)).toThrow(ForbiddenError);
     expect(() => assertAdmin(ann)).toThrow(ForbiddenError);
+  });
+
+  it("counts as a current member only a profile marked member", () => {
+    expect(isCurrentMember({ membership: "member" })).toBe(true);
+    // Pending approval, let out again (any other mark), unmarked or without a profile: not a member.
+    expect(isCurrentMember({ membership: "pending" })).toBe(false);
+    expect(isCurrentMember({ membership: "revoked" } as never)).toBe(false);
+    expect(isCurrentMember({})).toBe(false);
+    expect(isCurrentMember(null)).toBe(false);
+    expect(isCurrentMember(undefined)).toBe(false);
   });
 
   it("tells a signed-in person who is not a member yet that their membership awaits approval", () => {

@@ -549,6 +549,13 @@ try {
       },
     },
     {
+      method: "POST",
+      resource: "/messages/conversations",
+      name: "a participant pending approval",
+      status: 400,
+      options: { body: { participantIds: [bob.userId, "user-frank"], messageText: "Hi Frank" } },
+    },
+    {
       method: "GET",
       resource: "/messages/conversations/{conversationId}",
       name: "page of 20",

@@ -3,7 +3,15 @@ import { exportObjectKey, type Job } from "@hearth/domain";
 import type { DynamoDBRecord } from "aws-lambda";
 import { describe, expect, it } from "vitest";
 import { type ExportObjects, s3ExportObjects } from "../src/exports/s3-export.js";
-import { batchOf, commentBy, lambdaContext, saveProfile, uniqueId, useHarness } from "./helpers.js";
+import {
+  batchOf,
+  commentBy,
+  lambdaContext,
+  leaveTheFamily,
+  saveProfile,
+  uniqueId,
+  useHarness,
+} from "./helpers.js";
 import { useLocalS3 } from "./local-s3.js";
 
 const harness = useHarness("exports");
@@ -307,5 +315,20 @@ describe("the export worker", () => {
     // A redelivered batch sends nothing more.
     expect((await h.process("notifications", records)).batchItemFailures).toEqual([]);
     expect(h.sentEmails()).toHaveLength(1);
+  });
+
+  it("sends no link to someone who is no longer a member when their export is ready", async () => {
+    const h = harness();
+    const member = uniqueId("gone");
+    await saveProfile(h, member);
+    const { job } = await h.db.repositories.jobs.createOrGetActive("export", member, member);
+    expect(
+      (await exportProcessor()(batchOf(await insertOf(job)), lambdaContext())).batchItemFailures,
+    ).toEqual([]);
+    await leaveTheFamily(h, member);
+
+    const response = await h.process("notifications", await h.tap.take("Jobs"));
+    expect(response.batchItemFailures).toEqual([]);
+    expect(h.sentEmails()).toEqual([]);
   });
 });

@@ -325,14 +325,23 @@ export async function saveProfile(
     preferences?: Partial<NotificationPreferences>;
   } = {},
 ) {
+  // Saved as a member would (PUT /profile marks the profile `member`).
   await h.db.repositories.profiles.upsert(
     userId,
     {
       displayName: options.displayName ?? userId,
       notificationPreferences: { comments: true, reactions: true, messages: true, ...options.preferences },
     },
-    options.email === null ? {} : { email: options.email ?? emailOf(userId) },
+    { isMember: true, ...(options.email === null ? {} : { email: options.email ?? emailOf(userId) }) },
   );
+}
+
+/**
+ * `userId` is no longer a member: taken out of the groups, as their next sign-in or token
+ * refresh marks the profile (the rest of it stays as it was).
+ */
+export async function leaveTheFamily(h: Harness, userId: string) {
+  await h.db.repositories.profiles.ensureOnSignIn(userId, { displayName: userId, isMember: false });
 }
 
 export function commentBy(

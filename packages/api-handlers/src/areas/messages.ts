@@ -3,6 +3,7 @@ import {
   type ConversationType,
   directConversationId,
   firstFailureOf,
+  isCurrentMember,
   LIMITS,
   NotFoundError,
   normalizeParticipants,
@@ -114,9 +115,11 @@ export const messageRoutes: AreaRoutes<"messages", MessagesDependencies> = {
         ? repositories.conversations.getMembership(caller.userId, directConversationId(first, second))
         : Promise.resolve(undefined),
     ] as const);
+    // Each participant must be a member now (their profile's mark, which follows the groups):
+    // someone who only signed in and waits for approval, or was let out, is no one to write to.
     // Named by position in the request: an id that is not a member's is the client's text, never echoed.
     const unknownPositions = body.participantIds.flatMap((id, index) =>
-      id !== caller.userId && !profiles.has(id) ? [`participantIds[${index}]`] : [],
+      id !== caller.userId && !isCurrentMember(profiles.get(id)) ? [`participantIds[${index}]`] : [],
     );
     if (unknownPositions.length > 0) {
       const [first, ...more] = unknownPositions.slice(0, 5);

@@ -1,3 +1,4 @@
+import type { Profile } from "../entities.js";
 import { ForbiddenError, MembershipPendingError } from "../errors.js";
 
 export const ADMIN_GROUP = "Admins";
@@ -18,6 +19,18 @@ export function isAdmin(caller: Pick<Caller, "groups">): boolean {
 /** Family members are approved users and admins; anyone else signed in is not let in. */
 export function isMember(caller: Pick<Caller, "groups">): boolean {
   return caller.groups.includes(MEMBER_GROUP) || isAdmin(caller);
+}
+
+/**
+ * Whether the person a profile belongs to is a member right now, as the profile's membership
+ * mark says (the sign-in trigger keeps it in step with the Cognito groups at every sign-in and
+ * token refresh). Only the mark `member` counts: someone pending approval, let out again, or
+ * without a profile or a mark is not a member. Whom a conversation may include and who
+ * receives an email, digest, feed entry or push are decided by this one rule, at the moment
+ * it happens.
+ */
+export function isCurrentMember(profile: Pick<Profile, "membership"> | null | undefined): boolean {
+  return profile?.membership === "member";
 }
 
 /** Anyone signed in who is not (yet) a member is waiting for an admin's approval. */

@@ -39,7 +39,8 @@ export function digestFunctionDependencies(env: NodeJS.ProcessEnv = process.env)
 
 /**
  * The digest function: parses the schedule's input (a malformed one throws, so it ends in the
- * dead-letter queue rather than vanishing) and sends that window's digest.
+ * dead-letter queue rather than vanishing) and sends that window's digest; a digest withheld
+ * because its recipient is no longer a member is counted (`DigestsSkippedNotMember`).
  */
 export function createDigestHandler(deps: DigestFunctionDependencies): DigestHandler {
   const sendDigest = createDigestSender({
@@ -53,7 +54,12 @@ export function createDigestHandler(deps: DigestFunctionDependencies): DigestHan
   return async (event) => {
     const window = parseDigestWindow(event);
     try {
-      return await sendDigest(window);
+      const outcome = await sendDigest(window);
+      if (outcome.status === "not-member") {
+        deps.metrics.addMetric("DigestsSkippedNotMember", "Count", 1);
+        deps.metrics.publishStoredMetrics();
+      }
+      return outcome;
     } catch (error) {
       deps.logger.error("The digest could not be sent; it is retried", { ...window, error: error as Error });
       throw error;

@@ -24,11 +24,21 @@ export type NotificationProcessorDependencies = CoreProcessorDependencies &
   IdempotencyStore &
   NotifierDependencies;
 
-/** Emails sent, recipients suppressed (opted out, no address, emailed within the window), emails failed. */
+/**
+ * Emails sent, recipients suppressed (opted out, no address, emailed within the window), emails
+ * failed; recipients who are not members now, per path (a feed entry and an email for activity,
+ * an email only for welcome and export-ready).
+ */
 const countNotifications: OutcomeCounter<NotificationSummary> = {
   succeeded(metrics, _change, summary) {
     if (summary.sent) metrics.addMetric("EmailsSent", "Count", summary.sent);
     if (summary.skipped) metrics.addMetric("EmailsSuppressed", "Count", summary.skipped);
+    if (summary.notMember) {
+      metrics.addMetric("EmailsSkippedNotMember", "Count", summary.notMember);
+      if (summary.kind !== "welcome" && summary.kind !== "export") {
+        metrics.addMetric("FeedEntriesSkippedNotMember", "Count", summary.notMember);
+      }
+    }
   },
   failed(metrics, error) {
     if (error instanceof NotificationDeliveryError) {

@@ -7,6 +7,8 @@ export interface NotificationSummary {
   /** Held for their window's digest instead of emailed now. */
   held?: number;
   skipped: number;
+  /** Recipients who are not members now: they got neither a feed entry nor an email. */
+  notMember?: number;
 }
 
 function describeError(error: unknown): string {

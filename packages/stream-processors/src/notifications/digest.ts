@@ -3,6 +3,7 @@ import {
   type DigestWindow,
   emailableAddress,
   type HeldNotificationsRepository,
+  isCurrentMember,
   NOTIFICATION_PREFERENCE_OF,
   type NotificationsRepository,
   type ProfilesRepository,
@@ -35,11 +36,14 @@ export interface DigestDependencies {
 export type DigestOutcome =
   | { status: "sent"; listed: number }
   | { status: "nothing-to-send"; listed: 0 }
+  /** The recipient is not a member any more: nothing held for them is sent. */
+  | { status: "not-member"; listed: 0 }
   | { status: "already-claimed"; listed: 0 };
 
 /**
  * Sends one window's digest, exactly once: the window's digest is claimed first (holds after
- * that open a new window), then one Query of what was held and the recipient's profile, one
+ * that open a new window), then one Query of what was held and the recipient's profile (a
+ * recipient who is not a member now, whatever they were when the events were held, gets none), one
  * BatchGet of which of them are still unread in the feed, and one email listing those - or
  * none when nothing is unread, nothing was held or the preference is now off. A failed send
  * gives the claim back and throws, so the trigger's retry sends it; a second firing finds the
@@ -55,14 +59,17 @@ export function createDigestSender(
       return { status: "already-claimed", listed: 0 };
     }
     let listed = 0;
+    let member = true;
     try {
       const [held, profile] = await Promise.all([
         heldNotifications.heldInWindow(window),
         profiles.get(window.userId),
       ]);
-      // No address, a suppressed one (it bounced or complained), or this kind turned off since.
+      member = isCurrentMember(profile);
+      // Not a member now, no address, a suppressed one (it bounced or complained), or this kind turned off since.
       const to = emailableAddress(profile);
-      const wanted = !!to && !!profile?.notificationPreferences[NOTIFICATION_PREFERENCE_OF[window.kind]];
+      const wanted =
+        member && !!to && !!profile?.notificationPreferences[NOTIFICATION_PREFERENCE_OF[window.kind]];
       const unread =
         wanted && held.length > 0
           ? await notifications.unreadAmong(
@@ -71,7 +78,7 @@ export function createDigestSender(
             )
           : new Set<string>();
       const toList = held.filter((event) => unread.has(event.notificationId));
-      if (to && toList.length > 0) {
+      if (wanted && to && toList.length > 0) {
         await deps.sendEmail(to, digestEmail(deps.siteUrl, window.kind, toList), {
           unsubscribe: { userId: window.userId, kind: window.kind },
         });
@@ -90,7 +97,8 @@ export function createDigestSender(
       throw error;
     }
     await heldNotifications.completeDigest(window, claimedAt, listed);
-    deps.logger.info("Digest done", { ...window, listed });
+    deps.logger.info("Digest done", { ...window, listed, member });
+    if (!member) return { status: "not-member", listed: 0 };
     return listed > 0 ? { status: "sent", listed } : { status: "nothing-to-send", listed: 0 };
   };
 }

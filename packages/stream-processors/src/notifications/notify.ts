@@ -7,14 +7,15 @@ import {
   emailableAddress,
   type HeldNotification,
   type HeldNotificationsRepository,
+  isCurrentMember,
   isDeleted,
   messageSchema,
   type NewNotification,
   NOTIFICATION_PREFERENCE_OF,
   type NotificationKind,
-  type NotificationPreferences,
   type NotificationsRepository,
   notificationIdFor,
+  type Profile,
   type ProfilesRepository,
   profileSchema,
   reactionSchema,
@@ -40,6 +41,13 @@ type Outcome = "sent" | "held" | "skipped";
 
 /** A delivery attempt found its window's slot moving under it this many times: give up (the record retries). */
 const MAX_SLOT_ATTEMPTS = 3;
+
+/** Whom an event is delivered to: the members among its candidates, their profiles, and how many were not members. */
+interface Recipients {
+  ids: readonly string[];
+  profiles: ReadonlyMap<string, Profile>;
+  notMember: number;
+}
 
 /** What a held event keeps for its window's digest (the recipient and window are added per delivery). */
 export type DigestEntry = Omit<HeldNotification, "userId" | "kind" | "windowStart">;
@@ -142,13 +150,7 @@ export function createNotifier(
     recipientId: string,
     email: Email,
     entry: DigestEntry,
-    profile:
-      | {
-          email?: string | undefined;
-          suppressedEmail?: string | undefined;
-          notificationPreferences: NotificationPreferences;
-        }
-      | undefined,
+    profile: Pick<Profile, "email" | "suppressedEmail" | "notificationPreferences"> | undefined,
   ): Promise<Outcome> {
     // No address, a suppressed one (it bounced or complained), or this kind turned off.
     const to = emailableAddress(profile);
@@ -192,12 +194,12 @@ export function createNotifier(
 
   async function deliver(
     kind: NotificationKind,
-    recipientIds: readonly string[],
+    recipients: Recipients,
     email: Email,
     entry: DigestEntry,
   ): Promise<NotificationSummary> {
-    if (recipientIds.length === 0) return { kind, sent: 0, skipped: 0 };
-    const profiles = await repositories.profiles.getMany(recipientIds);
+    const { ids: recipientIds, profiles, notMember } = recipients;
+    if (recipientIds.length === 0) return { kind, sent: 0, skipped: 0, notMember };
     const outcomes = await Promise.allSettled(
       recipientIds.map((id) => deliverOne(kind, id, email, entry, profiles.get(id))),
     );
@@ -210,7 +212,20 @@ export function createNotifier(
       outcomes.filter((outcome) => outcome.status === "fulfilled" && outcome.value === wanted).length;
     const sent = count("sent");
     const held = count("held");
-    return { kind, sent, held, skipped: recipientIds.length - sent - held };
+    return { kind, sent, held, skipped: recipientIds.length - sent - held, notMember };
+  }
+
+  /**
+   * Who of `candidates` is a member at this moment (their profile's mark, read now, not when
+   * the event happened): only they get a feed entry, an email or a place in a digest. The
+   * others are counted and get nothing. One BatchGet, whose profiles the emails use too.
+   */
+  async function membersAmong(candidates: readonly string[]): Promise<Recipients> {
+    const unique = [...new Set(candidates)];
+    if (unique.length === 0) return { ids: [], profiles: new Map(), notMember: 0 };
+    const profiles = await repositories.profiles.getMany(unique);
+    const ids = unique.filter((id) => isCurrentMember(profiles.get(id)));
+    return { ids, profiles, notMember: unique.length - ids.length };
   }
 
   /** What a digest lists about an event: its feed entry's id (the same for every recipient) and where it happened. */
@@ -248,7 +263,7 @@ export function createNotifier(
       before: comment.commentId,
     });
     commenters.delete(comment.userId);
-    const recipients = [...commenters];
+    const recipients = await membersAmong([...commenters]);
     const event: NewNotification = {
       sourceEventId: change.eventID,
       kind: "comment",
@@ -259,16 +274,17 @@ export function createNotifier(
       text: comment.commentText,
       createdAt: comment.createdAt,
     };
-    await addToFeeds(recipients, event);
+    await addToFeeds(recipients.ids, event);
     return deliver("comment", recipients, commentEmail(deps.siteUrl, comment), digestEntryOf(event));
   }
 
   async function onNewReaction(change: StreamChange): Promise<NotificationSummary> {
     const reaction = parseNewImage(change, reactionSchema);
     if (reaction.userId === reaction.commentAuthorId) return nothing;
-    const [comment, reactor] = await Promise.all([
+    const [comment, reactor, recipients] = await Promise.all([
       repositories.comments.get(reaction.itemId, reaction.commentId),
       repositories.profiles.get(reaction.userId),
+      membersAmong([reaction.commentAuthorId]),
     ]);
     // A comment deleted since the like has nothing left to show.
     if (!comment || isDeleted(comment)) return nothing;
@@ -282,10 +298,10 @@ export function createNotifier(
       text: comment.commentText,
       createdAt: reaction.createdAt,
     };
-    await addToFeeds([reaction.commentAuthorId], event);
+    await addToFeeds(recipients.ids, event);
     return deliver(
       "reaction",
-      [reaction.commentAuthorId],
+      recipients,
       reactionEmail(deps.siteUrl, comment, reactor?.displayName),
       digestEntryOf(event),
     );
@@ -307,7 +323,7 @@ export function createNotifier(
       });
       return nothing;
     }
-    const recipients = membership.participantIds.filter((id) => id !== message.senderId);
+    const recipients = await membersAmong(membership.participantIds.filter((id) => id !== message.senderId));
     const attachments = message.attachments.length;
     const event: NewNotification = {
       sourceEventId: change.eventID,
@@ -319,7 +335,7 @@ export function createNotifier(
         (attachments === 1 ? "(1 attachment)" : attachments > 1 ? `(${attachments} attachments)` : ""),
       createdAt: message.createdAt,
     };
-    await addToFeeds(recipients, event);
+    await addToFeeds(recipients.ids, event);
     return deliver(
       "message",
       recipients,
@@ -339,6 +355,10 @@ export function createNotifier(
    */
   async function onApproval(change: StreamChange): Promise<NotificationSummary> {
     const profile = parseNewImage(change, approvedProfile);
+    // Let in and out again before this record was read: no welcome.
+    if (!isCurrentMember(await repositories.profiles.get(profile.userId))) {
+      return { kind: "welcome", sent: 0, skipped: 0, notMember: 1 };
+    }
     const to = emailableAddress(profile);
     if (!to) {
       logger.warn("An approved person has no emailable address; no welcome email", {
@@ -368,7 +388,10 @@ export function createNotifier(
     if (typeof job.userId !== "string" || typeof job.jobId !== "string") {
       throw new MalformedRecordError(`The Jobs record ${change.eventID} has no userId and jobId`);
     }
-    const to = emailableAddress(await repositories.profiles.get(job.userId));
+    const requester = await repositories.profiles.get(job.userId);
+    // The export holds family content: someone no longer a member is not sent its link.
+    if (!isCurrentMember(requester)) return { kind: "export", sent: 0, skipped: 0, notMember: 1 };
+    const to = emailableAddress(requester);
     if (!to) return { kind: "export", sent: 0, skipped: 1 };
     const counts = (job.result as { counts?: Record<string, number> } | undefined)?.counts ?? {};
     await send(to, exportReadyEmail(deps.siteUrl, job.jobId, counts));

@@ -3,6 +3,7 @@ import {
   ConnectionsRepository,
   ConversationsRepository,
   NotificationsRepository,
+  ProfilesRepository,
   ReactionsRepository,
 } from "@hearth/domain";
 import { pushViewsFromEnv } from "@hearth/views/push-views";
@@ -28,8 +29,10 @@ export type RealtimeProcessorDependencies = CoreProcessorDependencies &
   RealtimeFanoutDependencies;
 
 const countPushes: OutcomeCounter<FanoutSummary> = {
-  succeeded(metrics, _change, { pushed, gone, failed }) {
+  succeeded(metrics, _change, { pushed, gone, failed, notMember }) {
     if (pushed) metrics.addMetric("PushesSent", "Count", pushed);
+    // Pushes withheld from open sockets of people who are not members now.
+    if (notMember) metrics.addMetric("PushesSkippedNotMember", "Count", notMember);
     // Connections closed without a $disconnect (their records are removed).
     if (gone) metrics.addMetric("PushesGone", "Count", gone);
     if (failed) metrics.addMetric("PushesFailed", "Count", failed);
@@ -52,6 +55,7 @@ export function realtimeProcessorDependencies(
       connections: new ConnectionsRepository(context),
       conversations: new ConversationsRepository(context),
       notifications: new NotificationsRepository(context),
+      profiles: new ProfilesRepository(context),
       reactions: new ReactionsRepository(context, new CommentsRepository(context)),
     },
     views: pushViewsFromEnv(env),

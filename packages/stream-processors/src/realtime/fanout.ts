@@ -4,11 +4,13 @@ import {
   type ConnectionsRepository,
   type ConversationsRepository,
   commentSchema,
+  isCurrentMember,
   isMember,
   type Message,
   messageSchema,
   type NotificationsRepository,
   notificationSchema,
+  type ProfilesRepository,
   type ReactionsRepository,
   UNREAD_COUNTER_ID,
 } from "@hearth/domain";
@@ -17,11 +19,15 @@ import type { StreamChange } from "../stream-change.js";
 import { parseNewImage } from "../stream-change.js";
 import type { ConnectionsApi } from "./connections-api.js";
 
-/** What one record's pushes came to: posted, found gone (and removed), failed otherwise. */
+/**
+ * What one record's pushes came to: posted, found gone (and removed), failed otherwise, and
+ * withheld because the connection's person is not a member now.
+ */
 export interface FanoutSummary {
   pushed: number;
   gone: number;
   failed: number;
+  notMember: number;
 }
 
 export interface RealtimeFanoutDependencies {
@@ -29,6 +35,7 @@ export interface RealtimeFanoutDependencies {
     connections: ConnectionsRepository;
     conversations: ConversationsRepository;
     notifications: NotificationsRepository;
+    profiles: ProfilesRepository;
     reactions: ReactionsRepository;
   };
   views: PushViews;
@@ -45,7 +52,7 @@ interface Delivery {
   push: RealtimePush;
 }
 
-const NOTHING: FanoutSummary = { pushed: 0, gone: 0, failed: 0 };
+const NOTHING: FanoutSummary = { pushed: 0, gone: 0, failed: 0, notMember: 0 };
 
 /**
  * The realtime fanout: turns new messages, feed entries and comment changes into pushes to
@@ -53,12 +60,23 @@ const NOTHING: FanoutSummary = { pushed: 0, gone: 0, failed: 0 };
  * fails the record, before anything was pushed, and it is retried); posting is best effort:
  * every push is tried whatever the others do, a connection found gone (410) is removed with
  * its subscriptions, and other failures are counted and logged but never fail the record,
- * so a retry never pushes twice what was pushed once.
+ * so a retry never pushes twice what was pushed once. Every push goes only to people who are
+ * members at that moment (their profile's mark, read with the record's other reads): an open
+ * socket of someone let out since gets nothing, whatever their token said when it connected.
  */
 export function createRealtimeFanout(deps: RealtimeFanoutDependencies) {
   const { repositories, views, connectionsApi, logger } = deps;
 
-  async function deliver(deliveries: readonly Delivery[]): Promise<FanoutSummary> {
+  /** Which of `userIds` are members now: one BatchGet of their profiles. */
+  async function membersAmong(userIds: readonly string[]): Promise<ReadonlySet<string>> {
+    if (userIds.length === 0) return new Set();
+    const profiles = await repositories.profiles.getMany(userIds);
+    return new Set([...new Set(userIds)].filter((userId) => isCurrentMember(profiles.get(userId))));
+  }
+
+  /** Posts the deliveries to members; those to anyone else are withheld and counted. */
+  async function deliver(all: readonly Delivery[], members: ReadonlySet<string>): Promise<FanoutSummary> {
+    const deliveries = all.filter((delivery) => members.has(delivery.userId));
     const outcomes = await Promise.allSettled(
       deliveries.map(async (delivery) => {
         const outcome = await connectionsApi.post(delivery.connectionId, JSON.stringify(delivery.push));
@@ -72,7 +90,7 @@ export function createRealtimeFanout(deps: RealtimeFanoutDependencies) {
         return outcome;
       }),
     );
-    const summary = { ...NOTHING };
+    const summary = { ...NOTHING, notMember: all.length - deliveries.length };
     outcomes.forEach((outcome, index) => {
       if (outcome.status === "fulfilled") {
         if (outcome.value === "sent") summary.pushed++;
@@ -96,11 +114,12 @@ export function createRealtimeFanout(deps: RealtimeFanoutDependencies) {
     const sender = await conversations.getMembership(message.senderId, message.conversationId);
     if (!sender) return NOTHING;
     const participantIds = [...new Set(sender.participantIds)];
-    const [memberships, connectionsByUser, messageView] = await Promise.all([
+    const [memberships, connectionsByUser, members, messageView] = await Promise.all([
       Promise.all(
         participantIds.map((userId) => conversations.getMembership(userId, message.conversationId)),
       ),
       connections.connectionsOfUsers(participantIds),
+      membersAmong(participantIds),
       views.message(message, deps.clock()),
     ]);
     const deliveries: Delivery[] = [];
@@ -129,15 +148,16 @@ export function createRealtimeFanout(deps: RealtimeFanoutDependencies) {
         }
       }
     });
-    return deliver(deliveries);
+    return deliver(deliveries, members);
   }
 
   async function notificationCreated(change: StreamChange): Promise<FanoutSummary> {
     if (change.newImage?.notificationId === UNREAD_COUNTER_ID) return NOTHING;
     const notification = parseNewImage(change, notificationSchema);
-    const [unreadCount, open] = await Promise.all([
+    const [unreadCount, open, members] = await Promise.all([
       repositories.notifications.unreadCount(notification.userId),
       repositories.connections.connectionsOf(notification.userId),
+      membersAmong([notification.userId]),
     ]);
     const view = views.notification(notification);
     return deliver(
@@ -146,17 +166,19 @@ export function createRealtimeFanout(deps: RealtimeFanoutDependencies) {
         connectionId,
         push: { type: "notification.created", notification: view, unreadCount },
       })),
+      members,
     );
   }
 
   /**
    * The connections following the comment's item whose member may read it through REST:
    * `GET /comments/{itemId}` is for members (ApprovedUsers or Admins), as their groups were
-   * when they connected.
+   * when they connected; and who of them are members now.
    */
   async function readersOf(itemId: string) {
     const subscribers = await repositories.connections.subscribersOf(itemId);
-    return subscribers.filter((subscription) => isMember(subscription));
+    const readers = subscribers.filter((subscription) => isMember(subscription));
+    return { readers, members: await membersAmong(readers.map((reader) => reader.userId)) };
   }
 
   async function commentChanged(change: StreamChange): Promise<FanoutSummary> {
@@ -165,7 +187,7 @@ export function createRealtimeFanout(deps: RealtimeFanoutDependencies) {
     const { itemId, commentId } = comment;
     const kind = commentChangeOf(change.eventName, old, comment);
     if (!kind) return NOTHING;
-    const readers = await readersOf(itemId);
+    const { readers, members } = await readersOf(itemId);
     if (readers.length === 0) return NOTHING;
     const to = (push: RealtimePush, only?: (userId: string) => boolean): Delivery[] =>
       readers
@@ -174,11 +196,11 @@ export function createRealtimeFanout(deps: RealtimeFanoutDependencies) {
     switch (kind) {
       case "comment.created":
         // Nobody has liked a comment that did not exist a moment ago.
-        return deliver(to({ type: kind, itemId, comment: await views.comment(comment, false) }));
+        return deliver(to({ type: kind, itemId, comment: await views.comment(comment, false) }), members);
       case "comment.deleted":
-        return deliver(to({ type: kind, itemId, comment: views.commentDeletion(comment) }));
+        return deliver(to({ type: kind, itemId, comment: views.commentDeletion(comment) }), members);
       case "reaction.changed":
-        return deliver(to({ type: kind, itemId, commentId, reactionCount: comment.reactionCount }));
+        return deliver(to({ type: kind, itemId, commentId, reactionCount: comment.reactionCount }), members);
       case "comment.updated": {
         // Each viewer sees their own `viewerHasReacted`: one batch read for all of them.
         const [reactors, liked, notLiked] = await Promise.all([
@@ -189,10 +211,13 @@ export function createRealtimeFanout(deps: RealtimeFanoutDependencies) {
           views.comment(comment, true),
           views.comment(comment, false),
         ]);
-        return deliver([
-          ...to({ type: kind, itemId, comment: liked }, (userId) => reactors.has(userId)),
-          ...to({ type: kind, itemId, comment: notLiked }, (userId) => !reactors.has(userId)),
-        ]);
+        return deliver(
+          [
+            ...to({ type: kind, itemId, comment: liked }, (userId) => reactors.has(userId)),
+            ...to({ type: kind, itemId, comment: notLiked }, (userId) => !reactors.has(userId)),
+          ],
+          members,
+        );
       }
     }
   }

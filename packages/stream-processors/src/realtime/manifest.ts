@@ -4,7 +4,7 @@ import { feedEntryInserts, inserts, modifications } from "../stream-subscription
 /**
  * The realtime fanout: finds connections (Queries), removes the ones found gone (BatchWriteItem
  * deletes), reads the recipients' conversation rows, unread counters and reactions for their own
- * counts, and pushes through the WebSocket API's management endpoint.
+ * counts and their profiles (only members now are pushed to), and pushes through the WebSocket API's management endpoint.
  */
 export const realtimeManifest = processorManifest("realtime", import.meta.url, {
   description: "stream processor: realtime pushes",
@@ -13,6 +13,7 @@ export const realtimeManifest = processorManifest("realtime", import.meta.url, {
     ConversationMembers: "read",
     Notifications: "read",
     CommentReactions: "read",
+    UserProfiles: "read",
     IdempotencyRecords: "readWrite",
   },
   files: [
