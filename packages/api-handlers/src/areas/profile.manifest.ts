@@ -3,9 +3,10 @@ import { areaManifest, SERVES_PROFILE_PHOTOS } from "./area-manifest.js";
 export const profileManifest = areaManifest("profile", {
   description: "profiles, the member directory, profile photos, unsubscribe links",
   // CommentReactions is read for `viewerHasReacted` on a member's comment history; the
-  // rate-limited photo uploads count in RateLimits; POSTs store idempotent responses.
+  // rate-limited photo uploads count in RateLimits; POSTs store idempotent responses. Profiles
+  // are only read and changed by atomic updates here (an upsert is an UpdateItem).
   tables: {
-    UserProfiles: "readWrite",
+    UserProfiles: "readUpdate",
     Comments: "read",
     CommentReactions: "read",
     IdempotencyRecords: "readWrite",
