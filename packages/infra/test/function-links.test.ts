@@ -67,6 +67,18 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
       },
     );
 
+    it("tells the functions that serve profile photos the environment's photo hosts", () => {
+      const servers = [...API_AREAS, ...PROCESSOR_NAMES].filter((fn) =>
+        (fn in API_MANIFESTS
+          ? (API_MANIFESTS[fn as ApiArea] as FunctionManifest)
+          : (PROCESSOR_MANIFESTS[fn as ProcessorName] as FunctionManifest)
+        ).settings.includes("photoHosts"),
+      );
+      expect(servers.sort()).toEqual(["comments", "messages", "profile", "reactions", "realtime"]);
+      for (const fn of servers)
+        expect(variablesOf(env, fn).PHOTO_HOSTS, fn).toBe(config.photoHosts.join(","));
+    });
+
     it.each(API_AREAS)("gives the %s API function its settings", (area) => {
       const variables = variablesOf(env, area);
       expect(variables).toMatchObject({

@@ -21,5 +21,6 @@ export const profileManifest = areaManifest("profile", {
         "Photo upload keys are generated per upload (profile-photos/<user>/<ulid>.<ext>), so the presign right covers that prefix only.",
     },
   ],
-  settings: ["filesBucket"],
+  // Photos are served (and, by the profile, linked) only on the environment's photo hosts.
+  settings: ["filesBucket", "photoHosts"],
 });

@@ -13,5 +13,6 @@ export const reactionsManifest = areaManifest("reactions", {
     RateLimits: "readWrite",
   },
   files: [SERVES_PROFILE_PHOTOS],
-  settings: ["filesBucket"],
+  // Photos are served (and, by the profile, linked) only on the environment's photo hosts.
+  settings: ["filesBucket", "photoHosts"],
 });
