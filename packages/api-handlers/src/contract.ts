@@ -184,7 +184,8 @@ export const ROUTE_CONTRACTS = {
   "PUT /comments/{itemId}/{commentId}": {
     operationId: "editComment",
     summary: "Edit the caller's own comment",
-    description: "The last five earlier versions are kept in `editHistory`.",
+    description:
+      "The last five earlier versions are kept in `editHistory`. Edits count against the member's comments rate limit, with new comments.",
     body: editCommentBody,
     ifMatch: true,
     success: { status: 200, description: "The edited comment", schema: commentViewSchema },

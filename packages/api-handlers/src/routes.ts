@@ -52,6 +52,7 @@ export const ROUTES = [
     area: "comments",
     access: "member",
     requestBody: true,
+    rateLimit: "comments",
   },
   { method: "DELETE", resource: "/comments/{itemId}/{commentId}", area: "comments", access: "member" },
   { method: "DELETE", resource: "/admin/comments/{commentId}", area: "comments", access: "admin" },

@@ -202,6 +202,9 @@ export class InMemoryMemberGroups implements MemberGroups {
   }
 }
 
+/** The host the test API lets profile photos link to (`photoHosts`). */
+export const TEST_PHOTO_HOST = "photos.example.org";
+
 /** The secret the test API's unsubscribe tokens derive their key from. */
 export const TEST_UNSUBSCRIBE_SECRET = "a-cursor-secret-for-unsubscribe-tests";
 
@@ -220,7 +223,8 @@ export function testDependencies(db: TestDatabase, overrides: AllAreaOverrides =
     unsubscribeTokens: new UnsubscribeTokens(TEST_UNSUBSCRIBE_SECRET),
     idempotency: createApiIdempotency(db.client, db.tables),
     objectUrls,
-    photos: createPhotoUrls(objectUrls),
+    // The test environment's one photo host; everything else must be uploaded.
+    photos: createPhotoUrls(objectUrls, undefined, [TEST_PHOTO_HOST]),
     rateLimits: GENEROUS_RATE_LIMITS,
     allowedOrigins: [ALLOWED_ORIGIN, "http://localhost:5173"],
     logger: new Logger({ serviceName: "hearth-api-test", logLevel: "SILENT" }),

@@ -86,6 +86,49 @@ describe("PUT /profile", () => {
     expect((await getProfile(users.bob.userId, users.bob)).body).toEqual(before.body);
   });
 
+  it.each([
+    ["another host", "https://tracker.example.net/pixel.gif"],
+    ["a look-alike of the photo host", "https://photos.example.org.tracker.example/a.jpg"],
+    ["a subdomain of the photo host", "https://cdn.photos.example.org/a.jpg"],
+  ])(
+    "refuses a photo URL on %s (not one of the photo hosts) with 400 and changes nothing",
+    async (_, url) => {
+      const { call } = api();
+      await saveProfile(call, users.bob, { profilePhotoUrl: "https://photos.example.org/bob.jpg" });
+      const before = await getProfile(users.bob.userId, users.bob);
+      const response = await call("PUT", "/profile", {
+        caller: users.bob,
+        body: { displayName: "Bob Renamed", profilePhotoUrl: url },
+      });
+      expect(response.status).toBe(400);
+      expect(response.body.error).toEqual({
+        code: "INVALID_INPUT",
+        message:
+          "profilePhotoUrl must be on one of this archive's photo hosts; upload the photo with POST /profile/photo and send profilePhotoKey",
+      });
+      expect(response.raw.body).not.toContain("tracker");
+      expect((await getProfile(users.bob.userId, users.bob)).body).toEqual(before.body);
+    },
+  );
+
+  it("serves no photo for a link stored before photo hosts were limited, and lets it be cleared", async () => {
+    const { call, db } = api();
+    const linker = { ...users.carol, userId: "user-linker", name: "Linker" };
+    await saveProfile(call, linker);
+    // As an earlier version stored it: any https URL.
+    await db.repositories.profiles.upsert(linker.userId, {
+      profilePhotoUrl: "https://tracker.example.net/pixel.gif",
+    });
+    expect((await getProfile(linker.userId, users.alice)).body.profilePhotoUrl).toBeNull();
+    const members = await call("GET", "/members", { caller: users.alice, query: { limit: "100" } });
+    expect(members.body.members.find((m: { userId: string }) => m.userId === linker.userId)).toMatchObject({
+      profilePhotoUrl: null,
+    });
+    const cleared = await call("PUT", "/profile", { caller: linker, body: { profilePhotoUrl: null } });
+    expect(cleared.status).toBe(200);
+    expect(cleared.body.profilePhotoUrl).toBeNull();
+  });
+
   it("stores a photo URL normalized, so no quote or angle bracket can break out of an attribute", async () => {
     const response = await api().call("PUT", "/profile", {
       caller: users.carol,

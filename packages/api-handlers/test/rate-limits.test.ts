@@ -89,6 +89,38 @@ describe("per-member rate limits", () => {
     expect(await commentCount("/limited/windows")).toBe(DEFAULT_RATE_LIMITS.comments.limit + 1);
   });
 
+  it("count comment edits with new comments: the eleventh edit in a minute is refused and changes nothing", async () => {
+    setClock(16, 5);
+    const member = freshMember();
+    const posted = await postComment(member, "/limited/edits");
+    expect(posted.status).toBe(201);
+    const edit = (text: string) =>
+      call("PUT", "/comments/{itemId}/{commentId}", {
+        caller: member,
+        pathParameters: { itemId: "/limited/edits", commentId: posted.body.commentId },
+        body: { commentText: text },
+      });
+    // The comment itself spent one of the window's ten.
+    for (let i = 1; i < DEFAULT_RATE_LIMITS.comments.limit; i++) {
+      expect((await edit(`Edit ${i}`)).status).toBe(200);
+    }
+    const refused = await edit("One edit too many");
+    expect(refused.status).toBe(429);
+    expect(refused.body.error.code).toBe("RATE_LIMITED");
+    expect(refused.headers["Retry-After"]).toBe("55");
+    const comments = await call("GET", "/comments/{itemId}", {
+      caller: member,
+      pathParameters: { itemId: "/limited/edits" },
+    });
+    expect(comments.body.comments[0]).toMatchObject({
+      commentText: `Edit ${DEFAULT_RATE_LIMITS.comments.limit - 1}`,
+      version: DEFAULT_RATE_LIMITS.comments.limit,
+    });
+    // The next minute, edits go through again.
+    setClock(17, 0);
+    expect((await edit("A minute later")).status).toBe(200);
+  });
+
   it("do not limit admins", async () => {
     setClock(7, 10);
     const responses = await Promise.all(
@@ -147,6 +179,7 @@ describe("per-member rate limits", () => {
     );
     expect(limitedRoutes).toEqual({
       "POST /comments/{itemId}": "comments",
+      "PUT /comments/{itemId}/{commentId}": "comments",
       "POST /reactions/{commentId}": "reactions",
       "POST /messages/conversations": "messages",
       "POST /messages/conversations/{conversationId}": "messages",

@@ -5,12 +5,13 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import {
   ADMIN_GROUP,
   deleteTables,
+  MAX_CONNECTIONS_PER_MEMBER,
   MAX_SUBSCRIPTIONS_PER_CONNECTION,
   MEMBER_GROUP,
   tableEnvironment,
 } from "@hearth/domain";
 import { createTestDatabase, type TestDatabase } from "@hearth/domain/testing";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { buildRealtimeAuthorizer } from "../src/realtime/authorizer.build.js";
 import type { RealtimeAuthorizerEvent } from "../src/realtime/authorizer.js";
 import { buildRealtimeRoutes } from "../src/realtime/routes.build.js";
@@ -192,6 +193,13 @@ describe("the WebSocket routes", () => {
   });
 
   const member = { userId: "user-alice", groups: MEMBER_GROUP, displayName: "Alice" };
+  // Each test starts with none of Alice's connections open (she may have only a few at once).
+  afterEach(async () => {
+    const { connections } = db.repositories;
+    for (const open of await connections.connectionsOf(member.userId)) {
+      await connections.remove(member.userId, open.connectionId);
+    }
+  });
   function event(
     routeKey: string,
     connectionId: string,
@@ -235,6 +243,39 @@ describe("the WebSocket routes", () => {
         .statusCode,
     ).toBe(401);
     expect(await db.repositories.connections.connectionsOf("user-x")).toEqual([]);
+  });
+
+  it(`refuses a member's handshake past ${MAX_CONNECTIONS_PER_MEMBER} open connections, keeping the open ones`, async () => {
+    const open: string[] = [];
+    for (let i = 0; i < MAX_CONNECTIONS_PER_MEMBER; i++) open.push(await connected());
+    const sixth = `conn-${randomUUID()}`;
+    expect(await route(event("$connect", sixth))).toEqual({ statusCode: 429 });
+    const { connections } = db.repositories;
+    expect(await connections.get(member.userId, sixth)).toBeNull();
+    expect((await connections.connectionsOf(member.userId)).map((c) => c.connectionId).sort()).toEqual(
+      open.sort(),
+    );
+    // The open ones still work, and another member is not limited by Alice's.
+    expect(await send(open[0]!, { action: "ping" })).toEqual({ type: "pong" });
+    const bob = { userId: `user-bob-${randomUUID()}`, groups: MEMBER_GROUP };
+    expect(await route(event("$connect", `conn-${randomUUID()}`, undefined, bob))).toEqual({
+      statusCode: 200,
+    });
+    // Closing one makes room for the next.
+    await route(event("$disconnect", open[0]!));
+    expect(await route(event("$connect", sixth))).toEqual({ statusCode: 200 });
+  });
+
+  it(`lets at most ${MAX_CONNECTIONS_PER_MEMBER} of a member's racing handshakes in, and keeps exactly those`, async () => {
+    const racer = { userId: `user-racer-${randomUUID()}`, groups: MEMBER_GROUP };
+    const ids = Array.from({ length: 15 }, () => `conn-${randomUUID()}`);
+    const results = await Promise.all(ids.map((id) => route(event("$connect", id, undefined, racer))));
+    const admitted = ids.filter((_, index) => results[index]!.statusCode === 200);
+    expect(results.every((r) => r.statusCode === 200 || r.statusCode === 429)).toBe(true);
+    expect(admitted.length).toBeGreaterThan(0);
+    expect(admitted.length).toBeLessThanOrEqual(MAX_CONNECTIONS_PER_MEMBER);
+    const stored = await db.repositories.connections.connectionsOf(racer.userId);
+    expect(stored.map((c) => c.connectionId).sort()).toEqual(admitted.sort());
   });
 
   it("answers ping with pong", async () => {

@@ -92,7 +92,7 @@ export interface paths {
         get?: never;
         /**
          * Edit the caller's own comment
-         * @description The last five earlier versions are kept in `editHistory`.
+         * @description The last five earlier versions are kept in `editHistory`. Edits count against the member's comments rate limit, with new comments.
          */
         put: operations["editComment"];
         post?: never;

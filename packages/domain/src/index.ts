@@ -24,6 +24,7 @@ export * from "./rules/exports.js";
 export * from "./rules/html-escape.js";
 export * from "./rules/jobs.js";
 export * from "./rules/names.js";
+export * from "./rules/photo-hosts.js";
 export * from "./rules/rate-limits.js";
 export * from "./rules/text.js";
 export * from "./rules/unsubscribe.js";

@@ -121,6 +121,8 @@ export const SETTING_VARIABLES = {
     "DIGEST_FUNCTION_ARN",
     "DIGEST_DEAD_LETTER_ARN",
   ],
+  /** Hosts a profile photo may link to instead of being uploaded (none by default). */
+  photoHosts: ["PHOTO_HOSTS"],
   /** The WebSocket API's management endpoint (ManageConnections on its stage). */
   webSocketManagement: ["WEBSOCKET_MANAGEMENT_ENDPOINT"],
 } as const satisfies Record<string, readonly string[]>;

@@ -172,6 +172,36 @@ describe("NotificationsRepository", () => {
     expect((await notifications.list(cat, {})).unreadCount).toBe(1);
   });
 
+  it("writes one entry per recipient for events of one `once` key while it is unread, listing and marking only entries", async () => {
+    const { notifications } = db().repositories;
+    const [ann, cat] = [userOf("ann"), userOf("cat")];
+    const like = (minute: number) => ({
+      ...commentEvent(minute),
+      kind: "reaction" as const,
+      once: "like-of-c1",
+    });
+    expect(await notifications.addForRecipients([ann, cat], like(1))).toBe(2);
+    expect(await notifications.addForRecipients([ann], like(2))).toBe(0);
+    // Another key is another entry.
+    expect(await notifications.addForRecipients([ann], { ...like(3), once: "like-of-c2" })).toBe(1);
+    const listed = await notifications.list(ann, {});
+    expect(listed.items.map((n) => n.createdAt)).toEqual([like(3).createdAt, like(1).createdAt]);
+    expect(listed.unreadCount).toBe(2);
+    // The markers share the partition but are no entries: not marked, not an upTo, not counted.
+    const marker = (await rawItems(ann)).find((item) => String(item.notificationId).startsWith("#once"));
+    expect(marker).toBeDefined();
+    await expect(notifications.markRead(ann, { upTo: String(marker!.notificationId) })).rejects.toThrow(
+      NotFoundError,
+    );
+    expect(await notifications.markRead(ann, { all: true })).toBe(0);
+    // Read: the next event of the key is an entry again.
+    expect(await notifications.addForRecipients([ann, cat], like(4))).toBe(1);
+    expect((await notifications.list(ann, {})).unreadCount).toBe(1);
+    expect((await notifications.list(cat, {})).unreadCount).toBe(1);
+    expect(await notifications.removeAllForUser(ann)).toBe(3);
+    expect(await rawItems(ann)).toEqual([]);
+  });
+
   it("keeps the count exact under 24 concurrent writes and marks", async () => {
     const { notifications } = db().repositories;
     const ann = userOf("ann");

@@ -22,6 +22,7 @@ const DUMMY_SETTINGS: { [S in Setting]: string[] } = {
   email: [config.senderEmail, config.siteUrl, "hearth-bench"],
   apiUrl: ["https://abc123.execute-api.eu-west-1.amazonaws.com/bench/"],
   notificationWindow: [String(config.notificationWindowMinutes)],
+  photoHosts: ["photos.example.org"],
   digestSchedules: [
     "hearth-bench-digests",
     "arn:aws:iam::123456789012:role/hearth-bench-digest-scheduler",

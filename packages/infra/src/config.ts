@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
-import { type RateLimits, rateLimitOverridesSchema, rateLimitsWith } from "@hearth/domain";
+import { isPhotoHostName, type RateLimits, rateLimitOverridesSchema, rateLimitsWith } from "@hearth/domain";
 import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import { RetentionDays } from "aws-cdk-lib/aws-logs";
 import { z } from "zod";
@@ -80,6 +80,12 @@ export interface EnvironmentConfig {
    * functions as `RATE_LIMITS`; the domain's defaults unless the config file overrides a kind.
    */
   rateLimits: RateLimits;
+  /**
+   * Host names a profile photo may link to instead of being uploaded (`PUT /profile`'s
+   * `profilePhotoUrl`); none by default, so every photo is uploaded. Photos elsewhere are
+   * neither accepted nor served: each viewer's browser would call that host.
+   */
+  photoHosts: string[];
 }
 
 /** What an environment gets unless the config file says otherwise. */
@@ -101,6 +107,7 @@ const DEFAULTS: Record<
     waf: { enabled: false, requestsPerIpPer5Minutes: 1000 },
     attachmentsTieringAfter: Duration.days(30),
     rateLimits: rateLimitsWith(),
+    photoHosts: [],
   },
   staging: {
     production: false,
@@ -116,6 +123,7 @@ const DEFAULTS: Record<
     waf: { enabled: false, requestsPerIpPer5Minutes: 1000 },
     attachmentsTieringAfter: Duration.days(30),
     rateLimits: rateLimitsWith(),
+    photoHosts: [],
   },
   prod: {
     production: true,
@@ -131,6 +139,7 @@ const DEFAULTS: Record<
     waf: { enabled: true, requestsPerIpPer5Minutes: 1000 },
     attachmentsTieringAfter: Duration.days(30),
     rateLimits: rateLimitsWith(),
+    photoHosts: [],
   },
 };
 
@@ -163,6 +172,7 @@ const environmentFileSchema = z.strictObject({
     .optional(),
   // Only the kinds that differ from the defaults, each complete: { "comments": { "limit": 20, "windowSeconds": 60 } }.
   rateLimits: rateLimitOverridesSchema.optional(),
+  photoHosts: z.array(z.string()).optional(),
 });
 export type EnvironmentFileEntry = z.infer<typeof environmentFileSchema>;
 
@@ -276,6 +286,13 @@ export function validateEnvironmentConfig(config: EnvironmentConfig): Environmen
   const problems: string[] = [];
   const isDev = config.name === "dev";
 
+  for (const host of config.photoHosts) {
+    if (!isPhotoHostName(host) || host !== host.toLowerCase()) {
+      problems.push(
+        `photoHosts: ${JSON.stringify(host)} is not a lower-case host name (no scheme, port or path)`,
+      );
+    }
+  }
   if (config.allowedOrigins.length === 0) problems.push("allowedOrigins: name at least one origin");
   for (const origin of config.allowedOrigins) {
     if (LOCALHOST_ORIGIN.test(origin)) {

@@ -80,6 +80,26 @@ describe("origins", () => {
   });
 });
 
+describe("photo hosts", () => {
+  it("are none by default: every profile photo is uploaded", () => {
+    for (const config of [dev, staging, prod]) expect(config.photoHosts).toEqual([]);
+  });
+
+  it("accept lower-case host names", () => {
+    expect(problemsOf({ ...prod, photoHosts: ["photos.hollisfamily.net", "cdn.example.org"] })).toBe("");
+  });
+
+  it.each([
+    "https://photos.example.org",
+    "photos.example.org/a",
+    "Photos.Example.org",
+    "intranet",
+    "*.example.org",
+  ])("refuse %s", (host) => {
+    expect(problemsOf({ ...prod, photoHosts: [host] })).toContain("photoHosts:");
+  });
+});
+
 describe("site URL", () => {
   it.each([
     "http://archive.hollisfamily.net",

@@ -67,6 +67,18 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
       },
     );
 
+    it("tells the functions that serve profile photos the environment's photo hosts", () => {
+      const servers = [...API_AREAS, ...PROCESSOR_NAMES].filter((fn) =>
+        (fn in API_MANIFESTS
+          ? (API_MANIFESTS[fn as ApiArea] as FunctionManifest)
+          : (PROCESSOR_MANIFESTS[fn as ProcessorName] as FunctionManifest)
+        ).settings.includes("photoHosts"),
+      );
+      expect(servers.sort()).toEqual(["comments", "messages", "profile", "reactions", "realtime"]);
+      for (const fn of servers)
+        expect(variablesOf(env, fn).PHOTO_HOSTS, fn).toBe(config.photoHosts.join(","));
+    });
+
     it.each(API_AREAS)("gives the %s API function its settings", (area) => {
       const variables = variablesOf(env, area);
       expect(variables).toMatchObject({
@@ -182,7 +194,7 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
     });
 
     it("lets only the feed's API function, the notifications processor and the account deletion touch the feed", () => {
-      expect(dynamoGrants("feed")).toEqual({ read: [], readUpdate: [], readWrite: ["table:Notifications"] });
+      expect(dynamoGrants("feed")).toEqual({ read: [], readUpdate: ["table:Notifications"], readWrite: [] });
       expect(dynamoGrants("notifications").readWrite).toContain("table:Notifications");
       // An account deletion removes the member's feed and its counter.
       expect(dynamoGrants("deletions").readWrite).toContain("table:Notifications");
@@ -200,6 +212,30 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
           [...dynamoGrants(fn).read, ...dynamoGrants(fn).readUpdate, ...dynamoGrants(fn).readWrite],
           fn,
         ).not.toContain("table:Notifications");
+      }
+    });
+
+    it("gives an area that only updates a table's items read-and-update rights there, never Put, Delete or BatchWrite", () => {
+      // The feed marks entries read and moves the counter; a profile save is an UpdateItem;
+      // a like puts or deletes the reaction row but only updates the comment's counters.
+      const onlyUpdated: [ApiArea, TableName[]][] = [
+        ["feed", ["Notifications"]],
+        ["profile", ["UserProfiles"]],
+        ["reactions", ["Comments", "CommentLocators"]],
+      ];
+      for (const [area, tables] of onlyUpdated) {
+        const grants = dynamoGrants(area);
+        for (const table of tables) {
+          expect(grants.readUpdate, `${area} on ${table}`).toContain(`table:${table}`);
+          expect(grants.readWrite, `${area} on ${table}`).not.toContain(`table:${table}`);
+        }
+        for (const statement of functionStatements(env, area)) {
+          const resources = asArray(statement.Resource).map((r) => describeResource(env, r));
+          if (!tables.some((table) => resources.includes(`table:${table}`))) continue;
+          expect(asArray(statement.Action), area).not.toEqual(
+            expect.arrayContaining([expect.stringMatching(/PutItem|DeleteItem|BatchWriteItem/)]),
+          );
+        }
       }
     });
 

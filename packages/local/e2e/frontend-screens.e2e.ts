@@ -79,15 +79,20 @@ describe("frontend screens", () => {
     expect(names).toEqual([...names].sort());
 
     // A private profile is still listed, with its name and photo only.
+    const photo = await outside.call<{ photoKey: string }>("POST", "/profile/photo", {
+      as: rose,
+      body: { contentType: "image/jpeg", size: 1000 },
+    });
+    expect(photo.status).toBe(200);
     await outside.call("PUT", "/profile", {
       as: rose,
-      body: { isProfilePrivate: true, profilePhotoUrl: "https://photos.example.org/rose.jpg" },
+      body: { isProfilePrivate: true, profilePhotoKey: photo.body.photoKey },
     });
     const again = await wholeDirectory(sam);
     expect(again.find((member) => member.userId === rose.userId)).toEqual({
       userId: rose.userId,
       displayName: roseName,
-      profilePhotoUrl: "https://photos.example.org/rose.jpg",
+      profilePhotoUrl: expect.stringContaining(photo.body.photoKey),
     });
     await outside.call("PUT", "/profile", { as: rose, body: { isProfilePrivate: false } });
   });

@@ -200,3 +200,33 @@ describe("pushes", () => {
     }
   });
 });
+
+describe("one member's connections", () => {
+  it("refuses a sixth open connection of one member (429) and lets one in again once another closed", async () => {
+    const many = await outside.signUp("RtMany", ["ApprovedUsers"]);
+    const open: PushSocket[] = [];
+    try {
+      for (let i = 0; i < 5; i++) open.push(await PushSocket.open(webSocketUrl(), many.token));
+      expect(await PushSocket.refusal(webSocketUrl(), many.token)).toBe(429);
+      // The five stay open, and another member is not held back by them.
+      expect(open.every((socket) => socket.isOpen)).toBe(true);
+      expect(await PushSocket.refusal(webSocketUrl(), ben.token).catch((error: Error) => error.message)).toBe(
+        "The handshake was accepted",
+      );
+      await open.shift()!.close();
+      // Its $disconnect runs as the socket closes: the next handshake gets in within a bounded wait.
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        try {
+          open.push(await PushSocket.open(webSocketUrl(), many.token));
+          break;
+        } catch (error) {
+          if (Date.now() > deadline) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+      }
+    } finally {
+      await Promise.all(open.map((socket) => socket.close()));
+    }
+  });
+});

@@ -2,7 +2,13 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type ApiArea, buildApiHandlers, REALTIME_FUNCTIONS } from "@hearth/api-handlers";
-import { FUNCTION_TIMEOUT_ENV, RATE_LIMITS_ENV, type TableNames, tableEnvironment } from "@hearth/domain";
+import {
+  FUNCTION_TIMEOUT_ENV,
+  PHOTO_HOSTS_ENV,
+  RATE_LIMITS_ENV,
+  type TableNames,
+  tableEnvironment,
+} from "@hearth/domain";
 import {
   DIGEST_SCHEDULE_ENV,
   type DigestHandler,
@@ -122,6 +128,8 @@ export function processorEnvironment(
     // The attachments processor deletes the files of deleted messages there; the export worker writes exports there.
     ATTACHMENTS_BUCKET: config.attachmentsBucket,
     S3_ENDPOINT: engines.s3Endpoint,
+    // Hosts a profile photo may link to (none unless set for `pnpm dev`), as the API's.
+    [PHOTO_HOSTS_ENV]: process.env[PHOTO_HOSTS_ENV],
     USER_POOL_ID: engines.userPool.userPoolId,
     COGNITO_ENDPOINT: engines.userPool.endpoint,
     // The deletion worker takes back the rate-limit windows of the limits the API counts with.

@@ -19,6 +19,7 @@ import {
   createTables,
   deleteTables,
   FUNCTION_TIMEOUT_ENV,
+  PHOTO_HOSTS_ENV,
   RATE_LIMITS_ENV,
   streamArnOf,
   tableEnvironment,
@@ -256,6 +257,8 @@ export async function startLocalStack(
       [RATE_LIMITS_ENV]: process.env[RATE_LIMITS_ENV],
       ATTACHMENTS_BUCKET: config.attachmentsBucket,
       S3_ENDPOINT: s3Endpoint,
+      // Hosts a profile photo may link to: none unless PHOTO_HOSTS is set for `pnpm dev`.
+      [PHOTO_HOSTS_ENV]: process.env[PHOTO_HOSTS_ENV],
       // The admin function adds approved people to ApprovedUsers there.
       USER_POOL_ID: pool.userPoolId,
       COGNITO_ENDPOINT: cognitoEndpoint,

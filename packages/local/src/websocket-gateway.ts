@@ -203,9 +203,13 @@ function queryOf(search: URLSearchParams) {
 /** Ends a handshake with a plain HTTP answer, the way API Gateway refuses an upgrade. */
 function refuseUpgrade(socket: Duplex, statusCode: number, message: string): void {
   const reason =
-    { 401: "Unauthorized", 403: "Forbidden", 500: "Internal Server Error", 503: "Service Unavailable" }[
-      statusCode
-    ] ?? "Error";
+    {
+      401: "Unauthorized",
+      403: "Forbidden",
+      429: "Too Many Requests",
+      500: "Internal Server Error",
+      503: "Service Unavailable",
+    }[statusCode] ?? "Error";
   const body = JSON.stringify({ message });
   socket.end(
     `HTTP/1.1 ${statusCode} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
@@ -348,7 +352,9 @@ export function createWebSocketGateway(options: WebSocketGatewayOptions): WebSoc
       const status = result?.statusCode ?? 200;
       if (status < 200 || status > 299) {
         log(`[websocket] $connect answered ${status}: the connection is refused`);
-        return refuseUpgrade(socket, status >= 400 && status < 600 ? status : 500, "Forbidden");
+        // Its status is the client's (429: the member has as many connections open as they may).
+        const refusal = status >= 400 && status < 600 ? status : 500;
+        return refuseUpgrade(socket, refusal, refusal === 429 ? "Too Many Requests" : "Forbidden");
       }
     } catch (error) {
       log(`[websocket] $connect failed: ${(error as Error).message}`);

@@ -65,7 +65,8 @@ beforeAll(async () => {
       routeCalls.push(event);
       const { routeKey } = event.requestContext;
       if (routeKey === "$connect") {
-        return event.queryStringParameters?.refuse ? { statusCode: 403 } : { statusCode: 200 };
+        const refuse = event.queryStringParameters?.refuse;
+        return refuse ? { statusCode: refuse === "429" ? 429 : 403 } : { statusCode: 200 };
       }
       if (routeKey === "ping") return { statusCode: 200, body: JSON.stringify({ type: "pong" }) };
       if (routeKey === "subscribe") throw new Error("the table is gone");
@@ -135,6 +136,8 @@ describe("the handshake", () => {
 
   it("refuses when $connect answers non-2xx", async () => {
     expect(await PushSocket.refusal(`${url}/?refuse=1`, "member")).toBe(403);
+    // A member with as many connections open as they may: $connect's own status reaches the client.
+    expect(await PushSocket.refusal(`${url}/?refuse=429`, "member")).toBe(429);
   });
 
   it("gives the authorizer and $connect API Gateway's events, and the authorizer's context to every route", async () => {

@@ -53,10 +53,18 @@ export const exportCompletions: FilterPattern = {
   },
 };
 
-/** A new feed entry (not the first write of a member's unread counter, which shares the table). */
+/**
+ * A new feed entry: not the first write of a member's unread counter, nor a marker of the
+ * entry a repeated event wrote (both share the table, and only entries have a `kind`).
+ */
 export const feedEntryInserts: FilterPattern = {
   eventName: ["INSERT"],
-  dynamodb: { NewImage: { notificationId: { S: [{ "anything-but": [UNREAD_COUNTER_ID] }] } } },
+  dynamodb: {
+    NewImage: {
+      notificationId: { S: [{ "anything-but": [UNREAD_COUNTER_ID] }] },
+      kind: { S: [{ exists: true }] },
+    },
+  },
 };
 
 /** Any change to a comment: edits, deletions and reaction counts are told apart in the fanout. */

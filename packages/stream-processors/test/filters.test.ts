@@ -117,6 +117,35 @@ describe("what each processor receives", () => {
     expect(isWantedRecord("activity", "Messages", remove)).toBe(false);
   });
 
+  it("realtime: new feed entries only, not the unread counter nor the marker of a repeated event's entry", () => {
+    const feedInsert = (image: Record<string, unknown>) => ({
+      eventName: "INSERT",
+      dynamodb: { NewImage: { userId: { S: "user-1" }, ...image } },
+    });
+    const entry = feedInsert({
+      notificationId: { S: "2024-05-01T10:00:00.000Z#abc" },
+      kind: { S: "reaction" },
+    });
+    expect(isWantedRecord("realtime", "Notifications", entry)).toBe(true);
+    expect(
+      isWantedRecord(
+        "realtime",
+        "Notifications",
+        feedInsert({ notificationId: { S: "#unread" }, unreadCount: { N: "1" } }),
+      ),
+    ).toBe(false);
+    expect(
+      isWantedRecord(
+        "realtime",
+        "Notifications",
+        feedInsert({
+          notificationId: { S: "#once#0123abcd" },
+          entryId: { S: "2024-05-01T10:00:00.000Z#abc" },
+        }),
+      ),
+    ).toBe(false);
+  });
+
   it("attachments: every new message (to tag its files sent), and deletions", () => {
     const newMessage = (attachments: unknown[]) => ({
       eventName: "INSERT",

@@ -114,6 +114,53 @@ describe("the in-app feed", () => {
     expect((await feedOf(h, liker)).items).toEqual([]);
   });
 
+  it("writes one entry for a like toggled ten times while it is unread, and a new one once it was read", async () => {
+    const h = harness();
+    const itemId = `/feed/${uniqueId("item")}`;
+    const [author, liker, other] = await membersWithProfiles(h, "author", "liker", "other");
+    const comment = await h.db.repositories.comments.create(commentBy(author, itemId, "The old mill"));
+    await h.tap.skip("Comments");
+    for (let i = 0; i < 10; i++) await h.db.repositories.reactions.toggle(comment.commentId, liker);
+    const likes = await h.tap.take("CommentReactions");
+    // Five likes (and five unlikes, which notify nobody): two batches, and a redelivery.
+    expect((await h.process("notifications", likes.slice(0, 3))).batchItemFailures).toEqual([]);
+    expect((await h.process("notifications", likes)).batchItemFailures).toEqual([]);
+    const feed = await feedOf(h, author);
+    expect(feed.items.map((n) => [n.kind, n.actor.userId])).toEqual([["reaction", liker]]);
+    expect(feed.unreadCount).toBe(1);
+
+    // Another member's like is an entry of its own.
+    await h.db.repositories.reactions.toggle(comment.commentId, other);
+    await h.process("notifications", await h.tap.take("CommentReactions"));
+    expect((await feedOf(h, author)).unreadCount).toBe(2);
+
+    // Read: the next like is news again, once.
+    await h.db.repositories.notifications.markRead(author, { all: true });
+    await h.db.repositories.reactions.toggle(comment.commentId, liker);
+    await h.db.repositories.reactions.toggle(comment.commentId, liker);
+    await h.db.repositories.reactions.toggle(comment.commentId, liker);
+    await h.process("notifications", await h.tap.take("CommentReactions"));
+    const after = await feedOf(h, author);
+    expect(after.unreadCount).toBe(1);
+    expect(after.items.filter((n) => n.actor.userId === liker).map((n) => n.read)).toEqual([false, true]);
+  });
+
+  it("writes one entry for repeated likes processed at the same moment", async () => {
+    const h = harness();
+    const itemId = `/feed/${uniqueId("item")}`;
+    const [author, liker] = await membersWithProfiles(h, "author", "liker");
+    const comment = await h.db.repositories.comments.create(commentBy(author, itemId, "Harvest, 1931"));
+    await h.tap.skip("Comments");
+    for (let i = 0; i < 9; i++) await h.db.repositories.reactions.toggle(comment.commentId, liker);
+    const likes = (await h.tap.take("CommentReactions")).filter((r) => r.eventName === "INSERT");
+    expect(likes).toHaveLength(5);
+    const results = await Promise.all(likes.map((like) => h.process("notifications", [like])));
+    expect(results.flatMap((r) => r.batchItemFailures)).toEqual([]);
+    const feed = await feedOf(h, author);
+    expect(feed.items).toHaveLength(1);
+    expect(feed.unreadCount).toBe(1);
+  });
+
   it("writes no entry twice when a record whose email failed is delivered again", async () => {
     const h = harness();
     const { alice, record } = await bobRepliesToAlice(h);

@@ -1,3 +1,4 @@
+import { isOnPhotoHost } from "@hearth/domain";
 import type { ObjectUrlSigner } from "./object-urls.js";
 
 /** Every uploaded profile photo's key starts with this (infra grants its GETs and PUTs by it). */
@@ -66,15 +67,30 @@ export async function presignPhotoUpload(
 
 /** Serves stored profile photos: the one place a photo key becomes a URL. */
 export interface PhotoUrls {
-  /** An uploaded key → a presigned GET; an external https URL → as it is; none → null. */
+  /**
+   * An uploaded key → a presigned GET; an external https URL on an allowed photo host → as
+   * it is; any other URL (linked before hosts were limited) and none → null.
+   */
   serve(stored: string | null | undefined): Promise<string | null>;
+  /** Whether a profile may link to this external photo URL (its host is an allowed photo host). */
+  accepts(url: string): boolean;
 }
 
-export function createPhotoUrls(objectUrls: ObjectUrlSigner, now: () => Date = () => new Date()): PhotoUrls {
+/**
+ * `hosts`: the environment's allowed photo hosts (`photoHostsFromEnv`); none by default, so
+ * only uploaded photos are served.
+ */
+export function createPhotoUrls(
+  objectUrls: ObjectUrlSigner,
+  now: () => Date = () => new Date(),
+  hosts: readonly string[] = [],
+): PhotoUrls {
+  const accepts = (url: string) => isOnPhotoHost(url, hosts);
   return {
+    accepts,
     async serve(stored) {
       if (!stored) return null;
-      if (!isStoredPhotoKey(stored)) return stored;
+      if (!isStoredPhotoKey(stored)) return accepts(stored) ? stored : null;
       const windowMs = PHOTO_URL_WINDOW_SECONDS * 1000;
       const signingDate = new Date(Math.floor(now().getTime() / windowMs) * windowMs);
       return objectUrls.presignGet(stored, { expiresIn: 2 * PHOTO_URL_WINDOW_SECONDS, signingDate });

@@ -5,6 +5,7 @@ import {
   LOCAL_S3_REGION,
   localEndpoint,
   localS3Credentials,
+  photoHostsFromEnv,
   regionFromEnv,
   stageFromEnv,
 } from "@hearth/domain";
@@ -78,5 +79,5 @@ export function createObjectUrlSigner(config: S3Config): ObjectUrlSigner {
  */
 export function storageDependenciesFromEnv(env: NodeJS.ProcessEnv = process.env): StorageDependencies {
   const objectUrls = createObjectUrlSigner(s3ConfigFromEnv(env));
-  return { objectUrls, photos: createPhotoUrls(objectUrls) };
+  return { objectUrls, photos: createPhotoUrls(objectUrls, undefined, photoHostsFromEnv(env)) };
 }

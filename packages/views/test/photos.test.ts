@@ -33,11 +33,23 @@ describe("served profile photos", () => {
     expect(url.searchParams.get("X-Amz-Expires")).toBe(String(2 * PHOTO_URL_WINDOW_SECONDS));
   });
 
-  it("serve an external URL as it is, and no photo as null", async () => {
-    const photos = createPhotoUrls(testObjectUrlSigner());
+  it("serve an external URL as it is only on an allowed photo host, and no photo as null", async () => {
+    const photos = createPhotoUrls(testObjectUrlSigner(), undefined, ["photos.example.org"]);
     expect(await photos.serve("https://photos.example.org/a.jpg")).toBe("https://photos.example.org/a.jpg");
+    expect(await photos.serve("https://PHOTOS.example.org/b.jpg")).toBe("https://PHOTOS.example.org/b.jpg");
+    // Linked before hosts were limited, or on a look-alike host: no photo.
+    expect(await photos.serve("https://tracker.example.net/pixel.gif")).toBeNull();
+    expect(await photos.serve("https://photos.example.org.evil.example/a.jpg")).toBeNull();
+    expect(await photos.serve("http://photos.example.org/a.jpg")).toBeNull();
     expect(await photos.serve(null)).toBeNull();
     expect(await photos.serve(undefined)).toBeNull();
+  });
+
+  it("serve no external URL at all by default (no photo hosts)", async () => {
+    const photos = createPhotoUrls(testObjectUrlSigner());
+    expect(photos.accepts("https://photos.example.org/a.jpg")).toBe(false);
+    expect(await photos.serve("https://photos.example.org/a.jpg")).toBeNull();
+    expect(await photos.serve(KEY)).toMatch(/^http/);
   });
 
   it("accept as the caller's own only keys of the form POST /profile/photo issues", () => {

@@ -12,5 +12,6 @@ export const commentsManifest = areaManifest("comments", {
     RateLimits: "readWrite",
   },
   files: [SERVES_PROFILE_PHOTOS],
-  settings: ["filesBucket"],
+  // Photos are served (and, by the profile, linked) only on the environment's photo hosts.
+  settings: ["filesBucket", "photoHosts"],
 });

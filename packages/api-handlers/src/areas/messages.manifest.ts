@@ -24,5 +24,6 @@ export const messagesManifest = areaManifest("messages", {
         "Attachment download URLs are presigned per attachment of the messages a participant reads; participation is checked before signing.",
     },
   ],
-  settings: ["filesBucket"],
+  // Photos are served (and, by the profile, linked) only on the environment's photo hosts.
+  settings: ["filesBucket", "photoHosts"],
 });

@@ -3,9 +3,10 @@ import { areaManifest, SERVES_PROFILE_PHOTOS } from "./area-manifest.js";
 export const profileManifest = areaManifest("profile", {
   description: "profiles, the member directory, profile photos, unsubscribe links",
   // CommentReactions is read for `viewerHasReacted` on a member's comment history; the
-  // rate-limited photo uploads count in RateLimits; POSTs store idempotent responses.
+  // rate-limited photo uploads count in RateLimits; POSTs store idempotent responses. Profiles
+  // are only read and changed by atomic updates here (an upsert is an UpdateItem).
   tables: {
-    UserProfiles: "readWrite",
+    UserProfiles: "readUpdate",
     Comments: "read",
     CommentReactions: "read",
     IdempotencyRecords: "readWrite",
@@ -20,5 +21,6 @@ export const profileManifest = areaManifest("profile", {
         "Photo upload keys are generated per upload (profile-photos/<user>/<ulid>.<ext>), so the presign right covers that prefix only.",
     },
   ],
-  settings: ["filesBucket"],
+  // Photos are served (and, by the profile, linked) only on the environment's photo hosts.
+  settings: ["filesBucket", "photoHosts"],
 });

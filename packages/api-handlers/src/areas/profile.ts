@@ -86,6 +86,12 @@ export const profileRoutes: AreaRoutes<"profile", ProfileDependencies> = {
     const { repositories } = storage;
     const { profilePhotoKey, ...body } = request.body(profileUpdateBody);
     const update = { ...body };
+    // A link is a request every viewer's browser makes to its host: only the environment's photo hosts.
+    if (body.profilePhotoUrl && !storage.photos.accepts(body.profilePhotoUrl)) {
+      throw badRequest(
+        "profilePhotoUrl must be on one of this archive's photo hosts; upload the photo with POST /profile/photo and send profilePhotoKey",
+      );
+    }
     if (profilePhotoKey !== undefined) {
       // Only a key this API issued to the caller: never someone else's photo or another object.
       if (!isOwnPhotoKey(request.caller.userId, profilePhotoKey)) {

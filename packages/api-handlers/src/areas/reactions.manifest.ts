@@ -2,15 +2,17 @@ import { areaManifest, SERVES_PROFILE_PHOTOS } from "./area-manifest.js";
 
 export const reactionsManifest = areaManifest("reactions", {
   description: "reactions to comments",
-  // A toggle writes the reaction and the comment's counter in one transaction.
+  // A toggle puts or deletes the reaction and updates the comment's counter (and its
+  // locator's copy) in one transaction: comments are only ever updated here.
   tables: {
     CommentReactions: "readWrite",
-    Comments: "readWrite",
-    CommentLocators: "readWrite",
+    Comments: "readUpdate",
+    CommentLocators: "readUpdate",
     UserProfiles: "read",
     IdempotencyRecords: "readWrite",
     RateLimits: "readWrite",
   },
   files: [SERVES_PROFILE_PHOTOS],
-  settings: ["filesBucket"],
+  // Photos are served (and, by the profile, linked) only on the environment's photo hosts.
+  settings: ["filesBucket", "photoHosts"],
 });

@@ -1,5 +1,6 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
 import {
+  ConnectionLimitError,
   type ConnectionsRepository,
   isMember,
   MAX_SUBSCRIPTIONS_PER_CONNECTION,
@@ -141,7 +142,17 @@ export function createRealtimeRoutes(deps: RealtimeRouteDependencies) {
       // Only reached after the authorizer allowed the handshake; a member without an
       // identity cannot happen there, but nothing is stored without one.
       if (!identity || !isMember(identity)) return { statusCode: 401 };
-      await connections.connect({ ...identity, connectionId });
+      try {
+        await connections.connect({ ...identity, connectionId });
+      } catch (error) {
+        // A sixth connection is refused, not the oldest closed: the open pages keep theirs.
+        if (!(error instanceof ConnectionLimitError)) throw error;
+        logger.warn("WebSocket refused: too many open connections", {
+          connectionId,
+          userId: identity.userId,
+        });
+        return { statusCode: 429 };
+      }
       logger.info("WebSocket connected", { connectionId, userId: identity.userId });
       return { statusCode: 200 };
     }

@@ -12,6 +12,12 @@ export const CONNECTION_TTL_SECONDS = 2 * 60 * 60;
 /** Item comment threads one connection may follow at once (the ones the page shows). */
 export const MAX_SUBSCRIPTIONS_PER_CONNECTION = 20;
 
+/**
+ * Open WebSocket connections one member may have at once (a few tabs and devices): each
+ * gets every push, so more would only multiply the fanout.
+ */
+export const MAX_CONNECTIONS_PER_MEMBER = 5;
+
 /** An open WebSocket connection of a member, as `$connect` stored it. */
 export interface Connection {
   userId: string;
@@ -39,6 +45,12 @@ export interface Subscription {
 export class SubscriptionLimitError extends HearthError {
   readonly code = "CONFLICT";
   override readonly name = "SubscriptionLimitError";
+}
+
+/** The member has as many open connections as they may: the new one was not kept. */
+export class ConnectionLimitError extends HearthError {
+  readonly code = "CONFLICT";
+  override readonly name = "ConnectionLimitError";
 }
 
 const userPartition = (userId: string) => `user#${userId}`;
@@ -80,7 +92,14 @@ export class ConnectionsRepository extends Repository {
     return this.tables.Connections;
   }
 
-  /** Stores a connection that `$connect` let in, with no subscriptions yet. */
+  /**
+   * Stores a connection that `$connect` let in, with no subscriptions yet, unless the member
+   * already has MAX_CONNECTIONS_PER_MEMBER open: then it is removed again and
+   * ConnectionLimitError is thrown (the handshake is refused, the open ones stay). The
+   * connection is stored first and the member's connections counted after (strongly
+   * consistent), so handshakes racing each other can never all get in: the last one counted
+   * sees every other. Two round trips when let in, a third (the removal) when refused.
+   */
   async connect(input: NewConnection): Promise<Connection> {
     const now = this.now();
     const connection: Connection = {
@@ -103,6 +122,13 @@ export class ConnectionsRepository extends Repository {
       );
     } catch (error) {
       throw toDomainError(error);
+    }
+    const open = await this.livePartition<StoredConnection>(userPartition(input.userId), true);
+    if (open.length > MAX_CONNECTIONS_PER_MEMBER) {
+      await this.remove(input.userId, input.connectionId);
+      throw new ConnectionLimitError(
+        `A member may have at most ${MAX_CONNECTIONS_PER_MEMBER} open connections; close one first`,
+      );
     }
     return connection;
   }
@@ -259,7 +285,7 @@ export class ConnectionsRepository extends Repository {
   }
 
   /** The items of one partition that have not expired (TTL deletion lags by up to days). */
-  private async livePartition<T>(pk: string): Promise<(T & Record<string, unknown>)[]> {
+  private async livePartition<T>(pk: string, consistent = false): Promise<(T & Record<string, unknown>)[]> {
     const live: (T & Record<string, unknown>)[] = [];
     const now = this.now();
     for await (const item of queryAll<T & Record<string, unknown>>(this.doc, {
@@ -267,6 +293,7 @@ export class ConnectionsRepository extends Repository {
       KeyConditionExpression: "#pk = :pk",
       ExpressionAttributeNames: { "#pk": "pk" },
       ExpressionAttributeValues: { ":pk": pk },
+      ...(consistent ? { ConsistentRead: true } : {}),
     })) {
       if (!isExpired(item, "expiresAt", now)) live.push(item);
     }

@@ -47,7 +47,9 @@ export { type CommentLocator, CommentsRepository, isDeleted, type NewComment } f
 export {
   CONNECTION_TTL_SECONDS,
   type Connection,
+  ConnectionLimitError,
   ConnectionsRepository,
+  MAX_CONNECTIONS_PER_MEMBER,
   MAX_SUBSCRIPTIONS_PER_CONNECTION,
   type NewConnection,
   type Subscription,

@@ -16,6 +16,11 @@ export const NOTIFICATION_TTL_SECONDS = 90 * 24 * 60 * 60;
  * digit, so before every notification id (which start with the year), and lists skip it.
  */
 export const UNREAD_COUNTER_ID = "#unread";
+/**
+ * The sort-key prefix of a member's "once" markers (see `NewNotification.once`): `#` sorts
+ * below every entry id and `o` below the counter's `u`, so lists and marks skip them too.
+ */
+const ONCE_MARKER_PREFIX = "#once#";
 /** No notification id sorts below this (they all start with a four-digit year). */
 const LOWEST_NOTIFICATION_ID = "0";
 
@@ -56,6 +61,24 @@ export interface NewNotification {
   /** The comment's or message's text; reduced to the preview here. */
   text: string;
   createdAt: string;
+  /**
+   * What makes repeats of the event one entry (a like toggled again and again: the comment
+   * and the liker): while a recipient's entry for it is unread and not expired, a repeat
+   * writes none. Without it every event gets its own entry.
+   */
+  once?: string | undefined;
+}
+
+/** A member's marker of the entry written for a `once` key (its id in their feed). */
+interface OnceMarker {
+  userId: string;
+  notificationId: string;
+  entryId: string;
+  expiresAt: number;
+}
+
+function onceMarkerId(once: string): string {
+  return `${ONCE_MARKER_PREFIX}${createHash("sha256").update(once).digest("hex").slice(0, 32)}`;
 }
 
 export type MarkReadTarget = { upTo: string } | { all: true };
@@ -128,12 +151,18 @@ export class NotificationsRepository extends Repository {
   /**
    * Adds the event to each recipient's feed, unread, with their counter raised in the same
    * transaction. An entry already there (a redelivered record) is left as it is and not
-   * counted again. Returns how many entries were new.
+   * counted again. An event with a `once` key writes no entry for a recipient whose entry for
+   * that key is still unread: the recipient's marker of that entry is read first, and the
+   * new entry is written only together with the marker moved to it, conditioned on the
+   * marker being as read, so repeats processed at once still leave one entry. Returns how
+   * many entries were new.
    */
   async addForRecipients(recipientIds: readonly string[], event: NewNotification): Promise<number> {
     const notificationId = notificationIdFor(event.createdAt, event.sourceEventId);
     const written = await Promise.all(
       [...new Set(recipientIds)].map(async (userId) => {
+        const marker = event.once === undefined ? undefined : await this.onceMarker(userId, event.once);
+        if (marker?.pending) return false;
         const entry: Notification = {
           userId,
           notificationId,
@@ -148,6 +177,29 @@ export class NotificationsRepository extends Repository {
           read: false,
           expiresAt: ttlAfter(NOTIFICATION_TTL_SECONDS, this.now()),
         };
+        const markerPut: TransactItem[] =
+          event.once === undefined
+            ? []
+            : [
+                {
+                  Put: {
+                    TableName: this.tables.Notifications,
+                    Item: {
+                      userId,
+                      notificationId: onceMarkerId(event.once),
+                      entryId: notificationId,
+                      expiresAt: entry.expiresAt,
+                    } satisfies OnceMarker,
+                    ConditionExpression:
+                      marker?.entryId === undefined
+                        ? "attribute_not_exists(notificationId)"
+                        : "entryId = :seen",
+                    ...(marker?.entryId === undefined
+                      ? {}
+                      : { ExpressionAttributeValues: { ":seen": marker.entryId } }),
+                  },
+                },
+              ];
         try {
           await transactWrite(this.doc, [
             {
@@ -157,16 +209,57 @@ export class NotificationsRepository extends Repository {
                 ConditionExpression: "attribute_not_exists(notificationId)",
               },
             },
+            ...markerPut,
             this.counterUpdate(userId, 1),
           ]);
           return true;
         } catch (error) {
-          if (conditionFailedAt(error, 0)) return false;
+          // Already written (a redelivery), or a repeat processed alongside got its entry in first.
+          if (conditionFailedAt(error, 0) || (markerPut.length > 0 && conditionFailedAt(error, 1)))
+            return false;
           throw error;
         }
       }),
     );
     return written.filter(Boolean).length;
+  }
+
+  /**
+   * The recipient's marker for a `once` key (strongly consistent) and whether the entry it
+   * names is still pending: there, unread and not expired (then a repeat writes nothing).
+   * A redelivery of the very record that wrote the entry is let through: its entry's put
+   * finds it there and counts nothing.
+   */
+  private async onceMarker(
+    userId: string,
+    once: string,
+  ): Promise<{ entryId: string | undefined; pending: boolean }> {
+    try {
+      const output = await this.doc.send(
+        new GetCommand({
+          TableName: this.tables.Notifications,
+          Key: { userId, notificationId: onceMarkerId(once) },
+          ConsistentRead: true,
+        }),
+      );
+      const marker = output.Item as OnceMarker | undefined;
+      if (!marker) return { entryId: undefined, pending: false };
+      if (isExpired({ ...marker }, "expiresAt", this.now()))
+        return { entryId: marker.entryId, pending: false };
+      const entry = await this.doc.send(
+        new GetCommand({
+          TableName: this.tables.Notifications,
+          Key: { userId, notificationId: marker.entryId },
+          ProjectionExpression: "#read, expiresAt",
+          ExpressionAttributeNames: { "#read": "read" },
+          ConsistentRead: true,
+        }),
+      );
+      const pending = entry.Item?.read === false && !isExpired(entry.Item, "expiresAt", this.now());
+      return { entryId: marker.entryId, pending };
+    } catch (error) {
+      throw toDomainError(error);
+    }
   }
 
   /**
@@ -236,7 +329,8 @@ export class NotificationsRepository extends Repository {
    */
   async markRead(userId: string, target: MarkReadTarget): Promise<number> {
     const upTo = "upTo" in target ? target.upTo : undefined;
-    if (upTo === UNREAD_COUNTER_ID) throw new NotFoundError("There is no such notification");
+    // The counter and the markers share the partition; none of them is an entry.
+    if (upTo?.startsWith("#")) throw new NotFoundError("There is no such notification");
     const [found, unread, counter] = await Promise.all([
       upTo === undefined ? true : this.isLiveEntry(userId, upTo),
       this.unreadUpTo(userId, upTo),
@@ -359,6 +453,6 @@ export class NotificationsRepository extends Repository {
       this.tables.Notifications,
       keys.map((key) => ({ delete: key })),
     );
-    return keys.filter((key) => key.notificationId !== UNREAD_COUNTER_ID).length;
+    return keys.filter((key) => !key.notificationId.startsWith("#")).length;
   }
 }

@@ -100,6 +100,7 @@ const SETTINGS: { [S in Setting]: (fn: LinkedFunction, links: FunctionLinks) => 
   ],
   apiUrl: (fn, links) => [provided(fn, links, "apiUrl")],
   notificationWindow: (_fn, { config }) => [String(config.notificationWindowMinutes)],
+  photoHosts: (_fn, { config }) => [config.photoHosts.join(",")],
   digestSchedules: (fn, links) => {
     provided(fn, links, "digestSchedules").allowScheduling(fn);
     return []; // allowScheduling sets the schedule variables itself (they name its resources).

@@ -297,6 +297,8 @@ export function createNotifier(
       commentId: comment.commentId,
       text: comment.commentText,
       createdAt: reaction.createdAt,
+      // Unliked and liked again: one entry while the author has not read it.
+      once: `reaction:${comment.commentId}:${reaction.userId}`,
     };
     await addToFeeds(recipients.ids, event);
     return deliver(

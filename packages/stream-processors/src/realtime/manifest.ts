@@ -38,5 +38,5 @@ export const realtimeManifest = processorManifest("realtime", import.meta.url, {
   // A push is worth most the moment it happens (a 1 s window would be most of its latency
   // budget): its batches are whatever the stream has when it is read.
   streamBatching: { maxBatchingWindowSeconds: 0 },
-  settings: ["filesBucket", "webSocketManagement"],
+  settings: ["filesBucket", "photoHosts", "webSocketManagement"],
 });
