@@ -17,6 +17,7 @@ import {
   deleteTables,
   RATE_LIMIT_KINDS,
   type RateLimits,
+  RevocationList,
   tableEnvironment,
   UnsubscribeTokens,
 } from "@hearth/domain";
@@ -201,7 +202,15 @@ try {
     repositories,
     rateLimitCounters: repositories.rateLimits,
     idempotency: createApiIdempotency(idempotencyClient, tables),
-    memberGroups: { addToMembers: async (username: string) => void approvedUsernames.push(username) },
+    memberGroups: {
+      addToMembers: async (username: string) => void approvedUsernames.push(username),
+      removeFromMembers: async () => {},
+      signOutEverywhere: async () => {},
+      isAdmin: async () => false,
+    },
+    // On the counted client: what reading the revocation list costs is measured (once a minute
+    // per container; read beside the request's first reads).
+    revocations: new RevocationList(repositories.revocations),
     // The benchmark issues an unsubscribe link with these to send `/unsubscribe` a valid one.
     unsubscribeTokens: new UnsubscribeTokens(randomBytes(16).toString("hex")),
   } satisfies AllAreaOverrides;

@@ -28,11 +28,12 @@ export type RealtimeProcessorDependencies = CoreProcessorDependencies &
   RealtimeFanoutDependencies;
 
 const countPushes: OutcomeCounter<FanoutSummary> = {
-  succeeded(metrics, _change, { pushed, gone, failed }) {
+  succeeded(metrics, _change, { pushed, gone, failed, closed }) {
     if (pushed) metrics.addMetric("PushesSent", "Count", pushed);
     // Connections closed without a $disconnect (their records are removed).
     if (gone) metrics.addMetric("PushesGone", "Count", gone);
     if (failed) metrics.addMetric("PushesFailed", "Count", failed);
+    if (closed) metrics.addMetric("ConnectionsClosedOnRevocation", "Count", closed);
   },
 };
 
