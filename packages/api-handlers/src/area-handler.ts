@@ -142,12 +142,24 @@ export function createAreaHandler<A extends ApiArea, Deps>(
           ? deps.rateLimitCounters.consume(verifiedCaller.userId, rateLimit, deps.rateLimits[rateLimit])
           : undefined;
       spent?.catch(() => {});
+      // A token issued before its holder's membership ended is refused. The list is read at
+      // most once a minute per container, beside the route's first reads; writes wait for it.
+      const admitted = verifiedCaller
+        ? deps.revocations.assertNotRevoked(verifiedCaller.userId, verifiedCaller.issuedAt)
+        : Promise.resolve();
+      admitted.catch(() => {});
+      const refusals = Promise.all([spent, admitted]);
+      refusals.catch(() => {});
       let result: ApiResult;
       let replayed = false;
       if (idempotencyKey === undefined) {
-        const work = writesAfter(spent ?? Promise.resolve(), () => handler(request, deps));
-        // A refusal of the rate limit wins over whatever the route answered.
-        const [limit, outcome] = await Promise.allSettled([spent, work]);
+        const work = writesAfter(refusals, () => handler(request, deps));
+        // A revoked token, then the rate limit, win over whatever the route answered.
+        const [revocation, limit, outcome] = await Promise.allSettled([admitted, spent, work]);
+        if (revocation.status === "rejected") {
+          await refund(spent);
+          throw revocation.reason;
+        }
         if (limit.status === "rejected") throw limit.reason;
         if (outcome.status === "rejected") throw outcome.reason;
         result = outcome.value;
@@ -158,7 +170,7 @@ export function createAreaHandler<A extends ApiArea, Deps>(
         const recordStored = new Promise<void>((resolve, reject) => {
           recorded = { resolve, reject };
         });
-        const work = writesAfter(Promise.all([spent, recordStored]), () => handler(request, deps));
+        const work = writesAfter(Promise.all([refusals, recordStored]), () => handler(request, deps));
         work.catch(() => {});
         let ran = false;
         try {
@@ -177,7 +189,8 @@ export function createAreaHandler<A extends ApiArea, Deps>(
             async () => {
               ran = true;
               recorded.resolve();
-              // Refused by the rate limit: Powertools removes the in-progress record.
+              // Refused (a revoked token, the rate limit): Powertools removes the in-progress record.
+              await admitted;
               await spent;
               return work;
             },
@@ -195,6 +208,8 @@ export function createAreaHandler<A extends ApiArea, Deps>(
         // counts nor is refused.
         if (replayed) await refund(spent);
       }
+      // A stored response replayed for a key is answered without the route: still not to a revoked token.
+      await admitted;
       logger.info("Request handled", {
         statusCode: result.statusCode,
         userId: caller?.userId,

@@ -11,6 +11,7 @@ import {
   jobViewSchema,
   leftConversationSchema,
   memberPageSchema,
+  membershipRevokedSchema,
   messagePageSchema,
   messageViewSchema,
   notificationPageSchema,
@@ -64,8 +65,8 @@ export const ERROR_STATUSES = {
   401: { description: "No valid Cognito ID token", codes: ["UNAUTHORIZED"] },
   403: {
     description:
-      "The caller may not do this (not an admin, not theirs); `MEMBERSHIP_PENDING` when they signed in but an admin has not approved them yet",
-    codes: ["FORBIDDEN", "MEMBERSHIP_PENDING"],
+      "The caller may not do this (not an admin, not theirs); `MEMBERSHIP_PENDING` when they signed in but an admin has not approved them yet; `MEMBERSHIP_REVOKED` when the token was issued before their membership ended (revoked, taken out of the groups, deleted); `TARGET_IS_ADMIN` when an admin would revoke or delete another admin",
+    codes: ["FORBIDDEN", "MEMBERSHIP_PENDING", "MEMBERSHIP_REVOKED", "TARGET_IS_ADMIN"],
   },
   404: { description: "It does not exist (or no longer does)", codes: ["NOT_FOUND"] },
   409: {
@@ -304,7 +305,7 @@ export const ROUTE_CONTRACTS = {
     operationId: "adminListMembers",
     summary: "People who signed up, waiting for approval or approved (admins only)",
     description:
-      "By display name (case-insensitive). `pending`: signed in but not in ApprovedUsers or Admins; `approved`: members (admins included).",
+      "By display name (case-insensitive). `pending`: signed in but not in ApprovedUsers or Admins; `approved`: members (admins included); `revoked`: people whose membership an admin ended.",
     paginated: true,
     query: {
       status: { description: "Which people to list", values: ADMIN_MEMBER_STATUSES, default: "pending" },
@@ -315,8 +316,20 @@ export const ROUTE_CONTRACTS = {
     operationId: "adminApproveMember",
     summary: "Let a person in (admins only)",
     description:
-      "Adds them to ApprovedUsers (their next token refresh or sign-in carries it), records who approved them and when, and sends them a welcome email. Approving someone already approved changes nothing and sends no second email.",
+      "Adds them to ApprovedUsers (their next token refresh or sign-in carries it), records who approved them and when, and sends them a welcome email. Approving someone already approved changes nothing and sends no second email. A revoked person is let back in the same way (they sign in again: tokens from before the revocation stay refused).",
     success: { status: 200, description: "The person as they are now", schema: adminMemberViewSchema },
+    errors: [404],
+  },
+  "POST /admin/members/{userId}/revoke": {
+    operationId: "adminRevokeMember",
+    summary: "End a person's membership (admins only)",
+    description:
+      "Takes them out of ApprovedUsers, signs them out everywhere (their refresh tokens stop working), marks their profile `revoked` (out of `GET /members`, listed by `GET /admin/members?status=revoked`), refuses their unexpired tokens within 60 seconds (403 `MEMBERSHIP_REVOKED`) and closes their open WebSocket connections. Revoking someone already revoked changes nothing. 403 for oneself, and `TARGET_IS_ADMIN` for an admin; 404 when the person has no profile. `POST /admin/members/{userId}/approve` lets them back in.",
+    success: {
+      status: 200,
+      description: "The person's membership is revoked",
+      schema: membershipRevokedSchema,
+    },
     errors: [404],
   },
   "POST /me/exports": {
@@ -354,7 +367,7 @@ export const ROUTE_CONTRACTS = {
     operationId: "adminDeleteMember",
     summary: "Delete a member's account (admins only)",
     description:
-      "Starts the same deletion a member can ask for, recorded as requested by the admin; an admin cannot delete themself this way (403, use `POST /me/deletion`). 404 when the person has no profile.",
+      "Starts the same deletion a member can ask for, recorded as requested by the admin; an admin cannot delete themself this way (403, use `POST /me/deletion`), nor another admin (403 `TARGET_IS_ADMIN`: they leave the Admins group first). 404 when the person has no profile.",
     success: { status: 202, description: "The deletion job was started", schema: jobViewSchema },
     alsoSuccess: { status: 200, description: "A deletion job is already running: that job" },
     errors: [404],

@@ -1,8 +1,12 @@
 import {
   AdminAddUserToGroupCommand,
+  AdminListGroupsForUserCommand,
+  AdminRemoveUserFromGroupCommand,
+  AdminUserGlobalSignOutCommand,
   CognitoIdentityProviderClient,
 } from "@aws-sdk/client-cognito-identity-provider";
 import {
+  ADMIN_GROUP,
   ConfigurationError,
   cognitoClientOptions,
   LOCAL_ENDPOINT_ENV,
@@ -23,24 +27,68 @@ export interface MemberGroups {
    * when the pool has no such user.
    */
   addToMembers(username: string): Promise<void>;
+  /** Takes `username` out of ApprovedUsers; someone not in it is left as they are. NotFoundError without such a user. */
+  removeFromMembers(username: string): Promise<void>;
+  /** Signs `username` out everywhere: their refresh tokens stop working. NotFoundError without such a user. */
+  signOutEverywhere(username: string): Promise<void>;
+  /** Whether `username` is in Admins right now (the user pool, not a token, is asked). False without such a user. */
+  isAdmin(username: string): Promise<boolean>;
 }
 
 /** ApprovedUsers of the user pool `userPoolId`, through `client`. */
 export function cognitoMemberGroups(client: CognitoIdentityProviderClient, userPoolId: string): MemberGroups {
+  const isUserNotFound = (error: unknown) => (error as { name?: string }).name === "UserNotFoundException";
+  const send = async (call: () => Promise<unknown>): Promise<void> => {
+    try {
+      await call();
+    } catch (error) {
+      if (isUserNotFound(error))
+        throw new NotFoundError("This person no longer has an account in the user pool");
+      throw error;
+    }
+  };
   return {
-    async addToMembers(username) {
-      try {
-        await client.send(
+    addToMembers: (username) =>
+      send(() =>
+        client.send(
           new AdminAddUserToGroupCommand({
             UserPoolId: userPoolId,
             Username: username,
             GroupName: MEMBER_GROUP,
           }),
-        );
+        ),
+      ),
+    removeFromMembers: (username) =>
+      send(() =>
+        client.send(
+          new AdminRemoveUserFromGroupCommand({
+            UserPoolId: userPoolId,
+            Username: username,
+            GroupName: MEMBER_GROUP,
+          }),
+        ),
+      ),
+    signOutEverywhere: (username) =>
+      send(() =>
+        client.send(new AdminUserGlobalSignOutCommand({ UserPoolId: userPoolId, Username: username })),
+      ),
+    async isAdmin(username) {
+      try {
+        let nextToken: string | undefined;
+        do {
+          const output = await client.send(
+            new AdminListGroupsForUserCommand({
+              UserPoolId: userPoolId,
+              Username: username,
+              NextToken: nextToken,
+            }),
+          );
+          if (output.Groups?.some((group) => group.GroupName === ADMIN_GROUP)) return true;
+          nextToken = output.NextToken;
+        } while (nextToken);
+        return false;
       } catch (error) {
-        if ((error as { name?: string }).name === "UserNotFoundException") {
-          throw new NotFoundError("This person no longer has an account in the user pool");
-        }
+        if (isUserNotFound(error)) return false;
         throw error;
       }
     },

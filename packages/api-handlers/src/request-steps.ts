@@ -11,6 +11,7 @@ import {
   type InvocationTracer,
   type RateLimits,
   type RepositoryContext,
+  RevocationList,
   rateLimitsFromEnv,
   type TableNames,
   tableNamesFromEnv,
@@ -18,6 +19,7 @@ import {
 } from "@hearth/domain";
 import { type CursorKeySource, cursorKeySourceFromEnv } from "@hearth/domain/cursor-keys";
 import { RateLimitsRepository } from "@hearth/domain/repositories/rate-limits";
+import { RevocationsRepository } from "@hearth/domain/repositories/revocations";
 import { ApiIdempotency } from "./http/idempotency.js";
 import { createApiLogger } from "./logger.js";
 import type { ApiArea, ROUTES } from "./routes.js";
@@ -42,6 +44,11 @@ export interface RequestSteps {
    * up within the cache's max age); cheap while the keys are cached.
    */
   refreshCursorKeys: () => Promise<void>;
+  /**
+   * Whose tokens are refused before they expire (revoked, taken out of the groups, deleted):
+   * read at most once a minute per container, beside the request's first reads.
+   */
+  revocations: RevocationList;
 }
 
 /** For areas with a member POST: runs one that carries an `Idempotency-Key` at most once per (caller, route, key). */
@@ -143,17 +150,20 @@ export function apiFunctionBaseFromEnv(
   const doc = tracer.captureAWSv3Client(createDocumentClient(dynamoConfig));
   // A request's writes can then wait for its rate limit and idempotency record (`writesAfter`).
   gateWrites(doc);
+  const now = () => new Date();
+  const repositoryContext = { doc, tables, cursors };
   return {
     steps: {
       logger: createApiLogger(env.LOG_LEVEL),
       tracer,
       metrics: apiMetricsFromEnv(env),
-      now: () => new Date(),
+      now,
       allowedOrigins: allowedOriginsFromEnv(env),
       refreshCursorKeys: cursorKeyRefresher(cursors, cursorKeys, ...alsoUsingCursorKeys),
+      revocations: new RevocationList(new RevocationsRepository(repositoryContext), now),
     },
     tracer,
-    repositoryContext: { doc, tables, cursors },
+    repositoryContext,
     dynamoConfig,
   };
 }

@@ -120,9 +120,10 @@ export const ROUTES = [
     requestBody: true,
     rateLimit: "uploads",
   },
-  // Admins let people in.
+  // Admins let people in, and out.
   { method: "GET", resource: "/admin/members", area: "admin", access: "admin" },
   { method: "POST", resource: "/admin/members/{userId}/approve", area: "admin", access: "admin" },
+  { method: "POST", resource: "/admin/members/{userId}/revoke", area: "admin", access: "admin" },
   // Data exports and account deletions, run as jobs by the job workers.
   { method: "POST", resource: "/me/exports", area: "jobs", access: "member" },
   { method: "GET", resource: "/me/exports/{jobId}", area: "jobs", access: "member" },

@@ -49,6 +49,8 @@ describe("GET /admin/members", () => {
       status: "pending",
       approvedAt: null,
       approvedBy: null,
+      revokedAt: null,
+      revokedBy: null,
     });
     const approved = await list({ status: "approved", limit: "100" });
     expect(idsOf(approved.body, "list-")).toEqual(["list-member"]);
@@ -99,6 +101,8 @@ describe("POST /admin/members/{userId}/approve", () => {
       status: "approved",
       approvedAt: expect.any(String),
       approvedBy: admin.userId,
+      revokedAt: null,
+      revokedBy: null,
     });
     expect(groups.added.filter((name) => name === "ivy@example.org")).toHaveLength(1);
     expect(idsOf((await list({ limit: "100" })).body, "appr-ivy")).toEqual([]);

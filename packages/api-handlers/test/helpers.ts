@@ -6,6 +6,7 @@ import {
   NotFoundError,
   RATE_LIMIT_KINDS,
   type RateLimits,
+  RevocationList,
   tableEnvironment,
   tableNamesWithPrefix,
   UnsubscribeTokens,
@@ -194,11 +195,28 @@ export const GENEROUS_RATE_LIMITS = Object.fromEntries(
  */
 export class InMemoryMemberGroups implements MemberGroups {
   readonly added: string[] = [];
+  readonly removed: string[] = [];
+  readonly signedOut: string[] = [];
+  readonly admins = new Set<string>();
   readonly missing = new Set<string>();
-  async addToMembers(username: string): Promise<void> {
+  private assertExists(username: string): void {
     if (this.missing.has(username))
       throw new NotFoundError("This person no longer has an account in the user pool");
+  }
+  async addToMembers(username: string): Promise<void> {
+    this.assertExists(username);
     this.added.push(username);
+  }
+  async removeFromMembers(username: string): Promise<void> {
+    this.assertExists(username);
+    this.removed.push(username);
+  }
+  async signOutEverywhere(username: string): Promise<void> {
+    this.assertExists(username);
+    this.signedOut.push(username);
+  }
+  async isAdmin(username: string): Promise<boolean> {
+    return this.admins.has(username);
   }
 }
 
@@ -220,6 +238,7 @@ export function testDependencies(db: TestDatabase, overrides: AllAreaOverrides =
     rateLimitCounters: db.repositories.rateLimits,
     // The test database's codec was built with fixed keys; rotation has its own tests.
     refreshCursorKeys: async () => {},
+    revocations: new RevocationList(db.repositories.revocations),
     unsubscribeTokens: new UnsubscribeTokens(TEST_UNSUBSCRIBE_SECRET),
     idempotency: createApiIdempotency(db.client, db.tables),
     objectUrls,

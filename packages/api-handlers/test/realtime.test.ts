@@ -8,6 +8,7 @@ import {
   MAX_CONNECTIONS_PER_MEMBER,
   MAX_SUBSCRIPTIONS_PER_CONNECTION,
   MEMBER_GROUP,
+  RevocationList,
   tableEnvironment,
 } from "@hearth/domain";
 import { createTestDatabase, type TestDatabase } from "@hearth/domain/testing";
@@ -75,6 +76,10 @@ const connectEvent = (token?: string): RealtimeAuthorizerEvent => ({
   requestContext: { connectionId: "conn-1", routeKey: "$connect" },
 });
 
+/** Who is on the revocation list, and since when: a minute ago. */
+const REVOKED_AT_SECONDS = Math.floor(Date.now() / 1000) - 60;
+const revoked = new Map([["user-revoked", new Date(REVOKED_AT_SECONDS * 1000)]]);
+
 describe("the WebSocket $connect authorizer", () => {
   let pool: TestPool;
   let authorize: ReturnType<typeof buildRealtimeAuthorizer>;
@@ -87,8 +92,10 @@ describe("the WebSocket $connect authorizer", () => {
         USER_POOL_ID: "eu-west-1_test",
         USER_POOL_CLIENT_ID: CLIENT_ID,
         TOKEN_ISSUER: pool.issuer,
+        REVOCATIONS_TABLE: "test-Revocations",
       },
-      { logger },
+      // The revocation list in memory (the Revocations table is read through the same list by the API's tests).
+      { logger, revocations: new RevocationList({ activeRevocations: async () => new Map(revoked) }) },
     );
   });
   afterAll(() => new Promise<void>((resolve) => pool.server.close(() => resolve())));
@@ -104,6 +111,24 @@ describe("the WebSocket $connect authorizer", () => {
     expect(result.principalId).toBe("user-alice");
     expect(result.policyDocument.Statement[0]).toMatchObject({ Resource: METHOD_ARN });
     expect(result.context).toEqual({ userId: "user-alice", groups: MEMBER_GROUP, displayName: "Alice" });
+  });
+
+  it("refuses a member's token issued before their revocation, and lets in one issued after it", async () => {
+    const issuedAt = REVOKED_AT_SECONDS - 60;
+    const before = await authorize(
+      connectEvent(tokenFor(pool, { sub: "user-revoked", iat: issuedAt, "cognito:groups": [MEMBER_GROUP] })),
+    );
+    expect(effectOf(before)).toBe("Deny");
+    const after = await authorize(
+      connectEvent(
+        tokenFor(pool, {
+          sub: "user-revoked",
+          iat: REVOKED_AT_SECONDS + 1,
+          "cognito:groups": [MEMBER_GROUP],
+        }),
+      ),
+    );
+    expect(effectOf(after)).toBe("Allow");
   });
 
   it("lets an admin in, with all their groups", async () => {

@@ -323,7 +323,7 @@ export interface paths {
         };
         /**
          * People who signed up, waiting for approval or approved (admins only)
-         * @description By display name (case-insensitive). `pending`: signed in but not in ApprovedUsers or Admins; `approved`: members (admins included).
+         * @description By display name (case-insensitive). `pending`: signed in but not in ApprovedUsers or Admins; `approved`: members (admins included); `revoked`: people whose membership an admin ended.
          */
         get: operations["adminListMembers"];
         put?: never;
@@ -345,9 +345,29 @@ export interface paths {
         put?: never;
         /**
          * Let a person in (admins only)
-         * @description Adds them to ApprovedUsers (their next token refresh or sign-in carries it), records who approved them and when, and sends them a welcome email. Approving someone already approved changes nothing and sends no second email.
+         * @description Adds them to ApprovedUsers (their next token refresh or sign-in carries it), records who approved them and when, and sends them a welcome email. Approving someone already approved changes nothing and sends no second email. A revoked person is let back in the same way (they sign in again: tokens from before the revocation stay refused).
          */
         post: operations["adminApproveMember"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/members/{userId}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End a person's membership (admins only)
+         * @description Takes them out of ApprovedUsers, signs them out everywhere (their refresh tokens stop working), marks their profile `revoked` (out of `GET /members`, listed by `GET /admin/members?status=revoked`), refuses their unexpired tokens within 60 seconds (403 `MEMBERSHIP_REVOKED`) and closes their open WebSocket connections. Revoking someone already revoked changes nothing. 403 for oneself, and `TARGET_IS_ADMIN` for an admin; 404 when the person has no profile. `POST /admin/members/{userId}/approve` lets them back in.
+         */
+        post: operations["adminRevokeMember"];
         delete?: never;
         options?: never;
         head?: never;
@@ -443,7 +463,7 @@ export interface paths {
         post?: never;
         /**
          * Delete a member's account (admins only)
-         * @description Starts the same deletion a member can ask for, recorded as requested by the admin; an admin cannot delete themself this way (403, use `POST /me/deletion`). 404 when the person has no profile.
+         * @description Starts the same deletion a member can ask for, recorded as requested by the admin; an admin cannot delete themself this way (403, use `POST /me/deletion`), nor another admin (403 `TARGET_IS_ADMIN`: they leave the Admins group first). 404 when the person has no profile.
          */
         delete: operations["adminDeleteMember"];
         options?: never;
@@ -731,9 +751,11 @@ export interface components {
             /** Format: date-time */
             createdAt: string;
             /** @enum {string} */
-            status: "pending" | "approved";
+            status: "pending" | "approved" | "revoked";
             approvedAt: string | null;
             approvedBy: string | null;
+            revokedAt: string | null;
+            revokedBy: string | null;
         };
         AdminMemberPage: {
             members: components["schemas"]["AdminMember"][];
@@ -800,6 +822,11 @@ export interface components {
             photoKey: string;
             /** @description Seconds the upload URL stays valid */
             expiresIn: number;
+        };
+        AdminRevokeMemberResponse: {
+            userId: string;
+            /** @constant */
+            membership: "revoked";
         };
         RequestDataExportResponse: {
             jobId: string;
@@ -893,7 +920,7 @@ export interface components {
                  * @description What went wrong, for programs
                  * @enum {string}
                  */
-                code: "FORBIDDEN" | "MEMBERSHIP_PENDING" | "ACCESS_DENIED" | "MISSING_AUTHENTICATION_TOKEN" | "WAF_FILTERED";
+                code: "FORBIDDEN" | "MEMBERSHIP_PENDING" | "MEMBERSHIP_REVOKED" | "TARGET_IS_ADMIN" | "ACCESS_DENIED" | "MISSING_AUTHENTICATION_TOKEN" | "WAF_FILTERED";
                 /** @description What went wrong, for people; never echoes what the client sent */
                 message: string;
             };
@@ -1014,7 +1041,7 @@ export interface components {
                  * @description What went wrong, for programs
                  * @enum {string}
                  */
-                code: "ACCESS_DENIED" | "API_CONFIGURATION_ERROR" | "AUTHORIZER_CONFIGURATION_ERROR" | "BAD_REQUEST_BODY" | "BAD_REQUEST_PARAMETERS" | "CONFLICT" | "DEFAULT_5XX" | "EXPIRED_TOKEN" | "FORBIDDEN" | "IDEMPOTENCY_KEY_REUSED" | "INTEGRATION_FAILURE" | "INTEGRATION_TIMEOUT" | "INTERNAL_ERROR" | "INVALID_INPUT" | "MEMBERSHIP_PENDING" | "MISSING_AUTHENTICATION_TOKEN" | "NOT_FOUND" | "PAYLOAD_TOO_LARGE" | "QUOTA_EXCEEDED" | "RATE_LIMITED" | "REQUEST_IN_PROGRESS" | "REQUEST_TOO_LARGE" | "SERVICE_UNAVAILABLE" | "THROTTLED" | "TOO_MANY_REQUESTS" | "UNAUTHORIZED" | "UNSUPPORTED_MEDIA_TYPE" | "WAF_FILTERED";
+                code: "ACCESS_DENIED" | "API_CONFIGURATION_ERROR" | "AUTHORIZER_CONFIGURATION_ERROR" | "BAD_REQUEST_BODY" | "BAD_REQUEST_PARAMETERS" | "CONFLICT" | "DEFAULT_5XX" | "EXPIRED_TOKEN" | "FORBIDDEN" | "IDEMPOTENCY_KEY_REUSED" | "INTEGRATION_FAILURE" | "INTEGRATION_TIMEOUT" | "INTERNAL_ERROR" | "INVALID_INPUT" | "MEMBERSHIP_PENDING" | "MEMBERSHIP_REVOKED" | "MISSING_AUTHENTICATION_TOKEN" | "NOT_FOUND" | "PAYLOAD_TOO_LARGE" | "QUOTA_EXCEEDED" | "RATE_LIMITED" | "REQUEST_IN_PROGRESS" | "REQUEST_TOO_LARGE" | "SERVICE_UNAVAILABLE" | "TARGET_IS_ADMIN" | "THROTTLED" | "TOO_MANY_REQUESTS" | "UNAUTHORIZED" | "UNSUPPORTED_MEDIA_TYPE" | "WAF_FILTERED";
                 /** @description What went wrong, for people; never echoes what the client sent */
                 message: string;
             };
@@ -1039,7 +1066,7 @@ export interface components {
                 "application/json": components["schemas"]["Error401"];
             };
         };
-        /** @description The caller may not do this (not an admin, not theirs); `MEMBERSHIP_PENDING` when they signed in but an admin has not approved them yet (`error.code`: FORBIDDEN, MEMBERSHIP_PENDING, ACCESS_DENIED, MISSING_AUTHENTICATION_TOKEN, WAF_FILTERED) */
+        /** @description The caller may not do this (not an admin, not theirs); `MEMBERSHIP_PENDING` when they signed in but an admin has not approved them yet; `MEMBERSHIP_REVOKED` when the token was issued before their membership ended (revoked, taken out of the groups, deleted); `TARGET_IS_ADMIN` when an admin would revoke or delete another admin (`error.code`: FORBIDDEN, MEMBERSHIP_PENDING, MEMBERSHIP_REVOKED, TARGET_IS_ADMIN, ACCESS_DENIED, MISSING_AUTHENTICATION_TOKEN, WAF_FILTERED) */
         Error403: {
             headers: {
                 [name: string]: unknown;
@@ -1933,7 +1960,7 @@ export interface operations {
                 /** @description The `nextCursor` of the previous page of the same list */
                 cursor?: components["parameters"]["Cursor"];
                 /** @description Which people to list */
-                status?: "pending" | "approved";
+                status?: "pending" | "approved" | "revoked";
             };
             header?: never;
             path?: never;
@@ -1982,6 +2009,44 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AdminMember"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            409: components["responses"]["Error409"];
+            413: components["responses"]["Error413"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            500: components["responses"]["Error500"];
+            502: components["responses"]["Error502"];
+            503: components["responses"]["Error503"];
+            504: components["responses"]["Error504"];
+        };
+    };
+    adminRevokeMember: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional. Retrying with the same key returns the first answer instead of doing it twice; the same key with a different request is a 422. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description Percent-encoded; at most 128 characters once decoded */
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The person's membership is revoked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminRevokeMemberResponse"];
                 };
             };
             400: components["responses"]["Error400"];

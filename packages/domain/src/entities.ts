@@ -38,13 +38,17 @@ export const profileSchema = z.object({
   notificationPreferences: notificationPreferencesSchema,
   /**
    * `member` while the person is in ApprovedUsers or Admins (the directory lists only these),
-   * `pending` while they have signed in but wait for an admin's approval.
+   * `pending` while they have signed in but wait for an admin's approval, `revoked` once an
+   * admin ended their membership (until an admin approves them again).
    */
-  membership: z.enum(["member", "pending"]).optional(),
+  membership: z.enum(["member", "pending", "revoked"]).optional(),
   cognitoUsername: z.string().optional(),
   /** Who approved the person (an admin's user id) and when; absent for members approved in the console. */
   approvedBy: z.string().optional(),
   approvedAt: isoDate.optional(),
+  /** Who revoked the person's membership (an admin's user id) and when, while it is revoked. */
+  revokedBy: z.string().optional(),
+  revokedAt: isoDate.optional(),
   /**
    * Set when SES reported `suppressedEmail` as permanently bouncing or as a complaint: that
    * address gets no email (see rules/email.ts); a different current email is not affected.

@@ -108,6 +108,17 @@ export class MembershipPendingError extends ForbiddenError {
   }
 }
 
+/**
+ * A token issued before its holder was revoked, taken out of the groups or deleted: refused
+ * on every member route and at the WebSocket handshake even though it has not expired.
+ */
+export class MembershipRevokedError extends ForbiddenError {
+  override readonly name = "MembershipRevokedError";
+  constructor(message = "Your membership of the family archive has ended; sign in again or ask an admin") {
+    super(message);
+  }
+}
+
 /** The database did not answer in time or could not be reached; a later retry may succeed. */
 export class UnavailableError extends HearthError {
   readonly code = "UNAVAILABLE";

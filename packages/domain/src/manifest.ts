@@ -71,7 +71,12 @@ export interface FilesAccess {
   reason: string;
 }
 
-export type UserPoolAction = "cognito-idp:AdminAddUserToGroup" | "cognito-idp:AdminDeleteUser";
+export type UserPoolAction =
+  | "cognito-idp:AdminAddUserToGroup"
+  | "cognito-idp:AdminRemoveUserFromGroup"
+  | "cognito-idp:AdminUserGlobalSignOut"
+  | "cognito-idp:AdminListGroupsForUser"
+  | "cognito-idp:AdminDeleteUser";
 
 /** A Lambda event filter pattern (the EventBridge pattern subset Lambda supports). */
 export type FilterPattern = Record<string, unknown>;

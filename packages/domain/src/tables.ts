@@ -53,7 +53,8 @@ export type TableName =
   | "Jobs"
   | "Notifications"
   | "HeldNotifications"
-  | "Connections";
+  | "Connections"
+  | "Revocations";
 
 export const TABLE_SPECS = [
   {
@@ -200,6 +201,19 @@ export const TABLE_SPECS = [
     partitionKey: { name: "userId", type: "S" },
     sortKey: { name: "heldKey", type: "S" },
     timeToLiveAttribute: "expiresAt",
+  },
+  {
+    // Whose tokens stop working before they expire (revoked, taken out of the groups, deleted):
+    // one small partition (`list` = `revoked`, one item per person) that every API function and
+    // the WebSocket authorizer read whole, at most once a minute per container. An entry
+    // expires once every token issued before it has. The stream tells the realtime fanout to
+    // close the person's open connections.
+    name: "Revocations",
+    envVar: "REVOCATIONS_TABLE",
+    partitionKey: { name: "list", type: "S" },
+    sortKey: { name: "userId", type: "S" },
+    timeToLiveAttribute: "expiresAt",
+    stream: "NEW_IMAGE",
   },
 ] as const satisfies readonly TableSpec[];
 

@@ -54,7 +54,7 @@ describe("ProfilesRepository.suppressEmail", () => {
     const { profiles } = db().repositories;
     await profiles.upsert("bea", { displayName: "Bea" }, { email: "bea@old.example" });
     await profiles.suppressEmail("bea@old.example", "bounce", AT);
-    const moved = await profiles.ensureOnSignIn("bea", {
+    const { profile: moved } = await profiles.ensureOnSignIn("bea", {
       email: "Bea@New.example",
       displayName: "Bea",
       isMember: true,

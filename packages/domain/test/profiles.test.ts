@@ -105,7 +105,7 @@ describe("ProfilesRepository", () => {
 
   it("creates a profile at the first sign-in and never overwrites one that exists", async () => {
     const { profiles } = db().repositories;
-    const first = await profiles.ensureOnSignIn("sig", {
+    const { profile: first } = await profiles.ensureOnSignIn("sig", {
       email: "Sig@Example.org",
       displayName: "Sigrid",
       isMember: true,
@@ -119,7 +119,10 @@ describe("ProfilesRepository", () => {
       commentCount: 0,
     });
     await profiles.upsert("sig", { displayName: "Siggy", bio: "Keeps the letters" });
-    const again = await profiles.ensureOnSignIn("sig", { displayName: "Sigrid", isMember: true });
+    const { profile: again } = await profiles.ensureOnSignIn("sig", {
+      displayName: "Sigrid",
+      isMember: true,
+    });
     expect(again).toMatchObject({
       displayName: "Siggy",
       bio: "Keeps the letters",

@@ -17,6 +17,7 @@ import {
   deleteTables,
   RATE_LIMIT_KINDS,
   type RateLimits,
+  RevocationList,
   tableEnvironment,
   UnsubscribeTokens,
 } from "@hearth/domain";
@@ -201,7 +202,15 @@ try {
     repositories,
     rateLimitCounters: repositories.rateLimits,
     idempotency: createApiIdempotency(idempotencyClient, tables),
-    memberGroups: { addToMembers: async (username: string) => void approvedUsernames.push(username) },
+    memberGroups: {
+      addToMembers: async (username: string) => void approvedUsernames.push(username),
+      removeFromMembers: async () => {},
+      signOutEverywhere: async () => {},
+      isAdmin: async () => false,
+    },
+    // On the counted client: what reading the revocation list costs is measured (once a minute
+    // per container; read beside the request's first reads).
+    revocations: new RevocationList(repositories.revocations),
     // The benchmark issues an unsubscribe link with these to send `/unsubscribe` a valid one.
     unsubscribeTokens: new UnsubscribeTokens(randomBytes(16).toString("hex")),
   } satisfies AllAreaOverrides;
@@ -356,6 +365,8 @@ try {
     options?: RequestOptions;
     /** Measured with the comments limit Erin has used up. */
     tightlyLimited?: true;
+    /** Measured on a container whose revocation list is not read yet (the first request of its minute). */
+    coldRevocationList?: true;
   }
   // Sent twice: the first runs and stores its answer, the retry only reads it back.
   const keyedComment: RequestOptions = {
@@ -775,6 +786,54 @@ try {
       status: 404,
       options: { caller: admin, path: { userId: "user-nobody" } },
     },
+    // Revoking a member: the profile read, then the mark and the revocation in one transaction
+    // (the Cognito calls between them are not DynamoDB).
+    {
+      method: "POST",
+      resource: "/admin/members/{userId}/revoke",
+      name: "a person",
+      status: 200,
+      options: { caller: admin, path: { userId: "user-hal" } },
+    },
+    {
+      method: "POST",
+      resource: "/admin/members/{userId}/revoke",
+      name: "already revoked",
+      status: 200,
+      options: { caller: admin, path: { userId: "user-hal" } },
+    },
+    {
+      method: "POST",
+      resource: "/admin/members/{userId}/revoke",
+      name: "no such profile",
+      status: 404,
+      options: { caller: admin, path: { userId: "user-nobody" } },
+    },
+    {
+      method: "POST",
+      resource: "/admin/members/{userId}/revoke",
+      name: "oneself (403)",
+      status: 403,
+      options: { caller: admin, path: { userId: admin.userId } },
+    },
+    // What the revocation list costs the first request of a container's minute: one Query,
+    // beside the route's first reads (every other request in that minute pays nothing).
+    {
+      method: "GET",
+      resource: "/profile/{userId}",
+      name: "another member's, revocation list read",
+      status: 200,
+      options: { caller: alice, path: { userId: bob.userId } },
+      coldRevocationList: true,
+    },
+    {
+      method: "PUT",
+      resource: "/profile",
+      name: "bio, revocation list read",
+      status: 200,
+      options: { caller: alice, body: { bio: "Family, still" } },
+      coldRevocationList: true,
+    },
     // Export and deletion jobs.
     { method: "POST", resource: "/me/exports", name: "start (202)", status: 202, options: { caller: bob } },
     {
@@ -974,7 +1033,15 @@ try {
       measured.method,
       measured.resource,
       measured.options,
-      measured.tightlyLimited ? tightlyLimited : handlers,
+      measured.tightlyLimited
+        ? tightlyLimited
+        : measured.coldRevocationList
+          ? buildApiHandlers(env, {
+              ...overrides,
+              rateLimits: generousLimits,
+              revocations: new RevocationList(repositories.revocations),
+            })
+          : handlers,
     );
     const calls = recorded;
     recorded = undefined;

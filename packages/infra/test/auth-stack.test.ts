@@ -42,7 +42,7 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
       });
     });
 
-    it("runs the sign-in trigger at Pre Token Generation, with a grant to update profiles only", () => {
+    it("runs the sign-in trigger at Pre Token Generation, with a grant to update profiles and record revocations only", () => {
       const trigger = logicalId(env.stacks.auth.signInTrigger.function.node.defaultChild);
       env.auth.hasResourceProperties("AWS::Cognito::UserPool", {
         LambdaConfig: { PreTokenGeneration: { "Fn::GetAtt": [trigger, "Arn"] } },
@@ -55,11 +55,19 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
       const statements = roleStatements(env.auth, trigger).filter((statement) =>
         asArray(statement.Action).some((action) => action.startsWith("dynamodb:")),
       );
-      // Reads plus UpdateItem on UserProfiles and its indexes: no Put, no Delete, no other table.
-      expect(statements).toHaveLength(1);
-      expect(asArray(statements[0]!.Action).sort()).toEqual([...TABLE_ACTIONS.readUpdate].sort());
+      // Reads plus UpdateItem on UserProfiles and its indexes: no Put, no Delete; and the
+      // revocation list (a member found taken out of the groups), nothing else.
+      expect(statements).toHaveLength(2);
+      const onProfiles = statements.find((statement) =>
+        asArray(statement.Resource).some((r) => describeResource(env, r) === "table:UserProfiles"),
+      )!;
+      const onRevocations = statements.find((statement) => statement !== onProfiles)!;
+      expect(asArray(onRevocations.Resource).map((r) => describeResource(env, r))).toEqual([
+        "table:Revocations",
+      ]);
+      expect(asArray(onProfiles.Action).sort()).toEqual([...TABLE_ACTIONS.readUpdate].sort());
       expect(
-        asArray(statements[0]!.Resource)
+        asArray(onProfiles.Resource)
           .map((r) => describeResource(env, r))
           .sort(),
       ).toEqual(
@@ -70,7 +78,7 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
           ),
         ].sort(),
       );
-      expect(SIGN_IN_TABLE_ACCESS).toEqual({ UserProfiles: "readUpdate" });
+      expect(SIGN_IN_TABLE_ACCESS).toEqual({ UserProfiles: "readUpdate", Revocations: "readWrite" });
     });
 
     it("alarms on errors of the sign-in trigger", () => {

@@ -132,10 +132,10 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
       }
     });
 
-    it("tells only the admin function which user pool to change", () => {
+    it("tells only the admin function, and the jobs function (is the person an admin?), which user pool it asks", () => {
       for (const area of API_AREAS) {
         const variables = variablesOf(env, area);
-        if ((API_GROUP_MANAGERS as readonly string[]).includes(area)) {
+        if ([...API_GROUP_MANAGERS, "jobs"].includes(area)) {
           expect(JSON.stringify(variables.USER_POOL_ID)).toContain("UserPool");
         } else expect(variables).not.toHaveProperty("USER_POOL_ID");
       }
@@ -194,7 +194,12 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
     });
 
     it("lets only the feed's API function, the notifications processor and the account deletion touch the feed", () => {
-      expect(dynamoGrants("feed")).toEqual({ read: [], readUpdate: ["table:Notifications"], readWrite: [] });
+      // Besides the revocation list every API function reads.
+      expect(dynamoGrants("feed")).toEqual({
+        read: ["table:Revocations"],
+        readUpdate: ["table:Notifications"],
+        readWrite: [],
+      });
       expect(dynamoGrants("notifications").readWrite).toContain("table:Notifications");
       // An account deletion removes the member's feed and its counter.
       expect(dynamoGrants("deletions").readWrite).toContain("table:Notifications");
@@ -303,10 +308,21 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
       }
     });
 
-    it("lets only the admin function add to groups and the deletion worker delete users, on this pool, nothing else", () => {
-      const rights: Record<string, string> = {
-        ...Object.fromEntries(API_GROUP_MANAGERS.map((fn) => [fn, "cognito-idp:AdminAddUserToGroup"])),
-        ...Object.fromEntries(ACCOUNT_DELETERS.map((fn) => [fn, "cognito-idp:AdminDeleteUser"])),
+    it("lets only the admin function change groups and sign people out, the jobs function ask who is an admin and the deletion worker delete users, on this pool, nothing else", () => {
+      const rights: Record<string, string[]> = {
+        ...Object.fromEntries(
+          API_GROUP_MANAGERS.map((fn) => [
+            fn,
+            [
+              "cognito-idp:AdminAddUserToGroup",
+              "cognito-idp:AdminRemoveUserFromGroup",
+              "cognito-idp:AdminUserGlobalSignOut",
+              "cognito-idp:AdminListGroupsForUser",
+            ],
+          ]),
+        ),
+        jobs: ["cognito-idp:AdminListGroupsForUser"],
+        ...Object.fromEntries(ACCOUNT_DELETERS.map((fn) => [fn, ["cognito-idp:AdminDeleteUser"]])),
       };
       for (const fn of [...API_AREAS, ...PROCESSOR_NAMES]) {
         const cognito = functionStatements(env, fn).filter((s) =>
@@ -317,7 +333,7 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
           continue;
         }
         expect(cognito).toHaveLength(1);
-        expect(asArray(cognito[0]!.Action)).toEqual([rights[fn]]);
+        expect(asArray(cognito[0]!.Action).sort()).toEqual([...rights[fn]].sort());
         // A reference to the Auth stack's user pool ARN (an import), never a wildcard.
         expect(JSON.stringify(cognito[0]!.Resource)).not.toContain("*");
         expect(JSON.stringify(cognito[0]!.Resource)).toMatch(/UserPool[0-9A-F]*\.?Arn|UserPool\w*Arn/);

@@ -122,7 +122,7 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
       }
     });
 
-    it("lets the routes function keep the Connections table and touch nothing else; the authorizer no table", () => {
+    it("lets the routes function keep the Connections table and touch nothing else; the authorizer read the revocation list only", () => {
       const tablesTouched = (fn: FunctionName) =>
         functionStatements(env, fn)
           .filter((statement) => asArray(statement.Action).every((action) => action.startsWith("dynamodb:")))
@@ -133,7 +133,7 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
         asArray(statement.Resource).some((r) => describeResource(env, r) === "table:Connections"),
       );
       expect(asArray(routesGrant!.Action).sort()).toEqual([...TABLE_ACTIONS.readWrite].sort());
-      expect(tablesTouched("realtime-authorizer")).toEqual([]);
+      expect(tablesTouched("realtime-authorizer")).toEqual(["table:Revocations"]);
       // Nothing but the routes function and the fanout ever sees the connections.
       for (const fn of [...API_AREAS, ...PROCESSOR_NAMES].filter((f) => f !== "realtime")) {
         expect(tablesTouched(fn), fn).not.toContain("table:Connections");

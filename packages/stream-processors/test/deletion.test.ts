@@ -17,6 +17,7 @@ import {
   type RateLimits,
   RateLimitsRepository,
   ReactionsRepository,
+  RevocationsRepository,
   windowOf,
 } from "@hearth/domain";
 import type { DynamoDBBatchResponse, DynamoDBRecord } from "aws-lambda";
@@ -127,6 +128,7 @@ function faultyRepositories(
     notifications: new NotificationsRepository(context),
     heldNotifications: new HeldNotificationsRepository(context),
     profiles: new ProfilesRepository(context),
+    revocations: new RevocationsRepository(context),
   };
 }
 

@@ -157,7 +157,8 @@ describe("the sign-in trigger (Cognito Pre Token Generation)", () => {
     const profiles = new ProfilesRepository({ doc, tables: db.tables, cursors: db.cursors });
     const event = tokenEvent({ sub: "u-busy", email: "busy@example.org" }, ["ApprovedUsers"]);
     const { tracer, opened, annotations, isBackOnFacade } = recordingTracer();
-    expect(await createSignInTrigger({ profiles, logger, tracer })(event)).toEqual(event);
+    const revocations = db.repositories.revocations;
+    expect(await createSignInTrigger({ profiles, revocations, logger, tracer })(event)).toEqual(event);
     expect(errors).toHaveLength(1);
     // Traced like any invocation: one closed subsegment, however the sign-in went.
     expect(opened).toEqual([{ name: "## sign-in", closed: true, errors: [] }]);

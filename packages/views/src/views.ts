@@ -373,8 +373,8 @@ export const leftConversationSchema = z.object({
     .describe("A group is left for good; a direct conversation is hidden until a new message arrives"),
 });
 
-/** How an admin sees a person who signed up: `pending` (waiting to be let in) or `approved`. */
-export const ADMIN_MEMBER_STATUSES = ["pending", "approved"] as const;
+/** How an admin sees a person who signed up: `pending` (waiting to be let in), `approved`, or `revoked` (let out). */
+export const ADMIN_MEMBER_STATUSES = ["pending", "approved", "revoked"] as const;
 export type AdminMemberStatus = (typeof ADMIN_MEMBER_STATUSES)[number];
 
 export const adminMemberViewSchema = z.object({
@@ -386,6 +386,9 @@ export const adminMemberViewSchema = z.object({
   /** Set once an admin approved them through the API (members let in otherwise have none). */
   approvedAt: timestamp.nullable(),
   approvedBy: z.string().nullable(),
+  /** Set while an admin's revocation stands. */
+  revokedAt: timestamp.nullable(),
+  revokedBy: z.string().nullable(),
 });
 
 /** A person as the admins' member management shows them; a profile without a membership mark is pending. */
@@ -395,11 +398,17 @@ export function adminMemberView(profile: Profile): z.infer<typeof adminMemberVie
     displayName: profile.displayName || UNNAMED_MEMBER,
     email: profile.email ?? null,
     createdAt: profile.createdAt,
-    status: profile.membership === "member" ? "approved" : "pending",
+    status:
+      profile.membership === "member" ? "approved" : profile.membership === "revoked" ? "revoked" : "pending",
     approvedAt: profile.approvedAt ?? null,
     approvedBy: profile.approvedBy ?? null,
+    revokedAt: profile.membership === "revoked" ? (profile.revokedAt ?? null) : null,
+    revokedBy: profile.membership === "revoked" ? (profile.revokedBy ?? null) : null,
   };
 }
+
+/** `POST /admin/members/{userId}/revoke`: the person whose membership ended. */
+export const membershipRevokedSchema = z.object({ userId: z.string(), membership: z.literal("revoked") });
 
 export const adminMemberPageSchema = z.object({ members: z.array(adminMemberViewSchema), nextCursor });
 /** `POST /me/exports` and `POST /me/deletion`: the job that was started, or the one already running. */

@@ -1,4 +1,5 @@
 import { ProfilesRepository } from "@hearth/domain/repositories/profiles";
+import { RevocationsRepository } from "@hearth/domain/repositories/revocations";
 import { type ApiHandler, createAreaHandler } from "../area-handler.js";
 import { memberGroupsFromEnv } from "../member-groups.js";
 import { apiFunctionBaseFromEnv, idempotentPosts, type RequestStepsOf } from "../request-steps.js";
@@ -19,7 +20,10 @@ export function buildAdminArea(
   return createAreaHandler("admin", adminRoutes, {
     ...base.steps,
     ...idempotentPosts(base),
-    repositories: { profiles: new ProfilesRepository(base.repositoryContext) },
+    repositories: {
+      profiles: new ProfilesRepository(base.repositoryContext),
+      revocations: new RevocationsRepository(base.repositoryContext),
+    },
     // The function's tracer captures the Cognito client too, so approvals show in its traces.
     memberGroups: memberGroupsFromEnv(env, (client) => base.tracer.captureAWSv3Client(client)),
     ...overrides,

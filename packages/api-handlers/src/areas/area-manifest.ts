@@ -11,7 +11,8 @@ export const API_FUNCTION_TIMEOUT_SECONDS = 10;
 
 /**
  * The manifest of one API area's function: every area answers CORS from `allowedOrigins`,
- * signs cursors and checks unsubscribe links with the cursor secret, and knows the rate limits.
+ * signs cursors and checks unsubscribe links with the cursor secret, knows the rate limits, and
+ * reads the revocation list (a token issued before its holder's revocation is refused).
  */
 export function areaManifest<A extends ApiArea>(
   area: A,
@@ -29,7 +30,7 @@ export function areaManifest<A extends ApiArea>(
     description: `API: ${what.description}`,
     timeoutSeconds: API_FUNCTION_TIMEOUT_SECONDS,
     memoryMb: 512,
-    tables: what.tables,
+    tables: { Revocations: "read", ...what.tables },
     ...(what.files ? { files: what.files } : {}),
     ...(what.userPoolActions ? { userPoolActions: what.userPoolActions } : {}),
     settings: ["allowedOrigins", "rateLimits", "cursorSecret", ...(what.settings ?? [])],

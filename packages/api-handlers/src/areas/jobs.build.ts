@@ -2,6 +2,7 @@ import { JobsRepository } from "@hearth/domain/repositories/jobs";
 import { ProfilesRepository } from "@hearth/domain/repositories/profiles";
 import { createObjectUrlSigner, s3ConfigFromEnv } from "@hearth/views/storage-dependencies";
 import { type ApiHandler, createAreaHandler } from "../area-handler.js";
+import { memberGroupsFromEnv } from "../member-groups.js";
 import { apiFunctionBaseFromEnv, idempotentPosts, type RequestStepsOf } from "../request-steps.js";
 import { type JobsDependencies, jobRoutes } from "./jobs.js";
 
@@ -9,7 +10,7 @@ import { type JobsDependencies, jobRoutes } from "./jobs.js";
 export type JobsArea = JobsDependencies & RequestStepsOf<"jobs">;
 
 /**
- * The jobs function from the environment its manifest gives it; `overrides` replace parts
+ * The jobs function from the environment its manifest gives it (with `USER_POOL_ID`); `overrides` replace parts
  * (tests, benchmarks). Built once per container.
  */
 export function buildJobsArea(
@@ -24,6 +25,8 @@ export function buildJobsArea(
     repositories: { jobs: new JobsRepository(context), profiles: new ProfilesRepository(context) },
     // Export downloads are signed; no photo is shown here.
     objectUrls: createObjectUrlSigner(s3ConfigFromEnv(env)),
+    // An admin deleting someone asks the pool whether they are an admin too (traced like the rest).
+    memberGroups: memberGroupsFromEnv(env, (client) => base.tracer.captureAWSv3Client(client)),
     ...overrides,
   });
 }

@@ -3,7 +3,8 @@ import { areaManifest } from "./area-manifest.js";
 export const jobsManifest = areaManifest("jobs", {
   description: "data exports and account deletions",
   // Jobs are created here (a transaction with the active-job marker) and read back; a deletion
-  // by an admin looks the profile up first. No route of the area is rate limited.
+  // by an admin looks the profile up first and asks the user pool whether the person is an
+  // admin (admins are not deleted by other admins). No route of the area is rate limited.
   tables: { Jobs: "readWrite", UserProfiles: "read", IdempotencyRecords: "readWrite" },
   files: [
     {
@@ -13,5 +14,6 @@ export const jobsManifest = areaManifest("jobs", {
         "A finished export's download link is a presigned GET; export keys are per member and job, so the right covers the exports prefix only.",
     },
   ],
-  settings: ["filesBucket"],
+  userPoolActions: ["cognito-idp:AdminListGroupsForUser"],
+  settings: ["filesBucket", "userPool"],
 });

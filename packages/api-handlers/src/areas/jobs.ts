@@ -10,7 +10,8 @@ import type { ProfilesRepository } from "@hearth/domain/repositories/profiles";
 import type { ObjectUrlSigner } from "@hearth/views/object-urls";
 import { jobAcceptedView, jobView } from "@hearth/views/views";
 import { type AreaRoutes, accepted, ok } from "../area-routes.js";
-import { forbidden, notFound } from "../http/errors.js";
+import { forbidden, notFound, targetIsAdmin } from "../http/errors.js";
+import type { MemberGroups } from "../member-groups.js";
 import { deletionRequestBody } from "../request-bodies.js";
 
 /**
@@ -19,6 +20,8 @@ import { deletionRequestBody } from "../request-bodies.js";
  */
 export interface JobsDependencies {
   repositories: { jobs: JobsRepository; profiles: ProfilesRepository };
+  /** Whether the person an admin would delete is an admin too (asked of the user pool). */
+  memberGroups: Pick<MemberGroups, "isAdmin">;
   objectUrls: ObjectUrlSigner;
   now: () => Date;
 }
@@ -111,8 +114,10 @@ export const jobRoutes: AreaRoutes<"jobs", JobsDependencies> = {
     // An admin leaving deletes their own account the member's way, with the typed confirmation.
     if (userId === admin)
       throw forbidden("Admins cannot delete their own account here; use POST /me/deletion");
-    const profileExists = deps.repositories.profiles.get(userId).then((profile) => {
+    const profileExists = deps.repositories.profiles.get(userId).then(async (profile) => {
       if (!profile) throw notFound("Profile not found");
+      // Admins are not removed by other admins: they leave the Admins group first.
+      if (await deps.memberGroups.isAdmin(profile.cognitoUsername ?? userId)) throw targetIsAdmin();
     });
     const { job, created } = await runningOrNewJob(deps, "deletion", userId, admin, profileExists);
     const view = jobView(job, null);

@@ -2,6 +2,7 @@ import {
   HearthError,
   isServiceUnavailableError,
   MembershipPendingError,
+  MembershipRevokedError,
   type RateLimitedError,
   StaleVersionError,
 } from "@hearth/domain";
@@ -22,6 +23,13 @@ export class HttpError extends Error {
 export const badRequest = (message: string) => new HttpError(400, "INVALID_INPUT", message);
 export const unauthorized = (message = "Sign in to continue") => new HttpError(401, "UNAUTHORIZED", message);
 export const forbidden = (message: string) => new HttpError(403, "FORBIDDEN", message);
+/** An admin may not revoke or delete another admin: they leave the Admins group first. */
+export const targetIsAdmin = () =>
+  new HttpError(
+    403,
+    "TARGET_IS_ADMIN",
+    "This person is an admin; they leave the Admins group first, or delete their own account",
+  );
 export const notFound = (message: string) => new HttpError(404, "NOT_FOUND", message);
 export const payloadTooLarge = (message: string) => new HttpError(413, "PAYLOAD_TOO_LARGE", message);
 export const unsupportedMediaType = (message: string) =>
@@ -54,7 +62,11 @@ export function toHttpError(error: unknown): HttpError | undefined {
       // A frontend shows people waiting for approval their own screen, told apart by the code.
       return new HttpError(
         403,
-        error instanceof MembershipPendingError ? "MEMBERSHIP_PENDING" : "FORBIDDEN",
+        error instanceof MembershipPendingError
+          ? "MEMBERSHIP_PENDING"
+          : error instanceof MembershipRevokedError
+            ? "MEMBERSHIP_REVOKED"
+            : "FORBIDDEN",
         error.message,
       );
     case "NOT_FOUND":

@@ -25,6 +25,13 @@ function isExpired(exp: string | undefined, now: Date): boolean {
   return !Number.isNaN(expiresAt.getTime()) && expiresAt.getTime() <= now.getTime();
 }
 
+/** A claim's time: the Cognito authorizer's date string, or epoch seconds; undefined if unreadable. */
+function claimTime(value: string | undefined): Date | undefined {
+  if (!value) return undefined;
+  const at = /^\d+$/.test(value) ? new Date(Number(value) * 1000) : new Date(value);
+  return Number.isNaN(at.getTime()) ? undefined : at;
+}
+
 /** `Admins,ApprovedUsers` as the authorizer sends it; brackets and spaces tolerated. */
 function parseGroups(value: string | undefined): string[] {
   if (!value) return [];
@@ -49,6 +56,7 @@ export function callerFromEvent(event: APIGatewayProxyEvent, now: Date): Caller 
     email: claim("email"),
     name: claim("name"),
     groups: parseGroups(claim("cognito:groups")),
+    issuedAt: claimTime(claim("iat")),
   };
 }
 

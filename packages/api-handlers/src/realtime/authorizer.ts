@@ -1,5 +1,5 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
-import { isMember } from "@hearth/domain";
+import { isMember, MembershipRevokedError, type RevocationList } from "@hearth/domain";
 import { REALTIME_TOKEN_PARAMETER, type RealtimeAuthorizerContext } from "@hearth/views/realtime-protocol";
 import type { APIGatewayAuthorizerResult } from "aws-lambda";
 import type { IdTokenVerifier } from "./token-verifier.js";
@@ -17,11 +17,13 @@ export type RealtimeAuthorizerResult = APIGatewayAuthorizerResult & {
 
 export interface RealtimeAuthorizerDependencies {
   verifyIdToken: IdTokenVerifier;
+  /** A token issued before its holder's membership ended is refused (the list is read at most once a minute). */
+  revocations: Pick<RevocationList, "assertNotRevoked">;
   logger: Pick<Logger, "info" | "warn">;
 }
 
 /** Who is refused is logged by reason only: never the token. */
-export type RefusalReason = "missing" | "invalid" | "expired" | "not_member";
+export type RefusalReason = "missing" | "invalid" | "expired" | "not_member" | "revoked";
 
 function policy(
   principalId: string,
@@ -67,6 +69,13 @@ export function createRealtimeAuthorizer(deps: RealtimeAuthorizerDependencies) {
     if (!userId) return refuse("invalid");
     const groups = groupsOf(payload["cognito:groups"]);
     if (!isMember({ groups })) return refuse("not_member");
+    const issuedAt = typeof payload.iat === "number" ? new Date(payload.iat * 1000) : undefined;
+    try {
+      await deps.revocations.assertNotRevoked(userId, issuedAt);
+    } catch (error) {
+      if (error instanceof MembershipRevokedError) return refuse("revoked");
+      throw error;
+    }
     const name = typeof payload.name === "string" ? payload.name.trim() : "";
     return policy(userId, "Allow", event.methodArn, {
       userId,

@@ -2,7 +2,10 @@ import { fileURLToPath } from "node:url";
 import type { FunctionManifest } from "@hearth/domain";
 import { API_FUNCTION_TIMEOUT_SECONDS } from "../areas/area-manifest.js";
 
-/** The WebSocket `$connect` authorizer: verifies ID tokens of the pool's web client; no table. */
+/**
+ * The WebSocket `$connect` authorizer: verifies ID tokens of the pool's web client, and refuses
+ * one issued before its holder's revocation (the revocation list, read at most once a minute).
+ */
 export const realtimeAuthorizerManifest = {
   name: "realtime-authorizer",
   kind: "authorizer",
@@ -10,7 +13,7 @@ export const realtimeAuthorizerManifest = {
   description: "WebSocket API: $connect authorizer",
   timeoutSeconds: API_FUNCTION_TIMEOUT_SECONDS,
   memoryMb: 256,
-  tables: {},
+  tables: { Revocations: "read" },
   settings: ["userPool", "userPoolClient"],
 } as const satisfies FunctionManifest<"realtime-authorizer">;
 

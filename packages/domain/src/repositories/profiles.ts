@@ -8,6 +8,7 @@ import {
 import { batchGetAll } from "../dynamo/batch.js";
 import { isConditionFailure } from "../dynamo/conditions.js";
 import { type Page, type PageRequest, queryPage } from "../dynamo/query.js";
+import { transactWrite } from "../dynamo/transactions.js";
 import { buildUpdateExpression, type UpdateSpec } from "../dynamo/update-expression.js";
 import {
   DEFAULT_NOTIFICATION_PREFERENCES,
@@ -20,6 +21,7 @@ import {
 import { itemAtConditionFailure, NotFoundError, toDomainError } from "../errors.js";
 import type { SuppressionReason } from "../rules/email.js";
 import { Repository } from "./context.js";
+import type { RevocationsRepository } from "./revocations.js";
 
 /** Rows written only by the activity aggregator lack the user-set fields: fill in defaults. */
 function toProfile(item: Record<string, unknown>): Profile {
@@ -34,10 +36,14 @@ function toProfile(item: Record<string, unknown>): Profile {
       ...DEFAULT_NOTIFICATION_PREFERENCES,
       ...(item.notificationPreferences as Partial<Profile["notificationPreferences"]> | undefined),
     },
-    ...(item.membership === MEMBER || item.membership === PENDING ? { membership: item.membership } : {}),
+    ...(item.membership === MEMBER || item.membership === PENDING || item.membership === REVOKED
+      ? { membership: item.membership }
+      : {}),
     ...(typeof item.cognitoUsername === "string" ? { cognitoUsername: item.cognitoUsername } : {}),
     ...(typeof item.approvedBy === "string" ? { approvedBy: item.approvedBy } : {}),
     ...(typeof item.approvedAt === "string" ? { approvedAt: item.approvedAt } : {}),
+    ...(typeof item.revokedBy === "string" ? { revokedBy: item.revokedBy } : {}),
+    ...(typeof item.revokedAt === "string" ? { revokedAt: item.revokedAt } : {}),
     ...(typeof item.suppressedEmail === "string" ? { suppressedEmail: item.suppressedEmail } : {}),
     ...(typeof item.suppressedAt === "string" ? { suppressedAt: item.suppressedAt } : {}),
     ...(item.suppressionReason === "bounce" || item.suppressionReason === "complaint"
@@ -63,7 +69,9 @@ function toProfile(item: Record<string, unknown>): Profile {
  */
 export const MEMBER = "member";
 export const PENDING = "pending";
-export type MembershipStatus = typeof MEMBER | typeof PENDING;
+/** An admin ended the membership: out of the directory, listed apart, kept until approved again. */
+export const REVOKED = "revoked";
+export type MembershipStatus = typeof MEMBER | typeof PENDING | typeof REVOKED;
 
 /**
  * The directory's sort key: the display name lower-cased (case-insensitive order), then the
@@ -232,14 +240,20 @@ export class ProfilesRepository extends Repository {
   /**
    * What a sign-in does: creates the profile if there is none (name and email from the user
    * pool, everything else defaults) and never overwrites a field of an existing one; only
-   * the membership mark follows the person's groups at every sign-in. One UpdateItem.
+   * the membership mark follows the person's groups at every sign-in, except that someone an
+   * admin revoked stays `revoked` while they are in no group. One UpdateItem, two when the
+   * person is in no group and was not pending already. `leftGroups` is true when a member's
+   * profile became pending: they were taken out of the groups outside Hearth.
    */
-  async ensureOnSignIn(userId: string, identity: SignInIdentity): Promise<Profile> {
+  async ensureOnSignIn(
+    userId: string,
+    identity: SignInIdentity,
+  ): Promise<{ profile: Profile; leftGroups: boolean }> {
     const now = this.timestamp();
     const displayName = identity.displayName.trim().slice(0, LIMITS.displayName);
-    return this.updateProfile(userId, {
+    const spec = (membership: MembershipStatus | undefined): UpdateSpec => ({
       set: {
-        membership: identity.isMember ? MEMBER : PENDING,
+        ...(membership ? { membership } : {}),
         ...(identity.email ? { email: identity.email.toLowerCase() } : {}),
         ...(identity.cognitoUsername ? { cognitoUsername: identity.cognitoUsername } : {}),
       },
@@ -251,6 +265,23 @@ export class ProfilesRepository extends Repository {
         commentCount: 0,
       },
     });
+    if (identity.isMember)
+      return { profile: await this.updateProfile(userId, spec(MEMBER)), leftGroups: false };
+    let before: Record<string, unknown> | undefined;
+    try {
+      const profile = await this.updateProfile(userId, spec(PENDING), {
+        expression: "attribute_not_exists(#membership) OR #membership = :pending",
+        names: { "#membership": "membership" },
+        values: { ":pending": PENDING },
+      });
+      return { profile, leftGroups: false };
+    } catch (error) {
+      before = itemAtConditionFailure((error as { cause?: unknown }).cause ?? error);
+      if (!isConditionFailure(error)) throw error;
+    }
+    const wasRevoked = before?.membership === REVOKED;
+    const profile = await this.updateProfile(userId, spec(wasRevoked ? undefined : PENDING));
+    return { profile, leftGroups: before?.membership === MEMBER };
   }
 
   /**
@@ -311,6 +342,44 @@ export class ProfilesRepository extends Repository {
     return { profile: current, changed: false };
   }
 
+  /**
+   * Ends a person's membership: the profile is marked `revoked` (out of the directory, listed
+   * apart for admins) and their tokens are put on the revocation list, in one transaction
+   * that only a saved profile not revoked yet passes. False when it was revoked already, or
+   * is gone (nothing written).
+   */
+  async revoke(userId: string, revokedBy: string, revocations: RevocationsRepository): Promise<boolean> {
+    const at = this.now();
+    const now = at.toISOString();
+    try {
+      await transactWrite(this.doc, [
+        {
+          Update: {
+            TableName: this.table,
+            Key: { userId },
+            UpdateExpression:
+              "SET #membership = :revoked, #revokedBy = :revokedBy, #revokedAt = :now, #updatedAt = :now",
+            ConditionExpression:
+              "attribute_exists(#createdAt) AND (attribute_not_exists(#membership) OR #membership <> :revoked)",
+            ExpressionAttributeNames: {
+              "#membership": "membership",
+              "#revokedBy": "revokedBy",
+              "#revokedAt": "revokedAt",
+              "#updatedAt": "updatedAt",
+              "#createdAt": "createdAt",
+            },
+            ExpressionAttributeValues: { ":revoked": REVOKED, ":revokedBy": revokedBy, ":now": now },
+          },
+        },
+        revocations.revocationPut(userId, "revoked", at),
+      ]);
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      return false;
+    }
+    return true;
+  }
+
   private newProfileDefaults(now: string): Record<string, unknown> {
     return {
       bio: "",
@@ -326,14 +395,27 @@ export class ProfilesRepository extends Repository {
    * existed has a display name but no (or a stale) sort key, which `if_not_exists` would
    * fill from the wrong name: that rare case is corrected with one conditional update.
    */
-  private async updateProfile(userId: string, spec: UpdateSpec): Promise<Profile> {
+  private async updateProfile(
+    userId: string,
+    spec: UpdateSpec,
+    condition?: { expression: string; names: Record<string, string>; values: Record<string, unknown> },
+  ): Promise<Profile> {
     let attributes: Record<string, unknown>;
     try {
+      const update = buildUpdateExpression(spec);
       const output = await this.doc.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { userId },
-          ...buildUpdateExpression(spec),
+          ...update,
+          ...(condition
+            ? {
+                ConditionExpression: condition.expression,
+                ExpressionAttributeNames: { ...update.ExpressionAttributeNames, ...condition.names },
+                ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ...condition.values },
+                ReturnValuesOnConditionCheckFailure: "ALL_OLD" as const,
+              }
+            : {}),
           ReturnValues: "ALL_NEW",
         }),
       );

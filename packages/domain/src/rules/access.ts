@@ -10,6 +10,8 @@ export interface Caller {
   email?: string | undefined;
   name?: string | undefined;
   groups: readonly string[];
+  /** When the token was issued (`iat`): a token from before its holder's revocation is refused. */
+  issuedAt?: Date | undefined;
 }
 
 export function isAdmin(caller: Pick<Caller, "groups">): boolean {

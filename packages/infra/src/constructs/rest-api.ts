@@ -113,7 +113,9 @@ export class RestApi extends Construct {
     this.authorizer = new apigw.CognitoUserPoolsAuthorizer(this, "Authorizer", {
       cognitoUserPools: [props.userPool],
       identitySource: apigw.IdentitySource.header("Authorization"),
-      resultsCacheTtl: Duration.minutes(5),
+      // A revoked token is refused by the functions within a minute; the gateway's cache of a
+      // token's claims lives no longer than that either.
+      resultsCacheTtl: Duration.seconds(60),
     });
     const validator = this.api.addRequestValidator("RequestParameters", {
       validateRequestParameters: true,

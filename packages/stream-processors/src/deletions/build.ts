@@ -7,6 +7,7 @@ import {
   ProfilesRepository,
   RateLimitsRepository,
   ReactionsRepository,
+  RevocationsRepository,
 } from "@hearth/domain";
 import { jobProcessor } from "../jobs/processors.js";
 import type { JobRunner } from "../jobs/runner.js";
@@ -51,6 +52,7 @@ export function deletionsProcessorDependencies(
         notifications: new NotificationsRepository(context),
         heldNotifications: new HeldNotificationsRepository(context),
         profiles: new ProfilesRepository(context),
+        revocations: new RevocationsRepository(context),
       },
     }),
   };

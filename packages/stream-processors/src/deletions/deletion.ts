@@ -8,6 +8,7 @@ import type {
   RateLimits,
   RateLimitsRepository,
   ReactionsRepository,
+  RevocationsRepository,
 } from "@hearth/domain";
 import * as z from "zod";
 import type { JobRun, JobRunner } from "../jobs/runner.js";
@@ -22,6 +23,7 @@ export interface DeletionRepositories {
   notifications: NotificationsRepository;
   heldNotifications: HeldNotificationsRepository;
   profiles: ProfilesRepository;
+  revocations: Pick<RevocationsRepository, "recordRevocation">;
 }
 
 export interface DeletionDependencies {
@@ -209,6 +211,8 @@ export function createDeletionRunner(deps: DeletionDependencies): JobRunner {
     }
 
     if (state.step === "account") {
+      // The member's unexpired tokens are refused from here on (within the list's cache age).
+      await deps.repositories.revocations.recordRevocation(userId, "deleted");
       if (await deps.userAccounts.deleteUser(state.cognitoUsername)) progress.account = 1;
       await nextStep("done");
     }

@@ -4,7 +4,8 @@ import { JOB_FUNCTION_TIMEOUT_SECONDS, jobInserts } from "../stream-subscription
 /**
  * The deletion worker's cascade: takes back reactions (deletes, with the counters' updates in
  * the same transactions), erases comments and messages in place (updates), removes the member's
- * conversation rows, rate-limit windows and profile (deletes), and last their user-pool user.
+ * conversation rows, rate-limit windows and profile (deletes), and last puts them on the
+ * revocation list (their unexpired tokens are refused) and removes their user-pool user.
  * (A deleted member's data exports are removed by the attachments processor, off the profile's removal.)
  */
 export const deletionsManifest = processorManifest("deletions", import.meta.url, {
@@ -21,6 +22,7 @@ export const deletionsManifest = processorManifest("deletions", import.meta.url,
     Notifications: "readWrite",
     HeldNotifications: "readWrite",
     UserProfiles: "readWrite",
+    Revocations: "readWrite",
   },
   userPoolActions: ["cognito-idp:AdminDeleteUser"],
   subscriptions: [{ table: "Jobs", filterPatterns: [jobInserts("deletion")] }],

@@ -29,13 +29,14 @@ export type RealtimeProcessorDependencies = CoreProcessorDependencies &
   RealtimeFanoutDependencies;
 
 const countPushes: OutcomeCounter<FanoutSummary> = {
-  succeeded(metrics, _change, { pushed, gone, failed, notMember }) {
+  succeeded(metrics, _change, { pushed, gone, failed, notMember, closed }) {
     if (pushed) metrics.addMetric("PushesSent", "Count", pushed);
     // Pushes withheld from open sockets of people who are not members now.
     if (notMember) metrics.addMetric("PushesSkippedNotMember", "Count", notMember);
     // Connections closed without a $disconnect (their records are removed).
     if (gone) metrics.addMetric("PushesGone", "Count", gone);
     if (failed) metrics.addMetric("PushesFailed", "Count", failed);
+    if (closed) metrics.addMetric("ConnectionsClosedOnRevocation", "Count", closed);
   },
 };
 

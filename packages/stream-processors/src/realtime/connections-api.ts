@@ -1,5 +1,6 @@
 import {
   ApiGatewayManagementApiClient,
+  DeleteConnectionCommand,
   GoneException,
   PostToConnectionCommand,
 } from "@aws-sdk/client-apigatewaymanagementapi";
@@ -13,9 +14,18 @@ export type PostOutcome = "sent" | "gone";
 
 export interface ConnectionsApi {
   post(connectionId: string, data: string): Promise<PostOutcome>;
+  /** Closes a connection (DeleteConnection); one already gone is "gone". */
+  close(connectionId: string): Promise<PostOutcome>;
 }
 
-/** PostToConnection through the management API client; a GoneException (410) is "gone". */
+function isGone(error: unknown): boolean {
+  return (
+    error instanceof GoneException ||
+    (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 410
+  );
+}
+
+/** PostToConnection and DeleteConnection through the management API client; a GoneException (410) is "gone". */
 export function managementApiConnections(client: ApiGatewayManagementApiClient): ConnectionsApi {
   return {
     async post(connectionId, data) {
@@ -25,12 +35,16 @@ export function managementApiConnections(client: ApiGatewayManagementApiClient):
         );
         return "sent";
       } catch (error) {
-        if (
-          error instanceof GoneException ||
-          (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 410
-        ) {
-          return "gone";
-        }
+        if (isGone(error)) return "gone";
+        throw error;
+      }
+    },
+    async close(connectionId) {
+      try {
+        await client.send(new DeleteConnectionCommand({ ConnectionId: connectionId }));
+        return "sent";
+      } catch (error) {
+        if (isGone(error)) return "gone";
         throw error;
       }
     },

@@ -28,6 +28,8 @@ export interface FanoutSummary {
   gone: number;
   failed: number;
   notMember: number;
+  /** Connections closed because their member's membership ended. */
+  closed?: number;
 }
 
 export interface RealtimeFanoutDependencies {
@@ -222,7 +224,28 @@ export function createRealtimeFanout(deps: RealtimeFanoutDependencies) {
     }
   }
 
+  /**
+   * A revocation (an admin's, a member taken out of the groups, a completed deletion) closes
+   * the person's open connections and removes their records; each close is tried whatever the
+   * others do, and a failure fails the record so the stream retries it (closing twice is harmless).
+   */
+  async function revocationRecorded(change: StreamChange): Promise<FanoutSummary> {
+    const userId = change.newImage?.userId;
+    if (typeof userId !== "string") return NOTHING;
+    const open = await repositories.connections.connectionsOf(userId);
+    const outcomes = await Promise.allSettled(
+      open.map(async ({ connectionId }) => {
+        await connectionsApi.close(connectionId);
+        await repositories.connections.remove(userId, connectionId);
+      }),
+    );
+    const failed = outcomes.find((outcome) => outcome.status === "rejected");
+    if (failed) throw failed.reason;
+    return { ...NOTHING, closed: open.length };
+  }
+
   return async (change: StreamChange): Promise<FanoutSummary> => {
+    if (change.table === "Revocations") return revocationRecorded(change);
     if (change.table === "Messages" && change.eventName === "INSERT") {
       return messageCreated(parseNewImage(change, messageSchema));
     }

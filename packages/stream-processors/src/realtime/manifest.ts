@@ -4,7 +4,9 @@ import { feedEntryInserts, inserts, modifications } from "../stream-subscription
 /**
  * The realtime fanout: finds connections (Queries), removes the ones found gone (BatchWriteItem
  * deletes), reads the recipients' conversation rows, unread counters and reactions for their own
- * counts and their profiles (only members now are pushed to), and pushes through the WebSocket API's management endpoint.
+ * counts and their profiles (only members now are pushed to), and pushes through the WebSocket
+ * API's management endpoint; a new revocation closes that member's connections there
+ * (DeleteConnection, under the same ManageConnections right).
  */
 export const realtimeManifest = processorManifest("realtime", import.meta.url, {
   description: "stream processor: realtime pushes",
@@ -15,6 +17,8 @@ export const realtimeManifest = processorManifest("realtime", import.meta.url, {
     CommentReactions: "read",
     UserProfiles: "read",
     IdempotencyRecords: "readWrite",
+    // Only its stream: a revocation closes the member's connections.
+    Revocations: "read",
   },
   files: [
     {
@@ -34,6 +38,7 @@ export const realtimeManifest = processorManifest("realtime", import.meta.url, {
     { table: "Messages", filterPatterns: [inserts] },
     { table: "Notifications", filterPatterns: [feedEntryInserts] },
     { table: "Comments", filterPatterns: [inserts, modifications] },
+    { table: "Revocations", filterPatterns: [inserts, modifications] },
   ],
   // A push is worth most the moment it happens (a 1 s window would be most of its latency
   // budget): its batches are whatever the stream has when it is read.

@@ -4,6 +4,7 @@ import {
   type InvocationTracer,
   isMember,
   type ProfilesRepository,
+  type RevocationsRepository,
   type SignInIdentity,
   traceInvocation,
 } from "@hearth/domain";
@@ -18,6 +19,8 @@ import type { PreTokenGenerationTriggerEvent } from "aws-lambda";
  */
 export interface SignInTriggerDependencies {
   profiles: Pick<ProfilesRepository, "ensureOnSignIn">;
+  /** A member found taken out of the groups: their earlier tokens are refused from now on. */
+  revocations: Pick<RevocationsRepository, "recordRevocation">;
   logger: Logger;
   /** X-Ray: each sign-in runs in a subsegment `## sign-in`; the DynamoDB client is captured. */
   tracer: InvocationTracer;
@@ -63,10 +66,13 @@ export function createSignInTrigger(deps: SignInTriggerDependencies) {
       return event;
     }
     try {
-      await deps.profiles.ensureOnSignIn(userId, identity);
+      const { leftGroups } = await deps.profiles.ensureOnSignIn(userId, identity);
+      // Tokens issued on other devices before this one still carry the groups: refuse them.
+      if (leftGroups) await deps.revocations.recordRevocation(userId, "left-groups");
       deps.logger.info("Profile ensured at sign-in", {
         userId,
         isMember: identity.isMember,
+        leftGroups,
         triggerSource: event.triggerSource,
       });
     } catch (error) {
