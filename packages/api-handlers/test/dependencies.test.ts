@@ -60,6 +60,7 @@ describe("the parts an area's builder composes, from the environment", () => {
       "metrics",
       "now",
       "refreshCursorKeys",
+      "revocations",
       "tracer",
     ]);
     expect(base.steps.allowedOrigins).toEqual(["https://archive.example.org", "http://localhost:5173"]);

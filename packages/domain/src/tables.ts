@@ -213,7 +213,7 @@ export const TABLE_SPECS = [
     partitionKey: { name: "list", type: "S" },
     sortKey: { name: "userId", type: "S" },
     timeToLiveAttribute: "expiresAt",
-    stream: "NEW_IMAGE",
+    stream: "NEW_AND_OLD_IMAGES",
   },
 ] as const satisfies readonly TableSpec[];
 
