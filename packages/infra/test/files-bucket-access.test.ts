@@ -30,7 +30,9 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
         attachments: [
           "s3:DeleteObject attachments/*",
           "s3:DeleteObject exports/*",
+          "s3:DeleteObject profile-photos/*",
           "s3:ListBucket exports/*",
+          "s3:ListBucket profile-photos/*",
           "s3:PutObjectTagging attachments/*",
         ],
         // Export documents are written by the export worker alone, and read (signed) by the jobs area.
