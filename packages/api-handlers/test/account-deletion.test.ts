@@ -251,7 +251,7 @@ describe("after a member's account is deleted", () => {
       201,
     ).body.conversationId as string;
     // Bob's profile goes the way an account deletion takes it (the rest of him stays for this check).
-    await db.repositories.profiles.remove(bob.userId);
+    await db.repositories.profiles.tombstone(bob.userId);
     const list = expectOk(await call("GET", "/messages/conversations", { caller: carol }));
     const conversation = list.body.conversations.find(
       (c: { conversationId: string }) => c.conversationId === started,

@@ -17,6 +17,18 @@ export const softDeletes: FilterPattern = {
   },
 };
 
+/**
+ * A deleted member's tombstone just written (it replaces their profile, or is the first row
+ * when there was none): `deletedAt` appears once, since no write passes a tombstone.
+ */
+export const tombstones: FilterPattern = {
+  eventName: ["INSERT", "MODIFY"],
+  dynamodb: {
+    OldImage: { deletedAt: { S: [{ exists: false }] } },
+    NewImage: { deletedAt: { S: [{ exists: true }] } },
+  },
+};
+
 /** A message its sender just deleted: not deleted before, deleted after. */
 export const messageDeletions: FilterPattern = {
   eventName: ["MODIFY"],

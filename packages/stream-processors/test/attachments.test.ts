@@ -28,7 +28,7 @@ function recordingObjects(): AttachmentObjects & { deleted: string[]; sent: stri
       sent.push(...keys);
       return keys.length;
     },
-    async deleteMemberExports() {
+    async deleteMemberFiles() {
       return 0;
     },
   };

@@ -19,6 +19,7 @@ import {
   ReactionsRepository,
   windowOf,
 } from "@hearth/domain";
+import { photoPrefix } from "@hearth/views/photos";
 import type { DynamoDBBatchResponse, DynamoDBRecord } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exportPrefixOf, s3AttachmentObjects } from "../src/attachments/s3-objects.js";
@@ -296,6 +297,14 @@ async function memberWithEverything(h: Harness) {
   await s3.client.send(
     new PutObjectCommand({ Bucket: s3.bucket, Key: `${exportPrefixOf(ann)}a.json`, Body: "{}" }),
   );
+  // Two uploaded photos of the leaver's (the current one and one they replaced), one of Ann's.
+  for (const key of [
+    `${photoPrefix(leaver)}01J0000000000000000000000A.jpg`,
+    `${photoPrefix(leaver)}01J0000000000000000000000B.png`,
+    `${photoPrefix(ann)}01J0000000000000000000000C.jpg`,
+  ]) {
+    await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: "photo" }));
+  }
   return {
     leaver,
     ann,
@@ -429,19 +438,24 @@ describe("the account deletion runner", () => {
     const cleaner = h.build("attachments", { attachmentObjects: s3AttachmentObjects(s3.client, s3.bucket) });
     expect(await inBatches(messageRecords, (batch) => cleaner(batchOf(batch), lambdaContext()))).toEqual([]);
     expect(await keysUnder(`attachments/${leaver}/`)).toEqual([]);
-    // The same processor, fed the UserProfiles stream, removes the exports of the removed profile only.
+    // The same processor, fed the UserProfiles stream, removes the exports and every uploaded
+    // photo of the tombstoned member only.
     expect(await keysUnder(exportPrefixOf(leaver))).toHaveLength(3);
+    expect(await keysUnder(photoPrefix(leaver))).toHaveLength(2);
     const profileRecords = await h.tap.take("UserProfiles");
     expect(await inBatches(profileRecords, (batch) => cleaner(batchOf(batch), lambdaContext()))).toEqual([]);
     expect(await keysUnder(exportPrefixOf(leaver))).toEqual([]);
+    expect(await keysUnder(photoPrefix(leaver))).toEqual([]);
     expect(await keysUnder(exportPrefixOf(ann))).toHaveLength(1);
-    // The activity aggregator, fed the Comments stream, brings no profile row of theirs back.
+    expect(await keysUnder(photoPrefix(ann))).toHaveLength(1);
+    // The activity aggregator, fed the Comments stream, brings no profile row of theirs back:
+    // what stays is the bare tombstone.
     const commentRecords = await h.tap.take("Comments");
     expect(await inBatches(commentRecords, (batch) => h.process("activity", batch))).toEqual([]);
     const row = await h.db.doc.send(
       new GetCommand({ TableName: h.db.tables.UserProfiles, Key: { userId: leaver }, ConsistentRead: true }),
     );
-    expect(row.Item).toBeUndefined();
+    expect(Object.keys(row.Item ?? {}).sort()).toEqual(["deletedAt", "userId"]);
 
     // A second run on the completed checkpoint reads and writes nothing.
     let calls = 0;

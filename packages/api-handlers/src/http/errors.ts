@@ -1,4 +1,5 @@
 import {
+  AccountDeletedError,
   HearthError,
   isServiceUnavailableError,
   MembershipPendingError,
@@ -54,7 +55,11 @@ export function toHttpError(error: unknown): HttpError | undefined {
       // A frontend shows people waiting for approval their own screen, told apart by the code.
       return new HttpError(
         403,
-        error instanceof MembershipPendingError ? "MEMBERSHIP_PENDING" : "FORBIDDEN",
+        error instanceof MembershipPendingError
+          ? "MEMBERSHIP_PENDING"
+          : error instanceof AccountDeletedError
+            ? "ACCOUNT_DELETED"
+            : "FORBIDDEN",
         error.message,
       );
     case "NOT_FOUND":

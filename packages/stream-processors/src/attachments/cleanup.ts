@@ -11,8 +11,12 @@ export interface AttachmentObjects {
    * Returns how many objects were tagged.
    */
   markSent(keys: readonly string[]): Promise<number>;
-  /** Deletes every data export of the member (`exports/{userId}/`); returns how many there were. */
-  deleteMemberExports(userId: string): Promise<number>;
+  /**
+   * Deletes every file of a deleted member: their data exports (`exports/{userId}/`) and every
+   * profile photo they uploaded, current or replaced (`profile-photos/{userId}/`); returns how
+   * many there were.
+   */
+  deleteMemberFiles(userId: string): Promise<number>;
 }
 
 export interface CleanupSummary {
@@ -53,12 +57,15 @@ export function createAttachmentCleaner(
   deps: AttachmentCleanerDependencies,
 ): (change: StreamChange) => Promise<CleanupSummary> {
   return async (change) => {
-    // A profile removed by an account deletion: the member's data exports go with it (this is
-    // the processor holding the bucket's client, so the deletion worker needs none).
+    // A profile replaced by its tombstone (an account deletion): the member's data exports and
+    // photos go with it (this is the processor holding the bucket's client, so the deletion
+    // worker needs none).
     if (change.table === "UserProfiles") {
-      const userId = change.eventName === "REMOVE" ? change.oldImage?.userId : undefined;
+      const tombstoned =
+        typeof change.newImage?.deletedAt === "string" && change.oldImage?.deletedAt === undefined;
+      const userId = tombstoned ? change.newImage?.userId : undefined;
       if (typeof userId !== "string") return { deletedObjects: 0 };
-      return { deletedObjects: await deps.attachmentObjects.deleteMemberExports(userId) };
+      return { deletedObjects: await deps.attachmentObjects.deleteMemberFiles(userId) };
     }
     if (change.table !== "Messages") return { deletedObjects: 0 };
     if (change.eventName === "INSERT") return markAttachmentsSent(change, deps.attachmentObjects);

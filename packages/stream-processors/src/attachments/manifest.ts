@@ -1,7 +1,7 @@
 import { processorManifest } from "../processor-manifest.js";
-import { inserts, messageDeletions } from "../stream-subscriptions.js";
+import { inserts, messageDeletions, tombstones } from "../stream-subscriptions.js";
 
-/** Retags the uploads of sent messages, deletes the files of deleted ones and a deleted member's exports. */
+/** Retags the uploads of sent messages, deletes the files of deleted ones and a deleted member's exports and photos. */
 export const attachmentsManifest = processorManifest("attachments", import.meta.url, {
   description: "stream processor: attachment cleanup",
   tables: { IdempotencyRecords: "readWrite" },
@@ -18,14 +18,21 @@ export const attachmentsManifest = processorManifest("attachments", import.meta.
       reason:
         "A deleted member's exports are listed under exports/<member>/ when their profile goes, so the delete right covers the exports prefix only.",
     },
+    {
+      prefix: "profile-photos/",
+      actions: ["s3:ListBucket", "s3:DeleteObject"],
+      reason:
+        "A deleted member's uploaded photos (the current one and every replaced one) are listed under profile-photos/<member>/ when their profile goes, so the delete right covers the photos prefix only.",
+    },
   ],
   subscriptions: [
     // Every new message: its uploads are retagged sent. (Not narrowed to messages with files:
     // a pattern reaching into the attachments list is not one Lambda's filtering is
     // documented to match, and a miss would let the pending-upload expiry delete sent files.)
     { table: "Messages", filterPatterns: [inserts, messageDeletions] },
-    // A profile removed (the last data step of an account deletion): its data exports are deleted.
-    { table: "UserProfiles", filterPatterns: [{ eventName: ["REMOVE"] }] },
+    // A profile replaced by its tombstone (the last data step of an account deletion): the
+    // member's data exports and uploaded photos are deleted.
+    { table: "UserProfiles", filterPatterns: [tombstones] },
   ],
   settings: ["filesBucket"],
 });

@@ -201,10 +201,12 @@ export function createDeletionRunner(deps: DeletionDependencies): JobRunner {
       await nextStep("profile");
     }
 
-    // The profile's removal (on the UserProfiles stream) is what makes the attachments
-    // processor delete the member's data exports: this worker holds no S3 client.
+    // The profile is replaced by the member's tombstone, which no later write can undo (a
+    // late stream record, a sign-in, an unexpired token). The tombstone appearing on the
+    // UserProfiles stream is what makes the attachments processor delete the member's data
+    // exports and profile photos: this worker holds no S3 client.
     if (state.step === "profile") {
-      if (await profiles.remove(userId)) progress.profile = 1;
+      if (await profiles.tombstone(userId)) progress.profile = 1;
       await nextStep("account");
     }
 
