@@ -120,6 +120,17 @@ export const TABLE_SPECS = [
     envVar: "MESSAGES_TABLE",
     partitionKey: { name: "conversationId", type: "S" },
     sortKey: { name: "messageId", type: "S" },
+    globalSecondaryIndexes: [
+      {
+        // Every message a member sent, in every conversation, including the ones they have
+        // left (no membership row leads there any more): what their account deletion erases.
+        // Keys only, costs no write on the send path beyond the index's own.
+        indexName: "SenderMessagesIndex",
+        partitionKey: { name: "senderId", type: "S" },
+        sortKey: { name: "messageId", type: "S" },
+        projection: { type: "KEYS_ONLY" },
+      },
+    ],
     stream: "NEW_AND_OLD_IMAGES",
   },
   {
@@ -299,6 +310,8 @@ export async function createTables(client: DynamoDBClient, prefix: string): Prom
         existed = true;
       }
       await waitUntilTableExists({ client, maxWaitTime: 60, minDelay: 1 }, { TableName: physicalName });
+      // A table made before its spec had an index (kept data of a local stack) gets it now.
+      if (existed) await addMissingIndexes(client, spec, physicalName);
       // A table made before its spec had a stream (kept data of a local stack) gets it now.
       if (existed && spec.stream && !(await streamArnOf(client, physicalName))) {
         await client.send(
@@ -325,6 +338,27 @@ export async function createTables(client: DynamoDBClient, prefix: string): Prom
     }),
   );
   return names;
+}
+
+async function addMissingIndexes(
+  client: DynamoDBClient,
+  spec: TableSpec,
+  physicalName: string,
+): Promise<void> {
+  const output = await client.send(new DescribeTableCommand({ TableName: physicalName }));
+  const existing = new Set((output.Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
+  const wanted = createTableInput(spec, physicalName);
+  for (const index of wanted.GlobalSecondaryIndexes ?? []) {
+    if (existing.has(index.IndexName)) continue;
+    await client.send(
+      new UpdateTableCommand({
+        TableName: physicalName,
+        AttributeDefinitions: wanted.AttributeDefinitions,
+        GlobalSecondaryIndexUpdates: [{ Create: index }],
+      }),
+    );
+    await waitUntilTableExists({ client, maxWaitTime: 60, minDelay: 1 }, { TableName: physicalName });
+  }
 }
 
 export async function deleteTables(client: DynamoDBClient, prefix: string): Promise<void> {

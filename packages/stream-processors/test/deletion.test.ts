@@ -273,6 +273,24 @@ async function memberWithEverything(h: Harness) {
     }),
   );
   // 60 messages a conversation, every sixth Ann's: 50 of the leaver's in each.
+  // And a group the leaver wrote in twice and then left: no membership of theirs leads there.
+  const leftConversationId = uniqueId("left");
+  await conversations.create({
+    conversationId: leftConversationId,
+    conversationType: "group",
+    participantIds: [ann, ben, leaver],
+    title: "Left behind",
+  });
+  for (const text of ["Before I go", "Goodbye all"]) {
+    await conversations.sendMessage({
+      conversationId: leftConversationId,
+      senderId: leaver,
+      senderName: "Leaver",
+      messageText: text,
+      attachments: [],
+    });
+  }
+  await conversations.leaveGroup(leaver, leftConversationId);
   const rateLimitWindow = windowOf(new Date(), HOURLY_LIMITS.comments.windowSeconds).start;
   await rateLimits.consume(leaver, "comments", HOURLY_LIMITS.comments);
   await rateLimits.consume(leaver, "messages", HOURLY_LIMITS.messages);
@@ -315,6 +333,7 @@ async function memberWithEverything(h: Harness) {
     likedByBen,
     leaverComments,
     conversationIds,
+    leftConversationId,
     attachmentKeys,
   };
 }
@@ -342,7 +361,7 @@ describe("the account deletion runner", () => {
     const counts = {
       reactions: 120,
       comments: 250,
-      messages: 150,
+      messages: 152,
       conversations: 3,
       rateLimits: 2,
       notifications: 3,
@@ -394,6 +413,13 @@ describe("the account deletion runner", () => {
       const annRow = await conversations.getMembership(ann, conversationId);
       expect(annRow?.participantIds).not.toContain(leaver);
     }
+    // The group they had left: their messages erased the same way, Ann and Ben's rows kept.
+    const left = await conversations.listMessages(world.leftConversationId, { limit: 10 });
+    expect(left.items.map((m) => [m.senderId, m.deleted, m.messageText, m.senderName])).toEqual([
+      [leaver, true, "", FORMER_MEMBER],
+      [leaver, true, "", FORMER_MEMBER],
+    ]);
+    expect(await conversations.getMembership(ann, world.leftConversationId)).not.toBeNull();
     const [direct, groupEndingWithAnn, group] = world.conversationIds as [string, string, string];
     expect((await conversations.getMembership(ann, direct))?.lastMessagePreview).toBe(
       DELETED_MESSAGE_PREVIEW,

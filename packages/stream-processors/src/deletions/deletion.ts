@@ -44,6 +44,7 @@ export const DELETION_STEPS = [
   "reactions",
   "comments",
   "conversations",
+  "sentMessages",
   "rateLimits",
   "notifications",
   "profile",
@@ -88,7 +89,8 @@ export const DEFAULT_DELETION_PAGE_SIZE = 25;
 /**
  * Runs a member's account deletion for the jobs worker: their reactions taken back
  * (each comment's count down by exactly one), their comments erased, their messages erased
- * and their conversation memberships removed (the others keep the conversations), their
+ * and their conversation memberships removed (the others keep the conversations), the
+ * messages they sent in conversations they had left erased too, their
  * rate-limit records, export objects and profile removed, and finally their Cognito user.
  * A checkpoint is saved after every page and every step, and a resumed run starts from
  * `job.checkpoint`; the result is the counts per kind.
@@ -184,6 +186,21 @@ export function createDeletionRunner(deps: DeletionDependencies): JobRunner {
         }
         if (await conversations.removeFormerMember(userId, conversationId)) progress.conversations++;
         await save(base);
+      }
+      await nextStep("sentMessages");
+    }
+
+    // What the memberships no longer lead to: messages they sent in conversations they had
+    // left, found by the sender index. Ones erased above (or by an interrupted run) are
+    // skipped by the erase's own condition, so each message is counted once.
+    if (state.step === "sentMessages") {
+      for (;;) {
+        const page = await conversations.listAllSentBy(userId, { after: state.after, limit });
+        for (const message of page.items) {
+          if (await conversations.eraseMessage(message)) progress.messages++;
+        }
+        if (!page.lastKey) break;
+        await save({ ...state, after: page.lastKey });
       }
       await nextStep("rateLimits");
     }
