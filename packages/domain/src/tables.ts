@@ -183,6 +183,16 @@ export const TABLE_SPECS = [
     envVar: "NOTIFICATIONS_TABLE",
     partitionKey: { name: "userId", type: "S" },
     sortKey: { name: "notificationId", type: "S" },
+    globalSecondaryIndexes: [
+      {
+        // The entries others got about what a member did (`actorId`, sparse: the counter has
+        // none): what their account deletion rewrites to show a former member, no preview.
+        indexName: "ActorIndex",
+        partitionKey: { name: "actorId", type: "S" },
+        sortKey: { name: "notificationId", type: "S" },
+        projection: { type: "KEYS_ONLY" },
+      },
+    ],
     // New entries are pushed to the recipient's open WebSocket connections (the realtime fanout).
     stream: "NEW_AND_OLD_IMAGES",
     timeToLiveAttribute: "expiresAt",
@@ -210,6 +220,16 @@ export const TABLE_SPECS = [
     envVar: "HELD_NOTIFICATIONS_TABLE",
     partitionKey: { name: "userId", type: "S" },
     sortKey: { name: "heldKey", type: "S" },
+    globalSecondaryIndexes: [
+      {
+        // The held events a member's actions caused in others' digests (`actorId`, sparse:
+        // window state items have none): what their account deletion rewrites.
+        indexName: "ActorIndex",
+        partitionKey: { name: "actorId", type: "S" },
+        sortKey: { name: "heldKey", type: "S" },
+        projection: { type: "KEYS_ONLY" },
+      },
+    ],
     timeToLiveAttribute: "expiresAt",
   },
 ] as const satisfies readonly TableSpec[];

@@ -269,3 +269,30 @@ describe("a deleted member's tombstone", () => {
     expect(await profiles.touchLastActive(stranger, new Date().toISOString())).toBe(false);
   });
 });
+
+describe("forgetting a leaving member in the others' feeds", () => {
+  it("shows a former member without the preview, once, and never brings back an entry that went", async () => {
+    const { notifications } = db().repositories;
+    const [leaver, ann, ben] = [id("leaver"), id("ann"), id("ben")];
+    await notifications.addForRecipients([ann, ben], {
+      sourceEventId: `${leaver}-1`,
+      kind: "message",
+      actor: { userId: leaver, displayName: "Lee" },
+      conversationId: "c1",
+      text: "A private word",
+      createdAt: new Date().toISOString(),
+    });
+    const { items } = await notifications.listByActor(leaver, { limit: 10 });
+    expect(items.map((key) => key.userId).sort()).toEqual([ann, ben].sort());
+    const [annEntry] = (await notifications.list(ann, { limit: 1 })).items;
+    await notifications.removeAllForUser(ben);
+    const changed = await Promise.all(items.map((key) => notifications.forgetActor(key)));
+    expect(changed.filter(Boolean)).toHaveLength(1);
+    expect(await notifications.forgetActor({ userId: ann, notificationId: annEntry!.notificationId })).toBe(
+      false,
+    );
+    const [forgotten] = (await notifications.list(ann, { limit: 1 })).items;
+    expect(forgotten).toMatchObject({ actor: { userId: leaver, displayName: FORMER_MEMBER }, preview: "" });
+    expect((await notifications.list(ben, { limit: 10 })).items).toEqual([]);
+  });
+});

@@ -182,7 +182,11 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
     });
 
     it("lets only the feed's API function, the notifications processor and the account deletion touch the feed", () => {
-      expect(dynamoGrants("feed")).toEqual({ read: [], readUpdate: [], readWrite: ["table:Notifications"] });
+      expect(dynamoGrants("feed")).toEqual({
+        read: [],
+        readUpdate: [],
+        readWrite: ["index:Notifications/ActorIndex", "table:Notifications"],
+      });
       expect(dynamoGrants("notifications").readWrite).toContain("table:Notifications");
       // An account deletion removes the member's feed and its counter.
       expect(dynamoGrants("deletions").readWrite).toContain("table:Notifications");

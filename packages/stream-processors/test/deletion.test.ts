@@ -1,11 +1,12 @@
 import { AdminGetUserCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
-import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import {
   type Attachment,
   type Caller,
   type Comment,
   CommentsRepository,
+  ConnectionsRepository,
   ConversationsRepository,
   DELETED_MESSAGE_PREVIEW,
   FORMER_MEMBER,
@@ -127,6 +128,7 @@ function faultyRepositories(
     rateLimits: new RateLimitsRepository(context),
     notifications: new NotificationsRepository(context),
     heldNotifications: new HeldNotificationsRepository(context),
+    connections: new ConnectionsRepository(context),
     profiles: new ProfilesRepository(context),
   };
 }
@@ -307,6 +309,44 @@ async function memberWithEverything(h: Harness) {
     };
     await h.db.repositories.notifications.addForRecipients(n === 3 ? [leaver, ann] : [leaver], event);
   }
+  // What the leaver did, in Ben's feed (two entries naming them, with previews) and held for
+  // Ben's digest (one event naming them).
+  for (const n of [1, 2]) {
+    await h.db.repositories.notifications.addForRecipients([ben], {
+      sourceEventId: `${leaver}-wrote-${n}`,
+      kind: "message",
+      actor: { userId: leaver, displayName: "Leaver" },
+      conversationId: "somewhere",
+      text: `Leaver's secret ${n}`,
+      createdAt: new Date(Date.UTC(2026, 1, n)).toISOString(),
+    });
+  }
+  await h.db.repositories.heldNotifications.hold(
+    {
+      userId: ben,
+      kind: "message",
+      windowStart: new Date().toISOString(),
+      notificationId: "2026-02-01T00:00:00.000Z#000000000001",
+      actor: { userId: leaver, displayName: "Leaver" },
+      itemId: null,
+      itemTitle: null,
+      conversationId: "somewhere",
+      conversationTitle: "Somewhere",
+      createdAt: new Date().toISOString(),
+    },
+    new Date(Date.now() + 15 * 60_000),
+  );
+  // Two open sockets of the leaver's (one following a thread), one of Ann's.
+  const { connections } = h.db.repositories;
+  for (const [userId, connectionId] of [
+    [leaver, `${leaver}-socket-1`],
+    [leaver, `${leaver}-socket-2`],
+    [ann, `${ann}-socket`],
+  ] as const) {
+    await connections.connect({ userId, connectionId, groups: ["ApprovedUsers"] });
+  }
+  await connections.subscribe(leaver, `${leaver}-socket-1`, "/deletion/thread");
+  await connections.subscribe(ann, `${ann}-socket`, "/deletion/thread");
   for (const name of ["a.json", "b.json", "c.json"]) {
     await s3.client.send(
       new PutObjectCommand({ Bucket: s3.bucket, Key: `${exportPrefixOf(leaver)}${name}`, Body: "{}" }),
@@ -365,6 +405,9 @@ describe("the account deletion runner", () => {
       conversations: 3,
       rateLimits: 2,
       notifications: 3,
+      feedMentions: 2,
+      digestMentions: 1,
+      connections: 2,
       profile: 1,
       account: 1,
     };
@@ -457,6 +500,28 @@ describe("the account deletion runner", () => {
     expect((await h.db.repositories.notifications.list(ann, { limit: 10 })).unreadCount).toBe(1);
     expect(await profiles.get(ann)).not.toBeNull();
     expect(await cognitoUserExists(world.cognitoUsername)).toBe(false);
+    // Ben's feed and held digest event name a former member, without the previews.
+    const benFeed = await h.db.repositories.notifications.list(ben, { limit: 10 });
+    expect(benFeed.items.map((entry) => [entry.actor.displayName, entry.preview])).toEqual([
+      [FORMER_MEMBER, ""],
+      [FORMER_MEMBER, ""],
+    ]);
+    expect(benFeed.unreadCount).toBe(2);
+    const held = await h.db.doc.send(
+      new QueryCommand({
+        TableName: h.db.tables.HeldNotifications,
+        KeyConditionExpression: "userId = :ben",
+        ExpressionAttributeValues: { ":ben": ben },
+      }),
+    );
+    const heldEvents = (held.Items ?? []).filter((item) => item.actor);
+    expect(heldEvents.map((item) => item.actor.displayName)).toEqual([FORMER_MEMBER]);
+    // Their connections and subscriptions gone; Ann's kept.
+    expect(await h.db.repositories.connections.connectionsOf(leaver)).toEqual([]);
+    expect(
+      (await h.db.repositories.connections.subscribersOf("/deletion/thread")).map((s) => s.userId),
+    ).toEqual([ann]);
+    expect(await h.db.repositories.connections.connectionsOf(ann)).toHaveLength(1);
 
     // The attachment cleanup processor, fed the Messages stream, removes the erased messages' files.
     expect(await keysUnder(`attachments/${leaver}/`)).toHaveLength(world.attachmentKeys.length);
@@ -522,6 +587,9 @@ describe("the account deletion runner", () => {
         conversations: 0,
         rateLimits: 0,
         notifications: 0,
+        feedMentions: 0,
+        digestMentions: 0,
+        connections: 0,
         profile: 0,
         account: 0,
       },

@@ -1,5 +1,6 @@
 import {
   CommentsRepository,
+  ConnectionsRepository,
   ConversationsRepository,
   HeldNotificationsRepository,
   JobsRepository,
@@ -50,6 +51,7 @@ export function deletionsProcessorDependencies(
         rateLimits: new RateLimitsRepository(context),
         notifications: new NotificationsRepository(context),
         heldNotifications: new HeldNotificationsRepository(context),
+        connections: new ConnectionsRepository(context),
         profiles: new ProfilesRepository(context),
       },
     }),

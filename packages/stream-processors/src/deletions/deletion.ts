@@ -1,5 +1,6 @@
 import type {
   CommentsRepository,
+  ConnectionsRepository,
   ConversationsRepository,
   HeldNotificationsRepository,
   JobProgress,
@@ -21,6 +22,7 @@ export interface DeletionRepositories {
   rateLimits: RateLimitsRepository;
   notifications: NotificationsRepository;
   heldNotifications: HeldNotificationsRepository;
+  connections: ConnectionsRepository;
   profiles: ProfilesRepository;
 }
 
@@ -47,6 +49,9 @@ export const DELETION_STEPS = [
   "sentMessages",
   "rateLimits",
   "notifications",
+  "feedMentions",
+  "digestMentions",
+  "connections",
   "profile",
   "account",
   "done",
@@ -61,6 +66,9 @@ export const DELETION_COUNTS = [
   "conversations",
   "rateLimits",
   "notifications",
+  "feedMentions",
+  "digestMentions",
+  "connections",
   "profile",
   "account",
 ] as const;
@@ -96,8 +104,16 @@ export const DEFAULT_DELETION_PAGE_SIZE = 25;
  * `job.checkpoint`; the result is the counts per kind.
  */
 export function createDeletionRunner(deps: DeletionDependencies): JobRunner {
-  const { reactions, comments, conversations, rateLimits, notifications, heldNotifications, profiles } =
-    deps.repositories;
+  const {
+    reactions,
+    comments,
+    conversations,
+    rateLimits,
+    notifications,
+    heldNotifications,
+    connections,
+    profiles,
+  } = deps.repositories;
   const limit = deps.pageSize ?? DEFAULT_DELETION_PAGE_SIZE;
 
   return async (run: JobRun) => {
@@ -215,6 +231,40 @@ export function createDeletionRunner(deps: DeletionDependencies): JobRunner {
     if (state.step === "notifications") {
       progress.notifications += await notifications.removeAllForUser(userId);
       await heldNotifications.removeAllForUser(userId);
+      await nextStep("feedMentions");
+    }
+
+    // Their name and previews in the others' feeds, found by the actor index: shown as a
+    // former member, preview gone. Rewritten entries stay listed; the rewrite's condition
+    // makes a page done twice count once.
+    if (state.step === "feedMentions") {
+      for (;;) {
+        const page = await notifications.listByActor(userId, { after: state.after, limit });
+        for (const key of page.items) {
+          if (await notifications.forgetActor(key)) progress.feedMentions++;
+        }
+        if (!page.lastKey) break;
+        await save({ ...state, after: page.lastKey });
+      }
+      await nextStep("digestMentions");
+    }
+
+    // The same for events of theirs held for the others' digests, before the digests go out.
+    if (state.step === "digestMentions") {
+      for (;;) {
+        const page = await heldNotifications.listByActor(userId, { after: state.after, limit });
+        for (const key of page.items) {
+          if (await heldNotifications.forgetActor(key)) progress.digestMentions++;
+        }
+        if (!page.lastKey) break;
+        await save({ ...state, after: page.lastKey });
+      }
+      await nextStep("connections");
+    }
+
+    // Their WebSocket connection records and subscriptions: no push finds them any more.
+    if (state.step === "connections") {
+      progress.connections += await connections.removeAllForUser(userId);
       await nextStep("profile");
     }
 
