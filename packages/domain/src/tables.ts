@@ -153,6 +153,15 @@ export const TABLE_SPECS = [
     name: "IdempotencyRecords",
     envVar: "IDEMPOTENCY_TABLE",
     partitionKey: { name: "id", type: "S" },
+    globalSecondaryIndexes: [
+      {
+        // The API's stored responses of one member (`ownerId`, sparse: the processors' records
+        // have none): what their account deletion removes before the records expire.
+        indexName: "OwnerIndex",
+        partitionKey: { name: "ownerId", type: "S" },
+        projection: { type: "KEYS_ONLY" },
+      },
+    ],
     timeToLiveAttribute: "expiration",
   },
   {
@@ -233,6 +242,9 @@ export const TABLE_SPECS = [
     timeToLiveAttribute: "expiresAt",
   },
 ] as const satisfies readonly TableSpec[];
+
+/** The attribute of an API idempotency record naming the member whose response it stores. */
+export const IDEMPOTENCY_OWNER_ATTRIBUTE = "ownerId";
 
 export type TableNames = Record<TableName, string>;
 

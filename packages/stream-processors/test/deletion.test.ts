@@ -1,6 +1,6 @@
 import { AdminGetUserCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
-import { GetCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import {
   type Attachment,
   type Caller,
@@ -18,6 +18,7 @@ import {
   type RateLimits,
   RateLimitsRepository,
   ReactionsRepository,
+  StoredResponsesRepository,
   windowOf,
 } from "@hearth/domain";
 import { photoPrefix } from "@hearth/views/photos";
@@ -129,6 +130,7 @@ function faultyRepositories(
     notifications: new NotificationsRepository(context),
     heldNotifications: new HeldNotificationsRepository(context),
     connections: new ConnectionsRepository(context),
+    storedResponses: new StoredResponsesRepository(context),
     profiles: new ProfilesRepository(context),
   };
 }
@@ -336,6 +338,20 @@ async function memberWithEverything(h: Harness) {
     },
     new Date(Date.now() + 15 * 60_000),
   );
+  // Two responses stored for the leaver's idempotent requests, one for Ann's, one of a processor's.
+  for (const [id, ownerId] of [
+    [`hearth-api#${leaver}-1`, leaver],
+    [`hearth-api#${leaver}-2`, leaver],
+    [`hearth-api#${ann}-1`, ann],
+    [`processor#${leaver}-record`, undefined],
+  ] as const) {
+    await h.db.doc.send(
+      new PutCommand({
+        TableName: h.db.tables.IdempotencyRecords,
+        Item: { id, status: "COMPLETED", data: "{}", ...(ownerId ? { ownerId } : {}) },
+      }),
+    );
+  }
   // Two open sockets of the leaver's (one following a thread), one of Ann's.
   const { connections } = h.db.repositories;
   for (const [userId, connectionId] of [
@@ -408,6 +424,7 @@ describe("the account deletion runner", () => {
       feedMentions: 2,
       digestMentions: 1,
       connections: 2,
+      storedResponses: 2,
       profile: 1,
       account: 1,
     };
@@ -516,6 +533,15 @@ describe("the account deletion runner", () => {
     );
     const heldEvents = (held.Items ?? []).filter((item) => item.actor);
     expect(heldEvents.map((item) => item.actor.displayName)).toEqual([FORMER_MEMBER]);
+    // Their stored responses gone; Ann's and the processor's kept.
+    const storedIds = await Promise.all(
+      [`hearth-api#${leaver}-1`, `hearth-api#${ann}-1`, `processor#${leaver}-record`].map(
+        async (id) =>
+          (await h.db.doc.send(new GetCommand({ TableName: h.db.tables.IdempotencyRecords, Key: { id } })))
+            .Item?.id,
+      ),
+    );
+    expect(storedIds).toEqual([undefined, `hearth-api#${ann}-1`, `processor#${leaver}-record`]);
     // Their connections and subscriptions gone; Ann's kept.
     expect(await h.db.repositories.connections.connectionsOf(leaver)).toEqual([]);
     expect(
@@ -590,6 +616,7 @@ describe("the account deletion runner", () => {
         feedMentions: 0,
         digestMentions: 0,
         connections: 0,
+        storedResponses: 0,
         profile: 0,
         account: 0,
       },

@@ -10,6 +10,7 @@ import { NotificationsRepository } from "./notifications.js";
 import { ProfilesRepository } from "./profiles.js";
 import { RateLimitsRepository } from "./rate-limits.js";
 import { ReactionsRepository } from "./reactions.js";
+import { StoredResponsesRepository } from "./stored-responses.js";
 
 export interface Repositories {
   profiles: ProfilesRepository;
@@ -22,6 +23,7 @@ export interface Repositories {
   notifications: NotificationsRepository;
   heldNotifications: HeldNotificationsRepository;
   connections: ConnectionsRepository;
+  storedResponses: StoredResponsesRepository;
 }
 
 /** All repositories over one client and one set of tables. */
@@ -40,6 +42,7 @@ export function createRepositories(context: RepositoryContext): Repositories {
     notifications: new NotificationsRepository(context),
     heldNotifications: new HeldNotificationsRepository(context),
     connections: new ConnectionsRepository(context),
+    storedResponses: new StoredResponsesRepository(context),
   };
 }
 
@@ -85,3 +88,4 @@ export {
 } from "./profiles.js";
 export { RateLimitsRepository, windowOf } from "./rate-limits.js";
 export { ReactionsRepository, type ToggleResult } from "./reactions.js";
+export { StoredResponsesRepository } from "./stored-responses.js";

@@ -8,6 +8,7 @@ import {
   ProfilesRepository,
   RateLimitsRepository,
   ReactionsRepository,
+  StoredResponsesRepository,
 } from "@hearth/domain";
 import { jobProcessor } from "../jobs/processors.js";
 import type { JobRunner } from "../jobs/runner.js";
@@ -52,6 +53,7 @@ export function deletionsProcessorDependencies(
         notifications: new NotificationsRepository(context),
         heldNotifications: new HeldNotificationsRepository(context),
         connections: new ConnectionsRepository(context),
+        storedResponses: new StoredResponsesRepository(context),
         profiles: new ProfilesRepository(context),
       },
     }),

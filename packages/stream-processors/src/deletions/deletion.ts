@@ -9,6 +9,7 @@ import type {
   RateLimits,
   RateLimitsRepository,
   ReactionsRepository,
+  StoredResponsesRepository,
 } from "@hearth/domain";
 import * as z from "zod";
 import type { JobRun, JobRunner } from "../jobs/runner.js";
@@ -23,6 +24,7 @@ export interface DeletionRepositories {
   notifications: NotificationsRepository;
   heldNotifications: HeldNotificationsRepository;
   connections: ConnectionsRepository;
+  storedResponses: StoredResponsesRepository;
   profiles: ProfilesRepository;
 }
 
@@ -52,6 +54,7 @@ export const DELETION_STEPS = [
   "feedMentions",
   "digestMentions",
   "connections",
+  "storedResponses",
   "profile",
   "account",
   "done",
@@ -69,6 +72,7 @@ export const DELETION_COUNTS = [
   "feedMentions",
   "digestMentions",
   "connections",
+  "storedResponses",
   "profile",
   "account",
 ] as const;
@@ -112,6 +116,7 @@ export function createDeletionRunner(deps: DeletionDependencies): JobRunner {
     notifications,
     heldNotifications,
     connections,
+    storedResponses,
     profiles,
   } = deps.repositories;
   const limit = deps.pageSize ?? DEFAULT_DELETION_PAGE_SIZE;
@@ -265,6 +270,12 @@ export function createDeletionRunner(deps: DeletionDependencies): JobRunner {
     // Their WebSocket connection records and subscriptions: no push finds them any more.
     if (state.step === "connections") {
       progress.connections += await connections.removeAllForUser(userId);
+      await nextStep("storedResponses");
+    }
+
+    // The responses the API stored for their Idempotency-Key retries (whole bodies).
+    if (state.step === "storedResponses") {
+      progress.storedResponses += await storedResponses.removeAllForUser(userId);
       await nextStep("profile");
     }
 

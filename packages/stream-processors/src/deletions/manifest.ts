@@ -5,7 +5,7 @@ import { JOB_FUNCTION_TIMEOUT_SECONDS, jobInserts } from "../stream-subscription
  * The deletion worker's cascade: takes back reactions (deletes, with the counters' updates in
  * the same transactions), erases comments and messages in place (updates; the sender index finds
  * the ones in conversations they left), removes the member's conversation rows, rate-limit
- * windows, feed, held events and connection records (deletes), rewrites their name out of the
+ * windows, feed, held events, connection records and the API's stored responses (deletes), rewrites their name out of the
  * others' feed entries and held events (updates; the actor indexes find them), replaces their
  * profile with a tombstone (a put), and last deletes their user-pool user.
  * (A deleted member's data exports are removed by the attachments processor, off the profile's removal.)
@@ -24,6 +24,7 @@ export const deletionsManifest = processorManifest("deletions", import.meta.url,
     Notifications: "readWrite",
     HeldNotifications: "readWrite",
     Connections: "readWrite",
+    IdempotencyRecords: "readWrite",
     UserProfiles: "readWrite",
   },
   userPoolActions: ["cognito-idp:AdminDeleteUser"],
