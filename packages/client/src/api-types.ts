@@ -796,6 +796,10 @@ export interface components {
         RequestProfilePhotoUploadResponse: {
             /** @description PUT the photo here with exactly the declared Content-Type and Content-Length */
             uploadUrl: string;
+            /** @description Headers the PUT must send exactly as given (they are signed): Content-Type and x-amz-tagging, which marks the upload pending (it expires) until PUT /profile makes it the profile photo */
+            uploadHeaders: {
+                [key: string]: string;
+            };
             /** @description Pass as profilePhotoKey to PUT /profile once uploaded */
             photoKey: string;
             /** @description Seconds the upload URL stays valid */

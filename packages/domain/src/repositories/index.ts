@@ -85,6 +85,7 @@ export {
   PENDING,
   ProfilesRepository,
   type SignInIdentity,
+  UNCONFIRMED_PHOTO_KEY,
 } from "./profiles.js";
 export { RateLimitsRepository, windowOf } from "./rate-limits.js";
 export { ReactionsRepository, type ToggleResult } from "./reactions.js";

@@ -111,6 +111,13 @@ function isSavedProfile(item: Record<string, unknown> | undefined): item is Reco
   return !!item && typeof item.createdAt === "string";
 }
 
+/**
+ * A photo upload the profile just took, still tagged pending in the files bucket: its
+ * appearing on the UserProfiles stream makes the attachments processor retag the object as
+ * kept, which then clears this mark (`confirmPhoto`). The API needs no S3 client for it.
+ */
+export const UNCONFIRMED_PHOTO_KEY = "unconfirmedPhotoKey";
+
 /** An update expression also conditioned on there being no tombstone (and on its own condition, if any). */
 function withNotDeleted<T extends object>(input: T): T & { ConditionExpression: string } {
   const condition = (input as { ConditionExpression?: string }).ConditionExpression;
@@ -254,7 +261,13 @@ export class ProfilesRepository extends Repository {
   async upsert(
     userId: string,
     update: ProfileUpdate,
-    identity: { email?: string | undefined; defaultDisplayName?: string; isMember?: boolean } = {},
+    identity: {
+      email?: string | undefined;
+      defaultDisplayName?: string;
+      isMember?: boolean;
+      /** A newly uploaded photo made the profile's: marked to keep (see UNCONFIRMED_PHOTO_KEY). */
+      uploadedPhotoKey?: string;
+    } = {},
   ): Promise<Profile> {
     const now = this.timestamp();
     const defaults: Record<string, unknown> = {
@@ -271,6 +284,7 @@ export class ProfilesRepository extends Repository {
     else defaults.directoryName = directoryNameOf(defaults.displayName as string, userId);
     if (identity.email) set.email = identity.email.toLowerCase();
     if (identity.isMember) set.membership = MEMBER;
+    if (identity.uploadedPhotoKey) set[UNCONFIRMED_PHOTO_KEY] = identity.uploadedPhotoKey;
     return this.updateProfile(userId, { set, setIfNotExists: { ...defaults, commentCount: 0 } });
   }
 
@@ -417,6 +431,30 @@ export class ProfilesRepository extends Repository {
       throw domainError;
     }
     attributes.directoryName = expected;
+  }
+
+  /**
+   * Clears the mark of a photo whose upload has been retagged as kept, if the mark still names
+   * that key (a newer photo keeps its own mark). Never writes on a tombstone or a missing row.
+   */
+  async confirmPhoto(userId: string, photoKey: string): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { userId },
+          UpdateExpression: "REMOVE #mark",
+          ConditionExpression: "#mark = :key",
+          ExpressionAttributeNames: { "#mark": UNCONFIRMED_PHOTO_KEY },
+          ExpressionAttributeValues: { ":key": photoKey },
+        }),
+      );
+      return true;
+    } catch (error) {
+      const domainError = toDomainError(error);
+      if (isConditionFailure(domainError)) return false;
+      throw domainError;
+    }
   }
 
   /**

@@ -1,4 +1,4 @@
-import { messageSchema } from "@hearth/domain";
+import { messageSchema, type ProfilesRepository, UNCONFIRMED_PHOTO_KEY } from "@hearth/domain";
 import type { StreamChange } from "../stream-change.js";
 
 /** Objects of the files bucket; the S3 implementation lives in `s3-objects.ts`. */
@@ -25,9 +25,10 @@ export interface CleanupSummary {
   sentObjects?: number;
 }
 
-/** The part of the attachments processor that reaches the files bucket. */
+/** The part of the attachments processor that reaches the files bucket, and the profiles whose photos it keeps. */
 export interface AttachmentCleanerDependencies {
   attachmentObjects: AttachmentObjects;
+  profiles: Pick<ProfilesRepository, "confirmPhoto">;
 }
 
 /**
@@ -63,9 +64,15 @@ export function createAttachmentCleaner(
     if (change.table === "UserProfiles") {
       const tombstoned =
         typeof change.newImage?.deletedAt === "string" && change.oldImage?.deletedAt === undefined;
-      const userId = tombstoned ? change.newImage?.userId : undefined;
+      const userId = change.newImage?.userId;
       if (typeof userId !== "string") return { deletedObjects: 0 };
-      return { deletedObjects: await deps.attachmentObjects.deleteMemberFiles(userId) };
+      if (tombstoned) return { deletedObjects: await deps.attachmentObjects.deleteMemberFiles(userId) };
+      // A photo the profile took: its upload is kept (no longer pending), then the mark goes.
+      const photoKey = change.newImage?.[UNCONFIRMED_PHOTO_KEY];
+      if (typeof photoKey !== "string") return { deletedObjects: 0 };
+      const sentObjects = await deps.attachmentObjects.markSent([photoKey]);
+      await deps.profiles.confirmPhoto(userId, photoKey);
+      return { deletedObjects: 0, sentObjects };
     }
     if (change.table !== "Messages") return { deletedObjects: 0 };
     if (change.eventName === "INSERT") return markAttachmentsSent(change, deps.attachmentObjects);

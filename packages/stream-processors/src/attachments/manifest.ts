@@ -1,10 +1,11 @@
 import { processorManifest } from "../processor-manifest.js";
-import { inserts, messageDeletions, tombstones } from "../stream-subscriptions.js";
+import { inserts, messageDeletions, tombstones, uploadedPhotos } from "../stream-subscriptions.js";
 
 /** Retags the uploads of sent messages, deletes the files of deleted ones and a deleted member's exports and photos. */
 export const attachmentsManifest = processorManifest("attachments", import.meta.url, {
   description: "stream processor: attachment cleanup",
-  tables: { IdempotencyRecords: "readWrite" },
+  // UserProfiles: clears the mark of a photo once its upload is retagged as kept.
+  tables: { IdempotencyRecords: "readWrite", UserProfiles: "readUpdate" },
   files: [
     {
       prefix: "attachments/",
@@ -20,9 +21,9 @@ export const attachmentsManifest = processorManifest("attachments", import.meta.
     },
     {
       prefix: "profile-photos/",
-      actions: ["s3:ListBucket", "s3:DeleteObject"],
+      actions: ["s3:ListBucket", "s3:DeleteObject", "s3:PutObjectTagging"],
       reason:
-        "A deleted member's uploaded photos (the current one and every replaced one) are listed under profile-photos/<member>/ when their profile goes, so the delete right covers the photos prefix only.",
+        "A photo a profile took is retagged as kept (its key is known only from the stream record), and a deleted member's uploaded photos (the current one and every replaced one) are listed under profile-photos/<member>/ when their profile goes, so the rights cover the photos prefix only.",
     },
   ],
   subscriptions: [
@@ -32,7 +33,8 @@ export const attachmentsManifest = processorManifest("attachments", import.meta.
     { table: "Messages", filterPatterns: [inserts, messageDeletions] },
     // A profile replaced by its tombstone (the last data step of an account deletion): the
     // member's data exports and uploaded photos are deleted.
-    { table: "UserProfiles", filterPatterns: [tombstones] },
+    // A profile that took an uploaded photo: the upload is retagged as kept (it was pending).
+    { table: "UserProfiles", filterPatterns: [tombstones, uploadedPhotos] },
   ],
   settings: ["filesBucket"],
 });
