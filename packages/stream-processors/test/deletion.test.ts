@@ -12,6 +12,7 @@ import {
   FORMER_MEMBER,
   HeldNotificationsRepository,
   type Job,
+  JobsRepository,
   NotificationsRepository,
   ProfilesRepository,
   RATE_LIMIT_KINDS,
@@ -123,6 +124,7 @@ function faultyRepositories(
   const context = { doc, tables: h.db.tables, cursors: h.db.cursors };
   const comments = new CommentsRepository(context);
   return {
+    jobs: new JobsRepository(context),
     reactions: new ReactionsRepository(context, comments),
     comments,
     conversations: new ConversationsRepository(context),
@@ -338,6 +340,9 @@ async function memberWithEverything(h: Harness) {
     },
     new Date(Date.now() + 15 * 60_000),
   );
+  // An export of theirs in flight.
+  const { job: exportJob } = await h.db.repositories.jobs.createOrGetActive("export", leaver, leaver);
+  await h.db.repositories.jobs.start(exportJob);
   // Two responses stored for the leaver's idempotent requests, one for Ann's, one of a processor's.
   for (const [id, ownerId] of [
     [`hearth-api#${leaver}-1`, leaver],
@@ -391,6 +396,7 @@ async function memberWithEverything(h: Harness) {
     conversationIds,
     leftConversationId,
     attachmentKeys,
+    exportJobId: exportJob.jobId,
   };
 }
 
@@ -415,6 +421,7 @@ describe("the account deletion runner", () => {
     const result = await createDeletionRunner(dependencies(h.db.repositories))(workerRun(job));
 
     const counts = {
+      export: 1,
       reactions: 120,
       comments: 250,
       messages: 152,
@@ -533,6 +540,12 @@ describe("the account deletion runner", () => {
     );
     const heldEvents = (held.Items ?? []).filter((item) => item.actor);
     expect(heldEvents.map((item) => item.actor.displayName)).toEqual([FORMER_MEMBER]);
+    // Their export in flight cancelled.
+    expect(await h.db.repositories.jobs.get(leaver, world.exportJobId)).toMatchObject({
+      status: "FAILED",
+      error: { code: "ACCOUNT_DELETED" },
+    });
+    expect(await h.db.repositories.jobs.activeJob("export", leaver)).toBeNull();
     // Their stored responses gone; Ann's and the processor's kept.
     const storedIds = await Promise.all(
       [`hearth-api#${leaver}-1`, `hearth-api#${ann}-1`, `processor#${leaver}-record`].map(
@@ -607,6 +620,7 @@ describe("the account deletion runner", () => {
     );
     expect(result).toEqual({
       deleted: {
+        export: 0,
         reactions: 0,
         comments: 0,
         messages: 0,

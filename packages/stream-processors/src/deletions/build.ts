@@ -40,12 +40,14 @@ export function deletionsProcessorDependencies(
 ): DeletionsProcessorDependencies {
   const context = repositoryContextFromEnv(env);
   const comments = new CommentsRepository(context);
+  const jobs = new JobsRepository(context);
   return {
     ...coreProcessorDependenciesFromEnv(env, deletionsManifest),
-    repositories: { jobs: new JobsRepository(context) },
+    repositories: { jobs },
     runDeletion: createDeletionRunner({
       ...deletionPortsFromEnv(env),
       repositories: {
+        jobs,
         reactions: new ReactionsRepository(context, comments),
         comments,
         conversations: new ConversationsRepository(context),

@@ -4,6 +4,7 @@ import type {
   ConversationsRepository,
   HeldNotificationsRepository,
   JobProgress,
+  JobsRepository,
   NotificationsRepository,
   ProfilesRepository,
   RateLimits,
@@ -17,6 +18,8 @@ import type { UserAccounts } from "./user-accounts.js";
 
 /** The tables an account deletion erases the member from. */
 export interface DeletionRepositories {
+  /** The member's export in flight is cancelled (their own deletion job is moved by the worker). */
+  jobs: JobsRepository;
   reactions: ReactionsRepository;
   comments: CommentsRepository;
   conversations: ConversationsRepository;
@@ -45,6 +48,7 @@ export interface DeletionDependencies {
  * still being removed and a retry can finish it.
  */
 export const DELETION_STEPS = [
+  "export",
   "reactions",
   "comments",
   "conversations",
@@ -63,6 +67,7 @@ export type DeletionStep = (typeof DELETION_STEPS)[number];
 
 /** Counts per kind of data removed, the job's progress and its result. */
 export const DELETION_COUNTS = [
+  "export",
   "reactions",
   "comments",
   "messages",
@@ -130,7 +135,7 @@ export function createDeletionRunner(deps: DeletionDependencies): JobRunner {
     // A run with no (or an unreadable) checkpoint starts over: every step is safe to repeat.
     let state: DeletionCheckpoint = saved.success
       ? saved.data
-      : { step: "reactions", cognitoUsername: (await profiles.get(userId))?.cognitoUsername ?? userId };
+      : { step: "export", cognitoUsername: (await profiles.get(userId))?.cognitoUsername ?? userId };
 
     const save = async (next: DeletionCheckpoint): Promise<void> => {
       await run.checkpoint({ ...progress } satisfies JobProgress, next);
@@ -138,6 +143,17 @@ export function createDeletionRunner(deps: DeletionDependencies): JobRunner {
     };
     const nextStep = (step: DeletionStep): Promise<void> =>
       save({ step, cognitoUsername: state.cognitoUsername });
+
+    // An export in flight is cancelled first, so it writes no more of what is being erased; its
+    // objects (written or not) go with the member's files when the tombstone appears.
+    if (state.step === "export") {
+      const cancelled = await deps.repositories.jobs.cancelActive("export", userId, {
+        code: "ACCOUNT_DELETED",
+        message: "The export was cancelled because the account is being deleted",
+      });
+      if (cancelled) progress.export = 1;
+      await nextStep("reactions");
+    }
 
     if (state.step === "reactions") {
       for (;;) {
