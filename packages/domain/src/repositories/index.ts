@@ -77,6 +77,7 @@ export {
   notificationPreview,
   UNREAD_COUNTER_ID,
 } from "./notifications.js";
+export { PhotoMarksRepository, UNCONFIRMED_PHOTO_KEY } from "./photo-marks.js";
 export {
   directoryNameOf,
   MEMBER,
@@ -85,7 +86,6 @@ export {
   PENDING,
   ProfilesRepository,
   type SignInIdentity,
-  UNCONFIRMED_PHOTO_KEY,
 } from "./profiles.js";
 export { RateLimitsRepository, windowOf } from "./rate-limits.js";
 export { ReactionsRepository, type ToggleResult } from "./reactions.js";

@@ -20,6 +20,7 @@ import {
 import { AccountDeletedError, itemAtConditionFailure, NotFoundError, toDomainError } from "../errors.js";
 import type { SuppressionReason } from "../rules/email.js";
 import { Repository } from "./context.js";
+import { UNCONFIRMED_PHOTO_KEY } from "./photo-marks.js";
 
 /** Rows written only by the activity aggregator lack the user-set fields: fill in defaults. */
 function toProfile(item: Record<string, unknown>): Profile {
@@ -110,13 +111,6 @@ const NOT_DELETED = `attribute_not_exists(${DELETED_AT})`;
 function isSavedProfile(item: Record<string, unknown> | undefined): item is Record<string, unknown> {
   return !!item && typeof item.createdAt === "string";
 }
-
-/**
- * A photo upload the profile just took, still tagged pending in the files bucket: its
- * appearing on the UserProfiles stream makes the attachments processor retag the object as
- * kept, which then clears this mark (`confirmPhoto`). The API needs no S3 client for it.
- */
-export const UNCONFIRMED_PHOTO_KEY = "unconfirmedPhotoKey";
 
 /** An update expression also conditioned on there being no tombstone (and on its own condition, if any). */
 function withNotDeleted<T extends object>(input: T): T & { ConditionExpression: string } {
@@ -431,30 +425,6 @@ export class ProfilesRepository extends Repository {
       throw domainError;
     }
     attributes.directoryName = expected;
-  }
-
-  /**
-   * Clears the mark of a photo whose upload has been retagged as kept, if the mark still names
-   * that key (a newer photo keeps its own mark). Never writes on a tombstone or a missing row.
-   */
-  async confirmPhoto(userId: string, photoKey: string): Promise<boolean> {
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { userId },
-          UpdateExpression: "REMOVE #mark",
-          ConditionExpression: "#mark = :key",
-          ExpressionAttributeNames: { "#mark": UNCONFIRMED_PHOTO_KEY },
-          ExpressionAttributeValues: { ":key": photoKey },
-        }),
-      );
-      return true;
-    } catch (error) {
-      const domainError = toDomainError(error);
-      if (isConditionFailure(domainError)) return false;
-      throw domainError;
-    }
   }
 
   /**

@@ -1,4 +1,4 @@
-import { ProfilesRepository } from "@hearth/domain";
+import { PhotoMarksRepository } from "@hearth/domain";
 import { type IdempotencyStore, idempotencyStoreFromEnv, idempotentProcessor } from "../idempotency.js";
 import type { StreamProcessorHandler } from "../pipeline.js";
 import { processorIdentity } from "../processor-manifest.js";
@@ -12,8 +12,8 @@ import { attachmentsManifest } from "./manifest.js";
 import { attachmentObjectsFromEnv } from "./s3-objects.js";
 
 /**
- * Everything the attachments processor uses, part by part: the profiles (to clear a kept
- * photo's mark) and no SES client; the only processor with the files bucket's delete rights.
+ * Everything the attachments processor uses, part by part: the profiles' photo marks (to clear
+ * a kept photo's mark) and no SES client; the only processor with the files bucket's delete rights.
  */
 export type AttachmentsProcessorDependencies = CoreProcessorDependencies &
   IdempotencyStore &
@@ -27,7 +27,7 @@ export function attachmentsProcessorDependencies(
     ...coreProcessorDependenciesFromEnv(env, attachmentsManifest),
     ...idempotencyStoreFromEnv(env),
     attachmentObjects: attachmentObjectsFromEnv(env),
-    profiles: new ProfilesRepository(repositoryContextFromEnv(env)),
+    photoMarks: new PhotoMarksRepository(repositoryContextFromEnv(env)),
   };
 }
 

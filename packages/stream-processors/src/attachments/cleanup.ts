@@ -1,4 +1,4 @@
-import { messageSchema, type ProfilesRepository, UNCONFIRMED_PHOTO_KEY } from "@hearth/domain";
+import { messageSchema, type PhotoMarksRepository, UNCONFIRMED_PHOTO_KEY } from "@hearth/domain";
 import type { StreamChange } from "../stream-change.js";
 
 /** Objects of the files bucket; the S3 implementation lives in `s3-objects.ts`. */
@@ -28,7 +28,7 @@ export interface CleanupSummary {
 /** The part of the attachments processor that reaches the files bucket, and the profiles whose photos it keeps. */
 export interface AttachmentCleanerDependencies {
   attachmentObjects: AttachmentObjects;
-  profiles: Pick<ProfilesRepository, "confirmPhoto">;
+  photoMarks: Pick<PhotoMarksRepository, "confirm">;
 }
 
 /**
@@ -71,7 +71,7 @@ export function createAttachmentCleaner(
       const photoKey = change.newImage?.[UNCONFIRMED_PHOTO_KEY];
       if (typeof photoKey !== "string") return { deletedObjects: 0 };
       const sentObjects = await deps.attachmentObjects.markSent([photoKey]);
-      await deps.profiles.confirmPhoto(userId, photoKey);
+      await deps.photoMarks.confirm(userId, photoKey);
       return { deletedObjects: 0, sentObjects };
     }
     if (change.table !== "Messages") return { deletedObjects: 0 };
