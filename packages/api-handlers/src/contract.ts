@@ -64,8 +64,8 @@ export const ERROR_STATUSES = {
   401: { description: "No valid Cognito ID token", codes: ["UNAUTHORIZED"] },
   403: {
     description:
-      "The caller may not do this (not an admin, not theirs); `MEMBERSHIP_PENDING` when they signed in but an admin has not approved them yet",
-    codes: ["FORBIDDEN", "MEMBERSHIP_PENDING"],
+      "The caller may not do this (not an admin, not theirs); `MEMBERSHIP_PENDING` when they signed in but an admin has not approved them yet; `ACCOUNT_DELETED` when their account was deleted",
+    codes: ["FORBIDDEN", "MEMBERSHIP_PENDING", "ACCOUNT_DELETED"],
   },
   404: { description: "It does not exist (or no longer does)", codes: ["NOT_FOUND"] },
   409: {

@@ -897,7 +897,7 @@ export interface components {
                  * @description What went wrong, for programs
                  * @enum {string}
                  */
-                code: "FORBIDDEN" | "MEMBERSHIP_PENDING" | "ACCESS_DENIED" | "MISSING_AUTHENTICATION_TOKEN" | "WAF_FILTERED";
+                code: "FORBIDDEN" | "MEMBERSHIP_PENDING" | "ACCOUNT_DELETED" | "ACCESS_DENIED" | "MISSING_AUTHENTICATION_TOKEN" | "WAF_FILTERED";
                 /** @description What went wrong, for people; never echoes what the client sent */
                 message: string;
             };
@@ -1018,7 +1018,7 @@ export interface components {
                  * @description What went wrong, for programs
                  * @enum {string}
                  */
-                code: "ACCESS_DENIED" | "API_CONFIGURATION_ERROR" | "AUTHORIZER_CONFIGURATION_ERROR" | "BAD_REQUEST_BODY" | "BAD_REQUEST_PARAMETERS" | "CONFLICT" | "DEFAULT_5XX" | "EXPIRED_TOKEN" | "FORBIDDEN" | "IDEMPOTENCY_KEY_REUSED" | "INTEGRATION_FAILURE" | "INTEGRATION_TIMEOUT" | "INTERNAL_ERROR" | "INVALID_INPUT" | "MEMBERSHIP_PENDING" | "MISSING_AUTHENTICATION_TOKEN" | "NOT_FOUND" | "PAYLOAD_TOO_LARGE" | "QUOTA_EXCEEDED" | "RATE_LIMITED" | "REQUEST_IN_PROGRESS" | "REQUEST_TOO_LARGE" | "SERVICE_UNAVAILABLE" | "THROTTLED" | "TOO_MANY_REQUESTS" | "UNAUTHORIZED" | "UNSUPPORTED_MEDIA_TYPE" | "WAF_FILTERED";
+                code: "ACCESS_DENIED" | "ACCOUNT_DELETED" | "API_CONFIGURATION_ERROR" | "AUTHORIZER_CONFIGURATION_ERROR" | "BAD_REQUEST_BODY" | "BAD_REQUEST_PARAMETERS" | "CONFLICT" | "DEFAULT_5XX" | "EXPIRED_TOKEN" | "FORBIDDEN" | "IDEMPOTENCY_KEY_REUSED" | "INTEGRATION_FAILURE" | "INTEGRATION_TIMEOUT" | "INTERNAL_ERROR" | "INVALID_INPUT" | "MEMBERSHIP_PENDING" | "MISSING_AUTHENTICATION_TOKEN" | "NOT_FOUND" | "PAYLOAD_TOO_LARGE" | "QUOTA_EXCEEDED" | "RATE_LIMITED" | "REQUEST_IN_PROGRESS" | "REQUEST_TOO_LARGE" | "SERVICE_UNAVAILABLE" | "THROTTLED" | "TOO_MANY_REQUESTS" | "UNAUTHORIZED" | "UNSUPPORTED_MEDIA_TYPE" | "WAF_FILTERED";
                 /** @description What went wrong, for people; never echoes what the client sent */
                 message: string;
             };
@@ -1043,7 +1043,7 @@ export interface components {
                 "application/json": components["schemas"]["Error401"];
             };
         };
-        /** @description The caller may not do this (not an admin, not theirs); `MEMBERSHIP_PENDING` when they signed in but an admin has not approved them yet (`error.code`: FORBIDDEN, MEMBERSHIP_PENDING, ACCESS_DENIED, MISSING_AUTHENTICATION_TOKEN, WAF_FILTERED) */
+        /** @description The caller may not do this (not an admin, not theirs); `MEMBERSHIP_PENDING` when they signed in but an admin has not approved them yet; `ACCOUNT_DELETED` when their account was deleted (`error.code`: FORBIDDEN, MEMBERSHIP_PENDING, ACCOUNT_DELETED, ACCESS_DENIED, MISSING_AUTHENTICATION_TOKEN, WAF_FILTERED) */
         Error403: {
             headers: {
                 [name: string]: unknown;
