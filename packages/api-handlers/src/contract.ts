@@ -65,8 +65,8 @@ export const ERROR_STATUSES = {
   401: { description: "No valid Cognito ID token", codes: ["UNAUTHORIZED"] },
   403: {
     description:
-      "The caller may not do this (not an admin, not theirs); `MEMBERSHIP_PENDING` when they signed in but an admin has not approved them yet; `MEMBERSHIP_REVOKED` when the token was issued before their membership ended (revoked, taken out of the groups, deleted); `TARGET_IS_ADMIN` when an admin would revoke or delete another admin",
-    codes: ["FORBIDDEN", "MEMBERSHIP_PENDING", "MEMBERSHIP_REVOKED", "TARGET_IS_ADMIN"],
+      "The caller may not do this (not an admin, not theirs); `MEMBERSHIP_PENDING` when they signed in but an admin has not approved them yet; `MEMBERSHIP_REVOKED` when the token was issued before their membership ended (revoked, taken out of the groups, deleted); `TARGET_IS_ADMIN` when an admin would revoke or delete another admin; `ACCOUNT_DELETED` when their account was deleted",
+    codes: ["FORBIDDEN", "MEMBERSHIP_PENDING", "MEMBERSHIP_REVOKED", "TARGET_IS_ADMIN", "ACCOUNT_DELETED"],
   },
   404: { description: "It does not exist (or no longer does)", codes: ["NOT_FOUND"] },
   409: {

@@ -1,6 +1,6 @@
 import { DynamoDBPersistenceLayer } from "@aws-lambda-powertools/idempotency/dynamodb";
 import type { Logger } from "@aws-lambda-powertools/logger";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import {
   CursorCodec,
   type CursorKeys,
@@ -8,6 +8,7 @@ import {
   dynamoClientOptions,
   dynamoConfigFromEnv,
   gateWrites,
+  IDEMPOTENCY_OWNER_ATTRIBUTE,
   type InvocationTracer,
   type RateLimits,
   type RepositoryContext,
@@ -82,17 +83,41 @@ export function allowedOriginsFromEnv(env: NodeJS.ProcessEnv = process.env): str
     .filter(Boolean);
 }
 
-/** Idempotent POSTs over the `IdempotencyRecords` table, through `client`. */
+/**
+ * Idempotent POSTs over the `IdempotencyRecords` table, through `client`. Each request gets
+ * its own store (a small object over the shared client) whose records carry the caller's id
+ * as `ownerId`, so a member's stored responses can be found by the owner index and removed
+ * with their account; Powertools' hashed record ids alone could not be.
+ */
 export function createApiIdempotency(client: DynamoDBClient, tables: TableNames): ApiIdempotency {
   const spec = tableSpec("IdempotencyRecords");
   return new ApiIdempotency(
-    new DynamoDBPersistenceLayer({
-      tableName: tables.IdempotencyRecords,
-      keyAttr: spec.partitionKey.name,
-      expiryAttr: spec.timeToLiveAttribute ?? "expiration",
-      awsSdkV3Client: client,
-    }),
+    (ownerId) =>
+      new DynamoDBPersistenceLayer({
+        tableName: tables.IdempotencyRecords,
+        keyAttr: spec.partitionKey.name,
+        expiryAttr: spec.timeToLiveAttribute ?? "expiration",
+        awsSdkV3Client: ownedRecordsClient(client, ownerId),
+      }),
   );
+}
+
+/**
+ * `client` as the store of one caller's records sees it: every record it puts (Powertools
+ * writes a record with one PutItem, then updates it in place) gets the `ownerId` attribute.
+ */
+function ownedRecordsClient(client: DynamoDBClient, ownerId: string): DynamoDBClient {
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      if (property !== "send") return Reflect.get(target, property, receiver);
+      return (command: unknown, ...rest: unknown[]) => {
+        if (command instanceof PutItemCommand && command.input.Item) {
+          command.input.Item = { ...command.input.Item, [IDEMPOTENCY_OWNER_ATTRIBUTE]: { S: ownerId } };
+        }
+        return (target.send as (...args: unknown[]) => unknown)(command, ...rest);
+      };
+    },
+  });
 }
 
 /** Something signed with keys derived from the cursor secret (the unsubscribe tokens). */

@@ -251,7 +251,12 @@ describe("after a member's account is deleted", () => {
       201,
     ).body.conversationId as string;
     // Bob's profile goes the way an account deletion takes it (the rest of him stays for this check).
-    await db.repositories.profiles.remove(bob.userId);
+    await db.repositories.profiles.tombstone(bob.userId);
+    // His still-valid token cannot bring the profile back.
+    const back = await call("PUT", "/profile", { caller: bob, body: { displayName: "Bob again" } });
+    expect(back.status).toBe(403);
+    expect(back.body.error.code).toBe("ACCOUNT_DELETED");
+    expect(await db.repositories.profiles.get(bob.userId)).toBeNull();
     const list = expectOk(await call("GET", "/messages/conversations", { caller: carol }));
     const conversation = list.body.conversations.find(
       (c: { conversationId: string }) => c.conversationId === started,

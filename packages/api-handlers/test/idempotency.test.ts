@@ -224,6 +224,21 @@ describe("a POST with an Idempotency-Key", () => {
     expect(record.id).not.toContain(users.carol.userId);
   });
 
+  it("marks each stored response with its caller, so an account deletion removes exactly theirs", async () => {
+    await saveProfile(api().call, users.carol);
+    await saveProfile(api().call, users.bob);
+    await postComment("/idempotency/owner", newKey(), { caller: users.carol });
+    await postComment("/idempotency/owner", newKey(), { caller: users.carol });
+    await postComment("/idempotency/owner", newKey(), { caller: users.bob });
+    const { storedResponses } = api().db.repositories;
+    const owned = async () =>
+      (await apiRecords()).filter((record) => record.storedBody.includes("/idempotency/owner")).length;
+    expect(await owned()).toBe(3);
+    expect(await storedResponses.removeAllForUser(users.carol.userId)).toBeGreaterThanOrEqual(2);
+    expect(await owned()).toBe(1);
+    expect(await storedResponses.removeAllForUser(users.carol.userId)).toBe(0);
+  });
+
   it("must be 1 to 255 printable characters (400 otherwise, nothing stored)", async () => {
     await saveProfile(api().call, users.alice);
     const itemId = "/idempotency/key-shape";

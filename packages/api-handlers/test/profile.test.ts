@@ -372,11 +372,12 @@ describe("POST /profile/photo and profilePhotoKey", () => {
   const requestPhoto = (body: unknown, caller: TestUser = users.bob) =>
     api().call("POST", "/profile/photo", { caller, body });
 
-  it("issues a presigned PUT under the caller's own photo prefix, for exactly that type and size", async () => {
+  it("issues a presigned PUT under the caller's own photo prefix, for exactly that type and size, tagged pending", async () => {
     const response = await requestPhoto({ contentType: "image/webp", size: 5 * 1024 * 1024 });
     expect(response.status).toBe(200);
     expect(response.body).toEqual({
       uploadUrl: expect.any(String),
+      uploadHeaders: { "Content-Type": "image/webp", "x-amz-tagging": "hearth-upload=pending" },
       photoKey: expect.any(String),
       expiresIn: 900,
     });
@@ -385,7 +386,7 @@ describe("POST /profile/photo and profilePhotoKey", () => {
     expect(decodeURIComponent(url.pathname)).toBe(`/hearth-test-attachments/${response.body.photoKey}`);
     expect(url.searchParams.get("X-Amz-Expires")).toBe("900");
     expect(url.searchParams.get("X-Amz-SignedHeaders")?.split(";")).toEqual(
-      expect.arrayContaining(["content-type", "content-length", "host"]),
+      expect.arrayContaining(["content-type", "content-length", "host", "x-amz-tagging"]),
     );
   });
 

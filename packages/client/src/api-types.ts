@@ -818,6 +818,10 @@ export interface components {
         RequestProfilePhotoUploadResponse: {
             /** @description PUT the photo here with exactly the declared Content-Type and Content-Length */
             uploadUrl: string;
+            /** @description Headers the PUT must send exactly as given (they are signed): Content-Type and x-amz-tagging, which marks the upload pending (it expires) until PUT /profile makes it the profile photo */
+            uploadHeaders: {
+                [key: string]: string;
+            };
             /** @description Pass as profilePhotoKey to PUT /profile once uploaded */
             photoKey: string;
             /** @description Seconds the upload URL stays valid */
@@ -920,7 +924,7 @@ export interface components {
                  * @description What went wrong, for programs
                  * @enum {string}
                  */
-                code: "FORBIDDEN" | "MEMBERSHIP_PENDING" | "MEMBERSHIP_REVOKED" | "TARGET_IS_ADMIN" | "ACCESS_DENIED" | "MISSING_AUTHENTICATION_TOKEN" | "WAF_FILTERED";
+                code: "FORBIDDEN" | "MEMBERSHIP_PENDING" | "MEMBERSHIP_REVOKED" | "TARGET_IS_ADMIN" | "ACCOUNT_DELETED" | "ACCESS_DENIED" | "MISSING_AUTHENTICATION_TOKEN" | "WAF_FILTERED";
                 /** @description What went wrong, for people; never echoes what the client sent */
                 message: string;
             };
@@ -1041,7 +1045,7 @@ export interface components {
                  * @description What went wrong, for programs
                  * @enum {string}
                  */
-                code: "ACCESS_DENIED" | "API_CONFIGURATION_ERROR" | "AUTHORIZER_CONFIGURATION_ERROR" | "BAD_REQUEST_BODY" | "BAD_REQUEST_PARAMETERS" | "CONFLICT" | "DEFAULT_5XX" | "EXPIRED_TOKEN" | "FORBIDDEN" | "IDEMPOTENCY_KEY_REUSED" | "INTEGRATION_FAILURE" | "INTEGRATION_TIMEOUT" | "INTERNAL_ERROR" | "INVALID_INPUT" | "MEMBERSHIP_PENDING" | "MEMBERSHIP_REVOKED" | "MISSING_AUTHENTICATION_TOKEN" | "NOT_FOUND" | "PAYLOAD_TOO_LARGE" | "QUOTA_EXCEEDED" | "RATE_LIMITED" | "REQUEST_IN_PROGRESS" | "REQUEST_TOO_LARGE" | "SERVICE_UNAVAILABLE" | "TARGET_IS_ADMIN" | "THROTTLED" | "TOO_MANY_REQUESTS" | "UNAUTHORIZED" | "UNSUPPORTED_MEDIA_TYPE" | "WAF_FILTERED";
+                code: "ACCESS_DENIED" | "ACCOUNT_DELETED" | "API_CONFIGURATION_ERROR" | "AUTHORIZER_CONFIGURATION_ERROR" | "BAD_REQUEST_BODY" | "BAD_REQUEST_PARAMETERS" | "CONFLICT" | "DEFAULT_5XX" | "EXPIRED_TOKEN" | "FORBIDDEN" | "IDEMPOTENCY_KEY_REUSED" | "INTEGRATION_FAILURE" | "INTEGRATION_TIMEOUT" | "INTERNAL_ERROR" | "INVALID_INPUT" | "MEMBERSHIP_PENDING" | "MEMBERSHIP_REVOKED" | "MISSING_AUTHENTICATION_TOKEN" | "NOT_FOUND" | "PAYLOAD_TOO_LARGE" | "QUOTA_EXCEEDED" | "RATE_LIMITED" | "REQUEST_IN_PROGRESS" | "REQUEST_TOO_LARGE" | "SERVICE_UNAVAILABLE" | "TARGET_IS_ADMIN" | "THROTTLED" | "TOO_MANY_REQUESTS" | "UNAUTHORIZED" | "UNSUPPORTED_MEDIA_TYPE" | "WAF_FILTERED";
                 /** @description What went wrong, for people; never echoes what the client sent */
                 message: string;
             };
@@ -1066,7 +1070,7 @@ export interface components {
                 "application/json": components["schemas"]["Error401"];
             };
         };
-        /** @description The caller may not do this (not an admin, not theirs); `MEMBERSHIP_PENDING` when they signed in but an admin has not approved them yet; `MEMBERSHIP_REVOKED` when the token was issued before their membership ended (revoked, taken out of the groups, deleted); `TARGET_IS_ADMIN` when an admin would revoke or delete another admin (`error.code`: FORBIDDEN, MEMBERSHIP_PENDING, MEMBERSHIP_REVOKED, TARGET_IS_ADMIN, ACCESS_DENIED, MISSING_AUTHENTICATION_TOKEN, WAF_FILTERED) */
+        /** @description The caller may not do this (not an admin, not theirs); `MEMBERSHIP_PENDING` when they signed in but an admin has not approved them yet; `MEMBERSHIP_REVOKED` when the token was issued before their membership ended (revoked, taken out of the groups, deleted); `TARGET_IS_ADMIN` when an admin would revoke or delete another admin; `ACCOUNT_DELETED` when their account was deleted (`error.code`: FORBIDDEN, MEMBERSHIP_PENDING, MEMBERSHIP_REVOKED, TARGET_IS_ADMIN, ACCOUNT_DELETED, ACCESS_DENIED, MISSING_AUTHENTICATION_TOKEN, WAF_FILTERED) */
         Error403: {
             headers: {
                 [name: string]: unknown;

@@ -119,6 +119,17 @@ export class MembershipRevokedError extends ForbiddenError {
   }
 }
 
+/**
+ * The account was deleted: its tombstone refuses every write that would bring a profile
+ * back (an unexpired token, a late sign-in), so nothing recreates a deleted member.
+ */
+export class AccountDeletedError extends ForbiddenError {
+  override readonly name = "AccountDeletedError";
+  constructor(message = "This account has been deleted") {
+    super(message);
+  }
+}
+
 /** The database did not answer in time or could not be reached; a later retry may succeed. */
 export class UnavailableError extends HearthError {
   readonly code = "UNAVAILABLE";

@@ -121,6 +121,17 @@ export const TABLE_SPECS = [
     envVar: "MESSAGES_TABLE",
     partitionKey: { name: "conversationId", type: "S" },
     sortKey: { name: "messageId", type: "S" },
+    globalSecondaryIndexes: [
+      {
+        // Every message a member sent, in every conversation, including the ones they have
+        // left (no membership row leads there any more): what their account deletion erases.
+        // Keys only, costs no write on the send path beyond the index's own.
+        indexName: "SenderMessagesIndex",
+        partitionKey: { name: "senderId", type: "S" },
+        sortKey: { name: "messageId", type: "S" },
+        projection: { type: "KEYS_ONLY" },
+      },
+    ],
     stream: "NEW_AND_OLD_IMAGES",
   },
   {
@@ -143,6 +154,15 @@ export const TABLE_SPECS = [
     name: "IdempotencyRecords",
     envVar: "IDEMPOTENCY_TABLE",
     partitionKey: { name: "id", type: "S" },
+    globalSecondaryIndexes: [
+      {
+        // The API's stored responses of one member (`ownerId`, sparse: the processors' records
+        // have none): what their account deletion removes before the records expire.
+        indexName: "OwnerIndex",
+        partitionKey: { name: "ownerId", type: "S" },
+        projection: { type: "KEYS_ONLY" },
+      },
+    ],
     timeToLiveAttribute: "expiration",
   },
   {
@@ -173,6 +193,16 @@ export const TABLE_SPECS = [
     envVar: "NOTIFICATIONS_TABLE",
     partitionKey: { name: "userId", type: "S" },
     sortKey: { name: "notificationId", type: "S" },
+    globalSecondaryIndexes: [
+      {
+        // The entries others got about what a member did (`actorId`, sparse: the counter has
+        // none): what their account deletion rewrites to show a former member, no preview.
+        indexName: "ActorIndex",
+        partitionKey: { name: "actorId", type: "S" },
+        sortKey: { name: "notificationId", type: "S" },
+        projection: { type: "KEYS_ONLY" },
+      },
+    ],
     // New entries are pushed to the recipient's open WebSocket connections (the realtime fanout).
     stream: "NEW_AND_OLD_IMAGES",
     timeToLiveAttribute: "expiresAt",
@@ -200,6 +230,16 @@ export const TABLE_SPECS = [
     envVar: "HELD_NOTIFICATIONS_TABLE",
     partitionKey: { name: "userId", type: "S" },
     sortKey: { name: "heldKey", type: "S" },
+    globalSecondaryIndexes: [
+      {
+        // The held events a member's actions caused in others' digests (`actorId`, sparse:
+        // window state items have none): what their account deletion rewrites.
+        indexName: "ActorIndex",
+        partitionKey: { name: "actorId", type: "S" },
+        sortKey: { name: "heldKey", type: "S" },
+        projection: { type: "KEYS_ONLY" },
+      },
+    ],
     timeToLiveAttribute: "expiresAt",
   },
   {
@@ -216,6 +256,9 @@ export const TABLE_SPECS = [
     stream: "NEW_AND_OLD_IMAGES",
   },
 ] as const satisfies readonly TableSpec[];
+
+/** The attribute of an API idempotency record naming the member whose response it stores. */
+export const IDEMPOTENCY_OWNER_ATTRIBUTE = "ownerId";
 
 export type TableNames = Record<TableName, string>;
 
@@ -313,6 +356,8 @@ export async function createTables(client: DynamoDBClient, prefix: string): Prom
         existed = true;
       }
       await waitUntilTableExists({ client, maxWaitTime: 60, minDelay: 1 }, { TableName: physicalName });
+      // A table made before its spec had an index (kept data of a local stack) gets it now.
+      if (existed) await addMissingIndexes(client, spec, physicalName);
       // A table made before its spec had a stream (kept data of a local stack) gets it now.
       if (existed && spec.stream && !(await streamArnOf(client, physicalName))) {
         await client.send(
@@ -339,6 +384,27 @@ export async function createTables(client: DynamoDBClient, prefix: string): Prom
     }),
   );
   return names;
+}
+
+async function addMissingIndexes(
+  client: DynamoDBClient,
+  spec: TableSpec,
+  physicalName: string,
+): Promise<void> {
+  const output = await client.send(new DescribeTableCommand({ TableName: physicalName }));
+  const existing = new Set((output.Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
+  const wanted = createTableInput(spec, physicalName);
+  for (const index of wanted.GlobalSecondaryIndexes ?? []) {
+    if (existing.has(index.IndexName)) continue;
+    await client.send(
+      new UpdateTableCommand({
+        TableName: physicalName,
+        AttributeDefinitions: wanted.AttributeDefinitions,
+        GlobalSecondaryIndexUpdates: [{ Create: index }],
+      }),
+    );
+    await waitUntilTableExists({ client, maxWaitTime: 60, minDelay: 1 }, { TableName: physicalName });
+  }
 }
 
 export async function deleteTables(client: DynamoDBClient, prefix: string): Promise<void> {

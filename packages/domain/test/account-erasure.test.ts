@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
+import { AccountDeletedError } from "../src/errors.js";
 import { windowOf } from "../src/repositories/rate-limits.js";
 import { DELETED_MESSAGE_PREVIEW } from "../src/rules/conversations.js";
 import { FORMER_MEMBER } from "../src/rules/names.js";
@@ -199,13 +200,99 @@ describe("removing a leaving member's records", () => {
     expect(row.Item).toBeDefined();
   });
 
-  it("removes the profile row, counters and all", async () => {
+  it("replaces the profile row, counters and all, with a bare tombstone", async () => {
+    const { doc, tables, repositories } = db();
+    const { profiles } = repositories;
+    const leaver = id("leaver");
+    await profiles.upsert(leaver, { displayName: "Lee" }, { email: `${leaver}@example.com`, isMember: true });
+    await profiles.addToCommentCount(leaver, 3);
+    expect(await profiles.isDeleted(leaver)).toBe(false);
+    expect(await profiles.tombstone(leaver)).toBe(true);
+    expect(await profiles.tombstone(leaver)).toBe(false);
+    expect(await profiles.get(leaver)).toBeNull();
+    expect(await profiles.isDeleted(leaver)).toBe(true);
+    expect(await profiles.findByEmail(`${leaver}@example.com`)).toBeNull();
+    const row = await doc.send(new GetCommand({ TableName: tables.UserProfiles, Key: { userId: leaver } }));
+    expect(Object.keys(row.Item ?? {}).sort()).toEqual(["deletedAt", "userId"]);
+  });
+});
+
+describe("a deleted member's tombstone", () => {
+  async function tombstoned() {
     const { profiles } = db().repositories;
     const leaver = id("leaver");
-    await profiles.upsert(leaver, { displayName: "Lee" });
-    await profiles.addToCommentCount(leaver, 3);
-    expect(await profiles.remove(leaver)).toBe(true);
-    expect(await profiles.remove(leaver)).toBe(false);
-    expect(await profiles.get(leaver)).toBeNull();
+    await profiles.upsert(leaver, { displayName: "Lee" }, { isMember: true });
+    await profiles.tombstone(leaver);
+    return leaver;
+  }
+
+  async function rowOf(userId: string) {
+    const { doc, tables } = db();
+    return (await doc.send(new GetCommand({ TableName: tables.UserProfiles, Key: { userId } }))).Item;
+  }
+
+  it("refuses a profile save (an unexpired token's PUT /profile)", async () => {
+    const leaver = await tombstoned();
+    await expect(db().repositories.profiles.upsert(leaver, { displayName: "Back" })).rejects.toBeInstanceOf(
+      AccountDeletedError,
+    );
+    expect(await db().repositories.profiles.get(leaver)).toBeNull();
+    expect(Object.keys((await rowOf(leaver)) ?? {}).sort()).toEqual(["deletedAt", "userId"]);
+  });
+
+  it("refuses the sign-in trigger's profile", async () => {
+    const leaver = await tombstoned();
+    await expect(
+      db().repositories.profiles.ensureOnSignIn(leaver, { displayName: "Lee", isMember: true }),
+    ).rejects.toBeInstanceOf(AccountDeletedError);
+    expect(await db().repositories.profiles.listMembers({ limit: 100 })).not.toContainEqual(
+      expect.objectContaining({ userId: leaver }),
+    );
+  });
+
+  it("leaves late activity (last active, comment count) unrecorded", async () => {
+    const { profiles } = db().repositories;
+    const leaver = await tombstoned();
+    expect(await profiles.touchLastActive(leaver, new Date().toISOString())).toBe(false);
+    await profiles.addToCommentCount(leaver, 1);
+    expect(Object.keys((await rowOf(leaver)) ?? {}).sort()).toEqual(["deletedAt", "userId"]);
+  });
+
+  it("is written even where there was no profile, and kept when written again", async () => {
+    const { profiles } = db().repositories;
+    const stranger = id("stranger");
+    expect(await profiles.tombstone(stranger)).toBe(false);
+    const first = (await rowOf(stranger))?.deletedAt;
+    expect(typeof first).toBe("string");
+    await profiles.tombstone(stranger);
+    expect((await rowOf(stranger))?.deletedAt).toBe(first);
+    expect(await profiles.touchLastActive(stranger, new Date().toISOString())).toBe(false);
+  });
+});
+
+describe("forgetting a leaving member in the others' feeds", () => {
+  it("shows a former member without the preview, once, and never brings back an entry that went", async () => {
+    const { notifications } = db().repositories;
+    const [leaver, ann, ben] = [id("leaver"), id("ann"), id("ben")];
+    await notifications.addForRecipients([ann, ben], {
+      sourceEventId: `${leaver}-1`,
+      kind: "message",
+      actor: { userId: leaver, displayName: "Lee" },
+      conversationId: "c1",
+      text: "A private word",
+      createdAt: new Date().toISOString(),
+    });
+    const { items } = await notifications.listByActor(leaver, { limit: 10 });
+    expect(items.map((key) => key.userId).sort()).toEqual([ann, ben].sort());
+    const [annEntry] = (await notifications.list(ann, { limit: 1 })).items;
+    await notifications.removeAllForUser(ben);
+    const changed = await Promise.all(items.map((key) => notifications.forgetActor(key)));
+    expect(changed.filter(Boolean)).toHaveLength(1);
+    expect(await notifications.forgetActor({ userId: ann, notificationId: annEntry!.notificationId })).toBe(
+      false,
+    );
+    const [forgotten] = (await notifications.list(ann, { limit: 1 })).items;
+    expect(forgotten).toMatchObject({ actor: { userId: leaver, displayName: FORMER_MEMBER }, preview: "" });
+    expect((await notifications.list(ben, { limit: 10 })).items).toEqual([]);
   });
 });

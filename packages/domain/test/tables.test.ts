@@ -93,4 +93,24 @@ describe("createTables / deleteTables on DynamoDB Local", () => {
     await deleteTables(client, prefix);
     client.destroy();
   });
+
+  it("gives a table made before its spec had an index (a kept local stack) the index", async () => {
+    const client = localClient(inject("dynamoEndpoint"));
+    const prefix = `indexless-${Date.now()}-`;
+    const spec = TABLE_SPECS.find((candidate) => candidate.name === "Messages")!;
+    const { GlobalSecondaryIndexes: _, ...input } = createTableInput(spec, `${prefix}Messages`);
+    await client.send(
+      new CreateTableCommand({
+        ...input,
+        AttributeDefinitions: input.AttributeDefinitions?.filter((a) => a.AttributeName !== "senderId"),
+      }),
+    );
+    const names = await createTables(client, prefix);
+    const messages = await client.send(new DescribeTableCommand({ TableName: names.Messages }));
+    expect(messages.Table?.GlobalSecondaryIndexes?.map((index) => index.IndexName)).toEqual([
+      "SenderMessagesIndex",
+    ]);
+    await deleteTables(client, prefix);
+    client.destroy();
+  });
 });

@@ -76,6 +76,11 @@ export interface EnvironmentConfig {
   /** How long attachments stay in the standard storage class before moving to Intelligent-Tiering. */
   attachmentsTieringAfter: Duration;
   /**
+   * Days a failed stream batch is kept in the failed-records bucket for `pnpm replay`: the
+   * records are whole (message text included), so they expire like the rest of a member's data.
+   */
+  failedRecordsRetentionDays: number;
+  /**
    * Per-member write limits (comments, messages, reactions, upload URLs), handed to the API
    * functions as `RATE_LIMITS`; the domain's defaults unless the config file overrides a kind.
    */
@@ -87,6 +92,9 @@ export interface EnvironmentConfig {
    */
   photoHosts: string[];
 }
+
+/** Long enough for an operator to see the alarm and replay; short enough not to become an archive. */
+const DEFAULT_FAILED_RECORDS_RETENTION_DAYS = 14;
 
 /** What an environment gets unless the config file says otherwise. */
 const DEFAULTS: Record<
@@ -106,6 +114,7 @@ const DEFAULTS: Record<
     apiGatewayAccountSettings: "create",
     waf: { enabled: false, requestsPerIpPer5Minutes: 1000 },
     attachmentsTieringAfter: Duration.days(30),
+    failedRecordsRetentionDays: DEFAULT_FAILED_RECORDS_RETENTION_DAYS,
     rateLimits: rateLimitsWith(),
     photoHosts: [],
   },
@@ -122,6 +131,7 @@ const DEFAULTS: Record<
     apiGatewayAccountSettings: "create",
     waf: { enabled: false, requestsPerIpPer5Minutes: 1000 },
     attachmentsTieringAfter: Duration.days(30),
+    failedRecordsRetentionDays: DEFAULT_FAILED_RECORDS_RETENTION_DAYS,
     rateLimits: rateLimitsWith(),
     photoHosts: [],
   },
@@ -138,6 +148,7 @@ const DEFAULTS: Record<
     apiGatewayAccountSettings: "create",
     waf: { enabled: true, requestsPerIpPer5Minutes: 1000 },
     attachmentsTieringAfter: Duration.days(30),
+    failedRecordsRetentionDays: DEFAULT_FAILED_RECORDS_RETENTION_DAYS,
     rateLimits: rateLimitsWith(),
     photoHosts: [],
   },
@@ -163,6 +174,7 @@ const environmentFileSchema = z.strictObject({
     .strictObject({ rateLimit: z.number().positive(), burstLimit: z.number().int().positive() })
     .optional(),
   selfSignUp: z.boolean().optional(),
+  failedRecordsRetentionDays: z.number().int().min(1).max(90).optional(),
   waf: z
     .strictObject({
       enabled: z.boolean(),

@@ -45,6 +45,12 @@ describe("the fixture configuration", () => {
     });
   });
 
+  it("keeps failed records 14 days by default, and lets the file change it", () => {
+    expect(dev.failedRecordsRetentionDays).toBe(14);
+    expect(prod.failedRecordsRetentionDays).toBe(14);
+    expect(staging.failedRecordsRetentionDays).toBe(7);
+  });
+
   it("pins prod to an account and region and sends its alarms somewhere", () => {
     expect(prod).toMatchObject({ production: true, account: expect.stringMatching(/^\d{12}$/) });
     expect(prod.region).toBeDefined();
@@ -273,6 +279,9 @@ describe("the config file", () => {
         write("kinds.json", { prod: { rateLimits: { likes: { limit: 5, windowSeconds: 60 } } } }),
       ),
     ).toThrow(/prod\.rateLimits/);
+    expect(() => loadConfigFile(write("retention.json", { dev: { failedRecordsRetentionDays: 0 } }))).toThrow(
+      /dev\.failedRecordsRetentionDays/,
+    );
     expect(() => loadConfigFile(write("broken.json", "{"))).toThrow(/Cannot read the config file/);
     expect(() => loadConfigFile(join(dir, "missing.json"))).toThrow(/Cannot read the config file/);
   });

@@ -10,7 +10,12 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
   describe("IAM", () => {
     it("gives each function exactly the S3 actions and prefixes it signs for, and nothing else", () => {
       const expected: Record<string, string[]> = {
-        profile: ["s3:GetObject profile-photos/*", "s3:PutObject profile-photos/*"],
+        profile: [
+          "s3:GetObject profile-photos/*",
+          "s3:PutObject profile-photos/*",
+          // The presigned photo PUT tags the upload pending.
+          "s3:PutObjectTagging profile-photos/*",
+        ],
         comments: ["s3:GetObject profile-photos/*"],
         reactions: ["s3:GetObject profile-photos/*"],
         // Only the message-serving function may read attachments.
@@ -30,8 +35,11 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
         attachments: [
           "s3:DeleteObject attachments/*",
           "s3:DeleteObject exports/*",
+          "s3:DeleteObject profile-photos/*",
           "s3:ListBucket exports/*",
+          "s3:ListBucket profile-photos/*",
           "s3:PutObjectTagging attachments/*",
+          "s3:PutObjectTagging profile-photos/*",
         ],
         // Export documents are written by the export worker alone, and read (signed) by the jobs area.
         exports: ["s3:AbortMultipartUpload exports/*", "s3:PutObject exports/*"],

@@ -197,7 +197,7 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
       // Besides the revocation list every API function reads.
       expect(dynamoGrants("feed")).toEqual({
         read: ["table:Revocations"],
-        readUpdate: ["table:Notifications"],
+        readUpdate: ["index:Notifications/ActorIndex", "table:Notifications"],
         readWrite: [],
       });
       expect(dynamoGrants("notifications").readWrite).toContain("table:Notifications");

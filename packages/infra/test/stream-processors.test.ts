@@ -71,8 +71,19 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
         BucketEncryption: expect.anything(),
         MetricsConfigurations: [{ Id: FAILED_RECORDS_METRICS_ID }],
       });
-      // No expiry: a record stays until someone replays it.
-      expect(bucket.Properties.LifecycleConfiguration).toBeUndefined();
+      // Whole records hold personal data: they expire after the environment's retention.
+      expect(bucket.Properties.LifecycleConfiguration).toEqual({
+        Rules: [
+          {
+            Id: "ExpireFailedRecords",
+            Status: "Enabled",
+            ExpirationInDays: config.failedRecordsRetentionDays,
+          },
+        ],
+      });
+      expect(config.failedRecordsRetentionDays).toBe(envName === "staging" ? 7 : 14);
+      // Not versioned, so nothing outlives the expiry as a noncurrent version.
+      expect(bucket.Properties.VersioningConfiguration).toBeUndefined();
     });
   });
 

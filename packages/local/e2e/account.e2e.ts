@@ -150,4 +150,108 @@ describe("deleting my account", () => {
     await completed(`/admin/members/${cousin.userId}/deletion/${started.body.jobId}`, keeper);
     expect((await outside.call("GET", `/profile/${cousin.userId}`, { as: keeper })).status).toBe(404);
   });
+
+  it("is final and complete: nothing recreates the member; their left-group message, photos and name in others' feeds are gone", async () => {
+    const [leaver, walt] = await Promise.all([
+      outside.signUp("Lenny", ["ApprovedUsers"]),
+      outside.signUp("Wren", ["ApprovedUsers"]),
+    ]);
+    for (const user of [leaver, walt]) {
+      expect(
+        (await outside.call("PUT", "/profile", { as: user, body: { displayName: user.name } })).status,
+      ).toBe(200);
+    }
+    // Two uploaded photos, the first replaced by the second: both served while they are current.
+    const png = Buffer.from(
+      "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=",
+      "base64",
+    );
+    const photoUrls: string[] = [];
+    for (let n = 0; n < 2; n++) {
+      const issued = await outside.call<{
+        uploadUrl: string;
+        uploadHeaders: Record<string, string>;
+        photoKey: string;
+      }>("POST", "/profile/photo", { as: leaver, body: { contentType: "image/png", size: png.length } });
+      expect(issued.status).toBe(200);
+      const put = await fetch(issued.body.uploadUrl, {
+        method: "PUT",
+        headers: issued.body.uploadHeaders,
+        body: png,
+      });
+      expect(put.status).toBe(200);
+      const saved = await outside.call("PUT", "/profile", {
+        as: leaver,
+        body: { profilePhotoKey: issued.body.photoKey },
+      });
+      expect(saved.status).toBe(200);
+      const profile = await outside.call<{ profilePhotoUrl: string }>("GET", `/profile/${leaver.userId}`, {
+        as: vera,
+      });
+      expect((await fetch(profile.body.profilePhotoUrl)).status).toBe(200);
+      photoUrls.push(profile.body.profilePhotoUrl);
+    }
+    // A message in a group they then leave, and one to Vera that lands in her feed with their name.
+    const secret = `Left-behind words ${outside.runId}`;
+    const group = await outside.call<{ conversationId: string }>("POST", "/messages/conversations", {
+      as: leaver,
+      body: { participantIds: [vera.userId, walt.userId], messageText: secret, title: "Left behind" },
+    });
+    expect(group.status).toBe(201);
+    const groupPath = `/messages/conversations/${group.body.conversationId}`;
+    expect((await outside.call("POST", `${groupPath}/leave`, { as: leaver })).status).toBe(200);
+    const preview = `For Vera only ${outside.runId}`;
+    expect(
+      (
+        await outside.call("POST", "/messages/conversations", {
+          as: leaver,
+          body: { participantIds: [vera.userId], messageText: preview },
+        })
+      ).status,
+    ).toBe(201);
+    type Feed = { notifications: { actor: { userId: string; displayName: string }; preview: string }[] };
+    const naming = async () =>
+      (await outside.call<Feed>("GET", "/notifications?limit=50", { as: vera })).body.notifications.filter(
+        (entry) => entry.actor.userId === leaver.userId,
+      );
+    await outside.eventually("Vera's feed entry naming Lenny", async () =>
+      (await naming()).some((entry) => entry.preview.includes("For Vera only")) ? true : undefined,
+    );
+
+    const requested = await outside.call<{ jobId: string }>("POST", "/me/deletion", {
+      as: leaver,
+      body: { confirm: "DELETE MY ACCOUNT" },
+    });
+    expect(requested.status).toBe(202);
+    await completed(`/me/deletion/${requested.body.jobId}`, leaver);
+
+    // Their still-unexpired token recreates nothing.
+    const again = await outside.call("PUT", "/profile", { as: leaver, body: { displayName: "Back again" } });
+    expect(again.status).toBeGreaterThanOrEqual(401);
+    expect(again.status).toBeLessThan(500);
+    expect((await outside.call("GET", `/profile/${leaver.userId}`, { as: vera })).status).toBe(404);
+    const members = await outside.call<{ members: { userId: string }[] }>("GET", "/members?limit=100", {
+      as: vera,
+    });
+    expect(JSON.stringify(members.body)).not.toContain(leaver.userId);
+
+    // The message in the group they had left is erased.
+    const messages = await outside.call<{ messages: { messageText: string | null; deleted: boolean }[] }>(
+      "GET",
+      `${groupPath}?limit=50`,
+      { as: vera },
+    );
+    expect(messages.status).toBe(200);
+    expect(JSON.stringify(messages.body)).not.toContain(secret);
+    // Vera's feed names a former member, without the preview.
+    const entries = await naming();
+    expect(entries.length).toBeGreaterThan(0);
+    for (const entry of entries)
+      expect(entry).toMatchObject({ actor: { displayName: "Former member" }, preview: "" });
+    // Both photos, the current and the replaced one, are gone from the bucket.
+    await outside.eventually("both photos to be deleted", async () => {
+      const statuses = await Promise.all(photoUrls.map(async (url) => (await fetch(url)).status));
+      return statuses.every((status) => status === 404) ? true : undefined;
+    });
+  });
 });

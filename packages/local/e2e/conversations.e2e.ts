@@ -223,16 +223,17 @@ describe("profile photos", () => {
       "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=",
       "base64",
     );
-    const issued = await outside.call<{ uploadUrl: string; photoKey: string; expiresIn: number }>(
-      "POST",
-      "/profile/photo",
-      { as: sam, body: { contentType: "image/png", size: png.length } },
-    );
+    const issued = await outside.call<{
+      uploadUrl: string;
+      uploadHeaders: Record<string, string>;
+      photoKey: string;
+      expiresIn: number;
+    }>("POST", "/profile/photo", { as: sam, body: { contentType: "image/png", size: png.length } });
     expect(issued.status).toBe(200);
     expect(issued.body.expiresIn).toBe(900);
     const put = await fetch(issued.body.uploadUrl, {
       method: "PUT",
-      headers: { "Content-Type": "image/png" },
+      headers: issued.body.uploadHeaders,
       body: png,
     });
     expect(put.status).toBe(200);

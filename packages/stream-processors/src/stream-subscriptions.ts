@@ -1,4 +1,10 @@
-import { type FilterPattern, type JobKind, type StreamBatching, UNREAD_COUNTER_ID } from "@hearth/domain";
+import {
+  type FilterPattern,
+  type JobKind,
+  type StreamBatching,
+  UNCONFIRMED_PHOTO_KEY,
+  UNREAD_COUNTER_ID,
+} from "@hearth/domain";
 
 /**
  * The filter patterns the processors' manifests subscribe with, the shared stream settings,
@@ -15,6 +21,24 @@ export const softDeletes: FilterPattern = {
     OldImage: { deletedAt: { S: [{ exists: false }] } },
     NewImage: { deletedAt: { S: [{ exists: true }] } },
   },
+};
+
+/**
+ * A deleted member's tombstone just written (it replaces their profile, or is the first row
+ * when there was none): `deletedAt` appears once, since no write passes a tombstone.
+ */
+export const tombstones: FilterPattern = {
+  eventName: ["INSERT", "MODIFY"],
+  dynamodb: {
+    OldImage: { deletedAt: { S: [{ exists: false }] } },
+    NewImage: { deletedAt: { S: [{ exists: true }] } },
+  },
+};
+
+/** A profile that took a newly uploaded photo (marked until its upload is retagged as kept). */
+export const uploadedPhotos: FilterPattern = {
+  eventName: ["INSERT", "MODIFY"],
+  dynamodb: { NewImage: { [UNCONFIRMED_PHOTO_KEY]: { S: [{ exists: true }] } } },
 };
 
 /** A message its sender just deleted: not deleted before, deleted after. */

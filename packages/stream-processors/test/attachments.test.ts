@@ -1,4 +1,6 @@
 import { DeleteObjectsCommand, NoSuchKey, PutObjectTaggingCommand, S3Client } from "@aws-sdk/client-s3";
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
+import { UNCONFIRMED_PHOTO_KEY } from "@hearth/domain";
 import { mockClient } from "aws-sdk-client-mock";
 import { describe, expect, it } from "vitest";
 import type { AttachmentObjects } from "../src/attachments/cleanup.js";
@@ -28,7 +30,7 @@ function recordingObjects(): AttachmentObjects & { deleted: string[]; sent: stri
       sent.push(...keys);
       return keys.length;
     },
-    async deleteMemberExports() {
+    async deleteMemberFiles() {
       return 0;
     },
   };
@@ -113,6 +115,31 @@ describe("the attachment processor on new messages", () => {
 
     s3.on(PutObjectTaggingCommand, { Key: kept }).rejects(new Error("AccessDenied"));
     await expect(objects.markSent([kept])).rejects.toThrow("AccessDenied");
+  });
+});
+
+describe("the attachment processor on profile photos", () => {
+  it("keeps the upload a profile took (retagged sent, the mark cleared) and leaves other profile changes alone", async () => {
+    const h = harness();
+    const [gil] = await membersWithProfiles(h, "gil");
+    const { profiles } = h.db.repositories;
+    const first = `profile-photos/${gil}/01JZZZZZZZZZZZZZZZZZZZZZZ1.jpg`;
+    const second = `profile-photos/${gil}/01JZZZZZZZZZZZZZZZZZZZZZZ2.png`;
+    await profiles.upsert(gil, { profilePhotoUrl: first }, { uploadedPhotoKey: first });
+    await profiles.upsert(gil, { profilePhotoUrl: second }, { uploadedPhotoKey: second });
+    await profiles.upsert(gil, { bio: "no photo change" });
+    const records = await h.tap.take("UserProfiles");
+    const objects = recordingObjects();
+    const process = h.build("attachments", { attachmentObjects: objects });
+    expect((await process(batchOf(records), lambdaContext())).batchItemFailures).toEqual([]);
+    // The first mark was replaced before the batch ran: only the photo the profile holds is kept
+    // (the first stays pending and expires); the bio change records still carried the mark.
+    expect(new Set(objects.sent)).toEqual(new Set([first, second]));
+    const row = await h.db.doc.send(
+      new GetCommand({ TableName: h.db.tables.UserProfiles, Key: { userId: gil }, ConsistentRead: true }),
+    );
+    expect(row.Item?.[UNCONFIRMED_PHOTO_KEY]).toBeUndefined();
+    expect(row.Item?.profilePhotoUrl).toBe(second);
   });
 });
 

@@ -1,16 +1,18 @@
 import { AdminGetUserCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
-import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import {
   type Attachment,
   type Caller,
   type Comment,
   CommentsRepository,
+  ConnectionsRepository,
   ConversationsRepository,
   DELETED_MESSAGE_PREVIEW,
   FORMER_MEMBER,
   HeldNotificationsRepository,
   type Job,
+  JobsRepository,
   NotificationsRepository,
   ProfilesRepository,
   RATE_LIMIT_KINDS,
@@ -18,8 +20,10 @@ import {
   RateLimitsRepository,
   ReactionsRepository,
   RevocationsRepository,
+  StoredResponsesRepository,
   windowOf,
 } from "@hearth/domain";
+import { photoPrefix } from "@hearth/views/photos";
 import type { DynamoDBBatchResponse, DynamoDBRecord } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exportPrefixOf, s3AttachmentObjects } from "../src/attachments/s3-objects.js";
@@ -121,12 +125,15 @@ function faultyRepositories(
   const context = { doc, tables: h.db.tables, cursors: h.db.cursors };
   const comments = new CommentsRepository(context);
   return {
+    jobs: new JobsRepository(context),
     reactions: new ReactionsRepository(context, comments),
     comments,
     conversations: new ConversationsRepository(context),
     rateLimits: new RateLimitsRepository(context),
     notifications: new NotificationsRepository(context),
     heldNotifications: new HeldNotificationsRepository(context),
+    connections: new ConnectionsRepository(context),
+    storedResponses: new StoredResponsesRepository(context),
     profiles: new ProfilesRepository(context),
     revocations: new RevocationsRepository(context),
   };
@@ -274,6 +281,24 @@ async function memberWithEverything(h: Harness) {
     }),
   );
   // 60 messages a conversation, every sixth Ann's: 50 of the leaver's in each.
+  // And a group the leaver wrote in twice and then left: no membership of theirs leads there.
+  const leftConversationId = uniqueId("left");
+  await conversations.create({
+    conversationId: leftConversationId,
+    conversationType: "group",
+    participantIds: [ann, ben, leaver],
+    title: "Left behind",
+  });
+  for (const text of ["Before I go", "Goodbye all"]) {
+    await conversations.sendMessage({
+      conversationId: leftConversationId,
+      senderId: leaver,
+      senderName: "Leaver",
+      messageText: text,
+      attachments: [],
+    });
+  }
+  await conversations.leaveGroup(leaver, leftConversationId);
   const rateLimitWindow = windowOf(new Date(), HOURLY_LIMITS.comments.windowSeconds).start;
   await rateLimits.consume(leaver, "comments", HOURLY_LIMITS.comments);
   await rateLimits.consume(leaver, "messages", HOURLY_LIMITS.messages);
@@ -290,6 +315,61 @@ async function memberWithEverything(h: Harness) {
     };
     await h.db.repositories.notifications.addForRecipients(n === 3 ? [leaver, ann] : [leaver], event);
   }
+  // What the leaver did, in Ben's feed (two entries naming them, with previews) and held for
+  // Ben's digest (one event naming them).
+  for (const n of [1, 2]) {
+    await h.db.repositories.notifications.addForRecipients([ben], {
+      sourceEventId: `${leaver}-wrote-${n}`,
+      kind: "message",
+      actor: { userId: leaver, displayName: "Leaver" },
+      conversationId: "somewhere",
+      text: `Leaver's secret ${n}`,
+      createdAt: new Date(Date.UTC(2026, 1, n)).toISOString(),
+    });
+  }
+  await h.db.repositories.heldNotifications.hold(
+    {
+      userId: ben,
+      kind: "message",
+      windowStart: new Date().toISOString(),
+      notificationId: "2026-02-01T00:00:00.000Z#000000000001",
+      actor: { userId: leaver, displayName: "Leaver" },
+      itemId: null,
+      itemTitle: null,
+      conversationId: "somewhere",
+      conversationTitle: "Somewhere",
+      createdAt: new Date().toISOString(),
+    },
+    new Date(Date.now() + 15 * 60_000),
+  );
+  // An export of theirs in flight.
+  const { job: exportJob } = await h.db.repositories.jobs.createOrGetActive("export", leaver, leaver);
+  await h.db.repositories.jobs.start(exportJob);
+  // Two responses stored for the leaver's idempotent requests, one for Ann's, one of a processor's.
+  for (const [id, ownerId] of [
+    [`hearth-api#${leaver}-1`, leaver],
+    [`hearth-api#${leaver}-2`, leaver],
+    [`hearth-api#${ann}-1`, ann],
+    [`processor#${leaver}-record`, undefined],
+  ] as const) {
+    await h.db.doc.send(
+      new PutCommand({
+        TableName: h.db.tables.IdempotencyRecords,
+        Item: { id, status: "COMPLETED", data: "{}", ...(ownerId ? { ownerId } : {}) },
+      }),
+    );
+  }
+  // Two open sockets of the leaver's (one following a thread), one of Ann's.
+  const { connections } = h.db.repositories;
+  for (const [userId, connectionId] of [
+    [leaver, `${leaver}-socket-1`],
+    [leaver, `${leaver}-socket-2`],
+    [ann, `${ann}-socket`],
+  ] as const) {
+    await connections.connect({ userId, connectionId, groups: ["ApprovedUsers"] });
+  }
+  await connections.subscribe(leaver, `${leaver}-socket-1`, "/deletion/thread");
+  await connections.subscribe(ann, `${ann}-socket`, "/deletion/thread");
   for (const name of ["a.json", "b.json", "c.json"]) {
     await s3.client.send(
       new PutObjectCommand({ Bucket: s3.bucket, Key: `${exportPrefixOf(leaver)}${name}`, Body: "{}" }),
@@ -298,6 +378,14 @@ async function memberWithEverything(h: Harness) {
   await s3.client.send(
     new PutObjectCommand({ Bucket: s3.bucket, Key: `${exportPrefixOf(ann)}a.json`, Body: "{}" }),
   );
+  // Two uploaded photos of the leaver's (the current one and one they replaced), one of Ann's.
+  for (const key of [
+    `${photoPrefix(leaver)}01J0000000000000000000000A.jpg`,
+    `${photoPrefix(leaver)}01J0000000000000000000000B.png`,
+    `${photoPrefix(ann)}01J0000000000000000000000C.jpg`,
+  ]) {
+    await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: "photo" }));
+  }
   return {
     leaver,
     ann,
@@ -308,7 +396,9 @@ async function memberWithEverything(h: Harness) {
     likedByBen,
     leaverComments,
     conversationIds,
+    leftConversationId,
     attachmentKeys,
+    exportJobId: exportJob.jobId,
   };
 }
 
@@ -333,12 +423,17 @@ describe("the account deletion runner", () => {
     const result = await createDeletionRunner(dependencies(h.db.repositories))(workerRun(job));
 
     const counts = {
+      export: 1,
       reactions: 120,
       comments: 250,
-      messages: 150,
+      messages: 152,
       conversations: 3,
       rateLimits: 2,
       notifications: 3,
+      feedMentions: 2,
+      digestMentions: 1,
+      connections: 2,
+      storedResponses: 2,
       profile: 1,
       account: 1,
     };
@@ -387,6 +482,13 @@ describe("the account deletion runner", () => {
       const annRow = await conversations.getMembership(ann, conversationId);
       expect(annRow?.participantIds).not.toContain(leaver);
     }
+    // The group they had left: their messages erased the same way, Ann and Ben's rows kept.
+    const left = await conversations.listMessages(world.leftConversationId, { limit: 10 });
+    expect(left.items.map((m) => [m.senderId, m.deleted, m.messageText, m.senderName])).toEqual([
+      [leaver, true, "", FORMER_MEMBER],
+      [leaver, true, "", FORMER_MEMBER],
+    ]);
+    expect(await conversations.getMembership(ann, world.leftConversationId)).not.toBeNull();
     const [direct, groupEndingWithAnn, group] = world.conversationIds as [string, string, string];
     expect((await conversations.getMembership(ann, direct))?.lastMessagePreview).toBe(
       DELETED_MESSAGE_PREVIEW,
@@ -424,6 +526,43 @@ describe("the account deletion runner", () => {
     expect((await h.db.repositories.notifications.list(ann, { limit: 10 })).unreadCount).toBe(1);
     expect(await profiles.get(ann)).not.toBeNull();
     expect(await cognitoUserExists(world.cognitoUsername)).toBe(false);
+    // Ben's feed and held digest event name a former member, without the previews.
+    const benFeed = await h.db.repositories.notifications.list(ben, { limit: 10 });
+    expect(benFeed.items.map((entry) => [entry.actor.displayName, entry.preview])).toEqual([
+      [FORMER_MEMBER, ""],
+      [FORMER_MEMBER, ""],
+    ]);
+    expect(benFeed.unreadCount).toBe(2);
+    const held = await h.db.doc.send(
+      new QueryCommand({
+        TableName: h.db.tables.HeldNotifications,
+        KeyConditionExpression: "userId = :ben",
+        ExpressionAttributeValues: { ":ben": ben },
+      }),
+    );
+    const heldEvents = (held.Items ?? []).filter((item) => item.actor);
+    expect(heldEvents.map((item) => item.actor.displayName)).toEqual([FORMER_MEMBER]);
+    // Their export in flight cancelled.
+    expect(await h.db.repositories.jobs.get(leaver, world.exportJobId)).toMatchObject({
+      status: "FAILED",
+      error: { code: "ACCOUNT_DELETED" },
+    });
+    expect(await h.db.repositories.jobs.activeJob("export", leaver)).toBeNull();
+    // Their stored responses gone; Ann's and the processor's kept.
+    const storedIds = await Promise.all(
+      [`hearth-api#${leaver}-1`, `hearth-api#${ann}-1`, `processor#${leaver}-record`].map(
+        async (id) =>
+          (await h.db.doc.send(new GetCommand({ TableName: h.db.tables.IdempotencyRecords, Key: { id } })))
+            .Item?.id,
+      ),
+    );
+    expect(storedIds).toEqual([undefined, `hearth-api#${ann}-1`, `processor#${leaver}-record`]);
+    // Their connections and subscriptions gone; Ann's kept.
+    expect(await h.db.repositories.connections.connectionsOf(leaver)).toEqual([]);
+    expect(
+      (await h.db.repositories.connections.subscribersOf("/deletion/thread")).map((s) => s.userId),
+    ).toEqual([ann]);
+    expect(await h.db.repositories.connections.connectionsOf(ann)).toHaveLength(1);
 
     // The attachment cleanup processor, fed the Messages stream, removes the erased messages' files.
     expect(await keysUnder(`attachments/${leaver}/`)).toHaveLength(world.attachmentKeys.length);
@@ -431,19 +570,24 @@ describe("the account deletion runner", () => {
     const cleaner = h.build("attachments", { attachmentObjects: s3AttachmentObjects(s3.client, s3.bucket) });
     expect(await inBatches(messageRecords, (batch) => cleaner(batchOf(batch), lambdaContext()))).toEqual([]);
     expect(await keysUnder(`attachments/${leaver}/`)).toEqual([]);
-    // The same processor, fed the UserProfiles stream, removes the exports of the removed profile only.
+    // The same processor, fed the UserProfiles stream, removes the exports and every uploaded
+    // photo of the tombstoned member only.
     expect(await keysUnder(exportPrefixOf(leaver))).toHaveLength(3);
+    expect(await keysUnder(photoPrefix(leaver))).toHaveLength(2);
     const profileRecords = await h.tap.take("UserProfiles");
     expect(await inBatches(profileRecords, (batch) => cleaner(batchOf(batch), lambdaContext()))).toEqual([]);
     expect(await keysUnder(exportPrefixOf(leaver))).toEqual([]);
+    expect(await keysUnder(photoPrefix(leaver))).toEqual([]);
     expect(await keysUnder(exportPrefixOf(ann))).toHaveLength(1);
-    // The activity aggregator, fed the Comments stream, brings no profile row of theirs back.
+    expect(await keysUnder(photoPrefix(ann))).toHaveLength(1);
+    // The activity aggregator, fed the Comments stream, brings no profile row of theirs back:
+    // what stays is the bare tombstone.
     const commentRecords = await h.tap.take("Comments");
     expect(await inBatches(commentRecords, (batch) => h.process("activity", batch))).toEqual([]);
     const row = await h.db.doc.send(
       new GetCommand({ TableName: h.db.tables.UserProfiles, Key: { userId: leaver }, ConsistentRead: true }),
     );
-    expect(row.Item).toBeUndefined();
+    expect(Object.keys(row.Item ?? {}).sort()).toEqual(["deletedAt", "userId"]);
 
     // A second run on the completed checkpoint reads and writes nothing.
     let calls = 0;
@@ -478,12 +622,17 @@ describe("the account deletion runner", () => {
     );
     expect(result).toEqual({
       deleted: {
+        export: 0,
         reactions: 0,
         comments: 0,
         messages: 0,
         conversations: 0,
         rateLimits: 0,
         notifications: 0,
+        feedMentions: 0,
+        digestMentions: 0,
+        connections: 0,
+        storedResponses: 0,
         profile: 0,
         account: 0,
       },

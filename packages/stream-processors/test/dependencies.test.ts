@@ -40,7 +40,7 @@ describe("the processors' parts from the environment", () => {
     expect(deps.idempotency.createPersistenceLayer()).not.toBe(deps.idempotency.createPersistenceLayer());
   });
 
-  it("builds only the parts a processor names (the attachments one: no repositories, no SES), and traces off outside Lambda", () => {
+  it("builds only the parts a processor names (the attachments one: only the photo marks, no SES), and traces off outside Lambda", () => {
     const pipeline = attachmentsProcessorDependencies({ ...baseEnv, ATTACHMENTS_BUCKET: "hearth-dev-files" });
     expect(Object.keys(pipeline).sort()).toEqual([
       "attachmentObjects",
@@ -48,6 +48,7 @@ describe("the processors' parts from the environment", () => {
       "idempotency",
       "logger",
       "metrics",
+      "photoMarks",
       "tables",
       "tracer",
     ]);

@@ -276,6 +276,29 @@ describe("the export worker", () => {
     expect(await jobs.get(member, job.jobId)).toEqual(done);
   });
 
+  it("exports nothing of a deleted member: the job fails, nothing is written", async () => {
+    const h = harness();
+    const member = uniqueId("gone");
+    await saveProfile(h, member);
+    await h.db.repositories.profiles.tombstone(member);
+    const { job } = await h.db.repositories.jobs.createOrGetActive("export", member, member);
+    const records = await insertOf(job);
+    let writes = 0;
+    const counting: ExportObjects = {
+      async putStream() {
+        writes++;
+      },
+    };
+    expect((await exportProcessor(counting)(batchOf(records), lambdaContext())).batchItemFailures).toEqual(
+      [],
+    );
+    expect(await h.db.repositories.jobs.get(member, job.jobId)).toMatchObject({
+      status: "FAILED",
+      error: { code: "ACCOUNT_DELETED" },
+    });
+    expect(writes).toBe(0);
+  });
+
   it("ignores the active-job marker items on the Jobs stream", async () => {
     const h = harness();
     const member = uniqueId("marker");

@@ -169,6 +169,21 @@ describe("what each processor receives", () => {
     expect(isWantedRecord("attachments", "Messages", deletion)).toBe(true);
     expect(isWantedRecord("attachments", "Comments", insert)).toBe(false);
   });
+
+  it("attachments: a profile's tombstone appearing, and a profile taking an uploaded photo; no other profile change", () => {
+    const profile = { userId: { S: "u" }, createdAt: { S: "2026-01-01T00:00:00.000Z" } };
+    const tombstone = { userId: { S: "u" }, deletedAt: { S: "2026-02-01T00:00:00.000Z" } };
+    const wanted = (eventName: string, dynamodb: Record<string, unknown>) =>
+      isWantedRecord("attachments", "UserProfiles", { eventName, dynamodb });
+    expect(wanted("MODIFY", { OldImage: profile, NewImage: tombstone })).toBe(true);
+    expect(wanted("INSERT", { NewImage: tombstone })).toBe(true);
+    const withPhoto = { ...profile, unconfirmedPhotoKey: { S: "profile-photos/u/1.jpg" } };
+    expect(wanted("MODIFY", { OldImage: profile, NewImage: withPhoto })).toBe(true);
+    expect(wanted("MODIFY", { OldImage: profile, NewImage: { ...profile, lastActive: { S: "x" } } })).toBe(
+      false,
+    );
+    expect(wanted("REMOVE", { OldImage: profile })).toBe(false);
+  });
 });
 
 describe("matchesFilterPattern", () => {
@@ -214,10 +229,11 @@ describe("subscriptions", () => {
       expect(existsSync(manifest.entry)).toBe(true);
       expect(manifest.name).toBe(`stream-${name}`);
       expect(STREAM_SUBSCRIPTIONS.some((s) => s.processor === name)).toBe(true);
-      // Job workers keep no idempotency records: the job record says what was done.
+      // Job workers keep no idempotency records of their own (the job record says what was
+      // done); only the account deletion removes the API's stored responses of the member.
       const isJobWorker = manifest.timeoutSeconds === JOB_FUNCTION_TIMEOUT_SECONDS;
-      expect(tables.IdempotencyRecords).toBe(isJobWorker ? undefined : "readWrite");
-      // Profiles change only through atomic updates, except that an account deletion removes one.
+      expect(tables.IdempotencyRecords).toBe(isJobWorker && name !== "deletions" ? undefined : "readWrite");
+      // Profiles change only through atomic updates, except that an account deletion tombstones one.
       if (name !== "deletions") expect(tables.UserProfiles).not.toBe("readWrite");
     }
   });

@@ -1,4 +1,4 @@
-import { isOnPhotoHost } from "@hearth/domain";
+import { isOnPhotoHost, UPLOAD_STATE_TAG, UPLOAD_STATES } from "@hearth/domain";
 import type { ObjectUrlSigner } from "./object-urls.js";
 
 /** Every uploaded profile photo's key starts with this (infra grants its GETs and PUTs by it). */
@@ -48,11 +48,19 @@ export function isStoredPhotoKey(stored: string): boolean {
 
 export interface PhotoUpload {
   uploadUrl: string;
+  uploadHeaders: Record<string, string>;
   photoKey: string;
   expiresIn: number;
 }
 
-/** A presigned PUT of a new photo under the caller's photo prefix, for exactly that type and size. */
+/** The signed tagging header of a photo upload: pending until PUT /profile makes it the member's photo. */
+const PENDING_PHOTO_TAGGING = { "x-amz-tagging": `${UPLOAD_STATE_TAG}=${UPLOAD_STATES.pending}` };
+
+/**
+ * A presigned PUT of a new photo under the caller's photo prefix, for exactly that type and
+ * size, tagged pending like an attachment upload: a photo never made the profile's expires
+ * with the bucket's pending uploads.
+ */
 export async function presignPhotoUpload(
   objectUrls: ObjectUrlSigner,
   userId: string,
@@ -61,8 +69,19 @@ export async function presignPhotoUpload(
   size: number,
 ): Promise<PhotoUpload> {
   const photoKey = `${photoPrefix(userId)}${id}.${PROFILE_PHOTO_TYPES[contentType]}`;
-  const uploadUrl = await objectUrls.presignPut(photoKey, contentType, size, PHOTO_UPLOAD_EXPIRES_IN);
-  return { uploadUrl, photoKey, expiresIn: PHOTO_UPLOAD_EXPIRES_IN };
+  const uploadUrl = await objectUrls.presignPut(
+    photoKey,
+    contentType,
+    size,
+    PHOTO_UPLOAD_EXPIRES_IN,
+    PENDING_PHOTO_TAGGING,
+  );
+  return {
+    uploadUrl,
+    uploadHeaders: { "Content-Type": contentType, ...PENDING_PHOTO_TAGGING },
+    photoKey,
+    expiresIn: PHOTO_UPLOAD_EXPIRES_IN,
+  };
 }
 
 /** Serves stored profile photos: the one place a photo key becomes a URL. */

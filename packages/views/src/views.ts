@@ -356,6 +356,11 @@ export const photoUploadSchema = z.object({
   uploadUrl: z
     .string()
     .describe("PUT the photo here with exactly the declared Content-Type and Content-Length"),
+  uploadHeaders: z
+    .record(z.string(), z.string())
+    .describe(
+      "Headers the PUT must send exactly as given (they are signed): Content-Type and x-amz-tagging, which marks the upload pending (it expires) until PUT /profile makes it the profile photo",
+    ),
   photoKey: z.string().describe("Pass as profilePhotoKey to PUT /profile once uploaded"),
   expiresIn: z.number().int().describe("Seconds the upload URL stays valid"),
 });

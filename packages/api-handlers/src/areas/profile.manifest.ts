@@ -16,9 +16,9 @@ export const profileManifest = areaManifest("profile", {
     SERVES_PROFILE_PHOTOS,
     {
       prefix: "profile-photos/",
-      actions: ["s3:PutObject"],
+      actions: ["s3:PutObject", "s3:PutObjectTagging"],
       reason:
-        "Photo upload keys are generated per upload (profile-photos/<user>/<ulid>.<ext>), so the presign right covers that prefix only.",
+        "Photo upload keys are generated per upload (profile-photos/<user>/<ulid>.<ext>), so the presign right covers that prefix only; the presigned PUT tags the upload pending, which S3 authorizes as PutObjectTagging.",
     },
   ],
   // Photos are served (and, by the profile, linked) only on the environment's photo hosts.

@@ -111,6 +111,7 @@ export const profileRoutes: AreaRoutes<"profile", ProfileDependencies> = {
       email: caller.email,
       defaultDisplayName: authorName(caller, null),
       isMember: true,
+      ...(profilePhotoKey === undefined ? {} : { uploadedPhotoKey: profilePhotoKey }),
     });
     return ok(withEmailStatus(await servedProfile(storage, profile, true), profile));
   },

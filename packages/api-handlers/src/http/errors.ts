@@ -1,4 +1,5 @@
 import {
+  AccountDeletedError,
   HearthError,
   isServiceUnavailableError,
   MembershipPendingError,
@@ -66,7 +67,9 @@ export function toHttpError(error: unknown): HttpError | undefined {
           ? "MEMBERSHIP_PENDING"
           : error instanceof MembershipRevokedError
             ? "MEMBERSHIP_REVOKED"
-            : "FORBIDDEN",
+            : error instanceof AccountDeletedError
+              ? "ACCOUNT_DELETED"
+              : "FORBIDDEN",
         error.message,
       );
     case "NOT_FOUND":

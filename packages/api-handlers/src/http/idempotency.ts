@@ -83,7 +83,8 @@ export function comparableBody(body: string | undefined): unknown {
  */
 export class ApiIdempotency {
   constructor(
-    private readonly persistenceStore: BasePersistenceLayer,
+    /** The store of one caller's records (a new one per request). */
+    private readonly storeOf: (callerId: string) => BasePersistenceLayer,
     private readonly expiresAfterSeconds = IDEMPOTENT_RESPONSE_SECONDS,
   ) {}
 
@@ -107,7 +108,7 @@ export class ApiIdempotency {
         const result = await work();
         return { statusCode: result.statusCode, bodyJson: JSON.stringify(result.body ?? null) };
       },
-      { persistenceStore: this.persistenceStore, config, keyPrefix: API_IDEMPOTENCY_KEY_PREFIX },
+      { persistenceStore: this.storeOf(request.callerId), config, keyPrefix: API_IDEMPOTENCY_KEY_PREFIX },
     );
     let stored: StoredResponse;
     try {

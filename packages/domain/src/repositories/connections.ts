@@ -254,6 +254,33 @@ export class ConnectionsRepository extends Repository {
     return stored !== undefined;
   }
 
+  /**
+   * Removes every connection record of a member whose account is being deleted, expired
+   * ones included, with each one's subscriptions: one Query of their partition, then batched
+   * deletes. No push finds them any more. Safe to repeat; returns how many connections there were.
+   */
+  async removeAllForUser(userId: string): Promise<number> {
+    const keys: { pk: string; sk: string }[] = [];
+    let connections = 0;
+    for await (const item of queryAll<StoredConnection & Record<string, unknown>>(this.doc, {
+      TableName: this.table,
+      KeyConditionExpression: "#pk = :pk",
+      ExpressionAttributeNames: { "#pk": "pk" },
+      ExpressionAttributeValues: { ":pk": userPartition(userId) },
+      ConsistentRead: true,
+    })) {
+      connections++;
+      keys.push({ pk: item.pk, sk: item.sk });
+      for (const itemId of item.subscriptions ?? []) keys.push({ pk: itemPartition(itemId), sk: item.sk });
+    }
+    await batchWriteAll(
+      this.doc,
+      this.table,
+      keys.map((key) => ({ delete: key })),
+    );
+    return connections;
+  }
+
   /** Only a subscription's own item (a subscription whose connection is gone already). */
   async removeSubscription(itemId: string, connectionId: string): Promise<void> {
     await batchWriteAll(this.doc, this.table, [

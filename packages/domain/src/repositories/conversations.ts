@@ -439,6 +439,26 @@ export class ConversationsRepository extends Repository {
   }
 
   /**
+   * Every message `senderId` sent, in every conversation (the ones they left included), by
+   * the sender index: keys only, in id order. Erased messages keep their sender, so they stay
+   * listed and a page done twice is the same page.
+   */
+  listAllSentBy(
+    senderId: string,
+    page: KeyPageRequest,
+  ): Promise<KeyPage<Pick<Message, "conversationId" | "messageId" | "senderId">>> {
+    return queryKeyPage(
+      this.doc,
+      partitionQuery({
+        tableName: this.tables.Messages,
+        indexName: "SenderMessagesIndex",
+        key: { name: "senderId", value: senderId },
+      }),
+      page,
+    );
+  }
+
+  /**
    * Erases a message whose sender's account is being deleted: deleted (if it was not), text
    * and attachments gone, the sender shown as a former member, marked `erasedAt`. One
    * conditional UpdateItem; the attachment cleanup processor removes the files from the

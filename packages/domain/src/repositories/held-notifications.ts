@@ -1,11 +1,18 @@
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { batchWriteAll } from "../dynamo/batch.js";
 import { conditionFailedAt, isConditionFailure } from "../dynamo/conditions.js";
-import { queryAll } from "../dynamo/query.js";
+import {
+  type KeyPage,
+  type KeyPageRequest,
+  partitionQuery,
+  queryAll,
+  queryKeyPage,
+} from "../dynamo/query.js";
 import { transactWrite } from "../dynamo/transactions.js";
 import { isExpired, ttlAfter } from "../dynamo/ttl.js";
 import type { NotificationKind } from "../entities.js";
 import { toDomainError } from "../errors.js";
+import { FORMER_MEMBER } from "../rules/names.js";
 import { Repository } from "./context.js";
 
 /** Held events and their window's state stay this long after the window closed. */
@@ -64,7 +71,8 @@ export class HeldNotificationsRepository extends Repository {
         {
           Put: {
             TableName: this.tables.HeldNotifications,
-            Item: { ...event, heldKey: heldKey(event), expiresAt },
+            // The actor's id on top too: the actor index finds it when their account goes.
+            Item: { ...event, heldKey: heldKey(event), expiresAt, actorId: event.actor.userId },
             ConditionExpression: "attribute_not_exists(heldKey)",
           },
         },
@@ -200,6 +208,42 @@ export class HeldNotificationsRepository extends Repository {
       keys.map((key) => ({ delete: key })),
     );
     return keys.length;
+  }
+
+  /**
+   * One page of the events held for others' digests about what `actorId` did (the actor
+   * index, keys only); rewritten ones stay listed.
+   */
+  listByActor(actorId: string, page: KeyPageRequest): Promise<KeyPage<{ userId: string; heldKey: string }>> {
+    return queryKeyPage(
+      this.doc,
+      partitionQuery({
+        tableName: this.tables.HeldNotifications,
+        indexName: "ActorIndex",
+        key: { name: "actorId", value: actorId },
+      }),
+      page,
+    );
+  }
+
+  /** Shows a held event's actor as a former member (their account was deleted); never creates one. */
+  async forgetActor(key: { userId: string; heldKey: string }): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tables.HeldNotifications,
+          Key: { userId: key.userId, heldKey: key.heldKey },
+          UpdateExpression: "SET #actor.#name = :former",
+          ConditionExpression: "attribute_exists(#key) AND #actor.#name <> :former",
+          ExpressionAttributeNames: { "#actor": "actor", "#name": "displayName", "#key": "heldKey" },
+          ExpressionAttributeValues: { ":former": FORMER_MEMBER },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw toDomainError(error);
+    }
   }
 
   private async conditionalUpdate(

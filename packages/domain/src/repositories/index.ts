@@ -11,6 +11,7 @@ import { ProfilesRepository } from "./profiles.js";
 import { RateLimitsRepository } from "./rate-limits.js";
 import { ReactionsRepository } from "./reactions.js";
 import { RevocationsRepository } from "./revocations.js";
+import { StoredResponsesRepository } from "./stored-responses.js";
 
 export interface Repositories {
   profiles: ProfilesRepository;
@@ -24,6 +25,7 @@ export interface Repositories {
   heldNotifications: HeldNotificationsRepository;
   connections: ConnectionsRepository;
   revocations: RevocationsRepository;
+  storedResponses: StoredResponsesRepository;
 }
 
 /** All repositories over one client and one set of tables. */
@@ -43,6 +45,7 @@ export function createRepositories(context: RepositoryContext): Repositories {
     heldNotifications: new HeldNotificationsRepository(context),
     connections: new ConnectionsRepository(context),
     revocations: new RevocationsRepository(context),
+    storedResponses: new StoredResponsesRepository(context),
   };
 }
 
@@ -79,6 +82,7 @@ export {
   notificationPreview,
   UNREAD_COUNTER_ID,
 } from "./notifications.js";
+export { PhotoMarksRepository, UNCONFIRMED_PHOTO_KEY } from "./photo-marks.js";
 export {
   directoryNameOf,
   MEMBER,
@@ -92,3 +96,4 @@ export {
 export { RateLimitsRepository, windowOf } from "./rate-limits.js";
 export { ReactionsRepository, type ToggleResult } from "./reactions.js";
 export { type RevocationReason, RevocationsRepository } from "./revocations.js";
+export { StoredResponsesRepository } from "./stored-responses.js";

@@ -154,6 +154,24 @@ export class JobsRepository extends Repository {
     return this.activeJobById(userId, marker.activeJobId);
   }
 
+  /**
+   * Ends the member's active job of `kind`, if any, as FAILED with `error` (their account is
+   * being deleted): a PENDING job is started first, since only a running job can fail. A job
+   * that finishes meanwhile is left as it ended. True when this call ended one.
+   */
+  async cancelActive(kind: JobKind, userId: string, error: JobError): Promise<boolean> {
+    const active = await this.activeJob(kind, userId);
+    if (!active) return false;
+    try {
+      const running = active.status === "PENDING" ? await this.start(active) : active;
+      await this.fail(running, error);
+      return true;
+    } catch (failure) {
+      if (failure instanceof IllegalJobTransitionError) return false;
+      throw failure;
+    }
+  }
+
   /** The job a marker names, while it is still running. */
   private async activeJobById(userId: string, jobId: string): Promise<Job | null> {
     const job = await this.get(userId, jobId);

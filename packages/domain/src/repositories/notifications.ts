@@ -1,12 +1,22 @@
 import { createHash } from "node:crypto";
-import { GetCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { batchGetAll, batchWriteAll } from "../dynamo/batch.js";
-import { conditionFailedAt, itemAtCancellation } from "../dynamo/conditions.js";
-import { type Page, type PageRequest, queryAll, queryPage } from "../dynamo/query.js";
+import { conditionFailedAt, isConditionFailure, itemAtCancellation } from "../dynamo/conditions.js";
+import {
+  type KeyPage,
+  type KeyPageRequest,
+  type Page,
+  type PageRequest,
+  partitionQuery,
+  queryAll,
+  queryKeyPage,
+  queryPage,
+} from "../dynamo/query.js";
 import { MAX_TRANSACTION_ITEMS, type TransactItem, transactWrite } from "../dynamo/transactions.js";
 import { isExpired, toEpochSeconds, ttlAfter } from "../dynamo/ttl.js";
 import { NOTIFICATION_PREVIEW_LENGTH, type Notification, type NotificationKind } from "../entities.js";
 import { NotFoundError, toDomainError } from "../errors.js";
+import { FORMER_MEMBER } from "../rules/names.js";
 import { Repository } from "./context.js";
 
 /** Feed entries expire (TTL) this long after they were written. */
@@ -205,7 +215,8 @@ export class NotificationsRepository extends Repository {
             {
               Put: {
                 TableName: this.tables.Notifications,
-                Item: entry,
+                // The actor's id on top too: the actor index finds it when their account goes.
+                Item: { ...entry, actorId: event.actor.userId },
                 ConditionExpression: "attribute_not_exists(notificationId)",
               },
             },
@@ -281,6 +292,54 @@ export class NotificationsRepository extends Repository {
         .filter((entry) => entry.read === false && !isExpired(entry, "expiresAt", now))
         .map((entry) => entry.notificationId),
     );
+  }
+
+  /**
+   * One page of the entries in others' feeds about what `actorId` did (the actor index, keys
+   * only). Rewritten entries keep their actor id, so they stay listed and a page done twice is
+   * the same page.
+   */
+  listByActor(
+    actorId: string,
+    page: KeyPageRequest,
+  ): Promise<KeyPage<{ userId: string; notificationId: string }>> {
+    return queryKeyPage(
+      this.doc,
+      partitionQuery({
+        tableName: this.tables.Notifications,
+        indexName: "ActorIndex",
+        key: { name: "actorId", value: actorId },
+      }),
+      page,
+    );
+  }
+
+  /**
+   * Shows an entry's actor as a former member and drops its preview (their account was
+   * deleted): one UpdateItem, never creating an entry that is gone. True when it changed.
+   */
+  async forgetActor(key: { userId: string; notificationId: string }): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tables.Notifications,
+          Key: { userId: key.userId, notificationId: key.notificationId },
+          UpdateExpression: "SET #actor.#name = :former, #preview = :none",
+          ConditionExpression: "attribute_exists(#id) AND (#actor.#name <> :former OR #preview <> :none)",
+          ExpressionAttributeNames: {
+            "#actor": "actor",
+            "#name": "displayName",
+            "#preview": "preview",
+            "#id": "notificationId",
+          },
+          ExpressionAttributeValues: { ":former": FORMER_MEMBER, ":none": "" },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw toDomainError(error);
+    }
   }
 
   /** The member's unread count, exact (a strongly consistent read of the counter, never counted). */

@@ -1,6 +1,6 @@
 import {
-  DeleteCommand,
   GetCommand,
+  PutCommand,
   QueryCommand,
   UpdateCommand,
   type UpdateCommandInput,
@@ -18,9 +18,10 @@ import {
   type Profile,
   type ProfileUpdate,
 } from "../entities.js";
-import { itemAtConditionFailure, NotFoundError, toDomainError } from "../errors.js";
+import { AccountDeletedError, itemAtConditionFailure, NotFoundError, toDomainError } from "../errors.js";
 import type { SuppressionReason } from "../rules/email.js";
 import { Repository } from "./context.js";
+import { UNCONFIRMED_PHOTO_KEY } from "./photo-marks.js";
 import type { RevocationsRepository } from "./revocations.js";
 
 /** Rows written only by the activity aggregator lack the user-set fields: fill in defaults. */
@@ -102,9 +103,27 @@ export type NotificationSlotClaim =
   | { claimed: true }
   | { claimed: false; windowStart: string | null; sameEvent: boolean };
 
+/**
+ * The attribute of a deleted member's tombstone: the row `{userId, deletedAt}` that replaces
+ * their profile when their account is deleted and is never removed (no TTL). Every write that
+ * could create a profile row conditions on its absence, in the same UpdateItem, so no late
+ * stream record, sign-in or unexpired token brings the member back, and no write pays an
+ * extra read for it. A row of its own rather than a separate `DELETED#` item: a condition can
+ * only name the item being written, and a check on another item would make every profile
+ * write a transaction.
+ */
+const DELETED_AT = "deletedAt";
+const NOT_DELETED = `attribute_not_exists(${DELETED_AT})`;
+
 /** A profile exists once its owner saved it; activity-only rows do not count. */
 function isSavedProfile(item: Record<string, unknown> | undefined): item is Record<string, unknown> {
   return !!item && typeof item.createdAt === "string";
+}
+
+/** An update expression also conditioned on there being no tombstone (and on its own condition, if any). */
+function withNotDeleted<T extends object>(input: T): T & { ConditionExpression: string } {
+  const condition = (input as { ConditionExpression?: string }).ConditionExpression;
+  return { ...input, ConditionExpression: condition ? `(${condition}) AND ${NOT_DELETED}` : NOT_DELETED };
 }
 
 export class ProfilesRepository extends Repository {
@@ -122,15 +141,42 @@ export class ProfilesRepository extends Repository {
   }
 
   /**
-   * Removes a profile row for good (its owner's account is being deleted), the activity
-   * counters with it. True when there was a row.
+   * Replaces the profile row with the member's tombstone `{userId, deletedAt}` (their account
+   * is being deleted): every profile field and activity counter goes, the row leaves the email
+   * and directory indexes, and no later write can recreate it (see DELETED_AT). Writing it
+   * again keeps the first `deletedAt`. True when a saved profile was there.
    */
-  async remove(userId: string): Promise<boolean> {
+  async tombstone(userId: string): Promise<boolean> {
     try {
       const output = await this.doc.send(
-        new DeleteCommand({ TableName: this.table, Key: { userId }, ReturnValues: "ALL_OLD" }),
+        new PutCommand({
+          TableName: this.table,
+          Item: { userId, [DELETED_AT]: this.timestamp() },
+          ConditionExpression: NOT_DELETED,
+          ReturnValues: "ALL_OLD",
+        }),
       );
-      return output.Attributes !== undefined;
+      return isSavedProfile(output.Attributes);
+    } catch (error) {
+      const domainError = toDomainError(error);
+      if (isConditionFailure(domainError)) return false;
+      throw domainError;
+    }
+  }
+
+  /** Whether `userId`'s account was deleted (their tombstone is there): one strongly consistent GetItem. */
+  async isDeleted(userId: string): Promise<boolean> {
+    try {
+      const output = await this.doc.send(
+        new GetCommand({
+          TableName: this.table,
+          Key: { userId },
+          ProjectionExpression: "#deletedAt",
+          ExpressionAttributeNames: { "#deletedAt": DELETED_AT },
+          ConsistentRead: true,
+        }),
+      );
+      return typeof output.Item?.[DELETED_AT] === "string";
     } catch (error) {
       throw toDomainError(error);
     }
@@ -217,7 +263,13 @@ export class ProfilesRepository extends Repository {
   async upsert(
     userId: string,
     update: ProfileUpdate,
-    identity: { email?: string | undefined; defaultDisplayName?: string; isMember?: boolean } = {},
+    identity: {
+      email?: string | undefined;
+      defaultDisplayName?: string;
+      isMember?: boolean;
+      /** A newly uploaded photo made the profile's: marked to keep (see UNCONFIRMED_PHOTO_KEY). */
+      uploadedPhotoKey?: string;
+    } = {},
   ): Promise<Profile> {
     const now = this.timestamp();
     const defaults: Record<string, unknown> = {
@@ -234,6 +286,7 @@ export class ProfilesRepository extends Repository {
     else defaults.directoryName = directoryNameOf(defaults.displayName as string, userId);
     if (identity.email) set.email = identity.email.toLowerCase();
     if (identity.isMember) set.membership = MEMBER;
+    if (identity.uploadedPhotoKey) set[UNCONFIRMED_PHOTO_KEY] = identity.uploadedPhotoKey;
     return this.updateProfile(userId, { set, setIfNotExists: { ...defaults, commentCount: 0 } });
   }
 
@@ -403,25 +456,32 @@ export class ProfilesRepository extends Repository {
     let attributes: Record<string, unknown>;
     try {
       const update = buildUpdateExpression(spec);
+      const conditioned = condition
+        ? {
+            ...update,
+            ConditionExpression: condition.expression,
+            ExpressionAttributeNames: { ...update.ExpressionAttributeNames, ...condition.names },
+            ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ...condition.values },
+          }
+        : update;
       const output = await this.doc.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { userId },
-          ...update,
-          ...(condition
-            ? {
-                ConditionExpression: condition.expression,
-                ExpressionAttributeNames: { ...update.ExpressionAttributeNames, ...condition.names },
-                ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ...condition.values },
-                ReturnValuesOnConditionCheckFailure: "ALL_OLD" as const,
-              }
-            : {}),
+          ...withNotDeleted(conditioned),
+          // The item as it was, when a condition fails: a tombstone, or the caller's own condition.
+          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
           ReturnValues: "ALL_NEW",
         }),
       );
       attributes = output.Attributes ?? {};
     } catch (error) {
-      throw toDomainError(error);
+      const domainError = toDomainError(error);
+      // A tombstone fails every profile write: a deleted member is not recreated.
+      if (isConditionFailure(domainError) && itemAtConditionFailure(error)?.[DELETED_AT] !== undefined) {
+        throw new AccountDeletedError();
+      }
+      throw domainError;
     }
     const expected = directoryNameOf((attributes.displayName as string | undefined) ?? "", userId);
     if (attributes.directoryName !== expected) await this.repairDirectoryName(userId, attributes, expected);
@@ -453,22 +513,30 @@ export class ProfilesRepository extends Repository {
     attributes.directoryName = expected;
   }
 
-  /** Adds `delta` to the comment count (atomic ADD; never read-modify-write). */
+  /**
+   * Adds `delta` to the comment count (atomic ADD; never read-modify-write). A deleted
+   * member's tombstone is left as it is (a late comment event counts for nobody).
+   */
   async addToCommentCount(userId: string, delta: number): Promise<void> {
     try {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { userId },
-          ...buildUpdateExpression({ add: { commentCount: delta } }),
+          ...withNotDeleted(buildUpdateExpression({ add: { commentCount: delta } })),
         }),
       );
     } catch (error) {
-      throw toDomainError(error);
+      const domainError = toDomainError(error);
+      if (isConditionFailure(domainError)) return;
+      throw domainError;
     }
   }
 
-  /** Moves `lastActive` forward to `at`; an older time (a late or redelivered event) changes nothing. */
+  /**
+   * Moves `lastActive` forward to `at`; an older time (a late or redelivered event) changes
+   * nothing, and neither does any event of a deleted member (their tombstone stays bare).
+   */
   async touchLastActive(userId: string, at: string): Promise<boolean> {
     try {
       await this.doc.send(
@@ -476,7 +544,7 @@ export class ProfilesRepository extends Repository {
           TableName: this.table,
           Key: { userId },
           UpdateExpression: "SET #lastActive = :at",
-          ConditionExpression: "attribute_not_exists(#lastActive) OR #lastActive < :at",
+          ConditionExpression: `(attribute_not_exists(#lastActive) OR #lastActive < :at) AND ${NOT_DELETED}`,
           ExpressionAttributeNames: { "#lastActive": "lastActive" },
           ExpressionAttributeValues: { ":at": at },
         }),

@@ -72,6 +72,11 @@ export class StreamProcessors extends Construct {
       removalPolicy: removalPolicyOf(config),
       // Minute-level PUT counts, so the first failed record raises an alarm.
       metrics: [{ id: FAILED_RECORDS_METRICS_ID }],
+      // The batches are whole stream records (message text, names): kept for the replay the
+      // alarm asks for, then gone like the rest of a member's data.
+      lifecycleRules: [
+        { id: "ExpireFailedRecords", expiration: Duration.days(config.failedRecordsRetentionDays) },
+      ],
     });
     acknowledgeNag(this.failedRecords, [
       {

@@ -91,8 +91,8 @@ export class DataStack extends Stack {
       })),
       lifecycleRules: [
         { id: "AbortIncompleteUploads", abortIncompleteMultipartUploadAfter: Duration.days(1) },
-        // An upload no message references keeps the tag its presigned PUT set (the processor
-        // retags sent ones), and goes after a day.
+        // An upload no message or profile references keeps the tag its presigned PUT set (the
+        // processor retags sent ones), and goes after a day: attachments and photos alike.
         {
           id: "ExpirePendingUploads",
           tagFilters: { [UPLOAD_STATE_TAG]: UPLOAD_STATES.pending },

@@ -1,14 +1,19 @@
+import { PhotoMarksRepository } from "@hearth/domain";
 import { type IdempotencyStore, idempotencyStoreFromEnv, idempotentProcessor } from "../idempotency.js";
 import type { StreamProcessorHandler } from "../pipeline.js";
 import { processorIdentity } from "../processor-manifest.js";
-import { type CoreProcessorDependencies, coreProcessorDependenciesFromEnv } from "../runtime.js";
+import {
+  type CoreProcessorDependencies,
+  coreProcessorDependenciesFromEnv,
+  repositoryContextFromEnv,
+} from "../runtime.js";
 import { type AttachmentCleanerDependencies, createAttachmentCleaner } from "./cleanup.js";
 import { attachmentsManifest } from "./manifest.js";
 import { attachmentObjectsFromEnv } from "./s3-objects.js";
 
 /**
- * Everything the attachments processor uses, part by part: no repositories and no SES client
- * (it reads only the stream record); the only processor with the files bucket's delete rights.
+ * Everything the attachments processor uses, part by part: the profiles' photo marks (to clear
+ * a kept photo's mark) and no SES client; the only processor with the files bucket's delete rights.
  */
 export type AttachmentsProcessorDependencies = CoreProcessorDependencies &
   IdempotencyStore &
@@ -22,6 +27,7 @@ export function attachmentsProcessorDependencies(
     ...coreProcessorDependenciesFromEnv(env, attachmentsManifest),
     ...idempotencyStoreFromEnv(env),
     attachmentObjects: attachmentObjectsFromEnv(env),
+    photoMarks: new PhotoMarksRepository(repositoryContextFromEnv(env)),
   };
 }
 

@@ -1,4 +1,4 @@
-import { messageSchema } from "@hearth/domain";
+import { messageSchema, type PhotoMarksRepository, UNCONFIRMED_PHOTO_KEY } from "@hearth/domain";
 import type { StreamChange } from "../stream-change.js";
 
 /** Objects of the files bucket; the S3 implementation lives in `s3-objects.ts`. */
@@ -11,8 +11,12 @@ export interface AttachmentObjects {
    * Returns how many objects were tagged.
    */
   markSent(keys: readonly string[]): Promise<number>;
-  /** Deletes every data export of the member (`exports/{userId}/`); returns how many there were. */
-  deleteMemberExports(userId: string): Promise<number>;
+  /**
+   * Deletes every file of a deleted member: their data exports (`exports/{userId}/`) and every
+   * profile photo they uploaded, current or replaced (`profile-photos/{userId}/`); returns how
+   * many there were.
+   */
+  deleteMemberFiles(userId: string): Promise<number>;
 }
 
 export interface CleanupSummary {
@@ -21,9 +25,10 @@ export interface CleanupSummary {
   sentObjects?: number;
 }
 
-/** The part of the attachments processor that reaches the files bucket. */
+/** The part of the attachments processor that reaches the files bucket, and the profiles whose photos it keeps. */
 export interface AttachmentCleanerDependencies {
   attachmentObjects: AttachmentObjects;
+  photoMarks: Pick<PhotoMarksRepository, "confirm">;
 }
 
 /**
@@ -53,12 +58,21 @@ export function createAttachmentCleaner(
   deps: AttachmentCleanerDependencies,
 ): (change: StreamChange) => Promise<CleanupSummary> {
   return async (change) => {
-    // A profile removed by an account deletion: the member's data exports go with it (this is
-    // the processor holding the bucket's client, so the deletion worker needs none).
+    // A profile replaced by its tombstone (an account deletion): the member's data exports and
+    // photos go with it (this is the processor holding the bucket's client, so the deletion
+    // worker needs none).
     if (change.table === "UserProfiles") {
-      const userId = change.eventName === "REMOVE" ? change.oldImage?.userId : undefined;
+      const tombstoned =
+        typeof change.newImage?.deletedAt === "string" && change.oldImage?.deletedAt === undefined;
+      const userId = change.newImage?.userId;
       if (typeof userId !== "string") return { deletedObjects: 0 };
-      return { deletedObjects: await deps.attachmentObjects.deleteMemberExports(userId) };
+      if (tombstoned) return { deletedObjects: await deps.attachmentObjects.deleteMemberFiles(userId) };
+      // A photo the profile took: its upload is kept (no longer pending), then the mark goes.
+      const photoKey = change.newImage?.[UNCONFIRMED_PHOTO_KEY];
+      if (typeof photoKey !== "string") return { deletedObjects: 0 };
+      const sentObjects = await deps.attachmentObjects.markSent([photoKey]);
+      await deps.photoMarks.confirm(userId, photoKey);
+      return { deletedObjects: 0, sentObjects };
     }
     if (change.table !== "Messages") return { deletedObjects: 0 };
     if (change.eventName === "INSERT") return markAttachmentsSent(change, deps.attachmentObjects);

@@ -7,6 +7,7 @@ import {
   S3ServiceException,
 } from "@aws-sdk/client-s3";
 import { UPLOAD_STATE_TAG, UPLOAD_STATES } from "@hearth/domain";
+import { photoPrefix } from "@hearth/views/photos";
 import { filesBucketFromEnv } from "../s3-client.js";
 import type { AttachmentObjects } from "./cleanup.js";
 
@@ -71,7 +72,13 @@ async function deleteUnderPrefix(client: S3Client, bucket: string, prefix: strin
 export function s3AttachmentObjects(client: S3Client, bucket: string): AttachmentObjects {
   return {
     deleteObjects: (keys) => deleteObjectKeys(client, bucket, keys),
-    deleteMemberExports: (userId) => deleteUnderPrefix(client, bucket, exportPrefixOf(userId)),
+    async deleteMemberFiles(userId) {
+      const counts = await Promise.all([
+        deleteUnderPrefix(client, bucket, exportPrefixOf(userId)),
+        deleteUnderPrefix(client, bucket, photoPrefix(userId)),
+      ]);
+      return counts[0] + counts[1];
+    },
     async markSent(keys) {
       // One key per PutObjectTagging; a message has at most 10 attachments, so all at once.
       const tagged = await Promise.all(

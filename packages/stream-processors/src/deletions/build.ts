@@ -1,5 +1,6 @@
 import {
   CommentsRepository,
+  ConnectionsRepository,
   ConversationsRepository,
   HeldNotificationsRepository,
   JobsRepository,
@@ -8,6 +9,7 @@ import {
   RateLimitsRepository,
   ReactionsRepository,
   RevocationsRepository,
+  StoredResponsesRepository,
 } from "@hearth/domain";
 import { jobProcessor } from "../jobs/processors.js";
 import type { JobRunner } from "../jobs/runner.js";
@@ -39,18 +41,22 @@ export function deletionsProcessorDependencies(
 ): DeletionsProcessorDependencies {
   const context = repositoryContextFromEnv(env);
   const comments = new CommentsRepository(context);
+  const jobs = new JobsRepository(context);
   return {
     ...coreProcessorDependenciesFromEnv(env, deletionsManifest),
-    repositories: { jobs: new JobsRepository(context) },
+    repositories: { jobs },
     runDeletion: createDeletionRunner({
       ...deletionPortsFromEnv(env),
       repositories: {
+        jobs,
         reactions: new ReactionsRepository(context, comments),
         comments,
         conversations: new ConversationsRepository(context),
         rateLimits: new RateLimitsRepository(context),
         notifications: new NotificationsRepository(context),
         heldNotifications: new HeldNotificationsRepository(context),
+        connections: new ConnectionsRepository(context),
+        storedResponses: new StoredResponsesRepository(context),
         profiles: new ProfilesRepository(context),
         revocations: new RevocationsRepository(context),
       },

@@ -1,14 +1,17 @@
 import type {
   CommentsRepository,
+  ConnectionsRepository,
   ConversationsRepository,
   HeldNotificationsRepository,
   JobProgress,
+  JobsRepository,
   NotificationsRepository,
   ProfilesRepository,
   RateLimits,
   RateLimitsRepository,
   ReactionsRepository,
   RevocationsRepository,
+  StoredResponsesRepository,
 } from "@hearth/domain";
 import * as z from "zod";
 import type { JobRun, JobRunner } from "../jobs/runner.js";
@@ -16,12 +19,16 @@ import type { UserAccounts } from "./user-accounts.js";
 
 /** The tables an account deletion erases the member from. */
 export interface DeletionRepositories {
+  /** The member's export in flight is cancelled (their own deletion job is moved by the worker). */
+  jobs: JobsRepository;
   reactions: ReactionsRepository;
   comments: CommentsRepository;
   conversations: ConversationsRepository;
   rateLimits: RateLimitsRepository;
   notifications: NotificationsRepository;
   heldNotifications: HeldNotificationsRepository;
+  connections: ConnectionsRepository;
+  storedResponses: StoredResponsesRepository;
   profiles: ProfilesRepository;
   revocations: Pick<RevocationsRepository, "recordRevocation">;
 }
@@ -43,11 +50,17 @@ export interface DeletionDependencies {
  * still being removed and a retry can finish it.
  */
 export const DELETION_STEPS = [
+  "export",
   "reactions",
   "comments",
   "conversations",
+  "sentMessages",
   "rateLimits",
   "notifications",
+  "feedMentions",
+  "digestMentions",
+  "connections",
+  "storedResponses",
   "profile",
   "account",
   "done",
@@ -56,12 +69,17 @@ export type DeletionStep = (typeof DELETION_STEPS)[number];
 
 /** Counts per kind of data removed, the job's progress and its result. */
 export const DELETION_COUNTS = [
+  "export",
   "reactions",
   "comments",
   "messages",
   "conversations",
   "rateLimits",
   "notifications",
+  "feedMentions",
+  "digestMentions",
+  "connections",
+  "storedResponses",
   "profile",
   "account",
 ] as const;
@@ -90,14 +108,24 @@ export const DEFAULT_DELETION_PAGE_SIZE = 25;
 /**
  * Runs a member's account deletion for the jobs worker: their reactions taken back
  * (each comment's count down by exactly one), their comments erased, their messages erased
- * and their conversation memberships removed (the others keep the conversations), their
+ * and their conversation memberships removed (the others keep the conversations), the
+ * messages they sent in conversations they had left erased too, their
  * rate-limit records, export objects and profile removed, and finally their Cognito user.
  * A checkpoint is saved after every page and every step, and a resumed run starts from
  * `job.checkpoint`; the result is the counts per kind.
  */
 export function createDeletionRunner(deps: DeletionDependencies): JobRunner {
-  const { reactions, comments, conversations, rateLimits, notifications, heldNotifications, profiles } =
-    deps.repositories;
+  const {
+    reactions,
+    comments,
+    conversations,
+    rateLimits,
+    notifications,
+    heldNotifications,
+    connections,
+    storedResponses,
+    profiles,
+  } = deps.repositories;
   const limit = deps.pageSize ?? DEFAULT_DELETION_PAGE_SIZE;
 
   return async (run: JobRun) => {
@@ -109,7 +137,7 @@ export function createDeletionRunner(deps: DeletionDependencies): JobRunner {
     // A run with no (or an unreadable) checkpoint starts over: every step is safe to repeat.
     let state: DeletionCheckpoint = saved.success
       ? saved.data
-      : { step: "reactions", cognitoUsername: (await profiles.get(userId))?.cognitoUsername ?? userId };
+      : { step: "export", cognitoUsername: (await profiles.get(userId))?.cognitoUsername ?? userId };
 
     const save = async (next: DeletionCheckpoint): Promise<void> => {
       await run.checkpoint({ ...progress } satisfies JobProgress, next);
@@ -117,6 +145,17 @@ export function createDeletionRunner(deps: DeletionDependencies): JobRunner {
     };
     const nextStep = (step: DeletionStep): Promise<void> =>
       save({ step, cognitoUsername: state.cognitoUsername });
+
+    // An export in flight is cancelled first, so it writes no more of what is being erased; its
+    // objects (written or not) go with the member's files when the tombstone appears.
+    if (state.step === "export") {
+      const cancelled = await deps.repositories.jobs.cancelActive("export", userId, {
+        code: "ACCOUNT_DELETED",
+        message: "The export was cancelled because the account is being deleted",
+      });
+      if (cancelled) progress.export = 1;
+      await nextStep("reactions");
+    }
 
     if (state.step === "reactions") {
       for (;;) {
@@ -187,6 +226,21 @@ export function createDeletionRunner(deps: DeletionDependencies): JobRunner {
         if (await conversations.removeFormerMember(userId, conversationId)) progress.conversations++;
         await save(base);
       }
+      await nextStep("sentMessages");
+    }
+
+    // What the memberships no longer lead to: messages they sent in conversations they had
+    // left, found by the sender index. Ones erased above (or by an interrupted run) are
+    // skipped by the erase's own condition, so each message is counted once.
+    if (state.step === "sentMessages") {
+      for (;;) {
+        const page = await conversations.listAllSentBy(userId, { after: state.after, limit });
+        for (const message of page.items) {
+          if (await conversations.eraseMessage(message)) progress.messages++;
+        }
+        if (!page.lastKey) break;
+        await save({ ...state, after: page.lastKey });
+      }
       await nextStep("rateLimits");
     }
 
@@ -200,13 +254,55 @@ export function createDeletionRunner(deps: DeletionDependencies): JobRunner {
     if (state.step === "notifications") {
       progress.notifications += await notifications.removeAllForUser(userId);
       await heldNotifications.removeAllForUser(userId);
+      await nextStep("feedMentions");
+    }
+
+    // Their name and previews in the others' feeds, found by the actor index: shown as a
+    // former member, preview gone. Rewritten entries stay listed; the rewrite's condition
+    // makes a page done twice count once.
+    if (state.step === "feedMentions") {
+      for (;;) {
+        const page = await notifications.listByActor(userId, { after: state.after, limit });
+        for (const key of page.items) {
+          if (await notifications.forgetActor(key)) progress.feedMentions++;
+        }
+        if (!page.lastKey) break;
+        await save({ ...state, after: page.lastKey });
+      }
+      await nextStep("digestMentions");
+    }
+
+    // The same for events of theirs held for the others' digests, before the digests go out.
+    if (state.step === "digestMentions") {
+      for (;;) {
+        const page = await heldNotifications.listByActor(userId, { after: state.after, limit });
+        for (const key of page.items) {
+          if (await heldNotifications.forgetActor(key)) progress.digestMentions++;
+        }
+        if (!page.lastKey) break;
+        await save({ ...state, after: page.lastKey });
+      }
+      await nextStep("connections");
+    }
+
+    // Their WebSocket connection records and subscriptions: no push finds them any more.
+    if (state.step === "connections") {
+      progress.connections += await connections.removeAllForUser(userId);
+      await nextStep("storedResponses");
+    }
+
+    // The responses the API stored for their Idempotency-Key retries (whole bodies).
+    if (state.step === "storedResponses") {
+      progress.storedResponses += await storedResponses.removeAllForUser(userId);
       await nextStep("profile");
     }
 
-    // The profile's removal (on the UserProfiles stream) is what makes the attachments
-    // processor delete the member's data exports: this worker holds no S3 client.
+    // The profile is replaced by the member's tombstone, which no later write can undo (a
+    // late stream record, a sign-in, an unexpired token). The tombstone appearing on the
+    // UserProfiles stream is what makes the attachments processor delete the member's data
+    // exports and profile photos: this worker holds no S3 client.
     if (state.step === "profile") {
-      if (await profiles.remove(userId)) progress.profile = 1;
+      if (await profiles.tombstone(userId)) progress.profile = 1;
       await nextStep("account");
     }
 

@@ -1,5 +1,6 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
 import {
+  AccountDeletedError,
   displayNameFrom,
   type InvocationTracer,
   isMember,
@@ -76,6 +77,14 @@ export function createSignInTrigger(deps: SignInTriggerDependencies) {
         triggerSource: event.triggerSource,
       });
     } catch (error) {
+      if (error instanceof AccountDeletedError) {
+        // The tombstone refused the write: a deleted account gets no profile back.
+        deps.logger.warn("Sign-in of a deleted account; no profile recreated", {
+          userId,
+          triggerSource: event.triggerSource,
+        });
+        return event;
+      }
       deps.logger.error("Could not ensure the profile at sign-in; the sign-in goes on", {
         userId,
         triggerSource: event.triggerSource,
