@@ -28,6 +28,7 @@ const SECRET = "Leaver's secret";
  */
 function recordingPorts(): {
   userAccounts: UserAccounts;
+  connectionsApi: { close(connectionId: string): Promise<"sent" | "gone"> };
   deletedUsers: string[];
 } {
   const deletedUsers: string[] = [];
@@ -39,6 +40,8 @@ function recordingPorts(): {
         return true;
       },
     },
+    // The member has no open socket in these tests: nothing to close.
+    connectionsApi: { close: async () => "gone" as const },
   };
 }
 

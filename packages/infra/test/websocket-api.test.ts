@@ -134,8 +134,11 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
       );
       expect(asArray(routesGrant!.Action).sort()).toEqual([...TABLE_ACTIONS.readWrite].sort());
       expect(tablesTouched("realtime-authorizer")).toEqual(["table:Revocations"]);
-      // Nothing but the routes function and the fanout ever sees the connections.
-      for (const fn of [...API_AREAS, ...PROCESSOR_NAMES].filter((f) => f !== "realtime")) {
+      // Nothing but the routes function, the fanout and an account deletion (which closes and
+      // removes the member's connections) ever sees the connections.
+      for (const fn of [...API_AREAS, ...PROCESSOR_NAMES].filter(
+        (f) => f !== "realtime" && f !== "deletions",
+      )) {
         expect(tablesTouched(fn), fn).not.toContain("table:Connections");
       }
     });

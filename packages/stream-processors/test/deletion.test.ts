@@ -150,11 +150,20 @@ const HOURLY_LIMITS = Object.fromEntries(
   RATE_LIMIT_KINDS.map((kind) => [kind, { limit: 100, windowSeconds: 3600 }]),
 ) as RateLimits;
 
+/** The connections the cascade closed (API Gateway's DeleteConnection, recorded). */
+const closedConnections: string[] = [];
+
 function dependencies(repositories: DeletionRepositories): DeletionDependencies {
   return {
     repositories,
     rateLimits: HOURLY_LIMITS,
     userAccounts: cognitoUserAccounts(cognito.client, cognito.userPoolId),
+    connectionsApi: {
+      async close(connectionId) {
+        closedConnections.push(connectionId);
+        return "sent";
+      },
+    },
   };
 }
 
@@ -557,7 +566,9 @@ describe("the account deletion runner", () => {
       ),
     );
     expect(storedIds).toEqual([undefined, `hearth-api#${ann}-1`, `processor#${leaver}-record`]);
-    // Their connections and subscriptions gone; Ann's kept.
+    // Their open sockets closed, their connections and subscriptions gone; Ann's kept.
+    expect(closedConnections).toContain(`${leaver}-socket-1`);
+    expect(closedConnections.filter((id) => id.startsWith(ann))).toEqual([]);
     expect(await h.db.repositories.connections.connectionsOf(leaver)).toEqual([]);
     expect(
       (await h.db.repositories.connections.subscribersOf("/deletion/thread")).map((s) => s.userId),

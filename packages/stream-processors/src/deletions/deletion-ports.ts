@@ -6,12 +6,15 @@ import {
   rateLimitsFromEnv,
   sdkClientConfigFromEnv,
 } from "@hearth/domain";
+import { type ConnectionsApi, connectionsApiFromEnv } from "../realtime/connections-api.js";
 import { createProcessorTracer, requiredSetting } from "../runtime.js";
 import { cognitoUserAccounts, type UserAccounts } from "./user-accounts.js";
 
 /** The ports of an account deletion outside DynamoDB: the user pool, and the rate limits it takes back. */
 export interface DeletionPorts {
   userAccounts: UserAccounts;
+  /** Closes the member's open WebSocket connections (the WebSocket API's management endpoint). */
+  connectionsApi: Pick<ConnectionsApi, "close">;
   /** The environment's limits: which rate-limit windows a member can have open right now. */
   rateLimits: RateLimits;
 }
@@ -29,5 +32,9 @@ export function deletionPortsFromEnv(env: NodeJS.ProcessEnv = process.env): Dele
       cognitoClientOptions(sdkClientConfigFromEnv(env, LOCAL_ENDPOINT_ENV.cognito)),
     ),
   );
-  return { userAccounts: cognitoUserAccounts(cognito, userPoolId), rateLimits: rateLimitsFromEnv(env) };
+  return {
+    userAccounts: cognitoUserAccounts(cognito, userPoolId),
+    rateLimits: rateLimitsFromEnv(env),
+    connectionsApi: connectionsApiFromEnv(env),
+  };
 }

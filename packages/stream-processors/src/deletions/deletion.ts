@@ -15,6 +15,7 @@ import type {
 } from "@hearth/domain";
 import * as z from "zod";
 import type { JobRun, JobRunner } from "../jobs/runner.js";
+import type { ConnectionsApi } from "../realtime/connections-api.js";
 import type { UserAccounts } from "./user-accounts.js";
 
 /** The tables an account deletion erases the member from. */
@@ -38,6 +39,8 @@ export interface DeletionDependencies {
   /** The environment's limits: which rate-limit windows a member can have open right now. */
   rateLimits: RateLimits;
   userAccounts: UserAccounts;
+  /** Closes the member's open WebSocket connections before their records go. */
+  connectionsApi: Pick<ConnectionsApi, "close">;
   /** Items per Query page, so per checkpoint (DynamoDB's batch write size by default). */
   pageSize?: number;
 }
@@ -285,8 +288,11 @@ export function createDeletionRunner(deps: DeletionDependencies): JobRunner {
       await nextStep("connections");
     }
 
-    // Their WebSocket connection records and subscriptions: no push finds them any more.
+    // Their open WebSocket connections are closed, then their records and subscriptions go:
+    // no push finds them any more. (One already gone closes as "gone"; a failure retries the step.)
     if (state.step === "connections") {
+      const open = await connections.connectionsOf(userId);
+      await Promise.all(open.map(({ connectionId }) => deps.connectionsApi.close(connectionId)));
       progress.connections += await connections.removeAllForUser(userId);
       await nextStep("storedResponses");
     }

@@ -32,5 +32,5 @@ export const deletionsManifest = processorManifest("deletions", import.meta.url,
   userPoolActions: ["cognito-idp:AdminDeleteUser"],
   subscriptions: [{ table: "Jobs", filterPatterns: [jobInserts("deletion")] }],
   // The rate limits tell which windows of the member's to take back.
-  settings: ["userPool", "rateLimits"],
+  settings: ["userPool", "rateLimits", "webSocketManagement"],
 });
