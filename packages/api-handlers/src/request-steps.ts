@@ -91,10 +91,12 @@ export function allowedOriginsFromEnv(env: NodeJS.ProcessEnv = process.env): str
  */
 export function createApiIdempotency(client: DynamoDBClient, tables: TableNames): ApiIdempotency {
   const spec = tableSpec("IdempotencyRecords");
+  // Read now: a function without the table's name fails at start-up, not on its first POST.
+  const tableName = tables.IdempotencyRecords;
   return new ApiIdempotency(
     (ownerId) =>
       new DynamoDBPersistenceLayer({
-        tableName: tables.IdempotencyRecords,
+        tableName,
         keyAttr: spec.partitionKey.name,
         expiryAttr: spec.timeToLiveAttribute ?? "expiration",
         awsSdkV3Client: ownedRecordsClient(client, ownerId),

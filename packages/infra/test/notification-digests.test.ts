@@ -130,7 +130,9 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
       const read = [...TABLE_ACTIONS.read].sort();
       expect(accessByResource).toEqual({
         "table:HeldNotifications": [...TABLE_ACTIONS.readUpdate].sort(),
+        "index:HeldNotifications/ActorIndex": [...TABLE_ACTIONS.readUpdate].sort(),
         "table:Notifications": read,
+        "index:Notifications/ActorIndex": read,
         "table:UserProfiles": read,
         "index:UserProfiles/EmailIndex": read,
         "index:UserProfiles/MemberDirectoryIndex": read,
