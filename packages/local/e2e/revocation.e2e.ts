@@ -114,6 +114,16 @@ describe("revoking a member", () => {
     const back = await signInAgain(cousin);
     const members = await outside.call("GET", "/members", { as: back });
     expect(members.status).toBe(200);
+    // Nothing of what happened while they were out reached their feed either.
+    const feed = await outside.call<{ notifications: { preview: string }[] }>(
+      "GET",
+      "/notifications?limit=50",
+      {
+        as: back,
+      },
+    );
+    expect(feed.status).toBe(200);
+    expect(feed.body.notifications.filter((entry) => entry.preview.includes("Who else?"))).toEqual([]);
   }, 180_000);
 
   it("refuses to revoke or delete another admin", async () => {

@@ -1,5 +1,6 @@
 import {
   ApiGatewayManagementApiClient,
+  DeleteConnectionCommand,
   GoneException,
   PostToConnectionCommand,
 } from "@aws-sdk/client-apigatewaymanagementapi";
@@ -164,6 +165,29 @@ describe("the realtime fanout: messages", () => {
     expect((await connections.connectionsOf(bob)).map((c) => c.connectionId).sort()).toEqual(
       [failing, fine].sort(),
     );
+  });
+
+  it("closes the open sockets of someone whose membership ended, and removes their connections", async () => {
+    const h = harness();
+    const [carol, dan] = await membersWithProfiles(h, "carol", "dan");
+    const first = await connect(h, carol);
+    const second = await connect(h, carol);
+    const others = await connect(h, dan);
+    await h.db.repositories.connections.subscribe(carol, first, "/revoked/item");
+    management.on(DeleteConnectionCommand).resolves({});
+
+    await h.db.repositories.revocations.recordRevocation(carol, "revoked");
+    const response = await fanout(h, [await h.tap.takeOne("Revocations")]);
+
+    expect(response.batchItemFailures).toEqual([]);
+    const closed = management
+      .commandCalls(DeleteConnectionCommand)
+      .map((call) => call.args[0].input.ConnectionId);
+    expect(closed.sort()).toEqual([first, second].sort());
+    const { connections } = h.db.repositories;
+    expect(await connections.connectionsOf(carol)).toEqual([]);
+    expect(await connections.subscribersOf("/revoked/item")).toEqual([]);
+    expect(await connections.get(dan, others)).not.toBeNull();
   });
 
   it("pushes a redelivered record to nobody a second time", async () => {

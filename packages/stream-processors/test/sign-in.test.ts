@@ -95,6 +95,8 @@ describe("the sign-in trigger (Cognito Pre Token Generation)", () => {
       membership: "pending",
     });
     expect(await directoryIds()).not.toContain("u-ivy");
+    // Their tokens from before are refused from here on: the revocation list names them.
+    expect((await db.repositories.revocations.activeRevocations()).has("u-ivy")).toBe(true);
   });
 
   it("gives someone not approved yet a profile marked pending: listed for admins, not in the directory", async () => {
