@@ -89,6 +89,8 @@ describe("joining the family archive", () => {
       status: "pending",
       approvedAt: null,
       approvedBy: null,
+      revokedAt: null,
+      revokedBy: null,
     });
     expect(pending.map((person) => person.userId)).not.toContain(member.userId);
 
