@@ -83,14 +83,11 @@ export {
   UNREAD_COUNTER_ID,
 } from "./notifications.js";
 export { PhotoMarksRepository, UNCONFIRMED_PHOTO_KEY } from "./photo-marks.js";
+export { MEMBER, type MembershipStatus, PENDING, ProfileReader, REVOKED } from "./profile-reader.js";
 export {
   directoryNameOf,
-  MEMBER,
-  type MembershipStatus,
   type NotificationSlotClaim,
-  PENDING,
   ProfilesRepository,
-  REVOKED,
   type SignInIdentity,
 } from "./profiles.js";
 export { RateLimitsRepository, windowOf } from "./rate-limits.js";

@@ -1,4 +1,4 @@
-import { JobsRepository, MemberDataReader, ProfilesRepository } from "@hearth/domain";
+import { JobsRepository, MemberDataReader, ProfileReader } from "@hearth/domain";
 import { jobProcessor } from "../jobs/processors.js";
 import { createJobWorker, type JobWorkerDependencies } from "../jobs/worker.js";
 import type { StreamProcessorHandler } from "../pipeline.js";
@@ -30,7 +30,7 @@ export function exportsProcessorDependencies(
   return {
     ...coreProcessorDependenciesFromEnv(env, exportsManifest),
     repositories: {
-      profiles: new ProfilesRepository(context),
+      profiles: new ProfileReader(context),
       memberData: new MemberDataReader(context),
       jobs: new JobsRepository(context),
     },

@@ -7,7 +7,7 @@ import {
   type JobsRepository,
   type MemberDataReader,
   type Message,
-  type ProfilesRepository,
+  type ProfileReader,
   type Reaction,
 } from "@hearth/domain";
 
@@ -17,7 +17,7 @@ export type ExportSection = (typeof EXPORT_SECTIONS)[number];
 export type ExportCounts = Record<ExportSection, number>;
 
 export interface ExportSources {
-  repositories: { profiles: ProfilesRepository; memberData: MemberDataReader; jobs: JobsRepository };
+  repositories: { profiles: ProfileReader; memberData: MemberDataReader; jobs: JobsRepository };
 }
 
 function exportedComment(comment: Comment) {
