@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { startDynamoDbLocal, waitForDynamo } from "@hearth/domain/dynamodb-local";
@@ -55,6 +55,7 @@ export async function startCognito(
 ): Promise<string> {
   const endpoint = url(address);
   mkdirSync(join(dataDir, ".cognito"), { recursive: true });
+  recoverCognitoState(join(dataDir, ".cognito", "db"));
   writeFileSync(
     join(dataDir, ".cognito", "config.json"),
     JSON.stringify(
@@ -88,6 +89,41 @@ export async function startCognito(
   );
   await waitUntilReady(engine, () => answers(`${endpoint}/health`));
   return endpoint;
+}
+
+function parses(file: string): boolean {
+  try {
+    const text = readFileSync(file, "utf8");
+    JSON.parse(text === "" ? "{}" : text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * cognito-local's state files (one JSON document per user pool and for its clients), checked
+ * before it starts: its storage writes each file whole through a rename and keeps the document
+ * it replaced as `<file>.last-good` (a patch of stormdb), so a file a crash left unreadable is
+ * put back from that copy. One that can't be is a clear message naming the file and the way
+ * out, not cognito-local's stack trace.
+ */
+export function recoverCognitoState(directory: string, log: (line: string) => void = console.warn): void {
+  if (!existsSync(directory)) return;
+  for (const name of readdirSync(directory).filter((file) => file.endsWith(".json"))) {
+    const file = join(directory, name);
+    if (parses(file)) continue;
+    const lastGood = `${file}.last-good`;
+    if (existsSync(lastGood) && parses(lastGood)) {
+      copyFileSync(lastGood, file);
+      log(`The local user pool's state file ${file} was unreadable; put back its last good copy.`);
+      continue;
+    }
+    throw new UserFixableError(
+      `The local user pool's state file ${file} is unreadable and has no good copy to go back to. ` +
+        "Move it away to start that pool empty, or run `pnpm dev --reset` to start all local data afresh.",
+    );
+  }
 }
 
 /** aws-ses-v2-local: the SES API plus a web inbox at `/` and the messages as JSON at `/store`. */
