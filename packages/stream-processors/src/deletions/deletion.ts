@@ -260,31 +260,41 @@ export function createDeletionRunner(deps: DeletionDependencies): JobRunner {
       await nextStep("feedMentions");
     }
 
+    /**
+     * Rewrites, page by page from the checkpoint, the entries of `source` that name the member
+     * (found by its actor index); the rewrite's condition makes a page done twice count once.
+     */
+    async function forgetMentions<K>(source: {
+      listByActor(
+        actorId: string,
+        page: { after: typeof state.after; limit: number },
+      ): Promise<{
+        items: K[];
+        lastKey?: typeof state.after | undefined;
+      }>;
+      forgetActor(key: K): Promise<boolean>;
+    }): Promise<number> {
+      let forgotten = 0;
+      for (;;) {
+        const page = await source.listByActor(userId, { after: state.after, limit });
+        const outcomes = await Promise.all(page.items.map((key) => source.forgetActor(key)));
+        forgotten += outcomes.filter(Boolean).length;
+        if (!page.lastKey) return forgotten;
+        await save({ ...state, after: page.lastKey });
+      }
+    }
+
     // Their name and previews in the others' feeds, found by the actor index: shown as a
     // former member, preview gone. Rewritten entries stay listed; the rewrite's condition
     // makes a page done twice count once.
     if (state.step === "feedMentions") {
-      for (;;) {
-        const page = await notifications.listByActor(userId, { after: state.after, limit });
-        for (const key of page.items) {
-          if (await notifications.forgetActor(key)) progress.feedMentions++;
-        }
-        if (!page.lastKey) break;
-        await save({ ...state, after: page.lastKey });
-      }
+      progress.feedMentions += await forgetMentions(notifications);
       await nextStep("digestMentions");
     }
 
     // The same for events of theirs held for the others' digests, before the digests go out.
     if (state.step === "digestMentions") {
-      for (;;) {
-        const page = await heldNotifications.listByActor(userId, { after: state.after, limit });
-        for (const key of page.items) {
-          if (await heldNotifications.forgetActor(key)) progress.digestMentions++;
-        }
-        if (!page.lastKey) break;
-        await save({ ...state, after: page.lastKey });
-      }
+      progress.digestMentions += await forgetMentions(heldNotifications);
       await nextStep("connections");
     }
 
