@@ -66,17 +66,21 @@ describe("bounded", () => {
       });
     // The post spent one of the minute's ten: the ninth edit is the last that fits. Should the
     // minute turn over mid-way (a fresh window), the run goes once more.
+    // It stops at the first refusal, so a window that turns over afterwards changes nothing.
     let statuses: number[] = [];
-    for (let attempt = 0; attempt < 2 && !statuses.includes(429); attempt++) {
+    let refused: Awaited<ReturnType<typeof edit>> | undefined;
+    for (let attempt = 0; attempt < 2 && !refused; attempt++) {
       statuses = [];
-      for (let n = 1; n <= 11; n++) statuses.push((await edit(n)).status);
+      for (let n = 1; n <= 11 && !refused; n++) {
+        const answer = await edit(n);
+        statuses.push(answer.status);
+        if (answer.status === 429) refused = answer;
+      }
     }
     expect(statuses.filter((status) => status !== 200 && status !== 429)).toEqual([]);
     const refusedAt = statuses.indexOf(429);
     expect(refusedAt).toBeGreaterThanOrEqual(0);
-    const refused = await edit(99);
-    expect(refused.status).toBe(429);
-    expect(refused.headers.get("retry-after")).toMatch(/^\d+$/);
+    expect(refused?.headers.get("retry-after")).toMatch(/^\d+$/);
     const current = await outside.call<{ comments: { commentText: string }[] }>(
       "GET",
       `/comments/${itemPath}`,
