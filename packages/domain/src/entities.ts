@@ -11,6 +11,7 @@ export const LIMITS = {
   editHistory: 5,
   groupParticipants: 50,
   attachmentsPerMessage: 10,
+  mentions: 10,
   attachmentBytes: 25 * 1024 * 1024,
 } as const;
 
@@ -107,6 +108,16 @@ export const commentSchema = z.object({
   isEdited: z.boolean(),
   editHistory: z.array(editHistoryEntrySchema),
   reactionCount: z.number().int(),
+  /**
+   * Set on a reply: the comment it answers (a top comment or another reply of the same thread).
+   * Threads are two levels deep, so `threadId` is always the thread's top comment.
+   */
+  replyTo: z.string().optional(),
+  threadId: z.string().optional(),
+  /** On a top comment: how many replies its thread has (absent means none yet). */
+  replyCount: z.number().int().min(0).optional(),
+  /** Members the text names, by user id (the text holds their names as plain text). */
+  mentions: z.array(z.string()).max(LIMITS.mentions).optional(),
   /** 1 when written, one more with every edit; absent on comments written before versions existed. */
   version: z.number().int().min(1).optional(),
   deletedAt: isoDate.optional(),
@@ -116,9 +127,15 @@ export const commentSchema = z.object({
 });
 export type Comment = z.infer<typeof commentSchema>;
 
+/** The reactions a member may leave on a comment; `like` is the default and what old items are. */
+export const REACTION_KINDS = ["like", "love", "laugh", "wow", "sad"] as const;
+export type ReactionKind = (typeof REACTION_KINDS)[number];
+
 export const reactionSchema = z.object({
   commentId: z.string().min(1),
   userId: z.string().min(1),
+  /** Absent on reactions written before kinds existed: those are likes. */
+  kind: z.enum(REACTION_KINDS).optional(),
   /** Copied from the comment so the notification processor needs no lookup. */
   itemId: z.string(),
   commentAuthorId: z.string(),
@@ -141,6 +158,8 @@ export const messageSchema = z.object({
   senderName: z.string(),
   messageText: z.string().max(LIMITS.messageText),
   attachments: z.array(attachmentSchema),
+  /** Members the text names, by user id (the text holds their names as plain text). */
+  mentions: z.array(z.string()).max(LIMITS.mentions).optional(),
   createdAt: isoDate,
   /** Set when its sender deleted it: text and attachments are gone, the row stays in place. */
   deleted: z.boolean().optional(),
