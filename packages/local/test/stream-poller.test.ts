@@ -68,7 +68,8 @@ async function pollerFor(itemId: string, processor: StreamProcessor, label: stri
     filterPatterns: subscription.filterPatterns.map((pattern) => ({ ...pattern, ...onlyItem })),
     matches: matchesFilterPattern,
     processor,
-    batching: { ...STREAM_BATCHING, batchSize: 10 },
+    // The poller's own mechanics, with a retry limit of its own (the mapping's is longer).
+    batching: { ...STREAM_BATCHING, batchSize: 10, retryAttempts: 3 },
     checkpoints: new CheckpointStore(join(dir, `${label}.json`)),
     deadLetters,
     region: "us-east-1",

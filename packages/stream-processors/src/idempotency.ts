@@ -3,7 +3,7 @@ import { DynamoDBPersistenceLayer } from "@aws-lambda-powertools/idempotency/dyn
 import type { BasePersistenceLayer } from "@aws-lambda-powertools/idempotency/persistence";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { dynamoClientOptions, dynamoConfigFromEnv, tableNamesFromEnv, tableSpec } from "@hearth/domain";
-import type { DynamoDBRecord } from "aws-lambda";
+import type { Context, DynamoDBRecord } from "aws-lambda";
 import {
   buildBatchPipeline,
   type ChangeHandler,
@@ -14,6 +14,7 @@ import {
 } from "./pipeline.js";
 import { type CoreProcessorDependencies, createProcessorTracer } from "./runtime.js";
 import type { StreamChange } from "./stream-change.js";
+import { RECORD_RETRY } from "./stream-subscriptions.js";
 
 /** Stream records are kept 24 hours, so a redelivery can come no later than that. */
 export const IDEMPOTENCY_EXPIRY_SECONDS = 24 * 60 * 60;
@@ -28,6 +29,8 @@ export interface IdempotencyStore {
     createPersistenceLayer(): BasePersistenceLayer;
     /** How long a processed record's idempotency entry is kept (its TTL). */
     expiresAfterSeconds: number;
+    /** How long a record's in-progress entry locks it (`RECORD_RETRY.lockSeconds`). */
+    recordLockMs: number;
   };
 }
 
@@ -51,8 +54,20 @@ export function idempotencyStoreFromEnv(env: NodeJS.ProcessEnv = process.env): I
           awsSdkV3Client: client,
         }),
       expiresAfterSeconds: IDEMPOTENCY_EXPIRY_SECONDS,
+      recordLockMs: RECORD_RETRY.lockSeconds * 1000,
     },
   };
+}
+
+/**
+ * The invocation's context as the idempotency store sees it: Powertools locks a record until
+ * the invocation's remaining time runs out (up to the function's whole minute); this one
+ * locks it for `lockMs` at most (see `RECORD_RETRY` for why that is safe and enough).
+ */
+function withRecordLock(context: Context, lockMs: number): Context {
+  return Object.assign(Object.create(context) as Context, {
+    getRemainingTimeInMillis: () => Math.min(lockMs, context.getRemainingTimeInMillis()),
+  });
 }
 
 /**
@@ -85,6 +100,6 @@ export function idempotentProcessor<Summary>(
     },
   );
   return buildBatchPipeline(identity, deps, handleOnce, (context) =>
-    idempotencyConfig.registerLambdaContext(context),
+    idempotencyConfig.registerLambdaContext(withRecordLock(context, deps.idempotency.recordLockMs)),
   );
 }

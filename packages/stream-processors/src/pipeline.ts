@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import { type StreamSubscription, traceInvocation } from "@hearth/domain";
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
@@ -27,6 +28,9 @@ export interface OutcomeCounter<Summary> {
   succeeded?(metrics: ProcessorMetrics, change: StreamChange, summary: Summary): void;
   failed?(metrics: ProcessorMetrics, error: unknown): void;
 }
+
+/** Time kept at the end of an invocation to answer, whatever the retry pause. */
+const ANSWER_MARGIN_MS = 2000;
 
 /** Runs one wanted record through its change handler. */
 export type RecordRunner = (record: DynamoDBRecord, change: StreamChange) => Promise<unknown>;
@@ -61,7 +65,8 @@ function isSubscribed(identity: ProcessorIdentity, table: string, record: Dynamo
 /**
  * The batch pipeline every processor shares: every record of the batch is processed (in
  * parallel), records the processor does not subscribe to are skipped, the rest go through
- * `runRecord`, and only the records that failed are reported back so Lambda retries just those.
+ * `runRecord`, and only the records that failed are reported back so Lambda retries just those,
+ * after a pause (`deps.retryPauseMs`): Lambda itself retries at once.
  */
 export function buildBatchPipeline(
   identity: ProcessorIdentity,
@@ -99,6 +104,11 @@ export function buildBatchPipeline(
     }
   }
 
+  /** The pause before answering with failures, never past the invocation's end (less a margin to answer). */
+  function retryPause(context: Context): number {
+    return Math.max(0, Math.min(deps.retryPauseMs, context.getRemainingTimeInMillis() - ANSWER_MARGIN_MS));
+  }
+
   async function handleBatch(event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> {
     onInvocation(context);
     // A processor instance holds one batch's state: a fresh one per invocation.
@@ -109,11 +119,9 @@ export function buildBatchPipeline(
       throwOnFullBatchFailure: false,
     });
     deps.metrics.publishStoredMetrics();
-    logger.info("Batch processed", {
-      processor: name,
-      records: event.Records.length,
-      failed: response.batchItemFailures.length,
-    });
+    const failed = response.batchItemFailures.length;
+    logger.info("Batch processed", { processor: name, records: event.Records.length, failed });
+    if (failed) await sleep(retryPause(context));
     return response;
   }
 

@@ -15,6 +15,7 @@ import {
   type TableNames,
   tableNamesFromEnv,
 } from "@hearth/domain";
+import { RECORD_RETRY } from "./stream-subscriptions.js";
 
 /*
  * The parts every function of this package builds on, whatever else it uses: no idempotency
@@ -62,6 +63,12 @@ export interface CoreProcessorDependencies {
   /** X-Ray: each batch runs in a subsegment named after the processor; SDK calls are captured. */
   tracer: InvocationTracer;
   clock: () => Date;
+  /**
+   * How long an invocation that failed records waits before it answers, so Lambda's immediate
+   * retry comes that much later (`RECORD_RETRY.pauseSeconds`; tests that fail records on
+   * purpose set 0).
+   */
+  retryPauseMs: number;
 }
 
 /**
@@ -83,6 +90,7 @@ export function coreProcessorDependenciesFromEnv(
     metrics: processorMetricsFromEnv(env),
     tracer: createProcessorTracer(),
     clock: () => new Date(),
+    retryPauseMs: RECORD_RETRY.pauseSeconds * 1000,
   };
 }
 

@@ -107,12 +107,37 @@ export const PROCESSOR_FUNCTION_TIMEOUT_SECONDS = 60;
  */
 export const JOB_FUNCTION_TIMEOUT_SECONDS = 900;
 
-/** Event source mapping settings shared by infra and the local pollers. */
+/**
+ * How a record that failed is tried again. The aim: a stall of up to a minute (DynamoDB
+ * throttled or unreachable, SES slow to answer) never runs a record out of retries, while a
+ * record that keeps failing still reaches the failed-records destination within minutes.
+ * - Lambda retries a stream batch at once, without back-off, so the invocation that failed a
+ *   record waits `pauseSeconds` before it answers (see the pipeline): the retries of
+ *   `STREAM_BATCHING.retryAttempts` are then at least 10 × 8 s = 80 s apart in all, more
+ *   than the minute, however fast each failing attempt is.
+ * - A record's idempotency lock lasts `lockSeconds`, not the function's whole timeout, and no
+ *   longer than the pause: the lock an attempt leaves behind (its clean-up lost in the stall,
+ *   or its in-progress write landing after the client gave up) has expired when the retry
+ *   comes. Nothing else can hold the record meanwhile: a shard's batches run one at a time.
+ */
+export const RECORD_RETRY = {
+  pauseSeconds: 8,
+  lockSeconds: 8,
+} as const;
+
+/** Event source mapping settings shared by infra and the local pollers (why each, beside it). */
 export const STREAM_BATCHING = {
   batchSize: 25,
+  /** A second of batching: bursts arrive as batches, a lone event waits at most that. */
   maxBatchingWindowSeconds: 1,
-  retryAttempts: 3,
-  maxRecordAgeSeconds: 3600,
+  /** With the pause before each (`RECORD_RETRY`), ten retries outlast a minute's stall. */
+  retryAttempts: 10,
+  /**
+   * The stream's own retention (24 hours): a backlog, however long, is worked through rather
+   * than discarded; only retries running out send a record to the failed records.
+   */
+  maxRecordAgeSeconds: 24 * 60 * 60,
+  /** A batch that fails as a whole (a crash, a timeout) is split, so one record can't hold back the rest. */
   bisectBatchOnError: true,
 } as const satisfies StreamBatching;
 

@@ -229,6 +229,8 @@ export function useHarness(label: string, env: Record<string, string> = {}): () 
       ...coreProcessorDependenciesFromEnv(environment, { tables: {} }),
       ...emailSendingFromEnv(environment),
       clock: () => new Date(Date.now() + offsetMs),
+      // Tests fail records on purpose and retry them themselves: no pause before answering.
+      retryPauseMs: 0,
       digestScheduler: createEventBridgeDigestScheduler(schedulerClient, DIGEST_TARGET),
     };
     const ses = mockClient(deps.ses);

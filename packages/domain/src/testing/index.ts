@@ -8,6 +8,7 @@ import { createTables, type TableNames } from "../tables.js";
 import { localClient } from "./dynamodb-local.js";
 
 export * from "./dynamodb-local.js";
+export * from "./stall-proxy.js";
 
 export interface TestDatabase {
   client: DynamoDBClient;
