@@ -1,4 +1,5 @@
 export * from "./aws/clients.js";
+export * from "./aws/send-once.js";
 export * from "./aws/timeouts.js";
 export * from "./dynamo/batch.js";
 export * from "./dynamo/client.js";

@@ -1,5 +1,7 @@
 import {
   ConfigurationError,
+  emailSendTimeoutsFor,
+  SendOnceRetryStrategy,
   schedulerClientOptionsFromEnv,
   sesClientOptionsFromEnv,
   TABLE_SPECS,
@@ -49,6 +51,7 @@ describe("the processors' parts from the environment", () => {
       "logger",
       "metrics",
       "photoMarks",
+      "retryPauseMs",
       "tables",
       "tracer",
     ]);
@@ -149,14 +152,22 @@ describe("the processors' parts from the environment", () => {
       region: "eu-west-1",
       requestHandler: expect.any(NodeHttpHandler),
       maxAttempts: 3,
+      retryStrategy: expect.any(SendOnceRetryStrategy),
     });
   });
 
-  it("gives SES a request timeout that fits the processor's own timeout", () => {
+  it("gives SES one long wait for its answer, sized to the processor's own timeout", () => {
     const prod = { STAGE: "prod", AWS_REGION: "eu-west-1" };
     const options = sesClientOptionsFromEnv({ ...prod, FUNCTION_TIMEOUT_SECONDS: "60" });
     expect(options.requestHandler).toBeInstanceOf(NodeHttpHandler);
     expect(options.maxAttempts).toBe(3);
+    // Long enough for SES answering 25 s late; with the connection attempts inside the minute.
+    expect(emailSendTimeoutsFor(60)).toEqual({
+      connectionTimeoutMs: 1000,
+      requestTimeoutMs: 45_000,
+      maxAttempts: 3,
+    });
+    expect(emailSendTimeoutsFor(30).requestTimeoutMs).toBe(22_000);
     expect(() => sesClientOptionsFromEnv({ ...prod, FUNCTION_TIMEOUT_SECONDS: "1" })).toThrow(
       ConfigurationError,
     );

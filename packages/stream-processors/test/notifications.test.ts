@@ -1,12 +1,15 @@
 import { MessageRejected, SendEmailCommand } from "@aws-sdk/client-sesv2";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
+import { notificationProcessorDependencies } from "../src/notifications/build.js";
 import {
   API_URL,
+  batchOf,
   commentBy,
   conversationWithMessage,
   emailOf,
   type Harness,
+  lambdaContext,
   membersWithProfiles,
   SENDER_EMAIL,
   saveProfile,
@@ -468,6 +471,25 @@ describe("welcome email", () => {
     h.advanceClock(16 * 60 * 1000);
     expect((await h.process("notifications", records)).batchItemFailures).toEqual([]);
     expect(h.sentEmails()).toEqual([]);
+  });
+
+  it("sends the welcome once though its record failed after the send and was retried", async () => {
+    const h = harness();
+    const { userId, records } = await approved(h, "Pim");
+    // The send goes; recording that it went fails (DynamoDB stalled), so the record fails.
+    const { repositories } = notificationProcessorDependencies(h.env);
+    const sentEmails = Object.assign(Object.create(repositories.sentEmails), {
+      settle: async () => {
+        throw new Error("DynamoDB did not answer");
+      },
+    });
+    const stalled = h.build("notifications", { repositories: { ...repositories, sentEmails } });
+    expect((await stalled(batchOf(records), lambdaContext())).batchItemFailures).toHaveLength(1);
+    expect(h.recipientsOfSent()).toEqual([emailOf(userId)]);
+
+    // The retry finds the send recorded before it went: no second welcome.
+    expect((await h.process("notifications", records)).batchItemFailures).toEqual([]);
+    expect(h.recipientsOfSent()).toEqual([emailOf(userId)]);
   });
 
   it("sends nothing for a second approval or for later changes of an approved profile", async () => {

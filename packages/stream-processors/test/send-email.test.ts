@@ -1,6 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { SESv2Client } from "@aws-sdk/client-sesv2";
-import { UnsubscribeTokens } from "@hearth/domain";
+import { sesClientOptionsFromEnv, UnsubscribeTokens } from "@hearth/domain";
+import { startStallProxy } from "@hearth/domain/testing";
 import sesServer from "aws-ses-v2-local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEmailSender, type EmailSenderDependencies } from "../src/notifications/send-email.js";
@@ -60,6 +61,7 @@ function sender(overrides: Partial<EmailSenderDependencies> = {}) {
       unsubscribeTokens.useKeys(SECRET);
     },
     clock: () => new Date(),
+    logger: { warn: () => {} },
     ...overrides,
   });
   return { send, refreshes: () => refreshes };
@@ -117,5 +119,65 @@ describe("the email sender", () => {
     recording.destroy();
     expect(calls).toEqual([expect.objectContaining({ ConfigurationSetName: "hearth-test-email" })]);
     expect(await sentTo("cy@family.example")).toHaveLength(1);
+  });
+});
+
+/** The SES client a function with a `functionTimeoutSeconds` timeout builds, talking to SES through `endpoint`. */
+function functionSesClient(sesEndpoint: string, functionTimeoutSeconds: number): SESv2Client {
+  return new SESv2Client(
+    sesClientOptionsFromEnv({
+      STAGE: "test",
+      AWS_REGION: "local",
+      SES_ENDPOINT: sesEndpoint,
+      FUNCTION_TIMEOUT_SECONDS: String(functionTimeoutSeconds),
+    }),
+  );
+}
+
+describe("sending while SES stalls", () => {
+  it("sends each email once when SES takes 25 s to answer a processor", { timeout: 60_000 }, async () => {
+    const proxy = await startStallProxy(endpoint);
+    const client = functionSesClient(proxy.endpoint, 60);
+    const { send } = sender({ ses: client });
+    const recipients = ["stall-1@family.example", "stall-2@family.example", "stall-3@family.example"];
+    const stall = proxy.stall(25_000, "slow");
+    const outcomes = await Promise.all(
+      recipients.map((to) => send(to, email, { unsubscribe: { userId: to, kind: "comment" } })),
+    );
+    await stall;
+    client.destroy();
+    await proxy.close();
+    expect(outcomes).toEqual(["sent", "sent", "sent"]);
+    for (const to of recipients) expect(await sentTo(to)).toHaveLength(1);
+  });
+
+  it("does not send again when SES answers too late: the send is uncertain, counted as sent", {
+    timeout: 60_000,
+  }, async () => {
+    const proxy = await startStallProxy(endpoint);
+    // A 10 s function waits about 5 s for SES; this stall outlasts that.
+    const client = functionSesClient(proxy.endpoint, 10);
+    const { send } = sender({ ses: client });
+    const stall = proxy.stall(9_000, "slow");
+    const outcome = await send("late@family.example", email);
+    await stall;
+    // SES got the request in the end (as a real one that was merely slow would have).
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    client.destroy();
+    await proxy.close();
+    expect(outcome).toBe("uncertain");
+    expect(await sentTo("late@family.example")).toHaveLength(1);
+  });
+
+  it("throws when SES certainly did not get the email, so a retry may send it", async () => {
+    const proxy = await startStallProxy(endpoint);
+    const port = new URL(proxy.endpoint).port;
+    await proxy.close();
+    // Nothing listens there any more: the connection is refused.
+    const client = functionSesClient(`http://127.0.0.1:${port}`, 60);
+    const { send } = sender({ ses: client });
+    await expect(send("refused@family.example", email)).rejects.toMatchObject({ code: "ECONNREFUSED" });
+    client.destroy();
+    expect(await sentTo("refused@family.example")).toHaveLength(0);
   });
 });

@@ -1,5 +1,5 @@
 import { ConfigurationError } from "../errors.js";
-import { functionTimeoutFromEnv, sdkClientTimeouts } from "./timeouts.js";
+import { emailSendClientTimeouts, functionTimeoutFromEnv, sdkClientTimeouts } from "./timeouts.js";
 
 // The one home of how an AWS SDK client of a function is configured: the stage, the region,
 // the local engines that may stand in for AWS services (never in production), and timeouts
@@ -105,13 +105,14 @@ export type SdkClientOptions = ReturnType<typeof sdkClientTimeouts> & {
  * (with fixed credentials) only when configured, and never in production, where `setting`
  * names what to unset.
  */
-export function sdkClientOptions(
+export function sdkClientOptions<Timeouts extends object = ReturnType<typeof sdkClientTimeouts>>(
   config: SdkClientConfig,
   setting: string,
   localRegion: string,
   localCredentials: StaticCredentials = LOCAL_CREDENTIALS,
-): SdkClientOptions {
-  const timeouts = sdkClientTimeouts(config.functionTimeoutSeconds);
+  timeoutsFor: (functionTimeoutSeconds?: number) => Timeouts = sdkClientTimeouts as never,
+): Timeouts & Omit<SdkClientOptions, keyof ReturnType<typeof sdkClientTimeouts>> {
+  const timeouts = timeoutsFor(config.functionTimeoutSeconds);
   const endpoint = localEndpoint(config.stage, setting, config.endpoint);
   if (!endpoint) {
     // Default credential chain and region resolution of the SDK.
@@ -120,12 +121,19 @@ export function sdkClientOptions(
   return { ...timeouts, endpoint, region: config.region ?? localRegion, credentials: localCredentials };
 }
 
-/** SESv2: `SES_ENDPOINT` names a local SES (aws-ses-v2-local). */
-export function sesClientOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): SdkClientOptions {
+/**
+ * SESv2: `SES_ENDPOINT` names a local SES (aws-ses-v2-local). Sending is not idempotent, so
+ * the client waits long for an answer and never repeats a send SES may have received.
+ */
+export function sesClientOptionsFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): SdkClientOptions & ReturnType<typeof emailSendClientTimeouts> {
   return sdkClientOptions(
     sdkClientConfigFromEnv(env, LOCAL_ENDPOINT_ENV.ses),
     LOCAL_ENDPOINT_ENV.ses,
     "local",
+    LOCAL_CREDENTIALS,
+    emailSendClientTimeouts,
   );
 }
 

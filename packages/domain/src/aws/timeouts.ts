@@ -1,5 +1,6 @@
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { ConfigurationError } from "../errors.js";
+import { SendOnceRetryStrategy } from "./send-once.js";
 
 /**
  * The environment variable through which a function learns its own timeout (Lambda does not
@@ -53,6 +54,28 @@ export function sdkTimeoutsFor(functionTimeoutSeconds: number): SdkTimeouts {
   };
 }
 
+/** An email send may wait this long for SES's answer: it is not repeated once SES may have it. */
+const MAX_EMAIL_SEND_TIMEOUT_MS = 45_000;
+
+/**
+ * SDK timeouts for sending email from a function that may run `functionTimeoutSeconds`. A
+ * send that may have reached SES is never repeated (see `SendOnceRetryStrategy`), so instead
+ * of several short attempts it gets one long wait for SES's answer: in a 60 s processor,
+ * 45 s, enough to ride out SES answering late without a second email. Only attempts that
+ * never connected are retried, so the time left after the reserve goes to them and the wait.
+ */
+export function emailSendTimeoutsFor(functionTimeoutSeconds: number): SdkTimeouts {
+  const { connectionTimeoutMs, maxAttempts } = sdkTimeoutsFor(functionTimeoutSeconds);
+  const timeoutMs = functionTimeoutSeconds * 1000;
+  const reserveMs = Math.max(MIN_ANSWER_RESERVE_MS, timeoutMs * ANSWER_RESERVE_FRACTION);
+  const waitMs = timeoutMs - reserveMs - RETRY_DELAY_ALLOWANCE_MS - maxAttempts * connectionTimeoutMs;
+  return {
+    connectionTimeoutMs,
+    requestTimeoutMs: Math.min(MAX_EMAIL_SEND_TIMEOUT_MS, Math.floor(waitMs)),
+    maxAttempts,
+  };
+}
+
 /** The function's timeout from `FUNCTION_TIMEOUT_SECONDS`; the default when unset. */
 export function functionTimeoutFromEnv(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env[FUNCTION_TIMEOUT_ENV]?.trim();
@@ -69,7 +92,20 @@ export function sdkClientTimeouts(functionTimeoutSeconds = DEFAULT_FUNCTION_TIME
   requestHandler: NodeHttpHandler;
   maxAttempts: number;
 } {
-  const timeouts = sdkTimeoutsFor(functionTimeoutSeconds);
+  return clientOptionsOf(sdkTimeoutsFor(functionTimeoutSeconds));
+}
+
+/** The options of an email-sending (SESv2) client: one long wait, and no retry of a send SES may have. */
+export function emailSendClientTimeouts(functionTimeoutSeconds = DEFAULT_FUNCTION_TIMEOUT_SECONDS): {
+  requestHandler: NodeHttpHandler;
+  maxAttempts: number;
+  retryStrategy: SendOnceRetryStrategy;
+} {
+  const timeouts = emailSendTimeoutsFor(functionTimeoutSeconds);
+  return { ...clientOptionsOf(timeouts), retryStrategy: new SendOnceRetryStrategy(timeouts.maxAttempts) };
+}
+
+function clientOptionsOf(timeouts: SdkTimeouts): { requestHandler: NodeHttpHandler; maxAttempts: number } {
   return {
     requestHandler: new NodeHttpHandler({
       connectionTimeout: timeouts.connectionTimeoutMs,

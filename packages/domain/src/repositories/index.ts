@@ -93,4 +93,5 @@ export {
 export { RateLimitsRepository, windowOf } from "./rate-limits.js";
 export { ReactionsRepository, type ToggleResult } from "./reactions.js";
 export { type RevocationReason, RevocationsRepository } from "./revocations.js";
+export { SentEmailsRepository } from "./sent-emails.js";
 export { StoredResponsesRepository } from "./stored-responses.js";

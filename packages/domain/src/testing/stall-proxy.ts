@@ -6,11 +6,12 @@ export interface StallProxy {
   /**
    * From now on for `ms`, nothing a client sends reaches the engine. A request on a connection
    * already open is held and forwarded when the stall ends, even when its client gave up
-   * meanwhile (its write lands late, as one stuck in a congested network does); a connection
-   * opened during the stall is dropped at once (the engine can't be reached). Resolves when
-   * the stall is over.
+   * meanwhile (its write lands late, as one stuck in a congested network does). A connection
+   * opened during the stall is dropped at once (`unreachable`, the default: the engine can't
+   * be reached) or accepted and held like the others (`slow`: the engine takes its time to
+   * answer). Resolves when the stall is over.
    */
-  stall(ms: number): Promise<void>;
+  stall(ms: number, newConnections?: "unreachable" | "slow"): Promise<void>;
   /** Requests' bytes held back so far (to see that a stall caught something). */
   heldChunks(): number;
   close(): Promise<void>;
@@ -25,11 +26,12 @@ export async function startStallProxy(target: string): Promise<StallProxy> {
   const { hostname, port } = new URL(target);
   const sockets = new Set<Socket>();
   let stalledUntil = 0;
+  let dropNewConnections = true;
   let held = 0;
   const waiting: (() => void)[] = [];
 
   const server = createServer((client) => {
-    if (Date.now() < stalledUntil) {
+    if (Date.now() < stalledUntil && dropNewConnections) {
       client.on("error", () => {});
       client.resetAndDestroy();
       return;
@@ -73,8 +75,9 @@ export async function startStallProxy(target: string): Promise<StallProxy> {
 
   return {
     endpoint: `http://127.0.0.1:${address.port}`,
-    stall: async (ms) => {
+    stall: async (ms, newConnections = "unreachable") => {
       stalledUntil = Date.now() + ms;
+      dropNewConnections = newConnections === "unreachable";
       await new Promise((resolve) => setTimeout(resolve, ms));
       stalledUntil = 0;
       for (const flush of waiting.splice(0)) flush();

@@ -4,6 +4,7 @@ import {
   HeldNotificationsRepository,
   NotificationsRepository,
   ProfilesRepository,
+  SentEmailsRepository,
 } from "@hearth/domain";
 import { type IdempotencyStore, idempotencyStoreFromEnv, idempotentProcessor } from "../idempotency.js";
 import type { OutcomeCounter, StreamProcessorHandler } from "../pipeline.js";
@@ -49,7 +50,7 @@ const countNotifications: OutcomeCounter<NotificationSummary> = {
 
 /**
  * The notifications processor's parts from its environment: the core, the idempotency store,
- * its five repositories, email sending (see `emailSendingFromEnv`), the debounce window and the
+ * its six repositories, email sending (see `emailSendingFromEnv`), the debounce window and the
  * digest scheduler (see `DIGEST_SCHEDULE_ENV`).
  */
 export function notificationProcessorDependencies(
@@ -68,6 +69,7 @@ export function notificationProcessorDependencies(
       conversations: new ConversationsRepository(context),
       notifications: new NotificationsRepository(context),
       heldNotifications: new HeldNotificationsRepository(context),
+      sentEmails: new SentEmailsRepository(context),
     },
   };
 }

@@ -19,6 +19,7 @@ import {
   type ProfilesRepository,
   profileSchema,
   reactionSchema,
+  type SentEmailsRepository,
   UNNAMED_MEMBER,
 } from "@hearth/domain";
 import { MalformedRecordError, parseNewImage, type StreamChange } from "../stream-change.js";
@@ -59,6 +60,8 @@ export interface NotificationRepositories {
   conversations: ConversationsRepository;
   notifications: NotificationsRepository;
   heldNotifications: HeldNotificationsRepository;
+  /** Emails that answer one event and have no debounce slot to tell whether they went (welcome, export). */
+  sentEmails: SentEmailsRepository;
 }
 
 /** The part of the notifications processor that schedules a window's digest when its first event is held. */
@@ -91,6 +94,25 @@ export function createNotifier(
   // Welcome and export emails answer the member's own action or approval, so they carry no
   // unsubscribe headers: there is nothing to opt out of (see README, Emails).
   const send = createEmailSender(deps);
+
+  /**
+   * Sends an email that answers one event (`key`) at most once, however often its record is
+   * retried: recorded before the send, so a retry after a failure that came later (or after a
+   * send whose outcome is unknown) finds it and sends nothing; forgotten only when the send
+   * certainly failed, so the retry sends it then.
+   */
+  async function sendOnce(key: string, to: string, email: Email): Promise<"sent" | "already"> {
+    if (!(await repositories.sentEmails.begin(key))) return "already";
+    let outcome: Awaited<ReturnType<typeof send>>;
+    try {
+      outcome = await send(to, email);
+    } catch (error) {
+      await repositories.sentEmails.forget(key);
+      throw error;
+    }
+    await repositories.sentEmails.settle(key, outcome);
+    return "sent";
+  }
 
   /** Sends the email of a slot claimed at `claimedAt`; gives the slot back if SES fails. */
   async function sendClaimed(
@@ -369,12 +391,19 @@ export function createNotifier(
       });
       return { kind: "welcome", sent: 0, skipped: 1 };
     }
+    let sent: "sent" | "already";
     try {
-      await send(to, welcomeEmail(deps.siteUrl, profile.displayName));
+      sent = await sendOnce(
+        `welcome#${profile.userId}#${profile.approvedAt}`,
+        to,
+        welcomeEmail(deps.siteUrl, profile.displayName),
+      );
     } catch (error) {
       throw new NotificationDeliveryError([profile.userId], [error]);
     }
-    return { kind: "welcome", sent: 1, skipped: 0 };
+    return sent === "sent"
+      ? { kind: "welcome", sent: 1, skipped: 0 }
+      : { kind: "welcome", sent: 0, skipped: 1 };
   }
 
   /**
@@ -396,8 +425,14 @@ export function createNotifier(
     const to = emailableAddress(requester);
     if (!to) return { kind: "export", sent: 0, skipped: 1 };
     const counts = (job.result as { counts?: Record<string, number> } | undefined)?.counts ?? {};
-    await send(to, exportReadyEmail(deps.siteUrl, job.jobId, counts));
-    return { kind: "export", sent: 1, skipped: 0 };
+    const sent = await sendOnce(
+      `export#${job.userId}#${job.jobId}`,
+      to,
+      exportReadyEmail(deps.siteUrl, job.jobId, counts),
+    );
+    return sent === "sent"
+      ? { kind: "export", sent: 1, skipped: 0 }
+      : { kind: "export", sent: 0, skipped: 1 };
   }
 
   return async (change) => {

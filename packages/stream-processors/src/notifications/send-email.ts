@@ -1,10 +1,14 @@
+import type { Logger } from "@aws-lambda-powertools/logger";
 import { SendEmailCommand } from "@aws-sdk/client-sesv2";
-import type { NotificationKind } from "@hearth/domain";
+import { mayHaveReachedService, type NotificationKind } from "@hearth/domain";
 import type { EmailSending } from "./email-sending.js";
 import type { Email } from "./emails.js";
 
 /** What sending takes: the email part of the function, and its clock (unsubscribe tokens expire). */
-export type EmailSenderDependencies = EmailSending & { clock: () => Date };
+export type EmailSenderDependencies = EmailSending & {
+  clock: () => Date;
+  logger: Pick<Logger, "warn">;
+};
 
 export interface SendOptions {
   /** A notification email someone may opt out of: it carries the RFC 8058 one-click headers. */
@@ -17,13 +21,21 @@ function unsubscribeUrl(apiUrl: string, token: string): string {
 }
 
 /**
+ * What became of a send: `sent` (SES took it), or `uncertain` (the call failed in a way SES
+ * may still have acted on: it timed out waiting for the answer, or the connection dropped).
+ * An uncertain send counts as sent: at most once, never twice (see README, Emails).
+ */
+export type SendOutcome = "sent" | "uncertain";
+
+/**
  * The one way emails leave Hearth: SESv2 SendEmail with simple content (subject, text and
  * HTML), through the configuration set when one is configured. A notification email gets
  * `List-Unsubscribe` (the signed link) and `List-Unsubscribe-Post: List-Unsubscribe=One-Click`
- * headers, so mail clients offer one-click unsubscribe (RFC 8058).
+ * headers, so mail clients offer one-click unsubscribe (RFC 8058). It throws only when the
+ * email certainly did not go (SES refused it, or could not be reached), so a retry may send it.
  */
 export function createEmailSender(deps: EmailSenderDependencies) {
-  return async function send(to: string, email: Email, options: SendOptions = {}): Promise<void> {
+  return async function send(to: string, email: Email, options: SendOptions = {}): Promise<SendOutcome> {
     const headers: { Name: string; Value: string }[] = [];
     if (options.unsubscribe) {
       await deps.refreshUnsubscribeKeys();
@@ -34,23 +46,34 @@ export function createEmailSender(deps: EmailSenderDependencies) {
         { Name: "List-Unsubscribe-Post", Value: "List-Unsubscribe=One-Click" },
       );
     }
-    await deps.ses.send(
-      new SendEmailCommand({
-        FromEmailAddress: deps.senderEmail,
-        Destination: { ToAddresses: [to] },
-        Content: {
-          Simple: {
-            Subject: { Data: email.subject, Charset: "UTF-8" },
-            Body: {
-              Text: { Data: email.text, Charset: "UTF-8" },
-              Html: { Data: email.html, Charset: "UTF-8" },
-            },
-            ...(headers.length ? { Headers: headers } : {}),
+    const command = new SendEmailCommand({
+      FromEmailAddress: deps.senderEmail,
+      Destination: { ToAddresses: [to] },
+      Content: {
+        Simple: {
+          Subject: { Data: email.subject, Charset: "UTF-8" },
+          Body: {
+            Text: { Data: email.text, Charset: "UTF-8" },
+            Html: { Data: email.html, Charset: "UTF-8" },
           },
+          ...(headers.length ? { Headers: headers } : {}),
         },
-        ...(deps.sesConfigurationSet ? { ConfigurationSetName: deps.sesConfigurationSet } : {}),
-      }),
-    );
+      },
+      ...(deps.sesConfigurationSet ? { ConfigurationSetName: deps.sesConfigurationSet } : {}),
+    });
+    try {
+      await deps.ses.send(command);
+      return "sent";
+    } catch (error) {
+      if (!mayHaveReachedService(error)) throw error;
+      deps.logger.warn(
+        "An email may or may not have gone (SES did not answer in time); it is not sent again",
+        {
+          error: error as Error,
+        },
+      );
+      return "uncertain";
+    }
   };
 }
 
