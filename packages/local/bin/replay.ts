@@ -58,7 +58,7 @@ async function replayLocal(): Promise<ReplayOutcome[]> {
       ),
     }),
   );
-  return replayLocalDeadLetters(file.read(), file.path, processors, config.region);
+  return replayLocalDeadLetters(file.read(), file.path, processors, config.region, console.log);
 }
 
 async function replayDeployed(environment: string, uri: string): Promise<ReplayOutcome[]> {

@@ -2,7 +2,7 @@ import type { InvokeCommandInput, InvokeCommandOutput } from "@aws-sdk/client-la
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import { PROCESSOR_NAMES, type ProcessorName } from "@hearth/stream-processors";
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from "aws-lambda";
-import type { DeadLetter } from "./dead-letters.js";
+import type { DeadLetter, DeadLetterCause } from "./dead-letters.js";
 import { createLambdaContext } from "./lambda-context.js";
 import type { StreamProcessor } from "./stream-poller.js";
 
@@ -19,6 +19,8 @@ export interface ReplayBatch {
   /** Known for local dead letters; deployed records name the function instead. */
   processor?: ProcessorName;
   event: DynamoDBStreamEvent;
+  /** Why its records failed, where the failure record says (local dead letters carry it). */
+  causes: DeadLetterCause[];
 }
 
 export interface ReplayOutcome {
@@ -50,7 +52,13 @@ export function replayBatchOf(json: unknown, source: string): ReplayBatch {
     const processor = (PROCESSOR_NAMES as readonly string[]).includes(letter.processor ?? "")
       ? (letter.processor as ProcessorName)
       : undefined;
-    return { source, functionArn, processor, event: { Records: [letter.record] } };
+    return {
+      source,
+      functionArn,
+      processor,
+      event: { Records: [letter.record] },
+      causes: letter.cause ? [letter.cause] : [],
+    };
   }
   const payload = typeof record.payload === "string" ? JSON.parse(record.payload) : record.payload;
   if (!isStreamEvent(payload)) {
@@ -58,7 +66,31 @@ export function replayBatchOf(json: unknown, source: string): ReplayBatch {
       `${source}: holds no invocation payload (only the batch's coordinates); it cannot be replayed`,
     );
   }
-  return { source, functionArn, event: payload };
+  return { source, functionArn, event: payload, causes: [] };
+}
+
+/**
+ * The causes of the failed records about to be replayed, grouped: how many records failed
+ * with each (processor, error name and message), most frequent first, so an operator sees
+ * what went wrong before running it again. Records whose cause is unknown are counted too.
+ */
+export function groupedCauses(batches: readonly ReplayBatch[]): string[] {
+  const counts = new Map<string, number>();
+  for (const batch of batches) {
+    const who = batch.processor ?? batch.functionArn.split(":")[6] ?? batch.functionArn;
+    const unknown = batch.event.Records.length - batch.causes.length;
+    for (const cause of batch.causes) {
+      const key = `${who}: ${cause.errorName}: ${cause.errorMessage}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    if (unknown > 0) {
+      const key = `${who}: cause not recorded`;
+      counts.set(key, (counts.get(key) ?? 0) + unknown);
+    }
+  }
+  return [...counts]
+    .sort(([a, x], [b, y]) => y - x || (a < b ? -1 : a > b ? 1 : 0))
+    .map(([cause, count]) => `${String(count).padStart(5)} × ${cause}`);
 }
 
 /** Feeds each batch to `invoke`, one after another, and reports what failed again. */
@@ -149,8 +181,11 @@ export async function replayLocalDeadLetters(
   source: string,
   processors: Record<ProcessorName, StreamProcessor>,
   region: string,
+  log: (text: string) => void = () => {},
 ): Promise<ReplayOutcome[]> {
   const batches = letters.map((letter, index) => replayBatchOf(letter, `${source}:${index + 1}`));
+  const causes = groupedCauses(batches);
+  if (causes.length) log(["Causes of the failed records:", ...causes].join("\n"));
   return replayBatches(batches, async (batch) => {
     if (!batch.processor) throw new Error(`${batch.source}: names no known processor`);
     const context = createLambdaContext(`hearth-local-${batch.processor}`, 60_000, region);

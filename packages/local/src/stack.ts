@@ -21,6 +21,7 @@ import {
   FUNCTION_TIMEOUT_ENV,
   PHOTO_HOSTS_ENV,
   RATE_LIMITS_ENV,
+  RecordFailuresRepository,
   streamArnOf,
   tableEnvironment,
 } from "@hearth/domain";
@@ -41,7 +42,7 @@ import {
   SIGN_IN_TRIGGER_NAME,
 } from "./cognito-triggers.js";
 import type { LocalStackConfig } from "./config.js";
-import { DeadLetterFile } from "./dead-letters.js";
+import { DeadLetterFile, notedCauses } from "./dead-letters.js";
 import { startCognito, startDynamoDb, startS3, startSes, useExternalDynamoDb } from "./engines.js";
 import {
   createApiHandlers,
@@ -354,6 +355,17 @@ export async function startLocalStack(
     closers.push(async () => streams.destroy());
     const checkpoints = new CheckpointStore(join(config.dataDir, "stream-checkpoints.json"));
     const deadLetters = new DeadLetterFile(join(config.dataDir, "dead-letters.jsonl"));
+    const notesDoc = createDocumentClient({
+      stage: config.stage,
+      endpoint: dynamoEndpoint,
+      region: config.region,
+    });
+    closers.push(async () => notesDoc.destroy());
+    const recordFailures = new RecordFailuresRepository({
+      doc: notesDoc,
+      tables,
+      cursors: new CursorCodec(cursorSecret(config.dataDir)),
+    });
     for (const subscription of STREAM_SUBSCRIPTIONS) {
       const streamArn = await streamArnOf(dynamo, tables[subscription.table]);
       if (!streamArn) throw new Error(`Table ${tables[subscription.table]} has no stream`);
@@ -369,6 +381,7 @@ export async function startLocalStack(
         functionTimeoutMs: processorTimeoutSeconds(subscription.processor) * 1000,
         checkpoints,
         deadLetters,
+        causeOf: notedCauses(recordFailures, subscription.processor),
         region: config.region,
         log,
       });

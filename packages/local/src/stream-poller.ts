@@ -12,7 +12,7 @@ import type { FilterPattern } from "@hearth/domain";
 import { toLambdaStreamRecord } from "@hearth/stream-processors";
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
 import type { CheckpointStore } from "./checkpoints.js";
-import type { DeadLetter, DeadLetterSink } from "./dead-letters.js";
+import type { DeadLetter, DeadLetterCause, DeadLetterSink } from "./dead-letters.js";
 import { createLambdaContext } from "./lambda-context.js";
 
 export type StreamProcessor = (
@@ -40,6 +40,8 @@ export interface StreamPollerOptions {
   batching: BatchingSettings;
   checkpoints: CheckpointStore;
   deadLetters: DeadLetterSink;
+  /** Why the processor failed a record it reported (its failure note), for the dead letter. */
+  causeOf: (record: DynamoDBRecord) => Promise<DeadLetterCause | undefined>;
   region: string;
   /** Pause between polls when a shard has nothing new. */
   idleDelayMs?: number;
@@ -68,7 +70,8 @@ interface ShardState {
   /** Shrunk by bisection after a function error; back to the batch size after a success. */
   maxBatch: number;
   retryAt: number;
-  lastError?: string;
+  /** The error of the last invocation that threw (a reported failure's cause is the processor's note). */
+  thrown?: DeadLetterCause;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -267,7 +270,7 @@ export class StreamPoller {
       const created = pending.record.dynamodb?.ApproximateCreationDateTime;
       const tooOld = maxAgeMs >= 0 && created !== undefined && Date.now() - created * 1000 > maxAgeMs;
       if (pending.matches && !tooOld) break;
-      if (pending.matches && tooOld) this.deadLetter(state, pending, "RecordAgeExceeded", 0);
+      if (pending.matches && tooOld) await this.deadLetter(state, pending, "RecordAgeExceeded", 0);
       skip++;
     }
     if (skip) this.consume(state, skip);
@@ -319,7 +322,7 @@ export class StreamPoller {
     }
     state.headAttempts++;
     if (state.headAttempts > batching.retryAttempts) {
-      this.deadLetter(state, head, "RetryAttemptsExhausted", state.headAttempts);
+      await this.deadLetter(state, head, "RetryAttemptsExhausted", state.headAttempts);
       this.consume(state, 1);
       state.headAttempts = 0;
       state.headSequenceNumber = undefined;
@@ -344,27 +347,40 @@ export class StreamPoller {
     try {
       const response = await this.options.processor({ Records: batch.map((p) => p.record) }, context);
       const failures = response?.batchItemFailures ?? [];
+      state.thrown = undefined;
       if (failures.length === 0) return undefined;
       const positions = failures.map((failure) =>
         batch.findIndex((p) => failure.itemIdentifier && p.sequenceNumber === failure.itemIdentifier),
       );
-      state.lastError = `reported as failed: ${failures.map((f) => f.itemIdentifier).join(", ")}`;
       // An identifier that is not in the batch fails the whole batch, as in Lambda.
       if (positions.some((position) => position < 0)) return { index: 0, thrown: false };
       return { index: Math.min(...positions), thrown: false };
     } catch (error) {
-      state.lastError = (error as Error).stack ?? String(error);
+      const thrown = error instanceof Error ? error : new Error(String(error));
+      state.thrown = { errorName: thrown.name, errorMessage: thrown.message.slice(0, 300) };
       this.options.log?.(`[streams] ${this.subscription}: processor failed: ${(error as Error).message}`);
       return { index: 0, thrown: true };
     }
   }
 
-  private deadLetter(
+  /** The cause a dead letter carries: the thrown error, else the processor's note, else what is known. */
+  private async causeOf(state: ShardState, pending: PendingRecord): Promise<DeadLetterCause> {
+    if (state.thrown) return state.thrown;
+    const noted = await this.options.causeOf(pending.record).catch(() => undefined);
+    return (
+      noted ?? {
+        errorName: "Unknown",
+        errorMessage: "The processor reported the record as failed; no cause was noted",
+      }
+    );
+  }
+
+  private async deadLetter(
     state: ShardState,
     pending: PendingRecord,
     condition: DeadLetter["requestContext"]["condition"],
     attempts: number,
-  ): void {
+  ): Promise<void> {
     const arrival = new Date(
       (pending.record.dynamodb?.ApproximateCreationDateTime ?? 0) * 1000,
     ).toISOString();
@@ -388,7 +404,7 @@ export class StreamPoller {
       },
       processor: this.options.processorName,
       table: this.options.table,
-      ...(condition === "RetryAttemptsExhausted" && state.lastError ? { lastError: state.lastError } : {}),
+      ...(condition === "RetryAttemptsExhausted" ? { cause: await this.causeOf(state, pending) } : {}),
       record: pending.record,
     });
     this.options.log?.(

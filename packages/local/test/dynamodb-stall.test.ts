@@ -81,6 +81,7 @@ describe("a one-minute DynamoDB stall", () => {
       batching: streamBatchingOf("activity"),
       checkpoints: new CheckpointStore(join(dir, "checkpoints.json")),
       deadLetters,
+      causeOf: async () => undefined,
       region: "local",
       functionTimeoutMs: PROCESSOR_FUNCTION_TIMEOUT_SECONDS * 1000,
       idleDelayMs: 100,

@@ -11,6 +11,7 @@ import { type DeadLetter, DeadLetterFile } from "../src/dead-letters.js";
 import { createStreamProcessors, processorEnvironment } from "../src/functions.js";
 import {
   assertFunctionOfEnvironment,
+  groupedCauses,
   lambdaInvoker,
   replayBatchOf,
   replayLocalDeadLetters,
@@ -131,6 +132,33 @@ describe("pnpm replay local", () => {
   });
 });
 
+describe("the causes pnpm replay prints first", () => {
+  it("groups the records by processor, error name and message, most frequent first", () => {
+    const cause = (errorMessage: string) => ({ errorName: "NotificationDeliveryError", errorMessage });
+    const letters = [
+      {
+        ...deadLetter(insertRecord({ itemId: { S: "/1" }, commentId: { S: "1" } }), "notifications"),
+        cause: cause("SES paused"),
+      },
+      {
+        ...deadLetter(insertRecord({ itemId: { S: "/2" }, commentId: { S: "2" } }), "notifications"),
+        cause: cause("SES paused"),
+      },
+      {
+        ...deadLetter(insertRecord({ itemId: { S: "/3" }, commentId: { S: "3" } })),
+        cause: { errorName: "ZodError", errorMessage: "userId: expected string" },
+      },
+      deadLetter(insertRecord({ itemId: { S: "/4" }, commentId: { S: "4" } })),
+    ];
+    const batches = letters.map((letter, index) => replayBatchOf(letter, `file:${index + 1}`));
+    expect(groupedCauses(batches)).toEqual([
+      "    2 × notifications: NotificationDeliveryError: SES paused",
+      "    1 × activity: ZodError: userId: expected string",
+      "    1 × activity: cause not recorded",
+    ]);
+  });
+});
+
 describe("failure records from an S3 on-failure destination", () => {
   const record = insertRecord(
     { itemId: { S: "/a" }, commentId: { S: "01A" }, userId: { S: "u" } },
@@ -157,6 +185,8 @@ describe("failure records from an S3 on-failure destination", () => {
       source: "s3://b/k",
       functionArn,
       event: { Records: [record] },
+      // Lambda's failure record says nothing of why; the processors' notes do (see RecordFailuresRepository).
+      causes: [],
     });
     expect(replayBatchOf({ ...invocationRecord, payload: { Records: [record] } }, "s3://b/k").event).toEqual({
       Records: [record],

@@ -72,6 +72,11 @@ async function pollerFor(itemId: string, processor: StreamProcessor, label: stri
     batching: { ...STREAM_BATCHING, batchSize: 10, retryAttempts: 3 },
     checkpoints: new CheckpointStore(join(dir, `${label}.json`)),
     deadLetters,
+    // The processor's note of why it failed a record it reported.
+    causeOf: async (record) => ({
+      errorName: "UnreadableComment",
+      errorMessage: `cannot read ${textOf(record)}`,
+    }),
     region: "us-east-1",
     retryDelayMs: 0,
   });
@@ -136,6 +141,7 @@ describe("stream poller", () => {
       approximateInvokeCount: 4,
     });
     expect(textOf(letters[0]!.record)).toBe("bad");
+    expect(letters[0]!.cause).toEqual({ errorName: "UnreadableComment", errorMessage: "cannot read bad" });
     expect(letters[0]!.DDBStreamBatchInfo.startSequenceNumber).toBe(
       letters[0]!.record.dynamodb!.SequenceNumber,
     );
@@ -152,6 +158,11 @@ describe("stream poller", () => {
     expect(delivered).toEqual(["one", "two", "four"]);
     expect(invocations.filter((batch) => batch.length === 1 && batch[0] === "poison")).toHaveLength(4);
     expect(deadLetters.read().map((letter) => textOf(letter.record))).toEqual(["poison"]);
+    // The invocation's own error, by name and message: no stack.
+    expect(deadLetters.read()[0]!.cause).toEqual({
+      errorName: "Error",
+      errorMessage: "cannot handle poison",
+    });
   });
 
   it("recovers once a retried record succeeds, and resumes after its checkpoint on restart", async () => {

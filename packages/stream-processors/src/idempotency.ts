@@ -4,6 +4,7 @@ import type { BasePersistenceLayer } from "@aws-lambda-powertools/idempotency/pe
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { dynamoClientOptions, dynamoConfigFromEnv, tableNamesFromEnv, tableSpec } from "@hearth/domain";
 import type { Context, DynamoDBRecord } from "aws-lambda";
+import type { FailureNotes } from "./failure-notes.js";
 import {
   buildBatchPipeline,
   type ChangeHandler,
@@ -77,7 +78,7 @@ function withRecordLock(context: Context, lockMs: number): Context {
  */
 export function idempotentProcessor<Summary>(
   identity: ProcessorIdentity,
-  deps: CoreProcessorDependencies & IdempotencyStore,
+  deps: CoreProcessorDependencies & IdempotencyStore & FailureNotes,
   handleChange: ChangeHandler<Summary>,
   counter: OutcomeCounter<Summary> = {},
 ): StreamProcessorHandler {

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import { type StreamSubscription, traceInvocation } from "@hearth/domain";
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
+import type { FailureNotes } from "./failure-notes.js";
 import type { CoreProcessorDependencies, ProcessorMetrics } from "./runtime.js";
 import { type StreamChange, toStreamChange } from "./stream-change.js";
 import { sourceTableOf } from "./stream-records.js";
@@ -70,7 +71,7 @@ function isSubscribed(identity: ProcessorIdentity, table: string, record: Dynamo
  */
 export function buildBatchPipeline(
   identity: ProcessorIdentity,
-  deps: CoreProcessorDependencies,
+  deps: CoreProcessorDependencies & FailureNotes,
   runRecord: RecordRunner,
   onInvocation: (context: Context) => void = () => {},
 ): StreamProcessorHandler {
@@ -100,8 +101,24 @@ export function buildBatchPipeline(
         table,
         error: error as Error,
       });
+      await noteFailure(record, error);
       throw error;
     }
+  }
+
+  /** Keeps why the record failed where the dead letters and `pnpm replay` find it (best effort: it may stall too). */
+  async function noteFailure(record: DynamoDBRecord, error: unknown): Promise<void> {
+    if (!record.eventID) return;
+    const cause = error instanceof Error ? error : { name: "Error", message: String(error) };
+    await deps.recordFailures
+      .note(name, record.eventID, { name: cause.name, message: cause.message })
+      .catch((noteError: unknown) =>
+        logger.warn("Could not note why a record failed", {
+          processor: name,
+          eventID: record.eventID,
+          error: noteError as Error,
+        }),
+      );
   }
 
   /** The pause before answering with failures, never past the invocation's end (less a margin to answer). */

@@ -51,6 +51,7 @@ describe("the processors' parts from the environment", () => {
       "logger",
       "metrics",
       "photoMarks",
+      "recordFailures",
       "retryPauseMs",
       "tables",
       "tracer",

@@ -1,5 +1,6 @@
-import { SendEmailCommand } from "@aws-sdk/client-sesv2";
+import { MessageRejected, SendEmailCommand } from "@aws-sdk/client-sesv2";
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { RecordFailuresRepository } from "@hearth/domain";
 import { describe, expect, it } from "vitest";
 import { IDEMPOTENCY_EXPIRY_SECONDS } from "../src/idempotency.js";
 import { RECORD_RETRY } from "../src/stream-subscriptions.js";
@@ -57,5 +58,35 @@ describe("idempotency records", () => {
     const expiresAt = Number(done?.expiration);
     expect(expiresAt).toBeGreaterThanOrEqual(Math.floor(startedMs / 1000) + IDEMPOTENCY_EXPIRY_SECONDS);
     expect(expiresAt).toBeLessThanOrEqual(Math.ceil(finishedMs / 1000) + IDEMPOTENCY_EXPIRY_SECONDS);
+  });
+
+  it("note why a record failed (error name and message, attempts counted) for the dead letters and replay", async () => {
+    const h = harness();
+    const [reader, writer] = await membersWithProfiles(h, "noted-reader", "noted-writer");
+    await h.db.repositories.comments.create(commentBy(reader, "/noted"));
+    await h.tap.skip("Comments");
+    await h.db.repositories.comments.create(commentBy(writer, "/noted"));
+    const record = await h.tap.takeOne("Comments");
+    h.ses.on(SendEmailCommand).rejects(new MessageRejected({ message: "Sending paused", $metadata: {} }));
+
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const response = await h.build("notifications")(batchOf([record]), lambdaContext());
+      expect(response.batchItemFailures).toHaveLength(1);
+    }
+    const failures = new RecordFailuresRepository({
+      doc: h.db.doc,
+      tables: h.db.tables,
+      cursors: h.db.cursors,
+    });
+    const cause = (await failures.causesOf("notifications", [record.eventID!])).get(record.eventID!);
+    expect(cause).toMatchObject({
+      processor: "notifications",
+      errorName: "NotificationDeliveryError",
+      attempts: 2,
+    });
+    expect(cause?.errorMessage).toContain("Sending paused");
+    // A cause, not a dump: no stack, and nothing of the record's own data.
+    expect(cause?.errorMessage).not.toContain("    at ");
+    expect(JSON.stringify(cause)).not.toContain("A comment by");
   });
 });

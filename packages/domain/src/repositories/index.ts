@@ -92,6 +92,7 @@ export {
 } from "./profiles.js";
 export { RateLimitsRepository, windowOf } from "./rate-limits.js";
 export { ReactionsRepository, type ToggleResult } from "./reactions.js";
+export { type RecordFailure, RecordFailuresRepository } from "./record-failures.js";
 export { type RevocationReason, RevocationsRepository } from "./revocations.js";
 export { SentEmailsRepository } from "./sent-emails.js";
 export { StoredResponsesRepository } from "./stored-responses.js";

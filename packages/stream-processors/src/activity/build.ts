@@ -1,4 +1,5 @@
 import { ProfilesRepository } from "@hearth/domain";
+import { type FailureNotes, failureNotesFromEnv } from "../failure-notes.js";
 import { type IdempotencyStore, idempotencyStoreFromEnv, idempotentProcessor } from "../idempotency.js";
 import type { OutcomeCounter, StreamProcessorHandler } from "../pipeline.js";
 import { processorIdentity } from "../processor-manifest.js";
@@ -17,6 +18,7 @@ import { activityManifest } from "./manifest.js";
 
 /** Everything the activity processor uses, part by part. */
 export type ActivityProcessorDependencies = CoreProcessorDependencies &
+  FailureNotes &
   IdempotencyStore &
   ActivityAggregatorDependencies;
 
@@ -40,6 +42,7 @@ export function activityProcessorDependencies(
 ): ActivityProcessorDependencies {
   return {
     ...coreProcessorDependenciesFromEnv(env, activityManifest),
+    ...failureNotesFromEnv(env),
     ...idempotencyStoreFromEnv(env),
     repositories: { profiles: new ProfilesRepository(repositoryContextFromEnv(env)) },
   };

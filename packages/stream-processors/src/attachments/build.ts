@@ -1,4 +1,5 @@
 import { PhotoMarksRepository } from "@hearth/domain";
+import { type FailureNotes, failureNotesFromEnv } from "../failure-notes.js";
 import { type IdempotencyStore, idempotencyStoreFromEnv, idempotentProcessor } from "../idempotency.js";
 import type { StreamProcessorHandler } from "../pipeline.js";
 import { processorIdentity } from "../processor-manifest.js";
@@ -16,6 +17,7 @@ import { attachmentObjectsFromEnv } from "./s3-objects.js";
  * a kept photo's mark) and no SES client; the only processor with the files bucket's delete rights.
  */
 export type AttachmentsProcessorDependencies = CoreProcessorDependencies &
+  FailureNotes &
   IdempotencyStore &
   AttachmentCleanerDependencies;
 
@@ -25,6 +27,7 @@ export function attachmentsProcessorDependencies(
 ): AttachmentsProcessorDependencies {
   return {
     ...coreProcessorDependenciesFromEnv(env, attachmentsManifest),
+    ...failureNotesFromEnv(env),
     ...idempotencyStoreFromEnv(env),
     attachmentObjects: attachmentObjectsFromEnv(env),
     photoMarks: new PhotoMarksRepository(repositoryContextFromEnv(env)),

@@ -11,6 +11,7 @@ import {
   RevocationsRepository,
   StoredResponsesRepository,
 } from "@hearth/domain";
+import { type FailureNotes, failureNotesFromEnv } from "../failure-notes.js";
 import { jobProcessor } from "../jobs/processors.js";
 import type { JobRunner } from "../jobs/runner.js";
 import { createJobWorker, type JobWorkerDependencies } from "../jobs/worker.js";
@@ -30,6 +31,7 @@ import { deletionsManifest } from "./manifest.js";
  * moves each job along with, and the runner of the account deletion cascade.
  */
 export type DeletionsProcessorDependencies = CoreProcessorDependencies &
+  FailureNotes &
   JobWorkerDependencies & {
     /** Runs one deletion job (the cascade over the member's data, then their user-pool account). */
     runDeletion: JobRunner;
@@ -44,6 +46,7 @@ export function deletionsProcessorDependencies(
   const jobs = new JobsRepository(context);
   return {
     ...coreProcessorDependenciesFromEnv(env, deletionsManifest),
+    ...failureNotesFromEnv(env),
     repositories: { jobs },
     runDeletion: createDeletionRunner({
       ...deletionPortsFromEnv(env),

@@ -1,4 +1,5 @@
 import { JobsRepository, MemberDataReader, ProfileReader } from "@hearth/domain";
+import { type FailureNotes, failureNotesFromEnv } from "../failure-notes.js";
 import { jobProcessor } from "../jobs/processors.js";
 import { createJobWorker, type JobWorkerDependencies } from "../jobs/worker.js";
 import type { StreamProcessorHandler } from "../pipeline.js";
@@ -19,6 +20,7 @@ import { type ExportObjects, exportObjectsFromEnv } from "./s3-export.js";
  * No SES client, no idempotency store (the job record is its own, see `jobProcessor`).
  */
 export type ExportsProcessorDependencies = CoreProcessorDependencies &
+  FailureNotes &
   ExportSources &
   JobWorkerDependencies & { exportObjects: ExportObjects };
 
@@ -29,6 +31,7 @@ export function exportsProcessorDependencies(
   const context = repositoryContextFromEnv(env);
   return {
     ...coreProcessorDependenciesFromEnv(env, exportsManifest),
+    ...failureNotesFromEnv(env),
     repositories: {
       profiles: new ProfileReader(context),
       memberData: new MemberDataReader(context),

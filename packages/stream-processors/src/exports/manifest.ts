@@ -3,7 +3,8 @@ import { JOB_FUNCTION_TIMEOUT_SECONDS, jobInserts } from "../stream-subscription
 
 /**
  * The export worker: reads everything of one member (Queries only) and moves its job along.
- * It keeps no idempotency records: the job itself says what was done (see jobs/processors.ts).
+ * It keeps no idempotency records: the job itself says what was done (see jobs/processors.ts);
+ * the IdempotencyRecords table only gets the note of why a record failed (an update).
  */
 export const exportsManifest = processorManifest("exports", import.meta.url, {
   description: "job worker: data exports",
@@ -15,6 +16,7 @@ export const exportsManifest = processorManifest("exports", import.meta.url, {
     CommentReactions: "read",
     ConversationMembers: "read",
     Messages: "read",
+    IdempotencyRecords: "readUpdate",
   },
   files: [
     {

@@ -1,3 +1,4 @@
+import type { FailureNotes } from "../failure-notes.js";
 import {
   buildBatchPipeline,
   type ChangeHandler,
@@ -27,7 +28,7 @@ const countJobs: OutcomeCounter<JobSummary> = {
  */
 export function jobProcessor(
   identity: ProcessorIdentity,
-  deps: CoreProcessorDependencies,
+  deps: CoreProcessorDependencies & FailureNotes,
   handleChange: ChangeHandler<JobSummary>,
 ): StreamProcessorHandler {
   const counted = countedHandler(deps, handleChange, countJobs);

@@ -6,6 +6,7 @@ import {
   ProfilesRepository,
   SentEmailsRepository,
 } from "@hearth/domain";
+import { type FailureNotes, failureNotesFromEnv } from "../failure-notes.js";
 import { type IdempotencyStore, idempotencyStoreFromEnv, idempotentProcessor } from "../idempotency.js";
 import type { OutcomeCounter, StreamProcessorHandler } from "../pipeline.js";
 import { processorIdentity } from "../processor-manifest.js";
@@ -22,6 +23,7 @@ import { createNotifier, type NotifierDependencies } from "./notify.js";
 
 /** Everything the notifications processor uses, part by part. */
 export type NotificationProcessorDependencies = CoreProcessorDependencies &
+  FailureNotes &
   IdempotencyStore &
   NotifierDependencies;
 
@@ -59,6 +61,7 @@ export function notificationProcessorDependencies(
   const context = repositoryContextFromEnv(env);
   return {
     ...coreProcessorDependenciesFromEnv(env, notificationsManifest),
+    ...failureNotesFromEnv(env),
     ...idempotencyStoreFromEnv(env),
     ...emailSendingFromEnv(env),
     ...notificationWindowFromEnv(env),

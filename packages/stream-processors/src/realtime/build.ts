@@ -7,6 +7,7 @@ import {
   ReactionsRepository,
 } from "@hearth/domain";
 import { pushViewsFromEnv } from "@hearth/views/push-views";
+import { type FailureNotes, failureNotesFromEnv } from "../failure-notes.js";
 import { type IdempotencyStore, idempotencyStoreFromEnv, idempotentProcessor } from "../idempotency.js";
 import type { OutcomeCounter, StreamProcessorHandler } from "../pipeline.js";
 import { processorIdentity } from "../processor-manifest.js";
@@ -25,6 +26,7 @@ import { realtimeManifest } from "./manifest.js";
  * shows what a re-read would) and the WebSocket management API. No SES client.
  */
 export type RealtimeProcessorDependencies = CoreProcessorDependencies &
+  FailureNotes &
   IdempotencyStore &
   RealtimeFanoutDependencies;
 
@@ -51,6 +53,7 @@ export function realtimeProcessorDependencies(
   const context = repositoryContextFromEnv(env);
   return {
     ...coreProcessorDependenciesFromEnv(env, realtimeManifest),
+    ...failureNotesFromEnv(env),
     ...idempotencyStoreFromEnv(env),
     repositories: {
       connections: new ConnectionsRepository(context),
