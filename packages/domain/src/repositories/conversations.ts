@@ -33,6 +33,8 @@ export interface NewMessage {
   /** Already sanitized plain text; may be empty when there are attachments. */
   messageText: string;
   attachments: Attachment[];
+  /** Members the text names (checked by the caller to be participants); absent when none. */
+  mentions?: string[];
 }
 
 /** Attempts at a membership transaction while others join the race (leave, send). */
