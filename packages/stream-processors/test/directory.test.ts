@@ -105,24 +105,24 @@ describe("GET /members?prefix= (the name index)", () => {
     const h = harness();
     const tag = uniqueId("r").replace(/[^a-z0-9]/g, "");
     const { profiles, memberNames } = h.db.repositories;
-    const maud = await member(h, `Maud Old${tag}`);
+    const maud = await member(h, `Maud ${tag}old`);
     const revoked = await member(h, `Rev ${tag}`);
     const deleted = await member(h, `Del ${tag}`);
     await syncDirectory(h);
     expect((await found(h, tag)).sort()).toEqual([deleted, maud, revoked].sort());
 
-    await profiles.upsert(maud, { displayName: `Maud New${tag}` });
+    await profiles.upsert(maud, { displayName: `Maud ${tag}new` });
     await profiles.revoke(revoked, "admin", new RevocationsRepository({ doc: h.db.doc, tables: h.db.tables, cursors: h.db.cursors }));
     await profiles.tombstone(deleted);
     await syncDirectory(h);
 
-    expect(await found(h, `old${tag}`)).toEqual([]);
-    expect(await found(h, `new${tag}`)).toEqual([maud]);
+    expect(await found(h, `${tag}old`)).toEqual([]);
+    expect(await found(h, `${tag}new`)).toEqual([maud]);
     expect(await found(h, `rev ${tag}`)).toEqual([]);
     expect(await found(h, `del ${tag}`)).toEqual([]);
     expect((await memberNames.entriesOf(maud)).map((entry) => entry.nameKey)).toEqual([
-      `maud new${tag} `,
-      `new${tag} `,
+      `maud ${tag}new `,
+      `${tag}new `,
     ]);
     for (const gone of [revoked, deleted]) {
       const output = await h.db.doc.send(
@@ -148,7 +148,10 @@ describe("GET /members?prefix= (the name index)", () => {
     await h.db.repositories.profiles.upsert(userId, { displayName: `Second${tag}` });
     await h.db.repositories.profiles.upsert(userId, { displayName: `Third${tag}` });
     const records = await h.tap.take("UserProfiles");
-    expect((await h.process("directory", [...records, ...records])).batchItemFailures).toEqual([]);
+    // Three records of one member in one batch run at once, in no order; then all delivered again.
+    expect(records.length).toBeGreaterThanOrEqual(3);
+    expect((await h.process("directory", records)).batchItemFailures).toEqual([]);
+    expect((await h.process("directory", records)).batchItemFailures).toEqual([]);
     expect((await h.db.repositories.memberNames.entriesOf(userId)).map((entry) => entry.nameKey)).toEqual([
       `third${tag} `,
     ]);

@@ -1,10 +1,6 @@
 import { MemberNamesRepository, ProfileReader } from "@hearth/domain";
-import {
-  buildBatchPipeline,
-  countedHandler,
-  type OutcomeCounter,
-  type StreamProcessorHandler,
-} from "../pipeline.js";
+import { type IdempotencyStore, idempotencyStoreFromEnv, idempotentProcessor } from "../idempotency.js";
+import type { OutcomeCounter, StreamProcessorHandler } from "../pipeline.js";
 import { processorIdentity } from "../processor-manifest.js";
 import {
   type CoreProcessorDependencies,
@@ -14,8 +10,10 @@ import {
 import { directoryManifest } from "./manifest.js";
 import { createDirectorySync, type DirectorySummary, type DirectorySyncDependencies } from "./sync.js";
 
-/** Everything the directory processor uses: the core, the profiles it reads and the name index. */
-export type DirectoryProcessorDependencies = CoreProcessorDependencies & DirectorySyncDependencies;
+/** Everything the directory processor uses: the core, the idempotency store, the profiles it reads and the name index. */
+export type DirectoryProcessorDependencies = CoreProcessorDependencies &
+  IdempotencyStore &
+  DirectorySyncDependencies;
 
 /** Entries written and removed in the name index. */
 const countEntries: OutcomeCounter<DirectorySummary> = {
@@ -32,17 +30,19 @@ export function directoryProcessorDependencies(
   const context = repositoryContextFromEnv(env);
   return {
     ...coreProcessorDependenciesFromEnv(env, directoryManifest),
+    ...idempotencyStoreFromEnv(env),
     repositories: { profiles: new ProfileReader(context), memberNames: new MemberNamesRepository(context) },
   };
 }
 
-/**
- * The batch pipeline without the idempotency store: each run writes what the profile says
- * now, so a redelivered record changes nothing and needs no record of its own.
- */
+/** On the shared pipeline, each record run once per eventID (its entries are counted once). */
 export function createDirectoryProcessor(deps: DirectoryProcessorDependencies): StreamProcessorHandler {
-  const counted = countedHandler(deps, createDirectorySync(deps), countEntries);
-  return buildBatchPipeline(processorIdentity(directoryManifest), deps, (_record, change) => counted(change));
+  return idempotentProcessor(
+    processorIdentity(directoryManifest),
+    deps,
+    createDirectorySync(deps),
+    countEntries,
+  );
 }
 
 /** Builds the directory processor from its environment; tests replace parts with `overrides`. */

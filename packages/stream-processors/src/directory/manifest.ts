@@ -7,7 +7,7 @@ import { profileChanges } from "../stream-subscriptions.js";
  */
 export const directoryManifest = processorManifest("directory", import.meta.url, {
   description: "stream processor: member name index",
-  tables: { UserProfiles: "read", MemberNames: "readWrite" },
+  tables: { UserProfiles: "read", MemberNames: "readWrite", IdempotencyRecords: "readWrite" },
   subscriptions: [{ table: "UserProfiles", filterPatterns: [profileChanges] }],
   settings: [],
 });

@@ -25,8 +25,9 @@ export function changesListing(change: Pick<StreamChange, "oldImage" | "newImage
  * Keeps the mention picker's name index in step with the profiles: a profile change that
  * touches its listing (a rename, a new photo, a membership granted, revoked or ended, a
  * deletion's tombstone) makes the member's entries what their profile, read now and strongly
- * consistent, says. Records of one member processed together or again all end in the same
- * entries, so no idempotency record is kept; a failure fails the record, which is retried.
+ * consistent, says. Records of one member processed together (a batch runs its records at
+ * once) all end in the entries of the profile as it is, whatever order they run in; a failure
+ * fails the record, which is retried.
  */
 export function createDirectorySync(
   deps: DirectorySyncDependencies,
