@@ -8,7 +8,12 @@ import { saveProfile, type TestUser, users, useTestApi } from "./helpers.js";
  */
 const api = useTestApi("mentions");
 
-const dee: TestUser = { userId: "user-dee", email: "dee@example.org", name: "Dee D", groups: ["ApprovedUsers"] };
+const dee: TestUser = {
+  userId: "user-dee",
+  email: "dee@example.org",
+  name: "Dee D",
+  groups: ["ApprovedUsers"],
+};
 const ITEM = "/letters/1942-06-01";
 
 async function members() {
@@ -107,7 +112,10 @@ describe("mentions on comments", () => {
     expect(unchanged).toMatchObject({ commentText: "Bob!", mentions: [users.bob.userId], version: 2 });
 
     const added = await edit({ commentText: "Bob and Dee", mentions: [users.bob.userId, dee.userId] });
-    expect(added.body.mentions.map((m: { userId: string }) => m.userId)).toEqual([users.bob.userId, dee.userId]);
+    expect(added.body.mentions.map((m: { userId: string }) => m.userId)).toEqual([
+      users.bob.userId,
+      dee.userId,
+    ]);
     const stored = await db.repositories.comments.get(ITEM, created.body.commentId);
     expect(stored?.mentionsAddedAt).toBe(stored?.updatedAt);
   });
@@ -122,7 +130,10 @@ describe("mentions on messages", () => {
     return response.body.conversationId as string;
   }
   const send = (conversationId: string, body: Record<string, unknown>) =>
-    api().call("POST", "/messages/conversations/{conversationId}", { pathParameters: { conversationId }, body });
+    api().call("POST", "/messages/conversations/{conversationId}", {
+      pathParameters: { conversationId },
+      body,
+    });
 
   it("must be participants of the conversation who are current members", async () => {
     await members();
@@ -166,7 +177,12 @@ describe("mentions on messages", () => {
 describe("PUT /profile notification preferences", () => {
   it("changes only the kinds sent, replies and mentions on by default", async () => {
     const { call } = api();
-    const fresh: TestUser = { userId: "user-fresh", email: "fresh@example.org", name: "Fresh", groups: ["ApprovedUsers"] };
+    const fresh: TestUser = {
+      userId: "user-fresh",
+      email: "fresh@example.org",
+      name: "Fresh",
+      groups: ["ApprovedUsers"],
+    };
     const saved = await saveProfile(call, fresh);
     expect(saved.notificationPreferences).toEqual({
       comments: true,

@@ -64,11 +64,17 @@ describe("a comment that mentions Ada", () => {
     const path = `/comments/${encodeURIComponent(itemId)}`;
     const itemTitle = "Letter from the front, 1943";
     const post = (as: User, body: Record<string, unknown>) =>
-      outside.call<{ commentId: string; mentions: unknown }>("POST", path, { as, body: { itemTitle, ...body } });
+      outside.call<{ commentId: string; mentions: unknown }>("POST", path, {
+        as,
+        body: { itemTitle, ...body },
+      });
 
     expect((await post(ada, { commentText: "Is this Grandpa's hand?" })).status).toBe(201);
     expect((await post(ben, { commentText: "It is, look at the g's" })).status).toBe(201);
-    const cys = await post(cy, { commentText: `Ada ${lastName}, you kept the envelope?`, mentions: [ada.userId] });
+    const cys = await post(cy, {
+      commentText: `Ada ${lastName}, you kept the envelope?`,
+      mentions: [ada.userId],
+    });
     expect(cys.status).toBe(201);
     expect(cys.body.mentions).toEqual([{ userId: ada.userId, displayName: `Ada ${lastName}` }]);
     const cysId = cys.body.commentId;
@@ -96,7 +102,8 @@ describe("a comment that mentions Ada", () => {
     expect(push.notification.kind).toBe("mention");
 
     // The email: one, a mention (not a new-comment one too).
-    const aboutCys = (mail: { body: { text?: string } }) => !!mail.body.text?.includes("you kept the envelope?");
+    const aboutCys = (mail: { body: { text?: string } }) =>
+      !!mail.body.text?.includes("you kept the envelope?");
     const mails = await outside.eventually("Ada's mention email", async () => {
       const found = (await outside.inbox(ada.email)).filter(aboutCys);
       return found.length > 0 && found;

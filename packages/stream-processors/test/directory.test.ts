@@ -1,5 +1,11 @@
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
-import { InvalidInputError, isListingEntry, nameKeysOf, namePrefixOf, RevocationsRepository } from "@hearth/domain";
+import {
+  InvalidInputError,
+  isListingEntry,
+  nameKeysOf,
+  namePrefixOf,
+  RevocationsRepository,
+} from "@hearth/domain";
 import { describe, expect, it } from "vitest";
 import { type Harness, saveProfile, uniqueId, useHarness } from "./helpers.js";
 
@@ -112,7 +118,11 @@ describe("GET /members?prefix= (the name index)", () => {
     expect((await found(h, tag)).sort()).toEqual([deleted, maud, revoked].sort());
 
     await profiles.upsert(maud, { displayName: `Maud ${tag}new` });
-    await profiles.revoke(revoked, "admin", new RevocationsRepository({ doc: h.db.doc, tables: h.db.tables, cursors: h.db.cursors }));
+    await profiles.revoke(
+      revoked,
+      "admin",
+      new RevocationsRepository({ doc: h.db.doc, tables: h.db.tables, cursors: h.db.cursors }),
+    );
     await profiles.tombstone(deleted);
     await syncDirectory(h);
 

@@ -271,7 +271,9 @@ describe("mention and reply emails", () => {
     h.ses.resetHistory();
     expect(await h.fire(schedule!)).toEqual({ status: "sent", listed: 2 });
     const [digest] = h.sentEmails();
-    expect(digest?.Content?.Simple?.Subject?.Data).toBe('1 new mention in "Christmas 2015" and 1 in "Summer 1962"');
+    expect(digest?.Content?.Simple?.Subject?.Data).toBe(
+      '1 new mention in "Christmas 2015" and 1 in "Summer 1962"',
+    );
     const text = digest?.Content?.Simple?.Body?.Text?.Data ?? "";
     expect(text).toContain(`1 new mention in "Christmas 2015" from ${cy}`);
     expect(text.trimEnd().split("\n").at(-1)).toBe("Manage notifications: https://hearth.example/profile");
@@ -351,6 +353,11 @@ describe("a message that mentions participants", () => {
     expect(subjectsTo(h, ada)).toEqual([`${cy} mentioned you in "Cousins"`]);
     expect(subjectsTo(h, ben)).toEqual([`New message from ${cy} in "Cousins"`]);
     const entry = (await h.db.repositories.notifications.list(ada, { limit: 1 })).items[0];
-    expect(entry).toMatchObject({ kind: "mention", conversationId, itemId: null, preview: "Ada, the photos" });
+    expect(entry).toMatchObject({
+      kind: "mention",
+      conversationId,
+      itemId: null,
+      preview: "Ada, the photos",
+    });
   });
 });

@@ -24,7 +24,7 @@ const countEntries: OutcomeCounter<DirectorySummary> = {
 };
 
 /** The directory processor's parts from its environment. */
-export function directoryProcessorDependencies(
+function directoryProcessorDependencies(
   env: NodeJS.ProcessEnv = process.env,
 ): DirectoryProcessorDependencies {
   const context = repositoryContextFromEnv(env);
@@ -36,7 +36,7 @@ export function directoryProcessorDependencies(
 }
 
 /** On the shared pipeline, each record run once per eventID (its entries are counted once). */
-export function createDirectoryProcessor(deps: DirectoryProcessorDependencies): StreamProcessorHandler {
+function createDirectoryProcessor(deps: DirectoryProcessorDependencies): StreamProcessorHandler {
   return idempotentProcessor(
     processorIdentity(directoryManifest),
     deps,

@@ -17,7 +17,7 @@ export interface DirectorySyncDependencies {
 const LISTED_FIELDS = ["displayName", "profilePhotoUrl", "membership", "deletedAt", "createdAt"] as const;
 
 /** Whether a profile change can change its member's entries in the name index. */
-export function changesListing(change: Pick<StreamChange, "oldImage" | "newImage">): boolean {
+function changesListing(change: Pick<StreamChange, "oldImage" | "newImage">): boolean {
   return LISTED_FIELDS.some((field) => change.oldImage?.[field] !== change.newImage?.[field]);
 }
 
