@@ -158,6 +158,14 @@ describe("mentions on messages", () => {
     expect(page.body.messages.map((m: { messageText: string }) => m.messageText)).toEqual(["Dee?", "Hello"]);
     expect(page.body.messages[0].mentions).toEqual([{ userId: dee.userId, displayName: "Dee D" }]);
 
+    // A message its sender deletes names nobody any more, stored or shown.
+    const deleted = await api().call("DELETE", "/messages/conversations/{conversationId}/{messageId}", {
+      pathParameters: { conversationId, messageId: ok.body.messageId },
+    });
+    expect(deleted.body.mentions).toEqual([]);
+    const stored = await api().db.repositories.conversations.getMessage(conversationId, ok.body.messageId);
+    expect(stored?.mentions).toBeUndefined();
+
     // Starting a conversation checks them against its participants.
     const start = await api().call("POST", "/messages/conversations", {
       body: { participantIds: [users.bob.userId], messageText: "Dee?", mentions: [dee.userId] },

@@ -436,11 +436,13 @@ export class CommentsRepository extends Repository {
             UpdateExpression:
               "SET #text = :empty, #history = :none, #userName = :former, #photo = :null, #erasedAt = :now, " +
               "#deletedAt = if_not_exists(#deletedAt, :now), #deletedBy = if_not_exists(#deletedBy, :author), " +
-              "#updatedAt = :now",
+              "#updatedAt = :now REMOVE #mentions",
             ConditionExpression:
               "attribute_exists(#commentId) AND #author = :author AND attribute_not_exists(#erasedAt)",
             ExpressionAttributeNames: {
               "#text": "commentText",
+              // Whom it named goes with the text.
+              "#mentions": "mentions",
               "#history": "editHistory",
               "#userName": "userName",
               "#photo": "userPhotoUrl",
