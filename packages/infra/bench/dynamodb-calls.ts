@@ -416,6 +416,13 @@ try {
     {
       method: "PUT",
       resource: "/profile",
+      name: "one notification kind off",
+      status: 200,
+      options: { body: { notificationPreferences: { mentions: false } } },
+    },
+    {
+      method: "PUT",
+      resource: "/profile",
       name: "first save",
       status: 200,
       options: { caller: dave, body: { displayName: "Dave" } },
