@@ -1,3 +1,4 @@
+import { MAX_NAME_PREFIX } from "@hearth/domain";
 import {
   ADMIN_MEMBER_STATUSES,
   adminMemberPageSchema,
@@ -140,6 +141,8 @@ export interface RouteContract {
   requiredQuery?: Record<string, { description: string }>;
   /** Optional query parameters beyond the page's, each one of a few values (400 otherwise). */
   query?: Record<string, { description: string; values: readonly string[]; default: string }>;
+  /** Optional free-text query parameters (400 when longer than `maxLength`). */
+  textQuery?: Record<string, { description: string; maxLength: number }>;
   /** Error statuses beyond the common ones and those every write, body or POST can answer. */
   errors?: readonly ErrorStatus[];
 }
@@ -178,7 +181,7 @@ export const ROUTE_CONTRACTS = {
     operationId: "createComment",
     summary: "Comment on an item",
     description:
-      "The text is reduced to plain text (1–2000 characters); the author's name and photo come from their profile.",
+      "The text is reduced to plain text (1–2000 characters); the author's name and photo come from their profile. `mentions` (at most 10 user ids, an id given twice counting once) names the members the text mentions: each must be a current member (every member may read every item), else 400 naming the position (`mentions[2] is not a member of the family archive`). Each mentioned member gets one `mention` notification (not a comment one too); the author never does.",
     body: newCommentBody,
     success: { status: 201, description: "The new comment", schema: commentViewSchema },
   },
@@ -186,7 +189,7 @@ export const ROUTE_CONTRACTS = {
     operationId: "editComment",
     summary: "Edit the caller's own comment",
     description:
-      "The last five earlier versions are kept in `editHistory`. Edits count against the member's comments rate limit, with new comments.",
+      "The last five earlier versions are kept in `editHistory`. Edits count against the member's comments rate limit, with new comments. `mentions` replaces the comment's list (checked as on a new comment; absent keeps it): only members it adds are notified.",
     body: editCommentBody,
     ifMatch: true,
     success: { status: 200, description: "The edited comment", schema: commentViewSchema },
@@ -223,10 +226,17 @@ export const ROUTE_CONTRACTS = {
   },
   "GET /members": {
     operationId: "listMembers",
-    summary: "The member directory, by name",
+    summary: "The member directory, by name, or the members a mention picker offers",
     description:
-      "Every member who has signed in at least once, sorted by display name (case-insensitive); private profiles show name and photo only.",
+      "Every member who has signed in at least once, sorted by display name (case-insensitive); private profiles show name and photo only. With `prefix`: the members with a word of their name starting with it (case- and accent-insensitive: `ma` finds Mårten Ek and Ada Marsh; `ada l` finds Ada Lovelace), in the order of the matching words, each member once; one Query per page, so a page may hold fewer than `limit` members while `nextCursor` goes on. A name change shows within seconds.",
     paginated: true,
+    textQuery: {
+      prefix: {
+        description:
+          "The beginning of any word of the name (1–100 characters with a letter or digit; case, accents and punctuation ignored; a trailing space asks for whole words)",
+        maxLength: MAX_NAME_PREFIX,
+      },
+    },
     success: { status: 200, description: "One page of members", schema: memberPageSchema },
   },
   "GET /messages/conversations": {
@@ -239,7 +249,7 @@ export const ROUTE_CONTRACTS = {
     operationId: "startConversation",
     summary: "Start a conversation with a first message",
     description:
-      "Two participants (the caller included) make a direct conversation, whose id derives from both user ids; starting it again appends to it. More make a group.",
+      "Two participants (the caller included) make a direct conversation, whose id derives from both user ids; starting it again appends to it. More make a group. `mentions` (at most 10) must be participants who are current members, else 400 naming the position; a mentioned participant gets a `mention` notification instead of a `message` one.",
     body: newConversationBody,
     success: {
       status: 201,
@@ -256,7 +266,8 @@ export const ROUTE_CONTRACTS = {
   "POST /messages/conversations/{conversationId}": {
     operationId: "sendMessage",
     summary: "Send a message (text and/or attachments) to a conversation",
-    description: "Attachments must be files the sender uploaded through `POST /messages/upload`.",
+    description:
+      "Attachments must be files the sender uploaded through `POST /messages/upload`. `mentions` (at most 10 user ids) must be participants of this conversation who are current members, else 400 naming the position (`mentions[1] is not a member of this conversation`); a mentioned participant gets a `mention` notification instead of a `message` one.",
     body: newMessageBody,
     success: { status: 201, description: "The message", schema: messageViewSchema },
   },

@@ -164,6 +164,15 @@ export function generateOpenApiDocument(): JsonObject {
         schema: { type: "string", minLength: 1 },
       });
     }
+    for (const [name, parameter] of Object.entries(contract.textQuery ?? {})) {
+      parameters.push({
+        name,
+        in: "query",
+        required: false,
+        description: parameter.description,
+        schema: { type: "string", minLength: 1, maxLength: parameter.maxLength },
+      });
+    }
     if (contract.ifMatch) parameters.push({ $ref: "#/components/parameters/IfMatch" });
     for (const [name, parameter] of Object.entries(contract.query ?? {})) {
       parameters.push({

@@ -10,6 +10,14 @@ import * as z from "zod";
 // Raw text may carry markup that sanitizing removes; the limits apply to the plain text.
 const rawCommentText = z.string().max(LIMITS.commentText * 8);
 
+/** Whom a comment or message mentions, by user id; an id given twice counts once. */
+const mentionIds = z
+  .array(z.string().min(1).max(128))
+  .max(LIMITS.mentions)
+  .describe(
+    "The members the text names, by user id (at most 10; each a current member who may read it, else 400 naming the position)",
+  );
+
 export const newCommentBody = z.strictObject({
   commentText: rawCommentText,
   itemTitle: z
@@ -17,9 +25,14 @@ export const newCommentBody = z.strictObject({
     .max(LIMITS.itemTitle * 4)
     .nullable()
     .optional(),
+  mentions: mentionIds.optional(),
 });
 
-export const editCommentBody = z.strictObject({ commentText: rawCommentText });
+export const editCommentBody = z.strictObject({
+  commentText: rawCommentText,
+  /** Replaces the list; absent keeps it. Someone added is told, nobody else. */
+  mentions: mentionIds.optional(),
+});
 
 // Feed
 
@@ -56,6 +69,7 @@ export const newConversationBody = z.strictObject({
     .max(MAX_CONVERSATION_TITLE * 4)
     .nullable()
     .optional(),
+  mentions: mentionIds.optional(),
 });
 
 export const attachmentBody = z.strictObject({
@@ -68,6 +82,7 @@ export const attachmentBody = z.strictObject({
 export const newMessageBody = z.strictObject({
   messageText: rawMessageText.optional(),
   attachments: z.array(attachmentBody).max(LIMITS.attachmentsPerMessage).optional(),
+  mentions: mentionIds.optional(),
 });
 
 export const uploadBody = z.strictObject({

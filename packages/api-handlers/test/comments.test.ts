@@ -70,6 +70,7 @@ describe("POST /comments/{itemId}", () => {
       reactionCount: 0,
       version: 1,
       viewerHasReacted: false,
+      mentions: [],
     });
     const stored = await api().db.repositories.comments.get(ITEM, response.body.commentId);
     expect(stored?.itemId).toBe("/2015/christmas");

@@ -105,6 +105,7 @@ describe("POST /messages/conversations", () => {
         createdAt: expect.any(String),
         deleted: false,
         deletedAt: null,
+        mentions: [],
       },
     });
     const again = await startConversation(users.bob, [users.alice.userId, users.bob.userId], "Hi Alice");
@@ -243,6 +244,7 @@ describe("POST /messages/conversations/{conversationId}", () => {
       createdAt: expect.any(String),
       deleted: false,
       deletedAt: null,
+      mentions: [],
     });
     expect(await unreadOf(users.bob, group.conversationId)).toBe(0);
     expect(await unreadOf(users.alice, group.conversationId)).toBe(1);

@@ -44,7 +44,13 @@ describe("PUT /profile", () => {
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
       email: users.alice.email,
-      notificationPreferences: { comments: true, reactions: false, messages: true },
+      notificationPreferences: {
+        comments: true,
+        reactions: false,
+        messages: true,
+        replies: true,
+        mentions: true,
+      },
       emailStatus: "active",
     });
 
@@ -66,7 +72,6 @@ describe("PUT /profile", () => {
     ["photo on a bare host", { profilePhotoUrl: "https://intranet/a.jpg" }],
     ["isProfilePrivate not a boolean", { isProfilePrivate: "yes" }],
     ["displayName not a string", { displayName: 42 }],
-    ["preferences missing a key", { notificationPreferences: { comments: true, reactions: true } }],
     [
       "preferences with an extra key",
       { notificationPreferences: { comments: true, reactions: true, messages: true, sms: true } },
@@ -172,7 +177,13 @@ describe("GET /profile/{userId}", () => {
       const full = await getProfile(users.bob.userId, caller);
       expect(full.status).toBe(200);
       expect(full.body.email).toBe(users.bob.email);
-      expect(full.body.notificationPreferences).toEqual({ comments: true, reactions: true, messages: true });
+      expect(full.body.notificationPreferences).toEqual({
+        comments: true,
+        reactions: true,
+        messages: true,
+        replies: true,
+        mentions: true,
+      });
     }
   });
 

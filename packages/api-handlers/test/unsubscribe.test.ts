@@ -19,7 +19,7 @@ async function member(): Promise<TestUser> {
 
 const preferencesOf = async (user: TestUser) =>
   (await api().db.repositories.profiles.get(user.userId))?.notificationPreferences;
-const ALL_ON = { comments: true, reactions: true, messages: true };
+const ALL_ON = { comments: true, reactions: true, messages: true, replies: true, mentions: true };
 /** The one-click POST a mail client sends (RFC 8058): form-encoded, no token header. */
 const oneClick = {
   caller: null,
@@ -72,7 +72,7 @@ describe("POST /unsubscribe", () => {
     expect(empty.body).toEqual({ unsubscribed: "messages" });
     const again = await api().call("POST", "/unsubscribe", { ...oneClick, query: { token } });
     expect(again.status).toBe(200);
-    expect(await preferencesOf(user)).toEqual({ comments: false, reactions: true, messages: false });
+    expect(await preferencesOf(user)).toEqual({ ...ALL_ON, comments: false, messages: false });
   });
 
   it("refuses a tampered, expired or foreign token and changes nothing", async () => {

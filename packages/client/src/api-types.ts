@@ -73,7 +73,7 @@ export interface paths {
         put?: never;
         /**
          * Comment on an item
-         * @description The text is reduced to plain text (1–2000 characters); the author's name and photo come from their profile.
+         * @description The text is reduced to plain text (1–2000 characters); the author's name and photo come from their profile. `mentions` (at most 10 user ids, an id given twice counting once) names the members the text mentions: each must be a current member (every member may read every item), else 400 naming the position (`mentions[2] is not a member of the family archive`). Each mentioned member gets one `mention` notification (not a comment one too); the author never does.
          */
         post: operations["createComment"];
         delete?: never;
@@ -92,7 +92,7 @@ export interface paths {
         get?: never;
         /**
          * Edit the caller's own comment
-         * @description The last five earlier versions are kept in `editHistory`. Edits count against the member's comments rate limit, with new comments.
+         * @description The last five earlier versions are kept in `editHistory`. Edits count against the member's comments rate limit, with new comments. `mentions` replaces the comment's list (checked as on a new comment; absent keeps it): only members it adds are notified.
          */
         put: operations["editComment"];
         post?: never;
@@ -150,7 +150,7 @@ export interface paths {
         put?: never;
         /**
          * Start a conversation with a first message
-         * @description Two participants (the caller included) make a direct conversation, whose id derives from both user ids; starting it again appends to it. More make a group.
+         * @description Two participants (the caller included) make a direct conversation, whose id derives from both user ids; starting it again appends to it. More make a group. `mentions` (at most 10) must be participants who are current members, else 400 naming the position; a mentioned participant gets a `mention` notification instead of a `message` one.
          */
         post: operations["startConversation"];
         delete?: never;
@@ -171,7 +171,7 @@ export interface paths {
         put?: never;
         /**
          * Send a message (text and/or attachments) to a conversation
-         * @description Attachments must be files the sender uploaded through `POST /messages/upload`.
+         * @description Attachments must be files the sender uploaded through `POST /messages/upload`. `mentions` (at most 10 user ids) must be participants of this conversation who are current members, else 400 naming the position (`mentions[1] is not a member of this conversation`); a mentioned participant gets a `mention` notification instead of a `message` one.
          */
         post: operations["sendMessage"];
         delete?: never;
@@ -225,8 +225,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The member directory, by name
-         * @description Every member who has signed in at least once, sorted by display name (case-insensitive); private profiles show name and photo only.
+         * The member directory, by name, or the members a mention picker offers
+         * @description Every member who has signed in at least once, sorted by display name (case-insensitive); private profiles show name and photo only. With `prefix`: the members with a word of their name starting with it (case- and accent-insensitive: `ma` finds Mårten Ek and Ada Marsh; `ada l` finds Ada Lovelace), in the order of the matching words, each member once; one Query per page, so a page may hold fewer than `limit` members while `nextCursor` goes on. A name change shows within seconds.
          */
         get: operations["listMembers"];
         put?: never;
@@ -562,23 +562,31 @@ export interface components {
             profilePhotoUrl?: string | null;
             isProfilePrivate?: boolean;
             notificationPreferences?: {
-                comments: boolean;
-                reactions: boolean;
-                messages: boolean;
+                comments?: boolean;
+                reactions?: boolean;
+                messages?: boolean;
+                replies?: boolean;
+                mentions?: boolean;
             };
             profilePhotoKey?: string;
         };
         CreateCommentRequest: {
             commentText: string;
             itemTitle?: string | null;
+            /** @description The members the text names, by user id (at most 10; each a current member who may read it, else 400 naming the position) */
+            mentions?: string[];
         };
         EditCommentRequest: {
             commentText: string;
+            /** @description The members the text names, by user id (at most 10; each a current member who may read it, else 400 naming the position) */
+            mentions?: string[];
         };
         StartConversationRequest: {
             participantIds: string[];
             messageText: string;
             title?: string | null;
+            /** @description The members the text names, by user id (at most 10; each a current member who may read it, else 400 naming the position) */
+            mentions?: string[];
         };
         SendMessageRequest: {
             messageText?: string;
@@ -588,6 +596,8 @@ export interface components {
                 contentType: string;
                 size: number;
             }[];
+            /** @description The members the text names, by user id (at most 10; each a current member who may read it, else 400 naming the position) */
+            mentions?: string[];
         };
         RequestAttachmentUploadRequest: {
             filename: string;
@@ -638,6 +648,8 @@ export interface components {
                 comments: boolean;
                 reactions: boolean;
                 messages: boolean;
+                replies: boolean;
+                mentions: boolean;
             };
             /**
              * @description Only on your own profile: `suppressed` when email to your address bounced for good or was reported as spam, so no email goes to it (in-app notifications continue); a new address is `active` again
@@ -668,6 +680,11 @@ export interface components {
             version: number;
             /** @description Whether the caller has liked this comment */
             viewerHasReacted: boolean;
+            /** @description The members it mentions, in the order given, with their current names (empty when none) */
+            mentions: {
+                userId: string;
+                displayName: string;
+            }[];
         };
         CommentPage: {
             comments: components["schemas"]["Comment"][];
@@ -707,6 +724,11 @@ export interface components {
             attachments: components["schemas"]["Attachment"][];
             deleted: boolean;
             deletedAt: string | null;
+            /** @description The members it mentions, in the order given, with their current names (empty when none) */
+            mentions: {
+                userId: string;
+                displayName: string;
+            }[];
         };
         MessagePage: {
             messages: components["schemas"]["Message"][];
@@ -867,7 +889,7 @@ export interface components {
             notifications: {
                 notificationId: string;
                 /** @enum {string} */
-                kind: "comment" | "reaction" | "message";
+                kind: "comment" | "reaction" | "message" | "reply" | "mention";
                 actor: {
                     userId: string;
                     displayName: string;
@@ -894,7 +916,7 @@ export interface components {
         ShowUnsubscribeResponse: string;
         UnsubscribeResponse: {
             /** @enum {string} */
-            unsubscribed: "comments" | "reactions" | "messages";
+            unsubscribed: "comments" | "reactions" | "messages" | "replies" | "mentions";
         };
         Error400: {
             error: {
@@ -1790,6 +1812,8 @@ export interface operations {
                 limit?: components["parameters"]["Limit"];
                 /** @description The `nextCursor` of the previous page of the same list */
                 cursor?: components["parameters"]["Cursor"];
+                /** @description The beginning of any word of the name (1–100 characters with a letter or digit; case, accents and punctuation ignored; a trailing space asks for whole words) */
+                prefix?: string;
             };
             header?: never;
             path?: never;

@@ -21,12 +21,18 @@ export const notificationPreferencesSchema = z.object({
   comments: z.boolean(),
   reactions: z.boolean(),
   messages: z.boolean(),
+  /** Replies to the member's comments and in threads they started. */
+  replies: z.boolean(),
+  /** Comments and messages that mention the member. */
+  mentions: z.boolean(),
 });
 export type NotificationPreferences = z.infer<typeof notificationPreferencesSchema>;
 export const DEFAULT_NOTIFICATION_PREFERENCES: NotificationPreferences = {
   comments: true,
   reactions: true,
   messages: true,
+  replies: true,
+  mentions: true,
 };
 
 export const profileSchema = z.object({
@@ -86,7 +92,8 @@ export const profileUpdateSchema = z
     bio: z.string().max(LIMITS.bio),
     profilePhotoUrl: photoUrlSchema.nullable(),
     isProfilePrivate: z.boolean(),
-    notificationPreferences: notificationPreferencesSchema.strict(),
+    /** Only the kinds given change; the others keep their setting. */
+    notificationPreferences: notificationPreferencesSchema.partial().strict(),
   })
   .partial()
   .strict();
@@ -114,10 +121,21 @@ export const commentSchema = z.object({
    */
   replyTo: z.string().optional(),
   threadId: z.string().optional(),
+  /**
+   * On a reply, copied when it is written: the authors of the comment it answers and of its
+   * thread's top comment, so the notifications processor needs no lookup to tell them.
+   */
+  replyToUserId: z.string().optional(),
+  threadUserId: z.string().optional(),
   /** On a top comment: how many replies its thread has (absent means none yet). */
   replyCount: z.number().int().min(0).optional(),
   /** Members the text names, by user id (the text holds their names as plain text). */
   mentions: z.array(z.string()).max(LIMITS.mentions).optional(),
+  /**
+   * When an edit last added someone to `mentions`: the stream record of that edit tells the
+   * newly mentioned (and only them); other changes leave it as it was.
+   */
+  mentionsAddedAt: isoDate.optional(),
   /** 1 when written, one more with every edit; absent on comments written before versions existed. */
   version: z.number().int().min(1).optional(),
   deletedAt: isoDate.optional(),
@@ -191,7 +209,7 @@ export const conversationMemberSchema = z.object({
 export type ConversationMember = z.infer<typeof conversationMemberSchema>;
 
 /** Kinds of notification email, each debounced on its own. */
-export const NOTIFICATION_KINDS = ["comment", "reaction", "message"] as const;
+export const NOTIFICATION_KINDS = ["comment", "reaction", "message", "reply", "mention"] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
 /** Longest preview of the comment or message a feed entry shows, in characters. */

@@ -24,6 +24,8 @@ export * from "./rules/email.js";
 export * from "./rules/exports.js";
 export * from "./rules/html-escape.js";
 export * from "./rules/jobs.js";
+export * from "./rules/member-names.js";
+export * from "./rules/mentions.js";
 export * from "./rules/names.js";
 export * from "./rules/photo-hosts.js";
 export * from "./rules/rate-limits.js";

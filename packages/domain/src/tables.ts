@@ -54,7 +54,8 @@ export type TableName =
   | "Notifications"
   | "HeldNotifications"
   | "Connections"
-  | "Revocations";
+  | "Revocations"
+  | "MemberNames";
 
 export const TABLE_SPECS = [
   {
@@ -254,6 +255,26 @@ export const TABLE_SPECS = [
     sortKey: { name: "userId", type: "S" },
     timeToLiveAttribute: "expiresAt",
     stream: "NEW_AND_OLD_IMAGES",
+  },
+  {
+    // The mention picker's name index: per current member one item per word of their name
+    // (`nameKey` = the folded name from that word on, see rules/member-names.ts), kept in step
+    // with their profile by the directory processor. `NamePrefixIndex` (sparse: `directory` =
+    // `member` on every item) is what `GET /members?prefix=` queries with begins_with, one
+    // Query per page; the table's own key finds a member's items to replace on a rename or
+    // remove when they stop being a member.
+    name: "MemberNames",
+    envVar: "MEMBER_NAMES_TABLE",
+    partitionKey: { name: "userId", type: "S" },
+    sortKey: { name: "nameKey", type: "S" },
+    globalSecondaryIndexes: [
+      {
+        indexName: "NamePrefixIndex",
+        partitionKey: { name: "directory", type: "S" },
+        sortKey: { name: "nameKey", type: "S" },
+        projection: { type: "ALL" },
+      },
+    ],
   },
 ] as const satisfies readonly TableSpec[];
 

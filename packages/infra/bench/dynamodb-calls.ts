@@ -289,6 +289,23 @@ try {
   }
   await setUp("PUT", "/profile", { caller: carol, body: { isProfilePrivate: true } });
   const membersPage = await setUp("GET", "/members", { query: { limit: "2" } });
+  // The mention picker's name index, as the directory processor writes it from the profiles.
+  for (const member of [alice, bob, carol, admin]) {
+    await repositories.memberNames.syncMember(member.userId, await repositories.profiles.get(member.userId));
+  }
+  // An item whose comments mention people, and a message that does.
+  const mentioningItem = "/1962/letters";
+  for (let n = 0; n < 20; n++) {
+    await setUp("POST", "/comments/{itemId}", {
+      caller: [alice, bob, carol][n % 3],
+      path: { itemId: mentioningItem },
+      body: { commentText: `Bob, Carol: letter ${n}`, mentions: [bob.userId, carol.userId, admin.userId] },
+    });
+  }
+  await setUp("POST", "/messages/conversations/{conversationId}", {
+    path: { conversationId: group.conversationId },
+    body: { messageText: "Bob, Carol?", mentions: [bob.userId, carol.userId] },
+  });
   const fresh = await setUp("POST", "/comments/{itemId}", {
     path: { itemId },
     body: { commentText: "Just now", itemTitle: "Christmas 2015" },
@@ -399,6 +416,13 @@ try {
     {
       method: "PUT",
       resource: "/profile",
+      name: "one notification kind off",
+      status: 200,
+      options: { body: { notificationPreferences: { mentions: false } } },
+    },
+    {
+      method: "PUT",
+      resource: "/profile",
       name: "first save",
       status: 200,
       options: { caller: dave, body: { displayName: "Dave" } },
@@ -430,6 +454,30 @@ try {
       name: "new comment",
       status: 201,
       options: { path: { itemId }, body: { commentText: "What a day", itemTitle: "Christmas 2015" } },
+    },
+    {
+      method: "GET",
+      resource: "/comments/{itemId}",
+      name: "page of 20 with mentions",
+      status: 200,
+      options: { caller: bob, path: { itemId: mentioningItem }, query: { limit: "20" } },
+    },
+    {
+      method: "POST",
+      resource: "/comments/{itemId}",
+      name: "with mentions",
+      status: 201,
+      options: {
+        path: { itemId },
+        body: { commentText: "Bob and Carol, look", mentions: [bob.userId, carol.userId] },
+      },
+    },
+    {
+      method: "POST",
+      resource: "/comments/{itemId}",
+      name: "mentioning a non-member (400)",
+      status: 400,
+      options: { path: { itemId }, body: { commentText: "Frank?", mentions: ["user-frank"] } },
     },
     {
       method: "POST",
@@ -488,6 +536,23 @@ try {
         body: { commentText: "Again" },
         headers: { "If-Match": "2" },
       },
+    },
+    {
+      method: "PUT",
+      resource: "/comments/{itemId}/{commentId}",
+      name: "edit own, adding mentions",
+      status: 200,
+      options: {
+        path: { itemId, commentId: toEdit },
+        body: { commentText: "Bob, see this", mentions: [bob.userId] },
+      },
+    },
+    {
+      method: "PUT",
+      resource: "/comments/{itemId}/{commentId}",
+      name: "edit own, keeping mentions",
+      status: 200,
+      options: { path: { itemId, commentId: toEdit }, body: { commentText: "Bob, see this!" } },
     },
     {
       method: "PUT",
@@ -576,6 +641,13 @@ try {
     {
       method: "GET",
       resource: "/messages/conversations/{conversationId}",
+      name: "page with mentions",
+      status: 200,
+      options: { path: { conversationId: group.conversationId }, query: { limit: "20" } },
+    },
+    {
+      method: "GET",
+      resource: "/messages/conversations/{conversationId}",
       name: "outsider",
       status: 403,
       options: { caller: carol, path: { conversationId: direct.conversationId } },
@@ -593,6 +665,26 @@ try {
       name: "group of 3",
       status: 201,
       options: { path: { conversationId: group.conversationId }, body: { messageText: "Ping all" } },
+    },
+    {
+      method: "POST",
+      resource: "/messages/conversations/{conversationId}",
+      name: "group, with mentions",
+      status: 201,
+      options: {
+        path: { conversationId: group.conversationId },
+        body: { messageText: "Bob, Carol: ping", mentions: [bob.userId, carol.userId] },
+      },
+    },
+    {
+      method: "POST",
+      resource: "/messages/conversations/{conversationId}",
+      name: "mentioning a non-participant (400)",
+      status: 400,
+      options: {
+        path: { conversationId: direct.conversationId },
+        body: { messageText: "Carol?", mentions: [carol.userId] },
+      },
     },
     {
       method: "PUT",
@@ -657,6 +749,13 @@ try {
       name: "next page (cursor)",
       status: 200,
       options: { query: { limit: "2", cursor: membersPage.nextCursor } },
+    },
+    {
+      method: "GET",
+      resource: "/members",
+      name: "prefix page (mention picker)",
+      status: 200,
+      options: { query: { prefix: "Ca", limit: "20" } },
     },
     {
       method: "GET",

@@ -45,6 +45,7 @@ describe.each(ENVIRONMENT_NAMES)("the %s environment", (envName) => {
         exports: ["s3:AbortMultipartUpload exports/*", "s3:PutObject exports/*"],
         jobs: ["s3:GetObject exports/*"],
         deletions: [],
+        directory: [],
         // A pushed message or comment shows attachments and photos as the REST API does.
         realtime: ["s3:GetObject attachments/*", "s3:GetObject profile-photos/*"],
         "realtime-authorizer": [],

@@ -2,6 +2,8 @@ import { beforeAll, describe, expect, inject, it } from "vitest";
 import { readOutputs } from "../src/outputs.js";
 import { type Email, Outside, type User } from "./client.js";
 
+const ALL_ON = { comments: true, reactions: true, messages: true, replies: true, mentions: true };
+
 /**
  * One-click unsubscribe from outside: a comment email carries a signed
  * List-Unsubscribe link (RFC 8058); GET shows a page and changes nothing, POST turns comment
@@ -75,7 +77,7 @@ describe("one-click unsubscribe", () => {
     expect(page.type).toMatch(/^text\/html/);
     expect(page.text).toContain('<form method="post"');
     expect(page.text).not.toContain(ada.email);
-    expect(await preferencesOf(ada)).toEqual({ comments: true, reactions: true, messages: true });
+    expect(await preferencesOf(ada)).toEqual(ALL_ON);
 
     // A tampered link: refused, nothing changed.
     const token = new URL(link).searchParams.get("token") ?? "";
@@ -87,14 +89,14 @@ describe("one-click unsubscribe", () => {
     const refused = await request("POST", tampered.toString(), "List-Unsubscribe=One-Click");
     expect(refused.status).toBe(400);
     expect(JSON.parse(refused.text).error.message).toMatch(/not valid/);
-    expect(await preferencesOf(ben)).toEqual({ comments: true, reactions: true, messages: true });
-    expect(await preferencesOf(ada)).toEqual({ comments: true, reactions: true, messages: true });
+    expect(await preferencesOf(ben)).toEqual(ALL_ON);
+    expect(await preferencesOf(ada)).toEqual(ALL_ON);
 
     // The mail client's one-click POST (RFC 8058), no sign-in.
     const done = await request("POST", link, "List-Unsubscribe=One-Click");
     expect(done.status).toBe(200);
     expect(JSON.parse(done.text)).toEqual({ unsubscribed: "comments" });
-    expect(await preferencesOf(ada)).toEqual({ comments: false, reactions: true, messages: true });
+    expect(await preferencesOf(ada)).toEqual({ ...ALL_ON, comments: false });
 
     // Another comment reaches Una's feed (the processor handled it) but no email of that kind.
     expect((await post(ben, "Who took this one?")).status).toBe(201);

@@ -19,6 +19,7 @@ describe("the e2e contract check", () => {
     reactionCount: 0,
     version: 1,
     viewerHasReacted: false,
+    mentions: [],
   };
 
   it("accepts an answer with a listed status and a body that matches its schema", () => {

@@ -3,6 +3,7 @@ import { activityFunction } from "./activity/build.js";
 import { attachmentsFunction } from "./attachments/build.js";
 import { deletionsFunction } from "./deletions/build.js";
 import { digestsFunction } from "./digests/build.js";
+import { directoryFunction } from "./directory/build.js";
 import { emailEventsFunction } from "./email-events/build.js";
 import { exportsFunction } from "./exports/build.js";
 import { notificationsFunction } from "./notifications/build.js";
@@ -22,6 +23,7 @@ export const PROCESSOR_FUNCTIONS = {
   exports: exportsFunction,
   deletions: deletionsFunction,
   realtime: realtimeFunction,
+  directory: directoryFunction,
 } as const satisfies Record<string, ProcessorFunction>;
 export type ProcessorName = keyof typeof PROCESSOR_FUNCTIONS;
 export const PROCESSOR_NAMES = Object.keys(PROCESSOR_FUNCTIONS) as ProcessorName[];

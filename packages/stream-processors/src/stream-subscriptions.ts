@@ -35,6 +35,22 @@ export const tombstones: FilterPattern = {
   },
 };
 
+/**
+ * A comment whose edit added someone to its mentions: `mentionsAddedAt` is set by such an edit
+ * (the processor tells apart the record that moved it from later changes that carry it).
+ */
+export const mentionAdditions: FilterPattern = {
+  eventName: ["MODIFY"],
+  dynamodb: { NewImage: { mentionsAddedAt: { S: [{ exists: true }] } } },
+};
+
+/**
+ * A change to a profile's directory listing (name, photo, membership, deletion) and every
+ * other profile change, told apart by the directory processor: filters cannot compare the
+ * old image with the new one.
+ */
+export const profileChanges: FilterPattern = { eventName: ["INSERT", "MODIFY", "REMOVE"] };
+
 /** A profile that took a newly uploaded photo (marked until its upload is retagged as kept). */
 export const uploadedPhotos: FilterPattern = {
   eventName: ["INSERT", "MODIFY"],

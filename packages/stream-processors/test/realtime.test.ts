@@ -15,6 +15,7 @@ import {
   type Harness,
   lambdaContext,
   membersWithProfiles,
+  saveProfile,
   uniqueId,
   useHarness,
 } from "./helpers.js";
@@ -275,6 +276,37 @@ describe("the realtime fanout: comments", () => {
     ]);
     expect(pushes.has(strangerTab)).toBe(false);
     expect(pushes.has(elsewhereTab)).toBe(false);
+  });
+
+  it("names whom a pushed comment mentions with their current names, as the REST API does", async () => {
+    const h = harness();
+    const [writer, reader, named] = await membersWithProfiles(h, "writer", "reader", "named");
+    await saveProfile(h, named, { displayName: "Named Now" });
+    const itemId = `/2015/${uniqueId("mentions")}`;
+    const readerTab = await connect(h, reader);
+    await h.db.repositories.connections.subscribe(reader, readerTab, itemId);
+    await h.tap.skip("Comments");
+    await h.db.repositories.comments.create({
+      itemId,
+      userId: writer,
+      userName: "Writer",
+      userPhotoUrl: null,
+      commentText: "Named, look",
+      itemTitle: null,
+      mentions: [named, "user-gone"],
+    });
+    expect((await fanout(h, [await h.tap.takeOne("Comments")])).batchItemFailures).toEqual([]);
+    expect(pushesByConnection().get(readerTab)).toEqual([
+      expect.objectContaining({
+        type: "comment.created",
+        comment: expect.objectContaining({
+          mentions: [
+            { userId: named, displayName: "Named Now" },
+            { userId: "user-gone", displayName: "Former member" },
+          ],
+        }),
+      }),
+    ]);
   });
 
   it("pushes reactions as counts, edits with each viewer's own viewerHasReacted, and deletions without the text", async () => {

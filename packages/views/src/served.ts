@@ -14,6 +14,7 @@ import type { StorageDependencies } from "./storage-dependencies.js";
 import {
   commentView,
   conversationView,
+  type MentionNames,
   memberView,
   messageView,
   type ownProfileViewSchema,
@@ -29,8 +30,36 @@ import {
  */
 type Storage = Pick<StorageDependencies, "objectUrls" | "photos">;
 
-/** Messages with a 15-minute download URL on every attachment. */
-export function servedMessages(storage: Storage, now: Date, messages: readonly Message[]) {
+/** Reads the names of who is mentioned: the profiles repository, or names the caller already has. */
+export interface MentionReader {
+  profiles: Pick<Repositories["profiles"], "getMany">;
+  /** Profiles already read (the mentions a request just checked): not read again. */
+  known?: MentionNames;
+}
+
+/**
+ * The current names of everyone `items` mention: one BatchGetItem of the profiles not known
+ * yet (none when nobody else is mentioned), run beside the page's other second reads.
+ */
+export async function mentionNames(
+  reader: MentionReader,
+  items: readonly { mentions?: readonly string[] | undefined }[],
+): Promise<MentionNames> {
+  const known = reader.known ?? new Map();
+  const wanted = [...new Set(items.flatMap((item) => item.mentions ?? []))].filter((id) => !known.has(id));
+  if (wanted.length === 0) return known;
+  const found = await reader.profiles.getMany(wanted);
+  return new Map<string, Pick<Profile, "displayName">>([...known, ...found]);
+}
+
+/** Messages with a 15-minute download URL on every attachment and their mentions named. */
+export async function servedMessages(
+  storage: Storage,
+  now: Date,
+  messages: readonly Message[],
+  mentions: MentionReader,
+) {
+  const names = await mentionNames(mentions, messages);
   return Promise.all(
     messages.map(async (message) => {
       const downloads = message.deleted
@@ -38,7 +67,7 @@ export function servedMessages(storage: Storage, now: Date, messages: readonly M
         : await Promise.all(
             message.attachments.map((attachment) => presignDownload(storage.objectUrls, attachment, now)),
           );
-      return messageView(message, downloads);
+      return messageView(message, downloads, names);
     }),
   );
 }
@@ -104,9 +133,10 @@ export async function servedProfile(storage: Storage, profile: Profile, includeP
 }
 
 /**
- * Comment views for `viewerId`, each with `viewerHasReacted` and the author's photo served:
- * one batch read of the viewer's reaction rows for the whole page (none for an empty page),
- * or `reacted` when the caller already knows it.
+ * Comment views for `viewerId`, each with `viewerHasReacted`, the author's photo served and
+ * the mentioned members' current names: one batch read of the viewer's reaction rows for the
+ * whole page (none for an empty page, or `reacted` when the caller already knows it) beside
+ * one batch read of the mentioned profiles (see mentionNames): one round trip for both.
  */
 export async function servedComments(
   storage: Storage,
@@ -116,16 +146,24 @@ export async function servedComments(
     reacted?: ReadonlySet<string>;
   },
   comments: readonly Comment[],
+  mentions: MentionReader,
 ) {
-  const reacted =
+  const [reacted, names] = await Promise.all([
     viewer.reacted ??
-    (await viewer.reactions.reactedTo(
-      viewer.viewerId,
-      comments.map((comment) => comment.commentId),
-    ));
+      viewer.reactions.reactedTo(
+        viewer.viewerId,
+        comments.map((comment) => comment.commentId),
+      ),
+    mentionNames(mentions, comments),
+  ]);
   return Promise.all(
     comments.map(async (comment) =>
-      commentView(comment, reacted.has(comment.commentId), await storage.photos.serve(comment.userPhotoUrl)),
+      commentView(
+        comment,
+        reacted.has(comment.commentId),
+        await storage.photos.serve(comment.userPhotoUrl),
+        names,
+      ),
     ),
   );
 }
@@ -145,7 +183,10 @@ export function servedReactions(
 }
 
 /** Directory entries with served photos. */
-export function servedMembers(storage: Storage, profiles: readonly Profile[]) {
+export function servedMembers(
+  storage: Storage,
+  profiles: readonly Pick<Profile, "userId" | "displayName" | "profilePhotoUrl">[],
+) {
   return Promise.all(
     profiles.map(async (profile) => memberView(profile, await storage.photos.serve(profile.profilePhotoUrl))),
   );

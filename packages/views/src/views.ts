@@ -11,6 +11,7 @@ import {
   JOB_STATUSES,
   type Job,
   type Message,
+  mentionNameOf,
   messageSchema,
   type Notification,
   notificationPreferencesSchema,
@@ -110,6 +111,19 @@ export function profileView(
 /** `GET /profile/{userId}`: the owner and admins get the private fields too. */
 export const anyProfileViewSchema = z.union([ownProfileViewSchema, profileViewSchema]);
 
+/** Whom a comment or message mentions, with their current names. */
+export const mentionViewSchema = z.object({ userId: z.string(), displayName: z.string() });
+const mentionsField = z
+  .array(mentionViewSchema)
+  .describe("The members it mentions, in the order given, with their current names (empty when none)");
+
+/** The mentioned members' names, from their profiles as read now (a missing one: a former member). */
+export type MentionNames = ReadonlyMap<string, Pick<Profile, "displayName">>;
+
+function mentionViews(ids: readonly string[] | undefined, names: MentionNames) {
+  return (ids ?? []).map((userId) => ({ userId, displayName: mentionNameOf(names.get(userId)) }));
+}
+
 export const commentViewSchema = commentSchema
   .pick({
     itemId: true,
@@ -129,6 +143,7 @@ export const commentViewSchema = commentSchema
     /** What `If-Match` on an edit names, so an edit cannot overwrite one the client has not seen. */
     version: z.number().int().min(1),
     viewerHasReacted: z.boolean().describe("Whether the caller has liked this comment"),
+    mentions: mentionsField,
   });
 
 /**
@@ -139,6 +154,7 @@ export function commentView(
   comment: Comment,
   viewerHasReacted: boolean,
   userPhotoUrl: string | null,
+  mentionNames: MentionNames,
 ): z.infer<typeof commentViewSchema> {
   return {
     itemId: comment.itemId,
@@ -155,6 +171,7 @@ export function commentView(
     reactionCount: comment.reactionCount ?? 0,
     version: commentVersion(comment),
     viewerHasReacted,
+    mentions: mentionViews(comment.mentions, mentionNames),
   };
 }
 
@@ -196,7 +213,7 @@ export const memberViewSchema = z.object({ userId: z.string(), ...memberFields }
  * comment by its owner would.
  */
 export function memberView(
-  profile: Profile,
+  profile: Pick<Profile, "userId" | "displayName" | "profilePhotoUrl">,
   profilePhotoUrl: string | null,
 ): z.infer<typeof memberViewSchema> {
   return {
@@ -236,6 +253,7 @@ export const messageViewSchema = messageSchema
     attachments: z.array(attachmentViewSchema),
     deleted: z.boolean(),
     deletedAt: timestamp.nullable(),
+    mentions: mentionsField,
   });
 
 /** What a participant needs to open an attachment: a presigned GET and when it expires. */
@@ -251,6 +269,7 @@ export interface AttachmentDownloadView {
 export function messageView(
   message: Message,
   downloads: readonly AttachmentDownloadView[],
+  mentionNames: MentionNames,
 ): z.infer<typeof messageViewSchema> {
   const deleted = message.deleted === true;
   return {
@@ -272,6 +291,8 @@ export function messageView(
     createdAt: message.createdAt,
     deleted,
     deletedAt: message.deletedAt ?? null,
+    // A deleted message names nobody any more.
+    mentions: deleted ? [] : mentionViews(message.mentions, mentionNames),
   };
 }
 
@@ -503,7 +524,7 @@ export const notificationsReadSchema = z.object({ unreadCount });
 
 /** What `POST /unsubscribe` turned off: the notification preference, now false. */
 export const unsubscribedSchema = z.object({
-  unsubscribed: z.enum(["comments", "reactions", "messages"]),
+  unsubscribed: notificationPreferencesSchema.keyof(),
 });
 
 /** The page `GET /unsubscribe` shows (HTML, with a button that POSTs to the same link). */

@@ -1,4 +1,12 @@
-import { firstFailureOf, LIMITS, sanitizeText } from "@hearth/domain";
+import {
+  assertCommentMentions,
+  type Comment,
+  distinctMentions,
+  firstFailureOf,
+  LIMITS,
+  type Profile,
+  sanitizeText,
+} from "@hearth/domain";
 import type { CommentsRepository } from "@hearth/domain/repositories/comments";
 import type { ProfilesRepository } from "@hearth/domain/repositories/profiles";
 import type { ReactionsRepository } from "@hearth/domain/repositories/reactions";
@@ -10,6 +18,18 @@ import { editCommentBody, newCommentBody } from "../request-bodies.js";
 import { authorName } from "./authors.js";
 
 const commentText = (text: string) => sanitizeText(text, "commentText", { min: 1, max: LIMITS.commentText });
+
+/**
+ * The profiles of whom a comment mentions, read beside the request's other first reads: they
+ * both check the mentions (every one a current member: any member may read every item) and
+ * name them in the answer. None read when nobody is mentioned.
+ */
+function mentionedProfiles(
+  profiles: ProfilesRepository,
+  mentions: readonly string[] | undefined,
+): Promise<Map<string, Profile>> {
+  return mentions?.length ? profiles.getMany(mentions) : Promise.resolve(new Map());
+}
 
 function deletionResult(comment: { itemId: string; commentId: string; deletedAt?: string | undefined }) {
   return {
@@ -41,6 +61,7 @@ export const commentRoutes: AreaRoutes<"comments", CommentsDependencies> = {
       storage,
       { reactions: repositories.reactions, viewerId: request.caller.userId },
       result.items,
+      { profiles: repositories.profiles },
     );
     return ok({ comments, nextCursor: result.nextCursor });
   },
@@ -54,7 +75,12 @@ export const commentRoutes: AreaRoutes<"comments", CommentsDependencies> = {
       ? sanitizeText(body.itemTitle, "itemTitle", { min: 0, max: LIMITS.itemTitle }) || null
       : null;
     const { caller } = request;
-    const profile = await repositories.profiles.get(caller.userId);
+    const mentions = distinctMentions(body.mentions ?? []);
+    const [profile, mentioned] = await firstFailureOf([
+      repositories.profiles.get(caller.userId),
+      mentionedProfiles(repositories.profiles, mentions),
+    ] as const);
+    assertCommentMentions(mentions, mentioned);
     const comment = await repositories.comments.create({
       itemId,
       userId: caller.userId,
@@ -62,12 +88,14 @@ export const commentRoutes: AreaRoutes<"comments", CommentsDependencies> = {
       userPhotoUrl: profile?.profilePhotoUrl ?? null,
       commentText: text,
       itemTitle,
+      mentions,
     });
     // Nobody has reacted to a comment that did not exist a moment ago.
     const [view] = await servedComments(
       storage,
       { reactions: repositories.reactions, viewerId: request.caller.userId, reacted: new Set() },
       [comment],
+      { profiles: repositories.profiles, known: mentioned },
     );
     return created(view!);
   },
@@ -77,17 +105,33 @@ export const commentRoutes: AreaRoutes<"comments", CommentsDependencies> = {
     const itemId = request.path("itemId");
     const commentId = request.path("commentId");
     const expectedVersion = ifMatchVersion(request.header("if-match"));
-    const text = commentText(request.body(editCommentBody).commentText);
+    const body = request.body(editCommentBody);
+    const text = commentText(body.commentText);
+    const mentions = body.mentions === undefined ? undefined : distinctMentions(body.mentions);
     const { caller } = request;
+    // New mentions are checked with profiles read beside the comment; without new ones, the
+    // names of those it keeps are read beside the write. Either way two round trips.
+    const checked = mentionedProfiles(repositories.profiles, mentions);
+    let kept: Promise<Map<string, Profile>> | undefined;
+    const beforeWrite = async (current: Comment) => {
+      if (mentions) assertCommentMentions(mentions, await checked);
+      else kept ??= mentionedProfiles(repositories.profiles, current.mentions);
+    };
     // Whether the caller liked it does not depend on the edit: both in one round trip.
     const [comment, reacted] = await firstFailureOf([
-      repositories.comments.edit(itemId, commentId, caller, text, { expectedVersion }),
+      repositories.comments.edit(itemId, commentId, caller, text, {
+        expectedVersion,
+        beforeWrite,
+        ...(mentions ? { mentions } : {}),
+      }),
       repositories.reactions.reactedTo(caller.userId, [commentId]),
+      checked,
     ]);
     const [view] = await servedComments(
       storage,
       { reactions: repositories.reactions, viewerId: caller.userId, reacted },
       [comment],
+      { profiles: repositories.profiles, known: await (kept ?? checked) },
     );
     return ok(view!);
   },

@@ -1,12 +1,15 @@
 import {
   type Attachment,
+  assertMessageMentions,
   type ConversationType,
   directConversationId,
+  distinctMentions,
   firstFailureOf,
   isCurrentMember,
   LIMITS,
   NotFoundError,
   normalizeParticipants,
+  type Profile,
   sanitizeText,
 } from "@hearth/domain";
 import type { ConversationsRepository } from "@hearth/domain/repositories/conversations";
@@ -129,6 +132,9 @@ export const messageRoutes: AreaRoutes<"messages", MessagesDependencies> = {
           : `${[first, ...more].join(", ")} are not members of the family archive`,
       );
     }
+    // Whom the first message mentions: participants, whose profiles were just read.
+    const mentions = distinctMentions(body.mentions ?? []);
+    assertMessageMentions(mentions, participants, profiles);
     const conversation =
       conversationType === "direct"
         ? {
@@ -153,12 +159,16 @@ export const messageRoutes: AreaRoutes<"messages", MessagesDependencies> = {
         senderName: authorName(caller, profiles.get(caller.userId)),
         messageText,
         attachments: [],
+        ...(mentions.length ? { mentions } : {}),
       },
       directMembership,
     );
     // The profiles read to check the participants name them too: no extra call.
     const participantViews = await servedParticipants(storage, conversation.participantIds, profiles);
-    const [firstMessage] = await servedMessages(storage, storage.now(), [message]);
+    const [firstMessage] = await servedMessages(storage, storage.now(), [message], {
+      profiles: repositories.profiles,
+      known: profiles,
+    });
     return created({
       conversationId: conversation.conversationId,
       conversationType,
@@ -173,11 +183,20 @@ export const messageRoutes: AreaRoutes<"messages", MessagesDependencies> = {
     const { repositories } = storage;
     const conversationId = request.path("conversationId");
     const page = request.page();
-    const membership = await repositories.conversations.getMembership(request.caller.userId, conversationId);
-    if (!membership) throw outsiderError();
-    const result = await repositories.conversations.listMessages(conversationId, page);
+    // The membership check and the page are read together (the mentioned names come second);
+    // nothing of the page is shown unless the check passes, not even whether reading it failed.
+    const [membershipRead, pageRead] = await Promise.allSettled([
+      repositories.conversations.getMembership(request.caller.userId, conversationId),
+      repositories.conversations.listMessages(conversationId, page),
+    ]);
+    if (membershipRead.status === "rejected") throw membershipRead.reason;
+    if (!membershipRead.value) throw outsiderError();
+    if (pageRead.status === "rejected") throw pageRead.reason;
+    const result = pageRead.value;
     return ok({
-      messages: await servedMessages(storage, storage.now(), result.items),
+      messages: await servedMessages(storage, storage.now(), result.items, {
+        profiles: repositories.profiles,
+      }),
       nextCursor: result.nextCursor,
     });
   },
@@ -195,11 +214,16 @@ export const messageRoutes: AreaRoutes<"messages", MessagesDependencies> = {
     if (!messageText && attachments.length === 0) {
       throw badRequest("A message needs text or at least one attachment");
     }
-    // The sender's name and membership are independent reads: one round trip.
-    const [profile, membership] = await firstFailureOf([
+    const mentions = distinctMentions(body.mentions ?? []);
+    // The sender's name, membership and whom they mention are independent reads: one round trip.
+    const [profile, membership, mentioned] = await firstFailureOf([
       repositories.profiles.get(caller.userId),
       repositories.conversations.getMembership(caller.userId, conversationId),
+      mentions.length ? repositories.profiles.getMany(mentions) : Promise.resolve(new Map<string, Profile>()),
     ] as const);
+    // An outsider learns nothing about the conversation's participants from a mention's answer.
+    if (!membership) throw outsiderError();
+    assertMessageMentions(mentions, membership.participantIds, mentioned);
     const message = await asParticipant(() =>
       repositories.conversations.sendMessage(
         {
@@ -208,11 +232,15 @@ export const messageRoutes: AreaRoutes<"messages", MessagesDependencies> = {
           senderName: authorName(caller, profile),
           messageText,
           attachments,
+          ...(mentions.length ? { mentions } : {}),
         },
         membership,
       ),
     );
-    const [view] = await servedMessages(storage, storage.now(), [message]);
+    const [view] = await servedMessages(storage, storage.now(), [message], {
+      profiles: repositories.profiles,
+      known: mentioned,
+    });
     return created(view!);
   },
 
@@ -264,7 +292,7 @@ export const messageRoutes: AreaRoutes<"messages", MessagesDependencies> = {
       membership.participantIds,
       stored,
     );
-    return ok(messageView(message, []));
+    return ok(messageView(message, [], new Map()));
   },
 
   "POST /messages/conversations/{conversationId}/leave": async (request, { repositories }) => {

@@ -1,5 +1,6 @@
 import { UnsubscribeTokens } from "@hearth/domain";
 import { CommentsRepository } from "@hearth/domain/repositories/comments";
+import { MemberNamesRepository } from "@hearth/domain/repositories/member-names";
 import { ProfilesRepository } from "@hearth/domain/repositories/profiles";
 import { ReactionsRepository } from "@hearth/domain/repositories/reactions";
 import { storageDependenciesFromEnv } from "@hearth/views/storage-dependencies";
@@ -38,6 +39,7 @@ export function buildProfileArea(
       profiles: new ProfilesRepository(context),
       comments,
       reactions: new ReactionsRepository(context, comments),
+      memberNames: new MemberNamesRepository(context),
     },
     newId: monotonicFactory(),
     unsubscribeTokens,

@@ -4,9 +4,11 @@ export const profileManifest = areaManifest("profile", {
   description: "profiles, the member directory, profile photos, unsubscribe links",
   // CommentReactions is read for `viewerHasReacted` on a member's comment history; the
   // rate-limited photo uploads count in RateLimits; POSTs store idempotent responses. Profiles
-  // are only read and changed by atomic updates here (an upsert is an UpdateItem).
+  // are only read and changed by atomic updates here (an upsert is an UpdateItem). MemberNames
+  // is the name index `GET /members?prefix=` queries.
   tables: {
     UserProfiles: "readUpdate",
+    MemberNames: "read",
     Comments: "read",
     CommentReactions: "read",
     IdempotencyRecords: "readWrite",

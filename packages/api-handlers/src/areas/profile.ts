@@ -9,6 +9,7 @@ import {
   type UnsubscribeTokens,
 } from "@hearth/domain";
 import type { CommentsRepository } from "@hearth/domain/repositories/comments";
+import type { MemberNamesRepository } from "@hearth/domain/repositories/member-names";
 import type { ProfilesRepository } from "@hearth/domain/repositories/profiles";
 import type { ReactionsRepository } from "@hearth/domain/repositories/reactions";
 import {
@@ -59,6 +60,8 @@ export interface ProfileDependencies extends StorageDependencies {
     profiles: ProfilesRepository;
     comments: CommentsRepository;
     reactions: ReactionsRepository;
+    /** The name index the mention picker searches. */
+    memberNames: MemberNamesRepository;
   };
   /** Time-sortable ids (ULIDs) for photo upload keys. */
   newId: () => string;
@@ -130,12 +133,18 @@ export const profileRoutes: AreaRoutes<"profile", ProfileDependencies> = {
       storage,
       { reactions: repositories.reactions, viewerId: caller.userId },
       result.items,
+      { profiles: repositories.profiles },
     );
     return ok({ comments, nextCursor: result.nextCursor });
   },
 
   "GET /members": async (request, storage) => {
-    const result = await storage.repositories.profiles.listMembers(request.page());
+    const prefix = request.query("prefix");
+    // With a prefix, the mention picker: members with a name word starting with it.
+    const result =
+      prefix === undefined
+        ? await storage.repositories.profiles.listMembers(request.page())
+        : await storage.repositories.memberNames.search(prefix, request.page());
     return ok({ members: await servedMembers(storage, result.items), nextCursor: result.nextCursor });
   },
   // Public: the signed token is the authentication. The page changes nothing (mail scanners

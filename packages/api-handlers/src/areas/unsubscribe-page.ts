@@ -4,6 +4,8 @@ const WHAT: Record<keyof NotificationPreferences, string> = {
   comments: "new comments on items you commented on",
   reactions: "likes on your comments",
   messages: "new messages",
+  replies: "replies to your comments and in threads you started",
+  mentions: "comments and messages that mention you",
 };
 
 /**

@@ -20,6 +20,8 @@ export interface ListQuery {
   partitionKey: { name: string; value: string };
   /** Only sort keys above this value (e.g. to leave out a bookkeeping item sorting first). */
   sortKeyAbove?: { name: string; value: string };
+  /** Only sort keys starting with this value (`begins_with`); part of the list's identity, like the partition. */
+  sortKeyPrefix?: { name: string; value: string };
   /** Newest first = false. */
   scanIndexForward: boolean;
   /** Items failing this are left out (e.g. soft-deleted ones); pages are still filled up to `limit`. */
@@ -51,6 +53,7 @@ function scopeOf(query: ListQuery): string {
     query.partitionKey.name,
     query.partitionKey.value,
     query.scanIndexForward ? "asc" : "desc",
+    ...(query.sortKeyPrefix ? [query.sortKeyPrefix.name, query.sortKeyPrefix.value] : []),
   ]);
 }
 
@@ -62,6 +65,10 @@ function baseInput(query: ListQuery): QueryCommandInput {
     names["#sk"] = query.sortKeyAbove.name;
     values[":skAbove"] = query.sortKeyAbove.value;
     keyCondition += " AND #sk > :skAbove";
+  } else if (query.sortKeyPrefix) {
+    names["#sk"] = query.sortKeyPrefix.name;
+    values[":skPrefix"] = query.sortKeyPrefix.value;
+    keyCondition += " AND begins_with(#sk, :skPrefix)";
   }
   return {
     TableName: query.tableName,

@@ -3,6 +3,8 @@ export interface UpdateSpec {
   set?: Record<string, unknown>;
   /** SET a = if_not_exists(a, :v): written only when the attribute is absent. */
   setIfNotExists?: Record<string, unknown>;
+  /** SET m.k = :v for each key of each map: changes those entries of a map that exists, keeps the rest. */
+  setInMap?: Record<string, Record<string, unknown>>;
   /** ADD for atomic counters (negative numbers subtract). */
   add?: Record<string, number>;
   remove?: string[];
@@ -39,6 +41,15 @@ export function buildUpdateExpression(spec: UpdateSpec, prefix = "u"): Expressio
     if (v === undefined) continue;
     const n = name(attribute);
     setClauses.push(`${n} = if_not_exists(${n}, ${value(v)})`);
+  }
+  for (const [attribute, entries] of Object.entries(spec.setInMap ?? {})) {
+    const map = name(attribute);
+    counter++;
+    for (const [key, v] of Object.entries(entries)) {
+      if (v === undefined) continue;
+      const entry = name(key);
+      setClauses.push(`${map}.${entry} = ${value(v)}`);
+    }
   }
   const addClauses: string[] = [];
   for (const [attribute, v] of Object.entries(spec.add ?? {})) {

@@ -34,6 +34,8 @@ export interface NewComment {
   /** Already sanitized plain text. */
   commentText: string;
   itemTitle: string | null;
+  /** Members the text names (checked by the caller); absent or empty when it names nobody. */
+  mentions?: string[];
 }
 
 /**
@@ -47,6 +49,16 @@ const EDIT_RETRY = { maxAttempts: CONCURRENT_EDITS, baseDelayMs: 5, maxDelayMs: 
 export interface EditOptions {
   /** The version the caller edited (`If-Match`); a comment changed since is a StaleVersionError. */
   expectedVersion?: number;
+  /**
+   * The members the new text mentions, replacing the old list (absent: the mentions stay as
+   * they are). Adding someone sets `mentionsAddedAt`, which tells the newly mentioned.
+   */
+  mentions?: readonly string[];
+  /**
+   * Runs after the comment is read and before it is written (each attempt), with the comment
+   * as read: a check that refuses the edit by throwing, or a read to start beside the write.
+   */
+  beforeWrite?: (current: Comment) => Promise<void>;
 }
 
 /**
@@ -77,8 +89,10 @@ export class CommentsRepository extends Repository {
 
   async create(input: NewComment): Promise<Comment> {
     const now = this.timestamp();
+    const { mentions, ...fields } = input;
     const comment: Comment = {
-      ...input,
+      ...fields,
+      ...(mentions?.length ? { mentions } : {}),
       commentId: this.newId(),
       createdAt: now,
       updatedAt: now,
@@ -248,7 +262,11 @@ export class CommentsRepository extends Repository {
         if (options.expectedVersion !== undefined && options.expectedVersion !== seen) {
           throw new StaleVersionError("The comment has changed since you loaded it; load it again and retry");
         }
+        await options.beforeWrite?.(current);
         const now = this.timestamp();
+        const before = new Set(current.mentions ?? []);
+        const mentions = options.mentions === undefined ? undefined : [...options.mentions];
+        const added = (mentions ?? []).some((id) => !before.has(id));
         const updated: Comment = {
           ...current,
           commentText: newText,
@@ -256,6 +274,8 @@ export class CommentsRepository extends Repository {
           isEdited: true,
           editHistory: appendEditHistory(current.editHistory, current.commentText, now),
           version: seen + 1,
+          ...(mentions === undefined ? {} : { mentions }),
+          ...(added ? { mentionsAddedAt: now } : {}),
         };
         assertItemFits(updated);
         try {
@@ -264,7 +284,9 @@ export class CommentsRepository extends Repository {
               TableName: this.table,
               Key: { itemId, commentId },
               UpdateExpression:
-                "SET #text = :text, #updatedAt = :now, #isEdited = :true, #history = :history, #version = :next",
+                "SET #text = :text, #updatedAt = :now, #isEdited = :true, #history = :history, #version = :next" +
+                (mentions === undefined ? "" : ", #mentions = :mentions") +
+                (added ? ", #mentionsAddedAt = :now" : ""),
               // A comment without a version is one from before versions existed, still at version 1.
               ConditionExpression: `${current.version === undefined ? "attribute_not_exists(#version)" : "#version = :seen"} AND attribute_not_exists(#deletedAt)`,
               ExpressionAttributeNames: {
@@ -274,6 +296,8 @@ export class CommentsRepository extends Repository {
                 "#history": "editHistory",
                 "#version": "version",
                 "#deletedAt": "deletedAt",
+                ...(mentions === undefined ? {} : { "#mentions": "mentions" }),
+                ...(added ? { "#mentionsAddedAt": "mentionsAddedAt" } : {}),
               },
               ExpressionAttributeValues: {
                 ":text": newText,
@@ -281,6 +305,7 @@ export class CommentsRepository extends Repository {
                 ":true": true,
                 ":history": updated.editHistory,
                 ":next": updated.version,
+                ...(mentions === undefined ? {} : { ":mentions": mentions }),
                 ...(current.version === undefined ? {} : { ":seen": seen }),
               },
               ReturnValues: "ALL_NEW",
@@ -411,11 +436,13 @@ export class CommentsRepository extends Repository {
             UpdateExpression:
               "SET #text = :empty, #history = :none, #userName = :former, #photo = :null, #erasedAt = :now, " +
               "#deletedAt = if_not_exists(#deletedAt, :now), #deletedBy = if_not_exists(#deletedBy, :author), " +
-              "#updatedAt = :now",
+              "#updatedAt = :now REMOVE #mentions",
             ConditionExpression:
               "attribute_exists(#commentId) AND #author = :author AND attribute_not_exists(#erasedAt)",
             ExpressionAttributeNames: {
               "#text": "commentText",
+              // Whom it named goes with the text.
+              "#mentions": "mentions",
               "#history": "editHistory",
               "#userName": "userName",
               "#photo": "userPhotoUrl",

@@ -33,6 +33,8 @@ export interface NewMessage {
   /** Already sanitized plain text; may be empty when there are attachments. */
   messageText: string;
   attachments: Attachment[];
+  /** Members the text names (checked by the caller to be participants); absent when none. */
+  mentions?: string[];
 }
 
 /** Attempts at a membership transaction while others join the race (leave, send). */
@@ -255,10 +257,13 @@ export class ConversationsRepository extends Repository {
         new UpdateCommand({
           TableName: this.tables.Messages,
           Key: { conversationId, messageId },
-          UpdateExpression: "SET #deleted = :true, #deletedAt = :now, #text = :empty, #attachments = :none",
+          UpdateExpression:
+            "SET #deleted = :true, #deletedAt = :now, #text = :empty, #attachments = :none REMOVE #mentions",
           ConditionExpression:
             "attribute_exists(messageId) AND #sender = :sender AND attribute_not_exists(#deleted)",
           ExpressionAttributeNames: {
+            // Whom it named goes with the text.
+            "#mentions": "mentions",
             "#deleted": "deleted",
             "#deletedAt": "deletedAt",
             "#text": "messageText",
@@ -475,10 +480,12 @@ export class ConversationsRepository extends Repository {
           Key: { conversationId: message.conversationId, messageId: message.messageId },
           UpdateExpression:
             "SET #deleted = :true, #deletedAt = if_not_exists(#deletedAt, :now), #text = :empty, " +
-            "#attachments = :none, #senderName = :former, #erasedAt = :now",
+            "#attachments = :none, #senderName = :former, #erasedAt = :now REMOVE #mentions",
           ConditionExpression:
             "attribute_exists(messageId) AND #sender = :sender AND attribute_not_exists(#erasedAt)",
           ExpressionAttributeNames: {
+            // Whom it named goes with the text.
+            "#mentions": "mentions",
             "#deleted": "deleted",
             "#deletedAt": "deletedAt",
             "#text": "messageText",

@@ -6,6 +6,7 @@ import { ConversationsRepository } from "./conversations.js";
 import { HeldNotificationsRepository } from "./held-notifications.js";
 import { JobsRepository } from "./jobs.js";
 import { MemberDataReader } from "./member-data.js";
+import { MemberNamesRepository } from "./member-names.js";
 import { NotificationsRepository } from "./notifications.js";
 import { ProfilesRepository } from "./profiles.js";
 import { RateLimitsRepository } from "./rate-limits.js";
@@ -21,6 +22,7 @@ export interface Repositories {
   rateLimits: RateLimitsRepository;
   jobs: JobsRepository;
   memberData: MemberDataReader;
+  memberNames: MemberNamesRepository;
   notifications: NotificationsRepository;
   heldNotifications: HeldNotificationsRepository;
   connections: ConnectionsRepository;
@@ -41,6 +43,7 @@ export function createRepositories(context: RepositoryContext): Repositories {
     rateLimits: new RateLimitsRepository(context),
     jobs: new JobsRepository(context),
     memberData: new MemberDataReader(context),
+    memberNames: new MemberNamesRepository(context),
     notifications: new NotificationsRepository(context),
     heldNotifications: new HeldNotificationsRepository(context),
     connections: new ConnectionsRepository(context),
@@ -72,6 +75,7 @@ export {
 } from "./held-notifications.js";
 export { activeJobMarkerId, JobsRepository } from "./jobs.js";
 export { MEMBER_DATA_PAGE_SIZE, MemberDataReader } from "./member-data.js";
+export { type MemberNameEntry, MemberNamesRepository } from "./member-names.js";
 export {
   type MarkReadTarget,
   type NewNotification,

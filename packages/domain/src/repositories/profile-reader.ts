@@ -78,9 +78,16 @@ export class ProfileReader extends Repository {
     return this.tables.UserProfiles;
   }
 
-  async get(userId: string): Promise<Profile | null> {
+  /** The saved profile; `consistent` reads it strongly consistent (what a writer syncing to it needs). */
+  async get(userId: string, consistent = false): Promise<Profile | null> {
     try {
-      const output = await this.doc.send(new GetCommand({ TableName: this.table, Key: { userId } }));
+      const output = await this.doc.send(
+        new GetCommand({
+          TableName: this.table,
+          Key: { userId },
+          ...(consistent ? { ConsistentRead: true } : {}),
+        }),
+      );
       return isSavedProfile(output.Item) ? toProfile(output.Item) : null;
     } catch (error) {
       throw toDomainError(error);

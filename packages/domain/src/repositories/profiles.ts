@@ -185,7 +185,8 @@ export class ProfilesRepository extends ProfileReader {
       displayName: identity.defaultDisplayName ?? "",
     };
     const set: Record<string, unknown> = { updatedAt: now };
-    for (const [field, value] of Object.entries(update)) {
+    const { notificationPreferences: preferences, ...fields } = update;
+    for (const [field, value] of Object.entries(fields)) {
       if (value === undefined) continue;
       set[field] = value;
       delete defaults[field];
@@ -195,7 +196,43 @@ export class ProfilesRepository extends ProfileReader {
     if (identity.email) set.email = identity.email.toLowerCase();
     if (identity.isMember) set.membership = MEMBER;
     if (identity.uploadedPhotoKey) set[UNCONFIRMED_PHOTO_KEY] = identity.uploadedPhotoKey;
-    return this.updateProfile(userId, { set, setIfNotExists: { ...defaults, commentCount: 0 } });
+    const given = Object.entries(preferences ?? {}).filter(([, value]) => value !== undefined);
+    if (given.length === 0) {
+      return this.updateProfile(userId, { set, setIfNotExists: { ...defaults, commentCount: 0 } });
+    }
+    // Only the kinds given change: each is set inside the stored map, in the same UpdateItem
+    // (no read first). A row without a map yet (new, or written by the aggregator only) fails
+    // that update's condition and gets the defaults with the given kinds in a second one.
+    delete defaults.notificationPreferences;
+    try {
+      return await this.updateProfile(
+        userId,
+        {
+          set,
+          setIfNotExists: { ...defaults, commentCount: 0 },
+          setInMap: { notificationPreferences: Object.fromEntries(given) },
+        },
+        {
+          expression: "attribute_type(#prefsMap, :map)",
+          names: { "#prefsMap": "notificationPreferences" },
+          values: { ":map": "M" },
+        },
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+    return this.updateProfile(
+      userId,
+      {
+        set: { ...set, notificationPreferences: { ...DEFAULT_NOTIFICATION_PREFERENCES, ...preferences } },
+        setIfNotExists: { ...defaults, commentCount: 0 },
+      },
+      {
+        expression: "attribute_not_exists(#prefsMap)",
+        names: { "#prefsMap": "notificationPreferences" },
+        values: {},
+      },
+    );
   }
 
   /**

@@ -8,6 +8,8 @@ export const NOTIFICATION_PREFERENCE_OF: Record<NotificationKind, keyof Notifica
   comment: "comments",
   reaction: "reactions",
   message: "messages",
+  reply: "replies",
+  mention: "mentions",
 };
 
 /**

@@ -30,6 +30,8 @@ function exportedComment(comment: Comment) {
     updatedAt: comment.updatedAt,
     isEdited: comment.isEdited,
     editHistory: comment.editHistory ?? [],
+    // Whom it mentions, by user id (names change; the ids are what the comment holds).
+    mentions: comment.mentions ?? [],
     reactionCount: comment.reactionCount,
     deleted: comment.deletedAt !== undefined,
     ...(comment.deletedAt ? { deletedAt: comment.deletedAt } : {}),
@@ -51,6 +53,7 @@ function exportedMessage(message: Message) {
     senderId: message.senderId,
     senderName: message.senderName,
     messageText: message.messageText,
+    mentions: message.mentions ?? [],
     createdAt: message.createdAt,
     // Metadata only: the files themselves stay in their conversation.
     attachments: (message.attachments ?? []).map(({ filename, contentType, size }) => ({

@@ -51,6 +51,8 @@ const REASONS: Record<EmailKind, string> = {
   comment: "you commented on this item",
   reaction: "someone reacted to your comment",
   message: "you are in this conversation",
+  reply: "someone replied to your comment or in a thread you started",
+  mention: "someone mentioned you",
   export: "you asked for a copy of your data",
 };
 
@@ -118,6 +120,56 @@ export function reactionEmail(siteUrl: string, comment: Comment, reactorName: st
     headline: `${reactor} liked your comment on "${title}":`,
     quote: comment.commentText,
     link: { url: itemUrl(siteUrl, comment.itemId), label: "See your comment" },
+  });
+}
+
+/**
+ * A reply: to the author of the comment answered (`toTheirComment`), or to the author of the
+ * thread's top comment when someone answered another reply in it.
+ */
+export function replyEmail(siteUrl: string, comment: Comment, toTheirComment: boolean): Email {
+  const title = oneLine(titleOf(comment), 100);
+  const author = nameOr(comment.userName, "Someone");
+  const what = toTheirComment ? "replied to your comment" : "replied in your thread";
+  return render({
+    kind: "reply",
+    siteUrl,
+    subject: `${author} ${what} on "${title}"`,
+    headline: `${author} ${what} on "${title}":`,
+    quote: comment.commentText,
+    link: { url: itemUrl(siteUrl, comment.itemId), label: "See the reply" },
+  });
+}
+
+/** A comment that mentions the recipient. */
+export function commentMentionEmail(siteUrl: string, comment: Comment): Email {
+  const title = oneLine(titleOf(comment), 100);
+  const author = nameOr(comment.userName, "Someone");
+  return render({
+    kind: "mention",
+    siteUrl,
+    subject: `${author} mentioned you on "${title}"`,
+    headline: `${author} mentioned you in a comment on "${title}":`,
+    quote: comment.commentText,
+    link: { url: itemUrl(siteUrl, comment.itemId), label: "See the comment" },
+  });
+}
+
+/** A message that mentions the recipient (a participant). */
+export function messageMentionEmail(
+  siteUrl: string,
+  message: Message,
+  conversationTitle: string | null,
+): Email {
+  const sender = nameOr(message.senderName, "Someone");
+  const where = conversationTitle?.trim() ? ` in "${oneLine(conversationTitle, 100)}"` : "";
+  return render({
+    kind: "mention",
+    siteUrl,
+    subject: `${sender} mentioned you${where}`,
+    headline: `${sender} mentioned you in a message${where}:`,
+    quote: message.messageText,
+    link: { url: conversationUrl(siteUrl, message.conversationId), label: "Open the conversation" },
   });
 }
 
@@ -199,13 +251,22 @@ const DIGEST_NOUNS: Record<NotificationKind, [one: string, many: string]> = {
   comment: ["new comment", "new comments"],
   reaction: ["new like", "new likes"],
   message: ["new message", "new messages"],
+  reply: ["new reply", "new replies"],
+  mention: ["new mention", "new mentions"],
 };
-const DIGEST_PLACES: Record<NotificationKind, string> = { comment: "on", reaction: "on", message: "in" };
+const DIGEST_PLACES: Record<NotificationKind, string> = {
+  comment: "on",
+  reaction: "on",
+  message: "in",
+  reply: "on",
+  mention: "in",
+};
 
-function groupsOf(siteUrl: string, kind: NotificationKind, held: readonly DigestEvent[]): DigestGroup[] {
+function groupsOf(siteUrl: string, held: readonly DigestEvent[]): DigestGroup[] {
   const groups = new Map<string, DigestGroup>();
   for (const event of held) {
-    const isConversation = kind === "message" && event.conversationId;
+    // Messages and mentions in messages point to their conversation, the rest to their item.
+    const isConversation = !!event.conversationId;
     const key = isConversation ? `c:${event.conversationId}` : `i:${event.itemId}`;
     let group = groups.get(key);
     if (!group) {
@@ -250,7 +311,7 @@ export interface DigestEvent {
  * each group with its count and link - "3 new comments on "Christmas 2015" and 1 on "Letters, 1962"".
  */
 export function digestEmail(siteUrl: string, kind: NotificationKind, held: readonly DigestEvent[]): Email {
-  const groups = groupsOf(siteUrl, kind, held);
+  const groups = groupsOf(siteUrl, held);
   const [one, many] = DIGEST_NOUNS[kind];
   const place = DIGEST_PLACES[kind];
   const phrase = (group: DigestGroup, index: number) => {
@@ -274,6 +335,7 @@ export function digestEmail(siteUrl: string, kind: NotificationKind, held: reado
     ...groups.flatMap((group, index) => [lines[index] as string, `  ${group.url}`, ""]),
     "--",
     footer,
+    manageNotificationsText(siteUrl),
   ].join("\n");
   const html = [
     "<!doctype html>",
@@ -287,6 +349,7 @@ export function digestEmail(siteUrl: string, kind: NotificationKind, held: reado
     "</ul>",
     `<p style="font-size: 12px; color: #777;">You get this email because ${escapeHtml(REASONS[kind])}. ` +
       `<a href="${escapeHtml(settingsUrl(siteUrl))}">Change which emails you get</a>.</p>`,
+    manageNotificationsHtml(siteUrl),
     "</body></html>",
   ].join("\n");
   return { subject: oneLine(summary, 160), text, html };

@@ -1,7 +1,10 @@
 import { processorManifest } from "../processor-manifest.js";
-import { approvals, exportCompletions, inserts } from "../stream-subscriptions.js";
+import { approvals, exportCompletions, inserts, mentionAdditions } from "../stream-subscriptions.js";
 
-/** Emails, feed entries and digest holds for new comments, reactions and messages; welcome and export-ready emails. */
+/**
+ * Emails, feed entries and digest holds for new comments, replies, mentions, reactions and
+ * messages; welcome and export-ready emails.
+ */
 export const notificationsManifest = processorManifest("notifications", import.meta.url, {
   description: "stream processor: notifications (feed, email, digest holds)",
   tables: {
@@ -17,7 +20,8 @@ export const notificationsManifest = processorManifest("notifications", import.m
   },
   sendsEmail: true,
   subscriptions: [
-    { table: "Comments", filterPatterns: [inserts] },
+    // New comments and replies; edits that added a mention.
+    { table: "Comments", filterPatterns: [inserts, mentionAdditions] },
     { table: "CommentReactions", filterPatterns: [inserts] },
     { table: "Messages", filterPatterns: [inserts] },
     { table: "UserProfiles", filterPatterns: [approvals] },

@@ -1,5 +1,6 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
 import {
+  type Comment,
   type CommentsRepository,
   type ConversationsRepository,
   commentSchema,
@@ -28,10 +29,13 @@ import type { DigestScheduler } from "./digest-window.js";
 import type { EmailSending, NotificationWindow, SiteLinks } from "./email-sending.js";
 import {
   commentEmail,
+  commentMentionEmail,
   type Email,
   exportReadyEmail,
   messageEmail,
+  messageMentionEmail,
   reactionEmail,
+  replyEmail,
   welcomeEmail,
 } from "./emails.js";
 import { createEmailSender } from "./send-email.js";
@@ -48,6 +52,52 @@ interface Recipients {
   ids: readonly string[];
   profiles: ReadonlyMap<string, Profile>;
   notMember: number;
+}
+
+/**
+ * Who hears about one comment, each person once and of the most specific kind: a mention beats
+ * a reply (to the author of the comment answered, and to the thread's top author), which beats
+ * "a new comment on an item you commented on". Never the actor. The ids come in that order.
+ */
+export function commentAudience(
+  comment: Pick<Comment, "userId" | "mentions" | "replyTo" | "replyToUserId" | "threadId" | "threadUserId">,
+  earlierCommenters: Iterable<string>,
+): { mention: string[]; reply: string[]; comment: string[] } {
+  const taken = new Set([comment.userId]);
+  const claim = (ids: Iterable<string | undefined>) => {
+    const claimed: string[] = [];
+    for (const id of ids) {
+      if (!id || taken.has(id)) continue;
+      taken.add(id);
+      claimed.push(id);
+    }
+    return claimed;
+  };
+  const mention = claim(comment.mentions ?? []);
+  const reply = claim([
+    comment.replyTo ? comment.replyToUserId : undefined,
+    comment.threadId ? comment.threadUserId : undefined,
+  ]);
+  return { mention, reply, comment: claim(earlierCommenters) };
+}
+
+/** One event's deliveries of several kinds, summed (its kind the event's own when more than one had recipients). */
+function combined(
+  eventKind: NotificationKind,
+  summaries: readonly NotificationSummary[],
+): NotificationSummary {
+  const reached = summaries.filter(
+    (summary) => summary.sent + (summary.held ?? 0) + summary.skipped + (summary.notMember ?? 0) > 0,
+  );
+  const sum = (field: "sent" | "held" | "skipped" | "notMember") =>
+    summaries.reduce((total, summary) => total + (summary[field] ?? 0), 0);
+  return {
+    kind: reached.length === 1 ? reached[0]!.kind : eventKind,
+    sent: sum("sent"),
+    held: sum("held"),
+    skipped: sum("skipped"),
+    notMember: sum("notMember"),
+  };
 }
 
 /** What a held event keeps for its window's digest (the recipient and window are added per delivery). */
@@ -277,6 +327,36 @@ export function createNotifier(
 
   const nothing: NotificationSummary = { kind: "none", sent: 0, skipped: 0 };
 
+  /** The members among `ids`, with the profiles read once for the whole event. */
+  function among(all: Recipients, ids: readonly string[]): Recipients {
+    const wanted = new Set(ids);
+    const members = all.ids.filter((id) => wanted.has(id));
+    return {
+      ids: members,
+      profiles: all.profiles,
+      notMember: [...wanted].filter((id) => !members.includes(id)).length,
+    };
+  }
+
+  /** Feed entries, then emails, for the recipients of one kind of an event. */
+  async function notifyKind(
+    kind: NotificationKind,
+    recipients: Recipients,
+    event: Omit<NewNotification, "kind">,
+    email: () => Email,
+    conversationTitle: string | null = null,
+  ): Promise<NotificationSummary> {
+    if (recipients.ids.length === 0) return { kind, sent: 0, skipped: 0, notMember: recipients.notMember };
+    const ofKind: NewNotification = { ...event, kind };
+    await addToFeeds(recipients.ids, ofKind);
+    return deliver(kind, recipients, email(), digestEntryOf(ofKind, conversationTitle));
+  }
+
+  /**
+   * A new comment or reply: the mentioned, the authors it answers and those who commented on
+   * the item before each hear of it once, of the most specific kind (see commentAudience).
+   * Replies carry their authors (`replyToUserId`, `threadUserId`): no lookup.
+   */
   async function onNewComment(change: StreamChange): Promise<NotificationSummary> {
     const comment = parseNewImage(change, commentSchema);
     if (isDeleted(comment)) return nothing;
@@ -284,11 +364,10 @@ export function createNotifier(
     const commenters = await repositories.comments.commenterIds(comment.itemId, {
       before: comment.commentId,
     });
-    commenters.delete(comment.userId);
-    const recipients = await membersAmong([...commenters]);
-    const event: NewNotification = {
+    const audience = commentAudience(comment, commenters);
+    const everyone = await membersAmong([...audience.mention, ...audience.reply, ...audience.comment]);
+    const event: Omit<NewNotification, "kind"> = {
       sourceEventId: change.eventID,
-      kind: "comment",
       actor: { userId: comment.userId, displayName: actorName(comment.userName) },
       itemId: comment.itemId,
       itemTitle: comment.itemTitle,
@@ -296,8 +375,53 @@ export function createNotifier(
       text: comment.commentText,
       createdAt: comment.createdAt,
     };
-    await addToFeeds(recipients.ids, event);
-    return deliver("comment", recipients, commentEmail(deps.siteUrl, comment), digestEntryOf(event));
+    const repliedTo = (id: string) => id === comment.replyToUserId && !!comment.replyTo;
+    const summaries = await Promise.all([
+      notifyKind("mention", among(everyone, audience.mention), event, () =>
+        commentMentionEmail(deps.siteUrl, comment),
+      ),
+      // The two reply recipients read differently: one was answered, the other owns the thread.
+      ...[true, false].map((answered) =>
+        notifyKind(
+          "reply",
+          among(
+            everyone,
+            audience.reply.filter((id) => repliedTo(id) === answered),
+          ),
+          event,
+          () => replyEmail(deps.siteUrl, comment, answered),
+        ),
+      ),
+      notifyKind("comment", among(everyone, audience.comment), event, () =>
+        commentEmail(deps.siteUrl, comment),
+      ),
+    ]);
+    return combined("comment", summaries);
+  }
+
+  /**
+   * An edit that added someone to a comment's mentions (`mentionsAddedAt` moved): only those
+   * not mentioned before hear of it, as a mention, at the time of the edit.
+   */
+  async function onMentionsAdded(change: StreamChange): Promise<NotificationSummary> {
+    const comment = parseNewImage(change, commentSchema);
+    const old = change.oldImage as Partial<Comment> | undefined;
+    if (isDeleted(comment) || !comment.mentionsAddedAt || old?.mentionsAddedAt === comment.mentionsAddedAt) {
+      return nothing;
+    }
+    const before = new Set(old?.mentions ?? []);
+    const added = (comment.mentions ?? []).filter((id) => !before.has(id) && id !== comment.userId);
+    const recipients = await membersAmong(added);
+    const event: Omit<NewNotification, "kind"> = {
+      sourceEventId: change.eventID,
+      actor: { userId: comment.userId, displayName: actorName(comment.userName) },
+      itemId: comment.itemId,
+      itemTitle: comment.itemTitle,
+      commentId: comment.commentId,
+      text: comment.commentText,
+      createdAt: comment.mentionsAddedAt,
+    };
+    return notifyKind("mention", recipients, event, () => commentMentionEmail(deps.siteUrl, comment));
   }
 
   async function onNewReaction(change: StreamChange): Promise<NotificationSummary> {
@@ -347,11 +471,12 @@ export function createNotifier(
       });
       return nothing;
     }
-    const recipients = await membersAmong(membership.participantIds.filter((id) => id !== message.senderId));
+    const mentioned = new Set(message.mentions ?? []);
+    const others = membership.participantIds.filter((id) => id !== message.senderId);
+    const everyone = await membersAmong(others);
     const attachments = message.attachments.length;
-    const event: NewNotification = {
+    const event: Omit<NewNotification, "kind"> = {
       sourceEventId: change.eventID,
-      kind: "message",
       actor: { userId: message.senderId, displayName: actorName(message.senderName) },
       conversationId: message.conversationId,
       text:
@@ -359,13 +484,30 @@ export function createNotifier(
         (attachments === 1 ? "(1 attachment)" : attachments > 1 ? `(${attachments} attachments)` : ""),
       createdAt: message.createdAt,
     };
-    await addToFeeds(recipients.ids, event);
-    return deliver(
-      "message",
-      recipients,
-      messageEmail(deps.siteUrl, message, membership.title),
-      digestEntryOf(event, membership.title),
-    );
+    // A mentioned participant hears of it as a mention, the others as a message: once each.
+    const summaries = await Promise.all([
+      notifyKind(
+        "mention",
+        among(
+          everyone,
+          others.filter((id) => mentioned.has(id)),
+        ),
+        event,
+        () => messageMentionEmail(deps.siteUrl, message, membership.title),
+        membership.title,
+      ),
+      notifyKind(
+        "message",
+        among(
+          everyone,
+          others.filter((id) => !mentioned.has(id)),
+        ),
+        event,
+        () => messageEmail(deps.siteUrl, message, membership.title),
+        membership.title,
+      ),
+    ]);
+    return combined("message", summaries);
   }
 
   const approvedProfile = profileSchema
@@ -440,6 +582,7 @@ export function createNotifier(
       return change.eventName === "MODIFY" && !change.oldImage?.approvedAt ? onApproval(change) : nothing;
     }
     if (change.table === "Jobs") return change.eventName === "MODIFY" ? onExportReady(change) : nothing;
+    if (change.table === "Comments" && change.eventName === "MODIFY") return onMentionsAdded(change);
     if (change.eventName !== "INSERT") return nothing;
     switch (change.table) {
       case "Comments":

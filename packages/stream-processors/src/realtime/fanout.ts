@@ -10,6 +10,7 @@ import {
   messageSchema,
   type NotificationsRepository,
   notificationSchema,
+  type Profile,
   type ProfilesRepository,
   type ReactionsRepository,
   UNREAD_COUNTER_ID,
@@ -71,9 +72,21 @@ export function createRealtimeFanout(deps: RealtimeFanoutDependencies) {
 
   /** Which of `userIds` are members now: one BatchGet of their profiles. */
   async function membersAmong(userIds: readonly string[]): Promise<ReadonlySet<string>> {
-    if (userIds.length === 0) return new Set();
+    return (await membersAndProfiles(userIds)).members;
+  }
+
+  /** `membersAmong`, with the profiles it read (whose names a pushed message's mentions show). */
+  async function membersAndProfiles(userIds: readonly string[]) {
+    if (userIds.length === 0) return { members: new Set<string>(), profiles: new Map<string, Profile>() };
     const profiles = await repositories.profiles.getMany(userIds);
-    return new Set([...new Set(userIds)].filter((userId) => isCurrentMember(profiles.get(userId))));
+    const members = new Set([...new Set(userIds)].filter((userId) => isCurrentMember(profiles.get(userId))));
+    return { members, profiles };
+  }
+
+  /** The current names of whom a comment mentions: one BatchGet, none when it mentions nobody. */
+  async function mentionNamesOf(comment: Comment): Promise<ReadonlyMap<string, Profile>> {
+    const ids = comment.mentions ?? [];
+    return ids.length ? repositories.profiles.getMany(ids) : new Map();
   }
 
   /** Posts the deliveries to members; those to anyone else are withheld and counted. */
@@ -116,14 +129,15 @@ export function createRealtimeFanout(deps: RealtimeFanoutDependencies) {
     const sender = await conversations.getMembership(message.senderId, message.conversationId);
     if (!sender) return NOTHING;
     const participantIds = [...new Set(sender.participantIds)];
-    const [memberships, connectionsByUser, members, messageView] = await Promise.all([
+    // Whom a message mentions are among its participants: their profiles name them.
+    const [memberships, connectionsByUser, { members, profiles }] = await Promise.all([
       Promise.all(
         participantIds.map((userId) => conversations.getMembership(userId, message.conversationId)),
       ),
       connections.connectionsOfUsers(participantIds),
-      membersAmong(participantIds),
-      views.message(message, deps.clock()),
+      membersAndProfiles([...participantIds, ...(message.mentions ?? [])]),
     ]);
+    const messageView = await views.message(message, deps.clock(), profiles);
     const deliveries: Delivery[] = [];
     participantIds.forEach((userId, index) => {
       const membership = memberships[index];
@@ -189,7 +203,10 @@ export function createRealtimeFanout(deps: RealtimeFanoutDependencies) {
     const { itemId, commentId } = comment;
     const kind = commentChangeOf(change.eventName, old, comment);
     if (!kind) return NOTHING;
-    const { readers, members } = await readersOf(itemId);
+    const [{ readers, members }, names] = await Promise.all([
+      readersOf(itemId),
+      kind === "comment.created" || kind === "comment.updated" ? mentionNamesOf(comment) : new Map(),
+    ]);
     if (readers.length === 0) return NOTHING;
     const to = (push: RealtimePush, only?: (userId: string) => boolean): Delivery[] =>
       readers
@@ -198,7 +215,10 @@ export function createRealtimeFanout(deps: RealtimeFanoutDependencies) {
     switch (kind) {
       case "comment.created":
         // Nobody has liked a comment that did not exist a moment ago.
-        return deliver(to({ type: kind, itemId, comment: await views.comment(comment, false) }), members);
+        return deliver(
+          to({ type: kind, itemId, comment: await views.comment(comment, false, names) }),
+          members,
+        );
       case "comment.deleted":
         return deliver(to({ type: kind, itemId, comment: views.commentDeletion(comment) }), members);
       case "reaction.changed":
@@ -210,8 +230,8 @@ export function createRealtimeFanout(deps: RealtimeFanoutDependencies) {
             commentId,
             readers.map((reader) => reader.userId),
           ),
-          views.comment(comment, true),
-          views.comment(comment, false),
+          views.comment(comment, true, names),
+          views.comment(comment, false, names),
         ]);
         return deliver(
           [
@@ -274,7 +294,8 @@ export function commentChangeOf(
     old.commentText !== comment.commentText ||
     old.version !== comment.version ||
     old.erasedAt !== comment.erasedAt ||
-    old.userName !== comment.userName
+    old.userName !== comment.userName ||
+    old.mentionsAddedAt !== comment.mentionsAddedAt
   ) {
     return "comment.updated";
   }

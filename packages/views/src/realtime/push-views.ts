@@ -1,7 +1,7 @@
 import type { Comment, Message, Notification } from "@hearth/domain";
 import { servedMessages } from "../served.js";
 import { type StorageDependencies, storageDependenciesFromEnv } from "../storage-dependencies.js";
-import { commentView, notificationView } from "../views.js";
+import { commentView, type MentionNames, notificationView } from "../views.js";
 import type { RealtimePush } from "./protocol.js";
 
 export type { RealtimePush } from "./protocol.js";
@@ -15,22 +15,30 @@ type PushOf<T extends RealtimePush["type"]> = Extract<RealtimePush, { type: T }>
  * Presigning is offline; the fanout is granted the GETs it signs.
  */
 export interface PushViews {
-  message(message: Message, now: Date): Promise<PushOf<"message.created">["message"]>;
+  /** `names`: the current names of whom it mentions (read by the fanout with its other reads). */
+  message(message: Message, now: Date, names: MentionNames): Promise<PushOf<"message.created">["message"]>;
   /** A comment for the viewers whose `viewerHasReacted` is this (one view per answer, not per viewer). */
-  comment(comment: Comment, viewerHasReacted: boolean): Promise<PushOf<"comment.created">["comment"]>;
+  comment(
+    comment: Comment,
+    viewerHasReacted: boolean,
+    names: MentionNames,
+  ): Promise<PushOf<"comment.created">["comment"]>;
   commentDeletion(comment: Comment): PushOf<"comment.deleted">["comment"];
   notification(notification: Notification): PushOf<"notification.created">["notification"];
 }
 
 export function createPushViews(storage: Pick<StorageDependencies, "objectUrls" | "photos">): PushViews {
   return {
-    async message(message, now) {
-      const [view] = await servedMessages(storage, now, [message]);
+    async message(message, now, names) {
+      const [view] = await servedMessages(storage, now, [message], {
+        known: names,
+        profiles: { getMany: async () => new Map() },
+      });
       return view!;
     },
-    async comment(comment, viewerHasReacted) {
-      // As servedComments serves it, with the viewer's answer already known.
-      return commentView(comment, viewerHasReacted, await storage.photos.serve(comment.userPhotoUrl));
+    async comment(comment, viewerHasReacted, names) {
+      // As servedComments serves it, with the viewer's answer and the names already known.
+      return commentView(comment, viewerHasReacted, await storage.photos.serve(comment.userPhotoUrl), names);
     },
     commentDeletion(comment) {
       return {
