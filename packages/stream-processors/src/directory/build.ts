@@ -1,4 +1,5 @@
 import { MemberNamesRepository, ProfileReader } from "@hearth/domain";
+import { type FailureNotes, failureNotesFromEnv } from "../failure-notes.js";
 import { type IdempotencyStore, idempotencyStoreFromEnv, idempotentProcessor } from "../idempotency.js";
 import type { OutcomeCounter, StreamProcessorHandler } from "../pipeline.js";
 import { processorIdentity } from "../processor-manifest.js";
@@ -12,6 +13,7 @@ import { createDirectorySync, type DirectorySummary, type DirectorySyncDependenc
 
 /** Everything the directory processor uses: the core, the idempotency store, the profiles it reads and the name index. */
 export type DirectoryProcessorDependencies = CoreProcessorDependencies &
+  FailureNotes &
   IdempotencyStore &
   DirectorySyncDependencies;
 
@@ -30,6 +32,7 @@ function directoryProcessorDependencies(
   const context = repositoryContextFromEnv(env);
   return {
     ...coreProcessorDependenciesFromEnv(env, directoryManifest),
+    ...failureNotesFromEnv(env),
     ...idempotencyStoreFromEnv(env),
     repositories: { profiles: new ProfileReader(context), memberNames: new MemberNamesRepository(context) },
   };
