@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { freePort } from "@hearth/domain/testing";
 import { configFromEnv, REPO_ROOT } from "../src/config.js";
 import { readOutputs, type StackOutputs } from "../src/outputs.js";
@@ -10,6 +10,8 @@ import { readOutputs, type StackOutputs } from "../src/outputs.js";
 export interface BenchStack {
   outputs: StackOutputs;
   description: string;
+  /** Where the stack keeps its data (`dead-letters.jsonl` among it). */
+  dataDir: string;
   stop(): Promise<void>;
 }
 
@@ -44,10 +46,14 @@ export function assertLoopback(outputs: StackOutputs, bench: string): void {
  * `pnpm dev` in its own process, on free ports and a temporary data directory, so the load
  * generator and the stack don't share an event loop. It stops on SIGTERM, and by itself when
  * this process dies (it watches its launchers); its engines die with it (the watchdog).
+ * `settings` are more of `pnpm dev`'s environment settings (a notification window, rate limits).
  */
-export async function startThrowawayStack(bench: string): Promise<BenchStack> {
+export async function startThrowawayStack(
+  bench: string,
+  settings: Record<string, string> = {},
+): Promise<BenchStack> {
   const dataDir = mkdtempSync(join(tmpdir(), `hearth-${bench.replace(/:/g, "-")}-`));
-  const env: NodeJS.ProcessEnv = { ...process.env, HEARTH_LOCAL_DIR: dataDir };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...settings, HEARTH_LOCAL_DIR: dataDir };
   // An external DynamoDB would share the default table prefix with a running `pnpm dev`.
   delete env.DYNAMODB_ENDPOINT;
   // Every port the stack has a setting for, so none collides with a running `pnpm dev`.
@@ -80,7 +86,7 @@ export async function startThrowawayStack(bench: string): Promise<BenchStack> {
     }
     const outputs = readOutputs(outputsFile);
     assertLoopback(outputs, bench);
-    return { outputs, description: "throwaway (pnpm dev on free ports, own process)", stop };
+    return { outputs, description: "throwaway (pnpm dev on free ports, own process)", dataDir, stop };
   } catch (error) {
     await stop();
     throw error;
@@ -99,10 +105,11 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
+/** A stack `pnpm dev` runs already; its outputs file is in its data directory, as `pnpm dev` writes it. */
 export function runningStack(file: string, bench: string): BenchStack {
   const outputs = readOutputs(resolve(file));
   assertLoopback(outputs, bench);
-  return { outputs, description: `running (${file})`, stop: async () => {} };
+  return { outputs, description: `running (${file})`, dataDir: dirname(resolve(file)), stop: async () => {} };
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -43,6 +43,7 @@ import {
 } from "./cognito-triggers.js";
 import type { LocalStackConfig } from "./config.js";
 import { DeadLetterFile, notedCauses } from "./dead-letters.js";
+import { startDynamoGate } from "./dynamodb-gate.js";
 import { startCognito, startDynamoDb, startS3, startSes, useExternalDynamoDb } from "./engines.js";
 import {
   createApiHandlers,
@@ -241,10 +242,14 @@ export async function startLocalStack(
       writeFileSync(seedMarker, `${new Date().toISOString()}\n`);
     }
 
+    // The functions reach DynamoDB through the gate, which keeps the background's calls (stream
+    // pollers, processors, digests) from queueing up in front of the ones someone waits on.
+    const gate = await startDynamoGate(dynamoEndpoint, host);
+    closers.push(() => gate.close());
     const common = {
       ...tableEnvironment(tables),
       STAGE: config.stage,
-      DYNAMODB_ENDPOINT: dynamoEndpoint,
+      DYNAMODB_ENDPOINT: gate.endpoints.interactive,
       AWS_REGION: config.region,
       LOG_LEVEL: process.env.LOG_LEVEL ?? "WARN",
     };
@@ -268,7 +273,7 @@ export async function startLocalStack(
     const processorEnv = processorEnvironment(config, {
       apiUrl: `http://${host}:${ports.api.port}`,
       tables,
-      dynamoEndpoint,
+      dynamoEndpoint: gate.endpoints.background,
       sesEndpoint,
       s3Endpoint,
       schedulerEndpoint,
@@ -348,7 +353,7 @@ export async function startLocalStack(
     closers.push(() => websocket.close());
 
     const streams = new DynamoDBStreamsClient({
-      endpoint: dynamoEndpoint,
+      endpoint: gate.endpoints.background,
       region: config.region,
       credentials: { accessKeyId: "local", secretAccessKey: "local" },
     });
