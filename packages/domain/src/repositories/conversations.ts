@@ -1,5 +1,5 @@
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
-import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { conditionFailedAt, isConditionFailure } from "../dynamo/conditions.js";
 import {
@@ -17,7 +17,7 @@ import type { Attachment, ConversationMember, ConversationType, Message } from "
 import { ForbiddenError, InvalidInputError, NotFoundError, toDomainError } from "../errors.js";
 import { DELETED_MESSAGE_PREVIEW, messagePreview } from "../rules/conversations.js";
 import { FORMER_MEMBER } from "../rules/names.js";
-import { Repository } from "./context.js";
+import { ConversationReader } from "./conversation-reader.js";
 
 export interface NewConversation {
   conversationId: string;
@@ -41,23 +41,7 @@ export interface NewMessage {
 const MAX_MEMBERSHIP_ATTEMPTS = 5;
 
 /** Conversations (one membership row per participant) and their messages. */
-export class ConversationsRepository extends Repository {
-  /** One item read strongly consistent (a membership just changed must be seen), or null. */
-  private async getConsistent<T>(tableName: string, key: Record<string, string>): Promise<T | null> {
-    try {
-      const output = await this.doc.send(
-        new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }),
-      );
-      return (output.Item as T | undefined) ?? null;
-    } catch (error) {
-      throw toDomainError(error);
-    }
-  }
-
-  getMembership(userId: string, conversationId: string): Promise<ConversationMember | null> {
-    return this.getConsistent(this.tables.ConversationMembers, { userId, conversationId });
-  }
-
+export class ConversationsRepository extends ConversationReader {
   async isParticipant(userId: string, conversationId: string): Promise<boolean> {
     return (await this.getMembership(userId, conversationId)) !== null;
   }
@@ -554,11 +538,6 @@ export class ConversationsRepository extends Repository {
       unreadMessages += row.unreadCount ?? 0;
     }
     return { unreadConversations, unreadMessages };
-  }
-
-  /** A message as stored, or null. */
-  getMessage(conversationId: string, messageId: string): Promise<Message | null> {
-    return this.getConsistent(this.tables.Messages, { conversationId, messageId });
   }
 
   /** The user's conversations, most recent first. */

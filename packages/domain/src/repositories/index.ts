@@ -65,6 +65,7 @@ export {
   SubscriptionLimitError,
 } from "./connections.js";
 export { Repository, type RepositoryContext } from "./context.js";
+export { ConversationReader } from "./conversation-reader.js";
 export { ConversationsRepository, type NewConversation, type NewMessage } from "./conversations.js";
 export {
   type DigestWindow,

@@ -1,4 +1,5 @@
-import { messageSchema, type PhotoMarksRepository, UNCONFIRMED_PHOTO_KEY } from "@hearth/domain";
+import { type PhotoMarksRepository, UNCONFIRMED_PHOTO_KEY } from "@hearth/domain";
+import * as z from "zod/mini";
 import type { StreamChange } from "../stream-change.js";
 
 /** Objects of the files bucket; the S3 implementation lives in `s3-objects.ts`. */
@@ -32,6 +33,16 @@ export interface AttachmentCleanerDependencies {
 }
 
 /**
+ * The part of a message image this processor reads: its files and whether it was deleted.
+ * zod's tree-shakable build, for just this: the full entity schemas would weigh ~90 KiB in
+ * a bundle that needs none of the rest.
+ */
+const messageFiles = z.object({
+  attachments: z.array(z.object({ s3Key: z.string().check(z.minLength(1)) })),
+  deleted: z.optional(z.boolean()),
+});
+
+/**
  * A new message's uploads are no longer pending: retagging them `sent` keeps them from the
  * bucket's one-day expiry of uploads no message references. Tagging twice is harmless.
  */
@@ -39,7 +50,7 @@ async function markAttachmentsSent(
   change: StreamChange,
   objects: AttachmentObjects,
 ): Promise<CleanupSummary> {
-  const message = messageSchema.safeParse(change.newImage);
+  const message = messageFiles.safeParse(change.newImage);
   const keys = message.success ? message.data.attachments.map((attachment) => attachment.s3Key) : [];
   if (keys.length === 0) return { deletedObjects: 0, sentObjects: 0 };
   return { deletedObjects: 0, sentObjects: await objects.markSent(keys) };
@@ -77,7 +88,7 @@ export function createAttachmentCleaner(
     if (change.table !== "Messages") return { deletedObjects: 0 };
     if (change.eventName === "INSERT") return markAttachmentsSent(change, deps.attachmentObjects);
     if (change.eventName !== "MODIFY") return { deletedObjects: 0 };
-    const before = messageSchema.safeParse(change.oldImage);
+    const before = messageFiles.safeParse(change.oldImage);
     const deletedNow = change.newImage?.deleted === true && before.success && before.data.deleted !== true;
     if (!deletedNow) return { deletedObjects: 0 };
     const keys = before.data.attachments.map((attachment) => attachment.s3Key);

@@ -1,6 +1,6 @@
 import {
   CommentsRepository,
-  ConversationsRepository,
+  ConversationReader,
   HeldNotificationsRepository,
   NotificationsRepository,
   ProfilesRepository,
@@ -69,7 +69,7 @@ export function notificationProcessorDependencies(
     repositories: {
       profiles: new ProfilesRepository(context),
       comments: new CommentsRepository(context),
-      conversations: new ConversationsRepository(context),
+      conversations: new ConversationReader(context),
       notifications: new NotificationsRepository(context),
       heldNotifications: new HeldNotificationsRepository(context),
       sentEmails: new SentEmailsRepository(context),

@@ -2,7 +2,7 @@ import type { Logger } from "@aws-lambda-powertools/logger";
 import {
   type Comment,
   type CommentsRepository,
-  type ConversationsRepository,
+  type ConversationReader,
   commentSchema,
   type DigestWindow,
   emailableAddress,
@@ -107,7 +107,7 @@ export type DigestEntry = Omit<HeldNotification, "userId" | "kind" | "windowStar
 export interface NotificationRepositories {
   profiles: ProfilesRepository;
   comments: CommentsRepository;
-  conversations: ConversationsRepository;
+  conversations: ConversationReader;
   notifications: NotificationsRepository;
   heldNotifications: HeldNotificationsRepository;
   /** Emails that answer one event and have no debounce slot to tell whether they went (welcome, export). */
