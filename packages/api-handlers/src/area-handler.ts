@@ -108,7 +108,12 @@ export function createAreaHandler<A extends ApiArea, Deps>(
         assertMember(caller);
         if (route.access === "admin") assertAdmin(caller);
       }
-      if (route.requestBody) assertJsonContentType(event);
+      // A route whose body is optional takes a request with none as it took it before it had one.
+      const sentNoBody =
+        route.requestBody === "optional" &&
+        (event.body ?? "") === "" &&
+        headerValue(event, "content-type") === undefined;
+      if (route.requestBody && !sentNoBody) assertJsonContentType(event);
       await deps.refreshCursorKeys();
       const body = rawBody(event);
       const verifiedCaller = caller;
@@ -126,6 +131,13 @@ export function createAreaHandler<A extends ApiArea, Deps>(
           if (!route.requestBody)
             throw new Error(`${routeKey(route)} reads a body but is not marked requestBody`);
           return parseJsonBody(body, schema);
+        },
+        optionalBody: (schema) => {
+          if (route.requestBody !== "optional")
+            throw new Error(
+              `${routeKey(route)} reads an optional body but is not marked requestBody: "optional"`,
+            );
+          return sentNoBody ? undefined : parseJsonBody(body, schema);
         },
         header: (name) => headerValue(event, name),
       };

@@ -66,13 +66,16 @@ describe.each(
     }
   });
 
-  it("answers 415, not 400, when the body is missing as well", async () => {
-    const response = await api().call(route.method, route.resource, {
-      pathParameters: SAMPLE_PARAMETERS,
-      contentType: null,
-    });
-    expect(response.status).toBe(415);
-  });
+  it.skipIf(route.requestBody === "optional")(
+    "answers 415, not 400, when the body is missing as well",
+    async () => {
+      const response = await api().call(route.method, route.resource, {
+        pathParameters: SAMPLE_PARAMETERS,
+        contentType: null,
+      });
+      expect(response.status).toBe(415);
+    },
+  );
 });
 
 describe("the content type check", () => {

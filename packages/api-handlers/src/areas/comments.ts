@@ -1,8 +1,15 @@
-import { firstFailureOf, LIMITS, sanitizeText } from "@hearth/domain";
+import {
+  firstFailureOf,
+  InvalidInputError,
+  isReply,
+  LIMITS,
+  NotFoundError,
+  sanitizeText,
+} from "@hearth/domain";
 import type { CommentsRepository } from "@hearth/domain/repositories/comments";
 import type { ProfilesRepository } from "@hearth/domain/repositories/profiles";
 import type { ReactionsRepository } from "@hearth/domain/repositories/reactions";
-import { servedComments } from "@hearth/views/served";
+import { servedComments, servedThreads } from "@hearth/views/served";
 import type { StorageDependencies } from "@hearth/views/storage-dependencies";
 import { type AreaRoutes, created, ok } from "../area-routes.js";
 import { ifMatchVersion } from "../http/request.js";
@@ -37,9 +44,9 @@ export const commentRoutes: AreaRoutes<"comments", CommentsDependencies> = {
     const { repositories } = storage;
     const itemId = request.path("itemId");
     const result = await repositories.comments.listByItem(itemId, request.page());
-    const comments = await servedComments(
+    const comments = await servedThreads(
       storage,
-      { reactions: repositories.reactions, viewerId: request.caller.userId },
+      { repositories, viewerId: request.caller.userId },
       result.items,
     );
     return ok({ comments, nextCursor: result.nextCursor });
@@ -54,7 +61,11 @@ export const commentRoutes: AreaRoutes<"comments", CommentsDependencies> = {
       ? sanitizeText(body.itemTitle, "itemTitle", { min: 0, max: LIMITS.itemTitle }) || null
       : null;
     const { caller } = request;
-    const profile = await repositories.profiles.get(caller.userId);
+    // The author's profile and the comment answered are independent: one round trip for both.
+    const [profile, reply] = await firstFailureOf([
+      repositories.profiles.get(caller.userId),
+      body.replyTo === undefined ? undefined : repositories.comments.resolveReply(itemId, body.replyTo),
+    ]);
     const comment = await repositories.comments.create({
       itemId,
       userId: caller.userId,
@@ -62,14 +73,36 @@ export const commentRoutes: AreaRoutes<"comments", CommentsDependencies> = {
       userPhotoUrl: profile?.profilePhotoUrl ?? null,
       commentText: text,
       itemTitle,
+      ...(reply ? { reply } : {}),
     });
     // Nobody has reacted to a comment that did not exist a moment ago.
     const [view] = await servedComments(
       storage,
-      { reactions: repositories.reactions, viewerId: request.caller.userId, reacted: new Set() },
+      { reactions: repositories.reactions, viewerId: request.caller.userId, reacted: new Map() },
       [comment],
     );
     return created(view!);
+  },
+
+  "GET /comments/{itemId}/{commentId}/replies": async (request, storage) => {
+    const { repositories } = storage;
+    const itemId = request.path("itemId");
+    const commentId = request.path("commentId");
+    const page = request.page();
+    // The thread's top and its page are independent: one round trip for both. A thread stays
+    // readable when its top comment is deleted; a missing top is a 404, a reply's id a 400.
+    const [top, result] = await firstFailureOf([
+      repositories.comments.get(itemId, commentId, true),
+      repositories.comments.listReplies(commentId, page),
+    ]);
+    if (!top) throw new NotFoundError("Comment not found");
+    if (isReply(top)) throw new InvalidInputError("commentId must be a top comment: page its threadId");
+    const comments = await servedComments(
+      storage,
+      { reactions: repositories.reactions, viewerId: request.caller.userId },
+      result.items,
+    );
+    return ok({ comments, nextCursor: result.nextCursor });
   },
 
   "PUT /comments/{itemId}/{commentId}": async (request, storage) => {
