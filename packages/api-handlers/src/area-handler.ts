@@ -15,6 +15,7 @@ import {
   assertJsonContentType,
   callerFromEvent,
   headerValue,
+  isJsonContentType,
   pageRequestFrom,
   parseJsonBody,
   pathParameter,
@@ -108,11 +109,13 @@ export function createAreaHandler<A extends ApiArea, Deps>(
         assertMember(caller);
         if (route.access === "admin") assertAdmin(caller);
       }
-      // A route whose body is optional takes a request with none as it took it before it had one.
+      // A route whose body is optional takes a request with none (and no Content-Type, or a
+      // JSON one) as it took it before it had a body.
+      const contentType = headerValue(event, "content-type");
       const sentNoBody =
         route.requestBody === "optional" &&
         (event.body ?? "") === "" &&
-        headerValue(event, "content-type") === undefined;
+        (contentType === undefined || isJsonContentType(contentType));
       if (route.requestBody && !sentNoBody) assertJsonContentType(event);
       await deps.refreshCursorKeys();
       const body = rawBody(event);

@@ -22,9 +22,9 @@ export interface RouteDefinition {
   /**
    * The route reads a JSON request body: the shared request parsing then requires
    * `Content-Type: application/json` (415 otherwise) before the route runs, and only these
-   * routes may read a body at all. `"optional"`: a request with neither a body nor a
-   * `Content-Type` is read as no body (a client from before the route took one); any other
-   * is checked like a required body.
+   * routes may read a body at all. `"optional"`: a request with an empty body and no
+   * `Content-Type` (or a JSON one) is read as no body (a client from before the route took
+   * one); any other is checked like a required body.
    */
   requestBody?: true | "optional";
   /**

@@ -99,6 +99,12 @@ function answeredDeleted(): InvalidInputError {
   return new InvalidInputError("replyTo is a deleted comment");
 }
 
+/**
+ * Items an item's list reads per top comment it shows: room for ten replies each in one
+ * Query (a Query reads at most 1 MB, so long comments may still need a second).
+ */
+const TOP_LEVEL_READ_AHEAD = 11;
+
 export function isDeleted(comment: Pick<Comment, "deletedAt">): boolean {
   return comment.deletedAt !== undefined;
 }
@@ -281,6 +287,8 @@ export class CommentsRepository extends Repository {
         partitionKey: { name: "itemId", value: itemId },
         scanIndexForward: true,
         filter: TOP_LEVEL_SHOWN,
+        // The item's replies sit among its top comments (by time) and are skipped here.
+        readAhead: TOP_LEVEL_READ_AHEAD,
       },
       page,
     );
