@@ -160,7 +160,9 @@ describe("the in-app feed", () => {
     await reactions.toggle(comment.commentId, reactor, "sad");
     const records = await h.tap.take("CommentReactions");
     expect(records.map((r) => r.eventName)).toEqual(["INSERT", "MODIFY", "MODIFY", "REMOVE", "INSERT"]);
-    expect((await h.process("notifications", records)).batchItemFailures).toEqual([]);
+    // The love in a batch of its own, then the rest (a batch's records are processed at once).
+    expect((await h.process("notifications", records.slice(0, 1))).batchItemFailures).toEqual([]);
+    expect((await h.process("notifications", records.slice(1))).batchItemFailures).toEqual([]);
     const feed = await feedOf(h, author);
     expect(feed.items.map((n) => [n.kind, n.actor.userId, n.reactionKind])).toEqual([
       ["reaction", reactor, "love"],
