@@ -202,7 +202,7 @@ export function exportReadyEmail(siteUrl: string, jobId: string, counts: Record<
   });
 }
 
-/** One place a digest points to: an item (comments, likes) or a conversation (messages). */
+/** One place a digest points to: an item (comments, reactions) or a conversation (messages). */
 interface DigestGroup {
   title: string;
   url: string;
@@ -212,7 +212,8 @@ interface DigestGroup {
 
 const DIGEST_NOUNS: Record<NotificationKind, [one: string, many: string]> = {
   comment: ["new comment", "new comments"],
-  reaction: ["new like", "new likes"],
+  // Reactions of every kind, not only likes.
+  reaction: ["new reaction", "new reactions"],
   message: ["new message", "new messages"],
 };
 const DIGEST_PLACES: Record<NotificationKind, string> = { comment: "on", reaction: "on", message: "in" };
