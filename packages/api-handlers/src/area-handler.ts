@@ -15,6 +15,7 @@ import {
   assertJsonContentType,
   callerFromEvent,
   headerValue,
+  isJsonContentType,
   pageRequestFrom,
   parseJsonBody,
   pathParameter,
@@ -108,7 +109,14 @@ export function createAreaHandler<A extends ApiArea, Deps>(
         assertMember(caller);
         if (route.access === "admin") assertAdmin(caller);
       }
-      if (route.requestBody) assertJsonContentType(event);
+      // A route whose body is optional takes a request with none (and no Content-Type, or a
+      // JSON one) as it took it before it had a body.
+      const contentType = headerValue(event, "content-type");
+      const sentNoBody =
+        route.requestBody === "optional" &&
+        (event.body ?? "") === "" &&
+        (contentType === undefined || isJsonContentType(contentType));
+      if (route.requestBody && !sentNoBody) assertJsonContentType(event);
       await deps.refreshCursorKeys();
       const body = rawBody(event);
       const verifiedCaller = caller;
@@ -126,6 +134,13 @@ export function createAreaHandler<A extends ApiArea, Deps>(
           if (!route.requestBody)
             throw new Error(`${routeKey(route)} reads a body but is not marked requestBody`);
           return parseJsonBody(body, schema);
+        },
+        optionalBody: (schema) => {
+          if (route.requestBody !== "optional")
+            throw new Error(
+              `${routeKey(route)} reads an optional body but is not marked requestBody: "optional"`,
+            );
+          return sentNoBody ? undefined : parseJsonBody(body, schema);
         },
         header: (name) => headerValue(event, name),
       };

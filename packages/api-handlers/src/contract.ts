@@ -24,6 +24,7 @@ import {
   reactionToggleSchema,
   readReceiptSchema,
   startedConversationSchema,
+  threadPageSchema,
   unreadTotalsSchema,
   unsubscribedSchema,
   unsubscribePageSchema,
@@ -38,6 +39,7 @@ import {
   newMessageBody,
   photoUploadBody,
   profileUpdateBody,
+  reactionBody,
   uploadBody,
 } from "./request-bodies.js";
 import type { ROUTES } from "./routes.js";
@@ -172,18 +174,29 @@ export const ROUTE_CONTRACTS = {
   },
   "GET /comments/{itemId}": {
     operationId: "listItemComments",
-    summary: "An item's comments, oldest first",
-    description: "Deleted comments are left out. `itemId` looks like a path and travels percent-encoded.",
+    summary: "An item's top comments, oldest first, each with its first replies",
+    description:
+      "Top comments only, each with `replyCount` and its thread's first replies (up to 3, oldest first); `GET /comments/{itemId}/{commentId}/replies` pages the rest. Deleted comments are left out, except a deleted top comment whose thread still has replies: it keeps its place with `deleted: true` and no text. `itemId` looks like a path and travels percent-encoded.",
     paginated: true,
-    success: { status: 200, description: "One page of comments", schema: commentPageSchema },
+    success: { status: 200, description: "One page of top comments", schema: threadPageSchema },
   },
   "POST /comments/{itemId}": {
     operationId: "createComment",
-    summary: "Comment on an item",
+    summary: "Comment on an item, or reply to a comment",
     description:
-      "The text is reduced to plain text (1–2000 characters); the author's name and photo come from their profile. `mentions` (at most 10 user ids, an id given twice counting once) names the members the text mentions: each must be a current member (every member may read every item), else 400 naming the position (`mentions[2] is not a member of the family archive`). Each mentioned member gets one `mention` notification (not a comment one too); the author never does.",
+      "The text is reduced to plain text (1–2000 characters); the author's name and photo come from their profile. With `replyTo`, the comment is a reply: `replyTo` must be a comment on the same item (400 otherwise), not deleted (400), existing (404). Threads are two levels deep: a reply to a reply joins the top comment's thread (`threadId`) and keeps `replyTo`. `mentions` (at most 10 user ids, an id given twice counting once) names the members the text mentions: each must be a current member (every member may read every item), else 400 naming the position (`mentions[2] is not a member of the family archive`). Each mentioned member gets one `mention` notification (not a reply or comment one too); the author never does.",
     body: newCommentBody,
     success: { status: 201, description: "The new comment", schema: commentViewSchema },
+    errors: [404],
+  },
+  "GET /comments/{itemId}/{commentId}/replies": {
+    operationId: "listReplies",
+    summary: "A thread's replies, oldest first",
+    description:
+      "`commentId` is the thread's top comment (a reply's id is a 400: page its `threadId`); a deleted top comment's thread is still paged. Deleted replies are left out.",
+    paginated: true,
+    success: { status: 200, description: "One page of replies", schema: commentPageSchema },
+    errors: [404],
   },
   "PUT /comments/{itemId}/{commentId}": {
     operationId: "editComment",
@@ -209,17 +222,20 @@ export const ROUTE_CONTRACTS = {
   },
   "POST /reactions/{commentId}": {
     operationId: "toggleReaction",
-    summary: "Like a comment, or take the like back",
+    summary: "React to a comment, change the reaction's kind, or take it back",
+    description:
+      "The body `{kind}` is optional (`like` when absent; a request with no body and no Content-Type is a like). No reaction yet: it is added; the same kind again: it is taken back; another kind: the reaction becomes that kind (one reaction per member and comment).",
+    body: reactionBody,
     success: {
       status: 200,
-      description: "Whether the caller likes it now, and the count",
+      description: "The caller's reaction now, and the counts",
       schema: reactionToggleSchema,
     },
     errors: [404],
   },
   "GET /reactions/{commentId}": {
     operationId: "listReactions",
-    summary: "Who likes a comment",
+    summary: "Who reacted to a comment, with which kind",
     paginated: true,
     success: { status: 200, description: "One page of reactions", schema: reactionPageSchema },
     errors: [404],

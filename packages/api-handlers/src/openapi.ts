@@ -27,7 +27,7 @@ import {
   type RouteContract,
 } from "./contract.js";
 import { MAX_BODY_BYTES, PATH_PARAMETER_RULES } from "./http/request.js";
-import { ROUTES } from "./routes.js";
+import { ROUTES, type RouteDefinition } from "./routes.js";
 
 /**
  * The OpenAPI 3.1 document of the API, generated from the route table and the route
@@ -217,7 +217,8 @@ export function generateOpenApiDocument(): JsonObject {
       ...(contract.body
         ? {
             requestBody: {
-              required: true,
+              // A route whose body is optional takes a request with neither body nor Content-Type.
+              required: (route as RouteDefinition).requestBody !== "optional",
               content: {
                 "application/json": { schema: schemaRef(requestRegistry, contract.body, `${name}Request`) },
               },

@@ -1,4 +1,4 @@
-import { LIMITS, notificationIdSchema, profileUpdateSchema } from "@hearth/domain";
+import { LIMITS, notificationIdSchema, profileUpdateSchema, REACTION_KINDS } from "@hearth/domain";
 import * as z from "zod";
 
 // The request bodies of the API, one schema per route that takes a body. The areas parse
@@ -26,6 +26,8 @@ export const newCommentBody = z.strictObject({
     .nullable()
     .optional(),
   mentions: mentionIds.optional(),
+  /** Makes the comment a reply to this comment of the same item (see rules/comments.ts). */
+  replyTo: z.string().min(1).max(128).optional(),
 });
 
 export const editCommentBody = z.strictObject({
@@ -33,6 +35,14 @@ export const editCommentBody = z.strictObject({
   /** Replaces the list; absent keeps it. Someone added is told, nobody else. */
   mentions: mentionIds.optional(),
 });
+
+// Reactions
+
+/**
+ * `POST /reactions/{commentId}`: the kind to react with. The body is optional: none (as
+ * clients sent before kinds existed) is a like.
+ */
+export const reactionBody = z.strictObject({ kind: z.enum(REACTION_KINDS).optional() });
 
 // Feed
 

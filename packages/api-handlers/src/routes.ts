@@ -22,9 +22,11 @@ export interface RouteDefinition {
   /**
    * The route reads a JSON request body: the shared request parsing then requires
    * `Content-Type: application/json` (415 otherwise) before the route runs, and only these
-   * routes may read a body at all.
+   * routes may read a body at all. `"optional"`: a request with an empty body and no
+   * `Content-Type` (or a JSON one) is read as no body (a client from before the route took
+   * one); any other is checked like a required body.
    */
-  requestBody?: true;
+  requestBody?: true | "optional";
   /**
    * The per-member rate limit the route counts against (admins are not limited): the shared
    * area handler spends one request of this kind before the route runs, 429 `RATE_LIMITED`
@@ -55,12 +57,15 @@ export const ROUTES = [
     rateLimit: "comments",
   },
   { method: "DELETE", resource: "/comments/{itemId}/{commentId}", area: "comments", access: "member" },
+  // A thread's replies, a page at a time.
+  { method: "GET", resource: "/comments/{itemId}/{commentId}/replies", area: "comments", access: "member" },
   { method: "DELETE", resource: "/admin/comments/{commentId}", area: "comments", access: "admin" },
   {
     method: "POST",
     resource: "/reactions/{commentId}",
     area: "reactions",
     access: "member",
+    requestBody: "optional",
     rateLimit: "reactions",
   },
   { method: "GET", resource: "/reactions/{commentId}", area: "reactions", access: "member" },

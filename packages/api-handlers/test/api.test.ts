@@ -58,7 +58,7 @@ describe("the route table", () => {
         else expect(handler).toBeUndefined();
       }
     }
-    expect(ROUTES).toHaveLength(34);
+    expect(ROUTES).toHaveLength(35);
   });
 
   it("names an existing entry module for every area", async () => {

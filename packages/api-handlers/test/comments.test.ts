@@ -68,9 +68,16 @@ describe("POST /comments/{itemId}", () => {
       isEdited: false,
       editHistory: [],
       reactionCount: 0,
+      reactionCounts: { like: 0, love: 0, laugh: 0, wow: 0, sad: 0 },
       version: 1,
       viewerHasReacted: false,
       mentions: [],
+      viewerReaction: null,
+      replyTo: null,
+      threadId: null,
+      replyCount: 0,
+      deleted: false,
+      deletedAt: null,
     });
     const stored = await api().db.repositories.comments.get(ITEM, response.body.commentId);
     expect(stored?.itemId).toBe("/2015/christmas");

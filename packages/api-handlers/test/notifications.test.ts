@@ -45,6 +45,7 @@ describe("GET /notifications", () => {
       commentId: "comment-4",
       conversationId: null,
       preview: "Comment 4",
+      reactionKind: null,
       createdAt: "2026-11-30T09:04:00.000Z",
       read: false,
     });

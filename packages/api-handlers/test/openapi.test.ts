@@ -101,7 +101,7 @@ describe("the OpenAPI document", () => {
     for (const route of ROUTES) {
       const contract: RouteContract =
         ROUTE_CONTRACTS[`${route.method} ${route.resource}` as keyof typeof ROUTE_CONTRACTS];
-      const takesBody = "requestBody" in route && route.requestBody === true;
+      const takesBody = "requestBody" in route && route.requestBody !== undefined;
       expect({ route: `${route.method} ${route.resource}`, body: contract.body !== undefined }).toEqual({
         route: `${route.method} ${route.resource}`,
         body: takesBody,

@@ -23,11 +23,11 @@ const list = (commentId: string, query: Record<string, string> = {}) =>
 describe("POST /reactions/{commentId}", () => {
   it("likes, then unlikes, and reports the count each time", async () => {
     const commentId = await postComment("/toggle");
-    expect((await toggle(commentId, users.bob)).body).toEqual({ liked: true, reactionCount: 1 });
-    expect((await toggle(commentId, users.admin)).body).toEqual({ liked: true, reactionCount: 2 });
+    expect((await toggle(commentId, users.bob)).body).toMatchObject({ liked: true, reactionCount: 1 });
+    expect((await toggle(commentId, users.admin)).body).toMatchObject({ liked: true, reactionCount: 2 });
     const unliked = await toggle(commentId, users.bob);
     expect(unliked.status).toBe(200);
-    expect(unliked.body).toEqual({ liked: false, reactionCount: 1 });
+    expect(unliked.body).toMatchObject({ liked: false, reactionCount: 1 });
     const comments = await api().call("GET", "/comments/{itemId}", { pathParameters: { itemId: "/toggle" } });
     expect(comments.body.comments[0].reactionCount).toBe(1);
   });
@@ -43,7 +43,7 @@ describe("POST /reactions/{commentId}", () => {
       limit: 100,
     });
     expect(items).toHaveLength(20);
-    expect((await toggle(commentId, users.carol)).body).toEqual({ liked: true, reactionCount: 21 });
+    expect((await toggle(commentId, users.carol)).body).toMatchObject({ liked: true, reactionCount: 21 });
   });
 
   it("answers 404 for a missing or deleted comment and changes nothing", async () => {
@@ -75,12 +75,14 @@ describe("GET /reactions/{commentId}", () => {
         displayName: "Family member",
         profilePhotoUrl: null,
         createdAt: expect.any(String),
+        kind: "like",
       },
       {
         userId: "user-reactor-1",
         displayName: "Family member",
         profilePhotoUrl: null,
         createdAt: expect.any(String),
+        kind: "like",
       },
     ]);
     const { items, pages } = await collectPages<{ userId: string }>(
@@ -115,8 +117,15 @@ describe("GET /reactions/{commentId}", () => {
           displayName: "Rose",
           profilePhotoUrl: "https://photos.example.org/rose.jpg",
           createdAt: expect.any(String),
+          kind: "like",
         },
-        { userId: "user-sam", displayName: "Sam", profilePhotoUrl: null, createdAt: expect.any(String) },
+        {
+          userId: "user-sam",
+          displayName: "Sam",
+          profilePhotoUrl: null,
+          createdAt: expect.any(String),
+          kind: "like",
+        },
       ],
       nextCursor: null,
     });
@@ -141,5 +150,134 @@ describe("GET /reactions/{commentId}", () => {
     const page = await list(one, { limit: "1" });
     expect(page.body.nextCursor).toEqual(expect.any(String));
     expect((await list(other, { cursor: page.body.nextCursor })).status).toBe(400);
+  });
+});
+
+const NO_COUNTS = { like: 0, love: 0, laugh: 0, wow: 0, sad: 0 };
+
+const react = (commentId: string, kind: string | undefined, caller: TestUser = users.bob) =>
+  api().call("POST", "/reactions/{commentId}", {
+    caller,
+    pathParameters: { commentId },
+    ...(kind === undefined ? { body: {} } : { body: { kind } }),
+  });
+
+describe("Reaction kinds", () => {
+  it("adds a kind, switches to another, and takes the same kind back, with the counts by kind", async () => {
+    const commentId = await postComment("/kinds");
+    expect((await react(commentId, "love")).body).toEqual({
+      liked: true,
+      viewerReaction: "love",
+      reactionCount: 1,
+      reactionCounts: { ...NO_COUNTS, love: 1 },
+    });
+    expect((await react(commentId, "like", users.carol)).body).toMatchObject({
+      reactionCounts: { ...NO_COUNTS, love: 1, like: 1 },
+    });
+    expect((await react(commentId, "laugh")).body).toEqual({
+      liked: true,
+      viewerReaction: "laugh",
+      reactionCount: 2,
+      reactionCounts: { ...NO_COUNTS, laugh: 1, like: 1 },
+    });
+    // An empty JSON body is a like, as a request without any body is.
+    expect((await react(commentId, undefined)).body).toMatchObject({
+      viewerReaction: "like",
+      reactionCount: 2,
+    });
+    expect((await toggle(commentId)).body).toEqual({
+      liked: false,
+      viewerReaction: null,
+      reactionCount: 1,
+      reactionCounts: { ...NO_COUNTS, like: 1 },
+    });
+    await react(commentId, "wow");
+    const listed = await list(commentId);
+    expect(listed.body.reactions.map((r: { userId: string; kind: string }) => [r.userId, r.kind])).toEqual(
+      [
+        [users.bob.userId, "wow"],
+        [users.carol.userId, "like"],
+      ].sort(),
+    );
+    const item = await api().call("GET", "/comments/{itemId}", { pathParameters: { itemId: "/kinds" } });
+    expect(item.body.comments[0]).toMatchObject({
+      reactionCount: 2,
+      reactionCounts: { ...NO_COUNTS, like: 1, wow: 1 },
+      viewerHasReacted: false,
+      viewerReaction: null,
+    });
+    const asBob = await api().call("GET", "/comments/{itemId}", {
+      caller: users.bob,
+      pathParameters: { itemId: "/kinds" },
+    });
+    expect(asBob.body.comments[0]).toMatchObject({ viewerHasReacted: true, viewerReaction: "wow" });
+  });
+
+  it("stays a like toggle for a POST with no body and no Content-Type, as clients sent before kinds (not a 415)", async () => {
+    const commentId = await postComment("/bodiless");
+    const bare = () =>
+      api().call("POST", "/reactions/{commentId}", {
+        caller: users.bob,
+        pathParameters: { commentId },
+        contentType: null,
+      });
+    const liked = await bare();
+    expect({ status: liked.status, body: liked.body }).toEqual({
+      status: 200,
+      body: {
+        liked: true,
+        viewerReaction: "like",
+        reactionCount: 1,
+        reactionCounts: { ...NO_COUNTS, like: 1 },
+      },
+    });
+    // From another kind, the bare POST switches to a like; again, it takes the like back.
+    await react(commentId, "sad");
+    expect((await bare()).body).toMatchObject({ viewerReaction: "like", reactionCount: 1 });
+    expect((await bare()).body).toMatchObject({ liked: false, viewerReaction: null, reactionCount: 0 });
+  });
+
+  it("refuses an unknown kind, another field, or a body that is not JSON, changing nothing", async () => {
+    const commentId = await postComment("/bad-kinds");
+    const unknown = await react(commentId, "angry");
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.message).toBe(
+      'Invalid request body: kind must be one of "like", "love", "laugh", "wow", "sad"',
+    );
+    const extra = await api().call("POST", "/reactions/{commentId}", {
+      pathParameters: { commentId },
+      body: { kind: "love", emoji: "x" },
+    });
+    expect(extra.status).toBe(400);
+    const text = await api().call("POST", "/reactions/{commentId}", {
+      pathParameters: { commentId },
+      body: { kind: "love" },
+      contentType: "text/plain",
+    });
+    expect(text.status).toBe(415);
+    expect(await api().db.repositories.reactions.get(commentId, users.bob.userId)).toBeNull();
+    expect(await api().db.repositories.reactions.get(commentId, users.alice.userId)).toBeNull();
+  });
+
+  it("reacts to replies as to comments", async () => {
+    const itemId = "/reply-reactions";
+    const top = await postComment(itemId);
+    const reply = await api().call("POST", "/comments/{itemId}", {
+      caller: users.carol,
+      pathParameters: { itemId },
+      body: { commentText: "A reply", replyTo: top },
+    });
+    expect((await react(reply.body.commentId, "love")).body).toMatchObject({
+      reactionCounts: { ...NO_COUNTS, love: 1 },
+    });
+    const item = await api().call("GET", "/comments/{itemId}", {
+      caller: users.bob,
+      pathParameters: { itemId },
+    });
+    expect(item.body.comments[0].replies[0]).toMatchObject({
+      commentId: reply.body.commentId,
+      reactionCount: 1,
+      viewerReaction: "love",
+    });
   });
 });

@@ -66,14 +66,14 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * An item's comments, oldest first
-         * @description Deleted comments are left out. `itemId` looks like a path and travels percent-encoded.
+         * An item's top comments, oldest first, each with its first replies
+         * @description Top comments only, each with `replyCount` and its thread's first replies (up to 3, oldest first); `GET /comments/{itemId}/{commentId}/replies` pages the rest. Deleted comments are left out, except a deleted top comment whose thread still has replies: it keeps its place with `deleted: true` and no text. `itemId` looks like a path and travels percent-encoded.
          */
         get: operations["listItemComments"];
         put?: never;
         /**
-         * Comment on an item
-         * @description The text is reduced to plain text (1–2000 characters); the author's name and photo come from their profile. `mentions` (at most 10 user ids, an id given twice counting once) names the members the text mentions: each must be a current member (every member may read every item), else 400 naming the position (`mentions[2] is not a member of the family archive`). Each mentioned member gets one `mention` notification (not a comment one too); the author never does.
+         * Comment on an item, or reply to a comment
+         * @description The text is reduced to plain text (1–2000 characters); the author's name and photo come from their profile. With `replyTo`, the comment is a reply: `replyTo` must be a comment on the same item (400 otherwise), not deleted (400), existing (404). Threads are two levels deep: a reply to a reply joins the top comment's thread (`threadId`) and keeps `replyTo`. `mentions` (at most 10 user ids, an id given twice counting once) names the members the text mentions: each must be a current member (every member may read every item), else 400 naming the position (`mentions[2] is not a member of the family archive`). Each mentioned member gets one `mention` notification (not a reply or comment one too); the author never does.
          */
         post: operations["createComment"];
         delete?: never;
@@ -103,6 +103,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/comments/{itemId}/{commentId}/replies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A thread's replies, oldest first
+         * @description `commentId` is the thread's top comment (a reply's id is a 400: page its `threadId`); a deleted top comment's thread is still paged. Deleted replies are left out.
+         */
+        get: operations["listReplies"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/comments/{commentId}": {
         parameters: {
             query?: never;
@@ -127,10 +147,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Who likes a comment */
+        /** Who reacted to a comment, with which kind */
         get: operations["listReactions"];
         put?: never;
-        /** Like a comment, or take the like back */
+        /**
+         * React to a comment, change the reaction's kind, or take it back
+         * @description The body `{kind}` is optional (`like` when absent; a request with no body and no Content-Type is a like). No reaction yet: it is added; the same kind again: it is taken back; another kind: the reaction becomes that kind (one reaction per member and comment).
+         */
         post: operations["toggleReaction"];
         delete?: never;
         options?: never;
@@ -575,11 +598,16 @@ export interface components {
             itemTitle?: string | null;
             /** @description The members the text names, by user id (at most 10; each a current member who may read it, else 400 naming the position) */
             mentions?: string[];
+            replyTo?: string;
         };
         EditCommentRequest: {
             commentText: string;
             /** @description The members the text names, by user id (at most 10; each a current member who may read it, else 400 naming the position) */
             mentions?: string[];
+        };
+        ToggleReactionRequest: {
+            /** @enum {string} */
+            kind?: "like" | "love" | "laugh" | "wow" | "sad";
         };
         StartConversationRequest: {
             participantIds: string[];
@@ -678,8 +706,27 @@ export interface components {
             }[];
             reactionCount: number;
             version: number;
-            /** @description Whether the caller has liked this comment */
+            /** @description How many members reacted with each kind; they add up to `reactionCount` */
+            reactionCounts: {
+                like: number;
+                love: number;
+                laugh: number;
+                wow: number;
+                sad: number;
+            };
+            /** @description Whether the caller has reacted to this comment (any kind) */
             viewerHasReacted: boolean;
+            /** @description The caller's reaction's kind, or null */
+            viewerReaction: ("like" | "love" | "laugh" | "wow" | "sad") | null;
+            /** @description On a reply: the comment it answers (the top comment or a reply) */
+            replyTo: string | null;
+            /** @description On a reply: its thread's top comment; null on a top comment */
+            threadId: string | null;
+            /** @description On a top comment: its thread's live replies; 0 on a reply */
+            replyCount: number;
+            /** @description A deleted top comment whose thread still has replies stays in its item's list, deleted: no text, no history */
+            deleted: boolean;
+            deletedAt: string | null;
             /** @description The members it mentions, in the order given, with their current names (empty when none) */
             mentions: {
                 userId: string;
@@ -697,6 +744,8 @@ export interface components {
             createdAt: string;
             displayName: string;
             profilePhotoUrl: string | null;
+            /** @enum {string} */
+            kind: "like" | "love" | "laugh" | "wow" | "sad";
         };
         ReactionPage: {
             reactions: components["schemas"]["Reaction"][];
@@ -784,6 +833,59 @@ export interface components {
             /** @description Pass as `cursor` to get the next page; null on the last */
             nextCursor: string | null;
         };
+        ListItemCommentsResponse: {
+            comments: {
+                itemId: string;
+                commentId: string;
+                userId: string;
+                userName: string;
+                userPhotoUrl: string | null;
+                commentText: string;
+                itemTitle: string | null;
+                /** Format: date-time */
+                createdAt: string;
+                /** Format: date-time */
+                updatedAt: string;
+                isEdited: boolean;
+                editHistory: {
+                    text: string;
+                    /** Format: date-time */
+                    editedAt: string;
+                }[];
+                reactionCount: number;
+                version: number;
+                /** @description How many members reacted with each kind; they add up to `reactionCount` */
+                reactionCounts: {
+                    like: number;
+                    love: number;
+                    laugh: number;
+                    wow: number;
+                    sad: number;
+                };
+                /** @description Whether the caller has reacted to this comment (any kind) */
+                viewerHasReacted: boolean;
+                /** @description The caller's reaction's kind, or null */
+                viewerReaction: ("like" | "love" | "laugh" | "wow" | "sad") | null;
+                /** @description On a reply: the comment it answers (the top comment or a reply) */
+                replyTo: string | null;
+                /** @description On a reply: its thread's top comment; null on a top comment */
+                threadId: string | null;
+                /** @description On a top comment: its thread's live replies; 0 on a reply */
+                replyCount: number;
+                /** @description A deleted top comment whose thread still has replies stays in its item's list, deleted: no text, no history */
+                deleted: boolean;
+                deletedAt: string | null;
+                /** @description The members it mentions, in the order given, with their current names (empty when none) */
+                mentions: {
+                    userId: string;
+                    displayName: string;
+                }[];
+                /** @description The thread's first live replies (up to 3), oldest first; the replies route pages the rest */
+                replies: components["schemas"]["Comment"][];
+            }[];
+            /** @description Pass as `cursor` to get the next page; null on the last */
+            nextCursor: string | null;
+        };
         DeleteCommentResponse: {
             itemId: string;
             commentId: string;
@@ -793,9 +895,19 @@ export interface components {
             deletedAt?: string;
         };
         ToggleReactionResponse: {
-            /** @description Whether the caller likes the comment now */
+            /** @description Whether the caller has a reaction on the comment now (of any kind) */
             liked: boolean;
+            /** @description The caller's reaction's kind now, or null */
+            viewerReaction: ("like" | "love" | "laugh" | "wow" | "sad") | null;
             reactionCount: number;
+            /** @description How many members reacted with each kind; they add up to `reactionCount` */
+            reactionCounts: {
+                like: number;
+                love: number;
+                laugh: number;
+                wow: number;
+                sad: number;
+            };
         };
         StartConversationResponse: {
             conversationId: string;
@@ -902,6 +1014,8 @@ export interface components {
                 /** Format: date-time */
                 createdAt: string;
                 read: boolean;
+                /** @description On a reaction: the kind the actor reacted with (`like` on entries from before kinds); null otherwise */
+                reactionKind: ("like" | "love" | "laugh" | "wow" | "sad") | null;
             }[];
             /** @description Pass as `cursor` to get the next page; null on the last */
             nextCursor: string | null;
@@ -1333,13 +1447,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description One page of comments */
+            /** @description One page of top comments */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CommentPage"];
+                    "application/json": components["schemas"]["ListItemCommentsResponse"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -1383,6 +1497,7 @@ export interface operations {
             400: components["responses"]["Error400"];
             401: components["responses"]["Error401"];
             403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
             409: components["responses"]["Error409"];
             413: components["responses"]["Error413"];
             415: components["responses"]["Error415"];
@@ -1474,6 +1589,45 @@ export interface operations {
             504: components["responses"]["Error504"];
         };
     };
+    listReplies: {
+        parameters: {
+            query?: {
+                /** @description Page size */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page of the same list */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path: {
+                /** @description Looks like a path (`/2015/christmas`) and travels percent-encoded (`%2F2015%2Fchristmas`) */
+                itemId: string;
+                /** @description Percent-encoded; at most 64 characters once decoded */
+                commentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of replies */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommentPage"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            429: components["responses"]["Error429"];
+            500: components["responses"]["Error500"];
+            502: components["responses"]["Error502"];
+            503: components["responses"]["Error503"];
+            504: components["responses"]["Error504"];
+        };
+    };
     adminDeleteComment: {
         parameters: {
             query?: never;
@@ -1558,9 +1712,13 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ToggleReactionRequest"];
+            };
+        };
         responses: {
-            /** @description Whether the caller likes it now, and the count */
+            /** @description The caller's reaction now, and the counts */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1575,6 +1733,7 @@ export interface operations {
             404: components["responses"]["Error404"];
             409: components["responses"]["Error409"];
             413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
             422: components["responses"]["Error422"];
             429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];

@@ -116,6 +116,14 @@ export const commentSchema = z.object({
   editHistory: z.array(editHistoryEntrySchema),
   reactionCount: z.number().int(),
   /**
+   * How many reactions of each kind but `like` the comment has (absent means none): likes are
+   * `reactionCount` minus these, so a comment from before kinds existed shows its total as likes.
+   */
+  reactionCount_love: z.number().int().optional(),
+  reactionCount_laugh: z.number().int().optional(),
+  reactionCount_wow: z.number().int().optional(),
+  reactionCount_sad: z.number().int().optional(),
+  /**
    * Set on a reply: the comment it answers (a top comment or another reply of the same thread).
    * Threads are two levels deep, so `threadId` is always the thread's top comment.
    */
@@ -154,6 +162,12 @@ export const reactionSchema = z.object({
   userId: z.string().min(1),
   /** Absent on reactions written before kinds existed: those are likes. */
   kind: z.enum(REACTION_KINDS).optional(),
+  /**
+   * On a reaction to a reply: `<userId>#<threadId>`, the key of the reactor's reactions in that
+   * thread (ThreadReactionsIndex), so a page of threads finds the viewer's reactions to its
+   * first replies beside the replies themselves.
+   */
+  userThread: z.string().optional(),
   /** Copied from the comment so the notification processor needs no lookup. */
   itemId: z.string(),
   commentAuthorId: z.string(),
@@ -231,6 +245,8 @@ export const notificationSchema = z.object({
   commentId: z.string().nullable(),
   conversationId: z.string().nullable(),
   preview: z.string().max(NOTIFICATION_PREVIEW_LENGTH),
+  /** On a reaction's entry: its kind when it was written (absent on entries from before kinds: likes). */
+  reactionKind: z.enum(REACTION_KINDS).optional(),
   createdAt: isoDate,
   read: z.boolean(),
   /** TTL (epoch seconds): 90 days after it was written. */

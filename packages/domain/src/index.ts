@@ -29,6 +29,7 @@ export * from "./rules/mentions.js";
 export * from "./rules/names.js";
 export * from "./rules/photo-hosts.js";
 export * from "./rules/rate-limits.js";
+export * from "./rules/reactions.js";
 export * from "./rules/revocation.js";
 export * from "./rules/text.js";
 export * from "./rules/unsubscribe.js";

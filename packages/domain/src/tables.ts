@@ -88,6 +88,15 @@ export const TABLE_SPECS = [
         sortKey: { name: "createdAt", type: "S" },
         projection: { type: "ALL" },
       },
+      {
+        // A thread's replies, oldest first (sparse: only replies carry `threadId`), so the
+        // item's list finds each thread's first replies and the replies route pages a thread,
+        // one Query per page, without reading the item's other comments.
+        indexName: "ThreadIndex",
+        partitionKey: { name: "threadId", type: "S" },
+        sortKey: { name: "commentId", type: "S" },
+        projection: { type: "ALL" },
+      },
     ],
     stream: "NEW_AND_OLD_IMAGES",
   },
@@ -104,6 +113,15 @@ export const TABLE_SPECS = [
         partitionKey: { name: "userId", type: "S" },
         sortKey: { name: "createdAt", type: "S" },
         projection: { type: "ALL" },
+      },
+      {
+        // A member's reactions to the replies of one thread (`userThread` = `<userId>#<threadId>`,
+        // sparse: only reactions to replies carry it), by reply: an item's page reads the
+        // viewer's reactions to its threads' first replies beside the replies themselves.
+        indexName: "ThreadReactionsIndex",
+        partitionKey: { name: "userThread", type: "S" },
+        sortKey: { name: "commentId", type: "S" },
+        projection: { type: "INCLUDE", attributes: ["kind"] },
       },
     ],
     stream: "NEW_AND_OLD_IMAGES",

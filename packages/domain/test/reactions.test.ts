@@ -1,9 +1,11 @@
-import { QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, inject, it } from "vitest";
 import { createDocumentClient } from "../src/dynamo/client.js";
+import { REACTION_KINDS } from "../src/entities.js";
 import { NotFoundError } from "../src/errors.js";
 import { createRepositories } from "../src/repositories/index.js";
-import { member, useTestDatabase } from "./helpers.js";
+import { reactionCountsOf, reactionKindOf } from "../src/rules/reactions.js";
+import { member, patientRepositories, useTestDatabase } from "./helpers.js";
 
 const db = useTestDatabase("reactions");
 
@@ -36,9 +38,12 @@ describe("ReactionsRepository", () => {
   it("toggles a like on and off, keeping the count", async () => {
     const { reactions } = db().repositories;
     const comment = await aComment();
-    expect(await reactions.toggle(comment.commentId, "ann")).toEqual({ liked: true, reactionCount: 1 });
-    expect(await reactions.toggle(comment.commentId, "bob")).toEqual({ liked: true, reactionCount: 2 });
-    expect(await reactions.toggle(comment.commentId, "ann")).toEqual({ liked: false, reactionCount: 1 });
+    expect(await reactions.toggle(comment.commentId, "ann")).toMatchObject({ liked: true, reactionCount: 1 });
+    expect(await reactions.toggle(comment.commentId, "bob")).toMatchObject({ liked: true, reactionCount: 2 });
+    expect(await reactions.toggle(comment.commentId, "ann")).toMatchObject({
+      liked: false,
+      reactionCount: 1,
+    });
     const row = await reactions.get(comment.commentId, "bob");
     expect(row).toMatchObject({ itemId: comment.itemId, commentAuthorId: "author" });
     const page = await reactions.list(comment.commentId, { limit: 10 });
@@ -107,7 +112,7 @@ describe("ReactionsRepository", () => {
     });
     calls.length = 0;
     roundTrip = 0;
-    expect(await repositories.reactions.toggle(comment.commentId, "ann")).toEqual({
+    expect(await repositories.reactions.toggle(comment.commentId, "ann")).toMatchObject({
       liked: true,
       reactionCount: 1,
     });
@@ -130,8 +135,8 @@ describe("ReactionsRepository", () => {
     await reactions.toggle(three.commentId, "viewer");
     await reactions.toggle(two.commentId, "someone-else");
     const reacted = await reactions.reactedTo("viewer", [one.commentId, two.commentId, three.commentId]);
-    expect([...reacted].sort()).toEqual([one.commentId, three.commentId].sort());
-    expect(await reactions.reactedTo("viewer", [])).toEqual(new Set());
+    expect([...reacted.keys()].sort()).toEqual([one.commentId, three.commentId].sort());
+    expect(await reactions.reactedTo("viewer", [])).toEqual(new Map());
   });
 
   it("pages through who reacted", async () => {
@@ -149,5 +154,160 @@ describe("ReactionsRepository", () => {
       "e",
     ]);
     expect(third.nextCursor).toBeNull();
+  });
+});
+
+const NO_COUNTS = { like: 0, love: 0, laugh: 0, wow: 0, sad: 0 };
+
+describe("Reaction kinds", () => {
+  it("adds a kind, takes the same kind back, and switches to another kind in place", async () => {
+    const { reactions, comments } = db().repositories;
+    const comment = await aComment("/kinds");
+    expect(await reactions.toggle(comment.commentId, "dee", "love")).toEqual({
+      liked: true,
+      reaction: "love",
+      outcome: "added",
+      reactionCount: 1,
+      reactionCounts: { ...NO_COUNTS, love: 1 },
+    });
+    const added = await reactions.get(comment.commentId, "dee", true);
+    expect(await reactions.toggle(comment.commentId, "dee", "laugh")).toEqual({
+      liked: true,
+      reaction: "laugh",
+      outcome: "switched",
+      reactionCount: 1,
+      reactionCounts: { ...NO_COUNTS, laugh: 1 },
+    });
+    // The same row, its kind rewritten: still one reaction per member, from when it was first given.
+    const switched = await reactions.get(comment.commentId, "dee", true);
+    expect(switched).toEqual({ ...added, kind: "laugh" });
+    expect(await reactionRows(comment.commentId)).toBe(1);
+    // Without a kind it is a like: switching from laugh, then the like again takes it back.
+    expect(await reactions.toggle(comment.commentId, "dee")).toMatchObject({
+      outcome: "switched",
+      reaction: "like",
+    });
+    expect(await reactions.toggle(comment.commentId, "dee")).toEqual({
+      liked: false,
+      reaction: null,
+      outcome: "removed",
+      reactionCount: 0,
+      reactionCounts: NO_COUNTS,
+    });
+    const stored = await comments.get(comment.itemId, comment.commentId, true);
+    expect(reactionCountsOf(stored!)).toEqual(NO_COUNTS);
+    expect(stored?.reactionCount).toBe(0);
+  });
+
+  it("shows a comment's count from before kinds as likes, and counts new kinds beside them", async () => {
+    const { doc, tables, repositories } = db();
+    const comment = await aComment("/old-counts");
+    // A comment and a like as they were stored before kinds: a total and rows without a kind.
+    await doc.send(
+      new PutCommand({
+        TableName: tables.CommentReactions,
+        Item: {
+          commentId: comment.commentId,
+          userId: "old-liker",
+          itemId: comment.itemId,
+          commentAuthorId: "author",
+          createdAt: comment.createdAt,
+        },
+      }),
+    );
+    for (const table of [tables.Comments, tables.CommentLocators]) {
+      await doc.send(
+        new UpdateCommand({
+          TableName: table,
+          Key:
+            table === tables.Comments
+              ? { itemId: comment.itemId, commentId: comment.commentId }
+              : { commentId: comment.commentId },
+          UpdateExpression: "SET reactionCount = :one",
+          ExpressionAttributeValues: { ":one": 1 },
+        }),
+      );
+    }
+    expect(
+      reactionCountsOf((await repositories.comments.get(comment.itemId, comment.commentId, true))!),
+    ).toEqual({
+      ...NO_COUNTS,
+      like: 1,
+    });
+    expect(await repositories.reactions.reactedTo("old-liker", [comment.commentId])).toEqual(
+      new Map([[comment.commentId, "like"]]),
+    );
+    expect(await repositories.reactions.toggle(comment.commentId, "dee", "wow")).toMatchObject({
+      reactionCount: 2,
+      reactionCounts: { ...NO_COUNTS, like: 1, wow: 1 },
+    });
+    // The old like switched to sad: its row had no kind, and was a like all the same.
+    expect(await repositories.reactions.toggle(comment.commentId, "old-liker", "sad")).toMatchObject({
+      outcome: "switched",
+      reactionCounts: { ...NO_COUNTS, wow: 1, sad: 1 },
+    });
+    expect(await repositories.reactions.toggle(comment.commentId, "old-liker", "sad")).toMatchObject({
+      outcome: "removed",
+      reactionCounts: { ...NO_COUNTS, wow: 1 },
+    });
+  });
+
+  it("keeps the counts by kind exact and one reaction per member when 100 members switch kinds at once", async () => {
+    const patient = patientRepositories(db());
+    const { reactions, comments } = patient.repositories;
+    const comment = await aComment("/switching");
+    const users = Array.from({ length: 100 }, (_, i) => `switcher-${i}`);
+    const first = (i: number) => REACTION_KINDS[i % REACTION_KINDS.length]!;
+    const second = (i: number) => REACTION_KINDS[(i + 1 + (i % 3)) % REACTION_KINDS.length]!;
+    await Promise.all(users.map((userId, i) => reactions.toggle(comment.commentId, userId, first(i))));
+    // All at once: each member switches to another kind, and a few of them send it twice
+    // more (a switch back and forth by the same member racing itself).
+    await Promise.all(
+      users.flatMap((userId, i) => [
+        reactions.toggle(comment.commentId, userId, second(i)),
+        ...(i % 10 === 0 ? [reactions.toggle(comment.commentId, userId, "sad")] : []),
+      ]),
+    );
+    const rows = (await reactions.list(comment.commentId, { limit: 100 })).items;
+    expect(rows).toHaveLength(100);
+    const expected = { ...NO_COUNTS };
+    for (const row of rows) expected[reactionKindOf(row)]++;
+    const stored = await comments.get(comment.itemId, comment.commentId, true);
+    expect(stored?.reactionCount).toBe(100);
+    expect(reactionCountsOf(stored!)).toEqual(expected);
+    // The locator's copies moved with the comment's.
+    const locator = await comments.locate(comment.commentId);
+    expect(reactionCountsOf(locator!)).toEqual(expected);
+    // Members who sent one switch only hold that kind.
+    for (const [i, userId] of users.entries()) {
+      if (i % 10 !== 0) expect(rows.find((row) => row.userId === userId)?.kind).toBe(second(i));
+    }
+    patient.destroy();
+  });
+
+  it("takes back a member's reaction of any kind for good, with its kind's count", async () => {
+    const { reactions, comments } = db().repositories;
+    const comment = await aComment("/erase-kinds");
+    await reactions.toggle(comment.commentId, "leaving", "love");
+    await reactions.toggle(comment.commentId, "staying", "love");
+    // Listed as a like (as a checkpoint from before kinds holds it): the row's own kind is used.
+    expect(
+      await reactions.removeForErasure({
+        commentId: comment.commentId,
+        userId: "leaving",
+        itemId: comment.itemId,
+      }),
+    ).toBe(true);
+    expect(
+      await reactions.removeForErasure({
+        commentId: comment.commentId,
+        userId: "leaving",
+        itemId: comment.itemId,
+        kind: "love",
+      }),
+    ).toBe(false);
+    const stored = await comments.get(comment.itemId, comment.commentId, true);
+    expect(stored?.reactionCount).toBe(1);
+    expect(reactionCountsOf(stored!)).toEqual({ ...NO_COUNTS, love: 1 });
   });
 });

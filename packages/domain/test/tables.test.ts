@@ -34,6 +34,7 @@ describe("table specs", () => {
     ]);
     expect(comments.GlobalSecondaryIndexes?.map((i) => [i.IndexName, i.Projection?.ProjectionType])).toEqual([
       ["UserCommentsIndex", "ALL"],
+      ["ThreadIndex", "ALL"],
     ]);
     expect(comments.StreamSpecification).toEqual({
       StreamEnabled: true,

@@ -282,6 +282,51 @@ try {
   const group = await setUp("POST", "/messages/conversations", {
     body: { participantIds: [bob.userId, carol.userId], messageText: "Hello all", title: "Cousins" },
   });
+  // Threads: a few of the item's comments have replies (some replies answer replies), and
+  // Bob has reacted to some of them, so the item's page shows first replies with his kinds.
+  const replyIds: string[] = [];
+  for (const [n, topId] of commentIds.slice(0, 9).entries()) {
+    let answered = topId;
+    for (let r = 0; r < 1 + (n % 5); r++) {
+      const reply = await setUp("POST", "/comments/{itemId}", {
+        caller: [bob, carol, alice][r % 3]!,
+        path: { itemId },
+        body: { commentText: `Reply ${r} to comment ${n}`, replyTo: answered },
+      });
+      replyIds.push(reply.commentId);
+      if (r % 2 === 1) answered = reply.commentId;
+    }
+  }
+  for (const [n, replyId] of replyIds.entries()) {
+    if (n % 3 === 0) {
+      await setUp("POST", "/reactions/{commentId}", {
+        caller: bob,
+        path: { commentId: replyId },
+        body: { kind: "love" },
+      });
+    }
+  }
+  const threadTop = commentIds[4]!;
+  // A long thread of its own, paged by the replies route.
+  for (let r = 0; r < 30; r++) {
+    await setUp("POST", "/comments/{itemId}", {
+      caller: [bob, carol][r % 2]!,
+      path: { itemId },
+      body: { commentText: `Long thread reply ${r}`, replyTo: threadTop },
+    });
+  }
+  const repliesFirstPage = await setUp("GET", "/comments/{itemId}/{commentId}/replies", {
+    path: { itemId, commentId: threadTop },
+    query: { limit: "20" },
+  });
+  const answeredReply = repliesFirstPage.comments[1].commentId as string;
+  const deletedComment = await setUp("POST", "/comments/{itemId}", {
+    path: { itemId },
+    body: { commentText: "Oops" },
+  });
+  await setUp("DELETE", "/comments/{itemId}/{commentId}", {
+    path: { itemId, commentId: deletedComment.commentId },
+  });
   const secondPage = await setUp("GET", "/comments/{itemId}", { path: { itemId }, query: { limit: "20" } });
   // Bob likes a few comments of the first page; a comment to like right after it is written.
   for (const commentId of commentIds.slice(1, 6)) {
@@ -391,6 +436,11 @@ try {
     body: { commentText: "Sent with a key" },
     headers: { "Idempotency-Key": "bench-1" },
   };
+  const keyedReply: RequestOptions = {
+    path: { itemId },
+    body: { commentText: "A reply sent with a key", replyTo: threadTop },
+    headers: { "Idempotency-Key": "bench-reply-1" },
+  };
   const cases: Case[] = [
     {
       method: "GET",
@@ -463,6 +513,13 @@ try {
       options: { caller: bob, path: { itemId: mentioningItem }, query: { limit: "20" } },
     },
     {
+      method: "GET",
+      resource: "/comments/{itemId}",
+      name: "page of 20 with threads, as a reactor to replies",
+      status: 200,
+      options: { caller: bob, path: { itemId }, query: { limit: "20" } },
+    },
+    {
       method: "POST",
       resource: "/comments/{itemId}",
       name: "with mentions",
@@ -478,6 +535,58 @@ try {
       name: "mentioning a non-member (400)",
       status: 400,
       options: { path: { itemId }, body: { commentText: "Frank?", mentions: ["user-frank"] } },
+    },
+    {
+      method: "POST",
+      resource: "/comments/{itemId}",
+      name: "new reply",
+      status: 201,
+      options: { caller: carol, path: { itemId }, body: { commentText: "Me too", replyTo: threadTop } },
+    },
+    {
+      method: "POST",
+      resource: "/comments/{itemId}",
+      name: "reply to a reply",
+      status: 201,
+      options: { caller: carol, path: { itemId }, body: { commentText: "Yes!", replyTo: answeredReply } },
+    },
+    {
+      method: "POST",
+      resource: "/comments/{itemId}",
+      name: "reply, Idempotency-Key, first",
+      status: 201,
+      options: keyedReply,
+    },
+    {
+      method: "POST",
+      resource: "/comments/{itemId}",
+      name: "reply, Idempotency-Key, retry",
+      status: 201,
+      options: keyedReply,
+    },
+    {
+      method: "POST",
+      resource: "/comments/{itemId}",
+      name: "reply to a deleted comment (400)",
+      status: 400,
+      options: { path: { itemId }, body: { commentText: "Too late", replyTo: deletedComment.commentId } },
+    },
+    {
+      method: "GET",
+      resource: "/comments/{itemId}/{commentId}/replies",
+      name: "page of 20",
+      status: 200,
+      options: { caller: bob, path: { itemId, commentId: threadTop }, query: { limit: "20" } },
+    },
+    {
+      method: "GET",
+      resource: "/comments/{itemId}/{commentId}/replies",
+      name: "next page (cursor)",
+      status: 200,
+      options: {
+        path: { itemId, commentId: threadTop },
+        query: { limit: "20", cursor: repliesFirstPage.nextCursor },
+      },
     },
     {
       method: "POST",
@@ -592,6 +701,34 @@ try {
       name: "unlike",
       status: 200,
       options: { path: { commentId: liked } },
+    },
+    {
+      method: "POST",
+      resource: "/reactions/{commentId}",
+      name: "love (add a kind)",
+      status: 200,
+      options: { caller: dave, path: { commentId: liked }, body: { kind: "love" } },
+    },
+    {
+      method: "POST",
+      resource: "/reactions/{commentId}",
+      name: "laugh (switch kinds)",
+      status: 200,
+      options: { caller: dave, path: { commentId: liked }, body: { kind: "laugh" } },
+    },
+    {
+      method: "POST",
+      resource: "/reactions/{commentId}",
+      name: "laugh again (remove)",
+      status: 200,
+      options: { caller: dave, path: { commentId: liked }, body: { kind: "laugh" } },
+    },
+    {
+      method: "POST",
+      resource: "/reactions/{commentId}",
+      name: "wow on a reply",
+      status: 200,
+      options: { caller: dave, path: { commentId: answeredReply }, body: { kind: "wow" } },
     },
     {
       method: "GET",

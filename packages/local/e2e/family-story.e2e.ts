@@ -162,7 +162,9 @@ describe("a family story", () => {
     );
     expect(await api.Alice!.POST("/reactions/{commentId}", onComment)).toEqual({
       liked: false,
+      viewerReaction: null,
       reactionCount: 2,
+      reactionCounts: { like: 2, love: 0, laugh: 0, wow: 0, sad: 0 },
     });
   });
 

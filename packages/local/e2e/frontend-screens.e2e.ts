@@ -116,7 +116,12 @@ describe("frontend screens", () => {
     const liked = await outside.call("POST", `/reactions/${commentId}`, { as: sam });
     expect({ status: liked.status, body: liked.body }).toEqual({
       status: 200,
-      body: { liked: true, reactionCount: 1 },
+      body: {
+        liked: true,
+        viewerReaction: "like",
+        reactionCount: 1,
+        reactionCounts: { like: 1, love: 0, laugh: 0, wow: 0, sad: 0 },
+      },
     });
 
     type CommentList = {
@@ -141,6 +146,7 @@ describe("frontend screens", () => {
           displayName: sam.email.split("@")[0],
           profilePhotoUrl: null,
           createdAt: expect.any(String),
+          kind: "like",
         },
       ],
       nextCursor: null,

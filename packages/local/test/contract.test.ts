@@ -17,9 +17,16 @@ describe("the e2e contract check", () => {
     isEdited: false,
     editHistory: [],
     reactionCount: 0,
+    reactionCounts: { like: 0, love: 0, laugh: 0, wow: 0, sad: 0 },
     version: 1,
     viewerHasReacted: false,
     mentions: [],
+    viewerReaction: null,
+    replyTo: null,
+    threadId: null,
+    replyCount: 0,
+    deleted: false,
+    deletedAt: null,
   };
 
   it("accepts an answer with a listed status and a body that matches its schema", () => {

@@ -20,6 +20,7 @@ import {
   RateLimitsRepository,
   ReactionsRepository,
   RevocationsRepository,
+  reactionCountsOf,
   StoredResponsesRepository,
   windowOf,
 } from "@hearth/domain";
@@ -649,6 +650,72 @@ describe("the account deletion runner", () => {
       },
     });
     expect(await h.db.repositories.comments.get(comment.itemId, comment.commentId, true)).toEqual(comment);
+  });
+
+  it("erases a member's replies and reactions of every kind, each thread's and comment's counts staying exact", async () => {
+    const h = harness();
+    const { comments, reactions } = h.db.repositories;
+    const { sub: leaver } = await cognito.createUser(`${uniqueId("replier")}@family.example`);
+    const [ann, ben] = [uniqueId("ann"), uniqueId("ben")];
+    for (const userId of [ann, ben, leaver]) await saveProfile(h, userId);
+    const itemId = `/1962/${uniqueId("letter")}`;
+    const comment = (userId: string, commentText: string) => ({
+      itemId,
+      userId,
+      userName: userId,
+      userPhotoUrl: null,
+      commentText,
+      itemTitle: null,
+    });
+    const top = await comments.create(comment(ann, "Who wrote this?"));
+    const reply = async (userId: string, text: string, to: string) =>
+      comments.create({ ...comment(userId, text), reply: await comments.resolveReply(itemId, to) });
+    const theirs = await reply(ben, "Walter", top.commentId);
+    const mine = await reply(leaver, "No, Otto", theirs.commentId);
+    const deletedAlready = await reply(leaver, "Oops", top.commentId);
+    await comments.softDelete(
+      itemId,
+      deletedAlready.commentId,
+      { userId: leaver, groups: [] },
+      { asAdmin: false },
+    );
+    const answersMine = await reply(ben, "Otto? Really?", mine.commentId);
+    // The leaver's own thread, which Ben answered: its top stays as deleted while his reply lives.
+    const leaversTop = await comments.create(comment(leaver, "Another question"));
+    const bensAnswer = await reply(ben, "An answer", leaversTop.commentId);
+    await reactions.toggle(top.commentId, leaver, "love");
+    await reactions.toggle(theirs.commentId, leaver, "laugh");
+    await reactions.toggle(theirs.commentId, ben, "laugh");
+    await reactions.toggle(top.commentId, ben, "love");
+    await reactions.toggle(top.commentId, ben, "wow");
+
+    const result = await createDeletionRunner(dependencies(h.db.repositories))(
+      workerRun(deletionJob(leaver)),
+    );
+    expect(result.deleted).toMatchObject({ comments: 3, reactions: 2 });
+
+    const stored = async (c: Comment) => (await comments.get(c.itemId, c.commentId, true))!;
+    // Ann's thread counts Ben's two replies; the leaver's live reply went, the deleted one was counted out before.
+    expect((await stored(top)).replyCount).toBe(2);
+    expect(reactionCountsOf(await stored(top))).toEqual({ like: 0, love: 0, laugh: 0, wow: 1, sad: 0 });
+    expect(reactionCountsOf(await stored(theirs))).toEqual({ like: 0, love: 0, laugh: 1, wow: 0, sad: 0 });
+    expect(await stored(mine)).toMatchObject({
+      commentText: "",
+      userName: FORMER_MEMBER,
+      erasedAt: expect.any(String),
+    });
+    const listed = await comments.listByItem(itemId, { limit: 10 });
+    expect(listed.items.map((c) => [c.commentId, c.deletedAt !== undefined])).toEqual([
+      [top.commentId, false],
+      [leaversTop.commentId, true],
+    ]);
+    const thread = await comments.listReplies(top.commentId, { limit: 10 });
+    expect(thread.items.map((c) => c.commentId)).toEqual([theirs.commentId, answersMine.commentId]);
+    // Ben's answer to the erased reply still names it; Ben's answer in the erased top's thread stays.
+    expect((await stored(answersMine)).replyTo).toBe(mine.commentId);
+    expect(
+      (await comments.listReplies(leaversTop.commentId, { limit: 10 })).items.map((c) => c.commentId),
+    ).toEqual([bensAnswer.commentId]);
   });
 
   it("deletes the Cognito user by the user id when no username was recorded (pools that name users by sub)", async () => {

@@ -95,7 +95,7 @@ describe("emails", () => {
       "reaction",
       ["a", "b", "c", "d", "e"].map((id) => event(`/${id}`, null, "Ann")),
     );
-    expect(many.subject).toBe('1 new like on "/a", 1 on "/b", 1 on "/c" and 2 more');
+    expect(many.subject).toBe('1 new reaction on "/a", 1 on "/b", 1 on "/c" and 2 more');
     expect(many.text.match(/https:\/\/hearth\.example\/[a-e]\n/g)).toHaveLength(5);
   });
 });

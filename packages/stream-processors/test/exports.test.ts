@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import { exportObjectKey, type Job } from "@hearth/domain";
+import { exportObjectKey, type Job, REACTION_KINDS } from "@hearth/domain";
 import type { DynamoDBRecord } from "aws-lambda";
 import { describe, expect, it } from "vitest";
 import { type ExportObjects, s3ExportObjects } from "../src/exports/s3-export.js";
@@ -37,8 +37,10 @@ interface ExportDocument {
     isEdited: boolean;
     editHistory: { text: string }[];
     deleted: boolean;
+    replyTo: string | null;
+    threadId: string | null;
   }[];
-  reactions: { commentId: string; commentAuthorId: string }[];
+  reactions: { commentId: string; commentAuthorId: string; kind: string }[];
   conversations: {
     conversationId: string;
     participantIds: string[];
@@ -66,10 +68,14 @@ async function memberWithLotsOfData() {
   const { comments, reactions, conversations } = h.db.repositories;
 
   const written: string[] = [];
+  // Five of them are replies in a thread someone else started.
+  const otherTop = await comments.create(commentBy(other, "album/4", "Their question"));
+  const thread = await comments.resolveReply("album/4", otherTop.commentId);
   await inParallel(250, async (index) => {
-    const comment = await comments.create(
-      commentBy(member, `album/${index % 5}`, `My comment number ${index}`),
-    );
+    const comment = await comments.create({
+      ...commentBy(member, `album/${index % 5}`, `My comment number ${index}`),
+      ...(index % 50 === 49 ? { reply: thread } : {}),
+    });
     written[index] = comment.commentId;
   });
   const caller = { userId: member, groups: ["ApprovedUsers"] };
@@ -80,7 +86,7 @@ async function memberWithLotsOfData() {
 
   await inParallel(120, async (index) => {
     const theirs = await comments.create(commentBy(other, "album/theirs", `Their comment ${index}`));
-    await reactions.toggle(theirs.commentId, member);
+    await reactions.toggle(theirs.commentId, member, REACTION_KINDS[index % REACTION_KINDS.length]);
   });
 
   const conversationIds: string[] = [];
@@ -118,7 +124,7 @@ async function memberWithLotsOfData() {
       });
     });
   }
-  return { member, other, edited, deleted, conversationIds };
+  return { member, other, edited, deleted, conversationIds, threadId: otherTop.commentId };
 }
 
 function exportProcessor(exportObjects: ExportObjects = s3ExportObjects(s3().client, s3().bucket)) {
@@ -176,10 +182,19 @@ describe("the export worker", () => {
     expect(edited?.editHistory.map((e) => e.text)).toEqual(["My comment number 7"]);
     expect(document.comments.find((c) => c.commentId === data.deleted)).toMatchObject({ deleted: true });
     expect(document.comments.filter((c) => c.deleted)).toHaveLength(1);
+    // Replies name what they answer and their thread; top comments have neither.
+    const replies = document.comments.filter((c) => c.replyTo !== null);
+    expect(replies.map((c) => [c.replyTo, c.threadId])).toEqual(
+      Array.from({ length: 5 }, () => [data.threadId, data.threadId]),
+    );
+    expect(document.comments.filter((c) => c.threadId === null)).toHaveLength(245);
 
     expect(document.reactions).toHaveLength(120);
     expect(new Set(document.reactions.map((r) => r.commentId)).size).toBe(120);
     for (const reaction of document.reactions) expect(reaction.commentAuthorId).toBe(data.other);
+    for (const kind of REACTION_KINDS) {
+      expect(document.reactions.filter((r) => r.kind === kind)).toHaveLength(120 / REACTION_KINDS.length);
+    }
 
     expect(document.conversations.map((c) => c.conversationId).sort()).toEqual(
       [...data.conversationIds].sort(),

@@ -145,6 +145,45 @@ describe("the in-app feed", () => {
     expect(after.items.filter((n) => n.actor.userId === liker).map((n) => n.read)).toEqual([false, true]);
   });
 
+  it("names a reaction's kind, notifies a switch of kinds not again, and keeps one entry across kinds while unread", async () => {
+    const h = harness();
+    const itemId = `/feed/${uniqueId("item")}`;
+    const [author, reactor] = await membersWithProfiles(h, "author", "reactor");
+    const comment = await h.db.repositories.comments.create(commentBy(author, itemId, "The old mill"));
+    await h.tap.skip("Comments");
+    const { reactions } = h.db.repositories;
+    // Love, switched to laugh, then to wow; taken back and given again as sad, all unread.
+    await reactions.toggle(comment.commentId, reactor, "love");
+    await reactions.toggle(comment.commentId, reactor, "laugh");
+    await reactions.toggle(comment.commentId, reactor, "wow");
+    await reactions.toggle(comment.commentId, reactor, "wow");
+    await reactions.toggle(comment.commentId, reactor, "sad");
+    const records = await h.tap.take("CommentReactions");
+    expect(records.map((r) => r.eventName)).toEqual(["INSERT", "MODIFY", "MODIFY", "REMOVE", "INSERT"]);
+    // The love in a batch of its own, then the rest (a batch's records are processed at once).
+    expect((await h.process("notifications", records.slice(0, 1))).batchItemFailures).toEqual([]);
+    expect((await h.process("notifications", records.slice(1))).batchItemFailures).toEqual([]);
+    const feed = await feedOf(h, author);
+    expect(feed.items.map((n) => [n.kind, n.actor.userId, n.reactionKind])).toEqual([
+      ["reaction", reactor, "love"],
+    ]);
+    expect(feed.unreadCount).toBe(1);
+    // The email names the kind too, and went once.
+    const subjects = h.sentEmails().map((email) => email.Content?.Simple?.Subject?.Data);
+    expect(subjects).toEqual([`${reactor} reacted ❤️ love to your comment on "Christmas 2015"`]);
+
+    // Read: the next reaction is news again, with its own kind.
+    await h.db.repositories.notifications.markRead(author, { all: true });
+    await reactions.toggle(comment.commentId, reactor, "sad");
+    await reactions.toggle(comment.commentId, reactor, "laugh");
+    await h.process("notifications", await h.tap.take("CommentReactions"));
+    const after = await feedOf(h, author);
+    expect(after.items.map((n) => [n.reactionKind, n.read])).toEqual([
+      ["laugh", false],
+      ["love", true],
+    ]);
+  });
+
   it("writes one entry for repeated likes processed at the same moment", async () => {
     const h = harness();
     const itemId = `/feed/${uniqueId("item")}`;

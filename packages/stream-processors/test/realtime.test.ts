@@ -331,7 +331,13 @@ describe("the realtime fanout: comments", () => {
     await reactions.toggle(comment.commentId, liker);
     await fanout(h, await h.tap.take("Comments"));
     expect(pushesByConnection().get(otherTab)).toEqual([
-      { type: "reaction.changed", itemId, commentId: comment.commentId, reactionCount: 1 },
+      {
+        type: "reaction.changed",
+        itemId,
+        commentId: comment.commentId,
+        reactionCount: 1,
+        reactionCounts: { like: 1, love: 0, laugh: 0, wow: 0, sad: 0 },
+      },
     ]);
 
     management.resetHistory();
@@ -360,6 +366,96 @@ describe("the realtime fanout: comments", () => {
       type: "comment.deleted",
       itemId,
       comment: { itemId, commentId: comment.commentId, deleted: true, deletedAt: expect.any(String) },
+    });
+  });
+});
+
+describe("the realtime fanout: replies and reaction kinds", () => {
+  it("pushes a reply with its replyTo and threadId, and nothing for its thread's count", async () => {
+    const h = harness();
+    const [writer, replier, reader] = await membersWithProfiles(h, "writer", "replier", "reader");
+    const itemId = `/1962/${uniqueId("letter")}`;
+    const { connections, comments } = h.db.repositories;
+    const readerTab = await connect(h, reader);
+    await connections.subscribe(reader, readerTab, itemId);
+    const top = await comments.create({
+      itemId,
+      userId: writer,
+      userName: "Writer",
+      userPhotoUrl: null,
+      commentText: "Who wrote this?",
+      itemTitle: null,
+    });
+    await h.tap.skip("Comments");
+    const reply = await comments.create({
+      itemId,
+      userId: replier,
+      userName: "Replier",
+      userPhotoUrl: null,
+      commentText: "Walter did",
+      itemTitle: null,
+      reply: await comments.resolveReply(itemId, top.commentId),
+    });
+    // The reply's INSERT and its top comment's count going up (a MODIFY).
+    const records = await h.tap.take("Comments");
+    expect(records.map((record) => record.eventName).sort()).toEqual(["INSERT", "MODIFY"]);
+    expect((await fanout(h, records)).batchItemFailures).toEqual([]);
+    expect(pushesByConnection().get(readerTab)).toEqual([
+      {
+        type: "comment.created",
+        itemId,
+        comment: expect.objectContaining({
+          commentId: reply.commentId,
+          replyTo: top.commentId,
+          threadId: top.commentId,
+          viewerReaction: null,
+        }),
+      },
+    ]);
+  });
+
+  it("pushes the counts by kind when a member switches kinds, and each viewer's own kind with an edit", async () => {
+    const h = harness();
+    const [writer, reactor, other] = await membersWithProfiles(h, "writer", "reactor", "other");
+    const itemId = `/1963/${uniqueId("photo")}`;
+    const { connections, comments, reactions } = h.db.repositories;
+    const reactorTab = await connect(h, reactor);
+    const otherTab = await connect(h, other);
+    await connections.subscribe(reactor, reactorTab, itemId);
+    await connections.subscribe(other, otherTab, itemId);
+    const comment = await comments.create({
+      itemId,
+      userId: writer,
+      userName: "Writer",
+      userPhotoUrl: null,
+      commentText: "Look at this",
+      itemTitle: null,
+    });
+    await reactions.toggle(comment.commentId, reactor, "love");
+    await h.tap.skip("Comments");
+
+    // The total stays 1: only the counts by kind tell the switch.
+    await reactions.toggle(comment.commentId, reactor, "laugh");
+    await fanout(h, await h.tap.take("Comments"));
+    expect(pushesByConnection().get(otherTab)).toEqual([
+      {
+        type: "reaction.changed",
+        itemId,
+        commentId: comment.commentId,
+        reactionCount: 1,
+        reactionCounts: { like: 0, love: 0, laugh: 1, wow: 0, sad: 0 },
+      },
+    ]);
+
+    management.resetHistory();
+    await comments.edit(itemId, comment.commentId, { userId: writer, groups: [MEMBER_GROUP] }, "Look again");
+    await fanout(h, await h.tap.take("Comments"));
+    const pushes = pushesByConnection();
+    expect(pushes.get(reactorTab)?.[0]).toMatchObject({
+      comment: { viewerHasReacted: true, viewerReaction: "laugh" },
+    });
+    expect(pushes.get(otherTab)?.[0]).toMatchObject({
+      comment: { viewerHasReacted: false, viewerReaction: null },
     });
   });
 });

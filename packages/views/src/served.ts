@@ -2,9 +2,11 @@ import {
   type Comment,
   type ConversationMember,
   FORMER_MEMBER,
+  firstFailureOf,
   type Message,
   type Profile,
   type Reaction,
+  type ReactionKind,
   type Repositories,
   UNNAMED_MEMBER,
 } from "@hearth/domain";
@@ -133,17 +135,17 @@ export async function servedProfile(storage: Storage, profile: Profile, includeP
 }
 
 /**
- * Comment views for `viewerId`, each with `viewerHasReacted`, the author's photo served and
- * the mentioned members' current names: one batch read of the viewer's reaction rows for the
- * whole page (none for an empty page, or `reacted` when the caller already knows it) beside
- * one batch read of the mentioned profiles (see mentionNames): one round trip for both.
+ * Comment views for `viewerId`, each with the viewer's own reaction, the author's photo served
+ * and the mentioned members' current names: one batch read of the viewer's reaction rows for
+ * the whole page (none for an empty page, or `reacted` when the caller already knows it)
+ * beside one batch read of the mentioned profiles (see mentionNames): one round trip for both.
  */
 export async function servedComments(
   storage: Storage,
   viewer: {
     reactions: Pick<Repositories["reactions"], "reactedTo">;
     viewerId: string;
-    reacted?: ReadonlySet<string>;
+    reacted?: ReadonlyMap<string, ReactionKind>;
   },
   comments: readonly Comment[],
   mentions: MentionReader,
@@ -160,12 +162,70 @@ export async function servedComments(
     comments.map(async (comment) =>
       commentView(
         comment,
-        reacted.has(comment.commentId),
+        reacted.get(comment.commentId) ?? null,
         await storage.photos.serve(comment.userPhotoUrl),
         names,
       ),
     ),
   );
+}
+
+/**
+ * An item's top comments, each with its thread's first replies, for `viewerId`. The replies
+ * (one Query per thread), the viewer's reactions to the top comments (one batch read) and to
+ * those threads' replies (one Query per thread) are all read at once: with the page's own
+ * Query, two round trips. Only a viewer with more reactions in one thread than that Query's
+ * page, some to a reply the page did not reach, costs a third (a batch read of those).
+ */
+export async function servedThreads(
+  storage: Storage,
+  viewer: {
+    repositories: Pick<Repositories, "comments" | "reactions">;
+    viewerId: string;
+  },
+  tops: readonly Comment[],
+  mentions: MentionReader,
+) {
+  const { comments, reactions } = viewer.repositories;
+  const threadIds = tops.filter((top) => (top.replyCount ?? 0) > 0).map((top) => top.commentId);
+  // The top comments' mentions are named in the same round; a shown reply naming someone no
+  // top comment does costs one more BatchGet (see README, Replies).
+  const [replies, onTops, inThreads, topNames] = await firstFailureOf([
+    comments.firstReplies(tops),
+    reactions.reactedTo(
+      viewer.viewerId,
+      tops.map((top) => top.commentId),
+    ),
+    reactions.inThreads(viewer.viewerId, threadIds),
+    mentionNames(mentions, tops),
+  ]);
+  const reacted = new Map([...onTops, ...inThreads.kinds]);
+  const unknown = [...replies].flatMap(([threadId, shown]) => {
+    const reachedUpTo = inThreads.incomplete.get(threadId);
+    return reachedUpTo === undefined ? [] : shown.filter((reply) => reply.commentId > reachedUpTo);
+  });
+  if (unknown.length > 0) {
+    const more = await reactions.reactedTo(
+      viewer.viewerId,
+      unknown.map((reply) => reply.commentId),
+    );
+    for (const [commentId, kind] of more) reacted.set(commentId, kind);
+  }
+  const shownReplies = [...replies.values()].flat();
+  const views = new Map(
+    (
+      await servedComments(
+        storage,
+        { reactions, viewerId: viewer.viewerId, reacted },
+        [...tops, ...shownReplies],
+        { ...mentions, known: topNames },
+      )
+    ).map((view) => [view.commentId, view]),
+  );
+  return tops.map((top) => ({
+    ...views.get(top.commentId)!,
+    replies: (replies.get(top.commentId) ?? []).map((reply) => views.get(reply.commentId)!),
+  }));
 }
 
 /** Reactions with their reactors' current names and served photos. */

@@ -6,6 +6,7 @@ import {
   commentVersion,
   conversationMemberSchema,
   conversationTypeSchema,
+  DEFAULT_REACTION_KIND,
   emailStatusOf,
   JOB_KINDS,
   JOB_STATUSES,
@@ -18,7 +19,11 @@ import {
   notificationSchema,
   type Profile,
   profileSchema,
+  REACTION_KINDS,
   type Reaction,
+  type ReactionKind,
+  reactionCountsOf,
+  reactionKindOf,
   reactionSchema,
   UNNAMED_MEMBER,
 } from "@hearth/domain";
@@ -123,6 +128,16 @@ export type MentionNames = ReadonlyMap<string, Pick<Profile, "displayName">>;
 function mentionViews(ids: readonly string[] | undefined, names: MentionNames) {
   return (ids ?? []).map((userId) => ({ userId, displayName: mentionNameOf(names.get(userId)) }));
 }
+const reactionKindSchema = z.enum(REACTION_KINDS);
+
+export const reactionCountsSchema = z
+  .object(
+    Object.fromEntries(REACTION_KINDS.map((kind) => [kind, z.number().int().min(0)])) as Record<
+      ReactionKind,
+      z.ZodNumber
+    >,
+  )
+  .describe("How many members reacted with each kind; they add up to `reactionCount`");
 
 export const commentViewSchema = commentSchema
   .pick({
@@ -142,40 +157,74 @@ export const commentViewSchema = commentSchema
   .extend({
     /** What `If-Match` on an edit names, so an edit cannot overwrite one the client has not seen. */
     version: z.number().int().min(1),
-    viewerHasReacted: z.boolean().describe("Whether the caller has liked this comment"),
+    reactionCounts: reactionCountsSchema,
+    viewerHasReacted: z.boolean().describe("Whether the caller has reacted to this comment (any kind)"),
+    viewerReaction: reactionKindSchema.nullable().describe("The caller's reaction's kind, or null"),
+    replyTo: z
+      .string()
+      .nullable()
+      .describe("On a reply: the comment it answers (the top comment or a reply)"),
+    threadId: z.string().nullable().describe("On a reply: its thread's top comment; null on a top comment"),
+    replyCount: z.number().int().min(0).describe("On a top comment: its thread's live replies; 0 on a reply"),
+    deleted: z
+      .boolean()
+      .describe(
+        "A deleted top comment whose thread still has replies stays in its item's list, deleted: no text, no history",
+      ),
+    deletedAt: timestamp.nullable(),
     mentions: mentionsField,
   });
 
+/** A top comment in its item's list, with its thread's first replies. */
+export const threadViewSchema = commentViewSchema.extend({
+  replies: z
+    .array(commentViewSchema)
+    .describe("The thread's first live replies (up to 3), oldest first; the replies route pages the rest"),
+});
+
 /**
- * `viewerHasReacted`: whether the caller has liked this comment; `userPhotoUrl`: the
- * author's photo as served (see `served.ts`).
+ * `viewerReaction`: the kind of the caller's reaction to this comment, or null;
+ * `userPhotoUrl`: the author's photo as served (see `served.ts`). A deleted comment (shown
+ * only as the top of a thread that lives on) keeps its place and author but no text.
  */
 export function commentView(
   comment: Comment,
-  viewerHasReacted: boolean,
+  viewerReaction: ReactionKind | null,
   userPhotoUrl: string | null,
   mentionNames: MentionNames,
 ): z.infer<typeof commentViewSchema> {
+  const deleted = comment.deletedAt !== undefined;
   return {
     itemId: comment.itemId,
     commentId: comment.commentId,
     userId: comment.userId,
     userName: comment.userName,
     userPhotoUrl,
-    commentText: comment.commentText,
+    commentText: deleted ? "" : comment.commentText,
     itemTitle: comment.itemTitle ?? null,
     createdAt: comment.createdAt,
     updatedAt: comment.updatedAt,
     isEdited: comment.isEdited,
-    editHistory: (comment.editHistory ?? []).map((entry) => ({ text: entry.text, editedAt: entry.editedAt })),
+    editHistory: deleted
+      ? []
+      : (comment.editHistory ?? []).map((entry) => ({ text: entry.text, editedAt: entry.editedAt })),
     reactionCount: comment.reactionCount ?? 0,
+    reactionCounts: reactionCountsOf(comment),
     version: commentVersion(comment),
-    viewerHasReacted,
+    viewerHasReacted: viewerReaction !== null,
+    viewerReaction,
+    replyTo: comment.replyTo ?? null,
+    threadId: comment.threadId ?? null,
+    replyCount: Math.max(0, comment.replyCount ?? 0),
+    deleted,
+    deletedAt: comment.deletedAt ?? null,
     mentions: mentionViews(comment.mentions, mentionNames),
   };
 }
 
 export const commentPageSchema = z.object({ comments: z.array(commentViewSchema), nextCursor });
+
+export const threadPageSchema = z.object({ comments: z.array(threadViewSchema), nextCursor });
 
 export const commentDeletionSchema = z.object({
   itemId: z.string(),
@@ -190,7 +239,9 @@ const memberFields = {
   profilePhotoUrl: z.string().nullable(),
 };
 
-export const reactionViewSchema = reactionSchema.pick({ userId: true, createdAt: true }).extend(memberFields);
+export const reactionViewSchema = reactionSchema
+  .pick({ userId: true, createdAt: true })
+  .extend({ ...memberFields, kind: reactionKindSchema });
 
 /** Someone who reacted, with their current name and photo (a reactor without a profile shows a generic name). */
 export function reactionView(
@@ -203,6 +254,7 @@ export function reactionView(
     displayName: reactor?.displayName || UNNAMED_MEMBER,
     profilePhotoUrl,
     createdAt: reaction.createdAt,
+    kind: reactionKindOf(reaction),
   };
 }
 
@@ -228,8 +280,10 @@ export const memberPageSchema = z.object({ members: z.array(memberViewSchema), n
 export const reactionPageSchema = z.object({ reactions: z.array(reactionViewSchema), nextCursor });
 
 export const reactionToggleSchema = z.object({
-  liked: z.boolean().describe("Whether the caller likes the comment now"),
+  liked: z.boolean().describe("Whether the caller has a reaction on the comment now (of any kind)"),
+  viewerReaction: reactionKindSchema.nullable().describe("The caller's reaction's kind now, or null"),
   reactionCount: z.number().int(),
+  reactionCounts: reactionCountsSchema,
 });
 
 export const attachmentViewSchema = attachmentSchema.extend({
@@ -484,18 +538,26 @@ export function jobAcceptedView(job: Job): z.infer<typeof jobAcceptedSchema> {
 }
 
 /** One entry of the caller's notification feed (the table's bookkeeping left out). */
-export const notificationViewSchema = notificationSchema.pick({
-  notificationId: true,
-  kind: true,
-  actor: true,
-  itemId: true,
-  itemTitle: true,
-  commentId: true,
-  conversationId: true,
-  preview: true,
-  createdAt: true,
-  read: true,
-});
+export const notificationViewSchema = notificationSchema
+  .pick({
+    notificationId: true,
+    kind: true,
+    actor: true,
+    itemId: true,
+    itemTitle: true,
+    commentId: true,
+    conversationId: true,
+    preview: true,
+    createdAt: true,
+    read: true,
+  })
+  .extend({
+    reactionKind: reactionKindSchema
+      .nullable()
+      .describe(
+        "On a reaction: the kind the actor reacted with (`like` on entries from before kinds); null otherwise",
+      ),
+  });
 
 export function notificationView(notification: Notification): z.infer<typeof notificationViewSchema> {
   return {
@@ -507,6 +569,8 @@ export function notificationView(notification: Notification): z.infer<typeof not
     commentId: notification.commentId,
     conversationId: notification.conversationId,
     preview: notification.preview,
+    reactionKind:
+      notification.kind === "reaction" ? (notification.reactionKind ?? DEFAULT_REACTION_KIND) : null,
     createdAt: notification.createdAt,
     read: notification.read,
   };

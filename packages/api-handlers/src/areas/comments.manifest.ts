@@ -2,7 +2,8 @@ import { areaManifest, SERVES_PROFILE_PHOTOS } from "./area-manifest.js";
 
 export const commentsManifest = areaManifest("comments", {
   description: "comments on items",
-  // CommentReactions is read for `viewerHasReacted` on comment lists.
+  // CommentReactions is read for the viewer's own reaction on comment lists (replies through
+  // its ThreadReactionsIndex); Comments' ThreadIndex pages threads.
   tables: {
     Comments: "readWrite",
     CommentLocators: "readWrite",

@@ -3,14 +3,17 @@ import {
   type Comment,
   distinctMentions,
   firstFailureOf,
+  InvalidInputError,
+  isReply,
   LIMITS,
+  NotFoundError,
   type Profile,
   sanitizeText,
 } from "@hearth/domain";
 import type { CommentsRepository } from "@hearth/domain/repositories/comments";
 import type { ProfilesRepository } from "@hearth/domain/repositories/profiles";
 import type { ReactionsRepository } from "@hearth/domain/repositories/reactions";
-import { servedComments } from "@hearth/views/served";
+import { servedComments, servedThreads } from "@hearth/views/served";
 import type { StorageDependencies } from "@hearth/views/storage-dependencies";
 import { type AreaRoutes, created, ok } from "../area-routes.js";
 import { ifMatchVersion } from "../http/request.js";
@@ -57,9 +60,9 @@ export const commentRoutes: AreaRoutes<"comments", CommentsDependencies> = {
     const { repositories } = storage;
     const itemId = request.path("itemId");
     const result = await repositories.comments.listByItem(itemId, request.page());
-    const comments = await servedComments(
+    const comments = await servedThreads(
       storage,
-      { reactions: repositories.reactions, viewerId: request.caller.userId },
+      { repositories, viewerId: request.caller.userId },
       result.items,
       { profiles: repositories.profiles },
     );
@@ -76,9 +79,11 @@ export const commentRoutes: AreaRoutes<"comments", CommentsDependencies> = {
       : null;
     const { caller } = request;
     const mentions = distinctMentions(body.mentions ?? []);
-    const [profile, mentioned] = await firstFailureOf([
+    // The author's profile, the mentioned members and the comment answered are independent: one round trip.
+    const [profile, mentioned, reply] = await firstFailureOf([
       repositories.profiles.get(caller.userId),
       mentionedProfiles(repositories.profiles, mentions),
+      body.replyTo === undefined ? undefined : repositories.comments.resolveReply(itemId, body.replyTo),
     ] as const);
     assertCommentMentions(mentions, mentioned);
     const comment = await repositories.comments.create({
@@ -89,15 +94,38 @@ export const commentRoutes: AreaRoutes<"comments", CommentsDependencies> = {
       commentText: text,
       itemTitle,
       mentions,
+      ...(reply ? { reply } : {}),
     });
     // Nobody has reacted to a comment that did not exist a moment ago.
     const [view] = await servedComments(
       storage,
-      { reactions: repositories.reactions, viewerId: request.caller.userId, reacted: new Set() },
+      { reactions: repositories.reactions, viewerId: request.caller.userId, reacted: new Map() },
       [comment],
       { profiles: repositories.profiles, known: mentioned },
     );
     return created(view!);
+  },
+
+  "GET /comments/{itemId}/{commentId}/replies": async (request, storage) => {
+    const { repositories } = storage;
+    const itemId = request.path("itemId");
+    const commentId = request.path("commentId");
+    const page = request.page();
+    // The thread's top and its page are independent: one round trip for both. A thread stays
+    // readable when its top comment is deleted; a missing top is a 404, a reply's id a 400.
+    const [top, result] = await firstFailureOf([
+      repositories.comments.get(itemId, commentId, true),
+      repositories.comments.listReplies(commentId, page),
+    ]);
+    if (!top) throw new NotFoundError("Comment not found");
+    if (isReply(top)) throw new InvalidInputError("commentId must be a top comment: page its threadId");
+    const comments = await servedComments(
+      storage,
+      { reactions: repositories.reactions, viewerId: request.caller.userId },
+      result.items,
+      { profiles: repositories.profiles },
+    );
+    return ok({ comments, nextCursor: result.nextCursor });
   },
 
   "PUT /comments/{itemId}/{commentId}": async (request, storage) => {

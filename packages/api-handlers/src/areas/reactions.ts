@@ -5,6 +5,7 @@ import type { ReactionsRepository } from "@hearth/domain/repositories/reactions"
 import { servedReactions } from "@hearth/views/served";
 import type { StorageDependencies } from "@hearth/views/storage-dependencies";
 import { type AreaRoutes, ok } from "../area-routes.js";
+import { reactionBody } from "../request-bodies.js";
 
 /** What the reaction routes use: the reactions, the comment they are on, the reactors' profiles and photos. */
 export interface ReactionsDependencies extends StorageDependencies {
@@ -17,8 +18,16 @@ export interface ReactionsDependencies extends StorageDependencies {
 
 export const reactionRoutes: AreaRoutes<"reactions", ReactionsDependencies> = {
   "POST /reactions/{commentId}": async (request, { repositories }) => {
-    const result = await repositories.reactions.toggle(request.path("commentId"), request.caller.userId);
-    return ok({ liked: result.liked, reactionCount: result.reactionCount });
+    const commentId = request.path("commentId");
+    // No body (as clients sent before there were kinds) is a like.
+    const kind = request.optionalBody(reactionBody)?.kind;
+    const result = await repositories.reactions.toggle(commentId, request.caller.userId, kind);
+    return ok({
+      liked: result.liked,
+      viewerReaction: result.reaction,
+      reactionCount: result.reactionCount,
+      reactionCounts: result.reactionCounts,
+    });
   },
 
   "GET /reactions/{commentId}": async (request, storage) => {

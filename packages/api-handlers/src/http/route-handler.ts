@@ -15,6 +15,8 @@ export interface ApiRequest {
   query(name: string): string | undefined;
   /** The JSON body validated against `schema`; 400 when malformed or invalid. */
   body<T>(schema: z.ZodType<T>): T;
+  /** The same for a route whose body is optional: undefined when the request sent none. */
+  optionalBody<T>(schema: z.ZodType<T>): T | undefined;
   /** A request header by case-insensitive name, as sent; undefined when absent. */
   header(name: string): string | undefined;
 }

@@ -26,6 +26,12 @@ export interface ListQuery {
   scanIndexForward: boolean;
   /** Items failing this are left out (e.g. soft-deleted ones); pages are still filled up to `limit`. */
   filter?: { expression: string; names?: Record<string, string>; values?: Record<string, unknown> };
+  /**
+   * How many items a filtered list reads per item it wants (2 unless told): a filter that
+   * leaves out many (an item's replies, when listing its top comments) reads further ahead,
+   * paying in read capacity rather than in round trips.
+   */
+  readAhead?: number;
 }
 
 export interface PageRequest {
@@ -113,7 +119,7 @@ export async function queryPage<T extends Record<string, unknown>>(
           // One extra item tells whether another page exists without a second round trip. A
           // filtered list reads up to twice the page, so a few filtered-out items do not cost
           // another round trip (the cursor points at the last item returned: none is skipped).
-          Limit: (query.filter ? 2 * limit : limit) - items.length + 1,
+          Limit: (query.filter ? (query.readAhead ?? 2) * limit : limit) - items.length + 1,
           ExclusiveStartKey: startKey,
         }),
       );

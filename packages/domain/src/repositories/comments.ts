@@ -1,6 +1,7 @@
 import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { conditionFailedAt, isConditionFailure } from "../dynamo/conditions.js";
+import { conditionFailedAt, isConditionFailure, itemAtCancellation } from "../dynamo/conditions.js";
 import { assertItemFits } from "../dynamo/item-size.js";
+import { firstFailureOf } from "../dynamo/parallel.js";
 import {
   type KeyPage,
   type KeyPageRequest,
@@ -12,17 +13,25 @@ import {
   queryPage,
 } from "../dynamo/query.js";
 import { withRetry } from "../dynamo/retry.js";
-import { transactWrite } from "../dynamo/transactions.js";
+import { type TransactItem, transactWrite } from "../dynamo/transactions.js";
 import type { Comment } from "../entities.js";
 import {
   ConflictError,
+  InvalidInputError,
   itemAtConditionFailure,
   NotFoundError,
   StaleVersionError,
   toDomainError,
 } from "../errors.js";
 import { assertOwnerOrAdmin, type Caller } from "../rules/access.js";
-import { appendEditHistory, commentVersion } from "../rules/comments.js";
+import {
+  appendEditHistory,
+  commentVersion,
+  FIRST_REPLIES,
+  isReply,
+  type ReplyPlacement,
+  replyPlacement,
+} from "../rules/comments.js";
 import { FORMER_MEMBER } from "../rules/names.js";
 import { Repository } from "./context.js";
 
@@ -36,6 +45,8 @@ export interface NewComment {
   itemTitle: string | null;
   /** Members the text names (checked by the caller); absent or empty when it names nobody. */
   mentions?: string[];
+  /** Set on a reply (see `resolveReply`). */
+  reply?: ReplyPlacement;
 }
 
 /**
@@ -73,10 +84,38 @@ export interface CommentLocator {
   /** The comment's author. */
   userId: string;
   reactionCount: number;
+  /** The per-kind counts but likes, as on the comment (see rules/reactions.ts). */
+  reactionCount_love?: number;
+  reactionCount_laugh?: number;
+  reactionCount_wow?: number;
+  reactionCount_sad?: number;
+  /** On a reply: its thread's top comment, whose `replyCount` its deletion takes back. */
+  threadId?: string;
   deletedAt?: string;
 }
 
 const NOT_DELETED = { expression: "attribute_not_exists(#deletedAt)", names: { "#deletedAt": "deletedAt" } };
+
+/**
+ * An item's list shows its top comments: live ones, and deleted ones whose thread still has
+ * live replies (shown as deleted, so the replies keep their place).
+ */
+const TOP_LEVEL_SHOWN = {
+  expression:
+    "attribute_not_exists(#threadId) AND (attribute_not_exists(#deletedAt) OR #replyCount > :noReplies)",
+  names: { "#threadId": "threadId", "#deletedAt": "deletedAt", "#replyCount": "replyCount" },
+  values: { ":noReplies": 0 },
+};
+
+function answeredDeleted(): InvalidInputError {
+  return new InvalidInputError("replyTo is a deleted comment");
+}
+
+/**
+ * Items an item's list reads per top comment it shows: room for ten replies each in one
+ * Query (a Query reads at most 1 MB, so long comments may still need a second).
+ */
+const TOP_LEVEL_READ_AHEAD = 11;
 
 export function isDeleted(comment: Pick<Comment, "deletedAt">): boolean {
   return comment.deletedAt !== undefined;
@@ -88,11 +127,12 @@ export class CommentsRepository extends Repository {
   }
 
   async create(input: NewComment): Promise<Comment> {
+    const { reply, mentions, ...fields } = input;
     const now = this.timestamp();
-    const { mentions, ...fields } = input;
     const comment: Comment = {
       ...fields,
       ...(mentions?.length ? { mentions } : {}),
+      ...reply,
       commentId: this.newId(),
       createdAt: now,
       updatedAt: now,
@@ -107,9 +147,11 @@ export class CommentsRepository extends Repository {
       itemId: comment.itemId,
       userId: comment.userId,
       reactionCount: 0,
+      ...(reply ? { threadId: reply.threadId } : {}),
     };
-    // The comment and its locator exist together or not at all.
-    await transactWrite(this.doc, [
+    // The comment and its locator exist together or not at all; a reply counts in its thread's
+    // top comment in the same transaction, so `replyCount` stays exact however many reply at once.
+    const writes: TransactItem[] = [
       {
         Put: { TableName: this.table, Item: comment, ConditionExpression: "attribute_not_exists(commentId)" },
       },
@@ -120,8 +162,74 @@ export class CommentsRepository extends Repository {
           ConditionExpression: "attribute_not_exists(commentId)",
         },
       },
-    ]);
+      ...(reply ? this.replyCountUpdates(comment.itemId, reply, 1) : []),
+    ];
+    try {
+      await transactWrite(this.doc, writes);
+    } catch (error) {
+      // The comment answered was deleted between the check and the write.
+      if (reply && conditionFailedAt(error, (index) => index >= 2)) throw answeredDeleted();
+      throw error;
+    }
     return comment;
+  }
+
+  /**
+   * The thread's top comment counts one reply more or fewer. A new reply needs the comment it
+   * answers live (checked with the count when it is the top, by a condition check otherwise);
+   * the top itself may be deleted while its thread lives on.
+   */
+  private replyCountUpdates(
+    itemId: string,
+    reply: Pick<ReplyPlacement, "threadId"> & Partial<Pick<ReplyPlacement, "replyTo">>,
+    delta: 1 | -1,
+  ): TransactItem[] {
+    const answersTop = delta === 1 && reply.replyTo === reply.threadId;
+    const updates: TransactItem[] = [
+      {
+        Update: {
+          TableName: this.table,
+          Key: { itemId, commentId: reply.threadId },
+          UpdateExpression: "ADD #replyCount :delta",
+          ConditionExpression: answersTop
+            ? "attribute_exists(#commentId) AND attribute_not_exists(#deletedAt)"
+            : "attribute_exists(#commentId)",
+          ExpressionAttributeNames: {
+            "#replyCount": "replyCount",
+            "#commentId": "commentId",
+            ...(answersTop ? { "#deletedAt": "deletedAt" } : {}),
+          },
+          ExpressionAttributeValues: { ":delta": delta },
+        },
+      },
+    ];
+    if (delta === 1 && reply.replyTo !== undefined && !answersTop) {
+      updates.push({
+        ConditionCheck: {
+          TableName: this.table,
+          Key: { itemId, commentId: reply.replyTo },
+          ConditionExpression: "attribute_exists(#commentId) AND attribute_not_exists(#deletedAt)",
+          ExpressionAttributeNames: { "#commentId": "commentId", "#deletedAt": "deletedAt" },
+        },
+      });
+    }
+    return updates;
+  }
+
+  /**
+   * Where a reply to `replyTo` on `itemId` goes. The comment answered must be on the same item
+   * (else 400) and live (deleted: 400; missing: 404). One strongly consistent read; only a
+   * comment not found on the item costs a second, to tell another item's comment from none.
+   */
+  async resolveReply(itemId: string, replyTo: string): Promise<ReplyPlacement> {
+    const answered = await this.get(itemId, replyTo, true);
+    if (!answered) {
+      const elsewhere = await this.locate(replyTo);
+      if (elsewhere) throw new InvalidInputError("replyTo must be a comment on the same item");
+      throw new NotFoundError("The comment replied to was not found");
+    }
+    if (isDeleted(answered)) throw answeredDeleted();
+    return replyPlacement(answered);
   }
 
   /** Where a comment lives, by its id alone (strongly consistent); null when there is no such comment. */
@@ -178,7 +286,10 @@ export class CommentsRepository extends Repository {
     return comment;
   }
 
-  /** An item's comments, oldest first, soft-deleted ones left out. */
+  /**
+   * An item's top comments, oldest first: replies are in their threads, and a deleted top
+   * comment is left out unless its thread still has live replies.
+   */
   listByItem(itemId: string, page: PageRequest): Promise<Page<Comment>> {
     return queryPage<Comment>(
       this.doc,
@@ -188,10 +299,43 @@ export class CommentsRepository extends Repository {
         keyAttributes: ["itemId", "commentId"],
         partitionKey: { name: "itemId", value: itemId },
         scanIndexForward: true,
+        filter: TOP_LEVEL_SHOWN,
+        // The item's replies sit among its top comments (by time) and are skipped here.
+        readAhead: TOP_LEVEL_READ_AHEAD,
+      },
+      page,
+    );
+  }
+
+  /** A thread's live replies, oldest first: one Query of ThreadIndex per page. */
+  listReplies(threadId: string, page: PageRequest): Promise<Page<Comment>> {
+    return queryPage<Comment>(
+      this.doc,
+      this.cursors,
+      {
+        tableName: this.table,
+        indexName: "ThreadIndex",
+        keyAttributes: ["itemId", "commentId", "threadId"],
+        partitionKey: { name: "threadId", value: threadId },
+        scanIndexForward: true,
         filter: NOT_DELETED,
       },
       page,
     );
+  }
+
+  /**
+   * The first live replies (up to three, oldest first) of each top comment that has any: one
+   * Query per thread, all at once.
+   */
+  async firstReplies(
+    tops: readonly Pick<Comment, "commentId" | "replyCount">[],
+  ): Promise<Map<string, Comment[]>> {
+    const threads = tops.filter((top) => (top.replyCount ?? 0) > 0).map((top) => top.commentId);
+    const pages = await firstFailureOf(
+      threads.map((threadId) => this.listReplies(threadId, { limit: FIRST_REPLIES })),
+    );
+    return new Map(threads.map((threadId, index) => [threadId, pages[index]!.items]));
   }
 
   /** A user's comments across items, newest first, soft-deleted ones left out. */
@@ -338,7 +482,7 @@ export class CommentsRepository extends Repository {
   ): Promise<Comment> {
     const current = await this.getActive(itemId, commentId);
     assertOwnerOrAdmin(caller, current.userId, options.asAdmin, "comment");
-    const now = await this.markDeleted(itemId, commentId, current.userId, caller.userId);
+    const now = await this.markDeleted(itemId, commentId, current.userId, caller.userId, current.threadId);
     return { ...current, deletedAt: now, deletedBy: caller.userId, updatedAt: now };
   }
 
@@ -351,16 +495,26 @@ export class CommentsRepository extends Repository {
     admin: Caller,
   ): Promise<{ itemId: string; commentId: string; deletedAt: string }> {
     assertOwnerOrAdmin(admin, locator.userId, true, "comment");
-    const deletedAt = await this.markDeleted(locator.itemId, locator.commentId, locator.userId, admin.userId);
+    const deletedAt = await this.markDeleted(
+      locator.itemId,
+      locator.commentId,
+      locator.userId,
+      admin.userId,
+      locator.threadId,
+    );
     return { itemId: locator.itemId, commentId: locator.commentId, deletedAt };
   }
 
-  /** Marks the comment and its locator deleted together; NotFound when it is gone already. */
+  /**
+   * Marks the comment and its locator deleted together, and a reply's thread counts one reply
+   * fewer in the same transaction; NotFound when it is gone already.
+   */
   private async markDeleted(
     itemId: string,
     commentId: string,
     authorId: string,
     deletedBy: string,
+    threadId: string | undefined,
   ): Promise<string> {
     const now = this.timestamp();
     try {
@@ -392,6 +546,7 @@ export class CommentsRepository extends Repository {
             ExpressionAttributeValues: { ":now": now, ":itemId": itemId, ":author": authorId },
           },
         },
+        ...(threadId ? this.replyCountUpdates(itemId, { threadId }, -1) : []),
       ]);
     } catch (error) {
       // Deleted by someone else between the read and the write.
@@ -420,65 +575,85 @@ export class CommentsRepository extends Repository {
    * Erases a comment whose author's account is being deleted: soft-deleted (if it was not
    * already) with its text, edit history, name and photo gone, and marked `erasedAt`, with
    * its locator marked deleted in the same transaction. Replies and reactions of others stay
-   * where they are; the comment vanishes from lists like any soft-deleted one. Conditional
-   * on the comment not being erased yet, so a repeated call changes nothing. True when this
-   * call erased it.
+   * where they are; a top comment with live replies stays in its item's list as deleted, any
+   * other vanishes like any soft-deleted one. A live reply's thread counts one reply fewer in
+   * the same transaction. Conditional on the comment not being erased yet, so a repeated call
+   * changes nothing. True when this call erased it.
    */
-  async eraseByAuthor(comment: Pick<Comment, "itemId" | "commentId" | "userId">): Promise<boolean> {
-    const { itemId, commentId, userId } = comment;
-    const now = this.timestamp();
-    try {
-      await transactWrite(this.doc, [
-        {
-          Update: {
-            TableName: this.table,
-            Key: { itemId, commentId },
-            UpdateExpression:
-              "SET #text = :empty, #history = :none, #userName = :former, #photo = :null, #erasedAt = :now, " +
-              "#deletedAt = if_not_exists(#deletedAt, :now), #deletedBy = if_not_exists(#deletedBy, :author), " +
-              "#updatedAt = :now REMOVE #mentions",
-            ConditionExpression:
-              "attribute_exists(#commentId) AND #author = :author AND attribute_not_exists(#erasedAt)",
-            ExpressionAttributeNames: {
-              "#text": "commentText",
-              // Whom it named goes with the text.
-              "#mentions": "mentions",
-              "#history": "editHistory",
-              "#userName": "userName",
-              "#photo": "userPhotoUrl",
-              "#erasedAt": "erasedAt",
-              "#deletedAt": "deletedAt",
-              "#deletedBy": "deletedBy",
-              "#updatedAt": "updatedAt",
-              "#commentId": "commentId",
-              "#author": "userId",
-            },
-            ExpressionAttributeValues: {
-              ":empty": "",
-              ":none": [],
-              ":former": FORMER_MEMBER,
-              ":null": null,
-              ":now": now,
-              ":author": userId,
+  async eraseByAuthor(
+    comment: Pick<Comment, "itemId" | "commentId" | "userId"> &
+      Partial<Pick<Comment, "threadId" | "deletedAt">>,
+  ): Promise<boolean> {
+    const { itemId, commentId, userId, threadId } = comment;
+    // A live reply takes its count back with it; one deleted meanwhile was taken back already.
+    let live = isReply(comment) && comment.deletedAt === undefined;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const now = this.timestamp();
+      try {
+        await transactWrite(this.doc, [
+          {
+            Update: {
+              TableName: this.table,
+              Key: { itemId, commentId },
+              UpdateExpression:
+                "SET #text = :empty, #history = :none, #userName = :former, #photo = :null, #erasedAt = :now, " +
+                "#deletedAt = if_not_exists(#deletedAt, :now), #deletedBy = if_not_exists(#deletedBy, :author), " +
+                "#updatedAt = :now REMOVE #mentions",
+              ConditionExpression: `attribute_exists(#commentId) AND #author = :author AND attribute_not_exists(#erasedAt)${live ? " AND attribute_not_exists(#deletedAt)" : ""}`,
+              ExpressionAttributeNames: {
+                "#text": "commentText",
+                // Whom it named goes with the text.
+                "#mentions": "mentions",
+                "#history": "editHistory",
+                "#userName": "userName",
+                "#photo": "userPhotoUrl",
+                "#erasedAt": "erasedAt",
+                "#deletedAt": "deletedAt",
+                "#deletedBy": "deletedBy",
+                "#updatedAt": "updatedAt",
+                "#commentId": "commentId",
+                "#author": "userId",
+              },
+              ExpressionAttributeValues: {
+                ":empty": "",
+                ":none": [],
+                ":former": FORMER_MEMBER,
+                ":null": null,
+                ":now": now,
+                ":author": userId,
+              },
+              ReturnValuesOnConditionCheckFailure: "ALL_OLD",
             },
           },
-        },
-        {
-          Update: {
-            TableName: this.tables.CommentLocators,
-            Key: { commentId },
-            UpdateExpression:
-              "SET #deletedAt = if_not_exists(#deletedAt, :now), #itemId = :itemId, #author = :author",
-            ExpressionAttributeNames: { "#deletedAt": "deletedAt", "#itemId": "itemId", "#author": "userId" },
-            ExpressionAttributeValues: { ":now": now, ":itemId": itemId, ":author": userId },
+          {
+            Update: {
+              TableName: this.tables.CommentLocators,
+              Key: { commentId },
+              UpdateExpression:
+                "SET #deletedAt = if_not_exists(#deletedAt, :now), #itemId = :itemId, #author = :author",
+              ExpressionAttributeNames: {
+                "#deletedAt": "deletedAt",
+                "#itemId": "itemId",
+                "#author": "userId",
+              },
+              ExpressionAttributeValues: { ":now": now, ":itemId": itemId, ":author": userId },
+            },
           },
-        },
-      ]);
-      return true;
-    } catch (error) {
-      // Erased already (a resumed run), or not theirs after all: nothing to change.
-      if (conditionFailedAt(error, 0)) return false;
-      throw error;
+          ...(live && threadId ? this.replyCountUpdates(itemId, { threadId }, -1) : []),
+        ]);
+        return true;
+      } catch (error) {
+        if (!conditionFailedAt(error, 0)) throw error;
+        const current = itemAtCancellation(error, 0) as Comment | undefined;
+        // Deleted (not erased) between the listing and now: erase it without taking its count again.
+        if (live && current && current.userId === userId && !current.erasedAt && current.deletedAt) {
+          live = false;
+          continue;
+        }
+        // Erased already (a resumed run), or not theirs after all: nothing to change.
+        return false;
+      }
     }
+    return false;
   }
 }

@@ -14,7 +14,12 @@ import {
 } from "../dynamo/query.js";
 import { MAX_TRANSACTION_ITEMS, type TransactItem, transactWrite } from "../dynamo/transactions.js";
 import { isExpired, toEpochSeconds, ttlAfter } from "../dynamo/ttl.js";
-import { NOTIFICATION_PREVIEW_LENGTH, type Notification, type NotificationKind } from "../entities.js";
+import {
+  NOTIFICATION_PREVIEW_LENGTH,
+  type Notification,
+  type NotificationKind,
+  type ReactionKind,
+} from "../entities.js";
 import { NotFoundError, toDomainError } from "../errors.js";
 import { FORMER_MEMBER } from "../rules/names.js";
 import { Repository } from "./context.js";
@@ -70,6 +75,8 @@ export interface NewNotification {
   conversationId?: string | null;
   /** The comment's or message's text; reduced to the preview here. */
   text: string;
+  /** On a reaction: its kind. */
+  reactionKind?: ReactionKind | undefined;
   createdAt: string;
   /**
    * What makes repeats of the event one entry (a like toggled again and again: the comment
@@ -183,6 +190,7 @@ export class NotificationsRepository extends Repository {
           commentId: event.commentId ?? null,
           conversationId: event.conversationId ?? null,
           preview: notificationPreview(event.text),
+          ...(event.reactionKind ? { reactionKind: event.reactionKind } : {}),
           createdAt: event.createdAt,
           read: false,
           expiresAt: ttlAfter(NOTIFICATION_TTL_SECONDS, this.now()),

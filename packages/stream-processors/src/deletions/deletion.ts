@@ -1,17 +1,18 @@
-import type {
-  CommentsRepository,
-  ConnectionsRepository,
-  ConversationsRepository,
-  HeldNotificationsRepository,
-  JobProgress,
-  JobsRepository,
-  NotificationsRepository,
-  ProfilesRepository,
-  RateLimits,
-  RateLimitsRepository,
-  ReactionsRepository,
-  RevocationsRepository,
-  StoredResponsesRepository,
+import {
+  type CommentsRepository,
+  type ConnectionsRepository,
+  type ConversationsRepository,
+  type HeldNotificationsRepository,
+  type JobProgress,
+  type JobsRepository,
+  type NotificationsRepository,
+  type ProfilesRepository,
+  type RateLimits,
+  type RateLimitsRepository,
+  REACTION_KINDS,
+  type ReactionsRepository,
+  type RevocationsRepository,
+  type StoredResponsesRepository,
 } from "@hearth/domain";
 import * as z from "zod";
 import type { JobRun, JobRunner } from "../jobs/runner.js";
@@ -96,7 +97,11 @@ export const deletionCheckpointSchema = z.object({
   /** The last key of the step's last finished page (the next page starts after it). */
   after: pageKeySchema.optional(),
   /** In the reactions step: the page being removed (saved before any of it is), and where the next starts. */
-  pending: z.array(z.object({ commentId: z.string(), itemId: z.string() })).optional(),
+  // The kind tells which per-kind count to take back (absent on checkpoints from before kinds:
+  // the row's own kind is read then).
+  pending: z
+    .array(z.object({ commentId: z.string(), itemId: z.string(), kind: z.enum(REACTION_KINDS).optional() }))
+    .optional(),
   next: pageKeySchema.optional(),
   /** In the conversations step: the conversation whose messages are being erased, and whether they all are. */
   conversationId: z.string().optional(),
@@ -168,7 +173,11 @@ export function createDeletionRunner(deps: DeletionDependencies): JobRunner {
         let after = state.after;
         if (!pending) {
           const page = await reactions.listByUser(userId, { after: state.after, limit });
-          pending = page.items.map(({ commentId, itemId }) => ({ commentId, itemId }));
+          pending = page.items.map(({ commentId, itemId, kind }) => ({
+            commentId,
+            itemId,
+            ...(kind ? { kind } : {}),
+          }));
           after = page.lastKey;
           await save({ ...state, pending, after: state.after, next: after });
         } else {

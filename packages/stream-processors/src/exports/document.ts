@@ -9,6 +9,8 @@ import {
   type Message,
   type ProfileReader,
   type Reaction,
+  reactionCountsOf,
+  reactionKindOf,
 } from "@hearth/domain";
 
 /** The kinds of data an export counts (its job's `progress`), in the order the document holds them. */
@@ -33,6 +35,10 @@ function exportedComment(comment: Comment) {
     // Whom it mentions, by user id (names change; the ids are what the comment holds).
     mentions: comment.mentions ?? [],
     reactionCount: comment.reactionCount,
+    reactionCounts: reactionCountsOf(comment),
+    // A reply names the comment it answers and its thread's top comment; a top comment neither.
+    replyTo: comment.replyTo ?? null,
+    threadId: comment.threadId ?? null,
     deleted: comment.deletedAt !== undefined,
     ...(comment.deletedAt ? { deletedAt: comment.deletedAt } : {}),
   };
@@ -43,6 +49,7 @@ function exportedReaction(reaction: Reaction) {
     commentId: reaction.commentId,
     itemId: reaction.itemId,
     commentAuthorId: reaction.commentAuthorId,
+    kind: reactionKindOf(reaction),
     createdAt: reaction.createdAt,
   };
 }

@@ -1,4 +1,12 @@
-import { type Comment, escapeHtml, type Message, type NotificationKind } from "@hearth/domain";
+import {
+  type Comment,
+  DEFAULT_REACTION_KIND,
+  escapeHtml,
+  type Message,
+  type NotificationKind,
+  REACTION_EMOJI,
+  type ReactionKind,
+} from "@hearth/domain";
 
 /** One rendered email: every piece of user content escaped in `html`, flattened in `subject`. */
 export interface Email {
@@ -110,14 +118,21 @@ export function commentEmail(siteUrl: string, comment: Comment): Email {
   });
 }
 
-export function reactionEmail(siteUrl: string, comment: Comment, reactorName: string | undefined): Email {
+export function reactionEmail(
+  siteUrl: string,
+  comment: Comment,
+  reactorName: string | undefined,
+  kind: ReactionKind = DEFAULT_REACTION_KIND,
+): Email {
   const title = oneLine(titleOf(comment), 100);
   const reactor = nameOr(reactorName, "Someone");
+  // A like reads as it always has; the other kinds are named with their emoji.
+  const reacted = kind === DEFAULT_REACTION_KIND ? "liked" : `reacted ${REACTION_EMOJI[kind]} ${kind} to`;
   return render({
     kind: "reaction",
     siteUrl,
-    subject: `${reactor} liked your comment on "${title}"`,
-    headline: `${reactor} liked your comment on "${title}":`,
+    subject: `${reactor} ${reacted} your comment on "${title}"`,
+    headline: `${reactor} ${reacted} your comment on "${title}":`,
     quote: comment.commentText,
     link: { url: itemUrl(siteUrl, comment.itemId), label: "See your comment" },
   });
@@ -239,7 +254,7 @@ export function exportReadyEmail(siteUrl: string, jobId: string, counts: Record<
   });
 }
 
-/** One place a digest points to: an item (comments, likes) or a conversation (messages). */
+/** One place a digest points to: an item (comments, reactions) or a conversation (messages). */
 interface DigestGroup {
   title: string;
   url: string;
@@ -249,7 +264,8 @@ interface DigestGroup {
 
 const DIGEST_NOUNS: Record<NotificationKind, [one: string, many: string]> = {
   comment: ["new comment", "new comments"],
-  reaction: ["new like", "new likes"],
+  // Reactions of every kind, not only likes.
+  reaction: ["new reaction", "new reactions"],
   message: ["new message", "new messages"],
   reply: ["new reply", "new replies"],
   mention: ["new mention", "new mentions"],

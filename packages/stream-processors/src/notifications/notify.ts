@@ -19,6 +19,7 @@ import {
   type Profile,
   type ProfilesRepository,
   profileSchema,
+  reactionKindOf,
   reactionSchema,
   type SentEmailsRepository,
   UNNAMED_MEMBER,
@@ -427,6 +428,7 @@ export function createNotifier(
   async function onNewReaction(change: StreamChange): Promise<NotificationSummary> {
     const reaction = parseNewImage(change, reactionSchema);
     if (reaction.userId === reaction.commentAuthorId) return nothing;
+    const kind = reactionKindOf(reaction);
     const [comment, reactor, recipients] = await Promise.all([
       repositories.comments.get(reaction.itemId, reaction.commentId),
       repositories.profiles.get(reaction.userId),
@@ -442,15 +444,18 @@ export function createNotifier(
       itemTitle: comment.itemTitle,
       commentId: comment.commentId,
       text: comment.commentText,
+      reactionKind: kind,
       createdAt: reaction.createdAt,
-      // Unliked and liked again: one entry while the author has not read it.
+      // Taken back and given again, of whatever kind: one entry while the author has not read
+      // it (the entry keeps the kind it was written with). A switch of kind rewrites the row
+      // (a MODIFY), which notifies nobody at all.
       once: `reaction:${comment.commentId}:${reaction.userId}`,
     };
     await addToFeeds(recipients.ids, event);
     return deliver(
       "reaction",
       recipients,
-      reactionEmail(deps.siteUrl, comment, reactor?.displayName),
+      reactionEmail(deps.siteUrl, comment, reactor?.displayName, kind),
       digestEntryOf(event),
     );
   }

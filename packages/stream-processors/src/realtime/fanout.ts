@@ -12,7 +12,9 @@ import {
   notificationSchema,
   type Profile,
   type ProfilesRepository,
+  REACTION_KINDS,
   type ReactionsRepository,
+  reactionCountsOf,
   UNREAD_COUNTER_ID,
 } from "@hearth/domain";
 import type { PushViews, RealtimePush } from "@hearth/views/push-views";
@@ -214,30 +216,39 @@ export function createRealtimeFanout(deps: RealtimeFanoutDependencies) {
         .map((reader) => ({ userId: reader.userId, connectionId: reader.connectionId, itemId, push }));
     switch (kind) {
       case "comment.created":
-        // Nobody has liked a comment that did not exist a moment ago.
+        // Nobody has reacted to a comment that did not exist a moment ago.
         return deliver(
-          to({ type: kind, itemId, comment: await views.comment(comment, false, names) }),
+          to({ type: kind, itemId, comment: await views.comment(comment, null, names) }),
           members,
         );
       case "comment.deleted":
         return deliver(to({ type: kind, itemId, comment: views.commentDeletion(comment) }), members);
       case "reaction.changed":
-        return deliver(to({ type: kind, itemId, commentId, reactionCount: comment.reactionCount }), members);
-      case "comment.updated": {
-        // Each viewer sees their own `viewerHasReacted`: one batch read for all of them.
-        const [reactors, liked, notLiked] = await Promise.all([
-          repositories.reactions.reactorsAmong(
-            commentId,
-            readers.map((reader) => reader.userId),
-          ),
-          views.comment(comment, true, names),
-          views.comment(comment, false, names),
-        ]);
         return deliver(
-          [
-            ...to({ type: kind, itemId, comment: liked }, (userId) => reactors.has(userId)),
-            ...to({ type: kind, itemId, comment: notLiked }, (userId) => !reactors.has(userId)),
-          ],
+          to({
+            type: kind,
+            itemId,
+            commentId,
+            reactionCount: comment.reactionCount,
+            reactionCounts: reactionCountsOf(comment),
+          }),
+          members,
+        );
+      case "comment.updated": {
+        // Each viewer sees their own reaction: one batch read for all of them, one view per kind.
+        const reactors = await repositories.reactions.reactorsAmong(
+          commentId,
+          readers.map((reader) => reader.userId),
+        );
+        const kinds = [null, ...new Set(reactors.values())];
+        const shown = await Promise.all(kinds.map((reaction) => views.comment(comment, reaction, names)));
+        return deliver(
+          kinds.flatMap((reaction, index) =>
+            to(
+              { type: kind, itemId, comment: shown[index]! },
+              (userId) => (reactors.get(userId) ?? null) === reaction,
+            ),
+          ),
           members,
         );
       }
@@ -299,6 +310,9 @@ export function commentChangeOf(
   ) {
     return "comment.updated";
   }
-  if ((old.reactionCount ?? 0) !== comment.reactionCount) return "reaction.changed";
+  // A switch of kind leaves the total as it was: the counts by kind tell it.
+  const before = reactionCountsOf({ reactionCount: old.reactionCount ?? 0, ...old });
+  const after = reactionCountsOf(comment);
+  if (REACTION_KINDS.some((reaction) => before[reaction] !== after[reaction])) return "reaction.changed";
   return undefined;
 }

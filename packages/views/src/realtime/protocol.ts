@@ -4,6 +4,7 @@ import type {
   commentViewSchema,
   messageViewSchema,
   notificationViewSchema,
+  reactionCountsSchema,
 } from "../views.js";
 
 /**
@@ -54,7 +55,13 @@ export type RealtimePush =
   | { type: "comment.created"; itemId: string; comment: z.infer<typeof commentViewSchema> }
   | { type: "comment.updated"; itemId: string; comment: z.infer<typeof commentViewSchema> }
   | { type: "comment.deleted"; itemId: string; comment: z.infer<typeof commentDeletionSchema> }
-  | { type: "reaction.changed"; itemId: string; commentId: string; reactionCount: number };
+  | {
+      type: "reaction.changed";
+      itemId: string;
+      commentId: string;
+      reactionCount: number;
+      reactionCounts: z.infer<typeof reactionCountsSchema>;
+    };
 
 /**
  * What the authorizer hands every route of the connection (API Gateway passes the context of

@@ -1,4 +1,4 @@
-import type { Comment, Message, Notification } from "@hearth/domain";
+import type { Comment, Message, Notification, ReactionKind } from "@hearth/domain";
 import { servedMessages } from "../served.js";
 import { type StorageDependencies, storageDependenciesFromEnv } from "../storage-dependencies.js";
 import { commentView, type MentionNames, notificationView } from "../views.js";
@@ -11,16 +11,16 @@ type PushOf<T extends RealtimePush["type"]> = Extract<RealtimePush, { type: T }>
 /**
  * What the realtime fanout pushes, shown exactly as the REST API shows it (the same view
  * and serving code): messages with presigned download URLs, comments with the author's
- * photo served and the viewer's own `viewerHasReacted`, feed entries without bookkeeping.
+ * photo served and the viewer's own reaction, feed entries without bookkeeping.
  * Presigning is offline; the fanout is granted the GETs it signs.
  */
 export interface PushViews {
   /** `names`: the current names of whom it mentions (read by the fanout with its other reads). */
   message(message: Message, now: Date, names: MentionNames): Promise<PushOf<"message.created">["message"]>;
-  /** A comment for the viewers whose `viewerHasReacted` is this (one view per answer, not per viewer). */
+  /** A comment for the viewers whose own reaction is this kind or none (one view per answer, not per viewer). */
   comment(
     comment: Comment,
-    viewerHasReacted: boolean,
+    viewerReaction: ReactionKind | null,
     names: MentionNames,
   ): Promise<PushOf<"comment.created">["comment"]>;
   commentDeletion(comment: Comment): PushOf<"comment.deleted">["comment"];
@@ -36,9 +36,9 @@ export function createPushViews(storage: Pick<StorageDependencies, "objectUrls" 
       });
       return view!;
     },
-    async comment(comment, viewerHasReacted, names) {
+    async comment(comment, viewerReaction, names) {
       // As servedComments serves it, with the viewer's answer and the names already known.
-      return commentView(comment, viewerHasReacted, await storage.photos.serve(comment.userPhotoUrl), names);
+      return commentView(comment, viewerReaction, await storage.photos.serve(comment.userPhotoUrl), names);
     },
     commentDeletion(comment) {
       return {
