@@ -120,6 +120,91 @@ describe("a comment that mentions Ada", () => {
   });
 });
 
+describe("a thread on a letter: replies and a mention", () => {
+  it("tells Ada of the reply that mentions her once, as a mention, Ben of the reply to him, and lists the thread", async () => {
+    // Members of this story's own: what the others were sent this window doesn't hold its emails back.
+    const [ada, ben, cy] = (await Promise.all(
+      ["Ada-thread", "Ben-thread", "Cy-thread"].map((name) => outside.signUp(name, ["ApprovedUsers"])),
+    )) as [User, User, User];
+    for (const [user, displayName] of [
+      [ada, `Ada Lind${tag}`],
+      [ben, "Ben"],
+      [cy, "Cy"],
+    ] as const) {
+      expect((await outside.call("PUT", "/profile", { as: user, body: { displayName } })).status).toBe(200);
+    }
+    const adaSocket = await PushSocket.open(outputs.WebSocketUrl!, ada.token);
+    const itemId = `/letters/1951-${Date.now()}`;
+    const path = `/comments/${encodeURIComponent(itemId)}`;
+    const itemTitle = "Letter from Aunt Ruth, 1951";
+    const post = (as: User, body: Record<string, unknown>) =>
+      outside.call<{ commentId: string; replyTo: string | null; threadId: string | null }>("POST", path, {
+        as,
+        body: { itemTitle, ...body },
+      });
+
+    const adas = await post(ada, { commentText: "Who is the girl on the left?" });
+    expect(adas.status).toBe(201);
+    const bens = await post(ben, { commentText: "Aunt Ruth, I think", replyTo: adas.body.commentId });
+    expect(bens.status).toBe(201);
+    const cys = await post(cy, {
+      commentText: `Ada Lind${tag}, Ben is right: it is Ruth`,
+      replyTo: bens.body.commentId,
+      mentions: [ada.userId],
+    });
+    expect(cys.status).toBe(201);
+    // A reply to a reply joins the top comment's thread and keeps whom it answers.
+    expect(cys.body).toMatchObject({ replyTo: bens.body.commentId, threadId: adas.body.commentId });
+    const cysId = cys.body.commentId;
+
+    // Ada: one notification about Cy's reply, the mention (not a reply one too).
+    const adasEntries = await outside.eventually("Ada's feed to show Cy's mention", async () => {
+      const entries = (await feedOf(ada)).filter((entry) => entry.commentId === cysId);
+      return entries.length > 0 && entries;
+    });
+    expect(adasEntries.map((entry) => entry.kind)).toEqual(["mention"]);
+    const push = await adaSocket.next<{ notification: { kind: string; commentId: string } }>(
+      "the mention's push",
+      (frame) =>
+        frame.type === "notification.created" &&
+        (frame.notification as { commentId?: string } | undefined)?.commentId === cysId,
+    );
+    expect(push.notification.kind).toBe("mention");
+    const aboutCys = (mail: { body: { text?: string } }) => !!mail.body.text?.includes("Ben is right");
+    const mails = await outside.eventually("Ada's mention email", async () => {
+      const found = (await outside.inbox(ada.email)).filter(aboutCys);
+      return found.length > 0 && found;
+    });
+    expect(mails).toHaveLength(1);
+    expect(mails[0]?.subject).toContain("mentioned you");
+
+    // Ben: a reply notification (Cy answered him).
+    const bensEntries = await outside.eventually("Ben's feed to show Cy's reply", async () => {
+      const entries = (await feedOf(ben)).filter((entry) => entry.commentId === cysId);
+      return entries.length > 0 && entries;
+    });
+    expect(bensEntries.map((entry) => entry.kind)).toEqual(["reply"]);
+
+    // The item lists Ada's comment with both replies, in order.
+    const listed = await outside.call<{
+      comments: { commentId: string; replyCount: number; replies: { commentId: string }[] }[];
+    }>("GET", `${path}?limit=10`, { as: dee });
+    expect(listed.status).toBe(200);
+    expect(listed.body.comments.map((comment) => comment.commentId)).toEqual([adas.body.commentId]);
+    expect(listed.body.comments[0]?.replyCount).toBe(2);
+    expect(listed.body.comments[0]?.replies.map((reply) => reply.commentId)).toEqual([
+      bens.body.commentId,
+      cysId,
+    ]);
+
+    // Nothing more arrives for Ada about it.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect((await feedOf(ada)).filter((entry) => entry.commentId === cysId)).toHaveLength(1);
+    expect((await outside.inbox(ada.email)).filter(aboutCys)).toHaveLength(1);
+    await adaSocket.close();
+  });
+});
+
 describe("who may be mentioned", () => {
   it("refuses a non-member on a comment and a member outside the conversation on a message, with 400", async () => {
     const itemPath = `/comments/${encodeURIComponent(`/letters/1944-${Date.now()}`)}`;
