@@ -11,12 +11,15 @@ import { Outside, type User } from "../e2e/client.js";
 import { PushSocket } from "../e2e/push-socket.js";
 import type { StackOutputs } from "../src/outputs.js";
 import {
+  type Answer,
   type BenchStack,
   percentile,
   runningStack,
+  type Sample,
   sleep,
   startThrowawayStack,
   stringOption,
+  timedCall,
 } from "./local-stack.js";
 
 /**
@@ -83,54 +86,6 @@ const hardDeadline = Date.now() + options.maxSeconds * 1000;
 const timeLeft = () => !interrupted && Date.now() < hardDeadline;
 
 // --- HTTP ------------------------------------------------------------------------------------
-
-interface Sample {
-  route: string;
-  status: number;
-  ms: number;
-}
-
-interface Answer extends Sample {
-  body: Record<string, unknown>;
-  /** performance.now() when the answer had been read. */
-  at: number;
-}
-
-/** Status 0: the request failed or timed out before any answer. */
-async function call(
-  apiUrl: string,
-  route: string,
-  method: string,
-  path: string,
-  user: User,
-  body?: unknown,
-): Promise<Answer> {
-  const started = performance.now();
-  try {
-    const response = await fetch(`${apiUrl}${path}`, {
-      method,
-      headers: {
-        Authorization: `Bearer ${user.token}`,
-        ...(body !== undefined ? { "Content-Type": "application/json" } : {}),
-      },
-      body: body !== undefined ? JSON.stringify(body) : undefined,
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-    });
-    const text = await response.text();
-    const at = performance.now();
-    let parsed: Record<string, unknown> = {};
-    try {
-      parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-    } catch {
-      parsed = { text: text.slice(0, 200) };
-    }
-    return { route, status: response.status, ms: at - started, body: parsed, at };
-  } catch (error) {
-    const at = performance.now();
-    const message = error instanceof Error ? error.message : String(error);
-    return { route, status: 0, ms: at - started, body: { error: message }, at };
-  }
-}
 
 const ok = (status: number) => status >= 200 && status < 300;
 
@@ -346,7 +301,7 @@ async function watchFeed(
       let cursor: string | undefined;
       do {
         const query = `?limit=${FEED_PAGE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
-        const answer = await call(apiUrl, "GET /notifications", "GET", `/notifications${query}`, member);
+        const answer = await timedCall(apiUrl, "GET /notifications", "GET", `/notifications${query}`, member);
         observed.feedReads.push({ route: answer.route, status: answer.status, ms: answer.ms });
         if (!ok(answer.status)) break;
         const entries = answer.body.notifications as Array<
@@ -415,7 +370,7 @@ async function prepare(outputs: StackOutputs): Promise<Fixture> {
   const members: Member[] = [];
   for (const [index, user] of users.entries()) {
     const displayName = `${NAMES[index]} Burst`;
-    await expectOk("set profile", call(apiUrl, "", "PUT", "/profile", user, { displayName }));
+    await expectOk("set profile", timedCall(apiUrl, "", "PUT", "/profile", user, { displayName }));
     members.push({ ...user, displayName });
   }
   const fixture: Fixture = {
@@ -437,7 +392,7 @@ async function prepare(outputs: StackOutputs): Promise<Fixture> {
       const text = `Seed ${fixture.comments.length} of run ${fixture.runId}`;
       const body = await expectOk(
         "post comment",
-        call(apiUrl, "", "POST", itemPath, member, { commentText: text, itemTitle: "Burst benchmark" }),
+        timedCall(apiUrl, "", "POST", itemPath, member, { commentText: text, itemTitle: "Burst benchmark" }),
       );
       fixture.comments.push({ commentId: String(body.commentId), itemPath, author: member, text });
     }
@@ -445,7 +400,7 @@ async function prepare(outputs: StackOutputs): Promise<Fixture> {
   const start = async (from: Member, to: Member[], title?: string) => {
     const body = await expectOk(
       "start conversation",
-      call(apiUrl, "", "POST", "/messages/conversations", from, {
+      timedCall(apiUrl, "", "POST", "/messages/conversations", from, {
         participantIds: to.map((member) => member.userId),
         ...(title ? { title } : {}),
         messageText: `Starting ${title ?? "a chat"} (run ${fixture.runId})`,
@@ -464,7 +419,13 @@ async function prepare(outputs: StackOutputs): Promise<Fixture> {
     }
     fixture.direct.push({ ...(await start(member, [other])), with: other });
   }
-  const like = await call(apiUrl, "", "POST", `/reactions/${fixture.comments[0]!.commentId}`, members[1]!);
+  const like = await timedCall(
+    apiUrl,
+    "",
+    "POST",
+    `/reactions/${fixture.comments[0]!.commentId}`,
+    members[1]!,
+  );
   if (!ok(like.status)) throw new Error(`Setup step "like" answered ${like.status}`);
   fixture.liked.add(`${members[1]!.userId}|${fixture.comments[0]!.commentId}`);
   return fixture;
@@ -526,7 +487,7 @@ const OPERATIONS: Record<string, Operation> = {
     const itemPath = fixture.itemPaths[index % fixture.itemPaths.length]!;
     const text = `Burst comment ${index} of run ${fixture.runId}`;
     const sentWall = Date.now();
-    const answer = await call(fixture.apiUrl, "POST /comments/{itemId}", "POST", itemPath, author, {
+    const answer = await timedCall(fixture.apiUrl, "POST /comments/{itemId}", "POST", itemPath, author, {
       commentText: text,
       itemTitle: "Burst benchmark",
     });
@@ -557,7 +518,7 @@ const OPERATIONS: Record<string, Operation> = {
     if (!target) return OPERATIONS.listComments!(fixture, index, ledger);
     fixture.liked.add(`${reactor.userId}|${target.commentId}`);
     const sentWall = Date.now();
-    const answer = await call(
+    const answer = await timedCall(
       fixture.apiUrl,
       "POST /reactions/{commentId}",
       "POST",
@@ -586,7 +547,7 @@ const OPERATIONS: Record<string, Operation> = {
     return sendMessage(fixture, index, ledger, conversation, () => [conversation.with]);
   },
   listComments: (fixture, index) =>
-    call(
+    timedCall(
       fixture.apiUrl,
       "GET /comments/{itemId}",
       "GET",
@@ -594,7 +555,7 @@ const OPERATIONS: Record<string, Operation> = {
       writerFor(fixture, index),
     ),
   listConversations: (fixture, index) =>
-    call(
+    timedCall(
       fixture.apiUrl,
       "GET /messages/conversations",
       "GET",
@@ -602,7 +563,7 @@ const OPERATIONS: Record<string, Operation> = {
       writerFor(fixture, index),
     ),
   listMessages: (fixture, index) =>
-    call(
+    timedCall(
       fixture.apiUrl,
       "GET /messages/conversations/{conversationId}",
       "GET",
@@ -610,9 +571,15 @@ const OPERATIONS: Record<string, Operation> = {
       writerFor(fixture, index),
     ),
   readFeed: (fixture, index) =>
-    call(fixture.apiUrl, "GET /notifications", "GET", "/notifications?limit=20", writerFor(fixture, index)),
+    timedCall(
+      fixture.apiUrl,
+      "GET /notifications",
+      "GET",
+      "/notifications?limit=20",
+      writerFor(fixture, index),
+    ),
   getProfile: (fixture, index) =>
-    call(
+    timedCall(
       fixture.apiUrl,
       "GET /profile/{userId}",
       "GET",
@@ -631,7 +598,7 @@ async function sendMessage(
   const sender = writerFor(fixture, index);
   const text = `Burst message ${index} of run ${fixture.runId}`;
   const sentWall = Date.now();
-  const answer = await call(
+  const answer = await timedCall(
     fixture.apiUrl,
     "POST /messages/conversations/{conversationId}",
     "POST",

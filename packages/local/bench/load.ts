@@ -1,7 +1,14 @@
 import { formatTable, intOption, machineInfo, writeResult } from "../../infra/bench/results.js";
 import { Outside, type User } from "../e2e/client.js";
 import type { StackOutputs } from "../src/outputs.js";
-import { percentile, runningStack, startThrowawayStack, stringOption } from "./local-stack.js";
+import {
+  percentile,
+  runningStack,
+  type Sample,
+  startThrowawayStack,
+  stringOption,
+  timedCall,
+} from "./local-stack.js";
 
 /**
  * `pnpm bench:load [--requests N] [--concurrency C] [--seconds S] [--outputs file]`: latency
@@ -18,57 +25,10 @@ const options = {
   seconds: intOption("seconds", 30),
 };
 const outputsFileArg = stringOption("outputs");
-/** One slow request must not hold the run past its time cap for long. */
-const REQUEST_TIMEOUT_MS = 10_000;
 const SEEDED_COMMENTS = 30;
 const PAGE_SIZE = 10;
 
 // --- Timed HTTP calls ---------------------------------------------------------------------
-
-interface Sample {
-  route: string;
-  status: number;
-  ms: number;
-}
-
-/** Status 0: the request failed or timed out before any answer. */
-async function timedCall(
-  apiUrl: string,
-  route: string,
-  method: string,
-  path: string,
-  user: User,
-  body?: unknown,
-): Promise<Sample & { body: Record<string, unknown> }> {
-  const started = performance.now();
-  try {
-    const response = await fetch(`${apiUrl}${path}`, {
-      method,
-      headers: {
-        Authorization: `Bearer ${user.token}`,
-        ...(body !== undefined ? { "Content-Type": "application/json" } : {}),
-      },
-      body: body !== undefined ? JSON.stringify(body) : undefined,
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-    });
-    const text = await response.text();
-    const ms = performance.now() - started;
-    let parsed: Record<string, unknown> = {};
-    try {
-      parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-    } catch {
-      parsed = { text: text.slice(0, 200) };
-    }
-    return { route, status: response.status, ms, body: parsed };
-  } catch (error) {
-    return {
-      route,
-      status: 0,
-      ms: performance.now() - started,
-      body: { error: error instanceof Error ? error.message : String(error) },
-    };
-  }
-}
 
 // --- The workload ---------------------------------------------------------------------------
 

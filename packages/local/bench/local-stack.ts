@@ -119,3 +119,56 @@ export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
+
+// --- Timed API calls (the load and burst benchmarks) -----------------------------------------
+
+/** One slow request must not hold a run past its time cap for long. */
+const REQUEST_TIMEOUT_MS = 10_000;
+
+export interface Sample {
+  route: string;
+  status: number;
+  ms: number;
+}
+
+export interface Answer extends Sample {
+  body: Record<string, unknown>;
+  /** performance.now() when the answer had been read. */
+  at: number;
+}
+
+/** Status 0: the request failed or timed out before any answer. */
+export async function timedCall(
+  apiUrl: string,
+  route: string,
+  method: string,
+  path: string,
+  user: { token: string },
+  body?: unknown,
+): Promise<Answer> {
+  const started = performance.now();
+  try {
+    const response = await fetch(`${apiUrl}${path}`, {
+      method,
+      headers: {
+        Authorization: `Bearer ${user.token}`,
+        ...(body !== undefined ? { "Content-Type": "application/json" } : {}),
+      },
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
+    const text = await response.text();
+    const at = performance.now();
+    let parsed: Record<string, unknown> = {};
+    try {
+      parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    } catch {
+      parsed = { text: text.slice(0, 200) };
+    }
+    return { route, status: response.status, ms: at - started, body: parsed, at };
+  } catch (error) {
+    const at = performance.now();
+    const message = error instanceof Error ? error.message : String(error);
+    return { route, status: 0, ms: at - started, body: { error: message }, at };
+  }
+}
