@@ -399,6 +399,35 @@ describe("partial batch failure", () => {
   });
 });
 
+describe("a record retried after its window passed", () => {
+  it("does not email again whom it emailed the first time", async () => {
+    const h = harness();
+    const [writer] = await membersWithProfiles(h, "late-writer");
+    const [emailed, refused] = [uniqueId("emailed"), uniqueId("refused")];
+    const refusedAddress = `${refused}@bounces.example`;
+    const itemId = `/late/${uniqueId("item")}`;
+    await saveProfile(h, emailed, {});
+    await saveProfile(h, refused, { email: refusedAddress });
+    await h.db.repositories.comments.create(commentBy(emailed, itemId));
+    await h.db.repositories.comments.create(commentBy(refused, itemId));
+    await h.tap.skip("Comments");
+    await h.db.repositories.comments.create(commentBy(writer, itemId));
+    const records = await h.tap.take("Comments");
+    h.ses
+      .on(SendEmailCommand, { Destination: { ToAddresses: [refusedAddress] } })
+      .rejects(new MessageRejected({ message: "Sending paused", $metadata: {} }));
+    expect((await h.process("notifications", records)).batchItemFailures).toHaveLength(1);
+    expect(h.recipientsOfSent()).toEqual([emailOf(emailed), refusedAddress].sort());
+
+    // The retry comes after the debounce window passed: a new slot, but the send is on record.
+    h.advanceClock(16 * 60 * 1000);
+    h.ses.reset();
+    h.ses.on(SendEmailCommand).resolves({ MessageId: "retry" });
+    expect((await h.process("notifications", records)).batchItemFailures).toEqual([]);
+    expect(h.recipientsOfSent()).toEqual([refusedAddress]);
+  });
+});
+
 describe("records that are not new comments, reactions or messages", () => {
   it("are ignored cleanly: edits, deletions, unlikes and other tables", async () => {
     const h = harness();

@@ -152,11 +152,16 @@ export function createNotifier(
    * send whose outcome is unknown) finds it and sends nothing; forgotten only when the send
    * certainly failed, so the retry sends it then.
    */
-  async function sendOnce(key: string, to: string, email: Email): Promise<"sent" | "already"> {
+  async function sendOnce(
+    key: string,
+    to: string,
+    email: Email,
+    options?: Parameters<typeof send>[2],
+  ): Promise<"sent" | "already"> {
     if (!(await repositories.sentEmails.begin(key))) return "already";
     let outcome: Awaited<ReturnType<typeof send>>;
     try {
-      outcome = await send(to, email);
+      outcome = await send(to, email, options);
     } catch (error) {
       await repositories.sentEmails.forget(key);
       throw error;
@@ -165,16 +170,23 @@ export function createNotifier(
     return "sent";
   }
 
-  /** Sends the email of a slot claimed at `claimedAt`; gives the slot back if SES fails. */
+  /**
+   * Sends the email of a slot claimed at `claimedAt` for the event `eventKey`, once: a record
+   * retried after its window passed claims a new slot, and finds the send recorded. Gives the
+   * slot back if SES certainly did not take it.
+   */
   async function sendClaimed(
     kind: NotificationKind,
     recipientId: string,
     to: string,
     email: Email,
     claimedAt: Date,
+    eventKey: string,
   ) {
     try {
-      await send(to, email, { unsubscribe: { userId: recipientId, kind } });
+      await sendOnce(`${kind}#${eventKey}#${recipientId}`, to, email, {
+        unsubscribe: { userId: recipientId, kind },
+      });
     } catch (sendError) {
       try {
         await repositories.profiles.releaseNotificationSlot(recipientId, kind, claimedAt);
@@ -239,7 +251,7 @@ export function createNotifier(
         eventKey,
       );
       if (claim.claimed) {
-        await sendClaimed(kind, recipientId, to, email, claimedAt);
+        await sendClaimed(kind, recipientId, to, email, claimedAt, eventKey);
         return "sent";
       }
       // This event opened the window and was emailed (a retried record): nothing more to do.
@@ -256,7 +268,7 @@ export function createNotifier(
           eventKey,
         )
       ) {
-        await sendClaimed(kind, recipientId, to, email, claimedAt);
+        await sendClaimed(kind, recipientId, to, email, claimedAt, eventKey);
         return "sent";
       }
     }
