@@ -1,5 +1,4 @@
-import { RecordFailuresRepository } from "@hearth/domain";
-import { repositoryContextFromEnv } from "./runtime.js";
+import { RecordFailuresRepository, type RepositoryContext } from "@hearth/domain";
 
 /**
  * The part of a processor that notes why a record failed (the error's name and message, by
@@ -10,7 +9,10 @@ export interface FailureNotes {
   recordFailures: Pick<RecordFailuresRepository, "note">;
 }
 
-/** The notes in the function's IdempotencyRecords table (its manifest must name it). */
-export function failureNotesFromEnv(env: NodeJS.ProcessEnv = process.env): FailureNotes {
-  return { recordFailures: new RecordFailuresRepository(repositoryContextFromEnv(env)) };
+/**
+ * The notes in the function's IdempotencyRecords table (its manifest must name it), through
+ * the repository context (and DynamoDB client) the function's other repositories use.
+ */
+export function failureNotes(context: RepositoryContext): FailureNotes {
+  return { recordFailures: new RecordFailuresRepository(context) };
 }

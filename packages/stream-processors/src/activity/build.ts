@@ -1,5 +1,5 @@
 import { ProfilesRepository } from "@hearth/domain";
-import { type FailureNotes, failureNotesFromEnv } from "../failure-notes.js";
+import { type FailureNotes, failureNotes } from "../failure-notes.js";
 import { type IdempotencyStore, idempotencyStoreFromEnv, idempotentProcessor } from "../idempotency.js";
 import type { OutcomeCounter, StreamProcessorHandler } from "../pipeline.js";
 import { processorIdentity } from "../processor-manifest.js";
@@ -40,11 +40,12 @@ const countActivity: OutcomeCounter<ActivitySummary> = {
 export function activityProcessorDependencies(
   env: NodeJS.ProcessEnv = process.env,
 ): ActivityProcessorDependencies {
+  const context = repositoryContextFromEnv(env);
   return {
     ...coreProcessorDependenciesFromEnv(env, activityManifest),
-    ...failureNotesFromEnv(env),
+    ...failureNotes(context),
     ...idempotencyStoreFromEnv(env),
-    repositories: { profiles: new ProfilesRepository(repositoryContextFromEnv(env)) },
+    repositories: { profiles: new ProfilesRepository(context) },
   };
 }
 

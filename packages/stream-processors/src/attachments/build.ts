@@ -1,5 +1,5 @@
 import { PhotoMarksRepository } from "@hearth/domain";
-import { type FailureNotes, failureNotesFromEnv } from "../failure-notes.js";
+import { type FailureNotes, failureNotes } from "../failure-notes.js";
 import { type IdempotencyStore, idempotencyStoreFromEnv, idempotentProcessor } from "../idempotency.js";
 import type { StreamProcessorHandler } from "../pipeline.js";
 import { processorIdentity } from "../processor-manifest.js";
@@ -25,12 +25,13 @@ export type AttachmentsProcessorDependencies = CoreProcessorDependencies &
 export function attachmentsProcessorDependencies(
   env: NodeJS.ProcessEnv = process.env,
 ): AttachmentsProcessorDependencies {
+  const context = repositoryContextFromEnv(env);
   return {
     ...coreProcessorDependenciesFromEnv(env, attachmentsManifest),
-    ...failureNotesFromEnv(env),
+    ...failureNotes(context),
     ...idempotencyStoreFromEnv(env),
     attachmentObjects: attachmentObjectsFromEnv(env),
-    photoMarks: new PhotoMarksRepository(repositoryContextFromEnv(env)),
+    photoMarks: new PhotoMarksRepository(context),
   };
 }
 

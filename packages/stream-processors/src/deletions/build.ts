@@ -11,7 +11,7 @@ import {
   RevocationsRepository,
   StoredResponsesRepository,
 } from "@hearth/domain";
-import { type FailureNotes, failureNotesFromEnv } from "../failure-notes.js";
+import { type FailureNotes, failureNotes } from "../failure-notes.js";
 import { jobProcessor } from "../jobs/processors.js";
 import type { JobRunner } from "../jobs/runner.js";
 import { createJobWorker, type JobWorkerDependencies } from "../jobs/worker.js";
@@ -46,7 +46,7 @@ export function deletionsProcessorDependencies(
   const jobs = new JobsRepository(context);
   return {
     ...coreProcessorDependenciesFromEnv(env, deletionsManifest),
-    ...failureNotesFromEnv(env),
+    ...failureNotes(context),
     repositories: { jobs },
     runDeletion: createDeletionRunner({
       ...deletionPortsFromEnv(env),

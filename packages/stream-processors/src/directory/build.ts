@@ -1,5 +1,5 @@
 import { MemberNamesRepository, ProfileReader } from "@hearth/domain";
-import { type FailureNotes, failureNotesFromEnv } from "../failure-notes.js";
+import { type FailureNotes, failureNotes } from "../failure-notes.js";
 import { type IdempotencyStore, idempotencyStoreFromEnv, idempotentProcessor } from "../idempotency.js";
 import type { OutcomeCounter, StreamProcessorHandler } from "../pipeline.js";
 import { processorIdentity } from "../processor-manifest.js";
@@ -32,7 +32,7 @@ function directoryProcessorDependencies(
   const context = repositoryContextFromEnv(env);
   return {
     ...coreProcessorDependenciesFromEnv(env, directoryManifest),
-    ...failureNotesFromEnv(env),
+    ...failureNotes(context),
     ...idempotencyStoreFromEnv(env),
     repositories: { profiles: new ProfileReader(context), memberNames: new MemberNamesRepository(context) },
   };

@@ -1,5 +1,5 @@
 import { JobsRepository, MemberDataReader, ProfileReader } from "@hearth/domain";
-import { type FailureNotes, failureNotesFromEnv } from "../failure-notes.js";
+import { type FailureNotes, failureNotes } from "../failure-notes.js";
 import { jobProcessor } from "../jobs/processors.js";
 import { createJobWorker, type JobWorkerDependencies } from "../jobs/worker.js";
 import type { StreamProcessorHandler } from "../pipeline.js";
@@ -31,7 +31,7 @@ export function exportsProcessorDependencies(
   const context = repositoryContextFromEnv(env);
   return {
     ...coreProcessorDependenciesFromEnv(env, exportsManifest),
-    ...failureNotesFromEnv(env),
+    ...failureNotes(context),
     repositories: {
       profiles: new ProfileReader(context),
       memberData: new MemberDataReader(context),

@@ -6,7 +6,7 @@ import {
   ProfilesRepository,
   SentEmailsRepository,
 } from "@hearth/domain";
-import { type FailureNotes, failureNotesFromEnv } from "../failure-notes.js";
+import { type FailureNotes, failureNotes } from "../failure-notes.js";
 import { type IdempotencyStore, idempotencyStoreFromEnv, idempotentProcessor } from "../idempotency.js";
 import type { OutcomeCounter, StreamProcessorHandler } from "../pipeline.js";
 import { processorIdentity } from "../processor-manifest.js";
@@ -61,7 +61,7 @@ export function notificationProcessorDependencies(
   const context = repositoryContextFromEnv(env);
   return {
     ...coreProcessorDependenciesFromEnv(env, notificationsManifest),
-    ...failureNotesFromEnv(env),
+    ...failureNotes(context),
     ...idempotencyStoreFromEnv(env),
     ...emailSendingFromEnv(env),
     ...notificationWindowFromEnv(env),

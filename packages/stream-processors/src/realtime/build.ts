@@ -7,7 +7,7 @@ import {
   ReactionsRepository,
 } from "@hearth/domain";
 import { pushViewsFromEnv } from "@hearth/views/push-views";
-import { type FailureNotes, failureNotesFromEnv } from "../failure-notes.js";
+import { type FailureNotes, failureNotes } from "../failure-notes.js";
 import { type IdempotencyStore, idempotencyStoreFromEnv, idempotentProcessor } from "../idempotency.js";
 import type { OutcomeCounter, StreamProcessorHandler } from "../pipeline.js";
 import { processorIdentity } from "../processor-manifest.js";
@@ -53,7 +53,7 @@ export function realtimeProcessorDependencies(
   const context = repositoryContextFromEnv(env);
   return {
     ...coreProcessorDependenciesFromEnv(env, realtimeManifest),
-    ...failureNotesFromEnv(env),
+    ...failureNotes(context),
     ...idempotencyStoreFromEnv(env),
     repositories: {
       connections: new ConnectionsRepository(context),
