@@ -43,8 +43,16 @@ export interface StreamPollerOptions {
   /** Why the processor failed a record it reported (its failure note), for the dead letter. */
   causeOf: (record: DynamoDBRecord) => Promise<DeadLetterCause | undefined>;
   region: string;
-  /** Pause between polls when a shard has nothing new. */
+  /**
+   * Least time between two reads of a shard (Lambda reads a shard four times a second); a read
+   * that found a whole batch or more is followed at once: a backlog is read without pause.
+   */
   idleDelayMs?: number;
+  /**
+   * The longest pause between reads of a shard that has had nothing new for a while: the pause
+   * doubles from `idleDelayMs` with each empty read up to this, and a read with records resets it.
+   */
+  quietDelayMs?: number;
   /** First retry delay; doubles with each attempt (capped at 5 s). */
   retryDelayMs?: number;
   functionTimeoutMs?: number;
@@ -70,6 +78,10 @@ interface ShardState {
   /** Shrunk by bisection after a function error; back to the batch size after a success. */
   maxBatch: number;
   retryAt: number;
+  /** Not read again before this (see `idleDelayMs`). */
+  nextReadAt: number;
+  /** The pause after the next empty read (see `quietDelayMs`). */
+  readDelayMs: number;
   /** The error of the last invocation that threw (a reported failure's cause is the processor's note). */
   thrown?: DeadLetterCause;
 }
@@ -186,6 +198,8 @@ export class StreamPoller {
           headAttempts: 0,
           maxBatch: this.options.batching.batchSize,
           retryAt: 0,
+          nextReadAt: 0,
+          readDelayMs: this.options.idleDelayMs ?? 250,
         };
         this.shards.set(shardId, state);
       }
@@ -208,8 +222,9 @@ export class StreamPoller {
     return output.ShardIterator;
   }
 
-  private async read(state: ShardState): Promise<number> {
+  private async read(state: ShardState, ignoreDelays: boolean): Promise<number> {
     if (state.readToEnd || state.pending.length >= this.options.batching.batchSize) return 0;
+    if (!ignoreDelays && Date.now() < state.nextReadAt) return 0;
     state.iterator ??= await this.iteratorFor(state);
     if (!state.iterator) {
       state.readToEnd = true;
@@ -222,6 +237,7 @@ export class StreamPoller {
       state.iterator = output.NextShardIterator;
       if (!state.iterator) state.readToEnd = true;
       const now = Date.now();
+      this.paceReads(state, output.Records?.length ?? 0, now);
       for (const raw of output.Records ?? []) {
         const record = toLambdaStreamRecord(raw, {
           eventSourceARN: this.options.streamArn,
@@ -246,6 +262,23 @@ export class StreamPoller {
     }
   }
 
+  /**
+   * When the shard is read next. Every subscription reads its table's stream, and DynamoDB
+   * Local answers each read with the CPU the tables need: a quiet stream is read less and less
+   * often (at most `quietDelayMs` apart), a busy one every `idleDelayMs`, a backlog at once.
+   */
+  private paceReads(state: ShardState, found: number, now: number): void {
+    const idle = this.options.idleDelayMs ?? 250;
+    if (found >= this.options.batching.batchSize) {
+      state.nextReadAt = 0;
+      state.readDelayMs = idle;
+      return;
+    }
+    if (found > 0) state.readDelayMs = idle;
+    state.nextReadAt = now + state.readDelayMs;
+    if (found === 0) state.readDelayMs = Math.min(state.readDelayMs * 2, this.options.quietDelayMs ?? 1000);
+  }
+
   private consume(state: ShardState, count: number): void {
     const consumed = state.pending.splice(0, count);
     const last = consumed.at(-1);
@@ -260,7 +293,7 @@ export class StreamPoller {
   }
 
   private async pollShard(state: ShardState, ignoreDelays: boolean): Promise<boolean> {
-    const read = await this.read(state);
+    const read = await this.read(state, ignoreDelays);
     const { batching } = this.options;
 
     // Records no filter wants, and records too old to deliver, are handled without an invocation.

@@ -9,7 +9,7 @@ import type { DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { CheckpointStore } from "../src/checkpoints.js";
 import { DeadLetterFile } from "../src/dead-letters.js";
-import { StreamPoller, type StreamProcessor } from "../src/stream-poller.js";
+import { StreamPoller, type StreamPollerOptions, type StreamProcessor } from "../src/stream-poller.js";
 
 let db: TestDatabase;
 let streams: DynamoDBStreamsClient;
@@ -52,7 +52,12 @@ function recordingProcessor(
   return { processor, invocations };
 }
 
-async function pollerFor(itemId: string, processor: StreamProcessor, label: string) {
+async function pollerFor(
+  itemId: string,
+  processor: StreamProcessor,
+  label: string,
+  overrides: Partial<StreamPollerOptions> = {},
+) {
   const subscription = STREAM_SUBSCRIPTIONS.find(
     (s) => s.processor === "activity" && s.table === "Comments",
   )!;
@@ -79,6 +84,7 @@ async function pollerFor(itemId: string, processor: StreamProcessor, label: stri
     }),
     region: "us-east-1",
     retryDelayMs: 0,
+    ...overrides,
   });
   return { poller, deadLetters };
 }
@@ -97,6 +103,36 @@ async function writeComments(itemId: string, texts: string[]) {
 }
 
 describe("stream poller", () => {
+  it("reads a quiet stream less and less often, and still delivers what comes after the quiet", async () => {
+    const { processor, invocations } = recordingProcessor(() => undefined);
+    let reads = 0;
+    const counting = {
+      send: (command: { constructor: { name: string } }) => {
+        if (command.constructor.name === "GetRecordsCommand") reads++;
+        return streams.send(command as never);
+      },
+    } as unknown as DynamoDBStreamsClient;
+    const { poller } = await pollerFor("/quiet", processor, "quiet", {
+      streams: counting,
+      idleDelayMs: 10,
+      quietDelayMs: 160,
+    });
+    poller.start();
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 1200));
+      // Every 10 ms would be over a hundred reads; backing off to 160 ms leaves about a dozen.
+      expect(reads).toBeGreaterThan(2);
+      expect(reads).toBeLessThan(30);
+      await writeComments("/quiet", ["after the quiet"]);
+      for (let waited = 0; invocations.length === 0 && waited < 5000; waited += 50) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(invocations.flat()).toEqual(["after the quiet"]);
+    } finally {
+      await poller.stop();
+    }
+  });
+
   it("delivers matching records in order, in Lambda's event shape", async () => {
     const { processor, invocations } = recordingProcessor(() => undefined);
     let event: DynamoDBStreamEvent | undefined;

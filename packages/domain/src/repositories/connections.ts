@@ -293,13 +293,6 @@ export class ConnectionsRepository extends Repository {
     return (await this.livePartition<StoredConnection>(userPartition(userId))).map(toConnection);
   }
 
-  /** The open connections of each of `userIds`, queried in parallel (one round trip). */
-  async connectionsOfUsers(userIds: readonly string[]): Promise<Map<string, Connection[]>> {
-    const unique = [...new Set(userIds)];
-    const found = await Promise.all(unique.map((userId) => this.connectionsOf(userId)));
-    return new Map(unique.map((userId, index) => [userId, found[index] ?? []]));
-  }
-
   /** The connections following `itemId`'s comment thread (one Query). */
   async subscribersOf(itemId: string): Promise<Subscription[]> {
     return (await this.livePartition<Subscription>(itemPartition(itemId))).map((item) => ({

@@ -1,7 +1,11 @@
 import { MemberNamesRepository, ProfileReader } from "@hearth/domain";
 import { type FailureNotes, failureNotes } from "../failure-notes.js";
-import { type IdempotencyStore, idempotencyStoreFromEnv, idempotentProcessor } from "../idempotency.js";
-import type { OutcomeCounter, StreamProcessorHandler } from "../pipeline.js";
+import {
+  buildBatchPipeline,
+  countedHandler,
+  type OutcomeCounter,
+  type StreamProcessorHandler,
+} from "../pipeline.js";
 import { processorIdentity } from "../processor-manifest.js";
 import {
   type CoreProcessorDependencies,
@@ -11,10 +15,9 @@ import {
 import { directoryManifest } from "./manifest.js";
 import { createDirectorySync, type DirectorySummary, type DirectorySyncDependencies } from "./sync.js";
 
-/** Everything the directory processor uses: the core, the idempotency store, the profiles it reads and the name index. */
+/** Everything the directory processor uses: the core, the profiles it reads and the name index. */
 export type DirectoryProcessorDependencies = CoreProcessorDependencies &
   FailureNotes &
-  IdempotencyStore &
   DirectorySyncDependencies;
 
 /** Entries written and removed in the name index. */
@@ -33,19 +36,18 @@ function directoryProcessorDependencies(
   return {
     ...coreProcessorDependenciesFromEnv(env, directoryManifest),
     ...failureNotes(context),
-    ...idempotencyStoreFromEnv(env),
     repositories: { profiles: new ProfileReader(context), memberNames: new MemberNamesRepository(context) },
   };
 }
 
-/** On the shared pipeline, each record run once per eventID (its entries are counted once). */
+/**
+ * On the shared pipeline without an idempotency store: a sync makes the entries what the
+ * profile says now, so running a record again changes nothing (a redelivery costs a read, where
+ * a once-per-record guard would cost two writes for every profile change, counters included).
+ */
 function createDirectoryProcessor(deps: DirectoryProcessorDependencies): StreamProcessorHandler {
-  return idempotentProcessor(
-    processorIdentity(directoryManifest),
-    deps,
-    createDirectorySync(deps),
-    countEntries,
-  );
+  const counted = countedHandler(deps, createDirectorySync(deps), countEntries);
+  return buildBatchPipeline(processorIdentity(directoryManifest), deps, (_record, change) => counted(change));
 }
 
 /** Builds the directory processor from its environment; tests replace parts with `overrides`. */

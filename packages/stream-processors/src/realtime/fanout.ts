@@ -18,6 +18,7 @@ import {
   UNREAD_COUNTER_ID,
 } from "@hearth/domain";
 import type { PushViews, RealtimePush } from "@hearth/views/push-views";
+import { sharedReads } from "../shared-reads.js";
 import type { StreamChange } from "../stream-change.js";
 import { parseNewImage } from "../stream-change.js";
 import type { ConnectionsApi } from "./connections-api.js";
@@ -72,6 +73,27 @@ const NOTHING: FanoutSummary = { pushed: 0, gone: 0, failed: 0, notMember: 0 };
 export function createRealtimeFanout(deps: RealtimeFanoutDependencies) {
   const { repositories, views, connectionsApi, logger } = deps;
 
+  // What the records of a batch ask alike, read once for all of them while in flight: a burst
+  // of feed entries for a few people, or of messages in one conversation, asks the same things.
+  const sameMembers = (userIds: readonly string[]) => [...new Set(userIds)].sort().join(" ");
+  const profilesOf = sharedReads(
+    (userIds: readonly string[]) => repositories.profiles.getMany(userIds),
+    sameMembers,
+  );
+  const connectionsOf = sharedReads(
+    (userId: string) => repositories.connections.connectionsOf(userId),
+    (userId) => userId,
+  );
+  const unreadCountOf = sharedReads(
+    (userId: string) => repositories.notifications.unreadCount(userId),
+    (userId) => userId,
+  );
+  const membershipOf = sharedReads(
+    (userId: string, conversationId: string) =>
+      repositories.conversations.getMembership(userId, conversationId),
+    (userId, conversationId) => `${userId} ${conversationId}`,
+  );
+
   /** Which of `userIds` are members now: one BatchGet of their profiles. */
   async function membersAmong(userIds: readonly string[]): Promise<ReadonlySet<string>> {
     return (await membersAndProfiles(userIds)).members;
@@ -80,7 +102,7 @@ export function createRealtimeFanout(deps: RealtimeFanoutDependencies) {
   /** `membersAmong`, with the profiles it read (whose names a pushed message's mentions show). */
   async function membersAndProfiles(userIds: readonly string[]) {
     if (userIds.length === 0) return { members: new Set<string>(), profiles: new Map<string, Profile>() };
-    const profiles = await repositories.profiles.getMany(userIds);
+    const profiles = await profilesOf(userIds);
     const members = new Set([...new Set(userIds)].filter((userId) => isCurrentMember(profiles.get(userId))));
     return { members, profiles };
   }
@@ -127,23 +149,20 @@ export function createRealtimeFanout(deps: RealtimeFanoutDependencies) {
 
   /** `message.created` to the other participants, `conversation.updated` to everyone, each with their own counts. */
   async function messageCreated(message: Message): Promise<FanoutSummary> {
-    const { conversations, connections } = repositories;
-    const sender = await conversations.getMembership(message.senderId, message.conversationId);
+    const sender = await membershipOf(message.senderId, message.conversationId);
     if (!sender) return NOTHING;
     const participantIds = [...new Set(sender.participantIds)];
     // Whom a message mentions are among its participants: their profiles name them.
-    const [memberships, connectionsByUser, { members, profiles }] = await Promise.all([
-      Promise.all(
-        participantIds.map((userId) => conversations.getMembership(userId, message.conversationId)),
-      ),
-      connections.connectionsOfUsers(participantIds),
+    const [memberships, connectionsOfParticipants, { members, profiles }] = await Promise.all([
+      Promise.all(participantIds.map((userId) => membershipOf(userId, message.conversationId))),
+      Promise.all(participantIds.map((userId) => connectionsOf(userId))),
       membersAndProfiles([...participantIds, ...(message.mentions ?? [])]),
     ]);
     const messageView = await views.message(message, deps.clock(), profiles);
     const deliveries: Delivery[] = [];
     participantIds.forEach((userId, index) => {
       const membership = memberships[index];
-      for (const { connectionId } of connectionsByUser.get(userId) ?? []) {
+      for (const { connectionId } of connectionsOfParticipants[index] ?? []) {
         if (userId !== message.senderId) {
           deliveries.push({
             userId,
@@ -173,8 +192,8 @@ export function createRealtimeFanout(deps: RealtimeFanoutDependencies) {
     if (change.newImage?.notificationId === UNREAD_COUNTER_ID) return NOTHING;
     const notification = parseNewImage(change, notificationSchema);
     const [unreadCount, open, members] = await Promise.all([
-      repositories.notifications.unreadCount(notification.userId),
-      repositories.connections.connectionsOf(notification.userId),
+      unreadCountOf(notification.userId),
+      connectionsOf(notification.userId),
       membersAmong([notification.userId]),
     ]);
     const view = views.notification(notification);
