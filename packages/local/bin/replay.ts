@@ -1,16 +1,20 @@
-import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import { GetFunctionConfigurationCommand, InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { S3Client } from "@aws-sdk/client-s3";
-import { tableNamesWithPrefix } from "@hearth/domain";
+import { createDocumentClient, tableNamesWithPrefix } from "@hearth/domain";
 import { configFromEnv } from "../src/config.js";
 import { DeadLetterFile } from "../src/dead-letters.js";
 import { createStreamProcessors, processorEnvironment } from "../src/functions.js";
 import { readOutputs } from "../src/outputs.js";
 import {
   batchesInS3,
+  failureNotesOfFunction,
+  failureNotesReader,
+  groupedCauses,
   lambdaInvoker,
   type ReplayOutcome,
   replayBatches,
   replayLocalDeadLetters,
+  withNotedCauses,
 } from "../src/replay.js";
 import { managementEndpoint } from "../src/websocket-gateway.js";
 
@@ -57,6 +61,8 @@ async function replayLocal(): Promise<ReplayOutcome[]> {
         config.stage,
       ),
     }),
+    // Nobody retries a replayed batch at once: no pause before answering.
+    { retryPauseMs: 0 },
   );
   return replayLocalDeadLetters(file.read(), file.path, processors, config.region, console.log);
 }
@@ -64,8 +70,21 @@ async function replayLocal(): Promise<ReplayOutcome[]> {
 async function replayDeployed(environment: string, uri: string): Promise<ReplayOutcome[]> {
   const s3 = new S3Client({});
   const lambda = new LambdaClient({});
+  const doc = createDocumentClient({ stage: environment });
   try {
-    const batches = await batchesInS3(s3, uri);
+    // Why each record failed: noted by the function that failed it, in its own IdempotencyRecords table.
+    const batches = await withNotedCauses(
+      await batchesInS3(s3, uri),
+      async (functionArn) =>
+        failureNotesOfFunction(
+          (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionArn }))).Environment
+            ?.Variables,
+        ),
+      failureNotesReader(doc),
+      console.warn,
+    );
+    const causes = groupedCauses(batches);
+    if (causes.length) console.log(["Causes of the failed records:", ...causes].join("\n"));
     return await replayBatches(
       batches,
       lambdaInvoker((input) => lambda.send(new InvokeCommand(input)), environment),
@@ -73,6 +92,7 @@ async function replayDeployed(environment: string, uri: string): Promise<ReplayO
   } finally {
     s3.destroy();
     lambda.destroy();
+    doc.destroy();
   }
 }
 

@@ -66,11 +66,16 @@ export function createRealtimeFunctions(env: Environment): {
 /**
  * The stream processors, each built by its own builder from the environment, as its Lambda
  * entry builds itself (digests are scheduled on the local scheduler, `SCHEDULER_ENDPOINT`; the
- * fanout posts to the local WebSocket server's management endpoint).
+ * fanout posts to the local WebSocket server's management endpoint). `retryPauseMs: 0` for a
+ * one-off replay: its failures are reported, not retried at once, so pausing before answering
+ * (see `RECORD_RETRY`) would only keep the operator waiting.
  */
-export function createStreamProcessors(env: Environment): Record<ProcessorName, StreamProcessor> {
+export function createStreamProcessors(
+  env: Environment,
+  overrides: { retryPauseMs?: number } = {},
+): Record<ProcessorName, StreamProcessor> {
   return Object.fromEntries(
-    PROCESSOR_NAMES.map((name) => [name, PROCESSOR_FUNCTIONS[name].build(env)]),
+    PROCESSOR_NAMES.map((name) => [name, PROCESSOR_FUNCTIONS[name].build(env, overrides)]),
   ) as Record<ProcessorName, StreamProcessor>;
 }
 

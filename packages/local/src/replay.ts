@@ -1,5 +1,12 @@
+import { randomBytes } from "node:crypto";
 import type { InvokeCommandInput, InvokeCommandOutput } from "@aws-sdk/client-lambda";
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
+import {
+  CursorCodec,
+  RecordFailuresRepository,
+  type RepositoryContext,
+  tableNamesFromEnv,
+} from "@hearth/domain";
 import { PROCESSOR_NAMES, type ProcessorName } from "@hearth/stream-processors";
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from "aws-lambda";
 import type { DeadLetter, DeadLetterCause } from "./dead-letters.js";
@@ -91,6 +98,92 @@ export function groupedCauses(batches: readonly ReplayBatch[]): string[] {
   return [...counts]
     .sort(([a, x], [b, y]) => y - x || (a < b ? -1 : a > b ? 1 : 0))
     .map(([cause, count]) => `${String(count).padStart(5)} × ${cause}`);
+}
+
+/**
+ * Where a deployed function noted why its records failed (see the pipeline's failure notes):
+ * the processor it runs and its IdempotencyRecords table, both in its configuration.
+ */
+export interface FailureNotesOfFunction {
+  processor: ProcessorName;
+  /** The function's own environment: its table names (IdempotencyRecords among them). */
+  environment: Record<string, string>;
+}
+
+/** What a processor function's environment says of its failure notes; undefined for any other function. */
+export function failureNotesOfFunction(
+  environment: Record<string, string> | undefined,
+): FailureNotesOfFunction | undefined {
+  // Every function's service name is `hearth-<manifest name>` (see the infra's function construct).
+  const processor = environment?.POWERTOOLS_SERVICE_NAME?.replace(/^hearth-/, "");
+  if (!environment || !processor || !(PROCESSOR_NAMES as readonly string[]).includes(processor)) {
+    return undefined;
+  }
+  return { processor: processor as ProcessorName, environment };
+}
+
+/** Reads a deployed function's failure notes through `doc`, in the table its environment names. */
+export function failureNotesReader(
+  doc: RepositoryContext["doc"],
+): (notes: FailureNotesOfFunction, eventIDs: readonly string[]) => Promise<Map<string, DeadLetterCause>> {
+  return async ({ processor, environment }, eventIDs) => {
+    const notes = new RecordFailuresRepository({
+      doc,
+      tables: tableNamesFromEnv(environment),
+      // Nothing is listed, so no cursor is ever signed.
+      cursors: new CursorCodec(randomBytes(32).toString("hex")),
+    });
+    const found = await notes.causesOf(processor, eventIDs);
+    return new Map(
+      [...found].map(([eventID, note]) => [
+        eventID,
+        { errorName: note.errorName, errorMessage: note.errorMessage, attempts: note.attempts },
+      ]),
+    );
+  };
+}
+
+/**
+ * The batches of an S3 on-failure destination with each record's cause: Lambda's failure
+ * record says nothing of why, the function noted it by the record's eventID. `notesOf` finds
+ * where a function noted (its configuration), `causesOf` reads the notes there; a batch whose
+ * notes cannot be read keeps no cause (they are printed as not recorded) rather than stop the replay.
+ */
+export async function withNotedCauses(
+  batches: readonly ReplayBatch[],
+  notesOf: (functionArn: string) => Promise<FailureNotesOfFunction | undefined>,
+  causesOf: (
+    notes: FailureNotesOfFunction,
+    eventIDs: readonly string[],
+  ) => Promise<Map<string, DeadLetterCause>>,
+  warn: (text: string) => void = () => {},
+): Promise<ReplayBatch[]> {
+  const functions = new Map<string, Promise<FailureNotesOfFunction | undefined>>();
+  const noted: ReplayBatch[] = [];
+  for (const batch of batches) {
+    if (!functions.has(batch.functionArn)) functions.set(batch.functionArn, notesOf(batch.functionArn));
+    try {
+      const notes = await functions.get(batch.functionArn);
+      if (!notes) {
+        noted.push(batch);
+        continue;
+      }
+      const eventIDs = batch.event.Records.flatMap((record) => (record.eventID ? [record.eventID] : []));
+      const causes = await causesOf(notes, eventIDs);
+      noted.push({
+        ...batch,
+        processor: notes.processor,
+        causes: eventIDs.flatMap((eventID) => {
+          const cause = causes.get(eventID);
+          return cause ? [cause] : [];
+        }),
+      });
+    } catch (error) {
+      warn(`${batch.source}: could not read why its records failed (${(error as Error).message})`);
+      noted.push(batch);
+    }
+  }
+  return noted;
 }
 
 /** Feeds each batch to `invoke`, one after another, and reports what failed again. */

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type AttributeValue, GetItemCommand } from "@aws-sdk/client-dynamodb";
-import { deleteTables } from "@hearth/domain";
+import { deleteTables, RecordFailuresRepository, tableEnvironment } from "@hearth/domain";
 import { createTestDatabase, type TestDatabase } from "@hearth/domain/testing";
 import type { DynamoDBRecord } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -11,10 +11,13 @@ import { type DeadLetter, DeadLetterFile } from "../src/dead-letters.js";
 import { createStreamProcessors, processorEnvironment } from "../src/functions.js";
 import {
   assertFunctionOfEnvironment,
+  failureNotesOfFunction,
+  failureNotesReader,
   groupedCauses,
   lambdaInvoker,
   replayBatchOf,
   replayLocalDeadLetters,
+  withNotedCauses,
 } from "../src/replay.js";
 
 let db: TestDatabase;
@@ -91,6 +94,7 @@ describe("pnpm replay local", () => {
         userPool: { userPoolId: "local_replay", endpoint: "http://127.0.0.1:9" },
         websocketManagementEndpoint: "http://127.0.0.1:9/local",
       }),
+      { retryPauseMs: 0 },
     );
 
   it("feeds dead letters back through their processor, once per record however often it runs", async () => {
@@ -216,6 +220,79 @@ describe("failure records from an S3 on-failure destination", () => {
     expect(await invoke(batch)).toEqual({ batchItemFailures: [] });
     expect(sent).toEqual([
       { FunctionName: functionArn, InvocationType: "RequestResponse", Payload: { Records: [record] } },
+    ]);
+  });
+
+  it("prints each record's cause as the function that failed it noted it, in that function's own table", async () => {
+    // The deployed functions' configurations: the activity processor's, and the API's (no notes).
+    const configurations: Record<string, Record<string, string>> = {
+      [functionArn]: { POWERTOOLS_SERVICE_NAME: "hearth-activity", ...tableEnvironment(db.tables) },
+      "arn:aws:lambda:eu-west-1:470221836519:function:Hearth-prod-App-comments": {
+        POWERTOOLS_SERVICE_NAME: "hearth-api-comments",
+      },
+    };
+    const other = insertRecord({ itemId: { S: "/b" }, commentId: { S: "01B" }, userId: { S: "u" } });
+    await new RecordFailuresRepository({ doc: db.doc, tables: db.tables, cursors: db.cursors }).note(
+      "activity",
+      record.eventID!,
+      { name: "ConditionalCheckFailedException", message: "The conditional request failed" },
+    );
+    const batches = [
+      replayBatchOf(invocationRecord, "s3://b/1"),
+      replayBatchOf({ ...invocationRecord, payload: { Records: [other] } }, "s3://b/2"),
+      replayBatchOf(
+        {
+          ...invocationRecord,
+          requestContext: {
+            ...invocationRecord.requestContext,
+            functionArn: "arn:aws:lambda:eu-west-1:470221836519:function:Hearth-prod-App-comments",
+          },
+        },
+        "s3://b/3",
+      ),
+    ];
+    const looked: string[] = [];
+    const noted = await withNotedCauses(
+      batches,
+      async (arn) => {
+        looked.push(arn);
+        return failureNotesOfFunction(configurations[arn]);
+      },
+      failureNotesReader(db.doc),
+    );
+
+    expect(noted[0]).toMatchObject({
+      processor: "activity",
+      causes: [
+        {
+          errorName: "ConditionalCheckFailedException",
+          errorMessage: "The conditional request failed",
+          attempts: 1,
+        },
+      ],
+    });
+    expect(groupedCauses(noted)).toEqual([
+      "    1 × Hearth-prod-App-comments: cause not recorded",
+      "    1 × activity: ConditionalCheckFailedException: The conditional request failed",
+      "    1 × activity: cause not recorded",
+    ]);
+    // Each function's configuration is read once, however many of its batches there are.
+    expect(looked).toHaveLength(2);
+  });
+
+  it("replays without the causes when the notes cannot be read, and says so", async () => {
+    const warnings: string[] = [];
+    const [batch] = await withNotedCauses(
+      [replayBatchOf(invocationRecord, "s3://b/1")],
+      async () => {
+        throw new Error("AccessDeniedException: not allowed to GetFunctionConfiguration");
+      },
+      failureNotesReader(db.doc),
+      (text) => warnings.push(text),
+    );
+    expect(batch!.causes).toEqual([]);
+    expect(warnings).toEqual([
+      "s3://b/1: could not read why its records failed (AccessDeniedException: not allowed to GetFunctionConfiguration)",
     ]);
   });
 });

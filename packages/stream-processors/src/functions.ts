@@ -9,6 +9,7 @@ import { exportsFunction } from "./exports/build.js";
 import { notificationsFunction } from "./notifications/build.js";
 import type { StreamProcessorHandler } from "./pipeline.js";
 import { realtimeFunction } from "./realtime/build.js";
+import type { CoreProcessorDependencies } from "./runtime.js";
 import { signInFunction } from "./sign-in/build.js";
 import { matchesFilterPattern, STREAM_BATCHING } from "./stream-subscriptions.js";
 
@@ -28,10 +29,13 @@ export const PROCESSOR_FUNCTIONS = {
 export type ProcessorName = keyof typeof PROCESSOR_FUNCTIONS;
 export const PROCESSOR_NAMES = Object.keys(PROCESSOR_FUNCTIONS) as ProcessorName[];
 
-/** What a registered processor is: its manifest, and the builder of its handler from an environment. */
+/**
+ * What a registered processor is: its manifest, and the builder of its handler from an
+ * environment (with any of the core parts replaced, as a one-off replay needs no retry pause).
+ */
 export interface ProcessorFunction {
   manifest: FunctionManifest;
-  build(env?: NodeJS.ProcessEnv): StreamProcessorHandler;
+  build(env?: NodeJS.ProcessEnv, overrides?: Partial<CoreProcessorDependencies>): StreamProcessorHandler;
 }
 
 type ManifestsOf<Functions extends Record<string, { manifest: FunctionManifest }>> = {
