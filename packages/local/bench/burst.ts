@@ -154,11 +154,14 @@ function emailContent(
 ): { key: string } | { digest: Array<{ kind: Kind; count: number }> } | undefined {
   const text = mail.body.text ?? "";
   if (text.startsWith("Since our last email:")) {
-    const nouns: Record<string, Kind> = { comment: "comment", like: "reaction", message: "message" };
-    const digest = [...text.matchAll(/^(\d+) new (comment|like|message)s? (?:on|in) "/gm)].map((match) => ({
-      kind: nouns[match[2]!]!,
-      count: Number(match[1]),
-    }));
+    // The digest's own words: "2 new comments on", "1 new reaction on", "3 new messages in".
+    const nouns: Record<string, Kind> = { comment: "comment", reaction: "reaction", message: "message" };
+    const digest = [...text.matchAll(/^(\d+) new (comment|reaction|message)s? (?:on|in) "/gm)].map(
+      (match) => ({
+        kind: nouns[match[2]!]!,
+        count: Number(match[1]),
+      }),
+    );
     return { digest };
   }
   const quote = /^> (.*)$/m.exec(text)?.[1];
