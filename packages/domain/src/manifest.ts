@@ -138,3 +138,11 @@ export type Setting = keyof typeof SETTING_VARIABLES;
 export function manifestTables(manifest: Pick<FunctionManifest, "tables">): TableName[] {
   return (Object.keys(manifest.tables) as TableName[]).sort();
 }
+
+/**
+ * The service name a deployed function logs, traces and counts under
+ * (`POWERTOOLS_SERVICE_NAME`): what an operator's tools read back to tell which function it is.
+ */
+export function serviceNameOf(manifest: Pick<FunctionManifest, "name">): string {
+  return `hearth-${manifest.name}`;
+}

@@ -7,7 +7,7 @@ import { createStreamProcessors, processorEnvironment } from "../src/functions.j
 import { readOutputs } from "../src/outputs.js";
 import {
   batchesInS3,
-  failureNotesOfFunction,
+  failureNotesOfEnvironment,
   failureNotesReader,
   groupedCauses,
   lambdaInvoker,
@@ -75,11 +75,12 @@ async function replayDeployed(environment: string, uri: string): Promise<ReplayO
     // Why each record failed: noted by the function that failed it, in its own IdempotencyRecords table.
     const batches = await withNotedCauses(
       await batchesInS3(s3, uri),
-      async (functionArn) =>
-        failureNotesOfFunction(
+      failureNotesOfEnvironment(
+        environment,
+        async (functionArn) =>
           (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionArn }))).Environment
             ?.Variables,
-        ),
+      ),
       failureNotesReader(doc),
       console.warn,
     );

@@ -5,9 +5,10 @@ import {
   CursorCodec,
   RecordFailuresRepository,
   type RepositoryContext,
+  serviceNameOf,
   tableNamesFromEnv,
 } from "@hearth/domain";
-import { PROCESSOR_NAMES, type ProcessorName } from "@hearth/stream-processors";
+import { PROCESSOR_MANIFESTS, PROCESSOR_NAMES, type ProcessorName } from "@hearth/stream-processors";
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from "aws-lambda";
 import type { DeadLetter, DeadLetterCause } from "./dead-letters.js";
 import { createLambdaContext } from "./lambda-context.js";
@@ -111,15 +112,27 @@ export interface FailureNotesOfFunction {
 }
 
 /** What a processor function's environment says of its failure notes; undefined for any other function. */
-export function failureNotesOfFunction(
+function failureNotesOfFunction(
   environment: Record<string, string> | undefined,
 ): FailureNotesOfFunction | undefined {
-  // Every function's service name is `hearth-<manifest name>` (see the infra's function construct).
-  const processor = environment?.POWERTOOLS_SERVICE_NAME?.replace(/^hearth-/, "");
-  if (!environment || !processor || !(PROCESSOR_NAMES as readonly string[]).includes(processor)) {
-    return undefined;
-  }
-  return { processor: processor as ProcessorName, environment };
+  const serviceName = environment?.POWERTOOLS_SERVICE_NAME;
+  const processor = PROCESSOR_NAMES.find((name) => serviceNameOf(PROCESSOR_MANIFESTS[name]) === serviceName);
+  return environment && processor ? { processor, environment } : undefined;
+}
+
+/**
+ * Where the functions of `environment` noted their failures, from each one's configuration
+ * (`configurationOf`: its environment variables); another environment's function is not asked,
+ * so its notes are neither shown nor replayed here.
+ */
+export function failureNotesOfEnvironment(
+  environment: string,
+  configurationOf: (functionArn: string) => Promise<Record<string, string> | undefined>,
+): (functionArn: string) => Promise<FailureNotesOfFunction | undefined> {
+  return async (functionArn) =>
+    isFunctionOfEnvironment(functionArn, environment)
+      ? failureNotesOfFunction(await configurationOf(functionArn))
+      : undefined;
 }
 
 /** Reads a deployed function's failure notes through `doc`, in the table its environment names. */
@@ -239,13 +252,15 @@ export async function batchesInS3(s3: S3Client, uri: string): Promise<ReplayBatc
   return batches;
 }
 
-/**
- * A deployed environment's batch goes back to the function that failed it, which must be one
- * of that environment's processors (its physical name starts with the Events stack's name).
- */
+/** Whether a function is one of an environment's processors (its physical name starts with the Events stack's name). */
+function isFunctionOfEnvironment(functionArn: string, environment: string): boolean {
+  return (functionArn.split(":")[6] ?? "").startsWith(`Hearth-${environment}-Events-`);
+}
+
+/** A deployed environment's batch goes back to the function that failed it, which must be one of that environment's processors. */
 export function assertFunctionOfEnvironment(batch: ReplayBatch, environment: string): string {
-  const name = batch.functionArn.split(":")[6] ?? "";
-  if (!name.startsWith(`Hearth-${environment}-Events-`)) {
+  if (!isFunctionOfEnvironment(batch.functionArn, environment)) {
+    const name = batch.functionArn.split(":")[6] ?? "";
     throw new Error(`${batch.source}: failed in ${name || batch.functionArn}, not a ${environment} function`);
   }
   return batch.functionArn;

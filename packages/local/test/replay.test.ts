@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type AttributeValue, GetItemCommand } from "@aws-sdk/client-dynamodb";
-import { deleteTables, RecordFailuresRepository, tableEnvironment } from "@hearth/domain";
+import { deleteTables, RecordFailuresRepository, serviceNameOf, tableEnvironment } from "@hearth/domain";
 import { createTestDatabase, type TestDatabase } from "@hearth/domain/testing";
+import { PROCESSOR_MANIFESTS } from "@hearth/stream-processors";
 import type { DynamoDBRecord } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { configFromEnv } from "../src/config.js";
@@ -11,7 +12,7 @@ import { type DeadLetter, DeadLetterFile } from "../src/dead-letters.js";
 import { createStreamProcessors, processorEnvironment } from "../src/functions.js";
 import {
   assertFunctionOfEnvironment,
-  failureNotesOfFunction,
+  failureNotesOfEnvironment,
   failureNotesReader,
   groupedCauses,
   lambdaInvoker,
@@ -224,11 +225,22 @@ describe("failure records from an S3 on-failure destination", () => {
   });
 
   it("prints each record's cause as the function that failed it noted it, in that function's own table", async () => {
-    // The deployed functions' configurations: the activity processor's, and the API's (no notes).
+    const digestsArn =
+      "arn:aws:lambda:eu-west-1:470221836519:function:Hearth-prod-Events-digestsFunction-AbC";
+    const stagingArn =
+      "arn:aws:lambda:eu-west-1:470221836519:function:Hearth-staging-Events-activityFunctionA1B2C3-Q";
+    // The deployed functions' configurations, named as infra names them: the activity
+    // processor's, the digest function's (not a stream processor: it notes nothing), and
+    // another environment's activity processor (never asked).
     const configurations: Record<string, Record<string, string>> = {
-      [functionArn]: { POWERTOOLS_SERVICE_NAME: "hearth-activity", ...tableEnvironment(db.tables) },
-      "arn:aws:lambda:eu-west-1:470221836519:function:Hearth-prod-App-comments": {
-        POWERTOOLS_SERVICE_NAME: "hearth-api-comments",
+      [functionArn]: {
+        POWERTOOLS_SERVICE_NAME: serviceNameOf(PROCESSOR_MANIFESTS.activity),
+        ...tableEnvironment(db.tables),
+      },
+      [digestsArn]: { POWERTOOLS_SERVICE_NAME: serviceNameOf({ name: "notification-digests" }) },
+      [stagingArn]: {
+        POWERTOOLS_SERVICE_NAME: serviceNameOf(PROCESSOR_MANIFESTS.activity),
+        ...tableEnvironment(db.tables),
       },
     };
     const other = insertRecord({ itemId: { S: "/b" }, commentId: { S: "01B" }, userId: { S: "u" } });
@@ -237,27 +249,24 @@ describe("failure records from an S3 on-failure destination", () => {
       record.eventID!,
       { name: "ConditionalCheckFailedException", message: "The conditional request failed" },
     );
+    const failedIn = (arn: string, records = [record]) => ({
+      ...invocationRecord,
+      requestContext: { ...invocationRecord.requestContext, functionArn: arn },
+      payload: { Records: records },
+    });
     const batches = [
       replayBatchOf(invocationRecord, "s3://b/1"),
-      replayBatchOf({ ...invocationRecord, payload: { Records: [other] } }, "s3://b/2"),
-      replayBatchOf(
-        {
-          ...invocationRecord,
-          requestContext: {
-            ...invocationRecord.requestContext,
-            functionArn: "arn:aws:lambda:eu-west-1:470221836519:function:Hearth-prod-App-comments",
-          },
-        },
-        "s3://b/3",
-      ),
+      replayBatchOf(failedIn(functionArn, [other]), "s3://b/2"),
+      replayBatchOf(failedIn(digestsArn), "s3://b/3"),
+      replayBatchOf(failedIn(stagingArn), "s3://b/4"),
     ];
     const looked: string[] = [];
     const noted = await withNotedCauses(
       batches,
-      async (arn) => {
+      failureNotesOfEnvironment("prod", async (arn) => {
         looked.push(arn);
-        return failureNotesOfFunction(configurations[arn]);
-      },
+        return configurations[arn];
+      }),
       failureNotesReader(db.doc),
     );
 
@@ -272,12 +281,13 @@ describe("failure records from an S3 on-failure destination", () => {
       ],
     });
     expect(groupedCauses(noted)).toEqual([
-      "    1 × Hearth-prod-App-comments: cause not recorded",
+      "    1 × Hearth-prod-Events-digestsFunction-AbC: cause not recorded",
+      "    1 × Hearth-staging-Events-activityFunctionA1B2C3-Q: cause not recorded",
       "    1 × activity: ConditionalCheckFailedException: The conditional request failed",
       "    1 × activity: cause not recorded",
     ]);
-    // Each function's configuration is read once, however many of its batches there are.
-    expect(looked).toHaveLength(2);
+    // Each of this environment's functions is asked once, however many batches it failed.
+    expect(looked).toEqual([functionArn, digestsArn]);
   });
 
   it("replays without the causes when the notes cannot be read, and says so", async () => {

@@ -1,4 +1,4 @@
-import { FUNCTION_TIMEOUT_ENV, type FunctionManifest } from "@hearth/domain";
+import { FUNCTION_TIMEOUT_ENV, type FunctionManifest, serviceNameOf } from "@hearth/domain";
 import { Duration } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
@@ -73,7 +73,7 @@ export class HearthFunction extends Construct {
       environment: {
         STAGE: config.name,
         LOG_LEVEL: config.logLevel,
-        POWERTOOLS_SERVICE_NAME: `hearth-${manifest.name}`,
+        POWERTOOLS_SERVICE_NAME: serviceNameOf(manifest),
         // Powertools Metrics (EMF, written to the function's log; no IAM permission needed).
         POWERTOOLS_METRICS_NAMESPACE: metricsNamespace(config),
         [FUNCTION_TIMEOUT_ENV]: String(manifest.timeoutSeconds),
