@@ -51,6 +51,8 @@ export interface StreamPollerOptions {
   /**
    * The longest pause between reads of a shard that has had nothing new for a while: the pause
    * doubles from `idleDelayMs` with each empty read up to this, and a read with records resets it.
+   * A subscription without a batching window (the realtime fanout's) wants its first record at
+   * once after any quiet, so it does not back off unless this is given.
    */
   quietDelayMs?: number;
   /** First retry delay; doubles with each attempt (capped at 5 s). */
@@ -276,7 +278,9 @@ export class StreamPoller {
     }
     if (found > 0) state.readDelayMs = idle;
     state.nextReadAt = now + state.readDelayMs;
-    if (found === 0) state.readDelayMs = Math.min(state.readDelayMs * 2, this.options.quietDelayMs ?? 1000);
+    const quiet =
+      this.options.quietDelayMs ?? (this.options.batching.maxBatchingWindowSeconds > 0 ? 1000 : idle);
+    if (found === 0) state.readDelayMs = Math.min(state.readDelayMs * 2, quiet);
   }
 
   private consume(state: ShardState, count: number): void {

@@ -103,27 +103,61 @@ async function writeComments(itemId: string, texts: string[]) {
 }
 
 describe("stream poller", () => {
-  it("reads a quiet stream less and less often, and still delivers what comes after the quiet", async () => {
-    const { processor, invocations } = recordingProcessor(() => undefined);
-    let reads = 0;
-    const counting = {
-      send: (command: { constructor: { name: string } }) => {
-        if (command.constructor.name === "GetRecordsCommand") reads++;
-        return streams.send(command as never);
+  /** A stream client that answers at once with a single, empty shard, counting the reads. */
+  function emptyStream() {
+    const counted = { reads: 0 };
+    const client = {
+      send: async (command: { constructor: { name: string } }) => {
+        switch (command.constructor.name) {
+          case "DescribeStreamCommand":
+            return { StreamDescription: { Shards: [{ ShardId: "shard-quiet" }] } };
+          case "GetShardIteratorCommand":
+            return { ShardIterator: "iterator" };
+          default:
+            counted.reads++;
+            return { Records: [], NextShardIterator: "iterator" };
+        }
       },
     } as unknown as DynamoDBStreamsClient;
-    const { poller } = await pollerFor("/quiet", processor, "quiet", {
-      streams: counting,
+    return { client, counted };
+  }
+
+  async function readsInAQuietSecond(options: Partial<StreamPollerOptions>): Promise<number> {
+    const { processor } = recordingProcessor(() => undefined);
+    const { client, counted } = emptyStream();
+    const { poller } = await pollerFor("/quiet", processor, `quiet-${options.quietDelayMs}`, {
+      streams: client,
+      idleDelayMs: 10,
+      ...options,
+    });
+    poller.start();
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    await poller.stop();
+    return counted.reads;
+  }
+
+  it("reads a quiet stream less and less often, unless the subscription waits for no batching window", async () => {
+    // Every 10 ms would be some sixty reads; backing off to 160 ms leaves about a dozen.
+    const backedOff = await readsInAQuietSecond({ quietDelayMs: 160 });
+    expect(backedOff).toBeGreaterThan(2);
+    expect(backedOff).toBeLessThan(25);
+    // The realtime fanout's kind: no batching window, so every read stays 10 ms apart.
+    const eager = await readsInAQuietSecond({
+      batching: { ...STREAM_BATCHING, batchSize: 10, retryAttempts: 3, maxBatchingWindowSeconds: 0 },
+    });
+    expect(eager).toBeGreaterThan(35);
+  });
+
+  it("still delivers what comes after a quiet", async () => {
+    const { processor, invocations } = recordingProcessor(() => undefined);
+    const { poller } = await pollerFor("/after-quiet", processor, "after-quiet", {
       idleDelayMs: 10,
       quietDelayMs: 160,
     });
     poller.start();
     try {
-      await new Promise((resolve) => setTimeout(resolve, 1200));
-      // Every 10 ms would be over a hundred reads; backing off to 160 ms leaves about a dozen.
-      expect(reads).toBeGreaterThan(2);
-      expect(reads).toBeLessThan(30);
-      await writeComments("/quiet", ["after the quiet"]);
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      await writeComments("/after-quiet", ["after the quiet"]);
       for (let waited = 0; invocations.length === 0 && waited < 5000; waited += 50) {
         await new Promise((resolve) => setTimeout(resolve, 50));
       }

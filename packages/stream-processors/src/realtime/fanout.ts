@@ -75,6 +75,8 @@ export function createRealtimeFanout(deps: RealtimeFanoutDependencies) {
 
   // What the records of a batch ask alike, read once for all of them while in flight: a burst
   // of feed entries for a few people, or of messages in one conversation, asks the same things.
+  // The unread count and the memberships depend on the record's own write: only the records of
+  // their own subscription (feed entries, messages) ask them (see sharedReads).
   const sameMembers = (userIds: readonly string[]) => [...new Set(userIds)].sort().join(" ");
   const profilesOf = sharedReads(
     (userIds: readonly string[]) => repositories.profiles.getMany(userIds),
