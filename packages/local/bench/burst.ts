@@ -13,7 +13,10 @@ import type { StackOutputs } from "../src/outputs.js";
 import {
   type Answer,
   type BenchStack,
+  latencyByRoute,
+  latencyOf,
   percentile,
+  roundMs,
   runningStack,
   type Sample,
   sleep,
@@ -663,20 +666,6 @@ async function burst(fixture: Fixture, ledger: Ledger) {
 
 // --- Statistics ------------------------------------------------------------------------------
 
-const round = (ms: number) => Math.round(ms * 10) / 10;
-
-function latency(samples: readonly Sample[], seconds: number) {
-  const sorted = samples.map((sample) => sample.ms).sort((a, b) => a - b);
-  return {
-    count: samples.length,
-    errors: samples.filter((sample) => !ok(sample.status)).length,
-    requestsPerSecond: round(samples.length / seconds),
-    p50: round(percentile(sorted, 50)),
-    p99: round(percentile(sorted, 99)),
-    max: round(sorted.at(-1) ?? 0),
-  };
-}
-
 function lag(name: string, expected: readonly Expected[], at: (e: Expected) => number | undefined) {
   const lags = expected.flatMap((e) => {
     const arrived = at(e);
@@ -688,9 +677,9 @@ function lag(name: string, expected: readonly Expected[], at: (e: Expected) => n
     expected: expected.length,
     delivered: lags.length,
     missing: expected.length - lags.length,
-    p50: round(percentile(lags, 50)),
-    p99: round(percentile(lags, 99)),
-    max: round(lags.at(-1) ?? 0),
+    p50: roundMs(percentile(lags, 50)),
+    p99: roundMs(percentile(lags, 99)),
+    max: roundMs(lags.at(-1) ?? 0),
   };
 }
 
@@ -776,14 +765,7 @@ try {
   const deadLetters = deadLettersIn(stack.dataDir) - deadLettersBefore;
 
   // --- Report ---
-  const routes = [...new Set(run.samples.map((sample) => sample.route))].sort().map((route) => ({
-    route,
-    ...latency(
-      run.samples.filter((sample) => sample.route === route),
-      run.seconds,
-    ),
-  }));
-  const overall = latency(run.samples, run.seconds);
+  const { routes, overall } = latencyByRoute(run.samples, run.seconds);
   const statuses: Record<string, number> = {};
   for (const sample of run.samples) {
     if (!ok(sample.status)) statuses[String(sample.status)] = (statuses[String(sample.status)] ?? 0) + 1;
@@ -826,7 +808,7 @@ try {
       ];
     }),
   );
-  const feedReads = latency(observed.feedReads, run.seconds + waitedSeconds);
+  const feedReads = latencyOf(observed.feedReads, run.seconds + waitedSeconds);
   const framesByType: Record<string, number> = {};
   for (const member of fixture.members) {
     for (const frame of member.socket?.frames ?? []) {
@@ -851,11 +833,11 @@ try {
     stack: stack.description,
     options,
     mix: MIX,
-    burst: { seconds: round(run.seconds), stoppedBy: run.stoppedBy, overall, statuses, routes },
+    burst: { seconds: roundMs(run.seconds), stoppedBy: run.stoppedBy, overall, statuses, routes },
     errorSamples: run.errors,
     notifications: {
       expected: ledger.all.length,
-      waitedSeconds: round(waitedSeconds),
+      waitedSeconds: roundMs(waitedSeconds),
       channels,
       byKind,
       digests: ledger.digests.length,
@@ -873,7 +855,7 @@ try {
   console.log(
     `\n${run.samples.length} requests in ${run.seconds.toFixed(1)} s (stopped by ${run.stoppedBy}), ${options.concurrency} workers, ${options.members} members\n`,
   );
-  const row = (name: string, stats: ReturnType<typeof latency>) => [
+  const row = (name: string, stats: ReturnType<typeof latencyOf>) => [
     name,
     stats.count,
     stats.errors,

@@ -2,7 +2,8 @@ import { formatTable, intOption, machineInfo, writeResult } from "../../infra/be
 import { Outside, type User } from "../e2e/client.js";
 import type { StackOutputs } from "../src/outputs.js";
 import {
-  percentile,
+  latencyByRoute,
+  type latencyOf,
   runningStack,
   type Sample,
   startThrowawayStack,
@@ -226,20 +227,6 @@ async function warmUp(fixture: Fixture): Promise<void> {
 
 // --- Statistics -------------------------------------------------------------------------------
 
-function summarize(samples: readonly Sample[], seconds: number) {
-  const sorted = samples.map((sample) => sample.ms).sort((a, b) => a - b);
-  const round = (ms: number) => Math.round(ms * 10) / 10;
-  return {
-    count: samples.length,
-    errors: samples.filter((sample) => !ok(sample.status)).length,
-    requestsPerSecond: Math.round((samples.length / seconds) * 10) / 10,
-    p50: round(percentile(sorted, 50)),
-    p95: round(percentile(sorted, 95)),
-    p99: round(percentile(sorted, 99)),
-    max: round(sorted.at(-1) ?? 0),
-  };
-}
-
 // --- Main -------------------------------------------------------------------------------------
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
@@ -262,14 +249,7 @@ try {
     `Driving up to ${options.requests} requests with ${options.concurrency} workers, at most ${options.seconds} s…`,
   );
   const run = await drive(fixture);
-  const routes = [...new Set(run.samples.map((sample) => sample.route))].sort().map((route) => ({
-    route,
-    ...summarize(
-      run.samples.filter((sample) => sample.route === route),
-      run.seconds,
-    ),
-  }));
-  const overall = summarize(run.samples, run.seconds);
+  const { routes, overall } = latencyByRoute(run.samples, run.seconds);
   const path = await writeResult("load", {
     machine: machineInfo(),
     stack: stack.description,
@@ -281,7 +261,7 @@ try {
     routes,
     errorSamples: run.errors,
   });
-  const row = (name: string, stats: ReturnType<typeof summarize>) => [
+  const row = (name: string, stats: ReturnType<typeof latencyOf>) => [
     name,
     stats.count,
     stats.errors,

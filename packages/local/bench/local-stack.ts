@@ -120,6 +120,35 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
+/** Milliseconds to a tenth, as the benchmarks report them. */
+export const roundMs = (ms: number) => Math.round(ms * 10) / 10;
+
+/** The latency and throughput of timed calls over a run of `seconds` (errors: answers outside 2xx). */
+export function latencyOf(samples: readonly Sample[], seconds: number) {
+  const sorted = samples.map((sample) => sample.ms).sort((a, b) => a - b);
+  return {
+    count: samples.length,
+    errors: samples.filter((sample) => sample.status < 200 || sample.status >= 300).length,
+    requestsPerSecond: roundMs(samples.length / seconds),
+    p50: roundMs(percentile(sorted, 50)),
+    p95: roundMs(percentile(sorted, 95)),
+    p99: roundMs(percentile(sorted, 99)),
+    max: roundMs(sorted.at(-1) ?? 0),
+  };
+}
+
+/** `latencyOf` per route (sorted by route) and over all of them. */
+export function latencyByRoute(samples: readonly Sample[], seconds: number) {
+  const routes = [...new Set(samples.map((sample) => sample.route))].sort().map((route) => ({
+    route,
+    ...latencyOf(
+      samples.filter((sample) => sample.route === route),
+      seconds,
+    ),
+  }));
+  return { routes, overall: latencyOf(samples, seconds) };
+}
+
 // --- Timed API calls (the load and burst benchmarks) -----------------------------------------
 
 /** One slow request must not hold a run past its time cap for long. */

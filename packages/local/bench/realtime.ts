@@ -5,6 +5,7 @@ import type { StackOutputs } from "../src/outputs.js";
 import {
   type BenchStack,
   percentile,
+  roundMs,
   runningStack,
   startThrowawayStack,
   stringOption,
@@ -164,8 +165,6 @@ async function measure(fixture: Fixture, socket: PushSocket) {
   return { samples, rounds, stoppedBy, seconds: (performance.now() - started) / 1000 };
 }
 
-const round = (ms: number) => Math.round(ms * 10) / 10;
-
 function summarize(samples: readonly Sample[]) {
   const pushes = samples.flatMap((s) => (s.pushMs === undefined ? [] : [s.pushMs])).sort((a, b) => a - b);
   const rest = samples.map((s) => s.restMs).sort((a, b) => a - b);
@@ -173,11 +172,11 @@ function summarize(samples: readonly Sample[]) {
     sent: samples.length,
     failedPosts: samples.filter((s) => s.status !== 201).length,
     missedPushes: samples.filter((s) => s.status === 201 && s.pushMs === undefined).length,
-    restP50: round(percentile(rest, 50)),
-    pushP50: round(percentile(pushes, 50)),
-    pushP95: round(percentile(pushes, 95)),
-    pushP99: round(percentile(pushes, 99)),
-    pushMax: round(pushes.at(-1) ?? 0),
+    restP50: roundMs(percentile(rest, 50)),
+    pushP50: roundMs(percentile(pushes, 50)),
+    pushP95: roundMs(percentile(pushes, 95)),
+    pushP99: roundMs(percentile(pushes, 99)),
+    pushMax: roundMs(pushes.at(-1) ?? 0),
   };
 }
 
@@ -218,7 +217,7 @@ try {
     options,
     pushTimeoutMs: PUSH_TIMEOUT_MS,
     rounds: run.rounds,
-    seconds: round(run.seconds),
+    seconds: roundMs(run.seconds),
     stoppedBy: run.stoppedBy,
     results,
   });
