@@ -4,7 +4,7 @@ import {
   GoneException,
   PostToConnectionCommand,
 } from "@aws-sdk/client-apigatewaymanagementapi";
-import { MEMBER_GROUP } from "@hearth/domain";
+import { CONNECT_HANDSHAKE_SECONDS, MEMBER_GROUP } from "@hearth/domain";
 import { pushViewsFromEnv } from "@hearth/views/push-views";
 import type { DynamoDBRecord } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
@@ -149,8 +149,10 @@ describe("the realtime fanout: messages", () => {
       .rejects(new GoneException({ message: "Gone", $metadata: { httpStatusCode: 410 } }));
     management.on(PostToConnectionCommand, { ConnectionId: failing }).rejects(new Error("socket hang up"));
     const { record } = await directMessage(h, alice, bob, "Still there?");
-
-    const response = await fanout(h, [record]);
+    // Long past its handshake: a 410 now means it closed. (The clock is the file's: put back after.)
+    const pastHandshakeMs = (CONNECT_HANDSHAKE_SECONDS + 1) * 1000;
+    h.advanceClock(pastHandshakeMs);
+    const response = await fanout(h, [record]).finally(() => h.advanceClock(-pastHandshakeMs));
 
     // Best effort: the record is done (a retry would push again to those that got it).
     expect(response.batchItemFailures).toEqual([]);
@@ -166,6 +168,25 @@ describe("the realtime fanout: messages", () => {
     expect((await connections.connectionsOf(bob)).map((c) => c.connectionId).sort()).toEqual(
       [failing, fine].sort(),
     );
+  });
+
+  it("keeps a connection found gone within its handshake, so the socket it becomes can still subscribe", async () => {
+    const h = harness();
+    const [alice, bob] = await membersWithProfiles(h, "alice", "bob");
+    // Its $connect wrote the record a moment ago; the gateway refuses posts until the handshake ends.
+    const opening = await connect(h, bob);
+    management
+      .on(PostToConnectionCommand, { ConnectionId: opening })
+      .rejects(new GoneException({ message: "Gone", $metadata: { httpStatusCode: 410 } }));
+    const { record } = await directMessage(h, alice, bob, "Just as you connect");
+
+    expect((await fanout(h, [record])).batchItemFailures).toEqual([]);
+
+    const { connections } = h.db.repositories;
+    expect(await connections.get(bob, opening)).not.toBeNull();
+    expect(await connections.subscribe(bob, opening, "/item/after-handshake")).toEqual([
+      "/item/after-handshake",
+    ]);
   });
 
   it("closes the open sockets of someone whose membership ended, and removes their connections", async () => {

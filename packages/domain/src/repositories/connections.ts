@@ -9,6 +9,12 @@ import { Repository } from "./context.js";
 
 /** API Gateway closes a WebSocket connection after two hours whatever happens: its records go then too. */
 export const CONNECTION_TTL_SECONDS = 2 * 60 * 60;
+/**
+ * How long after its `$connect` a connection may still be completing its handshake. Its record
+ * is written during `$connect`, and until the handshake ends a post to it is refused as gone
+ * (410) by API Gateway and the local gateway alike: such a 410 does not mean it has closed.
+ */
+export const CONNECT_HANDSHAKE_SECONDS = 30;
 /** Item comment threads one connection may follow at once (the ones the page shows). */
 export const MAX_SUBSCRIPTIONS_PER_CONNECTION = 20;
 
@@ -244,14 +250,36 @@ export class ConnectionsRepository extends Repository {
    */
   async remove(userId: string, connectionId: string): Promise<boolean> {
     const stored = await this.stored(userId, connectionId);
-    const subscriptions = [...(stored?.subscriptions ?? [])];
+    await this.deleteWithSubscriptions(userId, connectionId, stored);
+    return stored !== undefined;
+  }
+
+  /**
+   * A push found the connection gone (410) at `now`: removed as by `remove`, unless it connected
+   * less than CONNECT_HANDSHAKE_SECONDS before, when the 410 may only mean its handshake had not
+   * ended (removing it then would leave an open socket that can no longer subscribe). One that
+   * never finished its handshake goes with a later push's 410, or its TTL. True when removed.
+   */
+  async removeGone(userId: string, connectionId: string, now: Date): Promise<boolean> {
+    const stored = await this.stored(userId, connectionId);
+    if (stored && now.getTime() - Date.parse(stored.connectedAt) < CONNECT_HANDSHAKE_SECONDS * 1000) {
+      return false;
+    }
+    await this.deleteWithSubscriptions(userId, connectionId, stored);
+    return true;
+  }
+
+  private async deleteWithSubscriptions(
+    userId: string,
+    connectionId: string,
+    stored: StoredConnection | undefined,
+  ): Promise<void> {
     await batchWriteAll(this.doc, this.table, [
       { delete: { pk: userPartition(userId), sk: connectionSort(connectionId) } },
-      ...subscriptions.map((itemId) => ({
+      ...[...(stored?.subscriptions ?? [])].map((itemId) => ({
         delete: { pk: itemPartition(itemId), sk: connectionSort(connectionId) },
       })),
     ]);
-    return stored !== undefined;
   }
 
   /**

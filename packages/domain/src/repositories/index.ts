@@ -54,6 +54,7 @@ export function createRepositories(context: RepositoryContext): Repositories {
 
 export { type CommentLocator, CommentsRepository, isDeleted, type NewComment } from "./comments.js";
 export {
+  CONNECT_HANDSHAKE_SECONDS,
   CONNECTION_TTL_SECONDS,
   type Connection,
   ConnectionLimitError,

@@ -121,8 +121,11 @@ export function createRealtimeFanout(deps: RealtimeFanoutDependencies) {
     const outcomes = await Promise.allSettled(
       deliveries.map(async (delivery) => {
         const outcome = await connectionsApi.post(delivery.connectionId, JSON.stringify(delivery.push));
-        if (outcome === "gone") {
-          await repositories.connections.remove(delivery.userId, delivery.connectionId);
+        // A connection still in its handshake is kept (see removeGone).
+        if (
+          outcome === "gone" &&
+          (await repositories.connections.removeGone(delivery.userId, delivery.connectionId, deps.clock()))
+        ) {
           // A subscription can outlive its connection's record (a subscribe racing a disconnect).
           if (delivery.itemId) {
             await repositories.connections.removeSubscription(delivery.itemId, delivery.connectionId);
